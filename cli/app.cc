@@ -1,0 +1,102 @@
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/command.h"
+#include "src/failure.h"
+#include "src/version.h"
+
+namespace mcpr::cli {
+
+Config Globals::load_config() const {
+  Config config = mcpr::load_config({config_file, spool_dir, mcp_id},
+                                    [](const char* name) { return std::getenv(name); });
+  for (const std::string& w : config.warnings) warn(w);
+  return config;
+}
+
+void Globals::warn(const std::string& message) const {
+  if (!quiet) std::cerr << "mcp-report: warning: " << message << '\n';
+}
+
+void Globals::note(const std::string& message) const {
+  if (verbose > 0 && !quiet) std::cerr << "mcp-report: " << message << '\n';
+}
+
+namespace {
+
+const char kDescription[] =
+    "Record MCP interaction events into a local spool, instantly and without the\n"
+    "network, and deliver them to an MCPCoordinator with `mcp-report flush`.";
+
+const char kFooter[] =
+    "Examples:\n"
+    "  id=$(mcp-report start user_id=u1 params:='{\"q\":\"x\"}')\n"
+    "  mcp-report progress \"$id\" step=2\n"
+    "  mcp-report complete \"$id\" success:=true\n"
+    "  mcp-report flush -v            # from cron: * * * * * mcp-report flush\n"
+    "See mcp-report(1) for the configuration, the spool and the exit statuses.";
+
+void add_globals(CLI::App& app, Globals& g) {
+  app.add_option("-c,--config", g.config_file, "Config file (default: search, see man page)")
+      ->type_name("FILE");
+  app.add_option("--spool", g.spool_dir, "Spool folder")->type_name("DIR");
+  app.add_option("--mcp-id", g.mcp_id, "This MCP's id")->type_name("ID");
+  app.add_flag("-v,--verbose", g.verbose, "Say more (repeatable)");
+  app.add_flag("-q,--quiet", g.quiet, "Say only errors");
+  app.set_version_flag("--version", std::string("mcp-report ") + kVersion);
+}
+
+int report(const Failure& f) {
+  std::cerr << "mcp-report: " << f.what() << '\n';
+  if (!f.hint().empty()) std::cerr << "mcp-report: hint: " << f.hint() << '\n';
+  return f.exit_code();
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  CLI::App app(kDescription, "mcp-report");
+  app.footer(kFooter);
+  app.fallthrough();  // global options may follow the command
+  app.require_subcommand(0, 1);
+  Globals globals;
+  add_globals(app, globals);
+  Commands commands;
+  add_record_commands(app, globals, commands);
+  add_delivery_commands(app, globals, commands);
+  add_spool_commands(app, globals, commands);
+  add_config_command(app, globals, commands);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "mcp-report: usage: " << e.what() << "\n"
+              << "mcp-report: hint: see 'mcp-report --help'\n";
+    return kExitUsage;
+  } catch (const Failure& f) {
+    return report(f);
+  }
+  try {
+    for (const Command& command : commands)
+      if (command.app->parsed()) return command.run();
+  } catch (const Failure& f) {
+    return report(f);
+  } catch (const std::exception& e) {
+    std::cerr << "mcp-report: " << e.what() << '\n';
+    return kExitCantCreate;
+  }
+  std::cerr << app.help();
+  return kExitUsage;
+}
+
+}  // namespace mcpr::cli

@@ -1,0 +1,46 @@
+// What every subcommand shares: the global options, the effective config and
+// the way output and warnings are printed.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "src/config.h"
+
+namespace CLI {
+class App;
+}
+
+namespace mcpr::cli {
+
+struct Globals {
+  std::string config_file;
+  std::string spool_dir;
+  std::string mcp_id;
+  int verbose = 0;
+  bool quiet = false;
+
+  // Loads the configuration and prints its warnings (unless -q).
+  Config load_config() const;
+  void warn(const std::string& message) const;
+  void note(const std::string& message) const;  // printed with -v only
+};
+
+// A registered subcommand and what runs it once the command line is parsed.
+struct Command {
+  CLI::App* app;
+  std::function<int()> run;
+};
+
+using Commands = std::vector<Command>;
+
+void add_record_commands(CLI::App& app, Globals& globals, Commands& commands);
+void add_config_command(CLI::App& app, Globals& globals, Commands& commands);
+void add_delivery_commands(CLI::App& app, Globals& globals, Commands& commands);
+void add_spool_commands(CLI::App& app, Globals& globals, Commands& commands);
+
+// Parses argv, runs the chosen command and returns the exit status.
+int run_cli(int argc, char** argv);
+
+}  // namespace mcpr::cli

@@ -1,0 +1,161 @@
+// flush, health, validate-key: the commands that use the network.
+#include <sys/random.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/command.h"
+#include "src/failure.h"
+#include "src/flusher.h"
+#include "src/http_transport.h"
+#include "src/retry_policy.h"
+
+namespace mcpr::cli {
+namespace {
+
+struct FlushArgs {
+  int64_t max_events = 0;
+  double max_time = 60;
+  double splay = 0;
+  bool dry_run = false;
+  bool wait = false;
+  bool json = false;
+};
+
+void splay_sleep(double seconds) {
+  if (seconds <= 0) return;
+  uint32_t r = 0;
+  if (::getrandom(&r, sizeof r, GRND_NONBLOCK) != sizeof r) r = static_cast<uint32_t>(::getpid());
+  ::usleep(static_cast<useconds_t>(seconds * 1e6 * (r / 4294967296.0)));
+}
+
+Config network_config(const Globals& globals) {
+  Config config = globals.load_config();
+  if (std::string w = config.url_warning(); !w.empty()) globals.warn(w);
+  return config;
+}
+
+int flush(const Globals& globals, const FlushArgs& args) {
+  Config config = network_config(globals);
+  if (!config.enabled) {
+    globals.note("flush: logging is disabled (enable_interaction_logging = false): nothing sent");
+    return kExitOk;
+  }
+  splay_sleep(args.splay);
+  FlushOptions options;
+  options.max_events = args.max_events;
+  options.max_time = args.max_time;
+  options.dry_run = args.dry_run;
+  options.wait_for_lock = args.wait;
+  options.on_dry_run = [](const std::string& line) { std::cout << line << '\n'; };
+  const bool terminal_err = ::isatty(STDERR_FILENO) && !globals.quiet;
+  bool progress_shown = false;
+  if (terminal_err) {
+    options.on_progress = [&progress_shown](const FlushSummary& s) {
+      std::cerr << "\rmcp-report: flush: " << s.line() << "   " << std::flush;
+      progress_shown = true;
+    };
+  }
+  // Read the key before anything is sent, so a bad api_key_file is exit 78.
+  TransportOptions transport = transport_options(config);
+  if (transport.api_key.empty())
+    throw Failure(kExitConfig, "API key", "not set",
+                  "set coordinator_api_key or api_key_file, or MCP_REPORT_API_KEY");
+  FlushReport report = flush_spool(config, options, [&transport] {
+    return load_transport(transport);
+  });
+  if (progress_shown) std::cerr << "\r\033[K" << std::flush;
+  if (report.locked_out) {
+    globals.note("flush: another flush is running on " + config.spool_path() + "; leaving it be");
+    return kExitOk;
+  }
+  for (const std::string& m : report.messages) std::cerr << "mcp-report: flush: " << m << '\n';
+  for (const std::string& n : report.notes) globals.note("flush: " + n);
+  if (!report.hint.empty()) std::cerr << "mcp-report: hint: " << report.hint << '\n';
+  if (args.json) {
+    std::cout << report.summary.json() << '\n';
+  } else if (!args.dry_run && (globals.verbose > 0 || ::isatty(STDOUT_FILENO))) {
+    std::cout << report.summary.line() << '\n';
+  }
+  return report.summary.exit_code;
+}
+
+// health and validate-key: one request, a clear line, exit 0/69/77.
+int probe(const Globals& globals, bool validate) {
+  Config config = network_config(globals);
+  const std::string base = config.coordinator_url();
+  TransportOptions options = transport_options(config);
+  if (validate && options.api_key.empty())
+    throw Failure(kExitConfig, "API key", "not set",
+                  "set coordinator_api_key or api_key_file, or MCP_REPORT_API_KEY");
+  std::unique_ptr<HttpTransport> transport = load_transport(options);
+  HttpRequest request;
+  request.method = validate ? "POST" : "GET";
+  request.url = base + (validate ? "/api/v2/validate" : "/api/v2/health");
+  HttpResponse r = perform(*transport, request);
+  char latency[32];
+  std::snprintf(latency, sizeof latency, "%.0f ms", r.seconds * 1000);
+  const std::string what = validate ? "validate-key" : "health";
+  if (r.error != NetError::kNone) {
+    throw Failure(kExitUnavailable, what + ": " + request.url, describe_response(r, false),
+                  validate ? "" : "is the coordinator running, and is coordinator_url right?");
+  }
+  if (r.status == 401 || r.status == 403) {
+    throw Failure(kExitNoPerm, what + ": " + request.url,
+                  "the API key was rejected (HTTP " + std::to_string(r.status) + ", " + latency + ")",
+                  options.api_key.empty() ? "no API key is set: set coordinator_api_key or api_key_file"
+                                          : "check coordinator_api_key / api_key_file");
+  }
+  if (r.status < 200 || r.status >= 300) {
+    throw Failure(kExitUnavailable, what + ": " + request.url,
+                  describe_response(r, true) + " (" + latency + ")");
+  }
+  if (!globals.quiet) {
+    if (validate)
+      std::cout << "API key accepted by " << base << " (HTTP " << r.status << ", " << latency << ")\n";
+    else
+      std::cout << "coordinator " << base << " is up: HTTP " << r.status << " in " << latency
+                << (r.body_start.empty() ? "" : ": " + r.body_start.substr(0, 200)) << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_delivery_commands(CLI::App& app, Globals& globals, Commands& commands) {
+  auto args = std::make_shared<FlushArgs>();
+  CLI::App* flush_cmd = app.add_subcommand("flush", "Send what is due to the coordinator");
+  flush_cmd->add_option("--max-events", args->max_events, "Send at most N events this run")
+      ->type_name("N")
+      ->check(CLI::NonNegativeNumber);
+  flush_cmd->add_option("--max-time", args->max_time,
+                        "Start no request after SECONDS; also the longest Retry-After waited out")
+      ->type_name("SECONDS")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  flush_cmd->add_option("--splay", args->splay, "Sleep a random 0..SECONDS first")
+      ->type_name("SECONDS")
+      ->check(CLI::NonNegativeNumber);
+  flush_cmd->add_flag("--dry-run", args->dry_run, "List what would be sent, in order; send nothing");
+  flush_cmd->add_flag("--wait", args->wait, "Wait for a running flush to finish instead of leaving");
+  flush_cmd->add_flag("--json", args->json, "Print the run's summary as a JSON object");
+  flush_cmd->footer(
+      "Examples:\n"
+      "  mcp-report flush -v\n"
+      "  * * * * * mcp-report flush --splay 20     # crontab: quiet unless something failed\n"
+      "Exit: 0 done, 65 events dead-lettered, 75 try again later, 77 key rejected, 78 config.");
+  commands.push_back({flush_cmd, [&globals, args] { return flush(globals, *args); }});
+
+  CLI::App* health = app.add_subcommand("health", "Check that the coordinator answers");
+  health->footer("Example:\n  mcp-report health    # exit 0 up, 69 unreachable or failing, 77 key rejected");
+  commands.push_back({health, [&globals] { return probe(globals, false); }});
+
+  CLI::App* validate = app.add_subcommand("validate-key", "Check that the coordinator accepts the API key");
+  validate->footer("Example:\n  MCP_REPORT_API_KEY_FILE=~/.mcp-key mcp-report validate-key");
+  commands.push_back({validate, [&globals] { return probe(globals, true); }});
+}
+
+}  // namespace mcpr::cli

@@ -1,0 +1,92 @@
+// start, progress, complete, error: one event each into the spool.
+#include <iostream>
+#include <optional>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/command.h"
+#include "src/event.h"
+#include "src/failure.h"
+#include "src/fields.h"
+#include "src/recorder.h"
+
+namespace mcpr::cli {
+namespace {
+
+struct RecordArgs {
+  std::string id;
+  std::string data;  // --data as given
+  std::vector<std::string> fields;
+};
+
+const char kDataHelp[] =
+    "Payload members: key=value (string) or key:=json (any JSON value)";
+
+void check_id(const std::string& id) {
+  if (!valid_interaction_id(id))
+    throw Failure(kExitDataErr, "interaction id '" + id + "'",
+                  "must be 1-128 characters of A-Z a-z 0-9 . _ : -");
+}
+
+int record(const Globals& globals, Action action, const RecordArgs& args, bool print_id) {
+  const int64_t now = now_us();
+  std::string id = args.id.empty() ? new_interaction_id(now / 1000000) : args.id;
+  check_id(id);
+  std::optional<std::string> data;
+  if (!args.data.empty()) data = read_data_argument(args.data);
+  std::string payload = build_payload(data, args.fields);
+  Config config = globals.load_config();
+  std::string file = record_event(config, action, id, payload, now);
+  if (print_id) std::cout << id << '\n';
+  if (file.empty()) {
+    globals.note("logging is disabled (enable_interaction_logging = false): nothing recorded");
+  } else {
+    globals.note("spooled " + config.spool_path() + "/queue/" + file);
+  }
+  return kExitOk;
+}
+
+void add_data_options(CLI::App* sub, RecordArgs& args) {
+  sub->add_option("--data", args.data, "Payload object: JSON text, @FILE, or - for stdin")
+      ->type_name("JSON|@FILE|-");
+  sub->add_option("data", args.fields, kDataHelp)->type_name("DATA...");
+}
+
+}  // namespace
+
+void add_record_commands(CLI::App& app, Globals& globals, Commands& commands) {
+  auto start_args = std::make_shared<RecordArgs>();
+  CLI::App* start = app.add_subcommand("start", "Record interaction_start; prints the id");
+  start->add_option("--id", start_args->id, "Interaction id (default: int_<secs>_<hex>)")
+      ->type_name("ID");
+  add_data_options(start, *start_args);
+  start->footer(
+      "Examples:\n"
+      "  id=$(mcp-report start user_id=u1 request_type=search params:='{\"q\":\"x\"}')\n"
+      "  mcp-report start --id job-42 --data @request.json input_size:=812");
+  commands.push_back({start, [&globals, start_args] {
+                        return record(globals, Action::kStart, *start_args, true);
+                      }});
+
+  for (Action action : {Action::kProgress, Action::kComplete, Action::kError}) {
+    const ActionInfo& info = action_info(action);
+    auto args = std::make_shared<RecordArgs>();
+    CLI::App* sub = app.add_subcommand(
+        info.command, std::string("Record ") + info.name + " (payload: " + info.data_member + ")");
+    sub->add_option("id", args->id, "Interaction id, as printed by start")
+        ->required()
+        ->type_name("ID");
+    add_data_options(sub, *args);
+    const char* example =
+        action == Action::kProgress   ? "  mcp-report progress \"$id\" step=2 percent:=40"
+        : action == Action::kComplete ? "  mcp-report complete \"$id\" success:=true output_size:=2048"
+                                      : "  mcp-report error \"$id\" error_type=Timeout "
+                                        "error_message='upstream took 30 s' error_code:=504";
+    sub->footer(std::string("Example:\n") + example);
+    commands.push_back({sub, [&globals, args, action] {
+                          return record(globals, action, *args, false);
+                        }});
+  }
+}
+
+}  // namespace mcpr::cli

@@ -1,0 +1,191 @@
+// status, list, show, requeue, delete, cleanup: looking after the spool.
+#include <ctime>
+#include <iomanip>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/command.h"
+#include "spool/admin.h"
+#include "spool/cleanup.h"
+#include "spool/flush_lock.h"
+#include "spool/spool.h"
+#include "src/failure.h"
+#include "src/spool_report.h"
+
+namespace mcpr::cli {
+namespace {
+
+int64_t now_s() { return static_cast<int64_t>(std::time(nullptr)); }
+
+std::optional<SpoolState> parse_state(const std::string& text) {
+  if (text.empty() || text == "all") return std::nullopt;
+  for (SpoolState s : {SpoolState::kQueue, SpoolState::kDead, SpoolState::kCorrupt})
+    if (text == state_name(s) || (text == "queued" && s == SpoolState::kQueue)) return s;
+  throw Failure(kExitUsage, "--state " + text, "expected queue, dead, corrupt or all");
+}
+
+Spool open_spool(const Globals& globals, Config* config_out = nullptr) {
+  Config config = globals.load_config();
+  if (config_out) *config_out = config;
+  return Spool::open(config.spool_path(), true);
+}
+
+// The one file a handle names; Failure (66) when none, (64) when several.
+SpooledFile find_one(const Spool& spool, const std::string& handle) {
+  std::vector<SpooledFile> found = find_events(spool, handle);
+  if (found.empty())
+    throw Failure(kExitNoInput, "event " + handle, "not in the spool",
+                  "'mcp-report list' shows the events and their handles");
+  if (found.size() > 1) throw Failure(kExitUsage, "event " + handle, "names more than one file");
+  return found.front();
+}
+
+int status(const Globals& globals, bool json, bool prometheus) {
+  Spool spool = open_spool(globals);
+  SpoolStatus st = spool_status(spool, now_s());
+  std::cout << (prometheus ? st.prometheus() : json ? st.json() + "\n" : st.text());
+  return kExitOk;
+}
+
+int list(const Globals& globals, const std::string& state, bool json) {
+  std::optional<SpoolState> only = parse_state(state);
+  Spool spool = open_spool(globals);
+  const int64_t now = now_s();
+  for (const ListedEvent& e : list_events(spool, only)) {
+    if (json) {
+      std::cout << listed_json(e) << '\n';
+      continue;
+    }
+    std::cout << e.event_id << "  " << std::left << std::setw(7) << state_name(e.state) << ' '
+              << std::setw(20) << e.action << ' ' << e.interaction_id << "  age "
+              << (e.timestamp ? now - e.timestamp : 0) << " s";
+    if (e.attempts) std::cout << ", " << e.attempts << " failed";
+    if (e.due > now) std::cout << ", next in " << e.due - now << " s";
+    if (!e.reason.empty()) std::cout << "  -- " << e.reason;
+    std::cout << '\n';
+  }
+  return kExitOk;
+}
+
+int show(const Globals& globals, const std::string& handle) {
+  Spool spool = open_spool(globals);
+  SpooledFile file = find_one(spool, handle);
+  std::optional<std::string> body = read_file(spool, file.state, file.name);
+  if (!body) throw Failure(kExitNoInput, "event " + handle, "gone meanwhile");
+  std::cout << "file:   " << spool.path(file.state, file.name) << "\n"
+            << "state:  " << state_name(file.state) << "\n";
+  if (file.state != SpoolState::kQueue)
+    std::cout << "reason: " << read_reason(spool, file.state, file.name) << "\n";
+  std::cout << *body << (body->empty() || body->back() != '\n' ? "\n" : "");
+  return kExitOk;
+}
+
+int requeue(const Globals& globals, const std::vector<std::string>& handles, bool all) {
+  if (handles.empty() && !all) throw Failure(kExitUsage, "requeue", "name events or give --all");
+  Config config;
+  Spool spool = open_spool(globals, &config);
+  std::vector<SpooledFile> files;
+  if (all) {
+    for (std::string& name : list_names(spool, SpoolState::kDead))
+      files.push_back({SpoolState::kDead, std::move(name)});
+  }
+  for (const std::string& h : handles) files.push_back(find_one(spool, h));
+  unsigned moved = 0;
+  for (const SpooledFile& f : files) {
+    if (f.state == SpoolState::kQueue) {
+      globals.warn("event " + std::string(f.name) + " is already queued");
+      continue;
+    }
+    if (requeue_file(spool, f, config.sync)) ++moved;
+  }
+  globals.note("requeued " + std::to_string(moved) + " event" + (moved == 1 ? "" : "s"));
+  return kExitOk;
+}
+
+int remove(const Globals& globals, const std::vector<std::string>& handles,
+           const std::string& state) {
+  if (handles.empty() && state.empty()) throw Failure(kExitUsage, "delete", "name events or give --state");
+  Spool spool = open_spool(globals);
+  std::vector<SpooledFile> files;
+  if (!state.empty()) {
+    std::optional<SpoolState> s = parse_state(state);
+    if (!s) throw Failure(kExitUsage, "--state " + state, "name one state to empty");
+    for (std::string& name : list_names(spool, *s)) files.push_back({*s, std::move(name)});
+  }
+  for (const std::string& h : handles) files.push_back(find_one(spool, h));
+  unsigned removed = 0;
+  for (const SpooledFile& f : files)
+    if (remove_file(spool, f.state, f.name)) ++removed;
+  globals.note("deleted " + std::to_string(removed) + " event" + (removed == 1 ? "" : "s"));
+  return kExitOk;
+}
+
+int cleanup(const Globals& globals) {
+  Config config;
+  Spool spool = open_spool(globals, &config);
+  std::optional<FlushLock> lock = FlushLock::acquire(spool, false);
+  if (!lock) {
+    globals.note("cleanup: a flush is running and sweeps the spool itself");
+    return kExitOk;
+  }
+  CleanupPolicy policy;
+  policy.now = now_s();
+  policy.max_age = static_cast<int64_t>(config.max_age_days * 86400);
+  policy.sync = config.sync;
+  CleanupResult r = cleanup_spool(spool, policy);
+  globals.note("cleanup: removed " + std::to_string(r.tmp_removed) + " stale tmp files, expired " +
+               std::to_string(r.expired) + " events, removed " + std::to_string(r.dead_removed) +
+               " old dead events");
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_spool_commands(CLI::App& app, Globals& globals, Commands& commands) {
+  struct Args {
+    bool json = false, prometheus = false, all = false;
+    std::string state, handle;
+    std::vector<std::string> handles;
+  };
+  auto a = std::make_shared<Args>();
+
+  CLI::App* st = app.add_subcommand("status", "Counts, ages, next attempt and the last flush");
+  auto* json_opt = st->add_flag("--json", a->json, "As a JSON object");
+  st->add_flag("--prometheus", a->prometheus, "In node_exporter textfile-collector format")
+      ->excludes(json_opt);
+  st->footer(
+      "Examples:\n  mcp-report status\n"
+      "  mcp-report status --prometheus > /var/lib/node_exporter/mcp-report.prom");
+  commands.push_back({st, [&globals, a] { return status(globals, a->json, a->prometheus); }});
+
+  CLI::App* ls = app.add_subcommand("list", "List events, oldest first, with their handles");
+  ls->add_option("--state", a->state, "queue, dead, corrupt or all (default)")->type_name("STATE");
+  ls->add_flag("--json", a->json, "One JSON object per line");
+  ls->footer("Example:\n  mcp-report list --state dead");
+  commands.push_back({ls, [&globals, a] { return list(globals, a->state, a->json); }});
+
+  CLI::App* sh = app.add_subcommand("show", "Show one event: file, state, reason and body");
+  sh->add_option("event", a->handle, "Event handle, as list prints it")->required()->type_name("EVENT");
+  sh->footer("Example:\n  mcp-report show 1764000000123456-3fa9c01e0001");
+  commands.push_back({sh, [&globals, a] { return show(globals, a->handle); }});
+
+  CLI::App* rq = app.add_subcommand("requeue", "Put dead (or mended corrupt) events back in the queue");
+  rq->add_option("events", a->handles, "Event handles")->type_name("EVENT...");
+  rq->add_flag("--all", a->all, "Every dead event");
+  rq->footer("Examples:\n  mcp-report requeue --all\n  mcp-report requeue 1764000000123456-3fa9c01e0001");
+  commands.push_back({rq, [&globals, a] { return requeue(globals, a->handles, a->all); }});
+
+  CLI::App* del = app.add_subcommand("delete", "Remove events for good");
+  del->add_option("events", a->handles, "Event handles")->type_name("EVENT...");
+  del->add_option("--state", a->state, "Remove every event in this state (e.g. dead)")
+      ->type_name("STATE");
+  del->footer("Example:\n  mcp-report delete --state dead");
+  commands.push_back({del, [&globals, a] { return remove(globals, a->handles, a->state); }});
+
+  CLI::App* cl = app.add_subcommand("cleanup", "Sweep stale tmp files, expire old events");
+  cl->footer("Example:\n  mcp-report cleanup -v");
+  commands.push_back({cl, [&globals] { return cleanup(globals); }});
+}
+
+}  // namespace mcpr::cli

@@ -1,0 +1,75 @@
+#include "spool/cleanup.h"
+
+#include <unistd.h>
+
+#include <string>
+#include <unordered_set>
+
+#include "spool/event_name.h"
+
+namespace mcpr {
+namespace {
+
+void sweep_tmp(const Spool& spool, const CleanupPolicy& policy, CleanupResult& result) {
+  for (const std::string& name : list_names(spool, SpoolState::kTmp)) {
+    auto info = stat_file(spool, SpoolState::kTmp, name);
+    if (info && info->mtime < policy.now - policy.tmp_max_age &&
+        ::unlinkat(spool.dir_fd(SpoolState::kTmp), name.c_str(), 0) == 0)
+      ++result.tmp_removed;
+  }
+}
+
+void expire_queue(const Spool& spool, const CleanupPolicy& policy, CleanupResult& result) {
+  const int64_t cutoff = policy.now - policy.max_age;
+  for (const std::string& name : list_names(spool, SpoolState::kQueue)) {
+    // A file is written no earlier than its event's timestamp, so only
+    // names older than the cutoff need a stat.
+    auto parsed = EventName::parse(name);
+    if (parsed && parsed->timestamp_us / 1000000 >= cutoff) continue;
+    auto info = stat_file(spool, SpoolState::kQueue, name);
+    if (!parsed || !info || info->mtime >= cutoff) continue;
+    if (set_aside(spool, name, SpoolState::kDead,
+                  "expired: queued for more than " + std::to_string(policy.max_age / 86400) +
+                      " days",
+                  policy.sync))
+      ++result.expired;
+  }
+}
+
+void sweep_dead(const Spool& spool, const CleanupPolicy& policy, CleanupResult& result) {
+  const int64_t cutoff = policy.now - policy.max_age;
+  std::unordered_set<std::string> events;
+  for (std::string& name : list_names(spool, SpoolState::kDead)) {
+    int64_t died = 0;
+    read_reason(spool, SpoolState::kDead, name, &died);
+    if (died == 0) {
+      auto info = stat_file(spool, SpoolState::kDead, name);
+      died = info ? info->mtime : policy.now;
+    }
+    if (died < cutoff && remove_file(spool, SpoolState::kDead, name)) {
+      ++result.dead_removed;
+    } else {
+      events.insert(std::move(name));
+    }
+  }
+  // Reason files whose event never arrived (a crash between the two renames).
+  constexpr size_t suffix = sizeof(kReasonSuffix) - 1;
+  for (const std::string& reason : list_names(spool, SpoolState::kDead, true)) {
+    if (events.count(reason.substr(0, reason.size() - suffix))) continue;
+    auto info = stat_file(spool, SpoolState::kDead, reason);
+    if (info && info->mtime < policy.now - policy.tmp_max_age)
+      ::unlinkat(spool.dir_fd(SpoolState::kDead), reason.c_str(), 0);
+  }
+}
+
+}  // namespace
+
+CleanupResult cleanup_spool(const Spool& spool, const CleanupPolicy& policy) {
+  CleanupResult result;
+  sweep_tmp(spool, policy, result);
+  expire_queue(spool, policy, result);
+  sweep_dead(spool, policy, result);
+  return result;
+}
+
+}  // namespace mcpr

@@ -1,0 +1,77 @@
+#include "spool/event_name.h"
+
+#include <charconv>
+#include <cstdio>
+
+namespace mcpr {
+namespace {
+
+bool all_of(std::string_view s, bool (*pred)(char)) {
+  for (char c : s)
+    if (!pred(c)) return false;
+  return true;
+}
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f'); }
+
+template <typename T>
+bool parse_number(std::string_view s, T& out) {
+  if (s.empty() || !all_of(s, is_digit)) return false;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc() && p == s.data() + s.size();
+}
+
+}  // namespace
+
+std::string EventName::event_id() const {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%016lld-", static_cast<long long>(timestamp_us));
+  return buf + unique;
+}
+
+std::string EventName::format() const {
+  std::string name = event_id();
+  name += '.';
+  name += action;
+  name += '.';
+  name += interaction_id;
+  if (attempts > 0 || due > 0) {
+    name += ',' + std::to_string(attempts) + ',' + std::to_string(due);
+  }
+  return name;
+}
+
+std::optional<EventName> EventName::parse(std::string_view name) {
+  // 16 digits, '-', 12 hex, '.', action, '.', id of at least one character.
+  if (name.size() < 16 + 1 + 12 + 3 + 1) return std::nullopt;
+  EventName e;
+  if (!parse_number(name.substr(0, 16), e.timestamp_us) || name[16] != '-')
+    return std::nullopt;
+  std::string_view unique = name.substr(17, 12);
+  if (!all_of(unique, is_hex) || name[29] != '.' || name[31] != '.')
+    return std::nullopt;
+  e.unique = std::string(unique);
+  e.action = name[30];
+  if (e.action != 's' && e.action != 'p' && e.action != 'c' && e.action != 'e')
+    return std::nullopt;
+  std::string_view rest = name.substr(32);
+  size_t comma = rest.find(',');
+  std::string_view id = rest.substr(0, comma);
+  if (id.empty()) return std::nullopt;
+  e.interaction_id = std::string(id);
+  if (comma != std::string_view::npos) {
+    std::string_view state = rest.substr(comma + 1);
+    size_t second = state.find(',');
+    if (second == std::string_view::npos ||
+        !parse_number(state.substr(0, second), e.attempts) ||
+        !parse_number(state.substr(second + 1), e.due))
+      return std::nullopt;
+  }
+  return e;
+}
+
+std::string_view event_id_of(std::string_view file_name) {
+  return file_name.substr(0, file_name.find('.'));
+}
+
+}  // namespace mcpr

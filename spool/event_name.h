@@ -1,0 +1,41 @@
+// The name of a spooled event file. Everything flush needs to schedule an
+// event lives in its name, so a queue of 100,000 events is scheduled from one
+// directory read without opening a file:
+//
+//   <timestamp µs, 16 digits>-<12 hex>.<action>.<interaction id>[,<attempts>,<due>]
+//   1764000000123456-3fa9c01e0001.s.int_1764000000_9f8e7d6c
+//   1764000000123456-3fa9c01e0001.s.int_1764000000_9f8e7d6c,2,1764000300
+//
+// Names sort by the event's timestamp, then by recording order within one
+// process. The part before the first '.' is the event id, sent as the
+// Idempotency-Key and used as the event's handle by list/show/requeue. The
+// interaction id never holds ',' or '/', so the retry state (failed attempts
+// so far, and the epoch second before which the event is not retried) can
+// follow it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mcpr {
+
+struct EventName {
+  int64_t timestamp_us = 0;
+  std::string unique;  // 12 lowercase hex characters
+  char action = 's';   // s(tart), p(rogress), c(omplete), e(rror)
+  std::string interaction_id;
+  unsigned attempts = 0;  // failed attempts so far
+  int64_t due = 0;        // epoch seconds; 0 when never failed
+
+  std::string event_id() const;
+  std::string format() const;
+  // Parses a file name; nullopt when it is not one of ours.
+  static std::optional<EventName> parse(std::string_view name);
+};
+
+// The event id part of a file name (up to the first '.'), or the whole name.
+std::string_view event_id_of(std::string_view file_name);
+
+}  // namespace mcpr

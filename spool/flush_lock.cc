@@ -1,0 +1,33 @@
+#include "spool/flush_lock.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "src/failure.h"
+
+namespace mcpr {
+
+std::optional<FlushLock> FlushLock::acquire(const Spool& spool, bool wait) {
+  int fd = ::openat(spool.root_fd(), "flush.lock",
+                    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0)
+    throw Failure(kExitCantCreate, spool.root() + "/flush.lock", std::strerror(errno));
+  while (::flock(fd, wait ? LOCK_EX : LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EINTR) continue;
+    int err = errno;
+    ::close(fd);
+    if (err == EWOULDBLOCK) return std::nullopt;
+    throw Failure(kExitCantCreate, spool.root() + "/flush.lock", std::strerror(err));
+  }
+  return FlushLock(fd);
+}
+
+FlushLock::~FlushLock() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+}  // namespace mcpr

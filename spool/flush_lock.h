@@ -1,0 +1,26 @@
+// One flusher per spool: an flock(2) on <spool>/flush.lock. The kernel drops
+// it when the holder dies, so a killed flush never leaves the spool locked.
+#pragma once
+
+#include <optional>
+
+#include "spool/spool.h"
+
+namespace mcpr {
+
+class FlushLock {
+ public:
+  // Takes the lock; with `wait`, blocks until it is free, otherwise returns
+  // nullopt at once when another process holds it.
+  static std::optional<FlushLock> acquire(const Spool& spool, bool wait);
+
+  FlushLock(FlushLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  FlushLock& operator=(FlushLock&&) = delete;
+  ~FlushLock();
+
+ private:
+  explicit FlushLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+}  // namespace mcpr

@@ -1,0 +1,294 @@
+#include "spool/spool.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "src/failure.h"
+
+namespace mcpr {
+namespace {
+
+constexpr mode_t kDirMode = 0700;
+constexpr mode_t kFileMode = 0600;
+
+[[noreturn]] void fail(const std::string& what, int err) {
+  throw Failure(kExitCantCreate, what, std::strerror(err));
+}
+
+// mkdir -p, each folder made here 0700 whatever the umask.
+void make_dirs(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0) return;
+  size_t slash = path.find_last_of('/');
+  if (slash != std::string::npos && slash > 0) make_dirs(path.substr(0, slash));
+  if (::mkdir(path.c_str(), kDirMode) != 0) {
+    if (errno == EEXIST) return;
+    fail(path, errno);
+  }
+  ::chmod(path.c_str(), kDirMode);
+}
+
+int open_dir_at(int at, const char* name) {
+  return ::openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+}  // namespace
+
+const char* state_name(SpoolState state) {
+  switch (state) {
+    case SpoolState::kQueue: return "queue";
+    case SpoolState::kDead: return "dead";
+    case SpoolState::kCorrupt: return "corrupt";
+    case SpoolState::kTmp: return "tmp";
+  }
+  return "?";
+}
+
+bool is_reason_file(const std::string& name) {
+  constexpr size_t n = sizeof(kReasonSuffix) - 1;
+  return name.size() > n && name.compare(name.size() - n, n, kReasonSuffix) == 0;
+}
+
+Spool Spool::open(const std::string& root, bool create) {
+  int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT && create) {
+    make_dirs(root);
+    fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  }
+  if (fd < 0) {
+    if (errno == ELOOP || errno == ENOTDIR)
+      throw Failure(kExitCantCreate, "spool " + root, "not a directory (symlinks are refused)");
+    fail("spool " + root, errno);
+  }
+  Spool spool(root, fd);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) fail("spool " + root, errno);
+  if (st.st_uid != ::geteuid())
+    throw Failure(kExitCantCreate, "spool " + root,
+                  "owned by uid " + std::to_string(st.st_uid) + ", not by uid " +
+                      std::to_string(::geteuid()) + ": refusing to use it");
+  if (create) {
+    for (SpoolState s : kAllStates) {
+      if (::mkdirat(fd, state_name(s), kDirMode) == 0) {
+        ::fchmodat(fd, state_name(s), kDirMode, 0);
+      } else if (errno != EEXIST) {
+        fail(spool.path(s, ""), errno);
+      }
+    }
+  }
+  return spool;
+}
+
+Spool::Spool(Spool&& other) noexcept : root_(std::move(other.root_)), root_fd_(other.root_fd_) {
+  other.root_fd_ = -1;
+  for (int i = 0; i < 4; ++i) {
+    dir_fds_[i] = other.dir_fds_[i];
+    other.dir_fds_[i] = -1;
+  }
+}
+
+Spool::~Spool() {
+  for (int fd : dir_fds_)
+    if (fd >= 0) ::close(fd);
+  if (root_fd_ >= 0) ::close(root_fd_);
+}
+
+int Spool::dir_fd(SpoolState state) const {
+  int& fd = dir_fds_[static_cast<int>(state)];
+  if (fd < 0) {
+    fd = open_dir_at(root_fd_, state_name(state));
+    if (fd < 0) fail(path(state, ""), errno);
+  }
+  return fd;
+}
+
+std::string Spool::path(SpoolState state, const std::string& name) const {
+  return root_ + "/" + state_name(state) + "/" + name;
+}
+
+uint64_t Spool::free_bytes() const {
+  struct statvfs vfs;
+  if (::fstatvfs(root_fd_, &vfs) != 0) fail("spool " + root_, errno);
+  return static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+}
+
+AtomicFile::AtomicFile(const Spool& spool, std::string name)
+    : spool_(spool), name_(std::move(name)) {
+  fd_ = ::openat(spool.dir_fd(SpoolState::kTmp), name_.c_str(),
+                 O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, kFileMode);
+  if (fd_ < 0) {
+    int err = errno;
+    Failure f(kExitCantCreate, spool.path(SpoolState::kTmp, name_), std::strerror(err));
+    errno = err;
+    throw f;
+  }
+  // The umask may have taken bits off 0600 (e.g. 0200): set it exactly.
+  ::fchmod(fd_, kFileMode);
+}
+
+AtomicFile::~AtomicFile() {
+  if (fd_ >= 0) ::close(fd_);
+  if (!committed_) ::unlinkat(spool_.dir_fd(SpoolState::kTmp), name_.c_str(), 0);
+}
+
+void AtomicFile::write(const std::string& data) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd_, data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail(spool_.path(SpoolState::kTmp, name_), errno);
+    }
+    done += static_cast<size_t>(n);
+  }
+}
+
+bool AtomicFile::commit(int dir_fd, const std::string& final_name, bool sync, bool replace) {
+  const std::string tmp_path = spool_.path(SpoolState::kTmp, name_);
+  if (fd_ >= 0) {
+    if (sync && ::fsync(fd_) != 0) fail(tmp_path, errno);
+    int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) fail(tmp_path, errno);
+  }
+  if (::renameat2(spool_.dir_fd(SpoolState::kTmp), name_.c_str(), dir_fd, final_name.c_str(),
+                  replace ? 0 : RENAME_NOREPLACE) != 0) {
+    if (errno == EEXIST && !replace) return false;
+    fail(tmp_path, errno);
+  }
+  committed_ = true;
+  if (sync && ::fsync(dir_fd) != 0) fail(spool_.root(), errno);
+  return true;
+}
+
+std::vector<std::string> list_names(const Spool& spool, SpoolState state, bool reason_files) {
+  std::vector<std::string> names;
+  int fd = ::dup(spool.dir_fd(state));
+  if (fd < 0) fail(spool.path(state, ""), errno);
+  DIR* dir = ::fdopendir(fd);
+  if (!dir) {
+    ::close(fd);
+    fail(spool.path(state, ""), errno);
+  }
+  ::rewinddir(dir);
+  while (struct dirent* ent = ::readdir(dir)) {
+    if (ent->d_name[0] == '.') continue;
+    std::string name = ent->d_name;
+    if (is_reason_file(name) != reason_files) continue;
+    names.push_back(std::move(name));
+  }
+  ::closedir(dir);
+  return names;
+}
+
+std::optional<std::string> read_file(const Spool& spool, SpoolState state,
+                                     const std::string& name, int* errno_out) {
+  int fd = ::openat(spool.dir_fd(state), name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
+    if (errno_out) *errno_out = errno;
+    if (errno == ENOENT) return std::nullopt;
+    fail(spool.path(state, name), errno);
+  }
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    if (errno_out) *errno_out = EINVAL;
+    throw Failure(kExitCantCreate, spool.path(state, name), "not a regular file");
+  }
+  std::string data(static_cast<size_t>(st.st_size), '\0');
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::read(fd, &data[done], data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += static_cast<size_t>(n);
+  }
+  data.resize(done);
+  ::close(fd);
+  return data;
+}
+
+bool move_file(const Spool& spool, SpoolState from, const std::string& name,
+               SpoolState to, const std::string& new_name, bool sync) {
+  if (::renameat(spool.dir_fd(from), name.c_str(), spool.dir_fd(to), new_name.c_str()) != 0) {
+    if (errno == ENOENT) return false;
+    fail(spool.path(from, name), errno);
+  }
+  if (sync) ::fsync(spool.dir_fd(to));
+  return true;
+}
+
+bool remove_file(const Spool& spool, SpoolState state, const std::string& name) {
+  ::unlinkat(spool.dir_fd(state), (name + kReasonSuffix).c_str(), 0);
+  if (::unlinkat(spool.dir_fd(state), name.c_str(), 0) != 0) {
+    if (errno == ENOENT) return false;
+    fail(spool.path(state, name), errno);
+  }
+  return true;
+}
+
+bool set_aside(const Spool& spool, const std::string& name, SpoolState to,
+               const std::string& reason, bool sync) {
+  // The reason is published first: a crash in between leaves a reason without
+  // an event (swept by cleanup), never a dead event without its reason.
+  {
+    AtomicFile file(spool, name + kReasonSuffix);
+    file.write(reason + "\n");
+    file.commit(spool.dir_fd(to), name + kReasonSuffix, false, /*replace=*/true);
+  }
+  if (!move_file(spool, SpoolState::kQueue, name, to, name, sync)) {
+    ::unlinkat(spool.dir_fd(to), (name + kReasonSuffix).c_str(), 0);
+    return false;
+  }
+  return true;
+}
+
+std::string read_reason(const Spool& spool, SpoolState state, const std::string& name,
+                        int64_t* when) {
+  if (when) {
+    auto info = stat_file(spool, state, name + kReasonSuffix);
+    *when = info ? info->mtime : 0;
+  }
+  int err = 0;
+  std::optional<std::string> text;
+  try {
+    text = read_file(spool, state, name + kReasonSuffix, &err);
+  } catch (const Failure&) {
+    return "";
+  }
+  if (!text) return "";
+  while (!text->empty() && (text->back() == '\n' || text->back() == '\r')) text->pop_back();
+  return *text;
+}
+
+std::optional<FileInfo> stat_file(const Spool& spool, SpoolState state, const std::string& name) {
+  struct stat st;
+  if (::fstatat(spool.dir_fd(state), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+    return std::nullopt;
+  return FileInfo{static_cast<int64_t>(st.st_mtime), static_cast<uint64_t>(st.st_size)};
+}
+
+void write_root_file(const Spool& spool, const std::string& name, const std::string& data) {
+  AtomicFile file(spool, name + "." + std::to_string(::getpid()));
+  file.write(data);
+  file.commit(spool.root_fd(), name, true, /*replace=*/true);
+}
+
+std::optional<std::string> read_root_file(const Spool& spool, const std::string& name) {
+  int fd = ::openat(spool.root_fd(), name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  std::string data;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) data.append(buf, static_cast<size_t>(n));
+  ::close(fd);
+  return data;
+}
+
+}  // namespace mcpr

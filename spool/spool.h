@@ -1,0 +1,119 @@
+// A spool folder: tmp/ (being written), queue/ (waiting to be sent), dead/
+// (given up, each beside a "#reason" file) and corrupt/ (unreadable, never
+// sent, never cleaned up). Events move between states by rename(2) only, so an
+// event is always whole and always in exactly one folder. The lock and state
+// files live in the root folder; events never do.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mcpr {
+
+enum class SpoolState { kQueue, kDead, kCorrupt, kTmp };
+constexpr SpoolState kAllStates[] = {SpoolState::kQueue, SpoolState::kDead,
+                                     SpoolState::kCorrupt, SpoolState::kTmp};
+
+const char* state_name(SpoolState state);  // "queue", "dead", ...
+
+// Suffix of the file that holds why an event in dead/ or corrupt/ is there.
+constexpr const char kReasonSuffix[] = "#reason";
+bool is_reason_file(const std::string& name);
+
+class Spool {
+ public:
+  // Opens the spool at `root`. With `create`, any missing folder is made, mode
+  // 0700 whatever the umask. Refuses (Failure, exit 73) a root that is not a
+  // directory, is a symlink, or is owned by another user.
+  static Spool open(const std::string& root, bool create);
+
+  Spool(Spool&& other) noexcept;
+  Spool& operator=(Spool&&) = delete;
+  ~Spool();
+
+  const std::string& root() const { return root_; }
+  int root_fd() const { return root_fd_; }
+  // The folder of a state, opened on first use (O_NOFOLLOW).
+  int dir_fd(SpoolState state) const;
+  std::string path(SpoolState state, const std::string& name) const;
+
+  // Bytes available to an unprivileged writer on the spool's filesystem.
+  uint64_t free_bytes() const;
+
+ private:
+  Spool(std::string root, int root_fd) : root_(std::move(root)), root_fd_(root_fd) {}
+  std::string root_;
+  int root_fd_;
+  mutable int dir_fds_[4] = {-1, -1, -1, -1};
+};
+
+// A file being written in tmp/ and published into another folder by commit().
+// If commit() is never reached, the destructor removes the temp file, so a
+// failed write leaves nothing behind.
+class AtomicFile {
+ public:
+  // Creates tmp/<name> with O_EXCL|O_NOFOLLOW, mode 0600. Throws Failure (73);
+  // errno is kept so callers can retry on EEXIST.
+  AtomicFile(const Spool& spool, std::string name);
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+  ~AtomicFile();
+
+  void write(const std::string& data);
+  // fsyncs (when `sync`), closes, renames into `dir_fd` under `final_name`
+  // and fsyncs that folder (when `sync`). Unless `replace`, an existing file
+  // of that name is never overwritten: commit() then returns false and the
+  // temp file stays for another try. Throws Failure (73).
+  bool commit(int dir_fd, const std::string& final_name, bool sync, bool replace = false);
+
+ private:
+  const Spool& spool_;
+  std::string name_;
+  int fd_ = -1;
+  bool committed_ = false;
+};
+
+// Names of the files in a state's folder, unsorted: the events, or with
+// `reason_files` only the "#reason" files.
+std::vector<std::string> list_names(const Spool& spool, SpoolState state,
+                                    bool reason_files = false);
+
+// Reads a whole file of a state's folder, refusing symlinks. nullopt when the
+// file is gone; throws Failure (73) for other errors, with `errno_out` set.
+std::optional<std::string> read_file(const Spool& spool, SpoolState state,
+                                     const std::string& name, int* errno_out = nullptr);
+
+// Renames between folders. false when the source is gone (someone else moved
+// or deleted it); throws Failure (73) on other errors.
+bool move_file(const Spool& spool, SpoolState from, const std::string& name,
+               SpoolState to, const std::string& new_name, bool sync);
+
+// Removes a file and its reason file. false when it was not there.
+bool remove_file(const Spool& spool, SpoolState state, const std::string& name);
+
+// Moves a queued event into dead/ or corrupt/ with a one-line reason beside it.
+bool set_aside(const Spool& spool, const std::string& name, SpoolState to,
+               const std::string& reason, bool sync);
+
+// The reason an event in dead/ or corrupt/ is there ("" when none is kept),
+// and when it was set aside (epoch seconds, 0 when unknown).
+std::string read_reason(const Spool& spool, SpoolState state, const std::string& name,
+                        int64_t* when = nullptr);
+
+// Modification time in epoch seconds and size, or nullopt when gone.
+struct FileInfo {
+  int64_t mtime = 0;
+  uint64_t size = 0;
+};
+std::optional<FileInfo> stat_file(const Spool& spool, SpoolState state,
+                                  const std::string& name);
+
+// Root-folder state files (written through tmp/, replaced atomically).
+void write_root_file(const Spool& spool, const std::string& name, const std::string& data);
+std::optional<std::string> read_root_file(const Spool& spool, const std::string& name);
+
+}  // namespace mcpr

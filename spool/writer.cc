@@ -1,0 +1,59 @@
+#include "spool/writer.h"
+
+#include <sys/random.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <ctime>
+
+#include "src/failure.h"
+
+namespace mcpr {
+namespace {
+
+uint32_t random_base() {
+  uint32_t value = 0;
+  if (::getrandom(&value, sizeof value, GRND_NONBLOCK) != sizeof value) {
+    struct timespec ts;
+    ::clock_gettime(CLOCK_REALTIME, &ts);
+    value = static_cast<uint32_t>(ts.tv_nsec) ^ (static_cast<uint32_t>(::getpid()) << 16);
+  }
+  return value;
+}
+
+uint32_t g_base = 0;
+uint32_t g_counter = 0;
+bool g_seeded = false;
+
+}  // namespace
+
+std::string next_unique() {
+  if (!g_seeded || g_counter > 0xffff) {
+    g_base = random_base();
+    g_counter = 0;
+    g_seeded = true;
+  }
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%08x%04x", g_base, g_counter++);
+  return buf;
+}
+
+std::string enqueue(const Spool& spool, EventName& name, const std::string& body, bool sync) {
+  const int queue_fd = spool.dir_fd(SpoolState::kQueue);
+  for (int tries = 0;; ++tries) {
+    name.unique = next_unique();
+    std::string file_name = name.format();
+    try {
+      AtomicFile file(spool, file_name);
+      file.write(body);
+      if (file.commit(queue_fd, file_name, sync)) return file_name;
+    } catch (const Failure&) {
+      if (errno != EEXIST || tries >= 8) throw;
+    }
+    g_seeded = false;  // a collision: draw another random base
+    if (tries >= 8) throw Failure(kExitCantCreate, spool.root(), "cannot find a unique file name");
+  }
+}
+
+}  // namespace mcpr

@@ -1,0 +1,382 @@
+#include "src/config.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+#include <pwd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#define TOML_HEADER_ONLY 1
+#define TOML_ENABLE_FORMATTERS 0
+#include <toml++/toml.h>
+
+#include "src/failure.h"
+
+namespace mcpr {
+namespace {
+
+using Field = std::variant<bool Config::*, int64_t Config::*, double Config::*,
+                           std::string Config::*>;
+
+struct KeySpec {
+  const char* table;
+  const char* name;
+  Field field;
+  double min = 0;      // lowest accepted number
+  bool is_path = false;
+  bool secret = false;
+};
+
+const KeySpec kKeys[] = {
+    {"mcp", "mcp_id", &Config::mcp_id},
+    {"mcp", "name", &Config::name},
+    {"mcp", "version", &Config::version},
+    {"interaction_logging", "enable_interaction_logging", &Config::enabled},
+    {"interaction_logging", "coordinator_url", &Config::url},
+    {"interaction_logging", "coordinator_api_key", &Config::api_key, 0, false, true},
+    {"interaction_logging", "api_key_file", &Config::api_key_file, 0, true},
+    {"interaction_logging", "max_retries", &Config::max_retries},
+    {"interaction_logging", "retry_delay", &Config::retry_delay},
+    {"interaction_logging", "max_backoff", &Config::max_backoff},
+    {"interaction_logging", "rate_limit", &Config::rate_limit},
+    {"interaction_logging", "rate_period", &Config::rate_period, 0.001},
+    {"interaction_logging", "concurrency", &Config::concurrency, 1},
+    {"interaction_logging", "timeout", &Config::timeout, 0.001},
+    {"interaction_logging", "max_age_days", &Config::max_age_days, 0.001},
+    {"interaction_logging", "spool_dir", &Config::spool_dir, 0, true},
+    {"interaction_logging", "local_cache_path", &Config::local_cache_path, 0, true},
+    {"interaction_logging", "sync", &Config::sync},
+    {"interaction_logging", "max_event_kb", &Config::max_event_kb, 1},
+    {"interaction_logging", "min_free_mb", &Config::min_free_mb},
+    {"interaction_logging", "ca_file", &Config::ca_file, 0, true},
+};
+
+const KeySpec* find_key(const std::string& key) {
+  for (const KeySpec& spec : kKeys) {
+    std::string full = std::string(spec.table) + "." + spec.name;
+    if (key == full || key == spec.name) return &spec;
+  }
+  return nullptr;
+}
+
+std::string full_name(const KeySpec& spec) {
+  return std::string(spec.table) + "." + spec.name;
+}
+
+const char* type_name(const ConfigValue& v) {
+  switch (v.index()) {
+    case 0: return "a boolean";
+    case 1: return "an integer";
+    case 2: return "a float";
+    default: return "a string";
+  }
+}
+
+// Text from the environment or a flag, converted to the type of `field`.
+ConfigValue convert_text(const std::string& text, const Field& field, bool* ok) {
+  *ok = true;
+  if (std::holds_alternative<bool Config::*>(field)) {
+    for (const char* t : {"1", "true", "yes", "on"})
+      if (strcasecmp(text.c_str(), t) == 0) return true;
+    for (const char* f : {"0", "false", "no", "off", ""})
+      if (strcasecmp(text.c_str(), f) == 0) return false;
+  } else if (std::holds_alternative<int64_t Config::*>(field)) {
+    int64_t n = 0;
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec == std::errc() && p == text.data() + text.size()) return n;
+  } else if (std::holds_alternative<double Config::*>(field)) {
+    char* end = nullptr;
+    double d = std::strtod(text.c_str(), &end);
+    if (!text.empty() && *end == '\0') return d;
+  } else {
+    return text;
+  }
+  *ok = false;
+  return text;
+}
+
+std::string absolute(const std::string& path, const std::string& base_dir) {
+  if (path.empty() || path[0] == '/' || base_dir.empty()) return path;
+  std::string rel = path;
+  while (rel.rfind("./", 0) == 0) rel = rel.substr(2);
+  return base_dir + "/" + rel;
+}
+
+std::string current_dir() {
+  char buf[4096];
+  return ::getcwd(buf, sizeof buf) ? buf : ".";
+}
+
+std::string home_dir(const GetEnv& getenv) {
+  const char* home = getenv("HOME");
+  if (home && *home) return home;
+  struct passwd* pw = ::getpwuid(::getuid());
+  return pw ? pw->pw_dir : "/";
+}
+
+std::string xdg_dir(const GetEnv& getenv, const char* var, const char* fallback) {
+  const char* value = getenv(var);
+  if (value && value[0] == '/') return value;
+  return home_dir(getenv) + "/" + fallback;
+}
+
+bool file_exists(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+ConfigValue from_toml(const toml::node& node, std::string* bad_type) {
+  if (auto v = node.as_boolean()) return v->get();
+  if (auto v = node.as_integer()) return v->get();
+  if (auto v = node.as_floating_point()) return v->get();
+  if (auto v = node.as_string()) return v->get();
+  *bad_type = node.is_table() ? "a table" : node.is_array() ? "an array" : "a date or time";
+  return std::string();
+}
+
+std::string where(const std::string& path, const toml::source_region& src) {
+  return path + ":" + std::to_string(src.begin.line) + ":" + std::to_string(src.begin.column);
+}
+
+void read_file(Config& config, const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Failure(kExitConfig, path, std::strerror(errno));
+  std::stringstream text;
+  text << in.rdbuf();
+  toml::table root;
+  try {
+    root = toml::parse(text.str(), path);
+  } catch (const toml::parse_error& e) {
+    throw Failure(kExitConfig, where(path, e.source()), std::string(e.description()));
+  }
+  const std::string base_dir = path.substr(0, path.find_last_of('/'));
+  config.file = path;
+  for (auto&& [table_key, table_node] : root) {
+    const toml::table* table = table_node.as_table();
+    std::string table_name(table_key.str());
+    if (!table || (table_name != "mcp" && table_name != "interaction_logging")) {
+      config.warnings.push_back(where(path, table_key.source()) + ": unknown key '" +
+                                table_name + "' (ignored)");
+      continue;
+    }
+    for (auto&& [key, node] : *table) {
+      std::string name = table_name + "." + std::string(key.str());
+      const KeySpec* spec = find_key(name);
+      Origin origin{Origin::kFile, path + ":" + std::to_string(key.source().begin.line)};
+      if (!spec || spec->table != table_name) {
+        config.warnings.push_back(where(path, key.source()) + ": unknown key '" + name +
+                                  "' (ignored)");
+        continue;
+      }
+      std::string bad_type;
+      ConfigValue value = from_toml(node, &bad_type);
+      if (!bad_type.empty())
+        throw Failure(kExitConfig, where(path, node.source()),
+                      name + ": expected a value of its own type, not " + bad_type);
+      config.set(name, value, origin, base_dir);
+    }
+  }
+  if (config.origin("interaction_logging.coordinator_api_key").kind == Origin::kFile) {
+    struct stat st;
+    if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077))
+      config.warnings.push_back(path + ": holds coordinator_api_key but group or others can "
+                                "read it (chmod 600 " + path + ")");
+  }
+}
+
+// The config file to read: -c, $MCP_REPORT_CONFIG, or the first that exists of
+// the usual places. Named files must exist; "" when none is found.
+std::string find_config_file(const ConfigOverrides& overrides, const GetEnv& getenv) {
+  if (!overrides.config_file.empty()) return overrides.config_file;
+  const char* env = getenv("MCP_REPORT_CONFIG");
+  if (env && *env) return env;
+  const std::string candidates[] = {
+      "mcp_config.toml",
+      xdg_dir(getenv, "XDG_CONFIG_HOME", ".config") + "/mcp-report/config.toml",
+      "/etc/mcp-report/config.toml",
+  };
+  for (const std::string& candidate : candidates)
+    if (file_exists(candidate)) return candidate;
+  return "";
+}
+
+bool is_loopback_host(const std::string& host) {
+  return host == "localhost" || host.rfind("127.", 0) == 0 || host == "[::1]" ||
+         host == "::1";
+}
+
+}  // namespace
+
+std::string Origin::describe() const {
+  switch (kind) {
+    case kDefault: return "default";
+    case kFile: return detail;
+    case kEnvironment: return "environment " + detail;
+    case kFlag: return "flag " + detail;
+  }
+  return "";
+}
+
+void Config::set(const std::string& key, const ConfigValue& value, const Origin& origin,
+                 const std::string& base_dir) {
+  const KeySpec* spec = find_key(key);
+  if (!spec) throw Failure(kExitConfig, origin.describe(), "unknown key '" + key + "'");
+  const std::string name = full_name(*spec);
+  ConfigValue v = value;
+  if (auto text = std::get_if<std::string>(&value);
+      text && !std::holds_alternative<std::string Config::*>(spec->field) &&
+      origin.kind != Origin::kFile) {
+    bool ok = false;
+    v = convert_text(*text, spec->field, &ok);
+    if (!ok)
+      throw Failure(kExitConfig, origin.describe(),
+                    name + ": '" + *text + "' is not a valid value");
+  }
+  auto wrong = [&](const char* expected) {
+    return Failure(kExitConfig, origin.describe(),
+                   name + ": expected " + expected + ", not " + type_name(v));
+  };
+  auto check_min = [&](double n) {
+    if (n < spec->min || (spec->min > 0 && n <= 0))
+      throw Failure(kExitConfig, origin.describe(),
+                    name + ": must be at least " +
+                        (spec->min >= 1 ? std::to_string(static_cast<int64_t>(spec->min))
+                                        : std::string(spec->min > 0 ? "above 0" : "0")));
+  };
+  std::visit(
+      [&](auto member) {
+        using T = std::remove_reference_t<decltype(this->*member)>;
+        if constexpr (std::is_same_v<T, bool>) {
+          if (!std::holds_alternative<bool>(v)) throw wrong("a boolean");
+          this->*member = std::get<bool>(v);
+        } else if constexpr (std::is_same_v<T, int64_t>) {
+          if (!std::holds_alternative<int64_t>(v)) throw wrong("an integer");
+          check_min(static_cast<double>(std::get<int64_t>(v)));
+          this->*member = std::get<int64_t>(v);
+        } else if constexpr (std::is_same_v<T, double>) {
+          double d;
+          if (auto i = std::get_if<int64_t>(&v)) d = static_cast<double>(*i);
+          else if (auto f = std::get_if<double>(&v)) d = *f;
+          else throw wrong("a number");
+          check_min(d);
+          this->*member = d;
+        } else {
+          if (!std::holds_alternative<std::string>(v)) throw wrong("a string");
+          std::string s = std::get<std::string>(v);
+          this->*member = spec->is_path ? absolute(s, base_dir) : s;
+        }
+      },
+      spec->field);
+  origins[name] = origin;
+}
+
+const Origin& Config::origin(const std::string& key) const {
+  static const Origin kDefaultOrigin;
+  auto it = origins.find(key);
+  return it == origins.end() ? kDefaultOrigin : it->second;
+}
+
+std::string Config::spool_path() const {
+  if (!spool_dir.empty()) return spool_dir;
+  if (!local_cache_path.empty()) {
+    std::string p = local_cache_path;
+    if (p.size() > 3 && p.compare(p.size() - 3, 3, ".db") == 0) p.resize(p.size() - 3);
+    return p + ".spool";
+  }
+  return default_spool;
+}
+
+std::string Config::resolve_api_key() const {
+  const Origin& key_origin = origin("interaction_logging.coordinator_api_key");
+  const Origin& file_origin = origin("interaction_logging.api_key_file");
+  if (api_key_file.empty() || (!api_key.empty() && key_origin.kind >= file_origin.kind))
+    return api_key;
+  std::ifstream in(api_key_file, std::ios::binary);
+  if (!in)
+    throw Failure(kExitConfig, "api_key_file " + api_key_file, std::strerror(errno));
+  std::string key;
+  std::getline(in, key);
+  while (!key.empty() && (key.back() == '\r' || key.back() == ' ' || key.back() == '\t'))
+    key.pop_back();
+  if (key.empty()) throw Failure(kExitConfig, "api_key_file " + api_key_file, "is empty");
+  return key;
+}
+
+std::string Config::coordinator_url() const {
+  if (url.empty())
+    throw Failure(kExitConfig, "coordinator_url", "not set",
+                  "set coordinator_url in [interaction_logging] or MCP_REPORT_URL");
+  std::string u = url;
+  while (!u.empty() && u.back() == '/') u.pop_back();
+  return u;
+}
+
+std::string Config::url_warning() const {
+  if (url.rfind("http://", 0) != 0) return "";
+  std::string rest = url.substr(7);
+  std::string host = rest.substr(0, rest.find_first_of("/?#"));
+  host = host.substr(host.rfind('@') == std::string::npos ? 0 : host.rfind('@') + 1);
+  if (host.empty() || host[0] != '[') host = host.substr(0, host.find(':'));
+  else host = host.substr(0, host.find(']') + 1);
+  if (is_loopback_host(host)) return "";
+  return "coordinator_url " + url +
+         ": plain http to a host that is not on loopback sends the API key in clear; use https";
+}
+
+Config load_config(const ConfigOverrides& overrides, const GetEnv& getenv) {
+  Config config;
+  config.default_spool = xdg_dir(getenv, "XDG_STATE_HOME", ".local/state") + "/mcp-report/spool";
+  std::string path = find_config_file(overrides, getenv);
+  if (!path.empty()) {
+    if (path[0] != '/') path = current_dir() + "/" + (path.rfind("./", 0) == 0 ? path.substr(2) : path);
+    read_file(config, path);
+  }
+  const std::pair<const char*, const char*> env_keys[] = {
+      {"MCP_REPORT_MCP_ID", "mcp.mcp_id"},
+      {"MCP_REPORT_URL", "interaction_logging.coordinator_url"},
+      {"MCP_REPORT_API_KEY", "interaction_logging.coordinator_api_key"},
+      {"MCP_REPORT_API_KEY_FILE", "interaction_logging.api_key_file"},
+      {"MCP_REPORT_SPOOL_DIR", "interaction_logging.spool_dir"},
+      {"MCP_REPORT_ENABLED", "interaction_logging.enable_interaction_logging"},
+  };
+  for (const auto& [var, key] : env_keys) {
+    const char* value = getenv(var);
+    if (value && *value) config.set(key, std::string(value), {Origin::kEnvironment, var});
+  }
+  if (!overrides.spool_dir.empty())
+    config.set("interaction_logging.spool_dir", overrides.spool_dir, {Origin::kFlag, "--spool"});
+  if (!overrides.mcp_id.empty())
+    config.set("mcp.mcp_id", overrides.mcp_id, {Origin::kFlag, "--mcp-id"});
+  return config;
+}
+
+std::vector<ConfigRow> describe_config(const Config& config) {
+  std::vector<ConfigRow> rows;
+  rows.push_back({"config_file", config.file.empty() ? "(none)" : config.file, "search"});
+  for (const KeySpec& spec : kKeys) {
+    std::string value = std::visit(
+        [&](auto member) -> std::string {
+          const auto& v = config.*member;
+          using T = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<T, bool>) return v ? "true" : "false";
+          else if constexpr (std::is_same_v<T, std::string>) return v;
+          else {
+            std::ostringstream out;
+            out << v;
+            return out.str();
+          }
+        },
+        spec.field);
+    if (spec.secret && !value.empty()) value = "***";
+    rows.push_back({full_name(spec), value, config.origin(full_name(spec)).describe()});
+  }
+  rows.push_back({"spool (effective)", config.spool_path(), "derived"});
+  return rows;
+}
+
+}  // namespace mcpr

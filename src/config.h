@@ -1,0 +1,97 @@
+// Effective configuration: defaults, then the config file, then the
+// environment, then flags. Every value goes through Config::set() with its
+// origin, which `mcp-report config` prints beside it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace mcpr {
+
+struct Origin {
+  enum Kind { kDefault, kFile, kEnvironment, kFlag } kind = kDefault;
+  std::string detail;  // "file:line", the variable's or the flag's name
+  std::string describe() const;
+};
+
+// A value as it came from a source: TOML gives typed values, the environment
+// and flags give text that is converted to the key's type.
+using ConfigValue = std::variant<bool, int64_t, double, std::string>;
+
+struct Config {
+  // [mcp]
+  std::string mcp_id;
+  std::string name;
+  std::string version;
+  // [interaction_logging]
+  bool enabled = true;
+  std::string url;
+  std::string api_key;
+  std::string api_key_file;
+  int64_t max_retries = 3;
+  double retry_delay = 1.0;
+  double max_backoff = 300.0;
+  int64_t rate_limit = 10;
+  double rate_period = 1.0;
+  int64_t concurrency = 4;
+  double timeout = 5.0;
+  double max_age_days = 7.0;
+  std::string spool_dir;
+  std::string local_cache_path;
+  bool sync = true;
+  int64_t max_event_kb = 1024;
+  int64_t min_free_mb = 64;
+  std::string ca_file;
+
+  std::string file;  // the config file read, "" when none
+  std::string default_spool;  // $XDG_STATE_HOME/mcp-report/spool, set by load_config
+  std::map<std::string, Origin> origins;  // by "table.key"
+  std::vector<std::string> warnings;
+
+  // Sets "table.key" (or a bare key name, looked up in both tables) from a
+  // source. Relative paths are resolved against `base_dir` when it is set.
+  // Throws Failure (78) naming the key and origin for a wrong type or range.
+  void set(const std::string& key, const ConfigValue& value, const Origin& origin,
+           const std::string& base_dir = {});
+
+  // The spool folder: spool_dir, else local_cache_path with ".db" replaced by
+  // ".spool", else $XDG_STATE_HOME/mcp-report/spool.
+  std::string spool_path() const;
+  const Origin& origin(const std::string& key) const;
+  // The API key from coordinator_api_key or api_key_file, whichever source
+  // ranks higher. Throws Failure (78) when the file cannot be read; "" if unset.
+  std::string resolve_api_key() const;
+  // The coordinator URL without its trailing '/', or Failure (78) when unset.
+  std::string coordinator_url() const;
+  // A warning about a plain-http URL to a host not on loopback, or "".
+  std::string url_warning() const;
+};
+
+// What the command line says, before any file is read.
+struct ConfigOverrides {
+  std::string config_file;  // -c/--config
+  std::string spool_dir;    // --spool
+  std::string mcp_id;       // --mcp-id
+};
+
+using GetEnv = std::function<const char*(const char*)>;
+
+// Finds and reads the config file (SPEC.md §2) and applies the environment
+// and the overrides. Throws Failure (78) for a named file that is missing or
+// invalid ("file:line:column: what") and for wrong values.
+Config load_config(const ConfigOverrides& overrides, const GetEnv& getenv);
+
+// One row of the `mcp-report config` table.
+struct ConfigRow {
+  std::string key;
+  std::string value;  // the API key shows as ***
+  std::string origin;
+};
+std::vector<ConfigRow> describe_config(const Config& config);
+
+}  // namespace mcpr

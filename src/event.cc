@@ -1,0 +1,151 @@
+#include "src/event.h"
+
+#include <sys/random.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+
+#include "src/pyjson.h"
+
+namespace mcpr {
+namespace {
+
+const ActionInfo kActions[] = {
+    {Action::kStart, "start", "interaction_start", "request_data", 's'},
+    {Action::kProgress, "progress", "interaction_progress", "progress_data", 'p'},
+    {Action::kComplete, "complete", "interaction_complete", "result_data", 'c'},
+    {Action::kError, "error", "interaction_error", "error_data", 'e'},
+};
+
+bool id_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         c == '.' || c == '_' || c == ':' || c == '-';
+}
+
+}  // namespace
+
+const ActionInfo& action_info(Action action) { return kActions[static_cast<int>(action)]; }
+
+const ActionInfo* action_by_name(std::string_view name) {
+  for (const ActionInfo& info : kActions)
+    if (name == info.name) return &info;
+  return nullptr;
+}
+
+const ActionInfo* action_by_code(char code) {
+  for (const ActionInfo& info : kActions)
+    if (code == info.code) return &info;
+  return nullptr;
+}
+
+bool valid_interaction_id(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id)
+    if (!id_char(c)) return false;
+  return true;
+}
+
+std::string new_interaction_id(int64_t now_seconds) {
+  uint32_t r = 0;
+  if (::getrandom(&r, sizeof r, GRND_NONBLOCK) != sizeof r) {
+    struct timespec ts;
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+    r = static_cast<uint32_t>(ts.tv_nsec * 2654435761u);
+  }
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "int_%lld_%08x", static_cast<long long>(now_seconds), r);
+  return buf;
+}
+
+std::string format_timestamp(int64_t timestamp_us) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%lld.%06lld", static_cast<long long>(timestamp_us / 1000000),
+                static_cast<long long>(timestamp_us % 1000000));
+  std::string s = buf;
+  while (s.back() == '0' && s[s.size() - 2] != '.') s.pop_back();
+  return s;
+}
+
+std::string event_body(Action action, const std::string& interaction_id,
+                       const std::string& mcp_id, int64_t timestamp_us,
+                       const std::string& payload_json) {
+  const ActionInfo& info = action_info(action);
+  std::string body = "{\"action\": \"";
+  body += info.name;
+  body += "\", \"interaction_id\": ";
+  python_string(interaction_id, &body);
+  body += ", \"mcp_id\": ";
+  python_string(mcp_id, &body);
+  body += ", \"timestamp\": ";
+  body += format_timestamp(timestamp_us);
+  body += ", \"";
+  body += info.data_member;
+  body += "\": ";
+  body += payload_json;
+  body += '}';
+  return body;
+}
+
+std::optional<EventSummary> check_event(std::string_view body, std::string* error) {
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseFullPrecisionFlag>(
+      body.data(), body.size());
+  if (doc.HasParseError()) {
+    *error = std::string("invalid JSON: ") + rapidjson::GetParseError_En(doc.GetParseError()) +
+             " (at byte " + std::to_string(doc.GetErrorOffset()) + ")";
+    return std::nullopt;
+  }
+  if (!doc.IsObject()) {
+    *error = "not a JSON object";
+    return std::nullopt;
+  }
+  auto member = [&](const char* name) -> const rapidjson::Value* {
+    auto it = doc.FindMember(name);
+    return it == doc.MemberEnd() ? nullptr : &it->value;
+  };
+  const rapidjson::Value* action = member("action");
+  if (!action || !action->IsString()) {
+    *error = "'action' missing or not a string";
+    return std::nullopt;
+  }
+  const ActionInfo* info = action_by_name(action->GetString());
+  if (!info) {
+    *error = std::string("unknown action '") + action->GetString() + "'";
+    return std::nullopt;
+  }
+  const rapidjson::Value* iid = member("interaction_id");
+  if (!iid || !iid->IsString() || !valid_interaction_id(iid->GetString())) {
+    *error = "'interaction_id' missing or not 1-128 characters of [A-Za-z0-9._:-]";
+    return std::nullopt;
+  }
+  const rapidjson::Value* mcp_id = member("mcp_id");
+  if (!mcp_id || !mcp_id->IsString() || mcp_id->GetStringLength() == 0) {
+    *error = "'mcp_id' missing or not a non-empty string";
+    return std::nullopt;
+  }
+  const rapidjson::Value* ts = member("timestamp");
+  if (!ts || !ts->IsNumber() || !std::isfinite(ts->GetDouble()) || ts->GetDouble() < 0 ||
+      ts->GetDouble() > 1e11) {
+    *error = "'timestamp' missing or not seconds since the epoch";
+    return std::nullopt;
+  }
+  const rapidjson::Value* data = member(info->data_member);
+  if (!data || !data->IsObject()) {
+    *error = std::string("'") + info->data_member + "' missing or not an object";
+    return std::nullopt;
+  }
+  if (doc.MemberCount() != 5) {
+    *error = std::string("members other than action, interaction_id, mcp_id, timestamp and ") +
+             info->data_member;
+    return std::nullopt;
+  }
+  return EventSummary{info->action, iid->GetString(), mcp_id->GetString(),
+                      static_cast<int64_t>(std::llround(ts->GetDouble() * 1e6))};
+}
+
+}  // namespace mcpr

@@ -1,0 +1,52 @@
+// Events as the coordinator receives them (SPEC.md §3): one JSON object with
+// action, interaction_id, mcp_id, timestamp and one *_data object.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mcpr {
+
+enum class Action { kStart, kProgress, kComplete, kError };
+
+struct ActionInfo {
+  Action action;
+  const char* command;      // "start"
+  const char* name;         // "interaction_start"
+  const char* data_member;  // "request_data"
+  char code;                // 's', the letter in the spool file name
+};
+const ActionInfo& action_info(Action action);
+const ActionInfo* action_by_name(std::string_view name);
+const ActionInfo* action_by_code(char code);
+
+// 1-128 characters of [A-Za-z0-9._:-].
+bool valid_interaction_id(std::string_view id);
+// int_<unix seconds>_<8 lowercase hex>, the old reporter's format.
+std::string new_interaction_id(int64_t now_seconds);
+
+// Float seconds with microseconds as Python's repr(time.time()) prints them:
+// "1764000000.123456", "1764000000.5", "1764000000.0".
+std::string format_timestamp(int64_t timestamp_us);
+
+// The request body. `payload_json` is an already serialized object.
+std::string event_body(Action action, const std::string& interaction_id,
+                       const std::string& mcp_id, int64_t timestamp_us,
+                       const std::string& payload_json);
+
+// What a whole event says about itself, once checked.
+struct EventSummary {
+  Action action;
+  std::string interaction_id;
+  std::string mcp_id;
+  int64_t timestamp_us;
+};
+
+// Checks that `body` is exactly one event of SPEC.md §3: an object with the
+// five members and nothing else, of the right types. On failure returns
+// nullopt with the reason in `error`.
+std::optional<EventSummary> check_event(std::string_view body, std::string* error);
+
+}  // namespace mcpr

@@ -1,0 +1,65 @@
+#include "src/fields.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+
+#include "src/failure.h"
+#include "src/pyjson.h"
+
+namespace mcpr {
+
+std::optional<Field> parse_field(std::string_view arg, std::string* error) {
+  size_t eq = arg.find('=');
+  if (eq == std::string_view::npos) {
+    *error = "expected key=value or key:=json";
+    return std::nullopt;
+  }
+  Field field;
+  field.is_json = eq > 0 && arg[eq - 1] == ':';
+  field.key = std::string(arg.substr(0, field.is_json ? eq - 1 : eq));
+  field.value = std::string(arg.substr(eq + 1));
+  if (field.key.empty()) {
+    *error = "empty key";
+    return std::nullopt;
+  }
+  return field;
+}
+
+std::string build_payload(const std::optional<std::string>& data,
+                          const std::vector<std::string>& fields) {
+  JsonObject payload;
+  std::string error;
+  if (data && !parse_object(*data, &payload, &error))
+    throw Failure(kExitDataErr, "--data", error);
+  for (const std::string& arg : fields) {
+    std::optional<Field> field = parse_field(arg, &error);
+    if (!field) throw Failure(kExitDataErr, "'" + arg + "'", error);
+    std::string value;
+    bool ok = field->is_json ? to_python_json(field->value, &value, &error)
+                             : python_string(field->value, &value);
+    if (!field->is_json && !ok) error = "not valid UTF-8";
+    if (ok && !python_string(field->key, &error)) {
+      ok = false;
+      error = "key is not valid UTF-8";
+    }
+    if (!ok) throw Failure(kExitDataErr, "'" + arg + "'", error);
+    payload.set(field->key, std::move(value));
+  }
+  return payload.str();
+}
+
+std::string read_data_argument(const std::string& arg) {
+  if (arg == "-") {
+    return std::string(std::istreambuf_iterator<char>(std::cin), {});
+  }
+  if (arg.empty() || arg[0] != '@') return arg;
+  std::string path = arg.substr(1);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Failure(kExitNoInput, "--data " + arg, std::strerror(errno));
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+}  // namespace mcpr

@@ -1,0 +1,104 @@
+#include "src/flush_state.h"
+
+#include <cstdio>
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace mcpr {
+namespace {
+
+constexpr const char kStateFile[] = "state.json";
+
+template <typename Writer>
+void write_summary(Writer& w, const FlushSummary& s) {
+  w.StartObject();
+  w.Key("started_at");
+  w.Double(s.started_at);
+  w.Key("seconds");
+  w.Double(s.seconds);
+  w.Key("sent");
+  w.Uint(s.sent);
+  w.Key("retried");
+  w.Uint(s.retried);
+  w.Key("dead");
+  w.Uint(s.dead);
+  w.Key("corrupt");
+  w.Uint(s.corrupt);
+  w.Key("left");
+  w.Uint(s.left);
+  w.Key("exit_code");
+  w.Int(s.exit_code);
+  w.Key("result");
+  w.String(s.result.c_str());
+  w.EndObject();
+}
+
+unsigned get_uint(const rapidjson::Value& v, const char* key) {
+  auto it = v.FindMember(key);
+  return it != v.MemberEnd() && it->value.IsUint() ? it->value.GetUint() : 0;
+}
+
+double get_double(const rapidjson::Value& v, const char* key) {
+  auto it = v.FindMember(key);
+  return it != v.MemberEnd() && it->value.IsNumber() ? it->value.GetDouble() : 0;
+}
+
+}  // namespace
+
+std::string FlushSummary::line() const {
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "sent %u, retried %u, dead %u, left %u in %.1f s", sent,
+                retried, dead + corrupt, left, seconds);
+  return buf;
+}
+
+std::string FlushSummary::json() const {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  write_summary(w, *this);
+  return buf.GetString();
+}
+
+FlushState load_flush_state(const Spool& spool) {
+  FlushState state;
+  std::optional<std::string> text = read_root_file(spool, kStateFile);
+  if (!text) return state;
+  rapidjson::Document doc;
+  doc.Parse(text->c_str());
+  if (doc.HasParseError() || !doc.IsObject()) return state;
+  state.hold_until = static_cast<int64_t>(get_double(doc, "hold_until"));
+  auto last = doc.FindMember("last_flush");
+  if (last != doc.MemberEnd() && last->value.IsObject()) {
+    const rapidjson::Value& v = last->value;
+    FlushSummary s;
+    s.started_at = get_double(v, "started_at");
+    s.seconds = get_double(v, "seconds");
+    s.sent = get_uint(v, "sent");
+    s.retried = get_uint(v, "retried");
+    s.dead = get_uint(v, "dead");
+    s.corrupt = get_uint(v, "corrupt");
+    s.left = get_uint(v, "left");
+    s.exit_code = static_cast<int>(get_double(v, "exit_code"));
+    auto result = v.FindMember("result");
+    if (result != v.MemberEnd() && result->value.IsString()) s.result = result->value.GetString();
+    state.last = s;
+  }
+  return state;
+}
+
+void save_flush_state(const Spool& spool, const FlushState& state) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartObject();
+  w.Key("hold_until");
+  w.Int64(state.hold_until);
+  w.Key("last_flush");
+  if (state.last) write_summary(w, *state.last);
+  else w.Null();
+  w.EndObject();
+  write_root_file(spool, kStateFile, std::string(buf.GetString()) + "\n");
+}
+
+}  // namespace mcpr

@@ -1,0 +1,47 @@
+// flush: deliver what is due in the spool (SPEC.md §4). At least once,
+// oldest first, one interaction's events strictly in order and never two in
+// flight, throttled, with one attempt per event per run.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "src/config.h"
+#include "src/flush_state.h"
+#include "src/http_transport.h"
+
+namespace mcpr {
+
+struct FlushOptions {
+  int64_t max_events = 0;  // requests to start at most; 0 for no limit
+  double max_time = 60;    // seconds in which to start requests
+  bool dry_run = false;    // list what would be sent; send and change nothing
+  bool wait_for_lock = false;
+  std::function<void(const std::string&)> on_dry_run;      // one line per event
+  std::function<void(const FlushSummary&)> on_progress;    // about twice a second
+};
+
+struct FlushReport {
+  bool locked_out = false;  // another flusher holds the lock; nothing done
+  bool disabled = false;    // enable_interaction_logging = false
+  FlushSummary summary;
+  std::vector<std::string> messages;  // one line per failure reason
+  std::vector<std::string> notes;     // worth saying with -v only
+  std::string hint;
+};
+
+using TransportFactory = std::function<std::unique_ptr<HttpTransport>()>;
+
+// Opens the spool, takes the flush lock, sweeps, sends and saves the summary.
+// The transport is made only when something is to be sent. Throws Failure
+// (78) for a missing URL, (73) for a spool it cannot use.
+FlushReport flush_spool(const Config& config, const FlushOptions& options,
+                        const TransportFactory& make_transport);
+
+// The TransportOptions for a config (reads the API key; Failure 78).
+TransportOptions transport_options(const Config& config);
+
+}  // namespace mcpr

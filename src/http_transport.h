@@ -1,0 +1,72 @@
+// The HTTP transport, behind a small interface so the flusher can be driven
+// by any implementation, and so that the libcurl one lives in a module that
+// only network commands load (recording never maps libcurl).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mcpr {
+
+struct HttpRequest {
+  uint64_t tag = 0;  // handed back with the response
+  std::string method = "POST";
+  std::string url;
+  std::string body;
+  std::string idempotency_key;  // "" for none
+};
+
+// How a request ended when no HTTP status came back.
+enum class NetError {
+  kNone,
+  kUnreachable,  // DNS, refused, TLS, or no connection within the timeout
+  kTimeout,      // connected and sent, but no whole answer in time
+  kReset,        // connection broken after sending, or a garbled answer
+  kBadUrl,       // not an http/https URL
+};
+
+struct HttpResponse {
+  uint64_t tag = 0;
+  int status = 0;  // 0 when error != kNone
+  NetError error = NetError::kNone;
+  std::string error_text;
+  std::string body_start;   // the first 512 bytes of the body
+  std::string retry_after;  // Retry-After header, "" when absent
+  std::string location;     // Location header, "" when absent
+  double seconds = 0;       // total time of the request
+};
+
+struct TransportOptions {
+  std::string api_key;
+  std::string user_agent;
+  std::string ca_file;  // "" for the system's CAs
+  double timeout = 5.0;  // seconds, connect included
+  int max_connections = 4;
+};
+
+class HttpTransport {
+ public:
+  virtual ~HttpTransport() = default;
+  // Starts a request; it runs while wait() is called.
+  virtual void submit(const HttpRequest& request) = 0;
+  // Drives the requests in flight for at most `max_wait` seconds, returning
+  // as soon as at least one has finished; returns those that finished.
+  virtual std::vector<HttpResponse> wait(double max_wait) = 0;
+  virtual size_t in_flight() const = 0;
+};
+
+// Loads the transport module (mcp-report-transport.so, beside the binary or
+// in the install's lib/mcp-report/) and creates a transport. Throws Failure
+// (69) when the module cannot be loaded.
+std::unique_ptr<HttpTransport> load_transport(const TransportOptions& options);
+
+// Sends one request and waits for its answer.
+HttpResponse perform(HttpTransport& transport, const HttpRequest& request);
+
+// The module's entry point, looked up by name.
+using CreateTransportFn = HttpTransport* (*)(const TransportOptions* options);
+constexpr const char kCreateTransportSymbol[] = "mcp_report_create_transport_v1";
+
+}  // namespace mcpr

@@ -1,0 +1,76 @@
+#include "src/retry_policy.h"
+
+#include <algorithm>
+#include <cmath>
+#include <ctime>
+
+namespace mcpr {
+
+Outcome classify(const HttpResponse& r) {
+  switch (r.error) {
+    case NetError::kNone: break;
+    case NetError::kUnreachable:
+    case NetError::kBadUrl: return Outcome::kUnreachable;
+    case NetError::kTimeout:
+    case NetError::kReset: return Outcome::kRetry;
+  }
+  const int s = r.status;
+  if (s >= 200 && s < 300) return Outcome::kDelivered;
+  if (s == 401 || s == 403) return Outcome::kKeyRejected;
+  if (s == 429 || (s == 503 && !r.retry_after.empty())) return Outcome::kThrottled;
+  if (s == 408 || s == 425 || (s >= 500 && s < 600 && s != 501)) return Outcome::kRetry;
+  return Outcome::kPermanent;
+}
+
+std::string describe_response(const HttpResponse& r, bool with_body) {
+  if (r.error != NetError::kNone) {
+    const char* kind = r.error == NetError::kTimeout ? "timeout"
+                       : r.error == NetError::kReset ? "connection broken"
+                       : r.error == NetError::kBadUrl ? "bad URL"
+                                                      : "cannot connect";
+    return std::string(kind) + ": " + r.error_text;
+  }
+  std::string text = "HTTP " + std::to_string(r.status);
+  if (r.status >= 300 && r.status < 400 && !r.location.empty())
+    text += " to " + r.location + " (redirects are not followed)";
+  if (with_body && !r.body_start.empty()) {
+    std::string body = r.body_start.substr(0, 200);
+    for (char& c : body)
+      if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+    text += ": " + body;
+  }
+  return text;
+}
+
+double backoff_delay(unsigned attempts, double base, double cap, double random01) {
+  if (attempts == 0) return 0;
+  double ceiling = base * std::ldexp(1.0, static_cast<int>(std::min(attempts - 1, 60u)));
+  return std::clamp(random01, 0.0, 1.0) * std::min(cap, ceiling);
+}
+
+std::optional<double> parse_retry_after(std::string_view value, int64_t now) {
+  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+  if (value.empty()) return std::nullopt;
+  if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    if (value.size() > 9) return 1e9;
+    return static_cast<double>(std::stoll(std::string(value)));
+  }
+  const std::string text(value);
+  static const char* const kFormats[] = {
+      "%a, %d %b %Y %H:%M:%S GMT",  // IMF-fixdate
+      "%A, %d-%b-%y %H:%M:%S GMT",  // RFC 850
+      "%a %b %e %H:%M:%S %Y",       // asctime
+  };
+  for (const char* format : kFormats) {
+    struct tm tm = {};
+    const char* end = ::strptime(text.c_str(), format, &tm);
+    if (end && *end == '\0') {
+      time_t when = ::timegm(&tm);
+      return std::max(0.0, static_cast<double>(when - now));
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace mcpr

@@ -1,0 +1,39 @@
+// What a response means for the event that was sent, and when to try again.
+// Pure functions of their inputs (time and randomness passed in), tested by
+// tables.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "src/http_transport.h"
+
+namespace mcpr {
+
+enum class Outcome {
+  kDelivered,    // 2xx: remove the event
+  kUnreachable,  // no connection: stop the run, keep everything, not an attempt
+  kKeyRejected,  // 401/403: stop the run, keep everything, not an attempt
+  kThrottled,    // 429, or 503 with Retry-After: wait, not an attempt
+  kRetry,        // 5xx, 408, 425, timeout, reset: an attempt, back off
+  kPermanent,    // 3xx, 400, 404, 413, 422, other 4xx, 501: dead at once
+};
+
+Outcome classify(const HttpResponse& response);
+
+// A short description of a response for reasons and messages:
+// "HTTP 503", "HTTP 400: {\"error\": ...}", "timeout: ...".
+std::string describe_response(const HttpResponse& response, bool with_body);
+
+// Full-jitter backoff after the `attempts`-th failed attempt (1-based):
+// uniform in [0, min(cap, base * 2^(attempts-1))], `random01` in [0, 1).
+double backoff_delay(unsigned attempts, double base, double cap, double random01);
+
+// Seconds to wait from a Retry-After value, either delta-seconds or an HTTP
+// date (IMF-fixdate, RFC 850 or asctime), relative to `now` (epoch seconds).
+// nullopt when it is neither; never negative.
+std::optional<double> parse_retry_after(std::string_view value, int64_t now);
+
+}  // namespace mcpr

@@ -1,0 +1,264 @@
+#include "src/spool_report.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "spool/event_name.h"
+#include "src/event.h"
+
+namespace mcpr {
+namespace {
+
+constexpr int64_t kBucketMinutes[] = {5, 10, 20, 40, 80, 160, 320, 640, 1280, -1};
+
+std::string bucket_label(int64_t upper) {
+  return upper < 0 ? "1280+" : std::to_string(upper);
+}
+
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void optional_int(JsonWriter& w, const char* key, const std::optional<int64_t>& v) {
+  w.Key(key);
+  if (v) w.Int64(*v);
+  else w.Null();
+}
+
+}  // namespace
+
+SpoolStatus spool_status(const Spool& spool, int64_t now) {
+  SpoolStatus st;
+  st.spool = spool.root();
+  for (int64_t upper : kBucketMinutes) st.age_buckets.push_back({upper, 0});
+  FlushState state = load_flush_state(spool);
+  st.hold_until = state.hold_until;
+  st.last_flush = state.last;
+
+  std::map<std::string, std::pair<bool, bool>> interactions;  // started, ended
+  for (SpoolState s : kAllStates) {
+    std::vector<std::string> names = list_names(spool, s);
+    if (s == SpoolState::kQueue) std::sort(names.begin(), names.end());
+    std::set<std::string> blocked;  // interactions with an earlier event not due
+    for (const std::string& name : names) {
+      if (auto info = stat_file(spool, s, name)) st.bytes += info->size;
+      if (s == SpoolState::kTmp) {
+        ++st.tmp;
+        continue;
+      }
+      if (s == SpoolState::kCorrupt) {
+        ++st.corrupt;
+        continue;
+      }
+      std::optional<EventName> e = EventName::parse(name);
+      (s == SpoolState::kQueue ? st.queued : st.dead)++;
+      if (!e) continue;
+      auto& flags = interactions[e->interaction_id];
+      if (e->action == 's') flags.first = true;
+      if (e->action == 'c' || e->action == 'e') flags.second = true;
+      if (s != SpoolState::kQueue) continue;
+      int64_t age = std::max<int64_t>(0, now - e->timestamp_us / 1000000);
+      if (!st.oldest_queued_age_s || age > *st.oldest_queued_age_s) st.oldest_queued_age_s = age;
+      for (AgeBucket& b : st.age_buckets) {
+        if (b.upper_minutes < 0 || age < b.upper_minutes * 60) {
+          ++b.count;
+          break;
+        }
+      }
+      if (blocked.count(e->interaction_id)) continue;
+      if (e->due > now) {
+        blocked.insert(e->interaction_id);
+        if (!st.next_attempt_at || e->due < *st.next_attempt_at) st.next_attempt_at = e->due;
+      } else {
+        ++st.due;
+      }
+    }
+  }
+  if (st.due > 0 && st.hold_until > now) st.next_attempt_at = st.hold_until;
+  else if (st.due > 0) st.next_attempt_at = now;
+  for (const auto& [id, flags] : interactions)
+    if (flags.first && !flags.second) st.open_interactions.push_back(id);
+  return st;
+}
+
+std::string SpoolStatus::text() const {
+  std::ostringstream out;
+  out << "spool:        " << spool << "\n"
+      << "queued:       " << queued << " (" << due << " due now)\n"
+      << "dead:         " << dead << "\n"
+      << "corrupt:      " << corrupt << "\n"
+      << "tmp:          " << tmp << "\n"
+      << "bytes:        " << bytes << "\n";
+  out << "oldest:       ";
+  if (oldest_queued_age_s) out << *oldest_queued_age_s << " s\n";
+  else out << "-\n";
+  out << "next attempt: ";
+  if (next_attempt_at) {
+    char buf[64];
+    time_t t = static_cast<time_t>(*next_attempt_at);
+    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", std::localtime(&t));
+    out << buf << "\n";
+  } else {
+    out << "-\n";
+  }
+  out << "last flush:   ";
+  if (last_flush) {
+    char buf[64];
+    time_t t = static_cast<time_t>(last_flush->started_at);
+    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", std::localtime(&t));
+    out << buf << ", " << last_flush->result << " (exit " << last_flush->exit_code << "): "
+        << last_flush->line() << "\n";
+  } else {
+    out << "never\n";
+  }
+  out << "open:         " << open_interactions.size() << " interaction"
+      << (open_interactions.size() == 1 ? "" : "s") << " started and not ended\n";
+  if (queued > 0) {
+    out << "age (minutes):";
+    for (const AgeBucket& b : age_buckets) out << ' ' << bucket_label(b.upper_minutes) << ':' << b.count;
+    out << "\n";
+  }
+  return out.str();
+}
+
+std::string SpoolStatus::json() const {
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  w.Key("spool");
+  w.String(spool.c_str());
+  w.Key("queued");
+  w.Uint(queued);
+  w.Key("due");
+  w.Uint(due);
+  w.Key("dead");
+  w.Uint(dead);
+  w.Key("corrupt");
+  w.Uint(corrupt);
+  w.Key("tmp");
+  w.Uint(tmp);
+  w.Key("bytes");
+  w.Uint64(bytes);
+  optional_int(w, "oldest_queued_age_s", oldest_queued_age_s);
+  optional_int(w, "next_attempt_at", next_attempt_at);
+  optional_int(w, "hold_until", hold_until > 0 ? std::optional<int64_t>(hold_until) : std::nullopt);
+  w.Key("last_flush");
+  if (last_flush) w.RawValue(last_flush->json().c_str(), last_flush->json().size(), rapidjson::kObjectType);
+  else w.Null();
+  w.Key("age_buckets");
+  w.StartObject();
+  for (const AgeBucket& b : age_buckets) {
+    std::string label = bucket_label(b.upper_minutes) + "m";
+    w.Key(label.c_str());
+    w.Uint(b.count);
+  }
+  w.EndObject();
+  w.Key("open_interactions");
+  w.Uint(static_cast<unsigned>(open_interactions.size()));
+  w.Key("open_interaction_ids");
+  w.StartArray();
+  for (const std::string& id : open_interactions) w.String(id.c_str());
+  w.EndArray();
+  w.EndObject();
+  return buf.GetString();
+}
+
+std::string SpoolStatus::prometheus() const {
+  std::ostringstream out;
+  out << "# HELP mcp_report_events Events in the spool by state.\n"
+      << "# TYPE mcp_report_events gauge\n";
+  const std::pair<const char*, unsigned> states[] = {
+      {"queued", queued}, {"dead", dead}, {"corrupt", corrupt}, {"tmp", tmp}};
+  for (const auto& [name, n] : states)
+    out << "mcp_report_events{state=\"" << name << "\"} " << n << "\n";
+  out << "# HELP mcp_report_due_events Queued events that may be sent now.\n"
+      << "# TYPE mcp_report_due_events gauge\n"
+      << "mcp_report_due_events " << due << "\n"
+      << "# HELP mcp_report_spool_bytes Bytes of all files in the spool.\n"
+      << "# TYPE mcp_report_spool_bytes gauge\n"
+      << "mcp_report_spool_bytes " << bytes << "\n"
+      << "# HELP mcp_report_oldest_queued_age_seconds Age of the oldest queued event.\n"
+      << "# TYPE mcp_report_oldest_queued_age_seconds gauge\n"
+      << "mcp_report_oldest_queued_age_seconds " << oldest_queued_age_s.value_or(0) << "\n"
+      << "# HELP mcp_report_open_interactions Interactions started and not yet ended.\n"
+      << "# TYPE mcp_report_open_interactions gauge\n"
+      << "mcp_report_open_interactions " << open_interactions.size() << "\n";
+  if (last_flush) {
+    char ts[32];
+    std::snprintf(ts, sizeof ts, "%.3f", last_flush->started_at + last_flush->seconds);
+    out << "# HELP mcp_report_last_flush_timestamp_seconds When the last flush ended.\n"
+        << "# TYPE mcp_report_last_flush_timestamp_seconds gauge\n"
+        << "mcp_report_last_flush_timestamp_seconds " << ts << "\n"
+        << "# HELP mcp_report_last_flush_success 1 if the last flush exited 0.\n"
+        << "# TYPE mcp_report_last_flush_success gauge\n"
+        << "mcp_report_last_flush_success " << (last_flush->exit_code == 0 ? 1 : 0) << "\n"
+        << "# HELP mcp_report_last_flush_sent Events the last flush delivered.\n"
+        << "# TYPE mcp_report_last_flush_sent gauge\n"
+        << "mcp_report_last_flush_sent " << last_flush->sent << "\n";
+  }
+  return out.str();
+}
+
+std::vector<ListedEvent> list_events(const Spool& spool, std::optional<SpoolState> only) {
+  std::vector<ListedEvent> events;
+  for (SpoolState s : {SpoolState::kQueue, SpoolState::kDead, SpoolState::kCorrupt}) {
+    if (only && *only != s) continue;
+    for (std::string& name : list_names(spool, s)) {
+      ListedEvent e;
+      e.state = s;
+      e.event_id = std::string(event_id_of(name));
+      e.action = "?";
+      if (auto parsed = EventName::parse(name)) {
+        if (const ActionInfo* a = action_by_code(parsed->action)) e.action = a->name;
+        e.interaction_id = parsed->interaction_id;
+        e.timestamp = parsed->timestamp_us / 1000000;
+        e.attempts = parsed->attempts;
+        e.due = parsed->due;
+      }
+      if (auto info = stat_file(spool, s, name)) e.size = info->size;
+      if (s != SpoolState::kQueue) e.reason = read_reason(spool, s, name);
+      e.name = std::move(name);
+      events.push_back(std::move(e));
+    }
+  }
+  std::sort(events.begin(), events.end(),
+            [](const ListedEvent& a, const ListedEvent& b) { return a.name < b.name; });
+  return events;
+}
+
+std::string listed_json(const ListedEvent& e) {
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  w.Key("event");
+  w.String(e.event_id.c_str());
+  w.Key("state");
+  w.String(state_name(e.state));
+  w.Key("action");
+  w.String(e.action.c_str());
+  w.Key("interaction_id");
+  w.String(e.interaction_id.c_str());
+  w.Key("timestamp");
+  w.Int64(e.timestamp);
+  w.Key("attempts");
+  w.Uint(e.attempts);
+  w.Key("next_attempt_at");
+  if (e.due) w.Int64(e.due);
+  else w.Null();
+  w.Key("bytes");
+  w.Uint64(e.size);
+  w.Key("reason");
+  if (e.reason.empty()) w.Null();
+  else w.String(e.reason.c_str());
+  w.Key("file");
+  w.String(e.name.c_str());
+  w.EndObject();
+  return buf.GetString();
+}
+
+}  // namespace mcpr

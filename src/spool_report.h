@@ -1,0 +1,57 @@
+// What `status` and `list` say about a spool: counts per state, ages, the
+// next attempt, the last flush, and each event's particulars.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "spool/spool.h"
+#include "src/flush_state.h"
+
+namespace mcpr {
+
+struct AgeBucket {
+  int64_t upper_minutes;  // -1 for the last, open-ended bucket
+  unsigned count = 0;
+};
+
+struct SpoolStatus {
+  std::string spool;
+  unsigned queued = 0, due = 0, dead = 0, corrupt = 0, tmp = 0;
+  uint64_t bytes = 0;
+  std::optional<int64_t> oldest_queued_age_s;
+  std::optional<int64_t> next_attempt_at;  // epoch seconds
+  int64_t hold_until = 0;
+  std::optional<FlushSummary> last_flush;
+  std::vector<AgeBucket> age_buckets;  // queued events by age, qshape's buckets
+  // Interactions whose start is in the spool (queued or dead) with no
+  // complete or error event beside it.
+  std::vector<std::string> open_interactions;
+
+  std::string text() const;
+  std::string json() const;
+  std::string prometheus() const;  // node_exporter textfile-collector format
+};
+
+SpoolStatus spool_status(const Spool& spool, int64_t now);
+
+struct ListedEvent {
+  SpoolState state;
+  std::string name;
+  std::string event_id;
+  std::string action;  // "interaction_start", or "?" for a corrupt file
+  std::string interaction_id;
+  int64_t timestamp = 0;  // epoch seconds of the event
+  unsigned attempts = 0;
+  int64_t due = 0;
+  uint64_t size = 0;
+  std::string reason;  // why it is in dead/ or corrupt/
+};
+
+// Events of one state, or of every state, oldest first.
+std::vector<ListedEvent> list_events(const Spool& spool, std::optional<SpoolState> only);
+std::string listed_json(const ListedEvent& e);
+
+}  // namespace mcpr
