@@ -73,7 +73,6 @@ int flush(const Globals& globals, const FlushArgs& args) {
     return kExitOk;
   }
   for (const std::string& m : report.messages) std::cerr << "mcp-report: flush: " << m << '\n';
-  for (const std::string& n : report.notes) globals.note("flush: " + n);
   if (!report.hint.empty()) std::cerr << "mcp-report: hint: " << report.hint << '\n';
   if (args.json) {
     std::cout << report.summary.json() << '\n';

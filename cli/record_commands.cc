@@ -15,6 +15,7 @@ namespace {
 
 struct RecordArgs {
   std::string id;
+  CLI::Option* id_option = nullptr;  // start's --id, to tell "" from absent
   std::string data;  // --data as given
   std::vector<std::string> fields;
 };
@@ -30,7 +31,8 @@ void check_id(const std::string& id) {
 
 int record(const Globals& globals, Action action, const RecordArgs& args, bool print_id) {
   const int64_t now = now_us();
-  std::string id = args.id.empty() ? new_interaction_id(now / 1000000) : args.id;
+  const bool generated = args.id_option && args.id_option->count() == 0;
+  std::string id = generated ? new_interaction_id(now / 1000000) : args.id;
   check_id(id);
   std::optional<std::string> data;
   if (!args.data.empty()) data = read_data_argument(args.data);
@@ -57,8 +59,9 @@ void add_data_options(CLI::App* sub, RecordArgs& args) {
 void add_record_commands(CLI::App& app, Globals& globals, Commands& commands) {
   auto start_args = std::make_shared<RecordArgs>();
   CLI::App* start = app.add_subcommand("start", "Record interaction_start; prints the id");
-  start->add_option("--id", start_args->id, "Interaction id (default: int_<secs>_<hex>)")
-      ->type_name("ID");
+  start_args->id_option =
+      start->add_option("--id", start_args->id, "Interaction id (default: int_<secs>_<hex>)")
+          ->type_name("ID");
   add_data_options(start, *start_args);
   start->footer(
       "Examples:\n"

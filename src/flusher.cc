@@ -80,7 +80,7 @@ class Flusher {
       if (entries_[head].due <= now) ready_.push(head);
     }
     if (options_.dry_run) return dry_run();
-    if (!ready_.empty() && state_.hold_until > now) hold(state_.hold_until, false);
+    if (!ready_.empty() && state_.hold_until > now) hold(state_.hold_until);
     loop();
     finish();
   }
@@ -241,7 +241,7 @@ class Flusher {
         ready_.push(i);
         double wait = parse_retry_after(r.retry_after, static_cast<int64_t>(wall_now()))
                           .value_or(std::max(1.0, config_.retry_delay));
-        hold(static_cast<int64_t>(std::ceil(wall_now() + wait)), true);
+        hold(static_cast<int64_t>(std::ceil(wall_now() + wait)));
         return;
       }
       case Outcome::kRetry:
@@ -272,6 +272,7 @@ class Flusher {
     e.name = std::move(new_name);
     e.attempts = attempts;
     e.state = Entry::kFailed;
+    last_failure_ = describe_response(r, false);
     ++report_.summary.retried;
   }
 
@@ -301,8 +302,7 @@ class Flusher {
 
   // The coordinator asked for quiet until `until` (epoch seconds): wait if
   // that ends within this run's time, else stop; later runs keep to it too.
-  // `fresh` when this run was told so (rather than an earlier one).
-  void hold(int64_t until, bool fresh) {
+  void hold(int64_t until) {
     if (until > state_.hold_until) {
       state_.hold_until = until;
       save_flush_state(spool_, state_);
@@ -314,8 +314,7 @@ class Flusher {
       char when[64];
       time_t t = static_cast<time_t>(until);
       std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", std::localtime(&t));
-      (fresh ? report_.messages : report_.notes)
-          .push_back(std::string("the coordinator asked to wait until ") + when +
+      report_.messages.push_back(std::string("the coordinator asked to wait until ") + when +
                      " (Retry-After); no flush sends before then");
     }
   }
@@ -340,6 +339,12 @@ class Flusher {
     for (const auto& [category, count] : dead_reasons_)
       report_.messages.push_back(std::to_string(count) + " event" + (count == 1 ? "" : "s") +
                                  " dead-lettered: " + first_reason_[category]);
+    if (s.retried)
+      report_.messages.push_back(std::to_string(s.retried) + " event" + (s.retried == 1 ? "" : "s") +
+                                 " failed and will be retried (last: " + last_failure_ + ")");
+    if (s.left && stop_ == Stop::kBudget)
+      report_.messages.push_back(std::to_string(s.left) + " due event" + (s.left == 1 ? "" : "s") +
+                                 " left for the next run (--max-events/--max-time)");
     if (s.corrupt)
       report_.messages.push_back(std::to_string(s.corrupt) + " unreadable file" +
                                  (s.corrupt == 1 ? "" : "s") + " moved to corrupt/ (" +
@@ -394,6 +399,7 @@ class Flusher {
   std::map<std::string, unsigned> dead_reasons_;
   std::map<std::string, std::string> first_reason_;
   std::string corrupt_example_;
+  std::string last_failure_;
 };
 
 }  // namespace

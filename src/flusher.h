@@ -29,7 +29,6 @@ struct FlushReport {
   bool disabled = false;    // enable_interaction_logging = false
   FlushSummary summary;
   std::vector<std::string> messages;  // one line per failure reason
-  std::vector<std::string> notes;     // worth saying with -v only
   std::string hint;
 };
 

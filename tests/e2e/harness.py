@@ -1,0 +1,160 @@
+"""Shared helpers for the end-to-end tests: a private HOME and spool per
+test, the built binary, and the development coordinator on a free loopback
+port, started by the test itself."""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.request
+
+BIN = os.environ.get("MCP_REPORT_BIN") or os.path.join(
+    os.path.dirname(__file__), "..", "..", "build", "mcp-report")
+SOURCE = os.environ.get("MCP_REPORT_SOURCE") or os.path.join(os.path.dirname(__file__), "..", "..")
+COORDINATOR = os.path.join(SOURCE, "scripts", "dev-coordinator.py")
+KEY = "test-key-5f2a9c"
+
+
+class Coordinator:
+    """The development coordinator on a free port, recording what it gets."""
+
+    def __init__(self, workdir, *flags, key=KEY):
+        self.dir = workdir
+        self.out = os.path.join(workdir, "received.ndjson")
+        self.log_path = os.path.join(workdir, "requests.ndjson")
+        port_file = os.path.join(workdir, "port")
+        self.proc = subprocess.Popen(
+            [sys.executable, COORDINATOR, "--port", "0", "--port-file", port_file,
+             "--key", key, "--out", self.out, "--log", self.log_path, *flags],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 10
+        while not os.path.exists(port_file):
+            if time.time() > deadline or self.proc.poll() is not None:
+                raise RuntimeError("dev coordinator did not start")
+            time.sleep(0.02)
+        with open(port_file) as f:
+            self.port = int(f.read())
+        self.url = "http://127.0.0.1:%d" % self.port
+
+    def control(self, **faults):
+        req = urllib.request.Request(self.url + "/_control", data=json.dumps(faults).encode(),
+                                     method="POST")
+        with urllib.request.urlopen(req, timeout=5) as r:
+            return json.load(r)
+
+    def stats(self):
+        with urllib.request.urlopen(self.url + "/_stats", timeout=5) as r:
+            return json.load(r)
+
+    def received_raw(self):
+        if not os.path.exists(self.out):
+            return []
+        with open(self.out) as f:
+            return [line.rstrip("\n") for line in f if line.strip()]
+
+    def received(self):
+        return [json.loads(line) for line in self.received_raw()]
+
+    def log(self):
+        if not os.path.exists(self.log_path):
+            return []
+        with open(self.log_path) as f:
+            return [json.loads(line) for line in f if line.strip()]
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+class Case(unittest.TestCase):
+    """A test with its own HOME, working folder and spool; the folder is kept
+    when the test fails (its path is printed)."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="mcpr-e2e-")
+        self.home = os.path.join(self.dir, "home")
+        self.cwd = os.path.join(self.dir, "cwd")
+        os.makedirs(self.home)
+        os.makedirs(self.cwd)
+        self.spool = os.path.join(self.dir, "spool")
+        self.env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": self.home,
+            "LC_ALL": "C",
+            "MCP_REPORT_SPOOL_DIR": self.spool,
+            "MCP_REPORT_MCP_ID": "test_mcp",
+        }
+        self.coordinators = []
+
+    def tearDown(self):
+        for c in self.coordinators:
+            c.stop()
+        failed = any(e for _, e in getattr(self._outcome, "errors", []) if e) or \
+            (hasattr(self._outcome, "result") and
+             any(t is self for t, _ in self._outcome.result.failures + self._outcome.result.errors))
+        if failed:
+            print("\nkept test folder:", self.dir, file=sys.stderr)
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def coordinator(self, *flags, key=KEY):
+        c = Coordinator(self.dir, *flags, key=key)
+        self.coordinators.append(c)
+        self.env["MCP_REPORT_URL"] = c.url
+        self.env["MCP_REPORT_API_KEY"] = key
+        return c
+
+    def run_cli(self, *args, input=None, env=None, timeout=60, cwd=None):
+        full_env = dict(self.env)
+        for k, v in (env or {}).items():
+            if v is None:
+                full_env.pop(k, None)
+            else:
+                full_env[k] = v
+        return subprocess.run([BIN, *args], input=input, capture_output=True, text=True,
+                              env=full_env, timeout=timeout, cwd=cwd or self.cwd)
+
+    def ok(self, *args, **kw):
+        r = self.run_cli(*args, **kw)
+        self.assertEqual(r.returncode, 0, "%s -> %d\nstdout: %s\nstderr: %s"
+                         % (args, r.returncode, r.stdout, r.stderr))
+        return r
+
+    def fails(self, code, *args, **kw):
+        """Runs a command expected to fail with `code` and one clear line."""
+        r = self.run_cli(*args, **kw)
+        self.assertEqual(r.returncode, code, "%s -> %d (wanted %d)\nstdout: %s\nstderr: %s"
+                         % (args, r.returncode, code, r.stdout, r.stderr))
+        lines = [l for l in r.stderr.splitlines() if not l.startswith("mcp-report: hint:")
+                 and not l.startswith("mcp-report: warning:")]
+        self.assertGreaterEqual(len(lines), 1, r.stderr)
+        self.assertTrue(lines[0].startswith("mcp-report: "), r.stderr)
+        return r
+
+    def files(self, state="queue"):
+        d = os.path.join(self.spool, state)
+        if not os.path.isdir(d):
+            return []
+        return sorted(n for n in os.listdir(d) if not n.endswith("#reason"))
+
+    def bodies(self, state="queue"):
+        out = []
+        for n in self.files(state):
+            with open(os.path.join(self.spool, state, n)) as f:
+                out.append(json.loads(f.read()))
+        return out
+
+    def write_config(self, text, name="config.toml", mode=0o600):
+        path = os.path.join(self.dir, name)
+        with open(path, "w") as f:
+            f.write(text)
+        os.chmod(path, mode)
+        return path

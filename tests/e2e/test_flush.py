@@ -1,0 +1,417 @@
+"""flush, health and validate-key through the real binary against the
+development coordinator on a loopback port: the wire format, every row of
+the outcome table, throttle, order, outages, overlapping flushers, budgets."""
+import json
+import os
+import re
+import socket
+import subprocess
+import time
+
+from harness import BIN, KEY, Case
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class FlushTest(Case):
+    def config(self, **keys):
+        lines = ["[interaction_logging]"]
+        for k, v in keys.items():
+            lines.append("%s = %s" % (k, json.dumps(v)))
+        return self.write_config("\n".join(lines) + "\n")
+
+    def record(self, n, iid="job", action="progress"):
+        for i in range(n):
+            self.ok(action, iid, "i:=%d" % i)
+
+    def test_wire_format_is_the_old_reporters(self):
+        c = self.coordinator()
+        iid = self.ok("start", "user_id=u1", 'parameters:={"q": "x"}').stdout.strip()
+        self.ok("complete", iid, "success:=true", "processing_time:=0.25")
+        spooled = {}
+        for n in self.files():
+            with open(os.path.join(self.spool, "queue", n)) as f:
+                spooled[n.split(".")[0]] = f.read()
+        r = self.ok("flush")
+        self.assertEqual(r.stdout, "")  # cron-quiet
+        self.assertEqual(r.stderr, "")
+        self.assertEqual(self.files(), [])
+        log = c.log()
+        self.assertEqual(len(log), 2)
+        for entry in log:
+            self.assertEqual(entry["path"], "/api/v2/interactions")
+            self.assertTrue(entry["authorized"])
+            self.assertEqual(entry["content_type"], "application/json")
+            self.assertRegex(entry["user_agent"], r"^mcp-report/\d+\.\d+\.\d+$")
+            # The body is the spooled file, byte for byte, under its event id.
+            self.assertEqual(entry["body"], spooled[entry["idempotency_key"]])
+        start, complete = c.received()
+        self.assertEqual(list(start), ["action", "interaction_id", "mcp_id", "timestamp",
+                                       "request_data"])
+        self.assertEqual(start["action"], "interaction_start")
+        self.assertEqual(complete["action"], "interaction_complete")
+        self.assertEqual(complete["result_data"], {"success": True, "processing_time": 0.25})
+        self.assertIsInstance(start["timestamp"], float)
+        self.assertEqual(c.received_raw()[0], json.dumps(start))
+
+    def test_any_2xx_is_success(self):
+        c = self.coordinator()
+        c.control(script=[201, 204, 299])
+        self.record(3)
+        self.ok("flush")
+        self.assertEqual(self.files(), [])
+
+    def test_verbose_and_json_summaries(self):
+        self.coordinator()
+        self.record(2)
+        r = self.ok("flush", "-v")
+        self.assertRegex(r.stdout, r"^sent 2, retried 0, dead 0, left 0 in \d+\.\d s\n$")
+        self.record(1)
+        r = self.ok("flush", "--json")
+        summary = json.loads(r.stdout)
+        self.assertEqual((summary["sent"], summary["left"], summary["exit_code"]), (1, 0, 0))
+        status = json.loads(self.ok("status", "--json").stdout)
+        self.assertEqual(status["last_flush"]["sent"], 1)
+        self.assertEqual(status["queued"], 0)
+
+    def test_unreachable_keeps_everything_and_is_not_an_attempt(self):
+        self.env["MCP_REPORT_URL"] = "http://127.0.0.1:%d" % free_port()
+        self.env["MCP_REPORT_API_KEY"] = KEY
+        self.record(3)
+        before = self.files()
+        for _ in range(3):
+            r = self.fails(75, "flush")
+            self.assertIn("cannot reach", r.stderr)
+            self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
+        self.assertEqual(self.files(), before)  # no attempt counted
+        self.assertEqual(self.files("dead"), [])
+
+    def test_outage_then_recovery_loses_nothing(self):
+        port = free_port()
+        self.env["MCP_REPORT_URL"] = "http://127.0.0.1:%d" % port
+        self.env["MCP_REPORT_API_KEY"] = KEY
+        for k in range(4):
+            self.record(5, iid="job%d" % k)
+            self.fails(75, "flush")
+        c = self.coordinator()
+        self.env["MCP_REPORT_URL"] = c.url
+        self.ok("flush")
+        self.assertEqual(len(c.received()), 20)
+        self.assertEqual(self.files(), [])
+        self.assertEqual(self.files("dead"), [])
+
+    def test_key_rejected_consumes_nothing(self):
+        self.coordinator()
+        self.record(3)
+        before = self.files()
+        r = self.fails(77, "flush", env={"MCP_REPORT_API_KEY": "wrong-key"})
+        self.assertIn("rejected the API key", r.stderr)
+        self.assertIn("validate-key", r.stderr)
+        self.assertNotIn("wrong-key", r.stderr + r.stdout)
+        self.assertEqual(self.files(), before)
+        c2 = self.coordinators[0]
+        c2.control(always=403)
+        self.fails(77, "flush")
+        self.assertEqual(self.files(), before)
+
+    def test_retryable_statuses_back_off_and_count_attempts(self):
+        c = self.coordinator()
+        for status in (500, 502, 503, 504, 408, 425):
+            with self.subTest(status=status):
+                c.control(script=[status])
+                self.ok("start", "--id", "r%d" % status)
+                cfg = self.config(retry_delay=100, max_backoff=100)
+                r = self.fails(75, "-c", cfg, "flush")
+                [name] = self.files()
+                m = re.search(r",(\d+),(\d+)$", name)
+                self.assertIsNotNone(m, name)
+                self.assertEqual(m.group(1), "1")
+                self.assertLessEqual(int(m.group(2)), time.time() + 101)
+                # Not due yet: a later run sends nothing and exits 0.
+                requests = c.stats()["requests"]
+                self.ok("-c", cfg, "flush")
+                self.assertEqual(c.stats()["requests"], requests)
+                self.ok("delete", "--state", "queue")
+
+    def test_dead_after_one_plus_max_retries_attempts(self):
+        c = self.coordinator()
+        c.control(always=500)
+        cfg = self.config(max_retries=2, retry_delay=0)
+        self.ok("start", "--id", "d")
+        self.fails(75, "-c", cfg, "flush")
+        time.sleep(1.1)
+        self.fails(75, "-c", cfg, "flush")
+        time.sleep(1.1)
+        r = self.fails(65, "-c", cfg, "flush")
+        self.assertIn("gave up after 3 attempts", r.stderr)
+        self.assertEqual(self.files(), [])
+        self.assertEqual(len(self.files("dead")), 1)
+        self.assertEqual(c.stats()["requests"], 3)
+        listed = self.ok("list", "--state", "dead").stdout
+        self.assertIn("HTTP 500", listed)
+
+    def test_max_retries_zero_is_dead_at_first_failure(self):
+        c = self.coordinator()
+        c.control(always=503)
+        self.ok("start", "--id", "z")
+        self.fails(65, "-c", self.config(max_retries=0), "flush")
+        self.assertEqual(len(self.files("dead")), 1)
+
+    def test_permanent_statuses_are_dead_at_once_with_reason(self):
+        c = self.coordinator()
+        for status in (400, 404, 413, 422, 418, 501, 301, 307):
+            with self.subTest(status=status):
+                c.control(script=[status])
+                self.ok("start", "--id", "p%d" % status)
+                r = self.fails(65, "flush")
+                self.assertIn("HTTP %d" % status, r.stderr)
+                self.assertEqual(self.files(), [])
+                [dead] = [n for n in self.files("dead") if ".p%d" % status in n]
+                shown = self.ok("show", dead.split(".")[0]).stdout
+                self.assertIn("HTTP %d" % status, shown)
+                self.assertIn('"interaction_id": "p%d"' % status, shown)
+        # Redirects are never followed.
+        paths = [e["path"] for e in c.log()]
+        self.assertNotIn("/elsewhere", paths)
+
+    def test_timeout_and_reset_are_retried_attempts(self):
+        c = self.coordinator()
+        c.control(slow=3)
+        self.ok("start", "--id", "slow")
+        cfg = self.config(timeout=0.5, retry_delay=100)
+        started = time.time()
+        self.fails(75, "-c", cfg, "flush")
+        self.assertLess(time.time() - started, 3)
+        self.assertRegex(self.files()[0], r",1,\d+$")
+        c.control(slow=0, script=["drop"])
+        self.ok("start", "--id", "drop")
+        self.fails(75, "-c", cfg, "flush")
+        self.assertTrue(any(n.endswith(",1," + n.split(",")[-1]) and ".drop," in n
+                            for n in self.files()), self.files())
+
+    def test_429_with_short_retry_after_is_waited_out(self):
+        c = self.coordinator()
+        c.control(script=[429], retry_after="1")
+        self.record(2)
+        started = time.time()
+        self.ok("flush")
+        self.assertGreaterEqual(time.time() - started, 0.9)
+        self.assertEqual(len(c.received()), 2)
+
+    def test_retry_after_beyond_max_time_stops_and_holds_later_runs(self):
+        c = self.coordinator()
+        c.control(script=[503], retry_after="120")
+        self.record(2)
+        r = self.fails(75, "flush", "--max-time", "2")
+        self.assertIn("Retry-After", r.stderr)
+        self.assertEqual(len(self.files()), 2)
+        self.assertEqual(self.files("dead"), [])
+        requests = c.stats()["requests"]
+        self.assertEqual(self.run_cli("flush", "--max-time", "2").returncode, 75)
+        self.assertEqual(c.stats()["requests"], requests)  # the hold is kept in the spool
+        status = json.loads(self.ok("status", "--json").stdout)
+        self.assertGreater(status["next_attempt_at"], time.time() + 100)
+
+    def test_retry_after_http_date(self):
+        c = self.coordinator()
+        when = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(time.time() + 3600))
+        c.control(script=[429], retry_after=when)
+        self.record(1)
+        self.fails(75, "flush", "--max-time", "1")
+        status = json.loads(self.ok("status", "--json").stdout)
+        self.assertAlmostEqual(status["next_attempt_at"], time.time() + 3600, delta=5)
+
+    def test_throttle_never_exceeds_rate_limit_in_any_window(self):
+        c = self.coordinator()
+        for k in range(25):
+            self.ok("start", "--id", "t%d" % k)
+        self.ok("-c", self.config(rate_limit=5, rate_period=1.0), "flush")
+        starts = sorted(e["start"] for e in c.log())
+        self.assertEqual(len(starts), 25)
+        for i in range(len(starts) - 5):
+            # The 6th request after any request starts a full period later
+            # (a small allowance for the server's clock reading).
+            self.assertGreaterEqual(starts[i + 5] - starts[i], 0.95, starts)
+        self.assertGreaterEqual(starts[-1] - starts[0], 3.9)
+
+    def test_per_interaction_order_under_failures(self):
+        c = self.coordinator()
+        c.control(fail_rate=0.35, status_code=503)
+        for k in range(6):
+            for i in range(6):
+                self.ok("progress", "o%d" % k, "i:=%d" % i)
+        cfg = self.config(max_retries=1000, retry_delay=0, rate_limit=0, concurrency=4)
+        for _ in range(60):
+            r = self.run_cli("-c", cfg, "flush")
+            self.assertIn(r.returncode, (0, 75), r.stderr)
+            if not self.files():
+                break
+            time.sleep(1.05)
+        self.assertEqual(self.files(), [])
+        got = {}
+        for b in c.received():
+            got.setdefault(b["interaction_id"], []).append(b["progress_data"]["i"])
+        self.assertEqual(got, {"o%d" % k: list(range(6)) for k in range(6)})
+        # Never two requests of one interaction in flight at once.
+        spans = {}
+        for e in c.log():
+            spans.setdefault(json.loads(e["body"])["interaction_id"], []).append(
+                (e["start"], e["end"]))
+        for iid, s in spans.items():
+            s.sort()
+            for a, b in zip(s, s[1:]):
+                self.assertLessEqual(a[1], b[0] + 0.001, iid)
+
+    def test_a_queued_earlier_event_holds_back_later_ones(self):
+        c = self.coordinator()
+        c.control(script=[503])
+        self.ok("start", "--id", "h")
+        self.ok("progress", "h")
+        self.ok("start", "--id", "other")
+        self.fails(75, "-c", self.config(retry_delay=100), "flush")
+        self.assertEqual([b["interaction_id"] for b in c.received()], ["other"])
+        self.assertEqual(len(self.files()), 2)
+
+    def test_overlapping_flushers_send_no_duplicates(self):
+        c = self.coordinator()
+        c.control(slow=0.05)
+        for k in range(40):
+            self.ok("start", "--id", "x%d" % k)
+        procs = [subprocess.Popen([BIN, "flush"], env=self.env, cwd=self.cwd,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                 for _ in range(3)]
+        codes = [p.wait(60) for p in procs]
+        self.assertEqual(codes, [0, 0, 0])
+        keys = [e["idempotency_key"] for e in c.log()]
+        self.assertEqual(len(keys), 40)
+        self.assertEqual(len(set(keys)), 40)
+        self.assertEqual(self.files(), [])
+
+    def test_wait_takes_the_lock_after_the_running_flush(self):
+        c = self.coordinator()
+        c.control(slow=0.3)
+        for k in range(4):
+            self.ok("start", "--id", "w%d" % k)
+        first = subprocess.Popen([BIN, "flush", "-c", self.config(concurrency=1)], env=self.env,
+                                 cwd=self.cwd)
+        time.sleep(0.3)
+        self.ok("start", "--id", "late")
+        r = self.ok("flush", "--wait", "-v")
+        self.assertEqual(first.wait(30), 0)
+        self.assertEqual(self.files(), [])
+        self.assertEqual(len(c.received()), 5)
+
+    def test_requeue_revives_dead_events(self):
+        c = self.coordinator()
+        c.control(always=400)
+        self.record(3)
+        self.fails(65, "flush")
+        self.assertEqual(len(self.files("dead")), 3)
+        status = json.loads(self.ok("status", "--json").stdout)
+        self.assertEqual(status["dead"], 3)
+        c.control(always=0)
+        [one] = self.ok("list", "--state", "dead").stdout.splitlines()[:1]
+        self.ok("requeue", one.split()[0])
+        self.assertEqual(len(self.files()), 1)
+        self.assertNotRegex(self.files()[0], ",")
+        self.ok("requeue", "--all")
+        self.assertEqual(self.files("dead"), [])
+        self.assertEqual(len([n for n in os.listdir(os.path.join(self.spool, "dead"))]), 0)
+        self.ok("flush")
+        self.assertEqual([b["progress_data"]["i"] for b in c.received()], [0, 1, 2])
+
+    def test_budgets_end_the_run_cleanly(self):
+        c = self.coordinator()
+        for k in range(10):
+            self.ok("start", "--id", "b%d" % k)
+        r = self.fails(75, "flush", "--max-events", "3", "--json")
+        summary = json.loads(r.stdout)
+        self.assertEqual((summary["sent"], summary["left"]), (3, 7))
+        self.assertEqual(len(self.files()), 7)
+        self.fails(75, "-c", self.config(rate_limit=2), "flush", "--max-time", "1")
+        self.assertGreater(len(self.files()), 0)
+        self.ok("flush")
+        self.assertEqual(len(c.received()), 10)
+
+    def test_dry_run_lists_in_order_and_sends_nothing(self):
+        c = self.coordinator()
+        self.ok("start", "--id", "a")
+        self.ok("complete", "a")
+        self.ok("start", "--id", "b")
+        r = self.ok("flush", "--dry-run")
+        lines = r.stdout.splitlines()
+        self.assertEqual([l.split()[1:3] for l in lines],
+                         [["interaction_start", "a"], ["interaction_complete", "a"],
+                          ["interaction_start", "b"]])
+        self.assertEqual(c.stats()["requests"], 0)
+        self.assertEqual(len(self.files()), 3)
+
+    def test_disabled_flush_sends_nothing(self):
+        c = self.coordinator()
+        self.record(2)
+        self.ok("flush", env={"MCP_REPORT_ENABLED": "false"})
+        self.assertEqual(c.stats()["requests"], 0)
+
+    def test_missing_url_or_key_is_78(self):
+        self.record(1)
+        self.fails(78, "flush", env={"MCP_REPORT_URL": None, "MCP_REPORT_API_KEY": "k"})
+        self.fails(78, "flush", env={"MCP_REPORT_URL": "http://127.0.0.1:1",
+                                     "MCP_REPORT_API_KEY": None})
+
+    def test_corrupt_files_are_set_aside_and_never_sent(self):
+        c = self.coordinator()
+        self.record(1)
+        q = os.path.join(self.spool, "queue")
+        good = self.files()[0]
+        bad_names = {
+            "1700000000000000-aaaaaaaaaaaa.s.empty": "",
+            "1700000000000001-aaaaaaaaaaaa.s.trunc": '{"action": "interaction_start", "inter',
+            "1700000000000002-aaaaaaaaaaaa.s.wrong": '{"action": "nope"}',
+            "junk-name": "whatever",
+        }
+        for name, content in bad_names.items():
+            with open(os.path.join(q, name), "w") as f:
+                f.write(content)
+        os.symlink("/etc/passwd", os.path.join(q, "1700000000000003-aaaaaaaaaaaa.s.link"))
+        r = self.fails(65, "flush")
+        self.assertIn("corrupt", r.stderr)
+        self.assertEqual(len(c.received()), 1)
+        self.assertEqual(sorted(self.files("corrupt")),
+                         sorted(list(bad_names) + ["1700000000000003-aaaaaaaaaaaa.s.link"]))
+        self.assertEqual(json.loads(self.ok("status", "--json").stdout)["corrupt"], 5)
+        self.ok("cleanup")
+        self.assertEqual(len(self.files("corrupt")), 5)
+
+
+class ProbeTest(Case):
+    def test_health_up_and_down(self):
+        c = self.coordinator()
+        r = self.ok("health")
+        self.assertIn("HTTP 200", r.stdout)
+        self.assertRegex(r.stdout, r"\d+ ms")
+        c.stop()
+        r = self.fails(69, "health")
+        self.assertEqual(len([l for l in r.stderr.splitlines() if "hint" not in l]), 1)
+
+    def test_validate_key(self):
+        self.coordinator()
+        self.assertIn("accepted", self.ok("validate-key").stdout)
+        r = self.fails(77, "validate-key", env={"MCP_REPORT_API_KEY": "nope-secret"})
+        self.assertNotIn("nope-secret", r.stderr + r.stdout)
+
+    def test_only_http_and_https(self):
+        self.env["MCP_REPORT_API_KEY"] = KEY
+        self.fails(69, "health", env={"MCP_REPORT_URL": "ftp://127.0.0.1/"})
+        self.fails(69, "health", env={"MCP_REPORT_URL": "file:///etc/passwd"})
+
+    def test_url_path_prefix_and_trailing_slash(self):
+        c = self.coordinator()
+        self.record_one = self.ok("start", "--id", "p")
+        self.ok("flush", env={"MCP_REPORT_URL": c.url + "/prefix/"})
+        self.assertEqual(c.log()[0]["path"], "/prefix/api/v2/interactions")

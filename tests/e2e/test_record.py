@@ -1,0 +1,213 @@
+"""Recording commands through the real binary: DATA syntax, ids, exit
+statuses, disabled mode, the spool's files and their modes."""
+import json
+import os
+import re
+import stat
+import subprocess
+import time
+
+from harness import BIN, Case
+
+
+class RecordTest(Case):
+    def test_start_prints_generated_id_and_spools_exact_body(self):
+        before = time.time()
+        r = self.ok("start", "user_id=u1", "n:=12", 'params:={"q": "x", "deep": [1, 2.50]}',
+                    "uni=é")
+        iid = r.stdout.strip()
+        self.assertRegex(iid, r"^int_\d{10}_[0-9a-f]{8}$")
+        self.assertLessEqual(abs(int(iid.split("_")[1]) - before), 2)
+        [name] = self.files()
+        with open(os.path.join(self.spool, "queue", name)) as f:
+            raw = f.read()
+        body = json.loads(raw)
+        self.assertEqual(list(body), ["action", "interaction_id", "mcp_id", "timestamp",
+                                      "request_data"])
+        self.assertEqual(body["action"], "interaction_start")
+        self.assertEqual(body["interaction_id"], iid)
+        self.assertEqual(body["mcp_id"], "test_mcp")
+        self.assertIsInstance(body["timestamp"], float)
+        self.assertLess(abs(body["timestamp"] - before), 5)
+        self.assertEqual(body["request_data"],
+                         {"user_id": "u1", "n": 12, "params": {"q": "x", "deep": [1, 2.5]},
+                          "uni": "é"})
+        # Python's json.dumps() formatting, as the old reporter sent it.
+        self.assertEqual(raw, json.dumps(body).replace("2.5]", "2.50]"))
+        self.assertIn(iid, name)
+
+    def test_each_action_uses_its_data_member(self):
+        for cmd, action, member in [("progress", "interaction_progress", "progress_data"),
+                                    ("complete", "interaction_complete", "result_data"),
+                                    ("error", "interaction_error", "error_data")]:
+            self.ok(cmd, "job-1", "k=v")
+        bodies = self.bodies()
+        self.assertEqual([b["action"] for b in bodies],
+                         ["interaction_progress", "interaction_complete", "interaction_error"])
+        for b, member in zip(bodies, ["progress_data", "result_data", "error_data"]):
+            self.assertEqual(b[member], {"k": "v"})
+            self.assertEqual(b["interaction_id"], "job-1")
+
+    def test_field_syntax_edge_cases(self):
+        self.ok("start", "--id", "x", "a=b=c", "e=", "u:=null", "s=:=", "z:=-1.5e3")
+        self.assertEqual(self.bodies()[0]["request_data"],
+                         {"a": "b=c", "e": "", "u": None, "s": ":=", "z": -1500.0})
+
+    def test_data_object_then_fields_override(self):
+        self.ok("start", "--id", "x", "--data", '{"a": 1, "b": 2}', "b=two", "c:=3")
+        self.assertEqual(self.bodies()[0]["request_data"], {"a": 1, "b": "two", "c": 3})
+
+    def test_data_from_file_and_stdin(self):
+        path = os.path.join(self.dir, "req.json")
+        with open(path, "w") as f:
+            f.write('{"from": "file"}')
+        self.ok("start", "--id", "f", "--data", "@" + path)
+        self.ok("progress", "f", "--data", "-", input='{"from": "stdin"}')
+        self.assertEqual([b.get("request_data", b.get("progress_data")) for b in self.bodies()],
+                         [{"from": "file"}, {"from": "stdin"}])
+
+    def test_no_data_gives_empty_object(self):
+        self.ok("complete", "x")
+        self.assertEqual(self.bodies()[0]["result_data"], {})
+
+    def test_bad_data_is_exit_65_with_nothing_written(self):
+        cases = [["start", "novalue"], ["start", "=v"], ["start", "a:="], ["start", ":=1"],
+                 ["start", "a:={bad"], ["start", "--data", "[1,2]"], ["start", "--data", "{"],
+                 ["start", "--id", "../etc"], ["start", "--id", "a/b"], ["start", "--id", "x" * 129],
+                 ["start", "--id", ""], ["progress", "has space"], ["complete", "é"]]
+        for args in cases:
+            with self.subTest(args=args):
+                r = self.fails(65, *args)
+                self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
+        self.assertEqual(self.files(), [])
+        self.assertEqual(self.files("tmp"), [])
+
+    def test_error_line_names_the_argument(self):
+        r = self.fails(65, "start", "ok=1", "broken")
+        self.assertIn("'broken'", r.stderr)
+        r = self.fails(65, "start", "--id", "a/b")
+        self.assertIn("a/b", r.stderr)
+
+    def test_missing_data_file_is_66(self):
+        self.fails(66, "start", "--data", "@/nonexistent/file.json")
+
+    def test_oversized_event_is_65(self):
+        cfg = self.write_config("[interaction_logging]\nmax_event_kb = 1\n")
+        self.fails(65, "-c", cfg, "start", "big=" + "x" * 2000)
+        self.assertEqual(self.files(), [])
+        self.ok("-c", cfg, "start", "small=" + "x" * 500)
+
+    def test_id_validation_accepts_the_whole_charset(self):
+        self.ok("start", "--id", "A-z_0.9:x")
+        self.ok("start", "--id", "y" * 128)
+
+    def test_missing_mcp_id_is_78(self):
+        r = self.fails(78, "start", env={"MCP_REPORT_MCP_ID": None})
+        self.assertIn("mcp_id", r.stderr)
+        self.assertIn("MCP_REPORT_MCP_ID", r.stderr)
+
+    def test_usage_errors_are_64(self):
+        self.fails(64, "start", "--nope")
+        self.fails(64, "progress")
+        self.fails(64, "no-such-command")
+        self.assertEqual(self.run_cli().returncode, 64)
+
+    def test_global_options_before_or_after_the_command(self):
+        other = os.path.join(self.dir, "other-spool")
+        self.ok("--spool", other, "--mcp-id", "m9", "start", "--id", "a")
+        self.ok("start", "--id", "b", "--spool", other, "--mcp-id", "m9")
+        self.assertEqual(len(os.listdir(os.path.join(other, "queue"))), 2)
+
+    def test_disabled_mode_writes_nothing_and_start_still_prints_an_id(self):
+        r = self.ok("start", "a=1", env={"MCP_REPORT_ENABLED": "false"})
+        self.assertRegex(r.stdout.strip(), r"^int_\d+_[0-9a-f]{8}$")
+        self.ok("complete", "x", env={"MCP_REPORT_ENABLED": "0", "MCP_REPORT_MCP_ID": None})
+        self.assertEqual(self.files(), [])
+
+    def test_modes_are_0600_and_0700_whatever_the_umask(self):
+        def with_umask(mask):
+            def preexec():
+                os.umask(mask)
+            return preexec
+        for mask in (0o000, 0o277):
+            env = dict(self.env, MCP_REPORT_SPOOL_DIR=os.path.join(self.dir, "s%o" % mask))
+            subprocess.run([BIN, "start", "--id", "m"], env=env, cwd=self.cwd, check=True,
+                           capture_output=True, preexec_fn=with_umask(mask))
+            root = env["MCP_REPORT_SPOOL_DIR"]
+            for d in ["", "queue", "tmp", "dead", "corrupt"]:
+                self.assertEqual(stat.S_IMODE(os.stat(os.path.join(root, d)).st_mode), 0o700, d)
+            [f] = os.listdir(os.path.join(root, "queue"))
+            self.assertEqual(stat.S_IMODE(os.stat(os.path.join(root, "queue", f)).st_mode), 0o600)
+
+    def test_spool_owned_by_another_user_is_refused(self):
+        os.makedirs(self.spool)
+        os.chown(self.spool, 65534, 65534)
+        r = self.fails(73, "start", "a=1")
+        self.assertIn("owned by", r.stderr)
+
+    def test_spool_that_is_a_symlink_is_refused(self):
+        real = os.path.join(self.dir, "real")
+        os.makedirs(real)
+        os.symlink(real, self.spool)
+        self.fails(73, "start", "a=1")
+        self.assertEqual(os.listdir(real), [])
+
+    def test_unwritable_spool_is_73(self):
+        os.makedirs(self.spool)
+        with open(os.path.join(self.dir, "file"), "w"):
+            pass
+        r = self.fails(73, "start", "a=1", env={"MCP_REPORT_SPOOL_DIR": os.path.join(self.dir, "file", "x")})
+
+    def test_min_free_mb_refuses_with_73(self):
+        cfg = self.write_config("[interaction_logging]\nmin_free_mb = 999999999\n")
+        r = self.fails(73, "-c", cfg, "start", "a=1")
+        self.assertIn("min_free_mb", r.stderr)
+        self.assertEqual(self.files(), [])
+        self.assertEqual(self.files("tmp"), [])
+
+    def test_sync_false_still_writes_whole_events(self):
+        cfg = self.write_config("[interaction_logging]\nsync = false\n")
+        self.ok("-c", cfg, "start", "--id", "s", "a:=1")
+        self.assertEqual(self.bodies()[0]["request_data"], {"a": 1})
+
+    def test_names_sort_by_time_and_carry_the_event_id(self):
+        for i in range(5):
+            self.ok("progress", "job", "i:=%d" % i)
+        names = self.files()
+        self.assertEqual([b["progress_data"]["i"] for b in self.bodies()], list(range(5)))
+        for n in names:
+            self.assertRegex(n, r"^\d{16}-[0-9a-f]{12}\.p\.job$")
+
+    def test_concurrent_writers_never_collide(self):
+        n_procs, per_proc = 4, 500
+        script = ("for i in $(seq %d); do \"$BIN\" progress \"w$W\" i:=$i || exit 1; done"
+                  % per_proc)
+        procs = [subprocess.Popen(["bash", "-c", script], env=dict(self.env, BIN=BIN, W=str(w)),
+                                  cwd=self.cwd) for w in range(n_procs)]
+        for p in procs:
+            self.assertEqual(p.wait(timeout=600), 0)
+        names = self.files()
+        self.assertEqual(len(names), n_procs * per_proc)
+        self.assertEqual(len(set(n.split(".")[0] for n in names)), n_procs * per_proc)
+        by_writer = {}
+        for b in self.bodies():
+            by_writer.setdefault(b["interaction_id"], []).append(b["progress_data"]["i"])
+        for w, seq in by_writer.items():
+            self.assertEqual(seq, list(range(1, per_proc + 1)), w)
+        self.assertEqual(self.files("tmp"), [])
+
+    def test_help_of_every_command_has_an_example(self):
+        for cmd in ["start", "progress", "complete", "error", "flush", "health", "validate-key",
+                    "status", "list", "show", "requeue", "delete", "cleanup", "config"]:
+            with self.subTest(cmd=cmd):
+                r = self.ok(cmd, "--help")
+                self.assertIn("mcp-report " + cmd.split()[0], r.stdout)
+                self.assertRegex(r.stdout, r"Examples?:")
+
+    def test_version(self):
+        self.assertRegex(self.ok("--version").stdout, r"^mcp-report \d+\.\d+\.\d+")
+
+    def test_recording_never_loads_libcurl(self):
+        r = self.ok("start", "a=1", env={"LD_DEBUG": "libs"})
+        self.assertIn("libc.so", r.stderr)
+        self.assertNotIn("libcurl", r.stderr)
