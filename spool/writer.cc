@@ -25,14 +25,16 @@ uint32_t random_base() {
 uint32_t g_base = 0;
 uint32_t g_counter = 0;
 bool g_seeded = false;
+pid_t g_pid = 0;  // a forked child must not reuse its parent's base
 
 }  // namespace
 
 std::string next_unique() {
-  if (!g_seeded || g_counter > 0xffff) {
+  if (!g_seeded || g_counter > 0xffff || g_pid != ::getpid()) {
     g_base = random_base();
     g_counter = 0;
     g_seeded = true;
+    g_pid = ::getpid();
   }
   char buf[16];
   std::snprintf(buf, sizeof buf, "%08x%04x", g_base, g_counter++);

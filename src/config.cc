@@ -152,7 +152,11 @@ void read_file(Config& config, const std::string& path) {
   try {
     root = toml::parse(text.str(), path);
   } catch (const toml::parse_error& e) {
-    throw Failure(kExitConfig, where(path, e.source()), std::string(e.description()));
+    // "Error while parsing key-value pair: expected value" -> "expected value"
+    std::string what(e.description());
+    if (what.rfind("Error while parsing", 0) == 0 && what.find(": ") != std::string::npos)
+      what = what.substr(what.find(": ") + 2);
+    throw Failure(kExitConfig, where(path, e.source()), what);
   }
   const std::string base_dir = path.substr(0, path.find_last_of('/'));
   config.file = path;

@@ -1,0 +1,138 @@
+"""Configuration through the real binary: the old reporter's file unchanged,
+discovery, precedence, `config`, and every error's line and exit status."""
+import os
+
+from harness import Case
+
+OLD_CONFIG = """# mcp_config.toml
+[mcp]
+mcp_id = "your_mcp_001"
+name = "Your MCP"
+version = "1.0.0"
+
+[interaction_logging]
+# 可选启用交互日志功能
+enable_interaction_logging = false  # 默认关闭
+coordinator_url = "http://mcp-coordinator:8080"
+coordinator_api_key = "your_api_key_here"
+
+# 高级配置
+max_retries = 3
+retry_delay = 1.0
+local_cache_path = "./data/interaction_cache.db"
+"""
+
+
+class ConfigTest(Case):
+    def setUp(self):
+        super().setUp()
+        # Only the config file speaks in these tests.
+        del self.env["MCP_REPORT_SPOOL_DIR"]
+        del self.env["MCP_REPORT_MCP_ID"]
+
+    def test_old_config_file_found_in_the_working_folder_and_loaded_unchanged(self):
+        with open(os.path.join(self.cwd, "mcp_config.toml"), "w") as f:
+            f.write(OLD_CONFIG)
+        os.chmod(os.path.join(self.cwd, "mcp_config.toml"), 0o600)
+        # Disabled, as the file says: start prints an id and writes nothing.
+        r = self.ok("start", "a=1")
+        self.assertRegex(r.stdout, r"^int_\d+_[0-9a-f]{8}\n$")
+        self.assertEqual(r.stderr, "")
+        spool = os.path.join(self.cwd, "data", "interaction_cache.spool")
+        self.assertFalse(os.path.exists(spool))
+        # Enabled from the environment: the spool follows local_cache_path.
+        self.ok("start", "a=1", env={"MCP_REPORT_ENABLED": "1"})
+        [name] = os.listdir(os.path.join(spool, "queue"))
+        with open(os.path.join(spool, "queue", name)) as f:
+            self.assertIn('"mcp_id": "your_mcp_001"', f.read())
+
+    def test_config_shows_values_with_sources_and_hides_the_key(self):
+        cfg = self.write_config(OLD_CONFIG)
+        r = self.ok("-c", cfg, "config", env={"MCP_REPORT_URL": "https://elsewhere"})
+        self.assertNotIn("your_api_key_here", r.stdout + r.stderr)
+        lines = {l.split()[0]: l for l in r.stdout.splitlines()}
+        self.assertIn("***", lines["interaction_logging.coordinator_api_key"])
+        self.assertIn("(%s:11)" % cfg, lines["interaction_logging.coordinator_api_key"])
+        self.assertIn("(environment MCP_REPORT_URL)", lines["interaction_logging.coordinator_url"])
+        self.assertIn("(default)", lines["interaction_logging.rate_limit"])
+        self.assertIn(os.path.join(self.dir, "data", "interaction_cache.db"),
+                      lines["interaction_logging.local_cache_path"])
+        r = self.ok("-c", cfg, "--spool", "/x/y", "config")
+        self.assertIn("(flag --spool)", r.stdout)
+
+    def test_syntax_error_is_78_with_file_line_column(self):
+        cfg = self.write_config("[mcp]\nmcp_id = \"a\"\n[interaction_logging\n")
+        r = self.fails(78, "-c", cfg, "start")
+        self.assertIn("%s:3:" % cfg, r.stderr)
+        self.assertEqual(len(r.stderr.splitlines()), 1)
+
+    def test_wrong_type_is_78_naming_the_key(self):
+        cfg = self.write_config("[mcp]\nmcp_id = \"a\"\n[interaction_logging]\nmax_retries = \"three\"\n")
+        r = self.fails(78, "-c", cfg, "start")
+        self.assertIn("max_retries", r.stderr)
+        self.assertIn("%s:4" % cfg, r.stderr)
+
+    def test_missing_named_config_is_78(self):
+        self.fails(78, "-c", os.path.join(self.dir, "nope.toml"), "start")
+        self.fails(78, "start", env={"MCP_REPORT_CONFIG": os.path.join(self.dir, "nope.toml")})
+
+    def test_unknown_key_is_a_warning_with_file_and_line(self):
+        cfg = self.write_config("[mcp]\nmcp_id = \"a\"\nmcpid = \"typo\"\n")
+        r = self.ok("-c", cfg, "--spool", self.spool, "start")
+        self.assertIn("warning: %s:3:1: unknown key 'mcp.mcpid'" % cfg, r.stderr)
+        r = self.ok("-c", cfg, "--spool", self.spool, "-q", "start")
+        self.assertEqual(r.stderr, "")
+
+    def test_key_readable_by_others_is_a_warning(self):
+        cfg = self.write_config("[mcp]\nmcp_id = \"a\"\n[interaction_logging]\n"
+                                "coordinator_api_key = \"s3cret-k\"\n", mode=0o644)
+        r = self.ok("-c", cfg, "--spool", self.spool, "start")
+        self.assertIn("chmod 600", r.stderr)
+        self.assertNotIn("s3cret-k", r.stderr)
+
+    def test_plain_http_to_a_remote_host_is_a_warning(self):
+        cfg = self.write_config("[interaction_logging]\ncoordinator_url = \"http://coord.example\"\n")
+        r = self.ok("-c", cfg, "config")
+        self.assertIn("plain http", r.stderr)
+        cfg = self.write_config("[interaction_logging]\ncoordinator_url = \"http://127.0.0.1:9\"\n",
+                                name="local.toml")
+        self.assertNotIn("plain http", self.ok("-c", cfg, "config").stderr)
+
+    def test_relative_paths_are_relative_to_the_file(self):
+        sub = os.path.join(self.dir, "etc")
+        os.makedirs(sub)
+        cfg = os.path.join(sub, "c.toml")
+        with open(cfg, "w") as f:
+            f.write("[mcp]\nmcp_id = \"r\"\n[interaction_logging]\nspool_dir = \"spool-here\"\n")
+        self.ok("-c", cfg, "start")
+        self.assertTrue(os.path.isdir(os.path.join(sub, "spool-here", "queue")))
+
+    def test_xdg_default_spool(self):
+        self.ok("--mcp-id", "m", "start", env={"XDG_STATE_HOME": os.path.join(self.dir, "state")})
+        self.assertEqual(len(os.listdir(os.path.join(self.dir, "state", "mcp-report", "spool",
+                                                     "queue"))), 1)
+        self.ok("--mcp-id", "m", "start")
+        self.assertEqual(len(os.listdir(os.path.join(self.home, ".local", "state", "mcp-report",
+                                                     "spool", "queue"))), 1)
+
+    def test_xdg_config_file(self):
+        d = os.path.join(self.home, ".config", "mcp-report")
+        os.makedirs(d)
+        with open(os.path.join(d, "config.toml"), "w") as f:
+            f.write("[mcp]\nmcp_id = \"from-xdg\"\n")
+        r = self.ok("config")
+        self.assertIn("from-xdg", r.stdout)
+
+    def test_api_key_file_and_no_key_in_output(self):
+        key = os.path.join(self.dir, "key")
+        with open(key, "w") as f:
+            f.write("file-key-123\n")
+        cfg = self.write_config("[interaction_logging]\napi_key_file = \"key\"\n"
+                                "coordinator_url = \"http://127.0.0.1:1\"\n")
+        r = self.ok("-c", cfg, "config")
+        self.assertNotIn("file-key-123", r.stdout + r.stderr)
+        r = self.fails(69, "-c", cfg, "validate-key")
+        self.assertNotIn("file-key-123", r.stdout + r.stderr)
+        cfg2 = self.write_config("[interaction_logging]\napi_key_file = \"missing\"\n"
+                                 "coordinator_url = \"http://127.0.0.1:1\"\n", name="c2.toml")
+        self.fails(78, "-c", cfg2, "validate-key")

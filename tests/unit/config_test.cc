@@ -1,0 +1,214 @@
+#include <sys/stat.h>
+
+#include <fstream>
+#include <map>
+
+#include "src/config.h"
+#include "src/failure.h"
+#include "temp_dir.h"
+
+namespace mcpr {
+namespace {
+
+class ConfigTest : public TempDirTest {
+ protected:
+  std::string write(const std::string& name, const std::string& text, mode_t mode = 0600) {
+    std::ofstream(path(name)) << text;
+    ::chmod(path(name).c_str(), mode);
+    return path(name);
+  }
+  static ConfigOverrides file(const std::string& f) {
+    ConfigOverrides o;
+    o.config_file = f;
+    return o;
+  }
+  Config load(const ConfigOverrides& o, std::map<std::string, std::string> env = {}) {
+    env.emplace("HOME", dir_);
+    return load_config(o, [env](const char* name) -> const char* {
+      auto it = env.find(name);
+      return it == env.end() ? nullptr : it->second.c_str();
+    });
+  }
+  // The Failure message of loading `text`, or "" when it loads.
+  std::string error_of(const std::string& text) {
+    std::string f = write("bad.toml", text);
+    try {
+      load(file(f));
+    } catch (const Failure& e) {
+      EXPECT_EQ(e.exit_code(), kExitConfig);
+      return std::string(e.what()).substr(f.size());
+    }
+    return "";
+  }
+};
+
+const char kOldConfig[] = R"(# mcp_config.toml
+[mcp]
+mcp_id = "your_mcp_001"
+name = "Your MCP"
+version = "1.0.0"
+
+[interaction_logging]
+enable_interaction_logging = false  # 默认关闭
+coordinator_url = "http://mcp-coordinator:8080"
+coordinator_api_key = "your_api_key_here"
+
+max_retries = 3
+retry_delay = 1.0
+local_cache_path = "./data/interaction_cache.db"
+)";
+
+TEST_F(ConfigTest, TheOldReportersFileLoadsAsItIs) {
+  Config c = load(file(write("mcp_config.toml", kOldConfig)));
+  EXPECT_EQ(c.mcp_id, "your_mcp_001");
+  EXPECT_FALSE(c.enabled);
+  EXPECT_EQ(c.coordinator_url(), "http://mcp-coordinator:8080");
+  EXPECT_EQ(c.resolve_api_key(), "your_api_key_here");
+  EXPECT_EQ(c.max_retries, 3);
+  EXPECT_DOUBLE_EQ(c.retry_delay, 1.0);
+  // Relative to the file's folder; .db becomes .spool.
+  EXPECT_EQ(c.spool_path(), dir_ + "/data/interaction_cache.spool");
+  EXPECT_TRUE(c.warnings.empty()) << c.warnings.front();
+  EXPECT_EQ(c.origin("interaction_logging.max_retries").describe(), path("mcp_config.toml") + ":12");
+}
+
+TEST_F(ConfigTest, DefaultsWithoutAFile) {
+  Config c = load(ConfigOverrides());
+  EXPECT_TRUE(c.enabled);
+  EXPECT_EQ(c.max_retries, 3);
+  EXPECT_EQ(c.rate_limit, 10);
+  EXPECT_EQ(c.concurrency, 4);
+  EXPECT_DOUBLE_EQ(c.timeout, 5.0);
+  EXPECT_DOUBLE_EQ(c.max_backoff, 300.0);
+  EXPECT_EQ(c.max_event_kb, 1024);
+  EXPECT_EQ(c.min_free_mb, 64);
+  EXPECT_TRUE(c.sync);
+  EXPECT_EQ(c.spool_path(), dir_ + "/.local/state/mcp-report/spool");
+  EXPECT_EQ(c.origin("interaction_logging.rate_limit").describe(), "default");
+}
+
+TEST_F(ConfigTest, PrecedenceFlagsThenEnvironmentThenFile) {
+  std::string f = write("c.toml", "[mcp]\nmcp_id = \"from-file\"\n[interaction_logging]\n"
+                                     "spool_dir = \"/file/spool\"\ncoordinator_url = \"http://f\"\n");
+  Config c = load(file(f), {{"MCP_REPORT_MCP_ID", "from-env"}, {"MCP_REPORT_SPOOL_DIR", "/env/spool"}});
+  EXPECT_EQ(c.mcp_id, "from-env");
+  EXPECT_EQ(c.spool_path(), "/env/spool");
+  EXPECT_EQ(c.url, "http://f");
+  EXPECT_EQ(c.origin("mcp.mcp_id").describe(), "environment MCP_REPORT_MCP_ID");
+  ConfigOverrides flags = file(f);
+  flags.spool_dir = "/flag/spool";
+  flags.mcp_id = "from-flag";
+  Config d = load(flags, {{"MCP_REPORT_MCP_ID", "from-env"}});
+  EXPECT_EQ(d.mcp_id, "from-flag");
+  EXPECT_EQ(d.spool_path(), "/flag/spool");
+  EXPECT_EQ(d.origin("interaction_logging.spool_dir").describe(), "flag --spool");
+}
+
+TEST_F(ConfigTest, ConfigFileFromTheEnvironment) {
+  std::string f = write("env.toml", "[mcp]\nmcp_id = \"e\"\n");
+  EXPECT_EQ(load(ConfigOverrides(), {{"MCP_REPORT_CONFIG", f}}).mcp_id, "e");
+}
+
+TEST_F(ConfigTest, XdgConfigFileIsFound) {
+  std::filesystem::create_directories(path("xdg/mcp-report"));
+  write("xdg/mcp-report/config.toml", "[mcp]\nmcp_id = \"x\"\n");
+  EXPECT_EQ(load(ConfigOverrides(), {{"XDG_CONFIG_HOME", path("xdg")}}).mcp_id, "x");
+}
+
+TEST_F(ConfigTest, NamedFileThatIsMissingIs78) {
+  try {
+    load(file(path("missing.toml")));
+    FAIL();
+  } catch (const Failure& f) {
+    EXPECT_EQ(f.exit_code(), kExitConfig);
+    EXPECT_EQ(std::string(f.what()), path("missing.toml") + ": No such file or directory");
+  }
+}
+
+TEST_F(ConfigTest, ErrorsNameTheFileLineAndKey) {
+  EXPECT_EQ(error_of("[mcp]\nmcp_id = \n"), ":2:10: expected value, saw '\\n'");
+  EXPECT_EQ(error_of("[interaction_logging]\nmax_retries = \"three\"\n"),
+            ":2: interaction_logging.max_retries: expected an integer, not a string");
+  EXPECT_EQ(error_of("[interaction_logging]\nsync = 1\n"),
+            ":2: interaction_logging.sync: expected a boolean, not an integer");
+  EXPECT_EQ(error_of("[interaction_logging]\ncoordinator_url = 8080\n"),
+            ":2: interaction_logging.coordinator_url: expected a string, not an integer");
+  EXPECT_EQ(error_of("[interaction_logging]\nretry_delay = \"1s\"\n"),
+            ":2: interaction_logging.retry_delay: expected a number, not a string");
+  EXPECT_EQ(error_of("[interaction_logging]\nconcurrency = 0\n"),
+            ":2: interaction_logging.concurrency: must be at least 1");
+  EXPECT_EQ(error_of("[interaction_logging]\nmax_retries = -1\n"),
+            ":2: interaction_logging.max_retries: must be at least 0");
+  EXPECT_EQ(error_of("[interaction_logging]\ntimeout = 0\n"),
+            ":2: interaction_logging.timeout: must be at least above 0");
+  EXPECT_EQ(error_of("[interaction_logging]\nmax_retries = [1]\n"),
+            ":2:15: interaction_logging.max_retries: expected a value of its own type, not an array");
+}
+
+TEST_F(ConfigTest, AFloatKeyTakesAnInteger) {
+  Config c = load(file(write("c.toml", "[interaction_logging]\nretry_delay = 2\nmax_age_days = 1\n")));
+  EXPECT_DOUBLE_EQ(c.retry_delay, 2.0);
+  EXPECT_DOUBLE_EQ(c.max_age_days, 1.0);
+}
+
+TEST_F(ConfigTest, UnknownKeysAreWarningsWithFileAndLine) {
+  Config c = load(file(write("c.toml", "[mcp]\nmcp_id = \"m\"\ncolour = \"red\"\n[other]\nx = 1\n")));
+  ASSERT_EQ(c.warnings.size(), 2u);
+  EXPECT_EQ(c.warnings[0], path("c.toml") + ":3:1: unknown key 'mcp.colour' (ignored)");
+  EXPECT_EQ(c.warnings[1], path("c.toml") + ":4:2: unknown key 'other' (ignored)");
+}
+
+TEST_F(ConfigTest, AKeyReadableByOthersIsAWarning) {
+  Config c = load(file(write("c.toml", "[interaction_logging]\ncoordinator_api_key = \"s3cret\"\n", 0644)));
+  ASSERT_EQ(c.warnings.size(), 1u);
+  EXPECT_NE(c.warnings[0].find("chmod 600"), std::string::npos);
+  EXPECT_EQ(c.warnings[0].find("s3cret"), std::string::npos);
+  EXPECT_TRUE(load(file(write("d.toml", "[interaction_logging]\ncoordinator_api_key = \"k\"\n", 0600)))
+                  .warnings.empty());
+}
+
+TEST_F(ConfigTest, PlainHttpToARemoteHostIsAWarning) {
+  Config c;
+  c.url = "http://coordinator.example:8080";
+  EXPECT_NE(c.url_warning().find("plain http"), std::string::npos);
+  for (const char* ok : {"https://coordinator.example", "http://127.0.0.1:8080/x",
+                         "http://localhost", "http://[::1]:80"}) {
+    c.url = ok;
+    EXPECT_EQ(c.url_warning(), "") << ok;
+  }
+}
+
+TEST_F(ConfigTest, ApiKeyFileRelativeToTheConfigAndTrimmed) {
+  write("key", "from-file\n");
+  Config c = load(file(write("c.toml", "[interaction_logging]\napi_key_file = \"key\"\n")));
+  EXPECT_EQ(c.api_key_file, path("key"));
+  EXPECT_EQ(c.resolve_api_key(), "from-file");
+  // The environment's key outranks the file's api_key_file.
+  Config d = load(file(path("c.toml")), {{"MCP_REPORT_API_KEY", "from-env"}});
+  EXPECT_EQ(d.resolve_api_key(), "from-env");
+  Config e = load(file(write("e.toml", "[interaction_logging]\napi_key_file = \"nokey\"\n")));
+  EXPECT_THROW(e.resolve_api_key(), Failure);
+}
+
+TEST_F(ConfigTest, EnabledFromTheEnvironment) {
+  EXPECT_FALSE(load(ConfigOverrides(), {{"MCP_REPORT_ENABLED", "false"}}).enabled);
+  EXPECT_FALSE(load(ConfigOverrides(), {{"MCP_REPORT_ENABLED", "0"}}).enabled);
+  EXPECT_TRUE(load(file(write("c.toml", kOldConfig)), {{"MCP_REPORT_ENABLED", "yes"}}).enabled);
+  EXPECT_THROW(load(ConfigOverrides(), {{"MCP_REPORT_ENABLED", "perhaps"}}), Failure);
+}
+
+TEST_F(ConfigTest, DescribeShowsTheKeyAsStars) {
+  Config c = load(file(write("c.toml", kOldConfig)));
+  bool seen = false;
+  for (const ConfigRow& row : describe_config(c)) {
+    EXPECT_EQ(row.value.find("your_api_key_here"), std::string::npos);
+    if (row.key == "interaction_logging.coordinator_api_key") {
+      EXPECT_EQ(row.value, "***");
+      seen = true;
+    }
+  }
+  EXPECT_TRUE(seen);
+}
+
+}  // namespace
+}  // namespace mcpr

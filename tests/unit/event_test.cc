@@ -1,0 +1,72 @@
+#include "src/event.h"
+
+#include <gtest/gtest.h>
+
+#include <regex>
+
+namespace mcpr {
+namespace {
+
+TEST(EventTest, InteractionIdCharset) {
+  for (const char* ok : {"a", "int_1764000000_9f8e7d6c", "A-z.0_9:x", "..", "-"})
+    EXPECT_TRUE(valid_interaction_id(ok)) << ok;
+  for (const char* bad : {"", "a/b", "../x", "a b", "é", "a,b", "a#b", "a\nb"})
+    EXPECT_FALSE(valid_interaction_id(bad)) << bad;
+  EXPECT_TRUE(valid_interaction_id(std::string(128, 'x')));
+  EXPECT_FALSE(valid_interaction_id(std::string(129, 'x')));
+  EXPECT_FALSE(valid_interaction_id(std::string("a\0b", 3)));
+}
+
+TEST(EventTest, GeneratedIdsFollowTheOldFormat) {
+  std::string id = new_interaction_id(1764000000);
+  EXPECT_TRUE(std::regex_match(id, std::regex("int_1764000000_[0-9a-f]{8}"))) << id;
+  EXPECT_NE(new_interaction_id(1), new_interaction_id(1));
+}
+
+TEST(EventTest, TimestampsPrintLikePythonFloats) {
+  EXPECT_EQ(format_timestamp(1764000000123456), "1764000000.123456");
+  EXPECT_EQ(format_timestamp(1764000000500000), "1764000000.5");
+  EXPECT_EQ(format_timestamp(1764000000000000), "1764000000.0");
+  EXPECT_EQ(format_timestamp(1764000000000010), "1764000000.00001");
+}
+
+TEST(EventTest, BodyHasExactlyTheFiveMembersInOrder) {
+  EXPECT_EQ(event_body(Action::kError, "i1", "m1", 1764000000250000, "{\"e\": 1}"),
+            "{\"action\": \"interaction_error\", \"interaction_id\": \"i1\", \"mcp_id\": \"m1\", "
+            "\"timestamp\": 1764000000.25, \"error_data\": {\"e\": 1}}");
+}
+
+TEST(EventTest, CheckEventAcceptsWhatTheOldReporterSent) {
+  std::string error;
+  auto e = check_event(
+      "{\"action\": \"interaction_complete\", \"interaction_id\": \"int_1_abc\", "
+      "\"mcp_id\": \"m\", \"timestamp\": 1700000000.123456, \"result_data\": {}}",
+      &error);
+  ASSERT_TRUE(e) << error;
+  EXPECT_EQ(e->action, Action::kComplete);
+  EXPECT_EQ(e->interaction_id, "int_1_abc");
+  EXPECT_EQ(e->timestamp_us, 1700000000123456);
+}
+
+TEST(EventTest, CheckEventRejectsWrongShapes) {
+  const char* bad[] = {
+      "",
+      "[]",
+      "{\"action\": \"interaction_start\"}",
+      "{\"action\": \"x\", \"interaction_id\": \"i\", \"mcp_id\": \"m\", \"timestamp\": 1, \"request_data\": {}}",
+      "{\"action\": \"interaction_start\", \"interaction_id\": \"a/b\", \"mcp_id\": \"m\", \"timestamp\": 1, \"request_data\": {}}",
+      "{\"action\": \"interaction_start\", \"interaction_id\": \"i\", \"mcp_id\": \"\", \"timestamp\": 1, \"request_data\": {}}",
+      "{\"action\": \"interaction_start\", \"interaction_id\": \"i\", \"mcp_id\": \"m\", \"timestamp\": \"1\", \"request_data\": {}}",
+      "{\"action\": \"interaction_start\", \"interaction_id\": \"i\", \"mcp_id\": \"m\", \"timestamp\": 1, \"result_data\": {}}",
+      "{\"action\": \"interaction_start\", \"interaction_id\": \"i\", \"mcp_id\": \"m\", \"timestamp\": 1, \"request_data\": []}",
+      "{\"action\": \"interaction_start\", \"interaction_id\": \"i\", \"mcp_id\": \"m\", \"timestamp\": 1, \"request_data\": {}, \"extra\": 1}",
+  };
+  for (const char* body : bad) {
+    std::string error;
+    EXPECT_FALSE(check_event(body, &error)) << body;
+    EXPECT_FALSE(error.empty()) << body;
+  }
+}
+
+}  // namespace
+}  // namespace mcpr

@@ -1,0 +1,144 @@
+// Throttle, backoff, outcome classification and Retry-After: pure functions,
+// tested by tables.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <deque>
+
+#include "src/retry_policy.h"
+#include "src/throttle.h"
+
+namespace mcpr {
+namespace {
+
+HttpResponse status(int s, const char* retry_after = "") {
+  HttpResponse r;
+  r.status = s;
+  r.retry_after = retry_after;
+  return r;
+}
+
+HttpResponse error(NetError e) {
+  HttpResponse r;
+  r.error = e;
+  r.error_text = "x";
+  return r;
+}
+
+TEST(ClassifyTest, TheOutcomeTable) {
+  const std::pair<HttpResponse, Outcome> cases[] = {
+      {status(200), Outcome::kDelivered},        {status(201), Outcome::kDelivered},
+      {status(204), Outcome::kDelivered},        {status(299), Outcome::kDelivered},
+      {error(NetError::kUnreachable), Outcome::kUnreachable},
+      {error(NetError::kBadUrl), Outcome::kUnreachable},
+      {status(401), Outcome::kKeyRejected},      {status(403), Outcome::kKeyRejected},
+      {status(429), Outcome::kThrottled},        {status(429, "5"), Outcome::kThrottled},
+      {status(503, "5"), Outcome::kThrottled},   {status(503), Outcome::kRetry},
+      {status(500), Outcome::kRetry},            {status(502), Outcome::kRetry},
+      {status(504), Outcome::kRetry},            {status(599), Outcome::kRetry},
+      {status(408), Outcome::kRetry},            {status(425), Outcome::kRetry},
+      {error(NetError::kTimeout), Outcome::kRetry},
+      {error(NetError::kReset), Outcome::kRetry},
+      {status(301), Outcome::kPermanent},        {status(302), Outcome::kPermanent},
+      {status(307), Outcome::kPermanent},        {status(400), Outcome::kPermanent},
+      {status(404), Outcome::kPermanent},        {status(413), Outcome::kPermanent},
+      {status(422), Outcome::kPermanent},        {status(418), Outcome::kPermanent},
+      {status(501), Outcome::kPermanent},        {status(100), Outcome::kPermanent},
+  };
+  for (const auto& [response, outcome] : cases)
+    EXPECT_EQ(classify(response), outcome) << response.status << " " << response.retry_after;
+}
+
+TEST(BackoffTest, FullJitterUnderACappedExponential) {
+  struct Case {
+    unsigned attempts;
+    double random;
+    double expected;
+  };
+  const Case cases[] = {
+      {1, 0.999999, 0.999999}, {1, 0.5, 0.5}, {2, 0.5, 1.0}, {3, 0.5, 2.0}, {4, 1.0, 8.0},
+      {10, 1.0, 300.0},        {10, 0.5, 150}, {200, 1.0, 300.0}, {3, 0.0, 0.0}, {0, 0.7, 0.0},
+  };
+  for (const Case& c : cases)
+    EXPECT_DOUBLE_EQ(backoff_delay(c.attempts, 1.0, 300.0, c.random), c.expected)
+        << c.attempts << " " << c.random;
+  EXPECT_DOUBLE_EQ(backoff_delay(3, 0.5, 1.5, 1.0), 1.5);
+}
+
+TEST(RetryAfterTest, SecondsAndHttpDates) {
+  const int64_t now = 1445412480;  // Wed, 21 Oct 2015 07:28:00 GMT
+  struct Case {
+    const char* value;
+    std::optional<double> expected;
+  };
+  const Case cases[] = {
+      {"0", 0.0},
+      {"120", 120.0},
+      {" 7 ", 7.0},
+      {"Wed, 21 Oct 2015 07:28:00 GMT", 0.0},
+      {"Wed, 21 Oct 2015 07:29:30 GMT", 90.0},
+      {"Wednesday, 21-Oct-15 07:30:00 GMT", 120.0},
+      {"Wed Oct 21 07:28:10 2015", 10.0},
+      {"Tue, 20 Oct 2015 07:28:00 GMT", 0.0},  // in the past: no wait
+      {"", std::nullopt},
+      {"-5", std::nullopt},
+      {"1.5", std::nullopt},
+      {"soon", std::nullopt},
+      {"Wed, 21 Oct 2015 07:28:00", std::nullopt},
+  };
+  for (const Case& c : cases) EXPECT_EQ(parse_retry_after(c.value, now), c.expected) << c.value;
+  EXPECT_GE(*parse_retry_after("99999999999999", now), 1e9);
+}
+
+TEST(ThrottleTest, UnlimitedNeverWaits) {
+  Throttle t(0, 1.0);
+  for (int i = 0; i < 1000; ++i) {
+    EXPECT_EQ(t.next_allowed(5.0), 5.0);
+    t.record(5.0);
+  }
+}
+
+TEST(ThrottleTest, NoWindowHoldsMoreThanTheLimit) {
+  for (int64_t limit : {1, 3, 10, 1000}) {
+    for (double period : {0.25, 1.0, 2.5}) {
+      Throttle t(limit, period);
+      std::vector<double> starts;
+      double now = 100.0;
+      // A greedy sender asking as often as it may, with some idle gaps.
+      for (int i = 0; i < 30 * limit; ++i) {
+        if (i % 17 == 0) now += period * 0.3;
+        now = t.next_allowed(now);
+        t.record(now);
+        starts.push_back(now);
+      }
+      for (size_t i = 0; i + limit < starts.size(); ++i)
+        ASSERT_GE(starts[i + limit] - starts[i], period - 1e-9)
+            << "limit " << limit << " period " << period << " at " << i;
+    }
+  }
+}
+
+TEST(ThrottleTest, AGreedySenderGetsTheFullRate) {
+  Throttle t(10, 1.0);
+  double now = 0;
+  int sent = 0;
+  while (true) {
+    now = t.next_allowed(now);
+    if (now >= 10.0) break;
+    t.record(now);
+    ++sent;
+  }
+  EXPECT_EQ(sent, 100);  // 10 windows of 10
+}
+
+TEST(ThrottleTest, IdleTimeIsNotBankedBeyondTheLimit) {
+  Throttle t(5, 1.0);
+  for (int i = 0; i < 5; ++i) t.record(0.0);
+  EXPECT_DOUBLE_EQ(t.next_allowed(0.5), 1.0);
+  EXPECT_DOUBLE_EQ(t.next_allowed(100.0), 100.0);
+  for (int i = 0; i < 5; ++i) t.record(100.0);
+  EXPECT_DOUBLE_EQ(t.next_allowed(100.0), 101.0);
+}
+
+}  // namespace
+}  // namespace mcpr

@@ -1,0 +1,273 @@
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <ctime>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "spool/admin.h"
+#include "spool/cleanup.h"
+#include "spool/event_name.h"
+#include "spool/flush_lock.h"
+#include "spool/spool.h"
+#include "spool/writer.h"
+#include "src/failure.h"
+#include "temp_dir.h"
+
+namespace mcpr {
+namespace {
+
+namespace fs = std::filesystem;
+
+using SpoolTest = TempDirTest;
+
+EventName sample_name(const std::string& iid = "job-1") {
+  EventName n;
+  n.timestamp_us = 1764000000123456;
+  n.action = 's';
+  n.interaction_id = iid;
+  return n;
+}
+
+size_t count_files(const std::string& dir) {
+  size_t n = 0;
+  for (auto& e : fs::directory_iterator(dir)) (void)e, ++n;
+  return n;
+}
+
+TEST(EventNameTest, FormatsAndParsesBack) {
+  EventName n = sample_name("int_1764000000_9f8e7d6c");
+  n.unique = "3fa9c01e0001";
+  EXPECT_EQ(n.format(), "1764000000123456-3fa9c01e0001.s.int_1764000000_9f8e7d6c");
+  n.attempts = 2;
+  n.due = 1764000300;
+  EXPECT_EQ(n.format(), "1764000000123456-3fa9c01e0001.s.int_1764000000_9f8e7d6c,2,1764000300");
+  auto parsed = EventName::parse(n.format());
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->timestamp_us, n.timestamp_us);
+  EXPECT_EQ(parsed->unique, n.unique);
+  EXPECT_EQ(parsed->interaction_id, n.interaction_id);
+  EXPECT_EQ(parsed->attempts, 2u);
+  EXPECT_EQ(parsed->due, 1764000300);
+  EXPECT_EQ(event_id_of(n.format()), "1764000000123456-3fa9c01e0001");
+}
+
+TEST(EventNameTest, RejectsWhatIsNotOurs) {
+  for (const char* bad : {"", "junk", "1764000000123456-3fa9c01e0001.s.",
+                          "176400000012345x-3fa9c01e0001.s.x", "1764000000123456-3fa9c01e000Z.s.x",
+                          "1764000000123456-3fa9c01e0001.q.x", "1764000000123456-3fa9c01e0001.s.x,1",
+                          "1764000000123456-3fa9c01e0001.s.x,a,b", "1764000000123456_3fa9c01e0001.s.x"}) {
+    EXPECT_FALSE(EventName::parse(bad)) << bad;
+  }
+}
+
+TEST(EventNameTest, NamesSortByTimestamp) {
+  EventName a = sample_name(), b = sample_name();
+  a.unique = "ffffffff0000";
+  b.unique = "000000000000";
+  b.timestamp_us = a.timestamp_us + 1;
+  EXPECT_LT(a.format(), b.format());
+}
+
+TEST_F(SpoolTest, CreatesFoldersWith0700WhateverTheUmask) {
+  mode_t old = ::umask(0);
+  Spool spool = Spool::open(path("a/b/spool"), true);
+  ::umask(0277);
+  Spool other = Spool::open(path("other"), true);
+  ::umask(old);
+  for (const char* sub : {"", "/queue", "/tmp", "/dead", "/corrupt"}) {
+    struct stat st;
+    ASSERT_EQ(::stat((path("a/b/spool") + sub).c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, 0700u) << sub;
+    ASSERT_EQ(::stat((path("other") + sub).c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, 0700u) << sub;
+  }
+}
+
+TEST_F(SpoolTest, RefusesAForeignOwnedSpool) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to chown";
+  fs::create_directories(path("foreign"));
+  ASSERT_EQ(::chown(path("foreign").c_str(), 65534, 65534), 0);
+  try {
+    Spool::open(path("foreign"), true);
+    FAIL() << "opened a foreign spool";
+  } catch (const Failure& f) {
+    EXPECT_EQ(f.exit_code(), kExitCantCreate);
+    EXPECT_NE(std::string(f.what()).find("owned by uid 65534"), std::string::npos);
+  }
+}
+
+TEST_F(SpoolTest, EnqueueWritesExactlyTheBodyWithMode0600) {
+  Spool spool = Spool::open(path("s"), true);
+  EventName name = sample_name();
+  mode_t old = ::umask(0277);
+  std::string file = enqueue(spool, name, "{\"x\": 1}", true);
+  ::umask(old);
+  std::ifstream in(path("s/queue/") + file);
+  std::string content((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ(content, "{\"x\": 1}");
+  struct stat st;
+  ASSERT_EQ(::stat((path("s/queue/") + file).c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0600u);
+  EXPECT_EQ(count_files(path("s/tmp")), 0u);
+}
+
+TEST_F(SpoolTest, NeverCommittedTempFileLeavesNothing) {
+  Spool spool = Spool::open(path("s"), true);
+  {
+    AtomicFile file(spool, "half-written");
+    file.write("partial");
+    EXPECT_EQ(count_files(path("s/tmp")), 1u);
+  }
+  EXPECT_EQ(count_files(path("s/tmp")), 0u);
+  EXPECT_EQ(count_files(path("s/queue")), 0u);
+}
+
+TEST_F(SpoolTest, CommitNeverReplacesAnExistingEvent) {
+  Spool spool = Spool::open(path("s"), true);
+  std::ofstream(path("s/queue/taken")) << "first";
+  AtomicFile file(spool, "taken");
+  file.write("second");
+  EXPECT_FALSE(file.commit(spool.dir_fd(SpoolState::kQueue), "taken", true));
+  std::ifstream in(path("s/queue/taken"));
+  std::string content((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ(content, "first");
+}
+
+TEST_F(SpoolTest, ConcurrentWritersNeverCollide) {
+  Spool spool = Spool::open(path("s"), true);
+  constexpr int kProcs = 4, kEach = 500;
+  for (int p = 0; p < kProcs; ++p) {
+    if (::fork() == 0) {
+      Spool child = Spool::open(path("s"), true);
+      for (int i = 0; i < kEach; ++i) {
+        EventName name = sample_name("w" + std::to_string(p));
+        enqueue(child, name, std::to_string(i), false);
+      }
+      ::_exit(0);
+    }
+  }
+  for (int p = 0; p < kProcs; ++p) {
+    int status = 0;
+    ::wait(&status);
+    EXPECT_EQ(status, 0);
+  }
+  std::vector<std::string> names = list_names(spool, SpoolState::kQueue);
+  EXPECT_EQ(names.size(), static_cast<size_t>(kProcs * kEach));
+  std::set<std::string_view> ids;
+  for (const std::string& n : names) ids.insert(event_id_of(n));
+  EXPECT_EQ(ids.size(), names.size());
+}
+
+TEST_F(SpoolTest, NamesFromOneProcessKeepRecordingOrder) {
+  Spool spool = Spool::open(path("s"), true);
+  std::vector<std::string> made;
+  for (int i = 0; i < 50; ++i) {
+    EventName name = sample_name();  // same timestamp every time
+    made.push_back(enqueue(spool, name, std::to_string(i), false));
+  }
+  std::vector<std::string> sorted = made;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(sorted, made);
+}
+
+TEST_F(SpoolTest, SetAsideKeepsAReasonAndRequeueResetsAttempts) {
+  Spool spool = Spool::open(path("s"), true);
+  EventName name = sample_name();
+  name.attempts = 3;
+  name.due = 99;
+  std::string file = enqueue(spool, name, "{}", false);
+  ASSERT_TRUE(set_aside(spool, file, SpoolState::kDead, "HTTP 400: bad", false));
+  int64_t when = 0;
+  EXPECT_EQ(read_reason(spool, SpoolState::kDead, file, &when), "HTTP 400: bad");
+  EXPECT_GT(when, 0);
+  EXPECT_EQ(list_names(spool, SpoolState::kDead), std::vector<std::string>{file});
+  auto found = find_events(spool, std::string(event_id_of(file)));
+  ASSERT_EQ(found.size(), 1u);
+  ASSERT_TRUE(requeue_file(spool, found[0], false));
+  auto queued = list_names(spool, SpoolState::kQueue);
+  ASSERT_EQ(queued.size(), 1u);
+  EXPECT_EQ(EventName::parse(queued[0])->attempts, 0u);
+  EXPECT_EQ(count_files(path("s/dead")), 0u);
+}
+
+TEST_F(SpoolTest, CleanupSweepsStaleTmpExpiresOldAndDropsOldDead) {
+  Spool spool = Spool::open(path("s"), true);
+  const int64_t now = ::time(nullptr);
+  std::ofstream(path("s/tmp/stale")) << "x";
+  std::ofstream(path("s/tmp/fresh")) << "x";
+  struct timespec old_times[2] = {{now - 7200, 0}, {now - 7200, 0}};
+  ::utimensat(AT_FDCWD, path("s/tmp/stale").c_str(), old_times, 0);
+  struct timespec fresh_times[2] = {{now, 0}, {now, 0}};
+  ::utimensat(AT_FDCWD, path("s/tmp/fresh").c_str(), fresh_times, 0);
+
+  EventName old_event = sample_name("old");
+  old_event.timestamp_us = (now - 10 * 86400) * 1000000;
+  std::string old_file = enqueue(spool, old_event, "{}", false);
+  struct timespec queued_long_ago[2] = {{now - 10 * 86400, 0}, {now - 10 * 86400, 0}};
+  ::utimensat(AT_FDCWD, path("s/queue/" + old_file).c_str(), queued_long_ago, 0);
+  EventName imported = sample_name("imported");  // old timestamp, queued now
+  imported.timestamp_us = old_event.timestamp_us;
+  std::string imported_file = enqueue(spool, imported, "{}", false);
+  ::utimensat(AT_FDCWD, path("s/queue/" + imported_file).c_str(), fresh_times, 0);
+
+  std::ofstream(path("s/corrupt/junk")) << "x";
+  ::utimensat(AT_FDCWD, path("s/corrupt/junk").c_str(), queued_long_ago, 0);
+
+  CleanupPolicy policy;
+  policy.now = now;
+  CleanupResult r = cleanup_spool(spool, policy);
+  EXPECT_EQ(r.tmp_removed, 1u);
+  EXPECT_EQ(r.expired, 1u);
+  EXPECT_FALSE(fs::exists(path("s/tmp/stale")));
+  EXPECT_TRUE(fs::exists(path("s/tmp/fresh")));
+  EXPECT_EQ(list_names(spool, SpoolState::kQueue), std::vector<std::string>{imported_file});
+  EXPECT_EQ(read_reason(spool, SpoolState::kDead, old_file).rfind("expired", 0), 0u);
+  EXPECT_TRUE(fs::exists(path("s/corrupt/junk")));  // corrupt/ is never cleaned
+
+  // Died ten days ago: removed with its reason.
+  ::utimensat(AT_FDCWD, path("s/dead/" + old_file + kReasonSuffix).c_str(), queued_long_ago, 0);
+  r = cleanup_spool(spool, policy);
+  EXPECT_EQ(r.dead_removed, 1u);
+  EXPECT_EQ(count_files(path("s/dead")), 0u);
+}
+
+TEST_F(SpoolTest, OrphanReasonFilesAreSwept) {
+  Spool spool = Spool::open(path("s"), true);
+  std::string orphan = path("s/dead/1764000000123456-3fa9c01e0001.s.x") + kReasonSuffix;
+  std::ofstream(orphan) << "reason";
+  struct timespec old_times[2] = {{1000, 0}, {1000, 0}};
+  ::utimensat(AT_FDCWD, orphan.c_str(), old_times, 0);
+  CleanupPolicy policy;
+  policy.now = 1800000000;
+  cleanup_spool(spool, policy);
+  EXPECT_FALSE(fs::exists(orphan));
+}
+
+TEST_F(SpoolTest, OneFlushLockAtATime) {
+  Spool spool = Spool::open(path("s"), true);
+  auto first = FlushLock::acquire(spool, false);
+  ASSERT_TRUE(first);
+  pid_t child = ::fork();
+  if (child == 0) {
+    Spool again = Spool::open(path("s"), true);
+    ::_exit(FlushLock::acquire(again, false) ? 1 : 0);
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "a second process took the lock";
+}
+
+TEST_F(SpoolTest, ReadFileRefusesSymlinks) {
+  Spool spool = Spool::open(path("s"), true);
+  ASSERT_EQ(::symlink("/etc/passwd", path("s/queue/link").c_str()), 0);
+  EXPECT_THROW(read_file(spool, SpoolState::kQueue, "link"), Failure);
+  EXPECT_FALSE(read_file(spool, SpoolState::kQueue, "missing"));
+}
+
+}  // namespace
+}  // namespace mcpr
