@@ -1,6 +1,8 @@
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -67,12 +69,23 @@ int run_cli(int argc, char** argv) {
   add_globals(app, globals);
   Commands commands;
   add_record_commands(app, globals, commands);
+  add_run_import_commands(app, globals, commands);
   add_delivery_commands(app, globals, commands);
   add_spool_commands(app, globals, commands);
   add_config_command(app, globals, commands);
 
+  // `run ... -- CMD ARG...`: CMD and its arguments are not ours to parse.
+  std::vector<char*> args(argv, argv + argc);
+  auto dashdash = std::find_if(args.begin() + 1, args.end(),
+                               [](const char* a) { return std::strcmp(a, "--") == 0; });
+  auto run_word = std::find_if(args.begin() + 1, dashdash,
+                               [](const char* a) { return std::strcmp(a, "run") == 0; });
+  if (dashdash != args.end() && run_word != dashdash) {
+    globals.wrapped_command.assign(dashdash + 1, args.end());
+    args.erase(dashdash, args.end());
+  }
   try {
-    app.parse(argc, argv);
+    app.parse(static_cast<int>(args.size()), args.data());
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {

@@ -20,6 +20,7 @@ struct Globals {
   std::string mcp_id;
   int verbose = 0;
   bool quiet = false;
+  std::vector<std::string> wrapped_command;  // what follows "--" after run
 
   // Loads the configuration and prints its warnings (unless -q).
   Config load_config() const;
@@ -36,6 +37,7 @@ struct Command {
 using Commands = std::vector<Command>;
 
 void add_record_commands(CLI::App& app, Globals& globals, Commands& commands);
+void add_run_import_commands(CLI::App& app, Globals& globals, Commands& commands);
 void add_config_command(CLI::App& app, Globals& globals, Commands& commands);
 void add_delivery_commands(CLI::App& app, Globals& globals, Commands& commands);
 void add_spool_commands(CLI::App& app, Globals& globals, Commands& commands);

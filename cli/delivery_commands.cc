@@ -1,4 +1,5 @@
 // flush, health, validate-key: the commands that use the network.
+#include <signal.h>
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -23,7 +24,25 @@ struct FlushArgs {
   bool dry_run = false;
   bool wait = false;
   bool json = false;
+  bool follow = false;
 };
+
+volatile sig_atomic_t g_stop = 0;
+void on_stop_signal(int) { g_stop = 1; }
+
+// SIGINT/SIGTERM end the run after the requests in flight.
+void stop_on_signals() {
+  struct sigaction action = {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  ::sigaction(SIGINT, &action, nullptr);
+  ::sigaction(SIGTERM, &action, nullptr);
+}
+
+void print_messages(const FlushReport& report) {
+  for (const std::string& m : report.messages) std::cerr << "mcp-report: flush: " << m << '\n';
+  if (!report.hint.empty()) std::cerr << "mcp-report: hint: " << report.hint << '\n';
+}
 
 void splay_sleep(double seconds) {
   if (seconds <= 0) return;
@@ -50,6 +69,15 @@ int flush(const Globals& globals, const FlushArgs& args) {
   options.max_time = args.max_time;
   options.dry_run = args.dry_run;
   options.wait_for_lock = args.wait;
+  options.follow = args.follow;
+  stop_on_signals();
+  options.should_stop = [] { return g_stop != 0; };
+  options.on_pass = [&globals, &args](const FlushReport& report) {
+    print_messages(report);
+    if (args.json) std::cout << report.summary.json() << std::endl;
+    else if (globals.verbose > 0 && report.summary.sent + report.summary.retried + report.summary.dead > 0)
+      std::cout << report.summary.line() << std::endl;
+  };
   options.on_dry_run = [](const std::string& line) { std::cout << line << '\n'; };
   const bool terminal_err = ::isatty(STDERR_FILENO) && !globals.quiet;
   bool progress_shown = false;
@@ -72,8 +100,8 @@ int flush(const Globals& globals, const FlushArgs& args) {
     globals.note("flush: another flush is running on " + config.spool_path() + "; leaving it be");
     return kExitOk;
   }
-  for (const std::string& m : report.messages) std::cerr << "mcp-report: flush: " << m << '\n';
-  if (!report.hint.empty()) std::cerr << "mcp-report: hint: " << report.hint << '\n';
+  if (args.follow) return report.summary.exit_code;  // each pass was reported
+  print_messages(report);
   if (args.json) {
     std::cout << report.summary.json() << '\n';
   } else if (!args.dry_run && (globals.verbose > 0 || ::isatty(STDOUT_FILENO))) {
@@ -141,10 +169,14 @@ void add_delivery_commands(CLI::App& app, Globals& globals, Commands& commands) 
   flush_cmd->add_flag("--dry-run", args->dry_run, "List what would be sent, in order; send nothing");
   flush_cmd->add_flag("--wait", args->wait, "Wait for a running flush to finish instead of leaving");
   flush_cmd->add_flag("--json", args->json, "Print the run's summary as a JSON object");
+  flush_cmd->add_flag("--follow", args->follow,
+                      "Keep running: send new events as they land, retries when due, "
+                      "until SIGINT/SIGTERM");
   flush_cmd->footer(
       "Examples:\n"
       "  mcp-report flush -v\n"
       "  * * * * * mcp-report flush --splay 20     # crontab: quiet unless something failed\n"
+      "  mcp-report flush --follow                 # as a service: near-real-time delivery\n"
       "Exit: 0 done, 65 events dead-lettered, 75 try again later, 77 key rejected, 78 config.");
   commands.push_back({flush_cmd, [&globals, args] { return flush(globals, *args); }});
 

@@ -38,7 +38,7 @@ int record(const Globals& globals, Action action, const RecordArgs& args, bool p
   if (!args.data.empty()) data = read_data_argument(args.data);
   std::string payload = build_payload(data, args.fields);
   Config config = globals.load_config();
-  std::string file = record_event(config, action, id, payload, now);
+  std::string file = Recorder(config).record(action, id, payload, now);
   if (print_id) std::cout << id << '\n';
   if (file.empty()) {
     globals.note("logging is disabled (enable_interaction_logging = false): nothing recorded");

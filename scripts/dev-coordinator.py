@@ -179,6 +179,7 @@ def main():
     p.add_argument("--slow", type=float, default=0.0)
     p.add_argument("--drop-rate", type=float, default=0.0)
     args = p.parse_args()
+    ThreadingHTTPServer.allow_reuse_address = True
     server = ThreadingHTTPServer((args.host, args.port), Handler)
     server.daemon_threads = True
     server.state = State(args)

@@ -1,5 +1,7 @@
 #include "src/flusher.h"
 
+#include <poll.h>
+#include <sys/inotify.h>
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -56,23 +58,36 @@ struct Entry {
   }
 };
 
-enum class Stop { kNone, kBudget, kOutage, kKeyRejected, kHeld };
+enum class Stop { kNone, kBudget, kOutage, kKeyRejected, kHeld, kInterrupted };
 
+// What lasts across the passes of one flush command (many with --follow).
+struct FlushSession {
+  const Config& config;
+  const Spool& spool;
+  const FlushOptions& options;
+  const TransportFactory& make_transport;
+  FlushState state;
+  Throttle throttle;
+  std::unique_ptr<HttpTransport> transport;
+};
+
+// One pass over the queue: scan, then send what is due until it is all sent
+// or the run must stop.
 class Flusher {
  public:
-  Flusher(const Config& config, const Spool& spool, const FlushOptions& options,
-          const TransportFactory& make_transport, FlushState& state, FlushReport& report)
-      : config_(config),
-        spool_(spool),
-        options_(options),
-        make_transport_(make_transport),
-        state_(state),
+  Flusher(FlushSession& session, FlushReport& report)
+      : config_(session.config),
+        spool_(session.spool),
+        options_(session.options),
+        make_transport_(session.make_transport),
+        state_(session.state),
         report_(report),
-        throttle_(config.rate_limit, config.rate_period) {}
+        throttle_(session.throttle),
+        transport_(session.transport) {}
 
   void run() {
     start_mono_ = mono_now();
-    deadline_ = start_mono_ + options_.max_time;
+    deadline_ = options_.follow ? 1e300 : start_mono_ + options_.max_time;
     report_.summary.started_at = wall_now();
     scan();
     const int64_t now = static_cast<int64_t>(wall_now());
@@ -137,6 +152,7 @@ class Flusher {
   void loop() {
     double last_progress = start_mono_;
     for (;;) {
+      if (options_.should_stop && options_.should_stop()) stop(Stop::kInterrupted);
       if (stop_ == Stop::kNone) start_requests();
       if (in_flight_ == 0 && (stop_ != Stop::kNone || ready_.empty())) break;
       double now = mono_now();
@@ -332,6 +348,9 @@ class Flusher {
     for (uint32_t head : heads_) {
       uint32_t i = head;
       while (i != kNone && entries_[i].state == Entry::kDone) i = entries_[i].next_same;
+      if (i != kNone && entries_[i].due > now &&
+          (report_.next_due == 0 || entries_[i].due < report_.next_due))
+        report_.next_due = entries_[i].due;
       if (i == kNone || entries_[i].state == Entry::kFailed || entries_[i].due > now) continue;
       for (; i != kNone; i = entries_[i].next_same)
         if (entries_[i].state != Entry::kDone) ++s.left;
@@ -342,6 +361,7 @@ class Flusher {
     if (s.retried)
       report_.messages.push_back(std::to_string(s.retried) + " event" + (s.retried == 1 ? "" : "s") +
                                  " failed and will be retried (last: " + last_failure_ + ")");
+    report_.outage = stop_ == Stop::kOutage;
     if (s.left && stop_ == Stop::kBudget)
       report_.messages.push_back(std::to_string(s.left) + " due event" + (s.left == 1 ? "" : "s") +
                                  " left for the next run (--max-events/--max-time)");
@@ -358,6 +378,8 @@ class Flusher {
     } else if (stop_ == Stop::kOutage) {
       s.exit_code = kExitTempFail;
       s.result = "outage";
+    } else if (stop_ == Stop::kInterrupted && options_.follow) {
+      s.result = "stopped";
     } else if (s.retried || s.left || stop_ != Stop::kNone) {
       s.exit_code = kExitTempFail;
       s.result = stop_ == Stop::kHeld ? "held" : s.retried ? "retry" : "budget";
@@ -384,8 +406,8 @@ class Flusher {
   const TransportFactory& make_transport_;
   FlushState& state_;
   FlushReport& report_;
-  Throttle throttle_;
-  std::unique_ptr<HttpTransport> transport_;
+  Throttle& throttle_;
+  std::unique_ptr<HttpTransport>& transport_;
   std::string url_, url_base_;
 
   std::vector<Entry> entries_;
@@ -414,6 +436,32 @@ TransportOptions transport_options(const Config& config) {
   return t;
 }
 
+namespace {
+
+// Blocks until a new file lands in queue/, `until` (epoch seconds) passes,
+// or a signal arrives; at most a minute, so that cleanup runs now and then.
+void wait_for_work(int inotify_fd, double until) {
+  double wait = std::clamp(until - wall_now(), 0.0, 60.0);
+  struct pollfd pfd = {inotify_fd, POLLIN, 0};
+  if (::poll(&pfd, 1, static_cast<int>(wait * 1000)) > 0) {
+    char buf[4096];
+    while (::read(inotify_fd, buf, sizeof buf) > 0) {
+    }
+    // A burst of events usually follows the first: let it land.
+    ::usleep(20000);
+  }
+}
+
+void sweep(const Config& config, const Spool& spool, Flusher& flusher) {
+  CleanupPolicy policy;
+  policy.now = static_cast<int64_t>(wall_now());
+  policy.max_age = static_cast<int64_t>(config.max_age_days * 86400);
+  policy.sync = config.sync;
+  flusher.count_expired(cleanup_spool(spool, policy).expired);
+}
+
+}  // namespace
+
 FlushReport flush_spool(const Config& config, const FlushOptions& options,
                         const TransportFactory& make_transport) {
   FlushReport report;
@@ -423,26 +471,52 @@ FlushReport flush_spool(const Config& config, const FlushOptions& options,
   }
   const std::string url = config.coordinator_url();
   Spool spool = Spool::open(config.spool_path(), true);
-  std::optional<FlushLock> lock = FlushLock::acquire(spool, options.wait_for_lock);
+  std::optional<FlushLock> lock = FlushLock::acquire(spool, options.wait_for_lock || options.follow);
   if (!lock) {
     report.locked_out = true;
     return report;
   }
-  FlushState state = load_flush_state(spool);
-  Flusher flusher(config, spool, options, make_transport, state, report);
-  flusher.set_url(url);
-  if (!options.dry_run) {
-    CleanupPolicy policy;
-    policy.now = static_cast<int64_t>(wall_now());
-    policy.max_age = static_cast<int64_t>(config.max_age_days * 86400);
-    policy.sync = config.sync;
-    flusher.count_expired(cleanup_spool(spool, policy).expired);
+  FlushSession session{config, spool, options, make_transport, load_flush_state(spool),
+                       Throttle(config.rate_limit, config.rate_period), nullptr};
+  int inotify_fd = -1;
+  if (options.follow) {
+    inotify_fd = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+    if (inotify_fd < 0 ||
+        ::inotify_add_watch(inotify_fd, (spool.root() + "/queue").c_str(), IN_MOVED_TO) < 0)
+      throw Failure(kExitCantCreate, spool.root() + "/queue", "cannot watch for new events");
   }
-  flusher.run();
-  if (!options.dry_run) {
-    state.last = report.summary;
-    save_flush_state(spool, state);
+  double outage_backoff = 1;
+  double last_sweep = 0;
+  for (;;) {
+    report = FlushReport();
+    Flusher flusher(session, report);
+    flusher.set_url(url);
+    if (!options.dry_run && mono_now() - last_sweep >= 60) {
+      sweep(config, spool, flusher);
+      last_sweep = mono_now();
+    }
+    flusher.run();
+    if (!options.dry_run) {
+      session.state.last = report.summary;
+      save_flush_state(spool, session.state);
+    }
+    if (!options.follow) break;
+    if (options.on_pass) options.on_pass(report);
+    if (report.summary.exit_code == kExitNoPerm || (options.should_stop && options.should_stop()))
+      break;
+    double until = report.next_due ? static_cast<double>(report.next_due) : wall_now() + 60;
+    if (session.state.hold_until > wall_now()) until = static_cast<double>(session.state.hold_until);
+    if (report.outage) {
+      until = wall_now() + outage_backoff;
+      outage_backoff = std::min(outage_backoff * 2, 60.0);
+    } else {
+      outage_backoff = 1;
+    }
+    wait_for_work(inotify_fd, until);
+    if (options.should_stop && options.should_stop()) break;
   }
+  if (inotify_fd >= 0) ::close(inotify_fd);
+  if (options.follow && report.summary.exit_code != kExitNoPerm) report.summary.exit_code = kExitOk;
   return report;
 }
 

@@ -15,13 +15,20 @@
 
 namespace mcpr {
 
+struct FlushReport;
+
 struct FlushOptions {
   int64_t max_events = 0;  // requests to start at most; 0 for no limit
   double max_time = 60;    // seconds in which to start requests
   bool dry_run = false;    // list what would be sent; send and change nothing
   bool wait_for_lock = false;
+  // Keep running: send new events as they land (inotify) and retries when
+  // they fall due, until should_stop() says so.
+  bool follow = false;
+  std::function<bool()> should_stop;  // checked often; true after SIGINT/SIGTERM
   std::function<void(const std::string&)> on_dry_run;      // one line per event
   std::function<void(const FlushSummary&)> on_progress;    // about twice a second
+  std::function<void(const FlushReport&)> on_pass;  // after each pass of --follow
 };
 
 struct FlushReport {
@@ -30,11 +37,14 @@ struct FlushReport {
   FlushSummary summary;
   std::vector<std::string> messages;  // one line per failure reason
   std::string hint;
+  bool outage = false;   // the pass stopped: coordinator unreachable
+  int64_t next_due = 0;  // earliest retry still waiting (epoch seconds), 0: none
 };
 
 using TransportFactory = std::function<std::unique_ptr<HttpTransport>()>;
 
-// Opens the spool, takes the flush lock, sweeps, sends and saves the summary.
+// Opens the spool, takes the flush lock, sweeps, sends and saves the summary;
+// with options.follow, goes on until asked to stop. Returns the last pass's.
 // The transport is made only when something is to be sent. Throws Failure
 // (78) for a missing URL, (73) for a spool it cannot use.
 FlushReport flush_spool(const Config& config, const FlushOptions& options,

@@ -3,8 +3,10 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
+#include "spool/spool.h"
 #include "src/config.h"
 #include "src/event.h"
 
@@ -13,15 +15,22 @@ namespace mcpr {
 // Microseconds since the epoch, now.
 int64_t now_us();
 
-// Spools an event built from its parts. Returns the file name, or "" when
-// logging is disabled. Throws Failure: 78 without mcp_id, 65 for an event
-// over max_event_kb, 73 when the spool cannot be written or is too full.
-std::string record_event(const Config& config, Action action,
-                         const std::string& interaction_id, const std::string& payload_json,
-                         int64_t timestamp_us);
+class Recorder {
+ public:
+  explicit Recorder(const Config& config) : config_(config) {}
 
-// Spools an already checked whole event body unchanged (import).
-std::string record_body(const Config& config, const EventSummary& event,
-                        const std::string& body);
+  // Spools an event built from its parts. Returns the file name, or "" when
+  // logging is disabled. Throws Failure: 78 without mcp_id, 65 for an event
+  // over max_event_kb, 73 when the spool cannot be written or is too full.
+  std::string record(Action action, const std::string& interaction_id,
+                     const std::string& payload_json, int64_t timestamp_us);
+
+  // Spools an already checked whole event body unchanged (import).
+  std::string record_body(const EventSummary& event, const std::string& body);
+
+ private:
+  const Config& config_;
+  std::optional<Spool> spool_;  // opened on the first write
+};
 
 }  // namespace mcpr

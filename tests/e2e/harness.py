@@ -22,13 +22,15 @@ KEY = "test-key-5f2a9c"
 class Coordinator:
     """The development coordinator on a free port, recording what it gets."""
 
-    def __init__(self, workdir, *flags, key=KEY):
+    def __init__(self, workdir, *flags, key=KEY, port=0):
         self.dir = workdir
         self.out = os.path.join(workdir, "received.ndjson")
         self.log_path = os.path.join(workdir, "requests.ndjson")
         port_file = os.path.join(workdir, "port")
+        if os.path.exists(port_file):
+            os.unlink(port_file)
         self.proc = subprocess.Popen(
-            [sys.executable, COORDINATOR, "--port", "0", "--port-file", port_file,
+            [sys.executable, COORDINATOR, "--port", str(port), "--port-file", port_file,
              "--key", key, "--out", self.out, "--log", self.log_path, *flags],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.time() + 10
@@ -105,8 +107,8 @@ class Case(unittest.TestCase):
         else:
             shutil.rmtree(self.dir, ignore_errors=True)
 
-    def coordinator(self, *flags, key=KEY):
-        c = Coordinator(self.dir, *flags, key=key)
+    def coordinator(self, *flags, key=KEY, port=0):
+        c = Coordinator(self.dir, *flags, key=key, port=port)
         self.coordinators.append(c)
         self.env["MCP_REPORT_URL"] = c.url
         self.env["MCP_REPORT_API_KEY"] = key

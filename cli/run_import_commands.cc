@@ -1,0 +1,170 @@
+// run (wrap a command between start and complete/error) and import (whole
+// events from the old reporter's cache).
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <optional>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/command.h"
+#include "src/child_process.h"
+#include "src/event.h"
+#include "src/failure.h"
+#include "src/fields.h"
+#include "src/importer.h"
+#include "src/pyjson.h"
+#include "src/recorder.h"
+
+namespace mcpr::cli {
+namespace {
+
+struct RunArgs {
+  std::string id;
+  CLI::Option* id_option = nullptr;
+  bool strict = false;
+  std::string data;
+  std::vector<std::string> fields;
+};
+
+std::string seconds_json(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6f", s);
+  std::string out = buf;
+  while (out.back() == '0' && out[out.size() - 2] != '.') out.pop_back();
+  return out;
+}
+
+// The complete or error payload for how the command ended.
+std::pair<Action, std::string> outcome_payload(const ChildResult& r, const std::string& cmd) {
+  JsonObject payload;
+  std::string text;
+  if (r.started && !r.signaled && r.code == 0) {
+    payload.set("success", "true");
+    payload.set("exit_code", "0");
+    payload.set("processing_time", seconds_json(r.seconds));
+    return {Action::kComplete, payload.str()};
+  }
+  std::string type = r.signaled ? "Signal" : "ExitStatus";
+  std::string message;
+  if (!r.started) {
+    message = "cannot run '" + cmd + "': " + std::strerror(r.exec_errno);
+  } else if (r.signaled) {
+    const char* name = ::sigabbrev_np(r.code);
+    message = "killed by signal " + std::to_string(r.code) + (name ? std::string(" (SIG") + name + ")" : "");
+  } else {
+    message = "exited with status " + std::to_string(r.code);
+  }
+  python_string(type, &text);
+  payload.set("error_type", text);
+  text.clear();
+  python_string(message, &text);
+  payload.set("error_message", text);
+  payload.set("error_code", std::to_string(r.signaled ? r.code : r.shell_status()));
+  payload.set("processing_time", seconds_json(r.seconds));
+  return {Action::kError, payload.str()};
+}
+
+int run(const Globals& globals, const RunArgs& args) {
+  if (globals.wrapped_command.empty())
+    throw Failure(kExitUsage, "run", "no command to run", "usage: mcp-report run [DATA...] -- CMD [ARG...]");
+  const int64_t now = now_us();
+  const bool generated = args.id_option->count() == 0;
+  std::string id = generated ? new_interaction_id(now / 1000000) : args.id;
+  if (!valid_interaction_id(id))
+    throw Failure(kExitDataErr, "interaction id '" + id + "'",
+                  "must be 1-128 characters of A-Z a-z 0-9 . _ : -");
+  // Bad DATA is the caller's mistake and stops before CMD runs, like any
+  // usage error; failing to record is what --strict is about.
+  std::optional<std::string> data;
+  if (!args.data.empty()) data = read_data_argument(args.data);
+  std::string payload = build_payload(data, args.fields);
+
+  auto attempt = [&](const char* what, auto&& body) -> std::optional<Failure> {
+    try {
+      body();
+      return std::nullopt;
+    } catch (const Failure& f) {
+      if (args.strict) throw;
+      globals.warn(std::string("run: could not record ") + what + ": " + f.what());
+      return f;
+    }
+  };
+  std::optional<Config> config;
+  std::optional<Recorder> recorder;
+  attempt("interaction_start", [&] {
+    config.emplace(globals.load_config());
+    recorder.emplace(*config);
+    recorder->record(Action::kStart, id, payload, now);
+  });
+  ChildResult result = run_child(globals.wrapped_command, "MCP_REPORT_INTERACTION_ID", id);
+  if (!result.started)
+    std::cerr << "mcp-report: run: cannot run '" << globals.wrapped_command[0]
+              << "': " << std::strerror(result.exec_errno) << '\n';
+  if (recorder) {
+    auto [action, end_payload] = outcome_payload(result, globals.wrapped_command[0]);
+    attempt(action_info(action).name, [&, action = action, &end_payload = end_payload] {
+      recorder->record(action, id, end_payload, now_us());
+    });
+  }
+  return result.shell_status();
+}
+
+int import(const Globals& globals, const std::string& source) {
+  Config config = globals.load_config();
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  if (!source.empty() && source != "-") {
+    file.open(source, std::ios::binary);
+    if (!file) throw Failure(kExitNoInput, "import: " + source, std::strerror(errno));
+    in = &file;
+  }
+  Recorder recorder(config);
+  const std::string label = source.empty() || source == "-" ? "stdin" : source;
+  ImportResult r = import_events(recorder, *in, [&](unsigned line, const std::string& why) {
+    std::cerr << "mcp-report: import: " << label << ":" << line << ": " << why << '\n';
+  });
+  if (!config.enabled)
+    globals.note("import: logging is disabled (enable_interaction_logging = false): nothing spooled");
+  else
+    globals.note("import: spooled " + std::to_string(r.imported) + " events, skipped " +
+                 std::to_string(r.bad) + " bad lines");
+  return r.bad ? kExitDataErr : kExitOk;
+}
+
+}  // namespace
+
+void add_run_import_commands(CLI::App& app, Globals& globals, Commands& commands) {
+  auto a = std::make_shared<RunArgs>();
+  CLI::App* run_cmd = app.add_subcommand(
+      "run", "Run CMD between interaction_start and interaction_complete/error");
+  a->id_option = run_cmd->add_option("--id", a->id, "Interaction id (default: int_<secs>_<hex>)")
+                     ->type_name("ID");
+  run_cmd->add_flag("--strict", a->strict,
+                    "Fail (and do not run CMD) when the event cannot be recorded");
+  run_cmd->add_option("--data", a->data, "Start payload: JSON text, @FILE, or - for stdin")
+      ->type_name("JSON|@FILE|-");
+  run_cmd->add_option("data", a->fields, "Start payload members: key=value or key:=json")
+      ->type_name("DATA... -- CMD [ARG...]");
+  run_cmd->footer(
+      "CMD runs with MCP_REPORT_INTERACTION_ID set and its stdio untouched; mcp-report\n"
+      "exits with CMD's status (128+N for signal N).\n"
+      "Examples:\n"
+      "  mcp-report run user_id=u1 -- ./summarize.sh input.txt\n"
+      "  mcp-report run --id job-7 -- sh -c 'mcp-report progress \"$MCP_REPORT_INTERACTION_ID\" "
+      "step=1; make'");
+  commands.push_back({run_cmd, [&globals, a] { return run(globals, *a); }});
+
+  auto source = std::make_shared<std::string>();
+  CLI::App* imp = app.add_subcommand("import", "Spool whole events, one JSON object per line");
+  imp->add_option("file", *source, "NDJSON file, or - for stdin (default)")->type_name("FILE|-");
+  imp->footer(
+      "Example (migrating the old reporter's cache):\n"
+      "  sqlite3 cache.db 'SELECT interaction_data FROM failed_interactions' | mcp-report import -");
+  commands.push_back({imp, [&globals, source] { return import(globals, *source); }});
+}
+
+}  // namespace mcpr::cli

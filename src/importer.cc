@@ -1,0 +1,36 @@
+#include "src/importer.h"
+
+#include "src/failure.h"
+
+namespace mcpr {
+
+ImportResult import_events(Recorder& recorder, std::istream& in,
+                           const std::function<void(unsigned, const std::string&)>& on_bad) {
+  ImportResult result;
+  std::string line;
+  unsigned number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
+      line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    std::string why;
+    std::optional<EventSummary> event = check_event(line, &why);
+    if (!event) {
+      ++result.bad;
+      on_bad(number, why);
+      continue;
+    }
+    try {
+      recorder.record_body(*event, line);
+      ++result.imported;
+    } catch (const Failure& f) {
+      if (f.exit_code() != kExitDataErr) throw;
+      ++result.bad;
+      on_bad(number, f.what());
+    }
+  }
+  return result;
+}
+
+}  // namespace mcpr

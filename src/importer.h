@@ -1,0 +1,24 @@
+// import: whole events, one JSON object per line as the old reporter sent
+// them (its SQLite cache's interaction_data column), spooled unchanged.
+#pragma once
+
+#include <functional>
+#include <istream>
+#include <string>
+
+#include "src/recorder.h"
+
+namespace mcpr {
+
+struct ImportResult {
+  unsigned imported = 0;
+  unsigned bad = 0;
+};
+
+// Checks each non-blank line and spools the good ones byte for byte;
+// `on_bad(line_number, why)` is called for each bad one, which is skipped.
+// Spool failures (Failure 73) stop the import.
+ImportResult import_events(Recorder& recorder, std::istream& in,
+                           const std::function<void(unsigned, const std::string&)>& on_bad);
+
+}  // namespace mcpr

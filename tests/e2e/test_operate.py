@@ -1,0 +1,331 @@
+"""Operating the tool through the real binary: run, import (and the
+migration from the old SQLite cache), list/show/delete/cleanup, status with
+its histogram and Prometheus output, flush --follow and --splay."""
+import json
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import time
+
+from harness import BIN, Case
+
+
+class RunTest(Case):
+    def test_success_records_start_and_complete_and_passes_status(self):
+        r = self.run_cli("run", "user=u1", "--", "sh", "-c",
+                         'echo "out:$MCP_REPORT_INTERACTION_ID"; echo err >&2; exit 0')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        iid = r.stdout.strip().split(":", 1)[1]
+        self.assertEqual(r.stderr, "err\n")  # stdio untouched
+        start, done = self.bodies()
+        self.assertEqual((start["action"], start["interaction_id"], start["request_data"]),
+                         ("interaction_start", iid, {"user": "u1"}))
+        self.assertEqual(done["action"], "interaction_complete")
+        self.assertEqual(done["result_data"]["success"], True)
+        self.assertEqual(done["result_data"]["exit_code"], 0)
+        self.assertIsInstance(done["result_data"]["processing_time"], float)
+
+    def test_exit_status_is_passed_through_and_recorded(self):
+        r = self.run_cli("run", "--id", "j3", "--", "sh", "-c", "exit 3")
+        self.assertEqual(r.returncode, 3)
+        done = self.bodies()[-1]
+        self.assertEqual(done["action"], "interaction_error")
+        self.assertEqual(done["error_data"]["error_type"], "ExitStatus")
+        self.assertEqual(done["error_data"]["error_code"], 3)
+        self.assertIn("processing_time", done["error_data"])
+
+    def test_signal_death_is_128_plus_n(self):
+        r = self.run_cli("run", "--id", "sig", "--", "sh", "-c", "kill -KILL $$")
+        self.assertEqual(r.returncode, 128 + 9)
+        err = self.bodies()[-1]["error_data"]
+        self.assertEqual((err["error_type"], err["error_code"]), ("Signal", 9))
+        self.assertIn("SIGKILL", err["error_message"])
+
+    def test_signals_are_forwarded_to_the_command(self):
+        marker = os.path.join(self.dir, "got-term")
+        p = subprocess.Popen([BIN, "run", "--id", "fw", "--", "sh", "-c",
+                              "trap 'touch %s; exit 7' TERM; while :; do sleep 0.05; done" % marker],
+                             env=self.env, cwd=self.cwd)
+        time.sleep(0.5)
+        p.send_signal(signal.SIGTERM)
+        self.assertEqual(p.wait(10), 7)
+        self.assertTrue(os.path.exists(marker))
+        self.assertEqual(self.bodies()[-1]["error_data"]["error_code"], 7)
+
+    def test_missing_command_is_127(self):
+        r = self.run_cli("run", "--", "/no/such/cmd")
+        self.assertEqual(r.returncode, 127)
+        self.assertIn("cannot run", r.stderr)
+        self.assertEqual(self.bodies()[-1]["error_data"]["error_code"], 127)
+
+    def test_reporting_failure_only_warns_unless_strict(self):
+        bad = {"MCP_REPORT_SPOOL_DIR": "/proc/nope"}
+        r = self.run_cli("run", "--", "sh", "-c", "echo ran; exit 4", env=bad)
+        self.assertEqual(r.returncode, 4)
+        self.assertEqual(r.stdout, "ran\n")
+        self.assertIn("warning", r.stderr)
+        r = self.run_cli("run", "--strict", "--", "sh", "-c", "echo ran", env=bad)
+        self.assertEqual(r.returncode, 73)
+        self.assertEqual(r.stdout, "")
+        r = self.run_cli("run", "--", "true", env={"MCP_REPORT_MCP_ID": None})
+        self.assertEqual(r.returncode, 0)
+
+    def test_progress_from_inside_the_wrapped_command(self):
+        self.ok("run", "--id", "in", "--", "sh", "-c",
+                '"$BIN" progress "$MCP_REPORT_INTERACTION_ID" step:=1', env={"BIN": BIN})
+        self.assertEqual([b["action"] for b in self.bodies()],
+                         ["interaction_start", "interaction_progress", "interaction_complete"])
+
+    def test_arguments_after_dashdash_are_the_commands(self):
+        r = self.ok("run", "--", "echo", "--id", "x", "-v", "--", "a=b")
+        self.assertEqual(r.stdout, "--id x -v -- a=b\n")
+        self.assertEqual(self.fails(64, "run").returncode, 64)
+
+    def test_disabled_still_runs_the_command(self):
+        r = self.run_cli("run", "--", "sh", "-c", "exit 5", env={"MCP_REPORT_ENABLED": "false"})
+        self.assertEqual(r.returncode, 5)
+        self.assertEqual(self.files(), [])
+
+
+OLD_EVENTS = [
+    {"action": "interaction_start", "interaction_id": "int_1700000000_0a1b2c3d",
+     "mcp_id": "old_mcp", "timestamp": 1700000000.123456, "request_data": {"user_id": "u"}},
+    {"action": "interaction_complete", "interaction_id": "int_1700000000_0a1b2c3d",
+     "mcp_id": "old_mcp", "timestamp": 1700000001.5, "result_data": {"success": True}},
+]
+
+
+class ImportTest(Case):
+    def test_migration_from_the_old_sqlite_cache(self):
+        db = os.path.join(self.dir, "interaction_cache.db")
+        conn = sqlite3.connect(db)
+        conn.execute("""CREATE TABLE IF NOT EXISTS failed_interactions (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                interaction_data TEXT NOT NULL,
+                timestamp REAL NOT NULL,
+                retry_count INTEGER DEFAULT 0)""")
+        for e in OLD_EVENTS:
+            conn.execute("INSERT INTO failed_interactions (interaction_data, timestamp) VALUES (?, ?)",
+                         (json.dumps(e), time.time()))
+        conn.commit()
+        conn.close()
+        if not shutil.which("sqlite3"):
+            self.skipTest("the sqlite3 command is not installed")
+        r = subprocess.run(["bash", "-c", "sqlite3 %s 'SELECT interaction_data FROM "
+                            "failed_interactions' | \"$BIN\" import -" % db],
+                           env=dict(self.env, BIN=BIN), cwd=self.cwd, capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        # Spooled unchanged: same bytes, timestamps and mcp_id kept.
+        got = []
+        for n in self.files():
+            with open(os.path.join(self.spool, "queue", n)) as f:
+                got.append(f.read())
+        self.assertEqual(got, [json.dumps(e) for e in OLD_EVENTS])
+        c = self.coordinator()
+        self.ok("flush")
+        self.assertEqual(c.received(), OLD_EVENTS)
+
+    def test_bad_lines_are_reported_by_number_and_skipped(self):
+        src = os.path.join(self.dir, "events.ndjson")
+        with open(src, "w") as f:
+            f.write(json.dumps(OLD_EVENTS[0]) + "\n")
+            f.write("not json\n")
+            f.write("\n")
+            f.write(json.dumps(dict(OLD_EVENTS[1], interaction_id="a/b")) + "\n")
+            f.write(json.dumps(OLD_EVENTS[1]) + "\r\n")
+        r = self.fails(65, "import", src)
+        self.assertRegex(r.stderr, r"events.ndjson:2: invalid JSON")
+        self.assertRegex(r.stderr, r"events.ndjson:4: 'interaction_id'")
+        self.assertEqual(len(r.stderr.splitlines()), 2)
+        self.assertEqual(len(self.files()), 2)
+
+    def test_missing_file_is_66(self):
+        self.fails(66, "import", os.path.join(self.dir, "none.ndjson"))
+
+
+class InspectTest(Case):
+    def test_list_show_delete(self):
+        c = self.coordinator()
+        self.ok("start", "--id", "a", "k=v")
+        self.ok("complete", "a")
+        lines = self.ok("list").stdout.splitlines()
+        self.assertEqual(len(lines), 2)
+        handle = lines[0].split()[0]
+        self.assertRegex(handle, r"^\d{16}-[0-9a-f]{12}$")
+        shown = self.ok("show", handle).stdout
+        self.assertIn("state:  queue", shown)
+        self.assertIn('"request_data": {"k": "v"}', shown)
+        listed = [json.loads(l) for l in self.ok("list", "--json").stdout.splitlines()]
+        self.assertEqual([e["action"] for e in listed], ["interaction_start", "interaction_complete"])
+        self.assertEqual(listed[0]["event"], handle)
+        self.fails(66, "show", "0000000000000000-000000000000")
+        self.fails(64, "list", "--state", "bogus")
+        self.ok("delete", handle)
+        self.assertEqual(len(self.files()), 1)
+        c.control(always=422)
+        self.fails(65, "flush")
+        self.assertEqual(len(self.files("dead")), 1)
+        self.ok("delete", "--state", "dead")
+        self.assertEqual(os.listdir(os.path.join(self.spool, "dead")), [])
+
+    def test_cleanup_sweeps_stale_tmp_and_expires(self):
+        self.ok("start", "--id", "new")
+        long_ago = time.time() - 8 * 86400
+        name = "%016d-aaaaaaaaaaaa.s.old" % int(long_ago * 1e6)
+        path = os.path.join(self.spool, "queue", name)
+        with open(path, "w") as f:
+            f.write("{}")
+        os.utime(path, (long_ago, long_ago))
+        stale = os.path.join(self.spool, "tmp", "left-by-a-killed-writer")
+        with open(stale, "w") as f:
+            f.write("partial")
+        os.utime(stale, (time.time() - 7200,) * 2)
+        self.ok("cleanup")
+        self.assertFalse(os.path.exists(stale))
+        self.assertEqual(len(self.files()), 1)  # the fresh one stays
+        [dead] = self.files("dead")
+        self.assertEqual(dead, name)
+        self.assertIn("expired", self.ok("show", dead.split(".")[0]).stdout)
+
+
+class StatusTest(Case):
+    def test_json_has_the_documented_members(self):
+        self.ok("start", "--id", "open1")
+        self.ok("start", "--id", "closed")
+        self.ok("complete", "closed")
+        st = json.loads(self.ok("status", "--json").stdout)
+        for key in ["queued", "due", "dead", "corrupt", "tmp", "bytes", "oldest_queued_age_s",
+                    "next_attempt_at", "last_flush", "age_buckets", "open_interactions"]:
+            self.assertIn(key, st)
+        self.assertEqual((st["queued"], st["due"], st["dead"]), (3, 3, 0))
+        self.assertEqual(st["open_interactions"], 1)
+        self.assertEqual(st["open_interaction_ids"], ["open1"])
+        self.assertGreater(st["bytes"], 0)
+        self.assertIsNone(st["last_flush"])
+        self.assertEqual(sum(st["age_buckets"].values()), 3)
+
+    def test_age_histogram_buckets(self):
+        q = os.path.join(self.spool, "queue")
+        os.makedirs(q, mode=0o700)
+        os.chmod(self.spool, 0o700)
+        now = time.time()
+        for age_min in (1, 7, 30, 2000):
+            ts = int((now - age_min * 60) * 1e6)
+            with open(os.path.join(q, "%016d-aaaaaaaaaaaa.s.x%d" % (ts, age_min)), "w") as f:
+                f.write("{}")
+        st = json.loads(self.ok("status", "--json").stdout)
+        b = st["age_buckets"]
+        self.assertEqual((b["5m"], b["10m"], b["40m"], b["1280+m"]), (1, 1, 1, 1))
+        self.assertAlmostEqual(st["oldest_queued_age_s"], 2000 * 60, delta=5)
+        text = self.ok("status").stdout
+        self.assertIn("queued:       4", text)
+
+    def test_prometheus_textfile_format(self):
+        c = self.coordinator()
+        self.ok("start", "--id", "p")
+        self.ok("flush")
+        self.ok("start", "--id", "q")
+        out = self.ok("status", "--prometheus").stdout
+        metrics = parse_prometheus(self, out)
+        self.assertEqual(metrics['mcp_report_events{state="queued"}'], 1)
+        for state in ("dead", "corrupt", "tmp"):
+            self.assertEqual(metrics['mcp_report_events{state="%s"}' % state], 0)
+        self.assertGreater(metrics["mcp_report_spool_bytes"], 0)
+        self.assertIn("mcp_report_oldest_queued_age_seconds", metrics)
+        self.assertEqual(metrics["mcp_report_last_flush_success"], 1)
+        self.assertEqual(metrics["mcp_report_last_flush_sent"], 1)
+        self.assertAlmostEqual(metrics["mcp_report_last_flush_timestamp_seconds"], time.time(),
+                               delta=60)
+        if shutil.which("promtool"):
+            r = subprocess.run(["promtool", "check", "metrics"], input=out, text=True,
+                               capture_output=True)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+
+def parse_prometheus(test, text):
+    """A strict reader of the text exposition format: every sample belongs
+    to a family announced by # TYPE, names and labels are well formed."""
+    metrics, typed = {}, set()
+    for line in text.splitlines():
+        if line.startswith("# HELP "):
+            continue
+        m = re.match(r"^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (gauge|counter|untyped)$", line)
+        if m:
+            test.assertNotIn(m.group(1), typed)
+            typed.add(m.group(1))
+            continue
+        m = re.match(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[a-zA-Z_][a-zA-Z0-9_]*="[^"\\]*"'
+                     r'(,[a-zA-Z_][a-zA-Z0-9_]*="[^"\\]*")*\})? (-?[0-9.eE+-]+)$', line)
+        test.assertIsNotNone(m, "bad line: %r" % line)
+        test.assertIn(m.group(1), typed, "sample before its TYPE: %r" % line)
+        metrics[m.group(1) + (m.group(2) or "")] = float(m.group(4))
+    return metrics
+
+
+class FollowTest(Case):
+    def test_follow_sends_new_events_quickly_and_stops_cleanly(self):
+        c = self.coordinator()
+        self.ok("start", "--id", "before")
+        p = subprocess.Popen([BIN, "flush", "--follow"], env=self.env, cwd=self.cwd,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.time() + 10
+            while len(c.received()) < 1 and time.time() < deadline:
+                time.sleep(0.02)
+            for i in range(5):
+                self.ok("progress", "live", "i:=%d" % i)
+                time.sleep(0.05)
+            deadline = time.time() + 10
+            while len(c.received()) < 6 and time.time() < deadline:
+                time.sleep(0.02)
+            received = c.received()
+            self.assertEqual(len(received), 6)
+            self.assertEqual([b["progress_data"]["i"] for b in received[1:]], list(range(5)))
+            lags = [e["start"] - json.loads(e["body"])["timestamp"] for e in c.log()[1:]]
+            print("\nfollow: delivery lag max %.0f ms" % (max(lags) * 1000))
+            # A second flusher leaves at once: the follower holds the lock.
+            self.assertEqual(self.run_cli("flush").returncode, 0)
+        finally:
+            p.send_signal(signal.SIGTERM)
+            out, err = p.communicate(timeout=10)
+        self.assertEqual(p.returncode, 0, err)
+        self.assertEqual(self.files(), [])
+
+    def test_follow_retries_when_due_and_outlives_an_outage(self):
+        c = self.coordinator()
+        c.control(script=[503])
+        cfg = self.write_config("[interaction_logging]\nretry_delay = 0.5\nmax_backoff = 1\n")
+        p = subprocess.Popen([BIN, "-c", cfg, "flush", "--follow"], env=self.env, cwd=self.cwd,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        try:
+            self.ok("start", "--id", "r")
+            deadline = time.time() + 15
+            while len(c.received()) < 1 and time.time() < deadline:
+                time.sleep(0.05)
+            self.assertEqual(len(c.received()), 1)
+            c.stop()
+            self.ok("start", "--id", "during-outage")
+            time.sleep(1.5)
+            self.assertEqual(len(self.files()), 1)  # kept through the outage
+            c2 = self.coordinator(port=c.port)
+            deadline = time.time() + 20
+            while len(c2.received()) < 2 and time.time() < deadline:
+                time.sleep(0.05)
+        finally:
+            p.send_signal(signal.SIGINT)
+            _, err = p.communicate(timeout=10)
+        self.assertEqual(p.returncode, 0, err)
+        self.assertIn("cannot reach", err)
+        self.assertEqual([b["interaction_id"] for b in c2.received()], ["r", "during-outage"])
+        self.assertEqual(self.files(), [])
+
+    def test_splay_sleeps_at_most_n_seconds(self):
+        self.coordinator()
+        self.ok("start", "--id", "s")
+        started = time.time()
+        self.ok("flush", "--splay", "1")
+        self.assertLess(time.time() - started, 5)
+        self.assertEqual(self.files(), [])
