@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 
 ./scripts/install-deps.sh
 build=${BUILD_DIR:-build}
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF >/dev/null
-cmake --build "$build" -j "$(nproc)" >/dev/null
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$build" -j "$(nproc)" --target mcp-report mcp-report-transport >/dev/null
 bin=$PWD/$build/mcp-report
 
 work=$(mktemp -d /tmp/mcp-report-demo.XXXXXX)

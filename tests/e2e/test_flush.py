@@ -274,7 +274,8 @@ class FlushTest(Case):
         self.ok("start", "--id", "h")
         self.ok("progress", "h")
         self.ok("start", "--id", "other")
-        self.fails(75, "-c", self.config(retry_delay=100), "flush")
+        # One at a time, so the oldest event is the one that meets the 503.
+        self.fails(75, "-c", self.config(retry_delay=100, concurrency=1), "flush")
         self.assertEqual([b["interaction_id"] for b in c.received()], ["other"])
         self.assertEqual(len(self.files()), 2)
 
