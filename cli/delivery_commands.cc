@@ -79,6 +79,11 @@ int flush(const Globals& globals, const FlushArgs& args) {
       std::cout << report.summary.line() << std::endl;
   };
   options.on_dry_run = [](const std::string& line) { std::cout << line << '\n'; };
+  if (globals.verbose >= 2) {
+    options.on_send = [](const std::string& event_id, double when) {
+      std::fprintf(stderr, "mcp-report: flush: sending %s at %.6f\n", event_id.c_str(), when);
+    };
+  }
   const bool terminal_err = ::isatty(STDERR_FILENO) && !globals.quiet;
   bool progress_shown = false;
   if (terminal_err) {

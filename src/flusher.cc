@@ -87,6 +87,7 @@ class Flusher {
 
   void run() {
     start_mono_ = mono_now();
+    wall_minus_mono_ = wall_now() - start_mono_;
     deadline_ = options_.follow ? 1e300 : start_mono_ + options_.max_time;
     report_.summary.started_at = wall_now();
     scan();
@@ -221,6 +222,8 @@ class Flusher {
     request.idempotency_key = std::string(event_id_of(e.name));
     transport_->submit(request);
     throttle_.record(now);
+    // The time the throttle counted, on the wall clock.
+    if (options_.on_send) options_.on_send(request.idempotency_key, now + wall_minus_mono_);
     e.state = Entry::kInFlight;
     ++in_flight_;
     ++started_;
@@ -415,7 +418,7 @@ class Flusher {
   MinHeap ready_;
   size_t in_flight_ = 0;
   uint64_t started_ = 0;
-  double start_mono_ = 0, deadline_ = 0, hold_until_mono_ = 0;
+  double start_mono_ = 0, deadline_ = 0, hold_until_mono_ = 0, wall_minus_mono_ = 0;
   Stop stop_ = Stop::kNone;
   bool dirty_queue_ = false;
   std::map<std::string, unsigned> dead_reasons_;

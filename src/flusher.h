@@ -29,6 +29,7 @@ struct FlushOptions {
   std::function<void(const std::string&)> on_dry_run;      // one line per event
   std::function<void(const FlushSummary&)> on_progress;    // about twice a second
   std::function<void(const FlushReport&)> on_pass;  // after each pass of --follow
+  std::function<void(const std::string& event_id, double when)> on_send;  // each request's start
 };
 
 struct FlushReport {

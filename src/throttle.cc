@@ -5,13 +5,17 @@
 namespace mcpr {
 
 Throttle::Throttle(int64_t limit, double period)
-    : period_(period), starts_(static_cast<size_t>(std::max<int64_t>(limit, 0))) {}
+    : period_(period),
+      spacing_(limit > 0 ? period / static_cast<double>(limit) : 0),
+      starts_(static_cast<size_t>(std::max<int64_t>(limit, 0))) {}
 
 double Throttle::next_allowed(double now) const {
-  if (starts_.empty() || count_ < starts_.size()) return now;
-  // starts_[next_] is the oldest of the last `limit` starts: a new one may
+  if (starts_.empty()) return now;
+  double at = std::max(now, origin_ + static_cast<double>(slot_) * spacing_);
+  // starts_[next_] is the oldest of the last `limit` starts: one more may
   // begin once it has left the window.
-  return std::max(now, starts_[next_] + period_);
+  if (count_ == starts_.size()) at = std::max(at, starts_[next_] + period_);
+  return at;
 }
 
 void Throttle::record(double when) {
@@ -19,6 +23,15 @@ void Throttle::record(double when) {
   starts_[next_] = when;
   next_ = (next_ + 1) % starts_.size();
   count_ = std::min(count_ + 1, starts_.size());
+  // Late by less than a slot: stay on the timeline, so lateness does not
+  // add up and the rate holds. Later than that (idle): start a new one.
+  double slot = origin_ + static_cast<double>(slot_) * spacing_;
+  if (when - slot < spacing_) {
+    ++slot_;
+  } else {
+    origin_ = when;
+    slot_ = 1;
+  }
 }
 
 }  // namespace mcpr

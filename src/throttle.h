@@ -1,6 +1,9 @@
-// At most `limit` requests in any window of `period` seconds. A pure
-// function of the start times it has been told about, so it is tested by
-// feeding it times.
+// At most `limit` requests in any window of `period` seconds, spread evenly:
+// requests start on a timeline of one slot every period/limit seconds (so the
+// coordinator sees a steady rate, not a burst at each window's start), and a
+// ring of the last `limit` start times guarantees the window bound whatever
+// the timeline does. A pure function of the times it is told about, so it is
+// tested by feeding it times.
 #pragma once
 
 #include <cstddef>
@@ -21,6 +24,11 @@ class Throttle {
 
  private:
   double period_;
+  double spacing_;              // period / limit
+  // The timeline: slot k starts at origin + k * spacing (multiplied, not
+  // added up, so that rounding does not drift over many slots).
+  double origin_ = -1e300;
+  int64_t slot_ = 0;
   std::vector<double> starts_;  // ring of the last `limit` start times
   size_t next_ = 0;
   size_t count_ = 0;

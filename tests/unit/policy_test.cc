@@ -131,6 +131,35 @@ TEST(ThrottleTest, AGreedySenderGetsTheFullRate) {
   EXPECT_EQ(sent, 100);  // 10 windows of 10
 }
 
+TEST(ThrottleTest, RequestsAreSpreadEvenly) {
+  Throttle t(10, 1.0);
+  double now = 50.0, last = -1;
+  for (int i = 0; i < 30; ++i) {
+    now = t.next_allowed(now);
+    if (last >= 0) EXPECT_NEAR(now - last, 0.1, 1e-9) << i;
+    t.record(now);
+    last = now;
+  }
+}
+
+TEST(ThrottleTest, LateWakeUpsDoNotLowerTheRate) {
+  // A sender that always wakes 5% of a slot late still gets 10 windows of
+  // 1000, and never more than 1000 in a window.
+  Throttle t(1000, 1.0);
+  std::vector<double> starts;
+  double now = 0;
+  while (true) {
+    now = t.next_allowed(now) + 0.00005;
+    if (now >= 10.0) break;
+    t.record(now);
+    starts.push_back(now);
+  }
+  EXPECT_GE(starts.size(), 9999u);
+  EXPECT_LE(starts.size(), 10000u);
+  for (size_t i = 0; i + 1000 < starts.size(); ++i)
+    ASSERT_GE(starts[i + 1000] - starts[i], 1.0 - 1e-9) << i;
+}
+
 TEST(ThrottleTest, IdleTimeIsNotBankedBeyondTheLimit) {
   Throttle t(5, 1.0);
   for (int i = 0; i < 5; ++i) t.record(0.0);

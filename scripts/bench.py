@@ -1,0 +1,280 @@
+#!/usr/bin/env python3
+"""The benchmark behind scripts/bench.sh: each figure is a ratio against a
+reference measured in the same run, and the last lines say whether each
+budget of SPEC.md §7 holds. BENCH_SMOKE=1 runs tiny sizes (for the suite)."""
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+BIN = sys.argv[1]
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SMOKE = os.environ.get("BENCH_SMOKE") == "1"
+N = int(os.environ.get("BENCH_EVENTS", "300" if SMOKE else "100000"))
+RUNS = 30 if SMOKE else 300
+KEY = "bench-key"
+WORK = tempfile.mkdtemp(prefix="mcpr-bench-")
+budgets = []
+
+
+def say(*a):
+    print(*a, flush=True)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def env_for(spool, **extra):
+    e = {"PATH": os.environ["PATH"], "HOME": WORK, "MCP_REPORT_MCP_ID": "bench_mcp",
+         "MCP_REPORT_SPOOL_DIR": spool, "MCP_REPORT_API_KEY": KEY, "LC_ALL": "C"}
+    e.update(extra)
+    return e
+
+
+def hyperfine(commands, env, runs=RUNS):
+    """Mean wall seconds of each command (no shell), interleaved in one run."""
+    out = os.path.join(WORK, "hf.json")
+    args = ["hyperfine", "-N", "--style", "none", "--warmup", "10", "--runs", str(runs),
+            "--export-json", out] + commands
+    subprocess.run(args, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with open(out) as f:
+        return [r["mean"] for r in json.load(f)["results"]]
+
+
+def write_config(name, **keys):
+    path = os.path.join(WORK, name)
+    with open(path, "w") as f:
+        f.write("[interaction_logging]\n")
+        for k, v in keys.items():
+            f.write("%s = %s\n" % (k, json.dumps(v)))
+    return path
+
+
+def fill_spool(spool, n, prefix="b"):
+    """n events, spooled by one `import` (sync off: set-up, not measured)."""
+    cfg = write_config("fill.toml", sync=False)
+    lines = []
+    t0 = time.time() - 60
+    for i in range(n):
+        lines.append(json.dumps({"action": "interaction_start",
+                                 "interaction_id": "%s%d" % (prefix, i), "mcp_id": "bench_mcp",
+                                 "timestamp": round(t0 + i * 1e-4, 6),
+                                 "request_data": {"user_id": "u%d" % i, "n": i}}))
+    subprocess.run([BIN, "-c", cfg, "import", "-"], input="\n".join(lines) + "\n", text=True,
+                   env=env_for(spool), check=True)
+
+
+class Nginx:
+    """nginx on a loopback port: the three endpoints answer 200 when the
+    Bearer key is right, 401 otherwise; each request's time is logged."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.dir = os.path.join(WORK, "nginx")
+        os.makedirs(os.path.join(self.dir, "logs"), exist_ok=True)
+        self.log = os.path.join(self.dir, "logs", "requests.log")
+        conf = os.path.join(self.dir, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write("""
+worker_processes 1;
+daemon off;
+pid %(d)s/nginx.pid;
+error_log %(d)s/logs/error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path %(d)s/body;
+  log_format t '$msec $request_uri';
+  keepalive_requests 1000000;
+  server {
+    listen 127.0.0.1:%(port)d;
+    location ~ ^/api/v2/(interactions|health|validate)$ {
+      access_log %(log)s t;
+      if ($http_authorization != "Bearer %(key)s") { return 401 '{"error":"key"}'; }
+      return 200 '{"status":"ok"}';
+    }
+  }
+}
+""" % {"d": self.dir, "port": self.port, "log": self.log, "key": KEY})
+        self.proc = subprocess.Popen(["nginx", "-c", conf, "-p", self.dir],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 0.1).close()
+                break
+            except OSError:
+                time.sleep(0.02)
+        self.url = "http://127.0.0.1:%d" % self.port
+
+    def times(self):
+        """Request times logged since the last call (epoch seconds)."""
+        with open(self.log) as f:
+            t = [float(line.split()[0]) for line in f if "/interactions" in line]
+        open(self.log, "w").close()
+        os.kill(self.proc.pid, signal.SIGUSR1)  # reopen the log
+        time.sleep(0.1)
+        return t
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+def budget(name, figure, limit, holds):
+    budgets.append("%-44s %-28s %-18s %s" % (name, figure, limit, "holds" if holds else "FAILS"))
+
+
+def bench_recording(nginx):
+    say("\n== recording: one durable start, against /bin/true and a curl POST")
+    spool = os.path.join(WORK, "rec")
+    nosync = write_config("nosync.toml", sync=False)
+    body = os.path.join(WORK, "body.json")
+    with open(body, "w") as f:
+        f.write('{"action": "interaction_start", "interaction_id": "c1", "mcp_id": "bench_mcp", '
+                '"timestamp": 1764000000.0, "request_data": {"user_id": "u1"}}')
+    true_s, start_s, nosync_s, curl_s = hyperfine(
+        ["/bin/true", "%s start user_id=u1 n:=1" % BIN,
+         "%s -c %s start user_id=u1 n:=1" % (BIN, nosync),
+         "curl -s -o /dev/null -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' "
+         "--data-binary @%s %s/api/v2/interactions" % (KEY, body, nginx.url)],
+        env_for(spool))
+    say("/bin/true                 %7.3f ms" % (true_s * 1e3))
+    say("start (sync)              %7.3f ms   %.2fx /bin/true" % (start_s * 1e3, start_s / true_s))
+    say("start (sync = false)      %7.3f ms   %.2fx /bin/true" % (nosync_s * 1e3, nosync_s / true_s))
+    say("curl POST (no tool)       %7.3f ms   start is %.2fx of it" % (curl_s * 1e3, start_s / curl_s))
+    r = start_s / true_s
+    budget("durable start vs /bin/true", "%.2fx (%.2f ms)" % (r, start_s * 1e3), "<= 3x", r <= 3)
+
+    say("\n== recording with %d events queued vs an empty spool" % N)
+    full = os.path.join(WORK, "full")
+    fill_spool(full, N)
+    empty = os.path.join(WORK, "empty")
+    # Interleaved in one hyperfine run, so both see the same machine.
+    empty_s, full_s = hyperfine(
+        ["env MCP_REPORT_SPOOL_DIR=%s %s start" % (empty, BIN),
+         "env MCP_REPORT_SPOOL_DIR=%s %s start" % (full, BIN)], env_for(empty))
+    r = full_s / empty_s
+    say("empty %7.3f ms, %d queued %7.3f ms: %.2fx" % (empty_s * 1e3, N, full_s * 1e3, r))
+    budget("start with %d queued vs empty" % N, "%.2fx" % r, "<= 1.2x", r <= 1.2)
+    return full
+
+
+def bench_flush(nginx):
+    say("\n== flush throughput, rate_limit = 0, %d events to nginx, vs curl -Z --parallel-max 8 -K" % N)
+    spool = os.path.join(WORK, "flush")
+    fill_spool(spool, N, prefix="f")
+    qdir = os.path.join(spool, "queue")
+    # The reference: curl sending the same bodies over 8 parallel connections.
+    cfg = os.path.join(WORK, "curl.cfg")
+    with open(cfg, "w") as f:
+        blocks = ['url = "%s/api/v2/interactions"\nheader = "Authorization: Bearer %s"\n'
+                  'header = "Content-Type: application/json"\ndata-binary = "@%s"\n'
+                  'output = "/dev/null"\n' % (nginx.url, KEY, os.path.join(qdir, name))
+                  for name in sorted(os.listdir(qdir))]
+        f.write("next\n".join(blocks))
+    t = time.perf_counter()
+    subprocess.run(["curl", "-s", "-Z", "--parallel-max", "8", "-K", cfg], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    curl_s = time.perf_counter() - t
+    curl_n = len(nginx.times())
+    conf = write_config("flush.toml", rate_limit=0, concurrency=8)
+    rss_file = os.path.join(WORK, "rss.txt")
+    t = time.perf_counter()
+    r = subprocess.run(["/usr/bin/time", "-v", "-o", rss_file, BIN, "-c", conf, "flush",
+                        "--max-time", "3600"],
+                       env=env_for(spool, MCP_REPORT_URL=nginx.url), capture_output=True, text=True)
+    flush_s = time.perf_counter() - t
+    sent = len(nginx.times())
+    left = len(os.listdir(qdir))
+    with open(rss_file) as f:
+        rss_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", f.read()).group(1))
+    curl_eps, flush_eps = curl_n / curl_s, sent / flush_s
+    say("curl -Z   %7d requests in %6.2f s: %8.0f/s" % (curl_n, curl_s, curl_eps))
+    say("flush     %7d events   in %6.2f s: %8.0f/s  (exit %d, %d left)  %.2fx curl"
+        % (sent, flush_s, flush_eps, r.returncode, left, flush_eps / curl_eps))
+    budget("flush events/s vs curl -Z --parallel-max 8", "%.2fx (%.0f/s)" % (flush_eps / curl_eps, flush_eps),
+           ">= 1x", flush_eps >= curl_eps and left == 0 and r.returncode == 0)
+    say("peak RSS flushing %d events: %.1f MiB" % (N, rss_kb / 1024))
+    budget("flush of %d backlog, peak RSS" % N, "%.1f MiB" % (rss_kb / 1024), "<= 32 MiB",
+           rss_kb <= 32 * 1024)
+
+
+def bench_none_due(nginx, full):
+    say("\n== flush with %d events queued and none due" % N)
+    qdir = os.path.join(full, "queue")
+    later = int(time.time()) + 86400
+    for name in os.listdir(qdir):
+        os.rename(os.path.join(qdir, name), os.path.join(qdir, "%s,1,%d" % (name, later)))
+    (true_s,) = hyperfine(["/bin/true"], env_for(full), runs=10)
+    (s,) = hyperfine(["%s flush" % BIN], env_for(full, MCP_REPORT_URL=nginx.url), runs=5)
+    sent = len(nginx.times())
+    say("flush, none due: %.3f s (%d sent)" % (s, sent))
+    budget("flush, %d queued, none due" % N, "%.3f s" % s, "<= 1 s", s <= 1 and sent == 0)
+
+
+def bench_throttle(nginx, rate, seconds):
+    say("\n== throttle at %d/s over %d s" % (rate, seconds))
+    spool = os.path.join(WORK, "throttle%d" % rate)
+    n = rate * seconds + rate  # more than fits, so the throttle is what limits
+    fill_spool(spool, n, prefix="t")
+    conf = write_config("throttle.toml", rate_limit=rate, rate_period=1.0, concurrency=8)
+    r = subprocess.run([BIN, "-c", conf, "-vv", "flush", "--max-time", str(seconds)],
+                       env=env_for(spool, MCP_REPORT_URL=nginx.url), capture_output=True, text=True)
+    server = sorted(nginx.times())
+    # When each request started, as flush -vv traces it.
+    t = sorted(float(m) for m in re.findall(r"sending \S+ at (\d+\.\d+)", r.stderr))
+    if not t:
+        budget("throttle %d/s" % rate, "no requests", "", False)
+        return
+    worst, j = 0, 0
+    for i in range(len(t)):
+        while t[i] - t[j] >= 1.0:
+            j += 1
+        worst = max(worst, i - j + 1)
+    say("the server logged %d requests" % len(server))
+    windows = [sum(1 for x in t if t[0] + k <= x < t[0] + k + 1) for k in range(seconds)]
+    total = sum(windows)
+    say("per-second windows: %s" % windows)
+    say("most in any sliding 1 s window: %d; in %d windows: %d (ideal %d)"
+        % (worst, seconds, total, rate * seconds))
+    budget("throttle %d/s over %d windows" % (rate, seconds),
+           "max %d in any 1 s, %d in %d s" % (worst, total, seconds),
+           "<= %d, %d±1" % (rate, rate * seconds),
+           worst <= rate and abs(total - rate * seconds) <= 1 and len(server) == len(t))
+
+
+def main():
+    say("mcp-report benchmark (%s): %s, %d cores, %s" %
+        ("smoke" if SMOKE else "full", platform.node(), os.cpu_count(), platform.platform()))
+    nginx = Nginx()
+    try:
+        full = bench_recording(nginx)
+        bench_flush(nginx)
+        bench_none_due(nginx, full)
+        bench_throttle(nginx, 10, 2 if SMOKE else 10)
+        bench_throttle(nginx, 1000 if not SMOKE else 100, 2 if SMOKE else 10)
+    finally:
+        nginx.stop()
+        shutil.rmtree(WORK, ignore_errors=True)
+    say("\n%-44s %-28s %-18s %s" % ("budget (SPEC.md §7)", "figure", "budget", "verdict"))
+    for line in budgets:
+        say(line)
+    failing = [b for b in budgets if b.endswith("FAILS")]
+    say("\n%d of %d budgets hold" % (len(budgets) - len(failing), len(budgets)))
+    return 0 if SMOKE or not failing else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Measures mcp-report against references run in the same run on this
+# machine and prints one line per budget of SPEC.md §7.
+#   ./scripts/bench.sh               full sizes (100,000 events), a few minutes
+#   BENCH_SMOKE=1 ./scripts/bench.sh tiny sizes: checks that every line is produced
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/install-deps.sh hyperfine nginx-light time
+build=${BUILD_DIR:-build}
+if [ ! -x "$build/mcp-report" ]; then
+  cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build "$build" -j "$(nproc)" --target mcp-report mcp-report-transport >/dev/null
+fi
+exec python3 scripts/bench.py "$PWD/$build/mcp-report"
