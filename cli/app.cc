@@ -28,6 +28,12 @@ void Globals::note(const std::string& message) const {
   if (verbose > 0 && !quiet) std::cerr << "mcp-report: " << message << '\n';
 }
 
+CLI::App* add_command(CLI::App& app, const Globals& globals, const char* name,
+                      const std::string& description) {
+  if (!globals.named_command.empty() && globals.named_command != name) return nullptr;
+  return app.add_subcommand(name, description);
+}
+
 namespace {
 
 const char kDescription[] =
@@ -52,6 +58,27 @@ void add_globals(CLI::App& app, Globals& g) {
   app.set_version_flag("--version", std::string("mcp-report ") + kVersion);
 }
 
+// The first word that is not an option or an option's value, if it names a
+// command.
+std::string find_command(int argc, char** argv) {
+  static const char* const kCommands[] = {
+      "start", "progress", "complete", "error", "run", "import", "flush", "health",
+      "validate-key", "status", "list", "show", "requeue", "delete", "cleanup", "config"};
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--") break;
+    if (arg == "-c" || arg == "--config" || arg == "--spool" || arg == "--mcp-id") {
+      ++i;
+      continue;
+    }
+    if (!arg.empty() && arg[0] == '-') continue;
+    for (const char* command : kCommands)
+      if (arg == command) return arg;
+    break;
+  }
+  return "";
+}
+
 int report(const Failure& f) {
   std::cerr << "mcp-report: " << f.what() << '\n';
   if (!f.hint().empty()) std::cerr << "mcp-report: hint: " << f.hint() << '\n';
@@ -61,11 +88,12 @@ int report(const Failure& f) {
 }  // namespace
 
 int run_cli(int argc, char** argv) {
+  Globals globals;
+  globals.named_command = find_command(argc, argv);
   CLI::App app(kDescription, "mcp-report");
   app.footer(kFooter);
   app.fallthrough();  // global options may follow the command
   app.require_subcommand(0, 1);
-  Globals globals;
   add_globals(app, globals);
   Commands commands;
   add_record_commands(app, globals, commands);

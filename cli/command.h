@@ -21,6 +21,7 @@ struct Globals {
   int verbose = 0;
   bool quiet = false;
   std::vector<std::string> wrapped_command;  // what follows "--" after run
+  std::string named_command;  // the command the command line names, "" if none
 
   // Loads the configuration and prints its warnings (unless -q).
   Config load_config() const;
@@ -35,6 +36,13 @@ struct Command {
 };
 
 using Commands = std::vector<Command>;
+
+// Adds a subcommand, or returns nullptr when the command line names another
+// one: building CLI11's objects for every command would cost a recording
+// more than all its other work. With no command named (--help, a typo),
+// every command is added.
+CLI::App* add_command(CLI::App& app, const Globals& globals, const char* name,
+                      const std::string& description);
 
 void add_record_commands(CLI::App& app, Globals& globals, Commands& commands);
 void add_run_import_commands(CLI::App& app, Globals& globals, Commands& commands);

@@ -10,22 +10,22 @@
 namespace mcpr::cli {
 
 void add_config_command(CLI::App& app, Globals& globals, Commands& commands) {
-  CLI::App* sub = app.add_subcommand(
-      "config", "Show the effective configuration, each value with its source");
-  sub->footer("Example:\n  mcp-report config -c /etc/mcp-report/config.toml");
-  commands.push_back({sub, [&globals] {
-                        Config config = globals.load_config();
-                        if (std::string w = config.url_warning(); !w.empty()) globals.warn(w);
-                        size_t width = 0;
-                        auto rows = describe_config(config);
-                        for (const ConfigRow& row : rows) width = std::max(width, row.key.size());
-                        for (const ConfigRow& row : rows) {
-                          std::cout << std::left << std::setw(static_cast<int>(width) + 2)
-                                    << row.key << row.value;
-                          std::cout << "  (" << row.origin << ")\n";
-                        }
-                        return kExitOk;
-                      }});
+  if (CLI::App* sub = add_command(app, globals, "config", "Show the effective configuration, each value with its source")) {
+    sub->footer("Example:\n  mcp-report config -c /etc/mcp-report/config.toml");
+    commands.push_back({sub, [&globals] {
+                          Config config = globals.load_config();
+                          if (std::string w = config.url_warning(); !w.empty()) globals.warn(w);
+                          size_t width = 0;
+                          auto rows = describe_config(config);
+                          for (const ConfigRow& row : rows) width = std::max(width, row.key.size());
+                          for (const ConfigRow& row : rows) {
+                            std::cout << std::left << std::setw(static_cast<int>(width) + 2)
+                                      << row.key << row.value;
+                            std::cout << "  (" << row.origin << ")\n";
+                          }
+                          return kExitOk;
+                        }});
+  }
 }
 
 }  // namespace mcpr::cli

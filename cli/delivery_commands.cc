@@ -159,39 +159,42 @@ int probe(const Globals& globals, bool validate) {
 
 void add_delivery_commands(CLI::App& app, Globals& globals, Commands& commands) {
   auto args = std::make_shared<FlushArgs>();
-  CLI::App* flush_cmd = app.add_subcommand("flush", "Send what is due to the coordinator");
-  flush_cmd->add_option("--max-events", args->max_events, "Send at most N events this run")
-      ->type_name("N")
-      ->check(CLI::NonNegativeNumber);
-  flush_cmd->add_option("--max-time", args->max_time,
-                        "Start no request after SECONDS; also the longest Retry-After waited out")
-      ->type_name("SECONDS")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  flush_cmd->add_option("--splay", args->splay, "Sleep a random 0..SECONDS first")
-      ->type_name("SECONDS")
-      ->check(CLI::NonNegativeNumber);
-  flush_cmd->add_flag("--dry-run", args->dry_run, "List what would be sent, in order; send nothing");
-  flush_cmd->add_flag("--wait", args->wait, "Wait for a running flush to finish instead of leaving");
-  flush_cmd->add_flag("--json", args->json, "Print the run's summary as a JSON object");
-  flush_cmd->add_flag("--follow", args->follow,
-                      "Keep running: send new events as they land, retries when due, "
-                      "until SIGINT/SIGTERM");
-  flush_cmd->footer(
-      "Examples:\n"
-      "  mcp-report flush -v\n"
-      "  * * * * * mcp-report flush --splay 20     # crontab: quiet unless something failed\n"
-      "  mcp-report flush --follow                 # as a service: near-real-time delivery\n"
-      "Exit: 0 done, 65 events dead-lettered, 75 try again later, 77 key rejected, 78 config.");
-  commands.push_back({flush_cmd, [&globals, args] { return flush(globals, *args); }});
+  if (CLI::App* flush_cmd = add_command(app, globals, "flush", "Send what is due to the coordinator")) {
+    flush_cmd->add_option("--max-events", args->max_events, "Send at most N events this run")
+        ->type_name("N")
+        ->check(CLI::NonNegativeNumber);
+    flush_cmd->add_option("--max-time", args->max_time,
+                          "Start no request after SECONDS; also the longest Retry-After waited out")
+        ->type_name("SECONDS")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    flush_cmd->add_option("--splay", args->splay, "Sleep a random 0..SECONDS first")
+        ->type_name("SECONDS")
+        ->check(CLI::NonNegativeNumber);
+    flush_cmd->add_flag("--dry-run", args->dry_run, "List what would be sent, in order; send nothing");
+    flush_cmd->add_flag("--wait", args->wait, "Wait for a running flush to finish instead of leaving");
+    flush_cmd->add_flag("--json", args->json, "Print the run's summary as a JSON object");
+    flush_cmd->add_flag("--follow", args->follow,
+                        "Keep running: send new events as they land, retries when due, "
+                        "until SIGINT/SIGTERM");
+    flush_cmd->footer(
+        "Examples:\n"
+        "  mcp-report flush -v\n"
+        "  * * * * * mcp-report flush --splay 20     # crontab: quiet unless something failed\n"
+        "  mcp-report flush --follow                 # as a service: near-real-time delivery\n"
+        "Exit: 0 done, 65 events dead-lettered, 75 try again later, 77 key rejected, 78 config.");
+    commands.push_back({flush_cmd, [&globals, args] { return flush(globals, *args); }});
+  }
 
-  CLI::App* health = app.add_subcommand("health", "Check that the coordinator answers");
-  health->footer("Example:\n  mcp-report health    # exit 0 up, 69 unreachable or failing, 77 key rejected");
-  commands.push_back({health, [&globals] { return probe(globals, false); }});
+  if (CLI::App* health = add_command(app, globals, "health", "Check that the coordinator answers")) {
+    health->footer("Example:\n  mcp-report health    # exit 0 up, 69 unreachable or failing, 77 key rejected");
+    commands.push_back({health, [&globals] { return probe(globals, false); }});
+  }
 
-  CLI::App* validate = app.add_subcommand("validate-key", "Check that the coordinator accepts the API key");
-  validate->footer("Example:\n  MCP_REPORT_API_KEY_FILE=~/.mcp-key mcp-report validate-key");
-  commands.push_back({validate, [&globals] { return probe(globals, true); }});
+  if (CLI::App* validate = add_command(app, globals, "validate-key", "Check that the coordinator accepts the API key")) {
+    validate->footer("Example:\n  MCP_REPORT_API_KEY_FILE=~/.mcp-key mcp-report validate-key");
+    commands.push_back({validate, [&globals] { return probe(globals, true); }});
+  }
 }
 
 }  // namespace mcpr::cli

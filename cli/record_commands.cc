@@ -54,28 +54,31 @@ void add_data_options(CLI::App* sub, RecordArgs& args) {
   sub->add_option("data", args.fields, kDataHelp)->type_name("DATA...");
 }
 
-}  // namespace
-
-void add_record_commands(CLI::App& app, Globals& globals, Commands& commands) {
-  auto start_args = std::make_shared<RecordArgs>();
-  CLI::App* start = app.add_subcommand("start", "Record interaction_start; prints the id");
-  start_args->id_option =
-      start->add_option("--id", start_args->id, "Interaction id (default: int_<secs>_<hex>)")
-          ->type_name("ID");
-  add_data_options(start, *start_args);
+void add_start_command(CLI::App& app, Globals& globals, Commands& commands) {
+  CLI::App* start = add_command(app, globals, "start", "Record interaction_start; prints the id");
+  if (!start) return;
+  auto args = std::make_shared<RecordArgs>();
+  args->id_option = start->add_option("--id", args->id, "Interaction id (default: int_<secs>_<hex>)")
+                        ->type_name("ID");
+  add_data_options(start, *args);
   start->footer(
       "Examples:\n"
       "  id=$(mcp-report start user_id=u1 request_type=search params:='{\"q\":\"x\"}')\n"
       "  mcp-report start --id job-42 --data @request.json input_size:=812");
-  commands.push_back({start, [&globals, start_args] {
-                        return record(globals, Action::kStart, *start_args, true);
-                      }});
+  commands.push_back({start, [&globals, args] { return record(globals, Action::kStart, *args, true); }});
+}
 
+}  // namespace
+
+void add_record_commands(CLI::App& app, Globals& globals, Commands& commands) {
+  add_start_command(app, globals, commands);
   for (Action action : {Action::kProgress, Action::kComplete, Action::kError}) {
     const ActionInfo& info = action_info(action);
+    CLI::App* sub = add_command(
+        app, globals, info.command,
+        std::string("Record ") + info.name + " (payload: " + info.data_member + ")");
+    if (!sub) continue;
     auto args = std::make_shared<RecordArgs>();
-    CLI::App* sub = app.add_subcommand(
-        info.command, std::string("Record ") + info.name + " (payload: " + info.data_member + ")");
     sub->add_option("id", args->id, "Interaction id, as printed by start")
         ->required()
         ->type_name("ID");

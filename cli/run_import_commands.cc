@@ -139,32 +139,33 @@ int import(const Globals& globals, const std::string& source) {
 
 void add_run_import_commands(CLI::App& app, Globals& globals, Commands& commands) {
   auto a = std::make_shared<RunArgs>();
-  CLI::App* run_cmd = app.add_subcommand(
-      "run", "Run CMD between interaction_start and interaction_complete/error");
-  a->id_option = run_cmd->add_option("--id", a->id, "Interaction id (default: int_<secs>_<hex>)")
-                     ->type_name("ID");
-  run_cmd->add_flag("--strict", a->strict,
-                    "Fail (and do not run CMD) when the event cannot be recorded");
-  run_cmd->add_option("--data", a->data, "Start payload: JSON text, @FILE, or - for stdin")
-      ->type_name("JSON|@FILE|-");
-  run_cmd->add_option("data", a->fields, "Start payload members: key=value or key:=json")
-      ->type_name("DATA... -- CMD [ARG...]");
-  run_cmd->footer(
-      "CMD runs with MCP_REPORT_INTERACTION_ID set and its stdio untouched; mcp-report\n"
-      "exits with CMD's status (128+N for signal N).\n"
-      "Examples:\n"
-      "  mcp-report run user_id=u1 -- ./summarize.sh input.txt\n"
-      "  mcp-report run --id job-7 -- sh -c 'mcp-report progress \"$MCP_REPORT_INTERACTION_ID\" "
-      "step=1; make'");
-  commands.push_back({run_cmd, [&globals, a] { return run(globals, *a); }});
+  if (CLI::App* run_cmd = add_command(app, globals, "run", "Run CMD between interaction_start and interaction_complete/error")) {
+    a->id_option = run_cmd->add_option("--id", a->id, "Interaction id (default: int_<secs>_<hex>)")
+                       ->type_name("ID");
+    run_cmd->add_flag("--strict", a->strict,
+                      "Fail (and do not run CMD) when the event cannot be recorded");
+    run_cmd->add_option("--data", a->data, "Start payload: JSON text, @FILE, or - for stdin")
+        ->type_name("JSON|@FILE|-");
+    run_cmd->add_option("data", a->fields, "Start payload members: key=value or key:=json")
+        ->type_name("DATA... -- CMD [ARG...]");
+    run_cmd->footer(
+        "CMD runs with MCP_REPORT_INTERACTION_ID set and its stdio untouched; mcp-report\n"
+        "exits with CMD's status (128+N for signal N).\n"
+        "Examples:\n"
+        "  mcp-report run user_id=u1 -- ./summarize.sh input.txt\n"
+        "  mcp-report run --id job-7 -- sh -c 'mcp-report progress \"$MCP_REPORT_INTERACTION_ID\" "
+        "step=1; make'");
+    commands.push_back({run_cmd, [&globals, a] { return run(globals, *a); }});
+  }
 
   auto source = std::make_shared<std::string>();
-  CLI::App* imp = app.add_subcommand("import", "Spool whole events, one JSON object per line");
-  imp->add_option("file", *source, "NDJSON file, or - for stdin (default)")->type_name("FILE|-");
-  imp->footer(
-      "Example (migrating the old reporter's cache):\n"
-      "  sqlite3 cache.db 'SELECT interaction_data FROM failed_interactions' | mcp-report import -");
-  commands.push_back({imp, [&globals, source] { return import(globals, *source); }});
+  if (CLI::App* imp = add_command(app, globals, "import", "Spool whole events, one JSON object per line")) {
+    imp->add_option("file", *source, "NDJSON file, or - for stdin (default)")->type_name("FILE|-");
+    imp->footer(
+        "Example (migrating the old reporter's cache):\n"
+        "  sqlite3 cache.db 'SELECT interaction_data FROM failed_interactions' | mcp-report import -");
+    commands.push_back({imp, [&globals, source] { return import(globals, *source); }});
+  }
 }
 
 }  // namespace mcpr::cli

@@ -150,42 +150,48 @@ void add_spool_commands(CLI::App& app, Globals& globals, Commands& commands) {
   };
   auto a = std::make_shared<Args>();
 
-  CLI::App* st = app.add_subcommand("status", "Counts, ages, next attempt and the last flush");
-  auto* json_opt = st->add_flag("--json", a->json, "As a JSON object");
-  st->add_flag("--prometheus", a->prometheus, "In node_exporter textfile-collector format")
-      ->excludes(json_opt);
-  st->footer(
-      "Examples:\n  mcp-report status\n"
-      "  mcp-report status --prometheus > /var/lib/node_exporter/mcp-report.prom");
-  commands.push_back({st, [&globals, a] { return status(globals, a->json, a->prometheus); }});
+  if (CLI::App* st = add_command(app, globals, "status", "Counts, ages, next attempt and the last flush")) {
+    auto* json_opt = st->add_flag("--json", a->json, "As a JSON object");
+    st->add_flag("--prometheus", a->prometheus, "In node_exporter textfile-collector format")
+        ->excludes(json_opt);
+    st->footer(
+        "Examples:\n  mcp-report status\n"
+        "  mcp-report status --prometheus > /var/lib/node_exporter/mcp-report.prom");
+    commands.push_back({st, [&globals, a] { return status(globals, a->json, a->prometheus); }});
+  }
 
-  CLI::App* ls = app.add_subcommand("list", "List events, oldest first, with their handles");
-  ls->add_option("--state", a->state, "queue, dead, corrupt or all (default)")->type_name("STATE");
-  ls->add_flag("--json", a->json, "One JSON object per line");
-  ls->footer("Example:\n  mcp-report list --state dead");
-  commands.push_back({ls, [&globals, a] { return list(globals, a->state, a->json); }});
+  if (CLI::App* ls = add_command(app, globals, "list", "List events, oldest first, with their handles")) {
+    ls->add_option("--state", a->state, "queue, dead, corrupt or all (default)")->type_name("STATE");
+    ls->add_flag("--json", a->json, "One JSON object per line");
+    ls->footer("Example:\n  mcp-report list --state dead");
+    commands.push_back({ls, [&globals, a] { return list(globals, a->state, a->json); }});
+  }
 
-  CLI::App* sh = app.add_subcommand("show", "Show one event: file, state, reason and body");
-  sh->add_option("event", a->handle, "Event handle, as list prints it")->required()->type_name("EVENT");
-  sh->footer("Example:\n  mcp-report show 1764000000123456-3fa9c01e0001");
-  commands.push_back({sh, [&globals, a] { return show(globals, a->handle); }});
+  if (CLI::App* sh = add_command(app, globals, "show", "Show one event: file, state, reason and body")) {
+    sh->add_option("event", a->handle, "Event handle, as list prints it")->required()->type_name("EVENT");
+    sh->footer("Example:\n  mcp-report show 1764000000123456-3fa9c01e0001");
+    commands.push_back({sh, [&globals, a] { return show(globals, a->handle); }});
+  }
 
-  CLI::App* rq = app.add_subcommand("requeue", "Put dead (or mended corrupt) events back in the queue");
-  rq->add_option("events", a->handles, "Event handles")->type_name("EVENT...");
-  rq->add_flag("--all", a->all, "Every dead event");
-  rq->footer("Examples:\n  mcp-report requeue --all\n  mcp-report requeue 1764000000123456-3fa9c01e0001");
-  commands.push_back({rq, [&globals, a] { return requeue(globals, a->handles, a->all); }});
+  if (CLI::App* rq = add_command(app, globals, "requeue", "Put dead (or mended corrupt) events back in the queue")) {
+    rq->add_option("events", a->handles, "Event handles")->type_name("EVENT...");
+    rq->add_flag("--all", a->all, "Every dead event");
+    rq->footer("Examples:\n  mcp-report requeue --all\n  mcp-report requeue 1764000000123456-3fa9c01e0001");
+    commands.push_back({rq, [&globals, a] { return requeue(globals, a->handles, a->all); }});
+  }
 
-  CLI::App* del = app.add_subcommand("delete", "Remove events for good");
-  del->add_option("events", a->handles, "Event handles")->type_name("EVENT...");
-  del->add_option("--state", a->state, "Remove every event in this state (e.g. dead)")
-      ->type_name("STATE");
-  del->footer("Example:\n  mcp-report delete --state dead");
-  commands.push_back({del, [&globals, a] { return remove(globals, a->handles, a->state); }});
+  if (CLI::App* del = add_command(app, globals, "delete", "Remove events for good")) {
+    del->add_option("events", a->handles, "Event handles")->type_name("EVENT...");
+    del->add_option("--state", a->state, "Remove every event in this state (e.g. dead)")
+        ->type_name("STATE");
+    del->footer("Example:\n  mcp-report delete --state dead");
+    commands.push_back({del, [&globals, a] { return remove(globals, a->handles, a->state); }});
+  }
 
-  CLI::App* cl = app.add_subcommand("cleanup", "Sweep stale tmp files, expire old events");
-  cl->footer("Example:\n  mcp-report cleanup -v");
-  commands.push_back({cl, [&globals] { return cleanup(globals); }});
+  if (CLI::App* cl = add_command(app, globals, "cleanup", "Sweep stale tmp files, expire old events")) {
+    cl->footer("Example:\n  mcp-report cleanup -v");
+    commands.push_back({cl, [&globals] { return cleanup(globals); }});
+  }
 }
 
 }  // namespace mcpr::cli

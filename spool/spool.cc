@@ -73,6 +73,7 @@ Spool Spool::open(const std::string& root, bool create) {
     throw Failure(kExitCantCreate, "spool " + root,
                   "owned by uid " + std::to_string(st.st_uid) + ", not by uid " +
                       std::to_string(::geteuid()) + ": refusing to use it");
+  spool.create_ = create;
   if (create) {
     for (SpoolState s : kAllStates) {
       if (::mkdirat(fd, state_name(s), kDirMode) == 0) {
@@ -85,7 +86,8 @@ Spool Spool::open(const std::string& root, bool create) {
   return spool;
 }
 
-Spool::Spool(Spool&& other) noexcept : root_(std::move(other.root_)), root_fd_(other.root_fd_) {
+Spool::Spool(Spool&& other) noexcept
+    : root_(std::move(other.root_)), root_fd_(other.root_fd_), create_(other.create_) {
   other.root_fd_ = -1;
   for (int i = 0; i < 4; ++i) {
     dir_fds_[i] = other.dir_fds_[i];
@@ -103,6 +105,12 @@ int Spool::dir_fd(SpoolState state) const {
   int& fd = dir_fds_[static_cast<int>(state)];
   if (fd < 0) {
     fd = open_dir_at(root_fd_, state_name(state));
+    // Removed since the spool was opened (by hand): make it again.
+    if (fd < 0 && errno == ENOENT && create_) {
+      if (::mkdirat(root_fd_, state_name(state), kDirMode) == 0)
+        ::fchmodat(root_fd_, state_name(state), kDirMode, 0);
+      fd = open_dir_at(root_fd_, state_name(state));
+    }
     if (fd < 0) fail(path(state, ""), errno);
   }
   return fd;

@@ -26,8 +26,8 @@ bool is_reason_file(const std::string& name);
 
 class Spool {
  public:
-  // Opens the spool at `root`. With `create`, any missing folder is made, mode
-  // 0700 whatever the umask. Refuses (Failure, exit 73) a root that is not a
+  // Opens the spool at `root`. With `create`, any missing folder is made,
+  // mode 0700 whatever the umask. Refuses (Failure, exit 73) a root that is not a
   // directory, is a symlink, or is owned by another user.
   static Spool open(const std::string& root, bool create);
 
@@ -48,6 +48,7 @@ class Spool {
   Spool(std::string root, int root_fd) : root_(std::move(root)), root_fd_(root_fd) {}
   std::string root_;
   int root_fd_;
+  bool create_ = false;
   mutable int dir_fds_[4] = {-1, -1, -1, -1};
 };
 

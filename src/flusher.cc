@@ -163,11 +163,15 @@ class Flusher {
         if (hold_until_mono_ > now) wake = std::max(wake, hold_until_mono_);
       }
       double wait = std::clamp(wake - now, 0.0, 0.5);
-      if (in_flight_ == 0) {
-        if (wait > 0) ::usleep(static_cast<useconds_t>(wait * 1e6));
-      } else {
-        for (HttpResponse& r : transport_->wait(wait)) handle(r);
+      if (in_flight_ > 0) {
+        // The transport waits in whole milliseconds: the last one before a
+        // throttle slot is slept here, so that 1000/s keeps its timeline.
+        std::vector<HttpResponse> done = transport_->wait(wait < 0.002 ? 0 : wait - 0.001);
+        for (HttpResponse& r : done) handle(r);
+        if (!done.empty()) continue;
+        wait = std::clamp(wake - mono_now(), 0.0, 0.0002);
       }
+      if (wait > 0) ::usleep(static_cast<useconds_t>(wait * 1e6));
       if (options_.on_progress && mono_now() - last_progress >= 0.5) {
         last_progress = mono_now();
         report_.summary.seconds = last_progress - start_mono_;
