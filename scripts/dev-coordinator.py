@@ -14,7 +14,10 @@ of the same names, e.g. {"fail_first": 3, "status_code": 503}):
   always N           answer every event POST with status N
   slow S             wait S seconds before answering
   drop_rate F        close the connection without answering for a fraction F
-  script [..]        statuses (or "drop") used in order for the next POSTs
+  half_rate F        send half a response, then close, for a fraction F
+  location URL       Location sent with 3xx answers
+  script [..]        statuses (or "drop", "half") used in order for the next POSTs
+--tls-cert/--tls-key serve https.
 GET /_stats gives counts. Every request is also logged (--log) with its
 headers, so tests can check Idempotency-Key and User-Agent.
 """
@@ -37,7 +40,7 @@ class State:
             "fail_first": args.fail_first, "fail_rate": args.fail_rate,
             "status_code": args.status_code, "retry_after": args.retry_after,
             "always": args.always, "slow": args.slow, "drop_rate": args.drop_rate,
-            "script": [],
+            "half_rate": 0.0, "location": "http://127.0.0.1:9/elsewhere", "script": [],
         }
         self.accepted = 0
         self.requests = 0
@@ -56,6 +59,8 @@ class State:
             return f["status_code"]
         if f["drop_rate"] and random.random() < f["drop_rate"]:
             return "drop"
+        if f["half_rate"] and random.random() < f["half_rate"]:
+            return "half"
         if f["fail_rate"] and random.random() < f["fail_rate"]:
             return f["status_code"]
         return 200
@@ -134,11 +139,19 @@ class Handler(BaseHTTPRequestHandler):
             answer = st.choose()
             slow = st.faults["slow"]
             retry_after = st.faults["retry_after"]
+            location = st.faults["location"]
         try:
             if slow:
                 time.sleep(slow)
             if answer == "drop":
                 self.record("drop", body, started)
+                self.close_connection = True
+                self.connection.shutdown(2)
+                return
+            if answer == "half":
+                self.record("half", body, started)
+                self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"sta")
+                self.wfile.flush()
                 self.close_connection = True
                 self.connection.shutdown(2)
                 return
@@ -155,7 +168,7 @@ class Handler(BaseHTTPRequestHandler):
             if status in (429, 503) and retry_after:
                 headers["Retry-After"] = str(retry_after)
             if 300 <= status < 400:
-                headers["Location"] = "http://127.0.0.1:9/elsewhere"
+                headers["Location"] = location
             self.record(status, body, started)
             self.reply(status, {"error": "injected failure %d" % status}, headers)
         finally:
@@ -178,11 +191,18 @@ def main():
     p.add_argument("--always", type=int, default=0)
     p.add_argument("--slow", type=float, default=0.0)
     p.add_argument("--drop-rate", type=float, default=0.0)
+    p.add_argument("--tls-cert", help="serve https with this certificate (PEM)")
+    p.add_argument("--tls-key", help="the certificate's private key (PEM)")
     args = p.parse_args()
     ThreadingHTTPServer.allow_reuse_address = True
     server = ThreadingHTTPServer((args.host, args.port), Handler)
     server.daemon_threads = True
     server.state = State(args)
+    if args.tls_cert:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
     port = server.server_address[1]
     if args.port_file:
         with open(args.port_file + ".tmp", "w") as f:

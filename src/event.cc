@@ -113,13 +113,15 @@ std::optional<EventSummary> check_event(std::string_view body, std::string* erro
     *error = "'action' missing or not a string";
     return std::nullopt;
   }
-  const ActionInfo* info = action_by_name(action->GetString());
+  // Strings are taken with their length: "a\u0000b" is not "a".
+  auto text = [](const rapidjson::Value& v) { return std::string(v.GetString(), v.GetStringLength()); };
+  const ActionInfo* info = action_by_name(text(*action));
   if (!info) {
     *error = std::string("unknown action '") + action->GetString() + "'";
     return std::nullopt;
   }
   const rapidjson::Value* iid = member("interaction_id");
-  if (!iid || !iid->IsString() || !valid_interaction_id(iid->GetString())) {
+  if (!iid || !iid->IsString() || !valid_interaction_id(text(*iid))) {
     *error = "'interaction_id' missing or not 1-128 characters of [A-Za-z0-9._:-]";
     return std::nullopt;
   }
@@ -144,7 +146,7 @@ std::optional<EventSummary> check_event(std::string_view body, std::string* erro
              info->data_member;
     return std::nullopt;
   }
-  return EventSummary{info->action, iid->GetString(), mcp_id->GetString(),
+  return EventSummary{info->action, text(*iid), text(*mcp_id),
                       static_cast<int64_t>(std::llround(ts->GetDouble() * 1e6))};
 }
 

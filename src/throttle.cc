@@ -23,10 +23,12 @@ void Throttle::record(double when) {
   starts_[next_] = when;
   next_ = (next_ + 1) % starts_.size();
   count_ = std::min(count_ + 1, starts_.size());
-  // Late by less than a slot: stay on the timeline, so lateness does not
-  // add up and the rate holds. Later than that (idle): start a new one.
+  // Late by less than a period (a slow wake-up, a stalled disk read): stay
+  // on the timeline and catch up, so lateness does not add up and the rate
+  // holds; the ring still keeps every window within the limit. Later than
+  // that (idle): start a new timeline.
   double slot = origin_ + static_cast<double>(slot_) * spacing_;
-  if (when - slot < spacing_) {
+  if (when - slot < period_) {
     ++slot_;
   } else {
     origin_ = when;

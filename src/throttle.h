@@ -1,8 +1,8 @@
 // At most `limit` requests in any window of `period` seconds, spread evenly:
 // requests start on a timeline of one slot every period/limit seconds (so the
-// coordinator sees a steady rate, not a burst at each window's start), and a
-// ring of the last `limit` start times guarantees the window bound whatever
-// the timeline does. A pure function of the times it is told about, so it is
+// coordinator sees a steady rate, not a burst at each window's start; a
+// sender that fell behind catches up), and a ring of the last `limit` start
+// times guarantees the window bound whatever the timeline does. A pure function of the times it is told about, so it is
 // tested by feeding it times.
 #pragma once
 

@@ -22,11 +22,15 @@ KEY = "test-key-5f2a9c"
 class Coordinator:
     """The development coordinator on a free port, recording what it gets."""
 
+    count = 0
+
     def __init__(self, workdir, *flags, key=KEY, port=0):
-        self.dir = workdir
-        self.out = os.path.join(workdir, "received.ndjson")
-        self.log_path = os.path.join(workdir, "requests.ndjson")
-        port_file = os.path.join(workdir, "port")
+        Coordinator.count += 1
+        self.dir = os.path.join(workdir, "coordinator%d" % Coordinator.count)
+        os.makedirs(self.dir)
+        self.out = os.path.join(self.dir, "received.ndjson")
+        self.log_path = os.path.join(self.dir, "requests.ndjson")
+        port_file = os.path.join(self.dir, "port")
         if os.path.exists(port_file):
             os.unlink(port_file)
         self.proc = subprocess.Popen(

@@ -160,6 +160,22 @@ TEST(ThrottleTest, LateWakeUpsDoNotLowerTheRate) {
     ASSERT_GE(starts[i + 1000] - starts[i], 1.0 - 1e-9) << i;
 }
 
+TEST(ThrottleTest, AStallIsCaughtUpWithinTheWindowBound) {
+  Throttle t(1000, 1.0);
+  std::vector<double> starts;
+  double now = 0;
+  while (true) {
+    now = t.next_allowed(now);
+    if (starts.size() == 3000) now += 0.05;  // the sender stalls 50 ms once
+    if (now >= 10.0) break;
+    t.record(now);
+    starts.push_back(now);
+  }
+  EXPECT_EQ(starts.size(), 10000u);
+  for (size_t i = 0; i + 1000 < starts.size(); ++i)
+    ASSERT_GE(starts[i + 1000] - starts[i], 1.0 - 1e-9) << i;
+}
+
 TEST(ThrottleTest, IdleTimeIsNotBankedBeyondTheLimit) {
   Throttle t(5, 1.0);
   for (int i = 0; i < 5; ++i) t.record(0.0);
