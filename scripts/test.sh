@@ -1,13 +1,50 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs every test (unit and end to end).
-#   ./scripts/test.sh            the suite
-#   BUILD_DIR=build-x ./scripts/test.sh
+# Installs what is missing, builds, and runs every test:
+#   1. unit and end-to-end tests (ctest: GoogleTest, and the built binary
+#      against the development coordinator);
+#   2. the same suite built with AddressSanitizer and UBSan;
+#   3. each libFuzzer target for a short while (scripts/fuzz.sh);
+#   4. a smoke run of the benchmark (tiny sizes: every budget line is printed).
+# Skip a phase with MCPR_SKIP_ASAN=1, MCPR_SKIP_FUZZ=1 or MCPR_SKIP_BENCH=1;
+# MCP_REPORT_LONG=1 runs the long variants of the reliability tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ./scripts/install-deps.sh
+jobs=$(nproc)
+passed=0
+phase() { echo; echo "== test.sh: $*"; }
+
+phase "unit and end-to-end tests"
 build=${BUILD_DIR:-build}
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=ON >/dev/null
-cmake --build "$build" -j "$(nproc)"
-cd "$build"
-ctest --output-on-failure -j "$(nproc)" ${CTEST_ARGS:-}
+cmake --build "$build" -j "$jobs"
+(cd "$build" && ctest --output-on-failure -j "$jobs")
+passed=$((passed + 1))
+
+if [ "${MCPR_SKIP_ASAN:-0}" != 1 ]; then
+  phase "the suite under AddressSanitizer and UndefinedBehaviorSanitizer"
+  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DMCPR_SANITIZE=ON -DBUILD_TESTING=ON >/dev/null
+  cmake --build build-asan -j "$jobs" >/dev/null
+  (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j "$jobs")
+  passed=$((passed + 1))
+fi
+
+if [ "${MCPR_SKIP_FUZZ:-0}" != 1 ]; then
+  phase "fuzzing, 10 s per target"
+  ./scripts/fuzz.sh 10
+  passed=$((passed + 1))
+fi
+
+if [ "${MCPR_SKIP_BENCH:-0}" != 1 ]; then
+  phase "benchmark smoke run"
+  out=$(BENCH_SMOKE=1 BUILD_DIR="$build" ./scripts/bench.sh 2>&1) || { echo "$out"; exit 1; }
+  echo "$out" | tail -10
+  lines=$(echo "$out" | grep -cE ' (holds|FAILS)$' || true)
+  [ "$lines" -eq 7 ] || { echo "bench smoke: expected 7 budget lines, got $lines"; exit 1; }
+  passed=$((passed + 1))
+fi
+
+echo
+echo "test.sh: $passed passed, 0 failed"

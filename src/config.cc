@@ -139,6 +139,52 @@ ConfigValue from_toml(const toml::node& node, std::string* bad_type) {
   return std::string();
 }
 
+// TOML allows characters outside ASCII only in strings and comments. They
+// are refused here, before toml++ sees them: toml++ 3.3.0 reaches
+// __builtin_unreachable() classifying some of them as whitespace (e.g. U+00E9
+// or U+FEFD where a key or value should start). Returns the 1-based line and
+// column of the first one, or {0, 0}.
+std::pair<size_t, size_t> stray_non_ascii(const std::string& text) {
+  size_t line = 1, column = 0;
+  enum { kPlain, kComment, kBasic, kLiteral, kMultiBasic, kMultiLiteral } state = kPlain;
+  const size_t bom = text.compare(0, 3, "\xef\xbb\xbf") == 0 ? 3 : 0;  // a leading BOM is fine
+  for (size_t i = bom; i < text.size(); ++i) {
+    const char c = text[i];
+    ++column;
+    if (c == '\n') {
+      ++line;
+      column = 0;
+      if (state == kComment || state == kBasic || state == kLiteral) state = kPlain;
+      continue;
+    }
+    auto starts = [&](const char* s) { return text.compare(i, std::strlen(s), s) == 0; };
+    switch (state) {
+      case kPlain:
+        if (static_cast<unsigned char>(c) >= 0x80) return {line, column};
+        if (c == '#') state = kComment;
+        else if (starts("\"\"\"")) state = kMultiBasic, i += 2, column += 2;
+        else if (starts("'''")) state = kMultiLiteral, i += 2, column += 2;
+        else if (c == '"') state = kBasic;
+        else if (c == '\'') state = kLiteral;
+        break;
+      case kComment: break;
+      case kBasic:
+      case kMultiBasic:
+        if (c == '\\') ++i, ++column;
+        else if (state == kBasic && c == '"') state = kPlain;
+        else if (state == kMultiBasic && starts("\"\"\"")) state = kPlain, i += 2, column += 2;
+        break;
+      case kLiteral:
+        if (c == '\'') state = kPlain;
+        break;
+      case kMultiLiteral:
+        if (starts("'''")) state = kPlain, i += 2, column += 2;
+        break;
+    }
+  }
+  return {0, 0};
+}
+
 std::string where(const std::string& path, const toml::source_region& src) {
   return path + ":" + std::to_string(src.begin.line) + ":" + std::to_string(src.begin.column);
 }
@@ -149,6 +195,9 @@ void read_file(Config& config, const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   toml::table root;
+  if (auto [line, column] = stray_non_ascii(text.str()); line > 0)
+    throw Failure(kExitConfig, path + ":" + std::to_string(line) + ":" + std::to_string(column),
+                  "a character outside ASCII may only stand in a string or a comment");
   try {
     root = toml::parse(text.str(), path);
   } catch (const toml::parse_error& e) {

@@ -145,6 +145,19 @@ TEST_F(ConfigTest, ErrorsNameTheFileLineAndKey) {
             ":2:15: interaction_logging.max_retries: expected a value of its own type, not an array");
 }
 
+TEST_F(ConfigTest, NonAsciiOnlyInStringsAndComments) {
+  // Fine in strings and comments (the old file's comments are Chinese).
+  Config c = load(file(write("ok.toml", "# 配置 é\n[mcp] # 注释\nmcp_id = \"é☃\"\nname = 'ü'\n"
+                                         "version = \"\"\"\n多行 \\\" \"\"\"\n")));
+  EXPECT_EQ(c.mcp_id, "é☃");
+  EXPECT_EQ(load(file(write("bom.toml", "\xef\xbb\xbf[mcp]\nmcp_id = \"b\"\n"))).mcp_id, "b");
+  // Refused elsewhere, before the TOML parser sees them.
+  EXPECT_EQ(error_of("[mcp]\nmcp_id = é\n"),
+            ":2:10: a character outside ASCII may only stand in a string or a comment");
+  EXPECT_EQ(error_of("\xef\xbb\xbd[mcp]\n"),
+            ":1:1: a character outside ASCII may only stand in a string or a comment");
+}
+
 TEST_F(ConfigTest, AFloatKeyTakesAnInteger) {
   Config c = load(file(write("c.toml", "[interaction_logging]\nretry_delay = 2\nmax_age_days = 1\n")));
   EXPECT_DOUBLE_EQ(c.retry_delay, 2.0);
