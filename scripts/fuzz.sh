@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (clang, ASan, UBSan) and runs each for a while,
 # starting from the seed corpus in tests/fuzz/corpus/<target>/.
-#   ./scripts/fuzz.sh            10 s per target (what ./scripts/test.sh runs)
+#   ./scripts/fuzz.sh            10 s per target (./scripts/test.sh runs 5 s)
 #   ./scripts/fuzz.sh 600        10 minutes per target
 #   FUZZ_TARGETS="fields config" ./scripts/fuzz.sh 60
 set -euo pipefail

@@ -32,8 +32,8 @@ if [ "${MCPR_SKIP_ASAN:-0}" != 1 ]; then
 fi
 
 if [ "${MCPR_SKIP_FUZZ:-0}" != 1 ]; then
-  phase "fuzzing, 10 s per target"
-  ./scripts/fuzz.sh 10
+  phase "fuzzing, 5 s per target"
+  ./scripts/fuzz.sh 5
   passed=$((passed + 1))
 fi
 

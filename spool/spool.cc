@@ -175,8 +175,8 @@ bool AtomicFile::commit(int dir_fd, const std::string& final_name, bool sync, bo
   return true;
 }
 
-std::vector<std::string> list_names(const Spool& spool, SpoolState state, bool reason_files) {
-  std::vector<std::string> names;
+void for_each_name(const Spool& spool, SpoolState state, bool reason_files,
+                   const std::function<void(std::string_view)>& visit) {
   int fd = ::dup(spool.dir_fd(state));
   if (fd < 0) fail(spool.path(state, ""), errno);
   DIR* dir = ::fdopendir(fd);
@@ -187,11 +187,19 @@ std::vector<std::string> list_names(const Spool& spool, SpoolState state, bool r
   ::rewinddir(dir);
   while (struct dirent* ent = ::readdir(dir)) {
     if (ent->d_name[0] == '.') continue;
-    std::string name = ent->d_name;
-    if (is_reason_file(name) != reason_files) continue;
-    names.push_back(std::move(name));
+    std::string_view name = ent->d_name;
+    constexpr size_t n = sizeof(kReasonSuffix) - 1;
+    bool reason = name.size() > n && name.substr(name.size() - n) == kReasonSuffix;
+    if (reason != reason_files) continue;
+    visit(name);
   }
   ::closedir(dir);
+}
+
+std::vector<std::string> list_names(const Spool& spool, SpoolState state, bool reason_files) {
+  std::vector<std::string> names;
+  for_each_name(spool, state, reason_files,
+                [&names](std::string_view name) { names.emplace_back(name); });
   return names;
 }
 

@@ -8,7 +8,9 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -82,6 +84,9 @@ class AtomicFile {
 // `reason_files` only the "#reason" files.
 std::vector<std::string> list_names(const Spool& spool, SpoolState state,
                                     bool reason_files = false);
+// The same, one name at a time, without holding them all.
+void for_each_name(const Spool& spool, SpoolState state, bool reason_files,
+                   const std::function<void(std::string_view)>& visit);
 
 // Reads a whole file of a state's folder, refusing symlinks. nullopt when the
 // file is gone; throws Failure (73) for other errors, with `errno_out` set.
