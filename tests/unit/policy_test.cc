@@ -136,7 +136,9 @@ TEST(ThrottleTest, RequestsAreSpreadEvenly) {
   double now = 50.0, last = -1;
   for (int i = 0; i < 30; ++i) {
     now = t.next_allowed(now);
-    if (last >= 0) EXPECT_NEAR(now - last, 0.1, 1e-9) << i;
+    if (last >= 0) {
+      EXPECT_NEAR(now - last, 0.1, 1e-9) << i;
+    }
     t.record(now);
     last = now;
   }
