@@ -136,8 +136,11 @@ AtomicFile::AtomicFile(const Spool& spool, std::string name)
     errno = err;
     throw f;
   }
-  // The umask may have taken bits off 0600 (e.g. 0200): set it exactly.
-  ::fchmod(fd_, kFileMode);
+  // The umask may have taken bits off 0600 (e.g. 0200): then set it exactly.
+  // Only then: an fchmod is one more journalled change to the new inode.
+  const mode_t mask = ::umask(0);
+  ::umask(mask);
+  if (mask & kFileMode) ::fchmod(fd_, kFileMode);
 }
 
 AtomicFile::~AtomicFile() {
