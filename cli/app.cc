@@ -1,11 +1,10 @@
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
-
-#include <CLI/CLI.hpp>
 
 #include "cli/command.h"
 #include "src/failure.h"
@@ -62,8 +61,8 @@ void add_globals(CLI::App& app, Globals& g) {
 // command.
 std::string find_command(int argc, char** argv) {
   static const char* const kCommands[] = {
-      "start", "progress", "complete", "error", "run", "import", "flush", "health",
-      "validate-key", "status", "list", "show", "requeue", "delete", "cleanup", "config"};
+      "start",        "progress", "complete", "error", "run",     "import", "flush",   "health",
+      "validate-key", "status",   "list",     "show",  "requeue", "delete", "cleanup", "config"};
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--") break;

@@ -21,7 +21,7 @@ struct Globals {
   int verbose = 0;
   bool quiet = false;
   std::vector<std::string> wrapped_command;  // what follows "--" after run
-  std::string named_command;  // the command the command line names, "" if none
+  std::string named_command;                 // the command the command line names, "" if none
 
   // Loads the configuration and prints its warnings (unless -q).
   Config load_config() const;

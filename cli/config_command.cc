@@ -1,8 +1,7 @@
 // mcp-report config: the effective configuration and where each value came from.
+#include <CLI/CLI.hpp>
 #include <iomanip>
 #include <iostream>
-
-#include <CLI/CLI.hpp>
 
 #include "cli/command.h"
 #include "src/failure.h"
@@ -10,7 +9,8 @@
 namespace mcpr::cli {
 
 void add_config_command(CLI::App& app, Globals& globals, Commands& commands) {
-  if (CLI::App* sub = add_command(app, globals, "config", "Show the effective configuration, each value with its source")) {
+  if (CLI::App* sub = add_command(app, globals, "config",
+                                  "Show the effective configuration, each value with its source")) {
     sub->footer("Example:\n  mcp-report config -c /etc/mcp-report/config.toml");
     commands.push_back({sub, [&globals] {
                           Config config = globals.load_config();

@@ -3,10 +3,9 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
-
-#include <CLI/CLI.hpp>
 
 #include "cli/command.h"
 #include "src/failure.h"
@@ -74,8 +73,10 @@ int flush(const Globals& globals, const FlushArgs& args) {
   options.should_stop = [] { return g_stop != 0; };
   options.on_pass = [&globals, &args](const FlushReport& report) {
     print_messages(report);
-    if (args.json) std::cout << report.summary.json() << std::endl;
-    else if (globals.verbose > 0 && report.summary.sent + report.summary.retried + report.summary.dead > 0)
+    if (args.json)
+      std::cout << report.summary.json() << std::endl;
+    else if (globals.verbose > 0 &&
+             report.summary.sent + report.summary.retried + report.summary.dead > 0)
       std::cout << report.summary.line() << std::endl;
   };
   options.on_dry_run = [](const std::string& line) { std::cout << line << '\n'; };
@@ -97,9 +98,8 @@ int flush(const Globals& globals, const FlushArgs& args) {
   if (transport.api_key.empty())
     throw Failure(kExitConfig, "API key", "not set",
                   "set coordinator_api_key or api_key_file, or MCP_REPORT_API_KEY");
-  FlushReport report = flush_spool(config, options, [&transport] {
-    return load_transport(transport);
-  });
+  FlushReport report =
+      flush_spool(config, options, [&transport] { return load_transport(transport); });
   if (progress_shown) std::cerr << "\r\033[K" << std::flush;
   if (report.locked_out) {
     globals.note("flush: another flush is running on " + config.spool_path() + "; leaving it be");
@@ -136,10 +136,11 @@ int probe(const Globals& globals, bool validate) {
                   validate ? "" : "is the coordinator running, and is coordinator_url right?");
   }
   if (r.status == 401 || r.status == 403) {
-    throw Failure(kExitNoPerm, what + ": " + request.url,
-                  "the API key was rejected (HTTP " + std::to_string(r.status) + ", " + latency + ")",
-                  options.api_key.empty() ? "no API key is set: set coordinator_api_key or api_key_file"
-                                          : "check coordinator_api_key / api_key_file");
+    throw Failure(
+        kExitNoPerm, what + ": " + request.url,
+        "the API key was rejected (HTTP " + std::to_string(r.status) + ", " + latency + ")",
+        options.api_key.empty() ? "no API key is set: set coordinator_api_key or api_key_file"
+                                : "check coordinator_api_key / api_key_file");
   }
   if (r.status < 200 || r.status >= 300) {
     throw Failure(kExitUnavailable, what + ": " + request.url,
@@ -147,7 +148,8 @@ int probe(const Globals& globals, bool validate) {
   }
   if (!globals.quiet) {
     if (validate)
-      std::cout << "API key accepted by " << base << " (HTTP " << r.status << ", " << latency << ")\n";
+      std::cout << "API key accepted by " << base << " (HTTP " << r.status << ", " << latency
+                << ")\n";
     else
       std::cout << "coordinator " << base << " is up: HTTP " << r.status << " in " << latency
                 << (r.body_start.empty() ? "" : ": " + r.body_start.substr(0, 200)) << "\n";
@@ -159,20 +161,24 @@ int probe(const Globals& globals, bool validate) {
 
 void add_delivery_commands(CLI::App& app, Globals& globals, Commands& commands) {
   auto args = std::make_shared<FlushArgs>();
-  if (CLI::App* flush_cmd = add_command(app, globals, "flush", "Send what is due to the coordinator")) {
+  if (CLI::App* flush_cmd =
+          add_command(app, globals, "flush", "Send what is due to the coordinator")) {
     flush_cmd->add_option("--max-events", args->max_events, "Send at most N events this run")
         ->type_name("N")
         ->check(CLI::NonNegativeNumber);
-    flush_cmd->add_option("--max-time", args->max_time,
-                          "Start no request after SECONDS; also the longest Retry-After waited out")
+    flush_cmd
+        ->add_option("--max-time", args->max_time,
+                     "Start no request after SECONDS; also the longest Retry-After waited out")
         ->type_name("SECONDS")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
     flush_cmd->add_option("--splay", args->splay, "Sleep a random 0..SECONDS first")
         ->type_name("SECONDS")
         ->check(CLI::NonNegativeNumber);
-    flush_cmd->add_flag("--dry-run", args->dry_run, "List what would be sent, in order; send nothing");
-    flush_cmd->add_flag("--wait", args->wait, "Wait for a running flush to finish instead of leaving");
+    flush_cmd->add_flag("--dry-run", args->dry_run,
+                        "List what would be sent, in order; send nothing");
+    flush_cmd->add_flag("--wait", args->wait,
+                        "Wait for a running flush to finish instead of leaving");
     flush_cmd->add_flag("--json", args->json, "Print the run's summary as a JSON object");
     flush_cmd->add_flag("--follow", args->follow,
                         "Keep running: send new events as they land, retries when due, "
@@ -186,12 +192,15 @@ void add_delivery_commands(CLI::App& app, Globals& globals, Commands& commands) 
     commands.push_back({flush_cmd, [&globals, args] { return flush(globals, *args); }});
   }
 
-  if (CLI::App* health = add_command(app, globals, "health", "Check that the coordinator answers")) {
-    health->footer("Example:\n  mcp-report health    # exit 0 up, 69 unreachable or failing, 77 key rejected");
+  if (CLI::App* health =
+          add_command(app, globals, "health", "Check that the coordinator answers")) {
+    health->footer(
+        "Example:\n  mcp-report health    # exit 0 up, 69 unreachable or failing, 77 key rejected");
     commands.push_back({health, [&globals] { return probe(globals, false); }});
   }
 
-  if (CLI::App* validate = add_command(app, globals, "validate-key", "Check that the coordinator accepts the API key")) {
+  if (CLI::App* validate = add_command(app, globals, "validate-key",
+                                       "Check that the coordinator accepts the API key")) {
     validate->footer("Example:\n  MCP_REPORT_API_KEY_FILE=~/.mcp-key mcp-report validate-key");
     commands.push_back({validate, [&globals] { return probe(globals, true); }});
   }

@@ -1,8 +1,7 @@
 // start, progress, complete, error: one event each into the spool.
+#include <CLI/CLI.hpp>
 #include <iostream>
 #include <optional>
-
-#include <CLI/CLI.hpp>
 
 #include "cli/command.h"
 #include "src/event.h"
@@ -16,12 +15,11 @@ namespace {
 struct RecordArgs {
   std::string id;
   CLI::Option* id_option = nullptr;  // start's --id, to tell "" from absent
-  std::string data;  // --data as given
+  std::string data;                  // --data as given
   std::vector<std::string> fields;
 };
 
-const char kDataHelp[] =
-    "Payload members: key=value (string) or key:=json (any JSON value)";
+const char kDataHelp[] = "Payload members: key=value (string) or key:=json (any JSON value)";
 
 void check_id(const std::string& id) {
   if (!valid_interaction_id(id))
@@ -58,14 +56,16 @@ void add_start_command(CLI::App& app, Globals& globals, Commands& commands) {
   CLI::App* start = add_command(app, globals, "start", "Record interaction_start; prints the id");
   if (!start) return;
   auto args = std::make_shared<RecordArgs>();
-  args->id_option = start->add_option("--id", args->id, "Interaction id (default: int_<secs>_<hex>)")
-                        ->type_name("ID");
+  args->id_option =
+      start->add_option("--id", args->id, "Interaction id (default: int_<secs>_<hex>)")
+          ->type_name("ID");
   add_data_options(start, *args);
   start->footer(
       "Examples:\n"
       "  id=$(mcp-report start user_id=u1 request_type=search params:='{\"q\":\"x\"}')\n"
       "  mcp-report start --id job-42 --data @request.json input_size:=812");
-  commands.push_back({start, [&globals, args] { return record(globals, Action::kStart, *args, true); }});
+  commands.push_back(
+      {start, [&globals, args] { return record(globals, Action::kStart, *args, true); }});
 }
 
 }  // namespace
@@ -74,24 +74,24 @@ void add_record_commands(CLI::App& app, Globals& globals, Commands& commands) {
   add_start_command(app, globals, commands);
   for (Action action : {Action::kProgress, Action::kComplete, Action::kError}) {
     const ActionInfo& info = action_info(action);
-    CLI::App* sub = add_command(
-        app, globals, info.command,
-        std::string("Record ") + info.name + " (payload: " + info.data_member + ")");
+    CLI::App* sub =
+        add_command(app, globals, info.command,
+                    std::string("Record ") + info.name + " (payload: " + info.data_member + ")");
     if (!sub) continue;
     auto args = std::make_shared<RecordArgs>();
     sub->add_option("id", args->id, "Interaction id, as printed by start")
         ->required()
         ->type_name("ID");
     add_data_options(sub, *args);
-    const char* example =
-        action == Action::kProgress   ? "  mcp-report progress \"$id\" step=2 percent:=40"
-        : action == Action::kComplete ? "  mcp-report complete \"$id\" success:=true output_size:=2048"
-                                      : "  mcp-report error \"$id\" error_type=Timeout "
-                                        "error_message='upstream took 30 s' error_code:=504";
+    const char* example = action == Action::kProgress
+                              ? "  mcp-report progress \"$id\" step=2 percent:=40"
+                          : action == Action::kComplete
+                              ? "  mcp-report complete \"$id\" success:=true output_size:=2048"
+                              : "  mcp-report error \"$id\" error_type=Timeout "
+                                "error_message='upstream took 30 s' error_code:=504";
     sub->footer(std::string("Example:\n") + example);
-    commands.push_back({sub, [&globals, args, action] {
-                          return record(globals, action, *args, false);
-                        }});
+    commands.push_back(
+        {sub, [&globals, args, action] { return record(globals, action, *args, false); }});
   }
 }
 

@@ -1,5 +1,6 @@
 // run (wrap a command between start and complete/error) and import (whole
 // events from the old reporter's cache).
+#include <CLI/CLI.hpp>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -7,8 +8,6 @@
 #include <fstream>
 #include <iostream>
 #include <optional>
-
-#include <CLI/CLI.hpp>
 
 #include "cli/command.h"
 #include "src/child_process.h"
@@ -54,7 +53,8 @@ std::pair<Action, std::string> outcome_payload(const ChildResult& r, const std::
     message = "cannot run '" + cmd + "': " + std::strerror(r.exec_errno);
   } else if (r.signaled) {
     const char* name = ::sigabbrev_np(r.code);
-    message = "killed by signal " + std::to_string(r.code) + (name ? std::string(" (SIG") + name + ")" : "");
+    message = "killed by signal " + std::to_string(r.code) +
+              (name ? std::string(" (SIG") + name + ")" : "");
   } else {
     message = "exited with status " + std::to_string(r.code);
   }
@@ -70,7 +70,8 @@ std::pair<Action, std::string> outcome_payload(const ChildResult& r, const std::
 
 int run(const Globals& globals, const RunArgs& args) {
   if (globals.wrapped_command.empty())
-    throw Failure(kExitUsage, "run", "no command to run", "usage: mcp-report run [DATA...] -- CMD [ARG...]");
+    throw Failure(kExitUsage, "run", "no command to run",
+                  "usage: mcp-report run [DATA...] -- CMD [ARG...]");
   const int64_t now = now_us();
   const bool generated = args.id_option->count() == 0;
   std::string id = generated ? new_interaction_id(now / 1000000) : args.id;
@@ -128,7 +129,8 @@ int import(const Globals& globals, const std::string& source) {
     std::cerr << "mcp-report: import: " << label << ":" << line << ": " << why << '\n';
   });
   if (!config.enabled)
-    globals.note("import: logging is disabled (enable_interaction_logging = false): nothing spooled");
+    globals.note(
+        "import: logging is disabled (enable_interaction_logging = false): nothing spooled");
   else
     globals.note("import: spooled " + std::to_string(r.imported) + " events, skipped " +
                  std::to_string(r.bad) + " bad lines");
@@ -139,7 +141,9 @@ int import(const Globals& globals, const std::string& source) {
 
 void add_run_import_commands(CLI::App& app, Globals& globals, Commands& commands) {
   auto a = std::make_shared<RunArgs>();
-  if (CLI::App* run_cmd = add_command(app, globals, "run", "Run CMD between interaction_start and interaction_complete/error")) {
+  if (CLI::App* run_cmd =
+          add_command(app, globals, "run",
+                      "Run CMD between interaction_start and interaction_complete/error")) {
     a->id_option = run_cmd->add_option("--id", a->id, "Interaction id (default: int_<secs>_<hex>)")
                        ->type_name("ID");
     run_cmd->add_flag("--strict", a->strict,
@@ -159,11 +163,13 @@ void add_run_import_commands(CLI::App& app, Globals& globals, Commands& commands
   }
 
   auto source = std::make_shared<std::string>();
-  if (CLI::App* imp = add_command(app, globals, "import", "Spool whole events, one JSON object per line")) {
+  if (CLI::App* imp =
+          add_command(app, globals, "import", "Spool whole events, one JSON object per line")) {
     imp->add_option("file", *source, "NDJSON file, or - for stdin (default)")->type_name("FILE|-");
     imp->footer(
         "Example (migrating the old reporter's cache):\n"
-        "  sqlite3 cache.db 'SELECT interaction_data FROM failed_interactions' | mcp-report import -");
+        "  sqlite3 cache.db 'SELECT interaction_data FROM failed_interactions' | mcp-report import "
+        "-");
     commands.push_back({imp, [&globals, source] { return import(globals, *source); }});
   }
 }

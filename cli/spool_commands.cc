@@ -1,9 +1,8 @@
 // status, list, show, requeue, delete, cleanup: looking after the spool.
+#include <CLI/CLI.hpp>
 #include <ctime>
 #include <iomanip>
 #include <iostream>
-
-#include <CLI/CLI.hpp>
 
 #include "cli/command.h"
 #include "spool/admin.h"
@@ -105,7 +104,8 @@ int requeue(const Globals& globals, const std::vector<std::string>& handles, boo
 
 int remove(const Globals& globals, const std::vector<std::string>& handles,
            const std::string& state) {
-  if (handles.empty() && state.empty()) throw Failure(kExitUsage, "delete", "name events or give --state");
+  if (handles.empty() && state.empty())
+    throw Failure(kExitUsage, "delete", "name events or give --state");
   Spool spool = open_spool(globals);
   std::vector<SpooledFile> files;
   if (!state.empty()) {
@@ -150,7 +150,8 @@ void add_spool_commands(CLI::App& app, Globals& globals, Commands& commands) {
   };
   auto a = std::make_shared<Args>();
 
-  if (CLI::App* st = add_command(app, globals, "status", "Counts, ages, next attempt and the last flush")) {
+  if (CLI::App* st =
+          add_command(app, globals, "status", "Counts, ages, next attempt and the last flush")) {
     auto* json_opt = st->add_flag("--json", a->json, "As a JSON object");
     st->add_flag("--prometheus", a->prometheus, "In node_exporter textfile-collector format")
         ->excludes(json_opt);
@@ -160,23 +161,31 @@ void add_spool_commands(CLI::App& app, Globals& globals, Commands& commands) {
     commands.push_back({st, [&globals, a] { return status(globals, a->json, a->prometheus); }});
   }
 
-  if (CLI::App* ls = add_command(app, globals, "list", "List events, oldest first, with their handles")) {
-    ls->add_option("--state", a->state, "queue, dead, corrupt or all (default)")->type_name("STATE");
+  if (CLI::App* ls =
+          add_command(app, globals, "list", "List events, oldest first, with their handles")) {
+    ls->add_option("--state", a->state, "queue, dead, corrupt or all (default)")
+        ->type_name("STATE");
     ls->add_flag("--json", a->json, "One JSON object per line");
     ls->footer("Example:\n  mcp-report list --state dead");
     commands.push_back({ls, [&globals, a] { return list(globals, a->state, a->json); }});
   }
 
-  if (CLI::App* sh = add_command(app, globals, "show", "Show one event: file, state, reason and body")) {
-    sh->add_option("event", a->handle, "Event handle, as list prints it")->required()->type_name("EVENT");
+  if (CLI::App* sh =
+          add_command(app, globals, "show", "Show one event: file, state, reason and body")) {
+    sh->add_option("event", a->handle, "Event handle, as list prints it")
+        ->required()
+        ->type_name("EVENT");
     sh->footer("Example:\n  mcp-report show 1764000000123456-3fa9c01e0001");
     commands.push_back({sh, [&globals, a] { return show(globals, a->handle); }});
   }
 
-  if (CLI::App* rq = add_command(app, globals, "requeue", "Put dead (or mended corrupt) events back in the queue")) {
+  if (CLI::App* rq = add_command(app, globals, "requeue",
+                                 "Put dead (or mended corrupt) events back in the queue")) {
     rq->add_option("events", a->handles, "Event handles")->type_name("EVENT...");
     rq->add_flag("--all", a->all, "Every dead event");
-    rq->footer("Examples:\n  mcp-report requeue --all\n  mcp-report requeue 1764000000123456-3fa9c01e0001");
+    rq->footer(
+        "Examples:\n  mcp-report requeue --all\n  mcp-report requeue "
+        "1764000000123456-3fa9c01e0001");
     commands.push_back({rq, [&globals, a] { return requeue(globals, a->handles, a->all); }});
   }
 
@@ -188,7 +197,8 @@ void add_spool_commands(CLI::App& app, Globals& globals, Commands& commands) {
     commands.push_back({del, [&globals, a] { return remove(globals, a->handles, a->state); }});
   }
 
-  if (CLI::App* cl = add_command(app, globals, "cleanup", "Sweep stale tmp files, expire old events")) {
+  if (CLI::App* cl =
+          add_command(app, globals, "cleanup", "Sweep stale tmp files, expire old events")) {
     cl->footer("Example:\n  mcp-report cleanup -v");
     commands.push_back({cl, [&globals] { return cleanup(globals); }});
   }

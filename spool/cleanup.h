@@ -8,9 +8,9 @@
 namespace mcpr {
 
 struct CleanupPolicy {
-  int64_t now = 0;                 // epoch seconds
-  int64_t tmp_max_age = 3600;      // files left in tmp/ by killed writers
-  int64_t max_age = 7 * 86400;     // queued events expire, dead ones are removed
+  int64_t now = 0;              // epoch seconds
+  int64_t tmp_max_age = 3600;   // files left in tmp/ by killed writers
+  int64_t max_age = 7 * 86400;  // queued events expire, dead ones are removed
   bool sync = true;
 };
 

@@ -45,15 +45,12 @@ std::optional<EventName> EventName::parse(std::string_view name) {
   // 16 digits, '-', 12 hex, '.', action, '.', id of at least one character.
   if (name.size() < 16 + 1 + 12 + 3 + 1) return std::nullopt;
   EventName e;
-  if (!parse_number(name.substr(0, 16), e.timestamp_us) || name[16] != '-')
-    return std::nullopt;
+  if (!parse_number(name.substr(0, 16), e.timestamp_us) || name[16] != '-') return std::nullopt;
   std::string_view unique = name.substr(17, 12);
-  if (!all_of(unique, is_hex) || name[29] != '.' || name[31] != '.')
-    return std::nullopt;
+  if (!all_of(unique, is_hex) || name[29] != '.' || name[31] != '.') return std::nullopt;
   e.unique = std::string(unique);
   e.action = name[30];
-  if (e.action != 's' && e.action != 'p' && e.action != 'c' && e.action != 'e')
-    return std::nullopt;
+  if (e.action != 's' && e.action != 'p' && e.action != 'c' && e.action != 'e') return std::nullopt;
   std::string_view rest = name.substr(32);
   size_t comma = rest.find(',');
   std::string_view id = rest.substr(0, comma);
@@ -62,8 +59,7 @@ std::optional<EventName> EventName::parse(std::string_view name) {
   if (comma != std::string_view::npos) {
     std::string_view state = rest.substr(comma + 1);
     size_t second = state.find(',');
-    if (second == std::string_view::npos ||
-        !parse_number(state.substr(0, second), e.attempts) ||
+    if (second == std::string_view::npos || !parse_number(state.substr(0, second), e.attempts) ||
         !parse_number(state.substr(second + 1), e.due))
       return std::nullopt;
   }

@@ -12,10 +12,8 @@
 namespace mcpr {
 
 std::optional<FlushLock> FlushLock::acquire(const Spool& spool, bool wait) {
-  int fd = ::openat(spool.root_fd(), "flush.lock",
-                    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0)
-    throw Failure(kExitCantCreate, spool.root() + "/flush.lock", std::strerror(errno));
+  int fd = ::openat(spool.root_fd(), "flush.lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) throw Failure(kExitCantCreate, spool.root() + "/flush.lock", std::strerror(errno));
   while (::flock(fd, wait ? LOCK_EX : LOCK_EX | LOCK_NB) != 0) {
     if (errno == EINTR) continue;
     int err = errno;

@@ -42,10 +42,14 @@ int open_dir_at(int at, const char* name) {
 
 const char* state_name(SpoolState state) {
   switch (state) {
-    case SpoolState::kQueue: return "queue";
-    case SpoolState::kDead: return "dead";
-    case SpoolState::kCorrupt: return "corrupt";
-    case SpoolState::kTmp: return "tmp";
+    case SpoolState::kQueue:
+      return "queue";
+    case SpoolState::kDead:
+      return "dead";
+    case SpoolState::kCorrupt:
+      return "corrupt";
+    case SpoolState::kTmp:
+      return "tmp";
   }
   return "?";
 }
@@ -206,9 +210,10 @@ std::vector<std::string> list_names(const Spool& spool, SpoolState state, bool r
   return names;
 }
 
-std::optional<std::string> read_file(const Spool& spool, SpoolState state,
-                                     const std::string& name, int* errno_out) {
-  int fd = ::openat(spool.dir_fd(state), name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+std::optional<std::string> read_file(const Spool& spool, SpoolState state, const std::string& name,
+                                     int* errno_out) {
+  int fd =
+      ::openat(spool.dir_fd(state), name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     if (errno_out) *errno_out = errno;
     if (errno == ENOENT) return std::nullopt;
@@ -233,8 +238,8 @@ std::optional<std::string> read_file(const Spool& spool, SpoolState state,
   return data;
 }
 
-bool move_file(const Spool& spool, SpoolState from, const std::string& name,
-               SpoolState to, const std::string& new_name, bool sync) {
+bool move_file(const Spool& spool, SpoolState from, const std::string& name, SpoolState to,
+               const std::string& new_name, bool sync) {
   if (::renameat(spool.dir_fd(from), name.c_str(), spool.dir_fd(to), new_name.c_str()) != 0) {
     if (errno == ENOENT) return false;
     fail(spool.path(from, name), errno);

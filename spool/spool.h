@@ -10,15 +10,15 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
-#include <string_view>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace mcpr {
 
 enum class SpoolState { kQueue, kDead, kCorrupt, kTmp };
-constexpr SpoolState kAllStates[] = {SpoolState::kQueue, SpoolState::kDead,
-                                     SpoolState::kCorrupt, SpoolState::kTmp};
+constexpr SpoolState kAllStates[] = {SpoolState::kQueue, SpoolState::kDead, SpoolState::kCorrupt,
+                                     SpoolState::kTmp};
 
 const char* state_name(SpoolState state);  // "queue", "dead", ...
 
@@ -90,13 +90,13 @@ void for_each_name(const Spool& spool, SpoolState state, bool reason_files,
 
 // Reads a whole file of a state's folder, refusing symlinks. nullopt when the
 // file is gone; throws Failure (73) for other errors, with `errno_out` set.
-std::optional<std::string> read_file(const Spool& spool, SpoolState state,
-                                     const std::string& name, int* errno_out = nullptr);
+std::optional<std::string> read_file(const Spool& spool, SpoolState state, const std::string& name,
+                                     int* errno_out = nullptr);
 
 // Renames between folders. false when the source is gone (someone else moved
 // or deleted it); throws Failure (73) on other errors.
-bool move_file(const Spool& spool, SpoolState from, const std::string& name,
-               SpoolState to, const std::string& new_name, bool sync);
+bool move_file(const Spool& spool, SpoolState from, const std::string& name, SpoolState to,
+               const std::string& new_name, bool sync);
 
 // Removes a file and its reason file. false when it was not there.
 bool remove_file(const Spool& spool, SpoolState state, const std::string& name);
@@ -115,8 +115,7 @@ struct FileInfo {
   int64_t mtime = 0;
   uint64_t size = 0;
 };
-std::optional<FileInfo> stat_file(const Spool& spool, SpoolState state,
-                                  const std::string& name);
+std::optional<FileInfo> stat_file(const Spool& spool, SpoolState state, const std::string& name);
 
 // Root-folder state files (written through tmp/, replaced atomically).
 void write_root_file(const Spool& spool, const std::string& name, const std::string& data);

@@ -85,8 +85,7 @@ ChildResult run_child(const std::vector<std::string>& argv, const std::string& e
       result.code = result.signaled ? WTERMSIG(status) : WEXITSTATUS(status);
     }
   }
-  result.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   for (size_t i = 0; i < sizeof kForwarded / sizeof kForwarded[0]; ++i)
     ::sigaction(kForwarded[i], &saved[i], nullptr);
   return result;

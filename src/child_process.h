@@ -8,7 +8,7 @@
 namespace mcpr {
 
 struct ChildResult {
-  bool started = false;   // false: exec failed, see exec_errno
+  bool started = false;  // false: exec failed, see exec_errno
   int exec_errno = 0;
   bool signaled = false;  // killed by a signal rather than exiting
   int code = 0;           // exit status, or the signal number

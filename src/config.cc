@@ -1,8 +1,8 @@
 #include "src/config.h"
 
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <pwd.h>
 
 #include <cerrno>
 #include <charconv>
@@ -20,14 +20,14 @@
 namespace mcpr {
 namespace {
 
-using Field = std::variant<bool Config::*, int64_t Config::*, double Config::*,
-                           std::string Config::*>;
+using Field =
+    std::variant<bool Config::*, int64_t Config::*, double Config::*, std::string Config::*>;
 
 struct KeySpec {
   const char* table;
   const char* name;
   Field field;
-  double min = 0;      // lowest accepted number
+  double min = 0;  // lowest accepted number
   bool is_path = false;
   bool secret = false;
 };
@@ -64,16 +64,18 @@ const KeySpec* find_key(const std::string& key) {
   return nullptr;
 }
 
-std::string full_name(const KeySpec& spec) {
-  return std::string(spec.table) + "." + spec.name;
-}
+std::string full_name(const KeySpec& spec) { return std::string(spec.table) + "." + spec.name; }
 
 const char* type_name(const ConfigValue& v) {
   switch (v.index()) {
-    case 0: return "a boolean";
-    case 1: return "an integer";
-    case 2: return "a float";
-    default: return "a string";
+    case 0:
+      return "a boolean";
+    case 1:
+      return "an integer";
+    case 2:
+      return "a float";
+    default:
+      return "a string";
   }
 }
 
@@ -161,18 +163,27 @@ std::pair<size_t, size_t> stray_non_ascii(const std::string& text) {
     switch (state) {
       case kPlain:
         if (static_cast<unsigned char>(c) >= 0x80) return {line, column};
-        if (c == '#') state = kComment;
-        else if (starts("\"\"\"")) state = kMultiBasic, i += 2, column += 2;
-        else if (starts("'''")) state = kMultiLiteral, i += 2, column += 2;
-        else if (c == '"') state = kBasic;
-        else if (c == '\'') state = kLiteral;
+        if (c == '#')
+          state = kComment;
+        else if (starts("\"\"\""))
+          state = kMultiBasic, i += 2, column += 2;
+        else if (starts("'''"))
+          state = kMultiLiteral, i += 2, column += 2;
+        else if (c == '"')
+          state = kBasic;
+        else if (c == '\'')
+          state = kLiteral;
         break;
-      case kComment: break;
+      case kComment:
+        break;
       case kBasic:
       case kMultiBasic:
-        if (c == '\\') ++i, ++column;
-        else if (state == kBasic && c == '"') state = kPlain;
-        else if (state == kMultiBasic && starts("\"\"\"")) state = kPlain, i += 2, column += 2;
+        if (c == '\\')
+          ++i, ++column;
+        else if (state == kBasic && c == '"')
+          state = kPlain;
+        else if (state == kMultiBasic && starts("\"\"\""))
+          state = kPlain, i += 2, column += 2;
         break;
       case kLiteral:
         if (c == '\'') state = kPlain;
@@ -213,8 +224,8 @@ void read_file(Config& config, const std::string& path) {
     const toml::table* table = table_node.as_table();
     std::string table_name(table_key.str());
     if (!table || (table_name != "mcp" && table_name != "interaction_logging")) {
-      config.warnings.push_back(where(path, table_key.source()) + ": unknown key '" +
-                                table_name + "' (ignored)");
+      config.warnings.push_back(where(path, table_key.source()) + ": unknown key '" + table_name +
+                                "' (ignored)");
       continue;
     }
     for (auto&& [key, node] : *table) {
@@ -237,8 +248,10 @@ void read_file(Config& config, const std::string& path) {
   if (config.origin("interaction_logging.coordinator_api_key").kind == Origin::kFile) {
     struct stat st;
     if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077))
-      config.warnings.push_back(path + ": holds coordinator_api_key but group or others can "
-                                "read it (chmod 600 " + path + ")");
+      config.warnings.push_back(path +
+                                ": holds coordinator_api_key but group or others can "
+                                "read it (chmod 600 " +
+                                path + ")");
   }
 }
 
@@ -259,18 +272,21 @@ std::string find_config_file(const ConfigOverrides& overrides, const GetEnv& get
 }
 
 bool is_loopback_host(const std::string& host) {
-  return host == "localhost" || host.rfind("127.", 0) == 0 || host == "[::1]" ||
-         host == "::1";
+  return host == "localhost" || host.rfind("127.", 0) == 0 || host == "[::1]" || host == "::1";
 }
 
 }  // namespace
 
 std::string Origin::describe() const {
   switch (kind) {
-    case kDefault: return "default";
-    case kFile: return detail;
-    case kEnvironment: return "environment " + detail;
-    case kFlag: return "flag " + detail;
+    case kDefault:
+      return "default";
+    case kFile:
+      return detail;
+    case kEnvironment:
+      return "environment " + detail;
+    case kFlag:
+      return "flag " + detail;
   }
   return "";
 }
@@ -313,9 +329,12 @@ void Config::set(const std::string& key, const ConfigValue& value, const Origin&
           this->*member = std::get<int64_t>(v);
         } else if constexpr (std::is_same_v<T, double>) {
           double d;
-          if (auto i = std::get_if<int64_t>(&v)) d = static_cast<double>(*i);
-          else if (auto f = std::get_if<double>(&v)) d = *f;
-          else throw wrong("a number");
+          if (auto i = std::get_if<int64_t>(&v))
+            d = static_cast<double>(*i);
+          else if (auto f = std::get_if<double>(&v))
+            d = *f;
+          else
+            throw wrong("a number");
           check_min(d);
           this->*member = d;
         } else {
@@ -350,8 +369,7 @@ std::string Config::resolve_api_key() const {
   if (api_key_file.empty() || (!api_key.empty() && key_origin.kind >= file_origin.kind))
     return api_key;
   std::ifstream in(api_key_file, std::ios::binary);
-  if (!in)
-    throw Failure(kExitConfig, "api_key_file " + api_key_file, std::strerror(errno));
+  if (!in) throw Failure(kExitConfig, "api_key_file " + api_key_file, std::strerror(errno));
   std::string key;
   std::getline(in, key);
   while (!key.empty() && (key.back() == '\r' || key.back() == ' ' || key.back() == '\t'))
@@ -374,8 +392,10 @@ std::string Config::url_warning() const {
   std::string rest = url.substr(7);
   std::string host = rest.substr(0, rest.find_first_of("/?#"));
   host = host.substr(host.rfind('@') == std::string::npos ? 0 : host.rfind('@') + 1);
-  if (host.empty() || host[0] != '[') host = host.substr(0, host.find(':'));
-  else host = host.substr(0, host.find(']') + 1);
+  if (host.empty() || host[0] != '[')
+    host = host.substr(0, host.find(':'));
+  else
+    host = host.substr(0, host.find(']') + 1);
   if (is_loopback_host(host)) return "";
   return "coordinator_url " + url +
          ": plain http to a host that is not on loopback sends the API key in clear; use https";
@@ -386,7 +406,8 @@ Config load_config(const ConfigOverrides& overrides, const GetEnv& getenv) {
   config.default_spool = xdg_dir(getenv, "XDG_STATE_HOME", ".local/state") + "/mcp-report/spool";
   std::string path = find_config_file(overrides, getenv);
   if (!path.empty()) {
-    if (path[0] != '/') path = current_dir() + "/" + (path.rfind("./", 0) == 0 ? path.substr(2) : path);
+    if (path[0] != '/')
+      path = current_dir() + "/" + (path.rfind("./", 0) == 0 ? path.substr(2) : path);
     read_file(config, path);
   }
   const std::pair<const char*, const char*> env_keys[] = {
@@ -416,8 +437,10 @@ std::vector<ConfigRow> describe_config(const Config& config) {
         [&](auto member) -> std::string {
           const auto& v = config.*member;
           using T = std::decay_t<decltype(v)>;
-          if constexpr (std::is_same_v<T, bool>) return v ? "true" : "false";
-          else if constexpr (std::is_same_v<T, std::string>) return v;
+          if constexpr (std::is_same_v<T, bool>)
+            return v ? "true" : "false";
+          else if constexpr (std::is_same_v<T, std::string>)
+            return v;
           else {
             std::ostringstream out;
             out << v;

@@ -48,8 +48,8 @@ struct Config {
   int64_t min_free_mb = 64;
   std::string ca_file;
 
-  std::string file;  // the config file read, "" when none
-  std::string default_spool;  // $XDG_STATE_HOME/mcp-report/spool, set by load_config
+  std::string file;                       // the config file read, "" when none
+  std::string default_spool;              // $XDG_STATE_HOME/mcp-report/spool, set by load_config
   std::map<std::string, Origin> origins;  // by "table.key"
   std::vector<std::string> warnings;
 

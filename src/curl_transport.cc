@@ -125,16 +125,15 @@ class CurlTransport : public HttpTransport {
     t->headers = curl_slist_append(t->headers, ("User-Agent: " + options_.user_agent).c_str());
     t->headers = curl_slist_append(t->headers, "Expect:");
     if (!request.idempotency_key.empty())
-      t->headers = curl_slist_append(
-          t->headers, ("Idempotency-Key: " + request.idempotency_key).c_str());
+      t->headers =
+          curl_slist_append(t->headers, ("Idempotency-Key: " + request.idempotency_key).c_str());
     curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
     curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(easy, CURLOPT_HTTPHEADER, t->headers);
     curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout * 1000));
-    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
-                     static_cast<long>(options_.timeout * 1000));
+    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.timeout * 1000));
     curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t->error);
     curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, t.get());
@@ -202,8 +201,10 @@ class CurlTransport : public HttpTransport {
     curl_multi_remove_handle(multi_, t->easy);
     curl_slist_free_all(t->headers);
     t->headers = nullptr;
-    if (keep) idle_.push_back(t->easy);
-    else curl_easy_cleanup(t->easy);
+    if (keep)
+      idle_.push_back(t->easy);
+    else
+      curl_easy_cleanup(t->easy);
   }
 
   TransportOptions options_;

@@ -1,14 +1,13 @@
 #include "src/event.h"
 
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
 #include <sys/random.h>
 
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
-
-#include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
 
 #include "src/pyjson.h"
 
@@ -23,8 +22,8 @@ const ActionInfo kActions[] = {
 };
 
 bool id_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '.' || c == '_' || c == ':' || c == '-';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '_' || c == ':' || c == '-';
 }
 
 }  // namespace
@@ -71,9 +70,8 @@ std::string format_timestamp(int64_t timestamp_us) {
   return s;
 }
 
-std::string event_body(Action action, const std::string& interaction_id,
-                       const std::string& mcp_id, int64_t timestamp_us,
-                       const std::string& payload_json) {
+std::string event_body(Action action, const std::string& interaction_id, const std::string& mcp_id,
+                       int64_t timestamp_us, const std::string& payload_json) {
   const ActionInfo& info = action_info(action);
   std::string body = "{\"action\": \"";
   body += info.name;
@@ -116,7 +114,9 @@ std::optional<EventSummary> check_event(std::string_view body, std::string* erro
     return std::nullopt;
   }
   // Strings are taken with their length: "a\u0000b" is not "a".
-  auto text = [](const rapidjson::Value& v) { return std::string(v.GetString(), v.GetStringLength()); };
+  auto text = [](const rapidjson::Value& v) {
+    return std::string(v.GetString(), v.GetStringLength());
+  };
   const ActionInfo* info = action_by_name(text(*action));
   if (!info) {
     *error = std::string("unknown action '") + action->GetString() + "'";

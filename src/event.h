@@ -32,9 +32,8 @@ std::string new_interaction_id(int64_t now_seconds);
 std::string format_timestamp(int64_t timestamp_us);
 
 // The request body. `payload_json` is an already serialized object.
-std::string event_body(Action action, const std::string& interaction_id,
-                       const std::string& mcp_id, int64_t timestamp_us,
-                       const std::string& payload_json);
+std::string event_body(Action action, const std::string& interaction_id, const std::string& mcp_id,
+                       int64_t timestamp_us, const std::string& payload_json);
 
 // What a whole event says about itself, once checked.
 struct EventSummary {

@@ -24,8 +24,7 @@ class Failure : public std::runtime_error {
  public:
   // `what` names the thing that failed (a path, a key, an argument), `why`
   // says what went wrong; `hint`, when set, is printed on a second line.
-  Failure(int exit_code, const std::string& what, const std::string& why,
-          std::string hint = {})
+  Failure(int exit_code, const std::string& what, const std::string& why, std::string hint = {})
       : std::runtime_error(what.empty() ? why : what + ": " + why),
         exit_code_(exit_code),
         hint_(std::move(hint)) {}

@@ -32,8 +32,7 @@ std::string build_payload(const std::optional<std::string>& data,
                           const std::vector<std::string>& fields) {
   JsonObject payload;
   std::string error;
-  if (data && !parse_object(*data, &payload, &error))
-    throw Failure(kExitDataErr, "--data", error);
+  if (data && !parse_object(*data, &payload, &error)) throw Failure(kExitDataErr, "--data", error);
   for (const std::string& arg : fields) {
     std::optional<Field> field = parse_field(arg, &error);
     if (!field) throw Failure(kExitDataErr, "'" + arg + "'", error);

@@ -1,10 +1,10 @@
 #include "src/flush_state.h"
 
-#include <cstdio>
-
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+
+#include <cstdio>
 
 namespace mcpr {
 namespace {
@@ -49,8 +49,8 @@ double get_double(const rapidjson::Value& v, const char* key) {
 
 std::string FlushSummary::line() const {
   char buf[160];
-  std::snprintf(buf, sizeof buf, "sent %u, retried %u, dead %u, left %u in %.1f s", sent,
-                retried, dead + corrupt, left, seconds);
+  std::snprintf(buf, sizeof buf, "sent %u, retried %u, dead %u, left %u in %.1f s", sent, retried,
+                dead + corrupt, left, seconds);
   return buf;
 }
 
@@ -95,8 +95,10 @@ void save_flush_state(const Spool& spool, const FlushState& state) {
   w.Key("hold_until");
   w.Int64(state.hold_until);
   w.Key("last_flush");
-  if (state.last) write_summary(w, *state.last);
-  else w.Null();
+  if (state.last)
+    write_summary(w, *state.last);
+  else
+    w.Null();
   w.EndObject();
   write_root_file(spool, kStateFile, std::string(buf.GetString()) + "\n");
 }

@@ -29,8 +29,7 @@ namespace {
 constexpr uint32_t kNone = UINT32_MAX;
 
 double mono_now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 double wall_now() {
@@ -41,7 +40,8 @@ double wall_now() {
 
 double random01() {
   uint64_t r = 0;
-  if (::getrandom(&r, sizeof r, GRND_NONBLOCK) != sizeof r) r = static_cast<uint64_t>(mono_now() * 1e9);
+  if (::getrandom(&r, sizeof r, GRND_NONBLOCK) != sizeof r)
+    r = static_cast<uint64_t>(mono_now() * 1e9);
   return static_cast<double>(r >> 11) / static_cast<double>(1ull << 53);
 }
 
@@ -116,9 +116,8 @@ class Flusher {
       set_name(e, file);
       entries_.push_back(e);
     });
-    std::sort(entries_.begin(), entries_.end(), [this](const Entry& a, const Entry& b) {
-      return name_view(a) < name_view(b);
-    });
+    std::sort(entries_.begin(), entries_.end(),
+              [this](const Entry& a, const Entry& b) { return name_view(a) < name_view(b); });
     // Link each interaction's events in order; the first of each is a head.
     std::vector<uint32_t> order(entries_.size());
     for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -156,8 +155,9 @@ class Flusher {
       std::optional<EventName> name = EventName::parse(name_view(e));
       const ActionInfo* action = action_by_code(name->action);
       if (options_.on_dry_run)
-        options_.on_dry_run(name->event_id() + "  " + action->name + "  " + name->interaction_id +
-                            (e.attempts ? "  (attempt " + std::to_string(e.attempts + 1) + ")" : ""));
+        options_.on_dry_run(
+            name->event_id() + "  " + action->name + "  " + name->interaction_id +
+            (e.attempts ? "  (attempt " + std::to_string(e.attempts + 1) + ")" : ""));
       ++shown;
       advance(i);
     }
@@ -294,9 +294,11 @@ class Flusher {
     const unsigned attempts = e.attempts + 1;
     if (attempts > static_cast<unsigned>(config_.max_retries)) {
       std::string last = describe_response(r, false);
-      bury(i, "gave up after " + std::to_string(attempts) + " attempts; last: " + describe_response(r, true),
-           "gave up after " + std::to_string(attempts) + " attempts (last: " +
-               last.substr(0, last.find(':')) + ")");
+      bury(i,
+           "gave up after " + std::to_string(attempts) +
+               " attempts; last: " + describe_response(r, true),
+           "gave up after " + std::to_string(attempts) +
+               " attempts (last: " + last.substr(0, last.find(':')) + ")");
       return advance(i);
     }
     std::optional<EventName> parsed = EventName::parse(name_view(e));
@@ -333,8 +335,7 @@ class Flusher {
   // The event left the queue: the next one of its interaction may go.
   void advance(uint32_t i) {
     uint32_t next = entries_[i].next_same;
-    if (next != kNone && entries_[next].due <= static_cast<int64_t>(wall_now()))
-      ready_.push(next);
+    if (next != kNone && entries_[next].due <= static_cast<int64_t>(wall_now())) ready_.push(next);
   }
 
   // The coordinator asked for quiet until `until` (epoch seconds): wait if
@@ -352,7 +353,7 @@ class Flusher {
       time_t t = static_cast<time_t>(until);
       std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", std::localtime(&t));
       report_.messages.push_back(std::string("the coordinator asked to wait until ") + when +
-                     " (Retry-After); no flush sends before then");
+                                 " (Retry-After); no flush sends before then");
     }
   }
 
@@ -380,7 +381,8 @@ class Flusher {
       report_.messages.push_back(std::to_string(count) + " event" + (count == 1 ? "" : "s") +
                                  " dead-lettered: " + first_reason_[category]);
     if (s.retried)
-      report_.messages.push_back(std::to_string(s.retried) + " event" + (s.retried == 1 ? "" : "s") +
+      report_.messages.push_back(std::to_string(s.retried) + " event" +
+                                 (s.retried == 1 ? "" : "s") +
                                  " failed and will be retried (last: " + last_failure_ + ")");
     report_.outage = stop_ == Stop::kOutage;
     if (s.left && stop_ == Stop::kBudget)
@@ -416,8 +418,8 @@ class Flusher {
     if (n == 0) return;
     report_.summary.dead += n;
     dead_reasons_["expired"] += n;
-    first_reason_["expired"] =
-        "expired: queued for more than " + std::to_string(static_cast<int64_t>(config_.max_age_days)) + " days";
+    first_reason_["expired"] = "expired: queued for more than " +
+                               std::to_string(static_cast<int64_t>(config_.max_age_days)) + " days";
   }
 
  private:
@@ -493,13 +495,19 @@ FlushReport flush_spool(const Config& config, const FlushOptions& options,
   }
   const std::string url = config.coordinator_url();
   Spool spool = Spool::open(config.spool_path(), true);
-  std::optional<FlushLock> lock = FlushLock::acquire(spool, options.wait_for_lock || options.follow);
+  std::optional<FlushLock> lock =
+      FlushLock::acquire(spool, options.wait_for_lock || options.follow);
   if (!lock) {
     report.locked_out = true;
     return report;
   }
-  FlushSession session{config, spool, options, make_transport, load_flush_state(spool),
-                       Throttle(config.rate_limit, config.rate_period), nullptr};
+  FlushSession session{config,
+                       spool,
+                       options,
+                       make_transport,
+                       load_flush_state(spool),
+                       Throttle(config.rate_limit, config.rate_period),
+                       nullptr};
   int inotify_fd = -1;
   if (options.follow) {
     inotify_fd = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
@@ -527,7 +535,8 @@ FlushReport flush_spool(const Config& config, const FlushOptions& options,
     if (report.summary.exit_code == kExitNoPerm || (options.should_stop && options.should_stop()))
       break;
     double until = report.next_due ? static_cast<double>(report.next_due) : wall_now() + 60;
-    if (session.state.hold_until > wall_now()) until = static_cast<double>(session.state.hold_until);
+    if (session.state.hold_until > wall_now())
+      until = static_cast<double>(session.state.hold_until);
     if (report.outage) {
       until = wall_now() + outage_backoff;
       outage_backoff = std::min(outage_backoff * 2, 60.0);

@@ -25,10 +25,10 @@ struct FlushOptions {
   // Keep running: send new events as they land (inotify) and retries when
   // they fall due, until should_stop() says so.
   bool follow = false;
-  std::function<bool()> should_stop;  // checked often; true after SIGINT/SIGTERM
-  std::function<void(const std::string&)> on_dry_run;      // one line per event
-  std::function<void(const FlushSummary&)> on_progress;    // about twice a second
-  std::function<void(const FlushReport&)> on_pass;  // after each pass of --follow
+  std::function<bool()> should_stop;                     // checked often; true after SIGINT/SIGTERM
+  std::function<void(const std::string&)> on_dry_run;    // one line per event
+  std::function<void(const FlushSummary&)> on_progress;  // about twice a second
+  std::function<void(const FlushReport&)> on_pass;       // after each pass of --follow
   std::function<void(const std::string& event_id, double when)> on_send;  // each request's start
 };
 

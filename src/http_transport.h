@@ -41,7 +41,7 @@ struct HttpResponse {
 struct TransportOptions {
   std::string api_key;
   std::string user_agent;
-  std::string ca_file;  // "" for the system's CAs
+  std::string ca_file;   // "" for the system's CAs
   double timeout = 5.0;  // seconds, connect included
   int max_connections = 4;
 };

@@ -160,13 +160,27 @@ bool python_string(std::string_view utf8, std::string* out) {
     if (len == 0) return false;
     i += len;
     switch (cp) {
-      case '"': o += "\\\""; continue;
-      case '\\': o += "\\\\"; continue;
-      case '\n': o += "\\n"; continue;
-      case '\r': o += "\\r"; continue;
-      case '\t': o += "\\t"; continue;
-      case '\b': o += "\\b"; continue;
-      case '\f': o += "\\f"; continue;
+      case '"':
+        o += "\\\"";
+        continue;
+      case '\\':
+        o += "\\\\";
+        continue;
+      case '\n':
+        o += "\\n";
+        continue;
+      case '\r':
+        o += "\\r";
+        continue;
+      case '\t':
+        o += "\\t";
+        continue;
+      case '\b':
+        o += "\\b";
+        continue;
+      case '\f':
+        o += "\\f";
+        continue;
     }
     if (cp >= 0x20 && cp <= 0x7e) {
       o += static_cast<char>(cp);

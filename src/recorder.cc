@@ -42,8 +42,8 @@ std::string Recorder::record(Action action, const std::string& interaction_id,
     throw Failure(kExitConfig, "mcp_id", "not set",
                   "set [mcp] mcp_id in the config file, MCP_REPORT_MCP_ID or --mcp-id");
   EventSummary event{action, interaction_id, config_.mcp_id, timestamp_us};
-  return record_body(event, event_body(action, interaction_id, config_.mcp_id, timestamp_us,
-                                       payload_json));
+  return record_body(
+      event, event_body(action, interaction_id, config_.mcp_id, timestamp_us, payload_json));
 }
 
 }  // namespace mcpr

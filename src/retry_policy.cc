@@ -8,11 +8,14 @@ namespace mcpr {
 
 Outcome classify(const HttpResponse& r) {
   switch (r.error) {
-    case NetError::kNone: break;
+    case NetError::kNone:
+      break;
     case NetError::kUnreachable:
-    case NetError::kBadUrl: return Outcome::kUnreachable;
+    case NetError::kBadUrl:
+      return Outcome::kUnreachable;
     case NetError::kTimeout:
-    case NetError::kReset: return Outcome::kRetry;
+    case NetError::kReset:
+      return Outcome::kRetry;
   }
   const int s = r.status;
   if (s >= 200 && s < 300) return Outcome::kDelivered;
@@ -24,8 +27,8 @@ Outcome classify(const HttpResponse& r) {
 
 std::string describe_response(const HttpResponse& r, bool with_body) {
   if (r.error != NetError::kNone) {
-    const char* kind = r.error == NetError::kTimeout ? "timeout"
-                       : r.error == NetError::kReset ? "connection broken"
+    const char* kind = r.error == NetError::kTimeout  ? "timeout"
+                       : r.error == NetError::kReset  ? "connection broken"
                        : r.error == NetError::kBadUrl ? "bad URL"
                                                       : "cannot connect";
     return std::string(kind) + ": " + r.error_text;

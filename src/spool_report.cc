@@ -1,14 +1,14 @@
 #include "src/spool_report.h"
 
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <map>
 #include <set>
 #include <sstream>
-
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include "spool/event_name.h"
 #include "src/event.h"
@@ -18,16 +18,16 @@ namespace {
 
 constexpr int64_t kBucketMinutes[] = {5, 10, 20, 40, 80, 160, 320, 640, 1280, -1};
 
-std::string bucket_label(int64_t upper) {
-  return upper < 0 ? "1280+" : std::to_string(upper);
-}
+std::string bucket_label(int64_t upper) { return upper < 0 ? "1280+" : std::to_string(upper); }
 
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 
 void optional_int(JsonWriter& w, const char* key, const std::optional<int64_t>& v) {
   w.Key(key);
-  if (v) w.Int64(*v);
-  else w.Null();
+  if (v)
+    w.Int64(*v);
+  else
+    w.Null();
 }
 
 }  // namespace
@@ -79,8 +79,10 @@ SpoolStatus spool_status(const Spool& spool, int64_t now) {
       }
     }
   }
-  if (st.due > 0 && st.hold_until > now) st.next_attempt_at = st.hold_until;
-  else if (st.due > 0) st.next_attempt_at = now;
+  if (st.due > 0 && st.hold_until > now)
+    st.next_attempt_at = st.hold_until;
+  else if (st.due > 0)
+    st.next_attempt_at = now;
   for (const auto& [id, flags] : interactions)
     if (flags.first && !flags.second) st.open_interactions.push_back(id);
   return st;
@@ -95,8 +97,10 @@ std::string SpoolStatus::text() const {
       << "tmp:          " << tmp << "\n"
       << "bytes:        " << bytes << "\n";
   out << "oldest:       ";
-  if (oldest_queued_age_s) out << *oldest_queued_age_s << " s\n";
-  else out << "-\n";
+  if (oldest_queued_age_s)
+    out << *oldest_queued_age_s << " s\n";
+  else
+    out << "-\n";
   out << "next attempt: ";
   if (next_attempt_at) {
     char buf[64];
@@ -111,8 +115,8 @@ std::string SpoolStatus::text() const {
     char buf[64];
     time_t t = static_cast<time_t>(last_flush->started_at);
     std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", std::localtime(&t));
-    out << buf << ", " << last_flush->result << " (exit " << last_flush->exit_code << "): "
-        << last_flush->line() << "\n";
+    out << buf << ", " << last_flush->result << " (exit " << last_flush->exit_code
+        << "): " << last_flush->line() << "\n";
   } else {
     out << "never\n";
   }
@@ -120,7 +124,8 @@ std::string SpoolStatus::text() const {
       << (open_interactions.size() == 1 ? "" : "s") << " started and not ended\n";
   if (queued > 0) {
     out << "age (minutes):";
-    for (const AgeBucket& b : age_buckets) out << ' ' << bucket_label(b.upper_minutes) << ':' << b.count;
+    for (const AgeBucket& b : age_buckets)
+      out << ' ' << bucket_label(b.upper_minutes) << ':' << b.count;
     out << "\n";
   }
   return out.str();
@@ -148,8 +153,10 @@ std::string SpoolStatus::json() const {
   optional_int(w, "next_attempt_at", next_attempt_at);
   optional_int(w, "hold_until", hold_until > 0 ? std::optional<int64_t>(hold_until) : std::nullopt);
   w.Key("last_flush");
-  if (last_flush) w.RawValue(last_flush->json().c_str(), last_flush->json().size(), rapidjson::kObjectType);
-  else w.Null();
+  if (last_flush)
+    w.RawValue(last_flush->json().c_str(), last_flush->json().size(), rapidjson::kObjectType);
+  else
+    w.Null();
   w.Key("age_buckets");
   w.StartObject();
   for (const AgeBucket& b : age_buckets) {
@@ -248,13 +255,17 @@ std::string listed_json(const ListedEvent& e) {
   w.Key("attempts");
   w.Uint(e.attempts);
   w.Key("next_attempt_at");
-  if (e.due) w.Int64(e.due);
-  else w.Null();
+  if (e.due)
+    w.Int64(e.due);
+  else
+    w.Null();
   w.Key("bytes");
   w.Uint64(e.size);
   w.Key("reason");
-  if (e.reason.empty()) w.Null();
-  else w.String(e.reason.c_str());
+  if (e.reason.empty())
+    w.Null();
+  else
+    w.String(e.reason.c_str());
   w.Key("file");
   w.String(e.name.c_str());
   w.EndObject();

@@ -2,8 +2,8 @@
 // requests start on a timeline of one slot every period/limit seconds (so the
 // coordinator sees a steady rate, not a burst at each window's start; a
 // sender that fell behind catches up), and a ring of the last `limit` start
-// times guarantees the window bound whatever the timeline does. A pure function of the times it is told about, so it is
-// tested by feeding it times.
+// times guarantees the window bound whatever the timeline does. A pure function of the times it is
+// told about, so it is tested by feeding it times.
 #pragma once
 
 #include <cstddef>
@@ -24,7 +24,7 @@ class Throttle {
 
  private:
   double period_;
-  double spacing_;              // period / limit
+  double spacing_;  // period / limit
   // The timeline: slot k starts at origin + k * spacing (multiplied, not
   // added up, so that rounding does not drift over many slots).
   double origin_ = -1e300;

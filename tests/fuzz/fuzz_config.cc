@@ -23,7 +23,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   mcpr::ConfigOverrides overrides;
   overrides.config_file = path;
   try {
-    mcpr::Config config = mcpr::load_config(overrides, [](const char*) -> const char* { return nullptr; });
+    mcpr::Config config =
+        mcpr::load_config(overrides, [](const char*) -> const char* { return nullptr; });
     (void)config.spool_path();
     (void)mcpr::describe_config(config);
   } catch (const mcpr::Failure& failure) {

@@ -21,8 +21,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     size_t end = input.find('\n', start);
     if (end == std::string::npos) end = input.size();
     std::string line = input.substr(start, end - start);
-    if (args.empty() && !data_arg && line.rfind("--data ", 0) == 0) data_arg = line.substr(7);
-    else args.push_back(line);
+    if (args.empty() && !data_arg && line.rfind("--data ", 0) == 0)
+      data_arg = line.substr(7);
+    else
+      args.push_back(line);
     start = end + 1;
   }
   try {

@@ -1,9 +1,10 @@
+#include "src/config.h"
+
 #include <sys/stat.h>
 
 #include <fstream>
 #include <map>
 
-#include "src/config.h"
 #include "src/failure.h"
 #include "temp_dir.h"
 
@@ -69,7 +70,8 @@ TEST_F(ConfigTest, TheOldReportersFileLoadsAsItIs) {
   // Relative to the file's folder; .db becomes .spool.
   EXPECT_EQ(c.spool_path(), dir_ + "/data/interaction_cache.spool");
   EXPECT_TRUE(c.warnings.empty()) << c.warnings.front();
-  EXPECT_EQ(c.origin("interaction_logging.max_retries").describe(), path("mcp_config.toml") + ":12");
+  EXPECT_EQ(c.origin("interaction_logging.max_retries").describe(),
+            path("mcp_config.toml") + ":12");
 }
 
 TEST_F(ConfigTest, DefaultsWithoutAFile) {
@@ -88,9 +90,11 @@ TEST_F(ConfigTest, DefaultsWithoutAFile) {
 }
 
 TEST_F(ConfigTest, PrecedenceFlagsThenEnvironmentThenFile) {
-  std::string f = write("c.toml", "[mcp]\nmcp_id = \"from-file\"\n[interaction_logging]\n"
-                                     "spool_dir = \"/file/spool\"\ncoordinator_url = \"http://f\"\n");
-  Config c = load(file(f), {{"MCP_REPORT_MCP_ID", "from-env"}, {"MCP_REPORT_SPOOL_DIR", "/env/spool"}});
+  std::string f = write("c.toml",
+                        "[mcp]\nmcp_id = \"from-file\"\n[interaction_logging]\n"
+                        "spool_dir = \"/file/spool\"\ncoordinator_url = \"http://f\"\n");
+  Config c =
+      load(file(f), {{"MCP_REPORT_MCP_ID", "from-env"}, {"MCP_REPORT_SPOOL_DIR", "/env/spool"}});
   EXPECT_EQ(c.mcp_id, "from-env");
   EXPECT_EQ(c.spool_path(), "/env/spool");
   EXPECT_EQ(c.url, "http://f");
@@ -141,14 +145,16 @@ TEST_F(ConfigTest, ErrorsNameTheFileLineAndKey) {
             ":2: interaction_logging.max_retries: must be at least 0");
   EXPECT_EQ(error_of("[interaction_logging]\ntimeout = 0\n"),
             ":2: interaction_logging.timeout: must be at least above 0");
-  EXPECT_EQ(error_of("[interaction_logging]\nmax_retries = [1]\n"),
-            ":2:15: interaction_logging.max_retries: expected a value of its own type, not an array");
+  EXPECT_EQ(
+      error_of("[interaction_logging]\nmax_retries = [1]\n"),
+      ":2:15: interaction_logging.max_retries: expected a value of its own type, not an array");
 }
 
 TEST_F(ConfigTest, NonAsciiOnlyInStringsAndComments) {
   // Fine in strings and comments (the old file's comments are Chinese).
-  Config c = load(file(write("ok.toml", "# 配置 é\n[mcp] # 注释\nmcp_id = \"é☃\"\nname = 'ü'\n"
-                                         "version = \"\"\"\n多行 \\\" \"\"\"\n")));
+  Config c = load(file(write("ok.toml",
+                             "# 配置 é\n[mcp] # 注释\nmcp_id = \"é☃\"\nname = 'ü'\n"
+                             "version = \"\"\"\n多行 \\\" \"\"\"\n")));
   EXPECT_EQ(c.mcp_id, "é☃");
   EXPECT_EQ(load(file(write("bom.toml", "\xef\xbb\xbf[mcp]\nmcp_id = \"b\"\n"))).mcp_id, "b");
   // Refused elsewhere, before the TOML parser sees them.
@@ -159,25 +165,29 @@ TEST_F(ConfigTest, NonAsciiOnlyInStringsAndComments) {
 }
 
 TEST_F(ConfigTest, AFloatKeyTakesAnInteger) {
-  Config c = load(file(write("c.toml", "[interaction_logging]\nretry_delay = 2\nmax_age_days = 1\n")));
+  Config c =
+      load(file(write("c.toml", "[interaction_logging]\nretry_delay = 2\nmax_age_days = 1\n")));
   EXPECT_DOUBLE_EQ(c.retry_delay, 2.0);
   EXPECT_DOUBLE_EQ(c.max_age_days, 1.0);
 }
 
 TEST_F(ConfigTest, UnknownKeysAreWarningsWithFileAndLine) {
-  Config c = load(file(write("c.toml", "[mcp]\nmcp_id = \"m\"\ncolour = \"red\"\n[other]\nx = 1\n")));
+  Config c =
+      load(file(write("c.toml", "[mcp]\nmcp_id = \"m\"\ncolour = \"red\"\n[other]\nx = 1\n")));
   ASSERT_EQ(c.warnings.size(), 2u);
   EXPECT_EQ(c.warnings[0], path("c.toml") + ":3:1: unknown key 'mcp.colour' (ignored)");
   EXPECT_EQ(c.warnings[1], path("c.toml") + ":4:2: unknown key 'other' (ignored)");
 }
 
 TEST_F(ConfigTest, AKeyReadableByOthersIsAWarning) {
-  Config c = load(file(write("c.toml", "[interaction_logging]\ncoordinator_api_key = \"s3cret\"\n", 0644)));
+  Config c = load(
+      file(write("c.toml", "[interaction_logging]\ncoordinator_api_key = \"s3cret\"\n", 0644)));
   ASSERT_EQ(c.warnings.size(), 1u);
   EXPECT_NE(c.warnings[0].find("chmod 600"), std::string::npos);
   EXPECT_EQ(c.warnings[0].find("s3cret"), std::string::npos);
-  EXPECT_TRUE(load(file(write("d.toml", "[interaction_logging]\ncoordinator_api_key = \"k\"\n", 0600)))
-                  .warnings.empty());
+  EXPECT_TRUE(
+      load(file(write("d.toml", "[interaction_logging]\ncoordinator_api_key = \"k\"\n", 0600)))
+          .warnings.empty());
 }
 
 TEST_F(ConfigTest, PlainHttpToARemoteHostIsAWarning) {

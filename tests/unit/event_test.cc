@@ -53,15 +53,24 @@ TEST(EventTest, CheckEventRejectsWrongShapes) {
       "",
       "[]",
       "{\"action\": \"interaction_start\"}",
-      "{\"action\": \"x\", \"interaction_id\": \"i\", \"mcp_id\": \"m\", \"timestamp\": 1, \"request_data\": {}}",
-      "{\"action\": \"interaction_start\", \"interaction_id\": \"a/b\", \"mcp_id\": \"m\", \"timestamp\": 1, \"request_data\": {}}",
-      "{\"action\": \"interaction_start\", \"interaction_id\": \"a\\u0000b\", \"mcp_id\": \"m\", \"timestamp\": 1, \"request_data\": {}}",
-      "{\"action\": \"interaction_start\\u0000x\", \"interaction_id\": \"a\", \"mcp_id\": \"m\", \"timestamp\": 1, \"request_data\": {}}",
-      "{\"action\": \"interaction_start\", \"interaction_id\": \"i\", \"mcp_id\": \"\", \"timestamp\": 1, \"request_data\": {}}",
-      "{\"action\": \"interaction_start\", \"interaction_id\": \"i\", \"mcp_id\": \"m\", \"timestamp\": \"1\", \"request_data\": {}}",
-      "{\"action\": \"interaction_start\", \"interaction_id\": \"i\", \"mcp_id\": \"m\", \"timestamp\": 1, \"result_data\": {}}",
-      "{\"action\": \"interaction_start\", \"interaction_id\": \"i\", \"mcp_id\": \"m\", \"timestamp\": 1, \"request_data\": []}",
-      "{\"action\": \"interaction_start\", \"interaction_id\": \"i\", \"mcp_id\": \"m\", \"timestamp\": 1, \"request_data\": {}, \"extra\": 1}",
+      "{\"action\": \"x\", \"interaction_id\": \"i\", \"mcp_id\": \"m\", \"timestamp\": 1, "
+      "\"request_data\": {}}",
+      "{\"action\": \"interaction_start\", \"interaction_id\": \"a/b\", \"mcp_id\": \"m\", "
+      "\"timestamp\": 1, \"request_data\": {}}",
+      "{\"action\": \"interaction_start\", \"interaction_id\": \"a\\u0000b\", \"mcp_id\": \"m\", "
+      "\"timestamp\": 1, \"request_data\": {}}",
+      "{\"action\": \"interaction_start\\u0000x\", \"interaction_id\": \"a\", \"mcp_id\": \"m\", "
+      "\"timestamp\": 1, \"request_data\": {}}",
+      "{\"action\": \"interaction_start\", \"interaction_id\": \"i\", \"mcp_id\": \"\", "
+      "\"timestamp\": 1, \"request_data\": {}}",
+      "{\"action\": \"interaction_start\", \"interaction_id\": \"i\", \"mcp_id\": \"m\", "
+      "\"timestamp\": \"1\", \"request_data\": {}}",
+      "{\"action\": \"interaction_start\", \"interaction_id\": \"i\", \"mcp_id\": \"m\", "
+      "\"timestamp\": 1, \"result_data\": {}}",
+      "{\"action\": \"interaction_start\", \"interaction_id\": \"i\", \"mcp_id\": \"m\", "
+      "\"timestamp\": 1, \"request_data\": []}",
+      "{\"action\": \"interaction_start\", \"interaction_id\": \"i\", \"mcp_id\": \"m\", "
+      "\"timestamp\": 1, \"request_data\": {}, \"extra\": 1}",
   };
   for (const char* body : bad) {
     std::string error;

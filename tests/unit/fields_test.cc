@@ -1,8 +1,9 @@
-#include "src/failure.h"
 #include "src/fields.h"
-#include "src/pyjson.h"
 
 #include <gtest/gtest.h>
+
+#include "src/failure.h"
+#include "src/pyjson.h"
 
 namespace mcpr {
 namespace {
@@ -55,11 +56,15 @@ TEST(FieldsTest, BuildsPayloadsAsPythonWouldPrintThem) {
       {std::nullopt, {}, "{}"},
       {std::nullopt, {"a=1", "b:=1"}, "{\"a\": \"1\", \"b\": 1}"},
       {std::nullopt, {"n:=1.50", "t:=true", "z:=null"}, "{\"n\": 1.50, \"t\": true, \"z\": null}"},
-      {std::nullopt, {"o:={\"x\":[1,2,{\"y\":\"z\"}]}"}, "{\"o\": {\"x\": [1, 2, {\"y\": \"z\"}]}}"},
+      {std::nullopt,
+       {"o:={\"x\":[1,2,{\"y\":\"z\"}]}"},
+       "{\"o\": {\"x\": [1, 2, {\"y\": \"z\"}]}}"},
       {std::nullopt, {"u=é☃😀"}, "{\"u\": \"\\u00e9\\u2603\\ud83d\\ude00\"}"},
       {std::nullopt, {"q=say \"hi\"\n\t\\"}, "{\"q\": \"say \\\"hi\\\"\\n\\t\\\\\"}"},
       {std::nullopt, {"c=\x01\x7f"}, "{\"c\": \"\\u0001\\u007f\"}"},
-      {std::string("{\"a\": 1, \"b\": 2}"), {"b=x", "c:=[]"}, "{\"a\": 1, \"b\": \"x\", \"c\": []}"},
+      {std::string("{\"a\": 1, \"b\": 2}"),
+       {"b=x", "c:=[]"},
+       "{\"a\": 1, \"b\": \"x\", \"c\": []}"},
       {std::string(" {\"a\" : {\"b\" : {}}} "), {}, "{\"a\": {\"b\": {}}}"},
       {std::string("{\"d\": 1, \"d\": 2}"), {}, "{\"d\": 2}"},
       {std::nullopt, {"a=1", "a=2"}, "{\"a\": \"2\"}"},
@@ -77,14 +82,10 @@ TEST(FieldsTest, BadDataIsExit65NamingTheArgument) {
     const char* named;
   };
   const Bad cases[] = {
-      {std::nullopt, {"ok=1", "broken"}, "'broken'"},
-      {std::nullopt, {"a:={"}, "'a:={'"},
-      {std::nullopt, {"a:=1 2"}, "'a:=1 2'"},
-      {std::nullopt, {"a:=NaN"}, "'a:=NaN'"},
-      {std::nullopt, {"a=\xff"}, "'a=\xff'"},
-      {std::string("[1]"), {}, "--data"},
-      {std::string("\"s\""), {}, "--data"},
-      {std::string("{"), {}, "--data"},
+      {std::nullopt, {"ok=1", "broken"}, "'broken'"}, {std::nullopt, {"a:={"}, "'a:={'"},
+      {std::nullopt, {"a:=1 2"}, "'a:=1 2'"},         {std::nullopt, {"a:=NaN"}, "'a:=NaN'"},
+      {std::nullopt, {"a=\xff"}, "'a=\xff'"},         {std::string("[1]"), {}, "--data"},
+      {std::string("\"s\""), {}, "--data"},           {std::string("{"), {}, "--data"},
       {std::string("{} {}"), {}, "--data"},
   };
   for (const Bad& c : cases) {

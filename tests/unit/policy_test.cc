@@ -27,23 +27,36 @@ HttpResponse error(NetError e) {
 
 TEST(ClassifyTest, TheOutcomeTable) {
   const std::pair<HttpResponse, Outcome> cases[] = {
-      {status(200), Outcome::kDelivered},        {status(201), Outcome::kDelivered},
-      {status(204), Outcome::kDelivered},        {status(299), Outcome::kDelivered},
+      {status(200), Outcome::kDelivered},
+      {status(201), Outcome::kDelivered},
+      {status(204), Outcome::kDelivered},
+      {status(299), Outcome::kDelivered},
       {error(NetError::kUnreachable), Outcome::kUnreachable},
       {error(NetError::kBadUrl), Outcome::kUnreachable},
-      {status(401), Outcome::kKeyRejected},      {status(403), Outcome::kKeyRejected},
-      {status(429), Outcome::kThrottled},        {status(429, "5"), Outcome::kThrottled},
-      {status(503, "5"), Outcome::kThrottled},   {status(503), Outcome::kRetry},
-      {status(500), Outcome::kRetry},            {status(502), Outcome::kRetry},
-      {status(504), Outcome::kRetry},            {status(599), Outcome::kRetry},
-      {status(408), Outcome::kRetry},            {status(425), Outcome::kRetry},
+      {status(401), Outcome::kKeyRejected},
+      {status(403), Outcome::kKeyRejected},
+      {status(429), Outcome::kThrottled},
+      {status(429, "5"), Outcome::kThrottled},
+      {status(503, "5"), Outcome::kThrottled},
+      {status(503), Outcome::kRetry},
+      {status(500), Outcome::kRetry},
+      {status(502), Outcome::kRetry},
+      {status(504), Outcome::kRetry},
+      {status(599), Outcome::kRetry},
+      {status(408), Outcome::kRetry},
+      {status(425), Outcome::kRetry},
       {error(NetError::kTimeout), Outcome::kRetry},
       {error(NetError::kReset), Outcome::kRetry},
-      {status(301), Outcome::kPermanent},        {status(302), Outcome::kPermanent},
-      {status(307), Outcome::kPermanent},        {status(400), Outcome::kPermanent},
-      {status(404), Outcome::kPermanent},        {status(413), Outcome::kPermanent},
-      {status(422), Outcome::kPermanent},        {status(418), Outcome::kPermanent},
-      {status(501), Outcome::kPermanent},        {status(100), Outcome::kPermanent},
+      {status(301), Outcome::kPermanent},
+      {status(302), Outcome::kPermanent},
+      {status(307), Outcome::kPermanent},
+      {status(400), Outcome::kPermanent},
+      {status(404), Outcome::kPermanent},
+      {status(413), Outcome::kPermanent},
+      {status(422), Outcome::kPermanent},
+      {status(418), Outcome::kPermanent},
+      {status(501), Outcome::kPermanent},
+      {status(100), Outcome::kPermanent},
   };
   for (const auto& [response, outcome] : cases)
     EXPECT_EQ(classify(response), outcome) << response.status << " " << response.retry_after;
@@ -56,7 +69,7 @@ TEST(BackoffTest, FullJitterUnderACappedExponential) {
     double expected;
   };
   const Case cases[] = {
-      {1, 0.999999, 0.999999}, {1, 0.5, 0.5}, {2, 0.5, 1.0}, {3, 0.5, 2.0}, {4, 1.0, 8.0},
+      {1, 0.999999, 0.999999}, {1, 0.5, 0.5},  {2, 0.5, 1.0},     {3, 0.5, 2.0}, {4, 1.0, 8.0},
       {10, 1.0, 300.0},        {10, 0.5, 150}, {200, 1.0, 300.0}, {3, 0.0, 0.0}, {0, 0.7, 0.0},
   };
   for (const Case& c : cases)

@@ -1,10 +1,11 @@
+#include "spool/spool.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <ctime>
-
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -13,7 +14,6 @@
 #include "spool/cleanup.h"
 #include "spool/event_name.h"
 #include "spool/flush_lock.h"
-#include "spool/spool.h"
 #include "spool/writer.h"
 #include "src/failure.h"
 #include "temp_dir.h"
@@ -57,10 +57,11 @@ TEST(EventNameTest, FormatsAndParsesBack) {
 }
 
 TEST(EventNameTest, RejectsWhatIsNotOurs) {
-  for (const char* bad : {"", "junk", "1764000000123456-3fa9c01e0001.s.",
-                          "176400000012345x-3fa9c01e0001.s.x", "1764000000123456-3fa9c01e000Z.s.x",
-                          "1764000000123456-3fa9c01e0001.q.x", "1764000000123456-3fa9c01e0001.s.x,1",
-                          "1764000000123456-3fa9c01e0001.s.x,a,b", "1764000000123456_3fa9c01e0001.s.x"}) {
+  for (const char* bad :
+       {"", "junk", "1764000000123456-3fa9c01e0001.s.", "176400000012345x-3fa9c01e0001.s.x",
+        "1764000000123456-3fa9c01e000Z.s.x", "1764000000123456-3fa9c01e0001.q.x",
+        "1764000000123456-3fa9c01e0001.s.x,1", "1764000000123456-3fa9c01e0001.s.x,a,b",
+        "1764000000123456_3fa9c01e0001.s.x"}) {
     EXPECT_FALSE(EventName::parse(bad)) << bad;
   }
 }
