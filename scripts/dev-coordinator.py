@@ -16,6 +16,8 @@ of the same names, e.g. {"fail_first": 3, "status_code": 503}):
   drop_rate F        close the connection without answering for a fraction F
   half_rate F        send half a response, then close, for a fraction F
   location URL       Location sent with 3xx answers
+  health_status N    the status of GET /api/v2/health (default 200)
+  validate_status N  the status of POST /api/v2/validate with the right key
   script [..]        statuses (or "drop", "half") used in order for the next POSTs
 --tls-cert/--tls-key serve https.
 GET /_stats gives counts. Every request is also logged (--log) with its
@@ -41,6 +43,7 @@ class State:
             "status_code": args.status_code, "retry_after": args.retry_after,
             "always": args.always, "slow": args.slow, "drop_rate": args.drop_rate,
             "half_rate": 0.0, "location": "http://127.0.0.1:9/elsewhere", "script": [],
+            "health_status": 200, "validate_status": 200,
         }
         self.accepted = 0
         self.requests = 0
@@ -109,8 +112,9 @@ class Handler(BaseHTTPRequestHandler):
                 return self.reply(200, {"accepted": st.accepted, "requests": st.requests,
                                         "max_in_flight": st.max_in_flight})
         if self.path.endswith("/api/v2/health"):
-            self.record(200, None, started)
-            return self.reply(200, {"status": "healthy"})
+            status = st.faults["health_status"]
+            self.record(status, None, started)
+            return self.reply(status, {"status": "healthy" if status == 200 else "failing"})
         self.reply(404, {"error": "not found"})
 
     def do_POST(self):
@@ -125,8 +129,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(200, st.faults)
         if self.path.endswith("/api/v2/validate"):
             ok = self.authorized()
-            self.record(200 if ok else 401, body, started)
-            return self.reply(200 if ok else 401, {"valid": ok})
+            status = st.faults["validate_status"] if ok else 401
+            self.record(status, body, started)
+            return self.reply(status, {"valid": ok})
         if not self.path.endswith("/api/v2/interactions"):
             return self.reply(404, {"error": "not found"})
         if not self.authorized():

@@ -390,6 +390,52 @@ class FlushTest(Case):
         self.assertEqual(len(self.files("corrupt")), 5)
 
 
+    def test_429_without_retry_after_waits_a_second(self):
+        c = self.coordinator()
+        c.control(script=[429])
+        self.record(1)
+        started = time.time()
+        self.ok("flush")
+        self.assertGreaterEqual(time.time() - started, 0.9)
+        self.assertEqual(len(c.received()), 1)
+
+    def test_a_second_flush_leaves_with_a_note_under_v(self):
+        c = self.coordinator()
+        c.control(slow=1)
+        self.record(1)
+        first = subprocess.Popen([BIN, "flush"], env=self.env, cwd=self.cwd)
+        time.sleep(0.4)
+        r = self.ok("flush", "-v")
+        self.assertIn("another flush is running", r.stderr)
+        self.assertEqual(first.wait(30), 0)
+
+    def test_on_a_terminal_flush_shows_progress_and_its_summary(self):
+        import pty
+        c = self.coordinator()
+        c.control(slow=0.3)
+        for k in range(6):
+            self.ok("start", "--id", "tty%d" % k)
+        cfg = self.config(concurrency=1)
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.chdir(self.cwd)
+            os.execve(BIN, [BIN, "-c", cfg, "flush"], self.env)
+        out = b""
+        while True:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        _, status = os.waitpid(pid, 0)
+        self.assertEqual(os.waitstatus_to_exitcode(status), 0, out)
+        text = out.decode()
+        self.assertIn("\rmcp-report: flush: sent", text)  # the progress line
+        self.assertRegex(text, r"sent 6, retried 0, dead 0, left 0 in \d+\.\d s")
+
+
 class ProbeTest(Case):
     def test_health_up_and_down(self):
         c = self.coordinator()
@@ -400,9 +446,20 @@ class ProbeTest(Case):
         r = self.fails(69, "health")
         self.assertEqual(len([l for l in r.stderr.splitlines() if "hint" not in l]), 1)
 
+    def test_health_exit_77_for_a_rejected_key_and_69_for_other_codes(self):
+        c = self.coordinator()
+        c.control(health_status=401)
+        self.fails(77, "health")
+        c.control(health_status=500)
+        r = self.fails(69, "health")
+        self.assertIn("HTTP 500", r.stderr)
+
     def test_validate_key(self):
-        self.coordinator()
+        c = self.coordinator()
         self.assertIn("accepted", self.ok("validate-key").stdout)
+        c.control(validate_status=503)
+        self.fails(69, "validate-key")
+        c.control(validate_status=200)
         r = self.fails(77, "validate-key", env={"MCP_REPORT_API_KEY": "nope-secret"})
         self.assertNotIn("nope-secret", r.stderr + r.stdout)
 

@@ -171,6 +171,25 @@ class InspectTest(Case):
         self.ok("delete", "--state", "dead")
         self.assertEqual(os.listdir(os.path.join(self.spool, "dead")), [])
 
+    def test_a_mended_corrupt_file_can_be_requeued(self):
+        c = self.coordinator()
+        self.ok("start", "--id", "m")
+        [name] = self.files()
+        path = os.path.join(self.spool, "queue", name)
+        with open(path) as f:
+            good = f.read()
+        with open(path, "w") as f:
+            f.write(good[:20])  # truncated
+        self.fails(65, "flush")
+        self.assertEqual(self.files("corrupt"), [name])
+        self.assertIn("invalid JSON", self.ok("show", name.split(".")[0]).stdout)
+        with open(os.path.join(self.spool, "corrupt", name), "w") as f:
+            f.write(good)  # mended
+        self.ok("requeue", name.split(".")[0])
+        self.ok("flush")
+        self.assertEqual([b["interaction_id"] for b in c.received()], ["m"])
+        self.assertEqual(os.listdir(os.path.join(self.spool, "corrupt")), [])
+
     def test_cleanup_sweeps_stale_tmp_and_expires(self):
         self.ok("start", "--id", "new")
         long_ago = time.time() - 8 * 86400
