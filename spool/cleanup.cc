@@ -4,6 +4,7 @@
 
 #include <string>
 #include <unordered_set>
+#include <vector>
 
 #include "spool/event_name.h"
 
@@ -21,17 +22,20 @@ void sweep_tmp(const Spool& spool, const CleanupPolicy& policy, CleanupResult& r
 
 void expire_queue(const Spool& spool, const CleanupPolicy& policy, CleanupResult& result) {
   const int64_t cutoff = policy.now - policy.max_age;
-  for (const std::string& name : list_names(spool, SpoolState::kQueue)) {
-    // A file is written no earlier than its event's timestamp, so only
-    // names older than the cutoff need a stat.
+  // A file is written no earlier than its event's timestamp, so only names
+  // older than the cutoff need a look; the rest of a large queue is not held.
+  std::vector<std::string> old;
+  for_each_name(spool, SpoolState::kQueue, false, [&](std::string_view name) {
     auto parsed = EventName::parse(name);
-    if (parsed && parsed->timestamp_us / 1000000 >= cutoff) continue;
+    if (parsed && parsed->timestamp_us / 1000000 < cutoff) old.emplace_back(name);
+  });
+  for (const std::string& name : old) {
     auto info = stat_file(spool, SpoolState::kQueue, name);
-    if (!parsed || !info || info->mtime >= cutoff) continue;
-    if (set_aside(
-            spool, name, SpoolState::kDead,
-            "expired: queued for more than " + std::to_string(policy.max_age / 86400) + " days",
-            policy.sync))
+    if (!info || info->mtime >= cutoff) continue;
+    if (set_aside(spool, name, SpoolState::kDead,
+                  "expired: queued for more than " + std::to_string(policy.max_age / 86400) +
+                      " days",
+                  policy.sync))
       ++result.expired;
   }
 }

@@ -56,7 +56,6 @@ FlushReport flush_spool(const Config& config, const FlushOptions& options,
                         const TransportFactory& make_transport) {
   FlushReport report;
   if (!config.enabled) {
-    report.disabled = true;
     return report;
   }
   const std::string url = config.coordinator_url();

@@ -34,7 +34,6 @@ struct FlushOptions {
 
 struct FlushReport {
   bool locked_out = false;  // another flusher holds the lock; nothing done
-  bool disabled = false;    // enable_interaction_logging = false
   FlushSummary summary;
   std::vector<std::string> messages;  // one line per failure reason
   std::string hint;
