@@ -240,11 +240,15 @@ class Flusher {
     --in_flight_;
     e.state = Entry::kQueued;
     switch (classify(r)) {
-      case Outcome::kDelivered:
+      case Outcome::kDelivered: {
+        std::string_view file = name_view(e);
+        state_.delivered(file[30], std::string(interaction(e)),
+                         static_cast<double>(EventName::parse(file)->timestamp_us) / 1e6);
         remove_file(spool_, SpoolState::kQueue, name(i));
         e.state = Entry::kDone;
         ++report_.summary.sent;
         return advance(i);
+      }
       case Outcome::kUnreachable:
         ready_.push(i);
         if (stop_ != Stop::kOutage)

@@ -4,7 +4,9 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <vector>
 
 namespace mcpr {
 namespace {
@@ -47,6 +49,22 @@ double get_double(const rapidjson::Value& v, const char* key) {
 
 }  // namespace
 
+void FlushState::delivered(char action, const std::string& interaction_id, double timestamp) {
+  if (action == 's') open[interaction_id] = timestamp;
+  else if (action == 'c' || action == 'e') open.erase(interaction_id);
+}
+
+void FlushState::trim_open(double now, double max_age) {
+  for (auto it = open.begin(); it != open.end();)
+    it = it->second < now - max_age ? open.erase(it) : std::next(it);
+  if (open.size() <= kMaxOpen) return;
+  std::vector<std::pair<double, std::string>> by_time;
+  by_time.reserve(open.size());
+  for (const auto& [id, started] : open) by_time.emplace_back(started, id);
+  std::nth_element(by_time.begin(), by_time.end() - kMaxOpen, by_time.end());
+  for (auto it = by_time.begin(); it != by_time.end() - kMaxOpen; ++it) open.erase(it->second);
+}
+
 std::string FlushSummary::line() const {
   char buf[160];
   std::snprintf(buf, sizeof buf, "sent %u, retried %u, dead %u, left %u in %.1f s", sent, retried,
@@ -69,6 +87,11 @@ FlushState load_flush_state(const Spool& spool) {
   doc.Parse(text->c_str());
   if (doc.HasParseError() || !doc.IsObject()) return state;
   state.hold_until = static_cast<int64_t>(get_double(doc, "hold_until"));
+  auto open = doc.FindMember("open_interactions");
+  if (open != doc.MemberEnd() && open->value.IsObject())
+    for (auto& m : open->value.GetObject())
+      if (m.value.IsNumber())
+        state.open[std::string(m.name.GetString(), m.name.GetStringLength())] = m.value.GetDouble();
   auto last = doc.FindMember("last_flush");
   if (last != doc.MemberEnd() && last->value.IsObject()) {
     const rapidjson::Value& v = last->value;
@@ -94,6 +117,13 @@ void save_flush_state(const Spool& spool, const FlushState& state) {
   w.StartObject();
   w.Key("hold_until");
   w.Int64(state.hold_until);
+  w.Key("open_interactions");
+  w.StartObject();
+  for (const auto& [id, started] : state.open) {
+    w.Key(id.c_str(), static_cast<rapidjson::SizeType>(id.size()));
+    w.Double(started);
+  }
+  w.EndObject();
   w.Key("last_flush");
   if (state.last)
     write_summary(w, *state.last);

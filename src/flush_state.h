@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -29,6 +30,17 @@ struct FlushSummary {
 struct FlushState {
   int64_t hold_until = 0;  // epoch seconds; 0 for none
   std::optional<FlushSummary> last;
+  // Interactions whose start was delivered and whose complete or error was
+  // not yet, with the start's time (epoch seconds): what `status` reports
+  // as open once the events have left the spool.
+  std::map<std::string, double> open;
+
+  // Notes a delivered event (its action code and interaction).
+  void delivered(char action, const std::string& interaction_id, double timestamp);
+  // Forgets starts older than `max_age` seconds, and the oldest beyond
+  // kMaxOpen, so the file stays small.
+  void trim_open(double now, double max_age);
+  static constexpr size_t kMaxOpen = 1000;
 };
 
 FlushState load_flush_state(const Spool& spool);

@@ -92,6 +92,7 @@ FlushReport flush_spool(const Config& config, const FlushOptions& options,
     run_flush_pass(session, url, expired, report);
     if (!options.dry_run) {
       session.state.last = report.summary;
+      session.state.trim_open(wall_now(), config.max_age_days * 86400);
       save_flush_state(spool, session.state);
     }
     if (!options.follow) break;

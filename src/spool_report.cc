@@ -83,6 +83,12 @@ SpoolStatus spool_status(const Spool& spool, int64_t now) {
     st.next_attempt_at = st.hold_until;
   else if (st.due > 0)
     st.next_attempt_at = now;
+  // Started, in the spool or delivered already (state.json), and ended in
+  // neither.
+  for (const auto& [id, started] : state.open) {
+    auto& flags = interactions[id];
+    flags.first = true;
+  }
   for (const auto& [id, flags] : interactions)
     if (flags.first && !flags.second) st.open_interactions.push_back(id);
   return st;

@@ -26,8 +26,9 @@ struct SpoolStatus {
   int64_t hold_until = 0;
   std::optional<FlushSummary> last_flush;
   std::vector<AgeBucket> age_buckets;  // queued events by age, qshape's buckets
-  // Interactions whose start is in the spool (queued or dead) with no
-  // complete or error event beside it.
+  // Interactions started and not ended: a start queued, dead or delivered
+  // (flush remembers delivered starts in state.json until max_age_days),
+  // and no complete or error queued, dead or delivered.
   std::vector<std::string> open_interactions;
 
   std::string text() const;

@@ -226,6 +226,23 @@ class StatusTest(Case):
         self.assertIsNone(st["last_flush"])
         self.assertEqual(sum(st["age_buckets"].values()), 3)
 
+    def test_open_interactions_outlive_their_delivered_start(self):
+        self.coordinator()
+        self.ok("start", "--id", "long-job")
+        self.ok("start", "--id", "short-job")
+        self.ok("complete", "short-job")
+        self.ok("flush")
+        self.assertEqual(self.files(), [])
+        st = json.loads(self.ok("status", "--json").stdout)
+        self.assertEqual(st["open_interaction_ids"], ["long-job"])
+        self.ok("progress", "long-job")
+        self.ok("flush")
+        self.assertEqual(json.loads(self.ok("status", "--json").stdout)["open_interactions"], 1)
+        self.ok("error", "long-job", "error_type=Timeout")
+        self.assertEqual(json.loads(self.ok("status", "--json").stdout)["open_interactions"], 0)
+        self.ok("flush")
+        self.assertEqual(json.loads(self.ok("status", "--json").stdout)["open_interactions"], 0)
+
     def test_age_histogram_buckets(self):
         q = os.path.join(self.spool, "queue")
         os.makedirs(q, mode=0o700)
