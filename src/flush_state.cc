@@ -52,6 +52,8 @@ double get_double(const rapidjson::Value& v, const char* key) {
 void FlushState::delivered(char action, const std::string& interaction_id, double timestamp) {
   if (action == 's') open[interaction_id] = timestamp;
   else if (action == 'c' || action == 'e') open.erase(interaction_id);
+  // A backlog of starts must not grow the map without bound mid-run.
+  if (open.size() > 2 * kMaxOpen) trim_open(timestamp, 1e18);
 }
 
 void FlushState::trim_open(double now, double max_age) {
