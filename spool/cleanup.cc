@@ -32,10 +32,10 @@ void expire_queue(const Spool& spool, const CleanupPolicy& policy, CleanupResult
   for (const std::string& name : old) {
     auto info = stat_file(spool, SpoolState::kQueue, name);
     if (!info || info->mtime >= cutoff) continue;
-    if (set_aside(spool, name, SpoolState::kDead,
-                  "expired: queued for more than " + std::to_string(policy.max_age / 86400) +
-                      " days",
-                  policy.sync))
+    if (set_aside(
+            spool, name, SpoolState::kDead,
+            "expired: queued for more than " + std::to_string(policy.max_age / 86400) + " days",
+            policy.sync))
       ++result.expired;
   }
 }

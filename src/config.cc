@@ -11,10 +11,7 @@
 #include <fstream>
 #include <sstream>
 
-#define TOML_HEADER_ONLY 1
-#define TOML_ENABLE_FORMATTERS 0
-#include <toml++/toml.h>
-
+#include "src/config_file.h"
 #include "src/failure.h"
 
 namespace mcpr {
@@ -132,129 +129,6 @@ bool file_exists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
-ConfigValue from_toml(const toml::node& node, std::string* bad_type) {
-  if (auto v = node.as_boolean()) return v->get();
-  if (auto v = node.as_integer()) return v->get();
-  if (auto v = node.as_floating_point()) return v->get();
-  if (auto v = node.as_string()) return v->get();
-  *bad_type = node.is_table() ? "a table" : node.is_array() ? "an array" : "a date or time";
-  return std::string();
-}
-
-// TOML allows characters outside ASCII only in strings and comments. They
-// are refused here, before toml++ sees them: toml++ 3.3.0 reaches
-// __builtin_unreachable() classifying some of them as whitespace (e.g. U+00E9
-// or U+FEFD where a key or value should start). Returns the 1-based line and
-// column of the first one, or {0, 0}.
-std::pair<size_t, size_t> stray_non_ascii(const std::string& text) {
-  size_t line = 1, column = 0;
-  enum { kPlain, kComment, kBasic, kLiteral, kMultiBasic, kMultiLiteral } state = kPlain;
-  const size_t bom = text.compare(0, 3, "\xef\xbb\xbf") == 0 ? 3 : 0;  // a leading BOM is fine
-  for (size_t i = bom; i < text.size(); ++i) {
-    const char c = text[i];
-    ++column;
-    if (c == '\n') {
-      ++line;
-      column = 0;
-      if (state == kComment || state == kBasic || state == kLiteral) state = kPlain;
-      continue;
-    }
-    auto starts = [&](const char* s) { return text.compare(i, std::strlen(s), s) == 0; };
-    switch (state) {
-      case kPlain:
-        if (static_cast<unsigned char>(c) >= 0x80) return {line, column};
-        if (c == '#')
-          state = kComment;
-        else if (starts("\"\"\""))
-          state = kMultiBasic, i += 2, column += 2;
-        else if (starts("'''"))
-          state = kMultiLiteral, i += 2, column += 2;
-        else if (c == '"')
-          state = kBasic;
-        else if (c == '\'')
-          state = kLiteral;
-        break;
-      case kComment:
-        break;
-      case kBasic:
-      case kMultiBasic:
-        if (c == '\\')
-          ++i, ++column;
-        else if (state == kBasic && c == '"')
-          state = kPlain;
-        else if (state == kMultiBasic && starts("\"\"\""))
-          state = kPlain, i += 2, column += 2;
-        break;
-      case kLiteral:
-        if (c == '\'') state = kPlain;
-        break;
-      case kMultiLiteral:
-        if (starts("'''")) state = kPlain, i += 2, column += 2;
-        break;
-    }
-  }
-  return {0, 0};
-}
-
-std::string where(const std::string& path, const toml::source_region& src) {
-  return path + ":" + std::to_string(src.begin.line) + ":" + std::to_string(src.begin.column);
-}
-
-void read_file(Config& config, const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Failure(kExitConfig, path, std::strerror(errno));
-  std::stringstream text;
-  text << in.rdbuf();
-  toml::table root;
-  if (auto [line, column] = stray_non_ascii(text.str()); line > 0)
-    throw Failure(kExitConfig, path + ":" + std::to_string(line) + ":" + std::to_string(column),
-                  "a character outside ASCII may only stand in a string or a comment");
-  try {
-    root = toml::parse(text.str(), path);
-  } catch (const toml::parse_error& e) {
-    // "Error while parsing key-value pair: expected value" -> "expected value"
-    std::string what(e.description());
-    if (what.rfind("Error while parsing", 0) == 0 && what.find(": ") != std::string::npos)
-      what = what.substr(what.find(": ") + 2);
-    throw Failure(kExitConfig, where(path, e.source()), what);
-  }
-  const std::string base_dir = path.substr(0, path.find_last_of('/'));
-  config.file = path;
-  for (auto&& [table_key, table_node] : root) {
-    const toml::table* table = table_node.as_table();
-    std::string table_name(table_key.str());
-    if (!table || (table_name != "mcp" && table_name != "interaction_logging")) {
-      config.warnings.push_back(where(path, table_key.source()) + ": unknown key '" + table_name +
-                                "' (ignored)");
-      continue;
-    }
-    for (auto&& [key, node] : *table) {
-      std::string name = table_name + "." + std::string(key.str());
-      const KeySpec* spec = find_key(name);
-      Origin origin{Origin::kFile, path + ":" + std::to_string(key.source().begin.line)};
-      if (!spec || spec->table != table_name) {
-        config.warnings.push_back(where(path, key.source()) + ": unknown key '" + name +
-                                  "' (ignored)");
-        continue;
-      }
-      std::string bad_type;
-      ConfigValue value = from_toml(node, &bad_type);
-      if (!bad_type.empty())
-        throw Failure(kExitConfig, where(path, node.source()),
-                      name + ": expected a value of its own type, not " + bad_type);
-      config.set(name, value, origin, base_dir);
-    }
-  }
-  if (config.origin("interaction_logging.coordinator_api_key").kind == Origin::kFile) {
-    struct stat st;
-    if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077))
-      config.warnings.push_back(path +
-                                ": holds coordinator_api_key but group or others can "
-                                "read it (chmod 600 " +
-                                path + ")");
-  }
-}
-
 // The config file to read: -c, $MCP_REPORT_CONFIG, or the first that exists of
 // the usual places. Named files must exist; "" when none is found.
 std::string find_config_file(const ConfigOverrides& overrides, const GetEnv& getenv) {
@@ -276,6 +150,11 @@ bool is_loopback_host(const std::string& host) {
 }
 
 }  // namespace
+
+bool is_config_key(const std::string& table_dot_key) {
+  const KeySpec* spec = find_key(table_dot_key);
+  return spec && full_name(*spec) == table_dot_key;
+}
 
 std::string Origin::describe() const {
   switch (kind) {
@@ -408,7 +287,7 @@ Config load_config(const ConfigOverrides& overrides, const GetEnv& getenv) {
   if (!path.empty()) {
     if (path[0] != '/')
       path = current_dir() + "/" + (path.rfind("./", 0) == 0 ? path.substr(2) : path);
-    read_file(config, path);
+    read_config_file(config, path);
   }
   const std::pair<const char*, const char*> env_keys[] = {
       {"MCP_REPORT_MCP_ID", "mcp.mcp_id"},

@@ -72,6 +72,9 @@ struct Config {
   std::string url_warning() const;
 };
 
+// Whether "table.key" is a key of the configuration.
+bool is_config_key(const std::string& table_dot_key);
+
 // What the command line says, before any file is read.
 struct ConfigOverrides {
   std::string config_file;  // -c/--config

@@ -50,8 +50,10 @@ double get_double(const rapidjson::Value& v, const char* key) {
 }  // namespace
 
 void FlushState::delivered(char action, const std::string& interaction_id, double timestamp) {
-  if (action == 's') open[interaction_id] = timestamp;
-  else if (action == 'c' || action == 'e') open.erase(interaction_id);
+  if (action == 's')
+    open[interaction_id] = timestamp;
+  else if (action == 'c' || action == 'e')
+    open.erase(interaction_id);
   // A backlog of starts must not grow the map without bound mid-run.
   if (open.size() > 2 * kMaxOpen) trim_open(timestamp, 1e18);
 }
