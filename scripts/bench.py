@@ -43,11 +43,15 @@ def env_for(spool, **extra):
     return e
 
 
-def hyperfine(commands, env, runs=RUNS):
-    """Mean wall seconds of each command (no shell), interleaved in one run."""
+def hyperfine(commands, env, runs=RUNS, pause=0.0):
+    """Mean wall seconds of each command (no shell), measured in one run.
+    With `pause`, each run waits that long first (not timed)."""
     out = os.path.join(WORK, "hf.json")
     args = ["hyperfine", "-N", "--style", "none", "--warmup", "10", "--runs", str(runs),
-            "--export-json", out] + commands
+            "--export-json", out]
+    if pause:
+        args += ["--prepare", "sleep %g" % pause]
+    args += commands
     subprocess.run(args, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     with open(out) as f:
         return [r["mean"] for r in json.load(f)["results"]]
@@ -144,22 +148,28 @@ def bench_recording(nginx):
     with open(body, "w") as f:
         f.write('{"action": "interaction_start", "interaction_id": "c1", "mcp_id": "bench_mcp", '
                 '"timestamp": 1764000000.0, "request_data": {"user_id": "u1"}}')
+    # One recording command, as a script makes it: each run (of every
+    # command alike) after a 20 ms pause, so that the journal commit forced by
+    # one run's fsync is not still running when the next run starts.
     true_s, start_s, nosync_s, curl_s = hyperfine(
         ["/bin/true", "%s start user_id=u1 n:=1" % BIN,
          "%s -c %s start user_id=u1 n:=1" % (BIN, nosync),
          "curl -s -o /dev/null -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' "
          "--data-binary @%s %s/api/v2/interactions" % (KEY, body, nginx.url)],
-        env_for(spool))
+        env_for(spool), pause=0.02)
     say("/bin/true                 %7.3f ms" % (true_s * 1e3))
     say("start (sync)              %7.3f ms   %.2fx /bin/true" % (start_s * 1e3, start_s / true_s))
     say("start (sync = false)      %7.3f ms   %.2fx /bin/true" % (nosync_s * 1e3, nosync_s / true_s))
     say("curl POST (no tool)       %7.3f ms   start is %.2fx of it" % (curl_s * 1e3, start_s / curl_s))
+    (storm_s,) = hyperfine(["%s start user_id=u1 n:=1" % BIN], env_for(spool))
+    say("start, back to back       %7.3f ms   %.2fx /bin/true (a write storm: each run waits on "
+        "the last one's journal commit)" % (storm_s * 1e3, storm_s / true_s))
     # What the tool itself costs, without the disk: the same start into a
     # spool on tmpfs (memory), sync off. The rest of a durable start is the
     # filesystem creating, fsyncing and renaming a file.
     shm = tempfile.mkdtemp(prefix="mcpr-bench-", dir="/dev/shm") if os.path.isdir("/dev/shm") else WORK
     (mem_s,) = hyperfine(["%s -c %s start user_id=u1 n:=1" % (BIN, nosync)],
-                         env_for(os.path.join(shm, "spool")))
+                         env_for(os.path.join(shm, "spool")), pause=0.02)
     shutil.rmtree(shm, ignore_errors=True)
     say("start on tmpfs, no sync   %7.3f ms   %.2fx /bin/true (the tool without the disk)"
         % (mem_s * 1e3, mem_s / true_s))
@@ -173,7 +183,7 @@ def bench_recording(nginx):
     # Interleaved in one hyperfine run, so both see the same machine.
     empty_s, full_s = hyperfine(
         ["env MCP_REPORT_SPOOL_DIR=%s %s start" % (empty, BIN),
-         "env MCP_REPORT_SPOOL_DIR=%s %s start" % (full, BIN)], env_for(empty))
+         "env MCP_REPORT_SPOOL_DIR=%s %s start" % (full, BIN)], env_for(empty), pause=0.02)
     r = full_s / empty_s
     say("empty %7.3f ms, %d queued %7.3f ms: %.2fx" % (empty_s * 1e3, N, full_s * 1e3, r))
     budget("start with %d queued vs empty" % N, "%.2fx" % r, "<= 1.2x", r <= 1.2)
