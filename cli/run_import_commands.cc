@@ -84,14 +84,13 @@ int run(const Globals& globals, const RunArgs& args) {
   if (!args.data.empty()) data = read_data_argument(args.data);
   std::string payload = build_payload(data, args.fields);
 
-  auto attempt = [&](const char* what, auto&& body) -> std::optional<Failure> {
+  // Records with `body`; a failure is a warning, or with --strict the end.
+  auto attempt = [&](const char* what, auto&& body) {
     try {
       body();
-      return std::nullopt;
     } catch (const Failure& f) {
       if (args.strict) throw;
       globals.warn(std::string("run: could not record ") + what + ": " + f.what());
-      return f;
     }
   };
   std::optional<Config> config;
