@@ -231,14 +231,23 @@ class FlushTest(Case):
         c = self.coordinator()
         for k in range(25):
             self.ok("start", "--id", "t%d" % k)
-        self.ok("-c", self.config(rate_limit=5, rate_period=1.0), "flush")
-        starts = sorted(e["start"] for e in c.log())
+        r = self.ok("-c", self.config(rate_limit=5, rate_period=1.0), "-vv", "flush")
+        # When each request started, as the throttle counted it (flush -vv).
+        starts = sorted(float(t) for t in re.findall(r"sending \S+ at (\d+\.\d+)", r.stderr))
         self.assertEqual(len(starts), 25)
         for i in range(len(starts) - 5):
-            # The 6th request after any request starts a full period later
-            # (a small allowance for the server's clock reading).
-            self.assertGreaterEqual(starts[i + 5] - starts[i], 0.95, starts)
+            # The 6th request after any request starts a full period later.
+            self.assertGreaterEqual(starts[i + 5] - starts[i], 1.0 - 1e-6, starts)
         self.assertGreaterEqual(starts[-1] - starts[0], 3.9)
+        # Evenly spread, not in bursts: one every 0.2 s (a late start is
+        # followed by a slightly shorter gap as the timeline catches up).
+        gaps = [b - a for a, b in zip(starts, starts[1:])]
+        self.assertGreaterEqual(min(gaps), 0.1, gaps)
+        self.assertAlmostEqual(sum(gaps) / len(gaps), 0.2, delta=0.01)
+        # The server saw the same 25, none early by more than its own jitter.
+        server = sorted(e["start"] for e in c.log())
+        self.assertEqual(len(server), 25)
+        self.assertGreaterEqual(server[-1] - server[0], 3.5)
 
     def test_per_interaction_order_under_failures(self):
         c = self.coordinator()

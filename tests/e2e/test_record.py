@@ -6,6 +6,7 @@ import re
 import stat
 import subprocess
 import time
+import unittest
 
 from harness import BIN, Case
 
@@ -139,6 +140,7 @@ class RecordTest(Case):
             [f] = os.listdir(os.path.join(root, "queue"))
             self.assertEqual(stat.S_IMODE(os.stat(os.path.join(root, "queue", f)).st_mode), 0o600)
 
+    @unittest.skipUnless(os.geteuid() == 0, "needs root to chown")
     def test_spool_owned_by_another_user_is_refused(self):
         os.makedirs(self.spool)
         os.chown(self.spool, 65534, 65534)
