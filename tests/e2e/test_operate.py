@@ -361,6 +361,26 @@ class FollowTest(Case):
                          ["r", "during-outage"])
         self.assertEqual(self.files(), [])
 
+    def test_sigterm_finishes_the_request_in_flight(self):
+        c = self.coordinator()
+        c.control(slow=1.0)
+        p = subprocess.Popen([BIN, "flush", "--follow"], env=self.env, cwd=self.cwd,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        try:
+            time.sleep(0.3)
+            self.ok("start", "--id", "in-flight")
+            deadline = time.time() + 5
+            while c.stats()["requests"] < 1 and time.time() < deadline:
+                time.sleep(0.02)
+            p.send_signal(signal.SIGTERM)  # the request is on the wire now
+            t = time.time()
+        finally:
+            _, err = p.communicate(timeout=15)
+        self.assertEqual(p.returncode, 0, err)
+        self.assertGreater(time.time() - t, 0.3)  # it waited for the answer
+        self.assertEqual([b["interaction_id"] for b in c.received()], ["in-flight"])
+        self.assertEqual(self.files(), [])  # and recorded it: no resend later
+
     def test_splay_sleeps_at_most_n_seconds(self):
         self.coordinator()
         self.ok("start", "--id", "s")
