@@ -21,17 +21,11 @@ struct RecordArgs {
 
 const char kDataHelp[] = "Payload members: key=value (string) or key:=json (any JSON value)";
 
-void check_id(const std::string& id) {
-  if (!valid_interaction_id(id))
-    throw Failure(kExitDataErr, "interaction id '" + id + "'",
-                  "must be 1-128 characters of A-Z a-z 0-9 . _ : -");
-}
-
 int record(const Globals& globals, Action action, const RecordArgs& args, bool print_id) {
   const int64_t now = now_us();
   const bool generated = args.id_option && args.id_option->count() == 0;
   std::string id = generated ? new_interaction_id(now / 1000000) : args.id;
-  check_id(id);
+  require_valid_interaction_id(id);
   std::optional<std::string> data;
   if (!args.data.empty()) data = read_data_argument(args.data);
   std::string payload = build_payload(data, args.fields);

@@ -29,13 +29,8 @@ struct RunArgs {
   std::vector<std::string> fields;
 };
 
-std::string seconds_json(double s) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6f", s);
-  std::string out = buf;
-  while (out.back() == '0' && out[out.size() - 2] != '.') out.pop_back();
-  return out;
-}
+// Seconds with microseconds, printed as Python prints a float.
+std::string seconds_json(double s) { return format_timestamp(std::llround(s * 1e6)); }
 
 // The complete or error payload for how the command ended.
 std::pair<Action, std::string> outcome_payload(const ChildResult& r, const std::string& cmd) {
@@ -75,9 +70,7 @@ int run(const Globals& globals, const RunArgs& args) {
   const int64_t now = now_us();
   const bool generated = args.id_option->count() == 0;
   std::string id = generated ? new_interaction_id(now / 1000000) : args.id;
-  if (!valid_interaction_id(id))
-    throw Failure(kExitDataErr, "interaction id '" + id + "'",
-                  "must be 1-128 characters of A-Z a-z 0-9 . _ : -");
+  require_valid_interaction_id(id);
   // Bad DATA is the caller's mistake and stops before CMD runs, like any
   // usage error; failing to record is what --strict is about.
   std::optional<std::string> data;

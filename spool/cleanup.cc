@@ -44,12 +44,10 @@ void sweep_dead(const Spool& spool, const CleanupPolicy& policy, CleanupResult& 
   const int64_t cutoff = policy.now - policy.max_age;
   std::unordered_set<std::string> events;
   for (std::string& name : list_names(spool, SpoolState::kDead)) {
-    int64_t died = 0;
-    read_reason(spool, SpoolState::kDead, name, &died);
-    if (died == 0) {
-      auto info = stat_file(spool, SpoolState::kDead, name);
-      died = info ? info->mtime : policy.now;
-    }
+    // When it died: its reason file's time (the event's own, without one).
+    auto info = stat_file(spool, SpoolState::kDead, name + kReasonSuffix);
+    if (!info) info = stat_file(spool, SpoolState::kDead, name);
+    const int64_t died = info ? info->mtime : policy.now;
     if (died < cutoff && remove_file(spool, SpoolState::kDead, name)) {
       ++result.dead_removed;
     } else {

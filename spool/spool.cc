@@ -273,16 +273,10 @@ bool set_aside(const Spool& spool, const std::string& name, SpoolState to,
   return true;
 }
 
-std::string read_reason(const Spool& spool, SpoolState state, const std::string& name,
-                        int64_t* when) {
-  if (when) {
-    auto info = stat_file(spool, state, name + kReasonSuffix);
-    *when = info ? info->mtime : 0;
-  }
-  int err = 0;
+std::string read_reason(const Spool& spool, SpoolState state, const std::string& name) {
   std::optional<std::string> text;
   try {
-    text = read_file(spool, state, name + kReasonSuffix, &err);
+    text = read_file(spool, state, name + kReasonSuffix);
   } catch (const Failure&) {
     return "";
   }

@@ -105,10 +105,9 @@ bool remove_file(const Spool& spool, SpoolState state, const std::string& name);
 bool set_aside(const Spool& spool, const std::string& name, SpoolState to,
                const std::string& reason, bool sync);
 
-// The reason an event in dead/ or corrupt/ is there ("" when none is kept),
-// and when it was set aside (epoch seconds, 0 when unknown).
-std::string read_reason(const Spool& spool, SpoolState state, const std::string& name,
-                        int64_t* when = nullptr);
+// The reason an event in dead/ or corrupt/ is there ("" when none is kept);
+// the reason file's mtime is when it was set aside.
+std::string read_reason(const Spool& spool, SpoolState state, const std::string& name);
 
 // Modification time in epoch seconds and size, or nullopt when gone.
 struct FileInfo {

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "src/failure.h"
 #include "src/pyjson.h"
 
 namespace mcpr {
@@ -47,6 +48,12 @@ bool valid_interaction_id(std::string_view id) {
   for (char c : id)
     if (!id_char(c)) return false;
   return true;
+}
+
+void require_valid_interaction_id(const std::string& id) {
+  if (!valid_interaction_id(id))
+    throw Failure(kExitDataErr, "interaction id '" + id + "'",
+                  "must be 1-128 characters of A-Z a-z 0-9 . _ : -");
 }
 
 std::string new_interaction_id(int64_t now_seconds) {

@@ -24,6 +24,8 @@ const ActionInfo* action_by_code(char code);
 
 // 1-128 characters of [A-Za-z0-9._:-].
 bool valid_interaction_id(std::string_view id);
+// The same, as a data error (Failure, exit 65) naming the id.
+void require_valid_interaction_id(const std::string& id);
 // int_<unix seconds>_<8 lowercase hex>, the old reporter's format.
 std::string new_interaction_id(int64_t now_seconds);
 
