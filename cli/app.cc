@@ -7,8 +7,8 @@
 #include <iostream>
 
 #include "cli/command.h"
-#include "src/failure.h"
-#include "src/version.h"
+#include "src/util/failure.h"
+#include "src/util/version.h"
 
 namespace mcpr::cli {
 

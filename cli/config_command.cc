@@ -4,7 +4,7 @@
 #include <iostream>
 
 #include "cli/command.h"
-#include "src/failure.h"
+#include "src/util/failure.h"
 
 namespace mcpr::cli {
 

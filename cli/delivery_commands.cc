@@ -8,10 +8,10 @@
 #include <iostream>
 
 #include "cli/command.h"
-#include "src/failure.h"
-#include "src/flusher.h"
-#include "src/http_transport.h"
-#include "src/retry_policy.h"
+#include "src/util/failure.h"
+#include "src/delivery/flusher.h"
+#include "src/delivery/http_transport.h"
+#include "src/delivery/retry_policy.h"
 
 namespace mcpr::cli {
 namespace {

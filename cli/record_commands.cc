@@ -4,10 +4,10 @@
 #include <optional>
 
 #include "cli/command.h"
-#include "src/event.h"
-#include "src/failure.h"
-#include "src/fields.h"
-#include "src/recorder.h"
+#include "src/event/event.h"
+#include "src/util/failure.h"
+#include "src/event/fields.h"
+#include "src/event/recorder.h"
 
 namespace mcpr::cli {
 namespace {

@@ -10,13 +10,13 @@
 #include <optional>
 
 #include "cli/command.h"
-#include "src/child_process.h"
-#include "src/event.h"
-#include "src/failure.h"
-#include "src/fields.h"
-#include "src/importer.h"
-#include "src/pyjson.h"
-#include "src/recorder.h"
+#include "src/util/child_process.h"
+#include "src/event/event.h"
+#include "src/util/failure.h"
+#include "src/event/fields.h"
+#include "src/event/importer.h"
+#include "src/event/pyjson.h"
+#include "src/event/recorder.h"
 
 namespace mcpr::cli {
 namespace {

@@ -9,8 +9,8 @@
 #include "spool/cleanup.h"
 #include "spool/flush_lock.h"
 #include "spool/spool.h"
-#include "src/failure.h"
-#include "src/spool_report.h"
+#include "src/util/failure.h"
+#include "src/report/spool_report.h"
 
 namespace mcpr::cli {
 namespace {

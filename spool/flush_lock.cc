@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "src/failure.h"
+#include "src/util/failure.h"
 
 namespace mcpr {
 

@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <ctime>
 
-#include "src/failure.h"
+#include "src/util/failure.h"
 
 namespace mcpr {
 namespace {

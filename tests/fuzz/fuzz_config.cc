@@ -7,8 +7,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "src/config.h"
-#include "src/failure.h"
+#include "src/config/config.h"
+#include "src/util/failure.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static std::string path = [] {

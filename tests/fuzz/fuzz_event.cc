@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "src/event.h"
+#include "src/event/event.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string body(reinterpret_cast<const char*>(data), size);

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "src/failure.h"
-#include "src/fields.h"
+#include "src/util/failure.h"
+#include "src/event/fields.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string input(reinterpret_cast<const char*>(data), size);

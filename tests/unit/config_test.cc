@@ -1,11 +1,11 @@
-#include "src/config.h"
+#include "src/config/config.h"
 
 #include <sys/stat.h>
 
 #include <fstream>
 #include <map>
 
-#include "src/failure.h"
+#include "src/util/failure.h"
 #include "temp_dir.h"
 
 namespace mcpr {

@@ -1,4 +1,4 @@
-#include "src/event.h"
+#include "src/event/event.h"
 
 #include <gtest/gtest.h>
 

@@ -1,9 +1,9 @@
-#include "src/fields.h"
+#include "src/event/fields.h"
 
 #include <gtest/gtest.h>
 
-#include "src/failure.h"
-#include "src/pyjson.h"
+#include "src/util/failure.h"
+#include "src/event/pyjson.h"
 
 namespace mcpr {
 namespace {

@@ -1,4 +1,4 @@
-#include "src/flush_state.h"
+#include "src/delivery/flush_state.h"
 
 #include <gtest/gtest.h>
 

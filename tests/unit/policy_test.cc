@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <deque>
 
-#include "src/retry_policy.h"
-#include "src/throttle.h"
+#include "src/delivery/retry_policy.h"
+#include "src/delivery/throttle.h"
 
 namespace mcpr {
 namespace {

@@ -15,7 +15,7 @@
 #include "spool/event_name.h"
 #include "spool/flush_lock.h"
 #include "spool/writer.h"
-#include "src/failure.h"
+#include "src/util/failure.h"
 #include "temp_dir.h"
 
 namespace mcpr {

@@ -9,11 +9,11 @@
 #include <string>
 
 #include "spool/spool.h"
-#include "src/config.h"
-#include "src/flush_state.h"
-#include "src/flusher.h"
-#include "src/http_transport.h"
-#include "src/throttle.h"
+#include "src/config/config.h"
+#include "src/delivery/flush_state.h"
+#include "src/delivery/flusher.h"
+#include "src/delivery/http_transport.h"
+#include "src/delivery/throttle.h"
 
 namespace mcpr {
 

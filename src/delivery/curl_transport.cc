@@ -11,7 +11,7 @@
 #include <memory>
 #include <unordered_map>
 
-#include "src/http_transport.h"
+#include "src/delivery/http_transport.h"
 
 namespace mcpr {
 namespace {

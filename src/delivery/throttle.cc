@@ -1,4 +1,4 @@
-#include "src/throttle.h"
+#include "src/delivery/throttle.h"
 
 #include <algorithm>
 

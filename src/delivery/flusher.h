@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "src/config.h"
-#include "src/flush_state.h"
-#include "src/http_transport.h"
+#include "src/config/config.h"
+#include "src/delivery/flush_state.h"
+#include "src/delivery/http_transport.h"
 
 namespace mcpr {
 

@@ -1,4 +1,4 @@
-#include "src/child_process.h"
+#include "src/util/child_process.h"
 
 #include <fcntl.h>
 #include <signal.h>

@@ -1,5 +1,5 @@
 // Reading a TOML config file into a Config: the only place that sees toml++.
-#include "src/config_file.h"
+#include "src/config/config_file.h"
 
 #include <sys/stat.h>
 
@@ -12,7 +12,7 @@
 #define TOML_ENABLE_FORMATTERS 0
 #include <toml++/toml.h>
 
-#include "src/failure.h"
+#include "src/util/failure.h"
 
 namespace mcpr {
 namespace {

@@ -6,7 +6,7 @@
 #include <istream>
 #include <string>
 
-#include "src/recorder.h"
+#include "src/event/recorder.h"
 
 namespace mcpr {
 

@@ -1,4 +1,4 @@
-#include "src/flusher.h"
+#include "src/delivery/flusher.h"
 
 #include <poll.h>
 #include <sys/inotify.h>
@@ -9,9 +9,9 @@
 #include "spool/cleanup.h"
 #include "spool/flush_lock.h"
 #include "spool/spool.h"
-#include "src/failure.h"
-#include "src/flush_pass.h"
-#include "src/version.h"
+#include "src/util/failure.h"
+#include "src/delivery/flush_pass.h"
+#include "src/util/version.h"
 
 namespace mcpr {
 

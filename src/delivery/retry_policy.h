@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "src/http_transport.h"
+#include "src/delivery/http_transport.h"
 
 namespace mcpr {
 

@@ -1,4 +1,4 @@
-#include "src/flush_state.h"
+#include "src/delivery/flush_state.h"
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>

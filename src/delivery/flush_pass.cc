@@ -1,4 +1,4 @@
-#include "src/flush_pass.h"
+#include "src/delivery/flush_pass.h"
 
 #include <sys/random.h>
 #include <unistd.h>
@@ -12,10 +12,10 @@
 
 #include "spool/event_name.h"
 #include "spool/spool.h"
-#include "src/event.h"
-#include "src/failure.h"
-#include "src/retry_policy.h"
-#include "src/throttle.h"
+#include "src/event/event.h"
+#include "src/util/failure.h"
+#include "src/delivery/retry_policy.h"
+#include "src/delivery/throttle.h"
 
 namespace mcpr {
 namespace {

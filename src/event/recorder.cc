@@ -1,9 +1,9 @@
-#include "src/recorder.h"
+#include "src/event/recorder.h"
 
 #include <ctime>
 
 #include "spool/writer.h"
-#include "src/failure.h"
+#include "src/util/failure.h"
 
 namespace mcpr {
 

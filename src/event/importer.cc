@@ -1,6 +1,6 @@
-#include "src/importer.h"
+#include "src/event/importer.h"
 
-#include "src/failure.h"
+#include "src/util/failure.h"
 
 namespace mcpr {
 

@@ -7,8 +7,8 @@
 #include <string>
 
 #include "spool/spool.h"
-#include "src/config.h"
-#include "src/event.h"
+#include "src/config/config.h"
+#include "src/event/event.h"
 
 namespace mcpr {
 

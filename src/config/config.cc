@@ -1,4 +1,4 @@
-#include "src/config.h"
+#include "src/config/config.h"
 
 #include <pwd.h>
 #include <sys/stat.h>
@@ -11,8 +11,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "src/config_file.h"
-#include "src/failure.h"
+#include "src/config/config_file.h"
+#include "src/util/failure.h"
 
 namespace mcpr {
 namespace {

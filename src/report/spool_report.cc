@@ -1,4 +1,4 @@
-#include "src/spool_report.h"
+#include "src/report/spool_report.h"
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -11,7 +11,7 @@
 #include <sstream>
 
 #include "spool/event_name.h"
-#include "src/event.h"
+#include "src/event/event.h"
 
 namespace mcpr {
 namespace {

@@ -1,4 +1,4 @@
-#include "src/retry_policy.h"
+#include "src/delivery/retry_policy.h"
 
 #include <algorithm>
 #include <cmath>

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "spool/spool.h"
-#include "src/flush_state.h"
+#include "src/delivery/flush_state.h"
 
 namespace mcpr {
 

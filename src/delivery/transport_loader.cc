@@ -3,8 +3,8 @@
 
 #include <climits>
 
-#include "src/failure.h"
-#include "src/http_transport.h"
+#include "src/util/failure.h"
+#include "src/delivery/http_transport.h"
 
 namespace mcpr {
 namespace {

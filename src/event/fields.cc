@@ -1,4 +1,4 @@
-#include "src/fields.h"
+#include "src/event/fields.h"
 
 #include <cerrno>
 #include <cstring>
@@ -6,8 +6,8 @@
 #include <iostream>
 #include <iterator>
 
-#include "src/failure.h"
-#include "src/pyjson.h"
+#include "src/util/failure.h"
+#include "src/event/pyjson.h"
 
 namespace mcpr {
 

@@ -1,4 +1,4 @@
-#include "src/pyjson.h"
+#include "src/event/pyjson.h"
 
 #include <rapidjson/error/en.h>
 #include <rapidjson/reader.h>

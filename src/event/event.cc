@@ -1,4 +1,4 @@
-#include "src/event.h"
+#include "src/event/event.h"
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
@@ -9,8 +9,8 @@
 #include <cstring>
 #include <ctime>
 
-#include "src/failure.h"
-#include "src/pyjson.h"
+#include "src/util/failure.h"
+#include "src/event/pyjson.h"
 
 namespace mcpr {
 namespace {

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "src/config.h"
+#include "src/config/config.h"
 
 namespace mcpr {
 
