@@ -9,6 +9,7 @@
 #include "spool/cleanup.h"
 #include "spool/flush_lock.h"
 #include "spool/spool.h"
+#include "src/delivery/flush_state.h"
 #include "src/util/failure.h"
 #include "src/report/spool_report.h"
 
@@ -97,6 +98,13 @@ int requeue(const Globals& globals, const std::vector<std::string>& handles, boo
       continue;
     }
     if (requeue_file(spool, f, config.sync)) ++moved;
+  }
+  // A requeue is the operator saying "try now": a Retry-After hold kept from
+  // an earlier run must not keep the revived events back (SPEC.md §4).
+  FlushState state = load_flush_state(spool);
+  if (state.hold_until != 0) {
+    state.hold_until = 0;
+    save_flush_state(spool, state);
   }
   globals.note("requeued " + std::to_string(moved) + " event" + (moved == 1 ? "" : "s"));
   return kExitOk;

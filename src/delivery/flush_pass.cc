@@ -82,6 +82,7 @@ class Flusher {
       if (entries_[head].due <= now) ready_.push(head);
     }
     if (options_.dry_run) return dry_run();
+    state_.hold_until = effective_hold(state_.hold_until, now, config_.max_backoff);
     if (!ready_.empty() && state_.hold_until > now) hold(state_.hold_until);
     loop();
     finish();
@@ -267,8 +268,10 @@ class Flusher {
         return;
       case Outcome::kThrottled: {
         ready_.push(i);
-        double wait = parse_retry_after(r.retry_after, static_cast<int64_t>(wall_now()))
-                          .value_or(std::max(1.0, config_.retry_delay));
+        double wait = bounded_wait(
+            parse_retry_after(r.retry_after, static_cast<int64_t>(wall_now()))
+                .value_or(std::max(1.0, config_.retry_delay)),
+            config_.max_backoff);
         hold(static_cast<int64_t>(std::ceil(wall_now() + wait)));
         return;
       }

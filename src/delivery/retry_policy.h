@@ -36,4 +36,17 @@ double backoff_delay(unsigned attempts, double base, double cap, double random01
 // nullopt when it is neither; never negative.
 std::optional<double> parse_retry_after(std::string_view value, int64_t now);
 
+// The longest the coordinator may hold deliveries off: max(max_backoff,
+// 1 hour) seconds (SPEC.md §4 "Holds are bounded").
+double hold_bound(double max_backoff);
+
+// Seconds to wait for a Retry-After wait of `requested` seconds: at most
+// hold_bound(max_backoff), never negative.
+double bounded_wait(double requested, double max_backoff);
+
+// The hold still to keep at `now` (epoch seconds) from a stored one, or 0:
+// a hold that has passed is none, and one further away than the bound (a bad
+// value, a clock step back) is ignored rather than kept for years.
+int64_t effective_hold(int64_t stored, int64_t now, double max_backoff);
+
 }  // namespace mcpr

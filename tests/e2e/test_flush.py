@@ -218,6 +218,28 @@ class FlushTest(Case):
         status = json.loads(self.ok("status", "--json").stdout)
         self.assertGreater(status["next_attempt_at"], time.time() + 100)
 
+    def test_a_huge_retry_after_is_bounded_and_requeue_clears_the_hold(self):
+        c = self.coordinator()
+        c.control(script=[429], retry_after="99999999999")
+        self.record(2)
+        self.fails(75, "flush", "--max-time", "1")
+        status = json.loads(self.ok("status", "--json").stdout)
+        # max(max_backoff, 1 hour), not 2058
+        self.assertLess(status["next_attempt_at"], time.time() + 3600 + 60)
+        requests = c.stats()["requests"]
+        self.ok("requeue", "--all")
+        self.ok("flush")
+        self.assertGreater(c.stats()["requests"], requests)
+        self.assertEqual(self.files(), [])
+
+    def test_a_stored_hold_beyond_the_bound_is_ignored(self):
+        c = self.coordinator()
+        self.record(1)
+        with open(os.path.join(self.spool, "state.json"), "w") as f:
+            json.dump({"hold_until": 2524608000}, f)  # 2050: a bad value or a clock step
+        self.ok("flush")
+        self.assertEqual(len(c.received()), 1)
+
     def test_retry_after_http_date(self):
         c = self.coordinator()
         when = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(time.time() + 3600))

@@ -200,5 +200,41 @@ TEST(ThrottleTest, IdleTimeIsNotBankedBeyondTheLimit) {
   EXPECT_DOUBLE_EQ(t.next_allowed(100.0), 101.0);
 }
 
+
+TEST(HoldTest, RetryAfterWaitsAreBounded) {
+  struct Case {
+    double requested, max_backoff, expected;
+  };
+  const Case cases[] = {
+      {0, 300, 0},          {-5, 300, 0},           {2.5, 300, 2.5},
+      {3600, 300, 3600},    {3601, 300, 3600},      {99999999999.0, 300, 3600},
+      {5000, 7200, 5000},   {99999999999.0, 7200, 7200},
+  };
+  for (const Case& c : cases)
+    EXPECT_DOUBLE_EQ(bounded_wait(c.requested, c.max_backoff), c.expected)
+        << c.requested << " " << c.max_backoff;
+}
+
+TEST(HoldTest, StoredHoldsBeyondTheBoundAreIgnored) {
+  const int64_t now = 1764000000;
+  struct Case {
+    int64_t stored;
+    double max_backoff;
+    int64_t expected;
+  };
+  const Case cases[] = {
+      {0, 300, 0},                      // none
+      {now - 1, 300, 0},                // passed
+      {now, 300, 0},                    // ends now
+      {now + 10, 300, now + 10},        // kept
+      {now + 3600, 300, now + 3600},    // at the bound
+      {now + 3601, 300, 0},             // beyond: a bad value or a clock step
+      {2524608000, 300, 0},             // 2050
+      {now + 5000, 7200, now + 5000},   // a larger max_backoff widens the bound
+  };
+  for (const Case& c : cases)
+    EXPECT_EQ(effective_hold(c.stored, now, c.max_backoff), c.expected) << c.stored;
+}
+
 }  // namespace
 }  // namespace mcpr
