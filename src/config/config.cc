@@ -1,5 +1,9 @@
 #include "src/config/config.h"
 
+#include <cctype>
+
+#include "src/event/pyjson.h"
+
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -170,6 +174,33 @@ std::string Origin::describe() const {
   return "";
 }
 
+// Values that end up in HTTP headers or request bodies (the mcp_id, the URL,
+// the key) must be valid UTF-8 without control characters: a CR or LF would
+// otherwise become an extra header, and bad UTF-8 a body that is not JSON.
+// The URL must be http or https. The value itself is never echoed: it may be
+// a key.
+static void check_text_value(const std::string& name, const std::string& value, const Origin& origin) {
+  const bool is_id = name == "mcp.mcp_id";
+  const bool is_url = name == "interaction_logging.coordinator_url";
+  if (!is_id && !is_url && name != "interaction_logging.coordinator_api_key") return;
+  auto refuse = [&](const std::string& why) {
+    throw Failure(kExitConfig, origin.describe(), name + ": " + why);
+  };
+  for (unsigned char c : value)
+    if (c < 0x20 || c == 0x7f) refuse("holds a control character");
+  std::string quoted;
+  if (!python_string(value, &quoted)) refuse("is not valid UTF-8");
+  if (is_id && value.size() > 128) refuse("is longer than 128 bytes");
+  if (is_url && !value.empty()) {
+    std::string lower;
+    for (char c : value.substr(0, 8)) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    size_t host = lower.rfind("https://", 0) == 0 ? 8 : lower.rfind("http://", 0) == 0 ? 7 : 0;
+    if (host == 0) refuse("is not an http:// or https:// URL");
+    if (host >= value.size() || value[host] == '/' || value.find(' ') != std::string::npos)
+      refuse("is not a valid URL");
+  }
+}
+
 void Config::set(const std::string& key, const ConfigValue& value, const Origin& origin,
                  const std::string& base_dir) {
   const KeySpec* spec = find_key(key);
@@ -219,6 +250,7 @@ void Config::set(const std::string& key, const ConfigValue& value, const Origin&
         } else {
           if (!std::holds_alternative<std::string>(v)) throw wrong("a string");
           std::string s = std::get<std::string>(v);
+          check_text_value(name, s, origin);
           this->*member = spec->is_path ? absolute(s, base_dir) : s;
         }
       },

@@ -136,3 +136,25 @@ class ConfigTest(Case):
         cfg2 = self.write_config("[interaction_logging]\napi_key_file = \"missing\"\n"
                                  "coordinator_url = \"http://127.0.0.1:1\"\n", name="c2.toml")
         self.fails(78, "-c", cfg2, "validate-key")
+
+    def test_bad_mcp_id_from_any_source_writes_nothing(self):
+        for env, args in [({"MCP_REPORT_MCP_ID": b"\xff"}, ()),
+                          ({}, ("--mcp-id", b"\xc3")),
+                          ({"MCP_REPORT_MCP_ID": "a\nb"}, ()),
+                          ({"MCP_REPORT_MCP_ID": "x" * 129}, ())]:
+            r = self.run_cli(*args, "start", "a=1", env=env)
+            self.assertEqual(r.returncode, 78, (env, args, r.stderr))
+            self.assertIn("mcp_id", r.stderr)
+        queue = os.path.join(self.spool, "queue")
+        self.assertEqual(os.listdir(queue) if os.path.isdir(queue) else [], [])
+
+    def test_control_characters_in_key_or_url_are_78(self):
+        self.env["MCP_REPORT_URL"] = "http://127.0.0.1:9/"
+        r = self.run_cli("validate-key", env={"MCP_REPORT_API_KEY": "k\r\nX-Evil: 1"})
+        self.assertEqual(r.returncode, 78, r.stderr)
+        self.assertNotIn("X-Evil", r.stderr)
+        path = self.write_config('[interaction_logging]\ncoordinator_api_key = "k\\r\\nX-Evil: 1"\n')
+        self.assertEqual(self.run_cli("-c", path, "health").returncode, 78)
+        for url in ["ftp://x", "not a url", "http://exa mple/", "http://h\x01/"]:
+            r = self.run_cli("health", env={"MCP_REPORT_URL": url, "MCP_REPORT_API_KEY": "k"})
+            self.assertEqual(r.returncode, 78, (url, r.stderr))

@@ -496,8 +496,8 @@ class ProbeTest(Case):
 
     def test_only_http_and_https(self):
         self.env["MCP_REPORT_API_KEY"] = KEY
-        self.fails(69, "health", env={"MCP_REPORT_URL": "ftp://127.0.0.1/"})
-        self.fails(69, "health", env={"MCP_REPORT_URL": "file:///etc/passwd"})
+        self.fails(78, "health", env={"MCP_REPORT_URL": "ftp://127.0.0.1/"})
+        self.fails(78, "health", env={"MCP_REPORT_URL": "file:///etc/passwd"})
 
     def test_url_path_prefix_and_trailing_slash(self):
         c = self.coordinator()
