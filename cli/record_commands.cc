@@ -26,11 +26,20 @@ int record(const Globals& globals, Action action, const RecordArgs& args, bool p
   const bool generated = args.id_option && args.id_option->count() == 0;
   std::string id = generated ? new_interaction_id(now / 1000000) : args.id;
   require_valid_interaction_id(id);
-  std::optional<std::string> data;
-  if (!args.data.empty()) data = read_data_argument(args.data);
-  std::string payload = build_payload(data, args.fields);
-  Config config = globals.load_config();
-  std::string file = Recorder(config).record(action, id, payload, now);
+  std::string file;
+  Config config;
+  try {
+    std::optional<std::string> data;
+    if (!args.data.empty()) data = read_data_argument(args.data);
+    std::string payload = build_payload(data, args.fields);
+    config = globals.load_config();
+    file = Recorder(config).record(action, id, payload, now);
+  } catch (...) {
+    // `id=$(mcp-report start ...)` must never leave a wrapper with an empty
+    // id: the id is printed even when recording fails (SPEC.md §1).
+    if (print_id) std::cout << id << std::endl;
+    throw;
+  }
   if (print_id) std::cout << id << '\n';
   if (file.empty()) {
     globals.note("logging is disabled (enable_interaction_logging = false): nothing recorded");

@@ -213,3 +213,11 @@ class RecordTest(Case):
         r = self.ok("start", "a=1", env={"LD_DEBUG": "libs"})
         self.assertIn("libc.so", r.stderr)
         self.assertNotIn("libcurl", r.stderr)
+
+    def test_a_failed_start_still_prints_the_id(self):
+        for args, env, code in [(("bad:=nojson",), {}, 65),
+                                (("a=1",), {"MCP_REPORT_MCP_ID": None}, 78)]:
+            r = self.run_cli("start", *args, env=env)
+            self.assertEqual(r.returncode, code, r.stderr)
+            self.assertRegex(r.stdout, r"^int_\d+_[0-9a-f]{8}\n$")
+        self.assertEqual(self.files(), [])
