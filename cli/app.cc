@@ -12,6 +12,28 @@
 
 namespace mcpr::cli {
 
+std::string printable(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (unsigned char c : text) {
+    if (c >= 0x20 && c != 0x7f) {
+      out += static_cast<char>(c);
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else {
+      static const char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
 Config Globals::load_config() const {
   Config config = mcpr::load_config({config_file, spool_dir, mcp_id},
                                     [](const char* name) { return std::getenv(name); });
@@ -20,11 +42,11 @@ Config Globals::load_config() const {
 }
 
 void Globals::warn(const std::string& message) const {
-  if (!quiet) std::cerr << "mcp-report: warning: " << message << '\n';
+  if (!quiet) std::cerr << "mcp-report: warning: " << printable(message) << '\n';
 }
 
 void Globals::note(const std::string& message) const {
-  if (verbose > 0 && !quiet) std::cerr << "mcp-report: " << message << '\n';
+  if (verbose > 0 && !quiet) std::cerr << "mcp-report: " << printable(message) << '\n';
 }
 
 CLI::App* add_command(CLI::App& app, const Globals& globals, const char* name,
@@ -79,8 +101,8 @@ std::string find_command(int argc, char** argv) {
 }
 
 int report(const Failure& f) {
-  std::cerr << "mcp-report: " << f.what() << '\n';
-  if (!f.hint().empty()) std::cerr << "mcp-report: hint: " << f.hint() << '\n';
+  std::cerr << "mcp-report: " << printable(f.what()) << '\n';
+  if (!f.hint().empty()) std::cerr << "mcp-report: hint: " << printable(f.hint()) << '\n';
   return f.exit_code();
 }
 
@@ -120,7 +142,7 @@ int run_cli(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "mcp-report: usage: " << e.what() << "\n"
+    std::cerr << "mcp-report: usage: " << printable(e.what()) << "\n"
               << "mcp-report: hint: see 'mcp-report --help'\n";
     return kExitUsage;
   } catch (const Failure& f) {
@@ -132,7 +154,7 @@ int run_cli(int argc, char** argv) {
   } catch (const Failure& f) {
     return report(f);
   } catch (const std::exception& e) {
-    std::cerr << "mcp-report: " << e.what() << '\n';
+    std::cerr << "mcp-report: " << printable(e.what()) << '\n';
     return kExitCantCreate;
   }
   std::cerr << app.help();

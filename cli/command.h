@@ -14,6 +14,11 @@ class App;
 
 namespace mcpr::cli {
 
+// `text` made safe for one line of a terminal or a log: control characters
+// (CR, LF, ESC, ...) become \n, \r, \t or \xNN, so user input in an error
+// message can neither fake a second line nor send escape sequences.
+std::string printable(const std::string& text);
+
 struct Globals {
   std::string config_file;
   std::string spool_dir;

@@ -39,8 +39,8 @@ void stop_on_signals() {
 }
 
 void print_messages(const FlushReport& report) {
-  for (const std::string& m : report.messages) std::cerr << "mcp-report: flush: " << m << '\n';
-  if (!report.hint.empty()) std::cerr << "mcp-report: hint: " << report.hint << '\n';
+  for (const std::string& m : report.messages) std::cerr << "mcp-report: flush: " << printable(m) << '\n';
+  if (!report.hint.empty()) std::cerr << "mcp-report: hint: " << printable(report.hint) << '\n';
 }
 
 void splay_sleep(double seconds) {

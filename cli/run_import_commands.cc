@@ -95,7 +95,7 @@ int run(const Globals& globals, const RunArgs& args) {
   });
   ChildResult result = run_child(globals.wrapped_command, "MCP_REPORT_INTERACTION_ID", id);
   if (!result.started)
-    std::cerr << "mcp-report: run: cannot run '" << globals.wrapped_command[0]
+    std::cerr << "mcp-report: run: cannot run '" << printable(globals.wrapped_command[0])
               << "': " << std::strerror(result.exec_errno) << '\n';
   if (recorder) {
     auto [action, end_payload] = outcome_payload(result, globals.wrapped_command[0]);
@@ -118,7 +118,7 @@ int import(const Globals& globals, const std::string& source) {
   Recorder recorder(config);
   const std::string label = source.empty() || source == "-" ? "stdin" : source;
   ImportResult r = import_events(recorder, *in, [&](unsigned line, const std::string& why) {
-    std::cerr << "mcp-report: import: " << label << ":" << line << ": " << why << '\n';
+    std::cerr << "mcp-report: import: " << printable(label) << ":" << line << ": " << printable(why) << '\n';
   });
   if (!config.enabled)
     globals.note(

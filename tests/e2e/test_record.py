@@ -221,3 +221,13 @@ class RecordTest(Case):
             self.assertEqual(r.returncode, code, r.stderr)
             self.assertRegex(r.stdout, r"^int_\d+_[0-9a-f]{8}\n$")
         self.assertEqual(self.files(), [])
+
+    def test_error_lines_escape_control_characters(self):
+        r = self.run_cli("start", "--id", "evil\nmcp-report: all good\x1b[31m")
+        self.assertEqual(r.returncode, 65)
+        self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
+        self.assertNotIn("\x1b", r.stderr)
+        self.assertIn("evil\\nmcp-report: all good\\x1b[31m", r.stderr)
+        r = self.run_cli("import", "no\rsuch\x07file")
+        self.assertNotIn("\r", r.stderr)
+        self.assertNotIn("\x07", r.stderr)
