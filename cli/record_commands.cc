@@ -16,6 +16,7 @@ struct RecordArgs {
   std::string id;
   CLI::Option* id_option = nullptr;  // start's --id, to tell "" from absent
   std::string data;                  // --data as given
+  CLI::Option* data_option = nullptr;  // to tell --data '' from absent
   std::vector<std::string> fields;
 };
 
@@ -30,7 +31,7 @@ int record(const Globals& globals, Action action, const RecordArgs& args, bool p
   Config config;
   try {
     std::optional<std::string> data;
-    if (!args.data.empty()) data = read_data_argument(args.data);
+    if (args.data_option && args.data_option->count() > 0) data = read_data_argument(args.data);
     std::string payload = build_payload(data, args.fields);
     config = globals.load_config();
     file = Recorder(config).record(action, id, payload, now);
@@ -50,7 +51,7 @@ int record(const Globals& globals, Action action, const RecordArgs& args, bool p
 }
 
 void add_data_options(CLI::App* sub, RecordArgs& args) {
-  sub->add_option("--data", args.data, "Payload object: JSON text, @FILE, or - for stdin")
+  args.data_option = sub->add_option("--data", args.data, "Payload object: JSON text, @FILE, or - for stdin")
       ->type_name("JSON|@FILE|-");
   sub->add_option("data", args.fields, kDataHelp)->type_name("DATA...");
 }

@@ -26,6 +26,7 @@ struct RunArgs {
   CLI::Option* id_option = nullptr;
   bool strict = false;
   std::string data;
+  CLI::Option* data_option = nullptr;  // to tell --data '' from absent
   std::vector<std::string> fields;
 };
 
@@ -74,7 +75,7 @@ int run(const Globals& globals, const RunArgs& args) {
   // Bad DATA is the caller's mistake and stops before CMD runs, like any
   // usage error; failing to record is what --strict is about.
   std::optional<std::string> data;
-  if (!args.data.empty()) data = read_data_argument(args.data);
+  if (args.data_option && args.data_option->count() > 0) data = read_data_argument(args.data);
   std::string payload = build_payload(data, args.fields);
 
   // Records with `body`; a failure is a warning, or with --strict the end.
@@ -140,7 +141,7 @@ void add_run_import_commands(CLI::App& app, Globals& globals, Commands& commands
                        ->type_name("ID");
     run_cmd->add_flag("--strict", a->strict,
                       "Fail (and do not run CMD) when the event cannot be recorded");
-    run_cmd->add_option("--data", a->data, "Start payload: JSON text, @FILE, or - for stdin")
+    a->data_option = run_cmd->add_option("--data", a->data, "Start payload: JSON text, @FILE, or - for stdin")
         ->type_name("JSON|@FILE|-");
     run_cmd->add_option("data", a->fields, "Start payload members: key=value or key:=json")
         ->type_name("DATA... -- CMD [ARG...]");

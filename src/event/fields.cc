@@ -1,5 +1,7 @@
 #include "src/event/fields.h"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -54,8 +56,13 @@ std::string read_data_argument(const std::string& arg) {
   if (arg == "-") {
     return std::string(std::istreambuf_iterator<char>(std::cin), {});
   }
-  if (arg.empty() || arg[0] != '@') return arg;
+  if (arg.empty())
+    throw Failure(kExitDataErr, "--data", "is empty; give a JSON object, @FILE or - for stdin");
+  if (arg[0] != '@') return arg;
   std::string path = arg.substr(1);
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+    throw Failure(kExitNoInput, "--data " + arg, "is a directory, not a file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Failure(kExitNoInput, "--data " + arg, std::strerror(errno));
   return std::string(std::istreambuf_iterator<char>(in), {});

@@ -114,6 +114,12 @@ class PyWriter : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, PyWriter
 };
 
 bool run(std::string_view text, PyWriter* writer, std::string* error) {
+  // RapidJSON's memory stream reads a NUL as the end of the text, so
+  // `{"a":1}<NUL>garbage` would pass with the rest dropped: refuse it here.
+  if (size_t nul = text.find('\0'); nul != std::string_view::npos) {
+    *error = "invalid JSON: a NUL byte (at byte " + std::to_string(nul) + ")";
+    return false;
+  }
   rapidjson::Reader reader;
   rapidjson::MemoryStream ms(text.data(), text.size());
   rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> in(ms);

@@ -231,3 +231,18 @@ class RecordTest(Case):
         r = self.run_cli("import", "no\rsuch\x07file")
         self.assertNotIn("\r", r.stderr)
         self.assertNotIn("\x07", r.stderr)
+
+    def test_empty_or_truncated_data_and_directories_are_refused(self):
+        self.assertEqual(self.run_cli("start", "--data", "").returncode, 65)
+        self.assertEqual(self.run_cli("run", "--data", "", "--", "true").returncode, 65)
+        path = os.path.join(self.dir, "nul.json")
+        with open(path, "wb") as f:
+            f.write(b'{"a":1}\0garbage')
+        r = self.run_cli("start", "--data", "@" + path)
+        self.assertEqual(r.returncode, 65, r.stderr)
+        self.assertIn("NUL", r.stderr)
+        r = self.run_cli("start", "--data", "@" + self.dir)
+        self.assertEqual(r.returncode, 66, r.stderr)
+        self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
+        self.assertIn("is a directory", r.stderr)
+        self.assertEqual(self.files(), [])
