@@ -1,5 +1,7 @@
 // run (wrap a command between start and complete/error) and import (whole
 // events from the old reporter's cache).
+#include <sys/stat.h>
+
 #include <CLI/CLI.hpp>
 #include <cerrno>
 #include <cmath>
@@ -112,6 +114,9 @@ int import(const Globals& globals, const std::string& source) {
   std::ifstream file;
   std::istream* in = &std::cin;
   if (!source.empty() && source != "-") {
+    struct stat st;
+    if (::stat(source.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+      throw Failure(kExitNoInput, "import: " + source, "is a directory, not a file");
     file.open(source, std::ios::binary);
     if (!file) throw Failure(kExitNoInput, "import: " + source, std::strerror(errno));
     in = &file;

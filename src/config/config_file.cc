@@ -88,6 +88,9 @@ std::string where(const std::string& path, const toml::source_region& src) {
 }  // namespace
 
 void read_config_file(Config& config, const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+    throw Failure(kExitConfig, path, "is a directory, not a config file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Failure(kExitConfig, path, std::strerror(errno));
   std::stringstream text;

@@ -158,3 +158,12 @@ class ConfigTest(Case):
         for url in ["ftp://x", "not a url", "http://exa mple/", "http://h\x01/"]:
             r = self.run_cli("health", env={"MCP_REPORT_URL": url, "MCP_REPORT_API_KEY": "k"})
             self.assertEqual(r.returncode, 78, (url, r.stderr))
+
+    def test_a_directory_given_as_a_file_is_one_line(self):
+        for args, env, code in [(("-c", self.dir, "config"), {}, 78),
+                                (("config",), {"MCP_REPORT_CONFIG": self.dir}, 78),
+                                (("import", self.dir), {}, 66)]:
+            r = self.run_cli(*args, env=env)
+            self.assertEqual(r.returncode, code, (args, r.stderr))
+            self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
+            self.assertIn("is a directory", r.stderr)
