@@ -1,5 +1,8 @@
 // status, list, show, requeue, delete, cleanup: looking after the spool.
+#include <sys/stat.h>
+
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <ctime>
 #include <iomanip>
 #include <iostream>
@@ -31,6 +34,19 @@ Spool open_spool(const Globals& globals, Config* config_out = nullptr) {
   return Spool::open(config.spool_path(), true);
 }
 
+// For the commands that only look (status, list, show): a spool that does
+// not exist is an error, never created, so a mistyped path in a monitoring
+// job cannot report a healthy empty spool for ever (SPEC.md §1).
+Spool open_existing_spool(const Globals& globals) {
+  Config config = globals.load_config();
+  const std::string root = config.spool_path();
+  struct stat st;
+  if (::lstat(root.c_str(), &st) != 0 && errno == ENOENT)
+    throw Failure(kExitNoInput, "spool " + root, "does not exist",
+                  "nothing was recorded there yet, or the path is mistyped (see 'mcp-report config')");
+  return Spool::open(root, true);  // the root exists: its state folders may be made
+}
+
 // The one file a handle names; Failure (66) when none, (64) when several.
 SpooledFile find_one(const Spool& spool, const std::string& handle) {
   std::vector<SpooledFile> found = find_events(spool, handle);
@@ -42,7 +58,7 @@ SpooledFile find_one(const Spool& spool, const std::string& handle) {
 }
 
 int status(const Globals& globals, bool json, bool prometheus) {
-  Spool spool = open_spool(globals);
+  Spool spool = open_existing_spool(globals);
   SpoolStatus st = spool_status(spool, now_s());
   std::cout << (prometheus ? st.prometheus() : json ? st.json() + "\n" : st.text());
   return kExitOk;
@@ -50,7 +66,7 @@ int status(const Globals& globals, bool json, bool prometheus) {
 
 int list(const Globals& globals, const std::string& state, bool json) {
   std::optional<SpoolState> only = parse_state(state);
-  Spool spool = open_spool(globals);
+  Spool spool = open_existing_spool(globals);
   const int64_t now = now_s();
   for (const ListedEvent& e : list_events(spool, only)) {
     if (json) {
@@ -69,7 +85,7 @@ int list(const Globals& globals, const std::string& state, bool json) {
 }
 
 int show(const Globals& globals, const std::string& handle) {
-  Spool spool = open_spool(globals);
+  Spool spool = open_existing_spool(globals);
   SpooledFile file = find_one(spool, handle);
   std::optional<std::string> body = read_file(spool, file.state, file.name);
   if (!body) throw Failure(kExitNoInput, "event " + handle, "gone meanwhile");

@@ -167,3 +167,11 @@ class ConfigTest(Case):
             self.assertEqual(r.returncode, code, (args, r.stderr))
             self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
             self.assertIn("is a directory", r.stderr)
+
+    def test_looking_commands_never_create_a_spool(self):
+        missing = os.path.join(self.dir, "typo", "deeper")
+        for args in [("status",), ("status", "--json"), ("list",), ("show", "x")]:
+            r = self.run_cli(*args, env={"MCP_REPORT_SPOOL_DIR": missing})
+            self.assertEqual(r.returncode, 66, (args, r.stderr))
+            self.assertIn("does not exist", r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.dir, "typo")))
