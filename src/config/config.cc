@@ -103,7 +103,16 @@ ConfigValue convert_text(const std::string& text, const Field& field, bool* ok) 
   return text;
 }
 
+// A leading "~/" (or a lone "~") is the home folder, in files, the
+// environment and flags alike (SPEC.md §2); other relative paths are relative
+// to the config file's folder.
 std::string absolute(const std::string& path, const std::string& base_dir) {
+  if (path == "~" || path.rfind("~/", 0) == 0) {
+    const char* home = std::getenv("HOME");
+    struct passwd* pw = (home && *home) ? nullptr : ::getpwuid(::getuid());
+    std::string dir = (home && *home) ? home : pw ? pw->pw_dir : "";
+    if (!dir.empty()) return dir + path.substr(1);
+  }
   if (path.empty() || path[0] == '/' || base_dir.empty()) return path;
   std::string rel = path;
   while (rel.rfind("./", 0) == 0) rel = rel.substr(2);

@@ -175,3 +175,15 @@ class ConfigTest(Case):
             self.assertEqual(r.returncode, 66, (args, r.stderr))
             self.assertIn("does not exist", r.stderr)
         self.assertFalse(os.path.exists(os.path.join(self.dir, "typo")))
+
+    def test_a_leading_tilde_is_the_home_folder_in_every_source(self):
+        home = os.path.join(self.dir, "tilde-home")
+        os.makedirs(home)
+        path = self.write_config('[mcp]\nmcp_id = "x"\n[interaction_logging]\n'
+                                 'spool_dir = "~/sp"\napi_key_file = "~/.mcp-key"\n')
+        out = self.ok("-c", path, "config", env={"HOME": home, "MCP_REPORT_SPOOL_DIR": None}).stdout
+        self.assertIn(os.path.join(home, "sp") + " ", out)
+        self.assertIn(os.path.join(home, ".mcp-key") + " ", out)
+        self.ok("--mcp-id", "x", "start", "a=1", env={"HOME": home, "MCP_REPORT_SPOOL_DIR": "~/sp2"})
+        self.assertTrue(os.path.isdir(os.path.join(home, "sp2", "queue")))
+        self.assertFalse(os.path.exists("~"))
