@@ -4,6 +4,9 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <cmath>
+#include <cerrno>
 #include <cstdio>
 #include <iostream>
 
@@ -157,6 +160,23 @@ int probe(const Globals& globals, bool validate) {
   return kExitOk;
 }
 
+// CLI11's NonNegativeNumber prints its range as 0.000000 to 1.79e308 in
+// full; say it in words, and tell whole numbers from fractions.
+CLI::Validator non_negative(bool whole) {
+  return CLI::Validator(
+      [whole](std::string& text) -> std::string {
+        char* end = nullptr;
+        errno = 0;
+        double v = std::strtod(text.c_str(), &end);
+        bool number = !text.empty() && end && *end == '\0' && errno == 0 && std::isfinite(v);
+        if (!number || (whole && v != std::floor(v)))
+          return "'" + text + "' is not " + (whole ? "a whole number" : "a number of seconds");
+        if (v < 0) return "must be 0 or more, not " + text;
+        return std::string();
+      },
+      whole ? "N>=0" : "SECONDS>=0");
+}
+
 }  // namespace
 
 void add_delivery_commands(CLI::App& app, Globals& globals, Commands& commands) {
@@ -165,16 +185,16 @@ void add_delivery_commands(CLI::App& app, Globals& globals, Commands& commands) 
           add_command(app, globals, "flush", "Send what is due to the coordinator")) {
     flush_cmd->add_option("--max-events", args->max_events, "Send at most N events this run")
         ->type_name("N")
-        ->check(CLI::NonNegativeNumber);
+        ->check(non_negative(true));
     flush_cmd
         ->add_option("--max-time", args->max_time,
                      "Start no request after SECONDS; also the longest Retry-After waited out")
         ->type_name("SECONDS")
-        ->check(CLI::NonNegativeNumber)
+        ->check(non_negative(false))
         ->capture_default_str();
     flush_cmd->add_option("--splay", args->splay, "Sleep a random 0..SECONDS first")
         ->type_name("SECONDS")
-        ->check(CLI::NonNegativeNumber);
+        ->check(non_negative(false));
     flush_cmd->add_flag("--dry-run", args->dry_run,
                         "List what would be sent, in order; send nothing");
     flush_cmd->add_flag("--wait", args->wait,

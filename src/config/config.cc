@@ -232,9 +232,10 @@ void Config::set(const std::string& key, const ConfigValue& value, const Origin&
   auto check_min = [&](double n) {
     if (n < spec->min || (spec->min > 0 && n <= 0))
       throw Failure(kExitConfig, origin.describe(),
-                    name + ": must be at least " +
-                        (spec->min >= 1 ? std::to_string(static_cast<int64_t>(spec->min))
-                                        : std::string(spec->min > 0 ? "above 0" : "0")));
+                    name + (spec->min >= 1 ? ": must be at least " +
+                                                 std::to_string(static_cast<int64_t>(spec->min))
+                            : spec->min > 0 ? std::string(": must be above 0")
+                                            : std::string(": must be 0 or more")));
   };
   std::visit(
       [&](auto member) {

@@ -504,3 +504,12 @@ class ProbeTest(Case):
         self.record_one = self.ok("start", "--id", "p")
         self.ok("flush", env={"MCP_REPORT_URL": c.url + "/prefix/"})
         self.assertEqual(c.log()[0]["path"], "/prefix/api/v2/interactions")
+
+    def test_bad_numbers_on_the_command_line_are_said_in_words(self):
+        for args, words in [(("--max-events", "abc"), "'abc' is not a whole number"),
+                            (("--splay", "-5"), "must be 0 or more, not -5"),
+                            (("--max-time", "x"), "'x' is not a number of seconds")]:
+            r = self.run_cli("flush", *args)
+            self.assertEqual(r.returncode, 64, r.stderr)
+            self.assertIn(words, r.stderr)
+            self.assertLess(len(r.stderr), 200, r.stderr)

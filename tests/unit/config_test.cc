@@ -142,9 +142,9 @@ TEST_F(ConfigTest, ErrorsNameTheFileLineAndKey) {
   EXPECT_EQ(error_of("[interaction_logging]\nconcurrency = 0\n"),
             ":2: interaction_logging.concurrency: must be at least 1");
   EXPECT_EQ(error_of("[interaction_logging]\nmax_retries = -1\n"),
-            ":2: interaction_logging.max_retries: must be at least 0");
+            ":2: interaction_logging.max_retries: must be 0 or more");
   EXPECT_EQ(error_of("[interaction_logging]\ntimeout = 0\n"),
-            ":2: interaction_logging.timeout: must be at least above 0");
+            ":2: interaction_logging.timeout: must be above 0");
   EXPECT_EQ(
       error_of("[interaction_logging]\nmax_retries = [1]\n"),
       ":2:15: interaction_logging.max_retries: expected a value of its own type, not an array");
