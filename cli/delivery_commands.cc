@@ -135,26 +135,26 @@ int probe(const Globals& globals, bool validate) {
   std::snprintf(latency, sizeof latency, "%.0f ms", r.seconds * 1000);
   const std::string what = validate ? "validate-key" : "health";
   if (r.error != NetError::kNone) {
-    throw Failure(kExitUnavailable, what + ": " + request.url, describe_response(r, false),
+    throw Failure(kExitUnavailable, what + ": " + display_url(request.url), describe_response(r, false),
                   validate ? "" : "is the coordinator running, and is coordinator_url right?");
   }
   if (r.status == 401 || r.status == 403) {
     throw Failure(
-        kExitNoPerm, what + ": " + request.url,
+        kExitNoPerm, what + ": " + display_url(request.url),
         "the API key was rejected (HTTP " + std::to_string(r.status) + ", " + latency + ")",
         options.api_key.empty() ? "no API key is set: set coordinator_api_key or api_key_file"
                                 : "check coordinator_api_key / api_key_file");
   }
   if (r.status < 200 || r.status >= 300) {
-    throw Failure(kExitUnavailable, what + ": " + request.url,
+    throw Failure(kExitUnavailable, what + ": " + display_url(request.url),
                   describe_response(r, true) + " (" + latency + ")");
   }
   if (!globals.quiet) {
     if (validate)
-      std::cout << "API key accepted by " << base << " (HTTP " << r.status << ", " << latency
+      std::cout << "API key accepted by " << display_url(base) << " (HTTP " << r.status << ", " << latency
                 << ")\n";
     else
-      std::cout << "coordinator " << base << " is up: HTTP " << r.status << " in " << latency
+      std::cout << "coordinator " << display_url(base) << " is up: HTTP " << r.status << " in " << latency
                 << (r.body_start.empty() ? "" : ": " + r.body_start.substr(0, 200)) << "\n";
   }
   return kExitOk;

@@ -260,6 +260,13 @@ void Config::set(const std::string& key, const ConfigValue& value, const Origin&
         } else {
           if (!std::holds_alternative<std::string>(v)) throw wrong("a string");
           std::string s = std::get<std::string>(v);
+          if (spec->secret) {
+            // A key is trimmed as a key file's line is, whichever source it came from.
+            size_t first = s.find_first_not_of(" \t\r\n");
+            s = first == std::string::npos
+                    ? std::string()
+                    : s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1);
+          }
           check_text_value(name, s, origin);
           this->*member = spec->is_path ? absolute(s, base_dir) : s;
         }
@@ -287,8 +294,9 @@ std::string Config::spool_path() const {
 std::string Config::resolve_api_key() const {
   const Origin& key_origin = origin("interaction_logging.coordinator_api_key");
   const Origin& file_origin = origin("interaction_logging.api_key_file");
-  if (api_key_file.empty() || (!api_key.empty() && key_origin.kind >= file_origin.kind))
+  if (api_key_file.empty() || (!api_key.empty() && key_origin.kind >= file_origin.kind)) {
     return api_key;
+  }
   std::ifstream in(api_key_file, std::ios::binary);
   if (!in) throw Failure(kExitConfig, "api_key_file " + api_key_file, std::strerror(errno));
   std::string key;
@@ -318,7 +326,7 @@ std::string Config::url_warning() const {
   else
     host = host.substr(0, host.find(']') + 1);
   if (is_loopback_host(host)) return "";
-  return "coordinator_url " + url +
+  return "coordinator_url " + display_url(url) +
          ": plain http to a host that is not on loopback sends the API key in clear; use https";
 }
 
@@ -370,10 +378,21 @@ std::vector<ConfigRow> describe_config(const Config& config) {
         },
         spec.field);
     if (spec.secret && !value.empty()) value = "***";
+    if (spec.field == Field(&Config::url)) value = display_url(value);
     rows.push_back({full_name(spec), value, config.origin(full_name(spec)).describe()});
   }
   rows.push_back({"spool (effective)", config.spool_path(), "derived"});
   return rows;
+}
+
+std::string display_url(const std::string& url) {
+  size_t scheme = url.find("://");
+  if (scheme == std::string::npos) return url;
+  size_t start = scheme + 3;
+  size_t end = url.find_first_of("/?#", start);
+  size_t at = url.rfind('@', end == std::string::npos ? url.size() : end);
+  if (at == std::string::npos || at < start) return url;
+  return url.substr(0, start) + "***" + url.substr(at);
 }
 
 }  // namespace mcpr

@@ -97,4 +97,8 @@ struct ConfigRow {
 };
 std::vector<ConfigRow> describe_config(const Config& config);
 
+// `url` with any user:password@ replaced by ***@, for printing: credentials
+// in a URL are as secret as the key.
+std::string display_url(const std::string& url);
+
 }  // namespace mcpr

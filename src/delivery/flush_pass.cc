@@ -253,7 +253,7 @@ class Flusher {
       case Outcome::kUnreachable:
         ready_.push(i);
         if (stop_ != Stop::kOutage)
-          report_.messages.push_back("cannot reach the coordinator at " + url_base_ + ": " +
+          report_.messages.push_back("cannot reach the coordinator at " + display_url(url_base_) + ": " +
                                      describe_response(r, false) +
                                      " (everything kept; try again later)");
         stop(Stop::kOutage);

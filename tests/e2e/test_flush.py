@@ -494,6 +494,18 @@ class ProbeTest(Case):
         r = self.fails(77, "validate-key", env={"MCP_REPORT_API_KEY": "nope-secret"})
         self.assertNotIn("nope-secret", r.stderr + r.stdout)
 
+    def test_keys_are_trimmed_and_url_credentials_masked_from_every_source(self):
+        c = self.coordinator()
+        self.assertIn("accepted", self.ok("validate-key", env={"MCP_REPORT_API_KEY": " %s\t" % KEY}).stdout)
+        url = c.url.replace("http://", "http://user:s3cr3t@")
+        for args in [("health",), ("validate-key",), ("config",)]:
+            r = self.run_cli(*args, env={"MCP_REPORT_URL": url})
+            self.assertNotIn("s3cr3t", r.stdout + r.stderr, args)
+        r = self.run_cli("health", env={"MCP_REPORT_URL": "http://user:s3cr3t@127.0.0.1:9/"})
+        self.assertEqual(r.returncode, 69)
+        self.assertIn("***@127.0.0.1:9", r.stderr)
+        self.assertNotIn("s3cr3t", r.stderr)
+
     def test_only_http_and_https(self):
         self.env["MCP_REPORT_API_KEY"] = KEY
         self.fails(78, "health", env={"MCP_REPORT_URL": "ftp://127.0.0.1/"})
