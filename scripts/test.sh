@@ -50,7 +50,7 @@ if [ "${MCPR_SKIP_BENCH:-0}" != 1 ]; then
   out=$(BENCH_SMOKE=1 BUILD_DIR="$build" ./scripts/bench.sh 2>&1) || { echo "$out"; exit 1; }
   echo "$out" | tail -10
   lines=$(echo "$out" | grep -cE ' (holds|FAILS)$' || true)
-  [ "$lines" -eq 7 ] || { echo "bench smoke: expected 7 budget lines, got $lines"; exit 1; }
+  [ "$lines" -ge 7 ] || { echo "bench smoke: expected at least 7 budget lines, got $lines"; exit 1; }
   passed=$((passed + 1))
 fi
 
