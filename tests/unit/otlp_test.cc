@@ -1,0 +1,162 @@
+// The OTLP/HTTP JSON encoding of events (SPEC.md §9): whole requests
+// compared exactly, and the AnyValue mapping by table.
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+
+#include "src/delivery/otlp_logs.h"
+
+namespace mcpr {
+namespace {
+
+std::string event(const char* action, const char* iid, const char* mcp_id, const char* ts,
+                  const char* data_member, const char* data) {
+  return std::string("{\"action\":\"") + action + "\",\"interaction_id\":\"" + iid +
+         "\",\"mcp_id\":\"" + mcp_id + "\",\"timestamp\":" + ts + ",\"" + data_member +
+         "\":" + data + "}";
+}
+
+std::string start(const char* data, const char* iid = "int_1_a", const char* mcp_id = "m1") {
+  return event("interaction_start", iid, mcp_id, "1764000000.123456", "request_data", data);
+}
+
+// The body member of the only record of a one-event request.
+std::string body_of(const std::string& data) {
+  OtlpLogsEncoder encoder({"", "0.1.0"}, 5);
+  std::string error;
+  EXPECT_TRUE(encoder.add(start(data.c_str()), &error)) << error;
+  std::string json = encoder.finish();
+  size_t at = json.find("\"body\":");
+  size_t end = json.find(",\"attributes\":", at);
+  return json.substr(at + 7, end - at - 7);
+}
+
+TEST(OtlpLogsTest, OneEventIsOneLogRecordOfTheWholeRequest) {
+  OtlpLogsEncoder encoder({"host-a", "0.1.0"}, 1764000001000000000);
+  std::string error;
+  ASSERT_TRUE(encoder.add(start("{\"mcp.method.name\":\"tools/call\",\"n\":1}"), &error));
+  EXPECT_EQ(encoder.size(), 1u);
+  const std::string trace = otlp_trace_id("int_1_a");
+  EXPECT_EQ(encoder.finish(),
+            "{\"resourceLogs\":[{\"resource\":{\"attributes\":["
+            "{\"key\":\"service.name\",\"value\":{\"stringValue\":\"m1\"}},"
+            "{\"key\":\"host.name\",\"value\":{\"stringValue\":\"host-a\"}}]},"
+            "\"scopeLogs\":[{\"scope\":{\"name\":\"mcp-report\",\"version\":\"0.1.0\"},"
+            "\"logRecords\":[{\"timeUnixNano\":\"1764000000123456000\","
+            "\"observedTimeUnixNano\":\"1764000001000000000\","
+            "\"severityNumber\":9,\"severityText\":\"INFO\","
+            "\"body\":{\"kvlistValue\":{\"values\":["
+            "{\"key\":\"mcp.method.name\",\"value\":{\"stringValue\":\"tools/call\"}},"
+            "{\"key\":\"n\",\"value\":{\"intValue\":\"1\"}}]}},"
+            "\"attributes\":["
+            "{\"key\":\"mcp.interaction.id\",\"value\":{\"stringValue\":\"int_1_a\"}},"
+            "{\"key\":\"mcp.action\",\"value\":{\"stringValue\":\"interaction_start\"}},"
+            "{\"key\":\"mcp.method.name\",\"value\":{\"stringValue\":\"tools/call\"}}],"
+            "\"traceId\":\"" + trace + "\",\"eventName\":\"interaction_start\"}]}]}]}");
+}
+
+TEST(OtlpLogsTest, JsonValuesBecomeAnyValues) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"{}", "{\"kvlistValue\":{\"values\":[]}}"},
+      {"{\"s\":\"x\"}",
+       "{\"kvlistValue\":{\"values\":[{\"key\":\"s\",\"value\":{\"stringValue\":\"x\"}}]}}"},
+      {"{\"i\":-42}",
+       "{\"kvlistValue\":{\"values\":[{\"key\":\"i\",\"value\":{\"intValue\":\"-42\"}}]}}"},
+      // int64 bounds stay exact as strings; beyond them a double
+      {"{\"i\":9223372036854775807}",
+       "{\"kvlistValue\":{\"values\":[{\"key\":\"i\",\"value\":"
+       "{\"intValue\":\"9223372036854775807\"}}]}}"},
+      {"{\"i\":18446744073709551615}",
+       "{\"kvlistValue\":{\"values\":[{\"key\":\"i\",\"value\":"
+       "{\"doubleValue\":18446744073709553000.0}}]}}"},
+      {"{\"d\":1.5}",
+       "{\"kvlistValue\":{\"values\":[{\"key\":\"d\",\"value\":{\"doubleValue\":1.5}}]}}"},
+      {"{\"d\":2.0}",
+       "{\"kvlistValue\":{\"values\":[{\"key\":\"d\",\"value\":{\"doubleValue\":2.0}}]}}"},
+      {"{\"b\":true}",
+       "{\"kvlistValue\":{\"values\":[{\"key\":\"b\",\"value\":{\"boolValue\":true}}]}}"},
+      {"{\"n\":null}", "{\"kvlistValue\":{\"values\":[{\"key\":\"n\",\"value\":{}}]}}"},
+      {"{\"a\":[1,\"x\",[]]}",
+       "{\"kvlistValue\":{\"values\":[{\"key\":\"a\",\"value\":{\"arrayValue\":{\"values\":["
+       "{\"intValue\":\"1\"},{\"stringValue\":\"x\"},{\"arrayValue\":{\"values\":[]}}]}}}]}}"},
+      {"{\"o\":{\"k\":false}}",
+       "{\"kvlistValue\":{\"values\":[{\"key\":\"o\",\"value\":{\"kvlistValue\":{\"values\":["
+       "{\"key\":\"k\",\"value\":{\"boolValue\":false}}]}}}]}}"},
+      // strings keep escapes, NULs and non-ASCII text
+      {"{\"s\":\"a\\u0000b\\n\\u00e9\"}",
+       "{\"kvlistValue\":{\"values\":[{\"key\":\"s\",\"value\":"
+       "{\"stringValue\":\"a\\u0000b\\n\xc3\xa9\"}}]}}"},
+  };
+  for (const auto& [data, any] : cases) EXPECT_EQ(body_of(data), any) << data;
+}
+
+TEST(OtlpLogsTest, SemanticConventionNamesInTheDataBecomeAttributes) {
+  OtlpLogsEncoder encoder({"", "v"}, 0);
+  std::string error;
+  ASSERT_TRUE(encoder.add(
+      event("interaction_error", "i", "m", "1.5", "error_data",
+            "{\"gen_ai.tool.name\":\"search\",\"jsonrpc.request.id\":7,"
+            "\"server.port\":8080,\"mcp.session.id\":{\"not\":\"scalar\"},"
+            "\"error_type\":\"ToolError\",\"other.name\":\"x\"}"),
+      &error));
+  const std::string json = encoder.finish();
+  EXPECT_NE(json.find("\"severityNumber\":17,\"severityText\":\"ERROR\""), std::string::npos);
+  EXPECT_NE(json.find("\"eventName\":\"interaction_error\""), std::string::npos);
+  EXPECT_NE(json.find("\"timeUnixNano\":\"1500000000\""), std::string::npos);
+  const std::string attributes =
+      "\"attributes\":["
+      "{\"key\":\"mcp.interaction.id\",\"value\":{\"stringValue\":\"i\"}},"
+      "{\"key\":\"mcp.action\",\"value\":{\"stringValue\":\"interaction_error\"}},"
+      "{\"key\":\"gen_ai.tool.name\",\"value\":{\"stringValue\":\"search\"}},"
+      "{\"key\":\"jsonrpc.request.id\",\"value\":{\"stringValue\":\"7\"}},"
+      "{\"key\":\"server.port\",\"value\":{\"intValue\":\"8080\"}},"
+      "{\"key\":\"error.type\",\"value\":{\"stringValue\":\"ToolError\"}}]";
+  EXPECT_NE(json.find(attributes), std::string::npos) << json;
+  // The resource carries no host.name when none is known.
+  EXPECT_EQ(json.find("host.name"), std::string::npos);
+}
+
+TEST(OtlpLogsTest, RecordsAreGroupedByMcpIdInBatchOrder) {
+  OtlpLogsEncoder encoder({"h", "v"}, 0);
+  std::string error;
+  ASSERT_TRUE(encoder.add(start("{\"k\":1}", "a", "m1"), &error));
+  ASSERT_TRUE(encoder.add(start("{\"k\":2}", "b", "m2"), &error));
+  ASSERT_TRUE(encoder.add(start("{\"k\":3}", "c", "m1"), &error));
+  EXPECT_EQ(encoder.size(), 3u);
+  const std::string json = encoder.finish();
+  const size_t m1 = json.find("\"m1\""), m2 = json.find("\"m2\"");
+  const size_t k1 = json.find("\"intValue\":\"1\""), k2 = json.find("\"intValue\":\"2\""),
+               k3 = json.find("\"intValue\":\"3\"");
+  EXPECT_LT(m1, k1);
+  EXPECT_LT(k1, k3);
+  EXPECT_LT(k3, m2);
+  EXPECT_LT(m2, k2);
+  EXPECT_EQ(json.find("\"m1\"", m1 + 1), std::string::npos);  // one resource per mcp_id
+}
+
+TEST(OtlpLogsTest, NotAnEventIsRefusedWithItsReason) {
+  OtlpLogsEncoder encoder({"h", "v"}, 0);
+  std::string error;
+  EXPECT_FALSE(encoder.add("{\"action\":\"interaction_start\"}", &error));
+  EXPECT_NE(error.find("interaction_id"), std::string::npos) << error;
+  EXPECT_FALSE(encoder.add("not json", &error));
+  EXPECT_EQ(encoder.size(), 0u);
+  EXPECT_EQ(encoder.finish(), kOtlpEmptyRequest);
+}
+
+TEST(OtlpLogsTest, TraceIdsAreStableHexAndDistinct) {
+  std::set<std::string> seen;
+  for (const char* id : {"", "a", "b", "int_1764000000_0badf00d", "int_1764000000_0badf00e"}) {
+    const std::string t = otlp_trace_id(id);
+    EXPECT_EQ(t.size(), 32u);
+    EXPECT_EQ(t.find_first_not_of("0123456789abcdef"), std::string::npos) << t;
+    EXPECT_NE(t, std::string(32, '0'));
+    EXPECT_EQ(t, otlp_trace_id(id));
+    seen.insert(t);
+  }
+  EXPECT_EQ(seen.size(), 5u);
+}
+
+}  // namespace
+}  // namespace mcpr
