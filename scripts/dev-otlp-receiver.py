@@ -1,0 +1,366 @@
+#!/usr/bin/env python3
+"""A development OTLP/HTTP logs receiver: POST /v1/logs in OTLP's JSON
+encoding, checked strictly, with faults to inject for tests and demos.
+
+    scripts/dev-otlp-receiver.py --out records.ndjson        # picks a free port
+
+Every request is decoded (Content-Encoding: gzip too) and checked against the
+OTLP JSON rules of opentelemetry-proto's docs/specification.md and logs.proto:
+only known lowerCamelCase key names, the right types, 32/16 hex digit trace
+and span ids, 64-bit integers as decimal strings, severityNumber an integer
+in 0-24, an AnyValue holding at most one value. A violation is answered 400
+with the reason (and nothing is recorded), as a strict collector would lose
+the data silently. An accepted request appends one NDJSON line per log
+record to --out: {"resource": {attributes}, "scope": {...}, "record": {...}}.
+
+Faults (flags at start, or at run time with POST /_control and a JSON object
+of the same names, e.g. {"fail_first": 2, "status_code": 503}):
+  fail_first N        answer the next N export requests with status_code
+  status_code N       the failing status (default 503)
+  retry_after V       Retry-After sent with a failing 429/503 (seconds or a date)
+  drop_first N        close the connection without answering the next N
+  partial_rejected N  answer 200 with partialSuccess rejecting N records
+  partial_message M   the partialSuccess errorMessage
+  script [..]         answers used in order for the next requests: statuses,
+                      "drop", or {"partial": N}
+GET /_stats gives counts. Every request is also logged (--log) with its
+headers, status and record count, so tests can check gzip and headers.
+"""
+import argparse
+import gzip
+import json
+import os
+import re
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+DECIMAL = re.compile(r"-?[0-9]+\Z")
+UNSIGNED = re.compile(r"[0-9]+\Z")
+HEX32 = re.compile(r"[0-9a-f]{32}\Z", re.I)
+HEX16 = re.compile(r"[0-9a-f]{16}\Z", re.I)
+BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}\Z")
+
+
+class Invalid(Exception):
+    pass
+
+
+def is_int(v):
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def fields(obj, where, known):
+    """Checks obj is an object whose keys are all in `known` (name -> check)."""
+    if not isinstance(obj, dict):
+        raise Invalid("%s: not an object" % where)
+    for key, value in obj.items():
+        if key not in known:
+            raise Invalid("%s: unknown field %r" % (where, key))
+        known[key](value, "%s.%s" % (where, key))
+
+
+def repeated(check):
+    def run(v, where):
+        if not isinstance(v, list):
+            raise Invalid("%s: not an array" % where)
+        for i, item in enumerate(v):
+            check(item, "%s[%d]" % (where, i))
+    return run
+
+
+def string(v, where):
+    if not isinstance(v, str):
+        raise Invalid("%s: not a string" % where)
+
+
+def boolean(v, where):
+    if not isinstance(v, bool):
+        raise Invalid("%s: not a boolean" % where)
+
+
+def uint32(v, where):
+    if not is_int(v) or not 0 <= v < 2**32:
+        raise Invalid("%s: not a 32-bit unsigned integer" % where)
+
+
+def fixed64(v, where):
+    """A 64-bit unsigned integer: a decimal string in OTLP JSON."""
+    if not isinstance(v, str) or not UNSIGNED.match(v) or int(v) >= 2**64:
+        raise Invalid("%s: a 64-bit integer must be a decimal string, got %r" % (where, v))
+
+
+def int64(v, where):
+    if not isinstance(v, str) or not DECIMAL.match(v) or not -2**63 <= int(v) < 2**63:
+        raise Invalid("%s: a 64-bit integer must be a decimal string, got %r" % (where, v))
+
+
+def double(v, where):
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        if v not in ("NaN", "Infinity", "-Infinity"):
+            raise Invalid("%s: not a number" % where)
+
+
+def hex_id(pattern, size):
+    def run(v, where):
+        if not isinstance(v, str) or (v and not pattern.match(v)):
+            raise Invalid("%s: not %d hex digits: %r" % (where, size, v))
+        if v and int(v, 16) == 0:
+            raise Invalid("%s: an all-zero id is invalid" % where)
+    return run
+
+
+def bytes_value(v, where):
+    if not isinstance(v, str) or not BASE64.match(v):
+        raise Invalid("%s: bytes must be base64" % where)
+
+
+def any_value(v, where):
+    fields(v, where, {
+        "stringValue": string, "boolValue": boolean, "intValue": int64,
+        "doubleValue": double, "bytesValue": bytes_value,
+        "arrayValue": lambda a, w: fields(a, w, {"values": repeated(any_value)}),
+        "kvlistValue": lambda a, w: fields(a, w, {"values": repeated(key_value)}),
+    })
+    if len(v) > 1:
+        raise Invalid("%s: an AnyValue holds one value, not %s" % (where, sorted(v)))
+
+
+def key_value(v, where):
+    fields(v, where, {"key": string, "value": any_value})
+    if "key" not in v:
+        raise Invalid("%s: a KeyValue without a key" % where)
+
+
+ATTRIBUTES = repeated(key_value)
+
+
+def severity(v, where):
+    if not is_int(v) or not 0 <= v <= 24:
+        raise Invalid("%s: severityNumber must be an integer 0-24, got %r" % (where, v))
+
+
+def log_record(v, where):
+    fields(v, where, {
+        "timeUnixNano": fixed64, "observedTimeUnixNano": fixed64,
+        "severityNumber": severity, "severityText": string, "body": any_value,
+        "attributes": ATTRIBUTES, "droppedAttributesCount": uint32, "flags": uint32,
+        "traceId": hex_id(HEX32, 32), "spanId": hex_id(HEX16, 16), "eventName": string,
+    })
+
+
+def scope(v, where):
+    fields(v, where, {"name": string, "version": string, "attributes": ATTRIBUTES,
+                      "droppedAttributesCount": uint32})
+
+
+def resource(v, where):
+    fields(v, where, {"attributes": ATTRIBUTES, "droppedAttributesCount": uint32,
+                      "entityRefs": repeated(lambda e, w: None)})
+
+
+def scope_logs(v, where):
+    fields(v, where, {"scope": scope, "logRecords": repeated(log_record), "schemaUrl": string})
+
+
+def resource_logs(v, where):
+    fields(v, where, {"resource": resource, "scopeLogs": repeated(scope_logs),
+                      "schemaUrl": string})
+
+
+def check_request(doc):
+    """Raises Invalid unless doc is an ExportLogsServiceRequest."""
+    fields(doc, "request", {"resourceLogs": repeated(resource_logs)})
+
+
+def plain(value):
+    """An AnyValue as the JSON value it holds, for the record file."""
+    if "kvlistValue" in value:
+        return {kv["key"]: plain(kv.get("value", {})) for kv in value["kvlistValue"].get("values", [])}
+    if "arrayValue" in value:
+        return [plain(v) for v in value["arrayValue"].get("values", [])]
+    if "intValue" in value:
+        return int(value["intValue"])
+    for k in ("stringValue", "boolValue", "doubleValue", "bytesValue"):
+        if k in value:
+            return value[k]
+    return None
+
+
+def attribute_dict(attributes):
+    return {kv["key"]: plain(kv.get("value", {})) for kv in attributes or []}
+
+
+class State:
+    def __init__(self, args):
+        self.lock = threading.Lock()
+        self.out = open(args.out, "a", buffering=1) if args.out else None
+        self.log = open(args.log, "a", buffering=1) if args.log else None
+        self.faults = {
+            "fail_first": args.fail_first, "status_code": args.status_code,
+            "retry_after": args.retry_after, "drop_first": args.drop_first,
+            "partial_rejected": args.partial_rejected,
+            "partial_message": args.partial_message, "script": [],
+        }
+        self.requests = 0
+        self.accepted = 0
+        self.records = 0
+        self.invalid = 0
+
+    def choose(self):
+        """The answer for the next export request: a status, "drop" or {"partial": N}."""
+        f = self.faults
+        if f["script"]:
+            return f["script"].pop(0)
+        if f["drop_first"] > 0:
+            f["drop_first"] -= 1
+            return "drop"
+        if f["fail_first"] > 0:
+            f["fail_first"] -= 1
+            return f["status_code"]
+        if f["partial_rejected"]:
+            return {"partial": f["partial_rejected"]}
+        return 200
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "dev-otlp-receiver/1"
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def reply(self, status, body, headers=None):
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def record(self, status, records, raw_size, error=None):
+        st = self.server.state
+        if st.log:
+            entry = {"path": self.path, "status": status, "records": records,
+                     "bytes": raw_size, "error": error, "time": time.time(),
+                     "headers": {k.lower(): v for k, v in self.headers.items()}}
+            with st.lock:
+                st.log.write(json.dumps(entry) + "\n")
+
+    def do_GET(self):
+        st = self.server.state
+        if self.path == "/_stats":
+            with st.lock:
+                return self.reply(200, {"requests": st.requests, "accepted": st.accepted,
+                                        "records": st.records, "invalid": st.invalid})
+        self.reply(404, {"error": "not found"})
+
+    def decode(self, raw):
+        """The request's JSON document, or raises Invalid."""
+        ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip()
+        if ctype != "application/json":
+            raise Invalid("Content-Type %r, not application/json" % ctype)
+        encoding = (self.headers.get("Content-Encoding") or "identity").strip().lower()
+        if encoding == "gzip":
+            try:
+                raw = gzip.decompress(raw)
+            except (OSError, EOFError) as e:
+                raise Invalid("bad gzip body: %s" % e)
+        elif encoding != "identity":
+            raise Invalid("Content-Encoding %r not supported" % encoding)
+        try:
+            return json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as e:
+            raise Invalid("not JSON: %s" % e)
+
+    def do_POST(self):
+        st = self.server.state
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        if self.path == "/_control":
+            with st.lock:
+                st.faults.update(json.loads(raw or b"{}"))
+                return self.reply(200, st.faults)
+        if self.path != "/v1/logs":
+            return self.reply(404, {"error": "not found"})
+        with st.lock:
+            st.requests += 1
+            answer = st.choose()
+            retry_after = st.faults["retry_after"]
+            message = st.faults["partial_message"]
+        if answer == "drop":
+            self.record("drop", 0, len(raw))
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return
+        try:
+            doc = self.decode(raw)
+            check_request(doc)
+        except Invalid as e:
+            with st.lock:
+                st.invalid += 1
+            self.record(400, 0, len(raw), str(e))
+            return self.reply(400, {"code": 3, "message": str(e)})
+        lines = []
+        for rl in doc.get("resourceLogs", []):
+            res = attribute_dict(rl.get("resource", {}).get("attributes"))
+            for sl in rl.get("scopeLogs", []):
+                for rec in sl.get("logRecords", []):
+                    lines.append(json.dumps({"resource": res, "scope": sl.get("scope", {}),
+                                             "record": rec}))
+        status = answer if isinstance(answer, int) else 200
+        if not 200 <= status < 300:
+            self.record(status, len(lines), len(raw))
+            headers = {"Retry-After": str(retry_after)} if retry_after and status in (429, 503) else {}
+            return self.reply(status, {"code": 14, "message": "injected failure %d" % status}, headers)
+        rejected = answer.get("partial", 0) if isinstance(answer, dict) else 0
+        with st.lock:
+            st.accepted += 1
+            st.records += len(lines)
+            if st.out and lines:
+                st.out.write("\n".join(lines) + "\n")
+        self.record(status, len(lines), len(raw))
+        body = {}
+        if rejected:
+            body = {"partialSuccess": {"rejectedLogRecords": str(rejected),
+                                       "errorMessage": message}}
+        self.reply(status, body)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                epilog=__doc__.split("\n\n", 1)[1],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=0, help="default 0: a free port, printed")
+    p.add_argument("--port-file", help="write the port here once listening")
+    p.add_argument("--out", help="append accepted log records here (NDJSON)")
+    p.add_argument("--log", help="append every request here (NDJSON)")
+    p.add_argument("--fail-first", type=int, default=0, metavar="N")
+    p.add_argument("--status-code", type=int, default=503, metavar="N")
+    p.add_argument("--retry-after", default="", metavar="V")
+    p.add_argument("--drop-first", type=int, default=0, metavar="N")
+    p.add_argument("--partial-rejected", type=int, default=0, metavar="N")
+    p.add_argument("--partial-message", default="rejected by dev-otlp-receiver", metavar="M")
+    args = p.parse_args()
+    server = ThreadingHTTPServer((args.host, args.port), Handler)
+    server.daemon_threads = True
+    server.state = State(args)
+    port = server.server_address[1]
+    if args.port_file:
+        with open(args.port_file + ".tmp", "w") as f:
+            f.write(str(port))
+        os.rename(args.port_file + ".tmp", args.port_file)
+    print("dev-otlp-receiver: listening on http://%s:%d (POST /v1/logs)" % (args.host, port),
+          flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
