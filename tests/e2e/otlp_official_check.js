@@ -1,0 +1,96 @@
+// Checks OTLP/HTTP JSON export requests made by mcp-report against the
+// official OpenTelemetry JS implementation (@opentelemetry/otlp-transformer):
+// each request read from the files named on the command line is turned back
+// into the SDK's log records, serialized by the official JSON serializer
+// (and by its protobuf one, which must accept them), and the two JSON
+// documents compared after normalizing what protobuf JSON allows either way
+// (default values left out, 64-bit integers as numbers or strings). A field
+// name we got wrong is missing from the records the SDK sees, so it shows as
+// a difference. Exit 0 when all match; 1 with the first difference.
+// Usage: NODE_PATH=.cache/npm-otlp/node_modules node otlp_official_check.js FILE...
+'use strict';
+const fs = require('fs');
+const { JsonLogsSerializer, ProtobufLogsSerializer } = require('@opentelemetry/otlp-transformer');
+const { resourceFromAttributes } = require('@opentelemetry/resources');
+
+function plain(any) {
+  if ('kvlistValue' in any)
+    return Object.fromEntries((any.kvlistValue.values || []).map(kv => [kv.key, plain(kv.value)]));
+  if ('arrayValue' in any) return (any.arrayValue.values || []).map(plain);
+  if ('intValue' in any) return Number(any.intValue);
+  for (const k of ['stringValue', 'boolValue', 'doubleValue']) if (k in any) return any[k];
+  if (Object.keys(any).length === 0) return null;
+  throw new Error('unknown AnyValue ' + JSON.stringify(any));
+}
+
+function attributes(list) {
+  return Object.fromEntries((list || []).map(kv => [kv.key, plain(kv.value)]));
+}
+
+function hrTime(nanos) {
+  const n = BigInt(nanos);
+  return [Number(n / 1000000000n), Number(n % 1000000000n)];
+}
+
+// The SDK's ReadableLogRecords that an application would have emitted.
+function sdkRecords(request) {
+  const out = [];
+  for (const rl of request.resourceLogs || []) {
+    const resource = resourceFromAttributes(attributes(rl.resource && rl.resource.attributes));
+    for (const sl of rl.scopeLogs || []) {
+      for (const r of sl.logRecords || []) {
+        out.push({
+          hrTime: hrTime(r.timeUnixNano), hrTimeObserved: hrTime(r.observedTimeUnixNano),
+          severityNumber: r.severityNumber, severityText: r.severityText,
+          body: r.body === undefined ? undefined : plain(r.body),
+          attributes: attributes(r.attributes), droppedAttributesCount: 0,
+          spanContext: r.traceId ? { traceId: r.traceId, spanId: r.spanId || '', traceFlags: 0 } : undefined,
+          eventName: r.eventName, resource,
+          instrumentationScope: { name: sl.scope.name, version: sl.scope.version },
+        });
+      }
+    }
+  }
+  return out;
+}
+
+// Sorted keys; defaults (0, "", []) dropped; intValue as a string.
+function normalize(v, key) {
+  if (Array.isArray(v)) return v.map(x => normalize(x));
+  if (v && typeof v === 'object') {
+    const o = {};
+    for (const k of Object.keys(v).sort()) {
+      const x = v[k];
+      if (x === 0 && (k === 'droppedAttributesCount' || k === 'flags')) continue;
+      if (x === '' && (k === 'spanId' || k === 'traceId' || k === 'schemaUrl')) continue;
+      o[k] = normalize(x, k);
+    }
+    return o;
+  }
+  if (key === 'intValue') return String(v);
+  return v;
+}
+
+let failed = false;
+for (const file of process.argv.slice(2)) {
+  const ours = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const records = sdkRecords(ours);
+  const official = JSON.parse(Buffer.from(JsonLogsSerializer.serializeRequest(records)).toString());
+  const protobuf = ProtobufLogsSerializer.serializeRequest(records);
+  if (!protobuf || (records.length && protobuf.length === 0)) {
+    console.error(file + ': the protobuf serializer refused the records');
+    failed = true;
+  }
+  const a = JSON.stringify(normalize(ours)), b = JSON.stringify(normalize(official));
+  if (a !== b) {
+    let i = 0;
+    while (i < a.length && a[i] === b[i]) ++i;
+    console.error(file + ': differs from the official serialization at ' + i + ':\n  ours:     ...' +
+                  a.slice(Math.max(0, i - 80), i + 80) + '\n  official: ...' +
+                  b.slice(Math.max(0, i - 80), i + 80));
+    failed = true;
+  } else {
+    console.log(file + ': ' + records.length + ' records match the official serialization');
+  }
+}
+process.exit(failed ? 1 : 0);
