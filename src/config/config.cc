@@ -55,6 +55,10 @@ const KeySpec kKeys[] = {
     {"interaction_logging", "max_event_kb", &Config::max_event_kb, 1},
     {"interaction_logging", "min_free_mb", &Config::min_free_mb},
     {"interaction_logging", "ca_file", &Config::ca_file, 0, true},
+    {"interaction_logging", "sink", &Config::sink},
+    {"interaction_logging", "otlp_endpoint", &Config::otlp_endpoint},
+    {"interaction_logging", "otlp_headers_file", &Config::otlp_headers_file, 0, true},
+    {"interaction_logging", "otlp_batch", &Config::otlp_batch, 1},
 };
 
 const KeySpec* find_key(const std::string& key) {
@@ -190,11 +194,14 @@ std::string Origin::describe() const {
 // a key.
 static void check_text_value(const std::string& name, const std::string& value, const Origin& origin) {
   const bool is_id = name == "mcp.mcp_id";
-  const bool is_url = name == "interaction_logging.coordinator_url";
-  if (!is_id && !is_url && name != "interaction_logging.coordinator_api_key") return;
+  const bool is_url = name == "interaction_logging.coordinator_url" ||
+                      name == "interaction_logging.otlp_endpoint";
   auto refuse = [&](const std::string& why) {
     throw Failure(kExitConfig, origin.describe(), name + ": " + why);
   };
+  if (name == "interaction_logging.sink" && value != "coordinator" && value != "otlp")
+    refuse("'" + value + "' is not \"coordinator\" or \"otlp\"");
+  if (!is_id && !is_url && name != "interaction_logging.coordinator_api_key") return;
   for (unsigned char c : value)
     if (c < 0x20 || c == 0x7f) refuse("holds a control character");
   std::string quoted;
@@ -330,9 +337,28 @@ std::string Config::url_warning() const {
          ": plain http to a host that is not on loopback sends the API key in clear; use https";
 }
 
+// OpenTelemetry's exporter variables (SPEC.md §2, §9) are defaults: the
+// config file and mcp-report's own variables rank above them.
+static void apply_otel_environment(Config& config, const GetEnv& getenv) {
+  for (const char* var : {"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT"}) {
+    const char* value = getenv(var);
+    if (value && *value)
+      config.set("interaction_logging.otlp_endpoint", std::string(value),
+                 {Origin::kEnvironment, var});
+  }
+  std::vector<std::pair<std::string, std::string>> checked;
+  for (const char* var : {"OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_LOGS_HEADERS"}) {
+    const char* value = getenv(var);
+    if (!value || !*value) continue;
+    parse_otlp_headers(value, false, var, &checked);
+    config.otlp_env_headers += (config.otlp_env_headers.empty() ? "" : ",") + std::string(value);
+  }
+}
+
 Config load_config(const ConfigOverrides& overrides, const GetEnv& getenv) {
   Config config;
   config.default_spool = xdg_dir(getenv, "XDG_STATE_HOME", ".local/state") + "/mcp-report/spool";
+  apply_otel_environment(config, getenv);
   std::string path = find_config_file(overrides, getenv);
   if (!path.empty()) {
     if (path[0] != '/')
@@ -346,6 +372,7 @@ Config load_config(const ConfigOverrides& overrides, const GetEnv& getenv) {
       {"MCP_REPORT_API_KEY_FILE", "interaction_logging.api_key_file"},
       {"MCP_REPORT_SPOOL_DIR", "interaction_logging.spool_dir"},
       {"MCP_REPORT_ENABLED", "interaction_logging.enable_interaction_logging"},
+      {"MCP_REPORT_SINK", "interaction_logging.sink"},
   };
   for (const auto& [var, key] : env_keys) {
     const char* value = getenv(var);
@@ -378,10 +405,23 @@ std::vector<ConfigRow> describe_config(const Config& config) {
         },
         spec.field);
     if (spec.secret && !value.empty()) value = "***";
-    if (spec.field == Field(&Config::url)) value = display_url(value);
+    if (spec.field == Field(&Config::url) || spec.field == Field(&Config::otlp_endpoint))
+      value = display_url(value);
     rows.push_back({full_name(spec), value, config.origin(full_name(spec)).describe()});
   }
   rows.push_back({"spool (effective)", config.spool_path(), "derived"});
+  if (config.sink == "otlp") {
+    rows.push_back({"otlp url (effective)", display_url(config.otlp_logs_url()), "derived"});
+    // Header values are credentials (a vendor's API key): names only.
+    std::string names;
+    try {
+      for (const auto& [name, value] : config.otlp_headers())
+        names += (names.empty() ? "" : ", ") + name + ": ***";
+    } catch (const Failure& e) {
+      names = "(unreadable: " + std::string(e.what()) + ")";
+    }
+    rows.push_back({"otlp headers (effective)", names.empty() ? "(none)" : names, "derived"});
+  }
   return rows;
 }
 

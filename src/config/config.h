@@ -47,6 +47,12 @@ struct Config {
   int64_t max_event_kb = 1024;
   int64_t min_free_mb = 64;
   std::string ca_file;
+  // The OpenTelemetry sink (SPEC.md §9).
+  std::string sink = "coordinator";  // or "otlp"
+  std::string otlp_endpoint;         // "" for $OTEL_EXPORTER_OTLP_ENDPOINT's default
+  std::string otlp_headers_file;
+  int64_t otlp_batch = 512;
+  std::string otlp_env_headers;  // $OTEL_EXPORTER_OTLP_HEADERS, then the logs one
 
   std::string file;                       // the config file read, "" when none
   std::string default_spool;              // $XDG_STATE_HOME/mcp-report/spool, set by load_config
@@ -70,7 +76,22 @@ struct Config {
   std::string coordinator_url() const;
   // A warning about a plain-http URL to a host not on loopback, or "".
   std::string url_warning() const;
+  // The URL OTLP log exports are POSTed to: otlp_endpoint + "/v1/logs", or
+  // $OTEL_EXPORTER_OTLP_LOGS_ENDPOINT as given, or the default's.
+  std::string otlp_logs_url() const;
+  // The extra headers of OTLP requests: $OTEL_EXPORTER_OTLP_HEADERS, then
+  // the lines of otlp_headers_file, a later one replacing an earlier of the
+  // same name. Throws Failure (78) for an unreadable file or a bad line.
+  std::vector<std::pair<std::string, std::string>> otlp_headers() const;
 };
+
+// Parses OTEL_EXPORTER_OTLP_HEADERS' format, "k=v,k2=v2" with URL-encoded
+// values, or (`lines` true) a headers file's "Name: value" lines, appending
+// to `out`; blank lines and lines starting with '#' are skipped. Throws
+// Failure (78) naming `source` for a bad entry, a name that is not an HTTP
+// token or a value with control characters; values are never echoed.
+void parse_otlp_headers(const std::string& text, bool lines, const std::string& source,
+                        std::vector<std::pair<std::string, std::string>>* out);
 
 // Whether "table.key" is a key of the configuration.
 bool is_config_key(const std::string& table_dot_key);

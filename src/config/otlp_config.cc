@@ -1,0 +1,118 @@
+// The OpenTelemetry sink's settings (SPEC.md §2, §9): the logs URL and the
+// extra headers, from the config file and OpenTelemetry's exporter variables
+// as the OpenTelemetry specification defines them.
+#include <strings.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "src/config/config.h"
+#include "src/util/failure.h"
+
+namespace mcpr {
+namespace {
+
+constexpr const char kDefaultOtlpEndpoint[] = "http://localhost:4318";
+
+std::string trim(const std::string& s) {
+  size_t first = s.find_first_not_of(" \t\r");
+  if (first == std::string::npos) return "";
+  return s.substr(first, s.find_last_not_of(" \t\r") - first + 1);
+}
+
+// RFC 9110's token characters, what a header name may hold.
+bool is_token(const std::string& name) {
+  if (name.empty()) return false;
+  for (unsigned char c : name)
+    if (!std::isalnum(c) && !std::strchr("!#$%&'*+-.^_`|~", c)) return false;
+  return true;
+}
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Percent-decoding, as W3C Baggage values are encoded; false for a bad escape.
+bool url_decode(const std::string& in, std::string* out) {
+  out->clear();
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '%') {
+      *out += in[i];
+      continue;
+    }
+    if (i + 2 >= in.size()) return false;
+    const int high = hex_digit(in[i + 1]), low = hex_digit(in[i + 2]);
+    if (high < 0 || low < 0) return false;
+    *out += static_cast<char>(high * 16 + low);
+    i += 2;
+  }
+  return true;
+}
+
+}  // namespace
+
+void parse_otlp_headers(const std::string& text, bool lines, const std::string& source,
+                        std::vector<std::pair<std::string, std::string>>* out) {
+  std::istringstream in(text);
+  std::string entry;
+  int number = 0;
+  while (std::getline(in, entry, lines ? '\n' : ',')) {
+    ++number;
+    const std::string where = lines ? source + ":" + std::to_string(number) : source;
+    entry = trim(entry);
+    if (entry.empty() || (lines && entry[0] == '#')) continue;
+    const size_t split = entry.find(lines ? ':' : '=');
+    if (split == std::string::npos)
+      throw Failure(kExitConfig, where,
+                    lines ? "not a 'Name: value' line" : "an entry is not 'name=value'");
+    std::string name = trim(entry.substr(0, split));
+    std::string value = trim(entry.substr(split + 1));
+    std::string decoded;
+    if (!lines && !url_decode(value, &decoded))
+      throw Failure(kExitConfig, where, "header " + name + ": a bad %-escape in its value");
+    if (!lines) value = decoded;
+    if (!is_token(name)) throw Failure(kExitConfig, where, "'" + name + "' is not a header name");
+    for (unsigned char c : value)
+      if ((c < 0x20 && c != '\t') || c == 0x7f)
+        throw Failure(kExitConfig, where, "header " + name + ": its value holds a control character");
+    bool replaced = false;
+    for (auto& [n, v] : *out) {
+      if (strcasecmp(n.c_str(), name.c_str()) == 0) {
+        v = value;
+        replaced = true;
+      }
+    }
+    if (!replaced) out->emplace_back(name, value);
+  }
+}
+
+std::string Config::otlp_logs_url() const {
+  const Origin& from = origin("interaction_logging.otlp_endpoint");
+  if (from.kind == Origin::kEnvironment && from.detail == "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT")
+    return otlp_endpoint;
+  std::string base = otlp_endpoint.empty() ? kDefaultOtlpEndpoint : otlp_endpoint;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  return base + "/v1/logs";
+}
+
+std::vector<std::pair<std::string, std::string>> Config::otlp_headers() const {
+  std::vector<std::pair<std::string, std::string>> headers;
+  if (!otlp_env_headers.empty())
+    parse_otlp_headers(otlp_env_headers, false, "OTEL_EXPORTER_OTLP_HEADERS", &headers);
+  if (!otlp_headers_file.empty()) {
+    std::ifstream in(otlp_headers_file, std::ios::binary);
+    if (!in) throw Failure(kExitConfig, "otlp_headers_file " + otlp_headers_file, std::strerror(errno));
+    std::stringstream text;
+    text << in.rdbuf();
+    parse_otlp_headers(text.str(), true, otlp_headers_file, &headers);
+  }
+  return headers;
+}
+
+}  // namespace mcpr

@@ -1,0 +1,117 @@
+// The OpenTelemetry sink's configuration: sink, otlp_endpoint with
+// OpenTelemetry's exporter variables, headers from a file and the
+// environment, otlp_batch.
+#include <fstream>
+#include <map>
+
+#include "src/config/config.h"
+#include "src/util/failure.h"
+#include "temp_dir.h"
+
+namespace mcpr {
+namespace {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+class OtlpConfigTest : public TempDirTest {
+ protected:
+  std::string write(const std::string& name, const std::string& text) {
+    std::ofstream(path(name)) << text;
+    return path(name);
+  }
+  Config load(const std::string& toml, std::map<std::string, std::string> env = {}) {
+    env.emplace("HOME", dir_);
+    ConfigOverrides o;
+    o.config_file = write("config.toml", "[interaction_logging]\n" + toml);
+    return load_config(o, [env](const char* name) -> const char* {
+      auto it = env.find(name);
+      return it == env.end() ? nullptr : it->second.c_str();
+    });
+  }
+  // The Failure message (exit 78) of loading, or "" when it loads.
+  std::string error_of(const std::string& toml, std::map<std::string, std::string> env = {}) {
+    try {
+      Config c = load(toml, env);
+      c.otlp_headers();
+    } catch (const Failure& e) {
+      EXPECT_EQ(e.exit_code(), kExitConfig);
+      return e.what();
+    }
+    return "";
+  }
+};
+
+TEST_F(OtlpConfigTest, Defaults) {
+  Config c = load("");
+  EXPECT_EQ(c.sink, "coordinator");
+  EXPECT_EQ(c.otlp_batch, 512);
+  EXPECT_EQ(c.otlp_logs_url(), "http://localhost:4318/v1/logs");
+  EXPECT_TRUE(c.otlp_headers().empty());
+}
+
+TEST_F(OtlpConfigTest, EndpointSources) {
+  struct Case {
+    std::string toml;
+    std::map<std::string, std::string> env;
+    std::string url;
+  } cases[] = {
+      {"otlp_endpoint = \"https://otel.example:4318/\"\n", {}, "https://otel.example:4318/v1/logs"},
+      {"otlp_endpoint = \"http://c:4318/prefix\"\n", {}, "http://c:4318/prefix/v1/logs"},
+      {"", {{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://e:4318"}}, "http://e:4318/v1/logs"},
+      // the signal-specific variable is used as given, and wins over the generic one
+      {"",
+       {{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://e:4318"},
+        {"OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "http://l:9/custom/logs"}},
+       "http://l:9/custom/logs"},
+      // OpenTelemetry's variables are defaults: the config file ranks above them
+      {"otlp_endpoint = \"http://f:4318\"\n",
+       {{"OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "http://l:9/x"}},
+       "http://f:4318/v1/logs"},
+  };
+  for (const Case& c : cases) EXPECT_EQ(load(c.toml, c.env).otlp_logs_url(), c.url) << c.toml;
+}
+
+TEST_F(OtlpConfigTest, HeadersFromTheEnvironmentAndAFile) {
+  write("headers", "# vendor key\nX-Api-Key: secret value\n\nX-Tenant:  t1 \r\n");
+  Config c = load("otlp_headers_file = \"headers\"\n",
+                  {{"OTEL_EXPORTER_OTLP_HEADERS", "x-tenant=env, x-b=a%20b%2Cc"}});
+  EXPECT_EQ(c.otlp_headers(),
+            (Headers{{"x-tenant", "t1"}, {"x-b", "a b,c"}, {"X-Api-Key", "secret value"}}));
+}
+
+TEST_F(OtlpConfigTest, BadValuesAre78WithoutEchoingHeaderValues) {
+  EXPECT_NE(error_of("sink = \"kafka\"\n").find("interaction_logging.sink: 'kafka' is not"),
+            std::string::npos);
+  EXPECT_NE(error_of("otlp_batch = 0\n").find("otlp_batch: must be at least 1"), std::string::npos);
+  EXPECT_NE(error_of("otlp_endpoint = \"ftp://x\"\n").find("not an http:// or https:// URL"),
+            std::string::npos);
+  EXPECT_NE(error_of("otlp_headers_file = \"missing\"\n").find("otlp_headers_file"),
+            std::string::npos);
+  write("bad1", "X-Key: a\x01secret\n");
+  write("bad2", "no colon here\n");
+  write("bad3", "Bad Name: v\n");
+  EXPECT_EQ(error_of("otlp_headers_file = \"bad1\"\n"),
+            path("bad1") + ":1: header X-Key: its value holds a control character");
+  EXPECT_EQ(error_of("otlp_headers_file = \"bad2\"\n"), path("bad2") + ":1: not a 'Name: value' line");
+  EXPECT_EQ(error_of("otlp_headers_file = \"bad3\"\n"),
+            path("bad3") + ":1: 'Bad Name' is not a header name");
+  for (const char* env : {"k=a\nb", "k=%0Asecret", "k=%zz", "novalue"}) {
+    std::string e = error_of("", {{"OTEL_EXPORTER_OTLP_HEADERS", env}});
+    EXPECT_NE(e.find("OTEL_EXPORTER_OTLP_HEADERS"), std::string::npos) << env;
+    EXPECT_EQ(e.find("secret"), std::string::npos) << e;
+  }
+}
+
+TEST_F(OtlpConfigTest, DescribeMasksHeaderValues) {
+  write("headers", "X-Api-Key: topsecret\n");
+  Config c = load("sink = \"otlp\"\notlp_headers_file = \"headers\"\n",
+                  {{"MCP_REPORT_SINK", "otlp"}});
+  std::string all;
+  for (const ConfigRow& row : describe_config(c)) all += row.key + "=" + row.value + "\n";
+  EXPECT_NE(all.find("otlp headers (effective)=X-Api-Key: ***"), std::string::npos) << all;
+  EXPECT_NE(all.find("otlp url (effective)=http://localhost:4318/v1/logs"), std::string::npos);
+  EXPECT_EQ(all.find("topsecret"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace mcpr
