@@ -66,7 +66,7 @@ const char kFooter[] =
     "  id=$(mcp-report start user_id=u1 params:='{\"q\":\"x\"}')\n"
     "  mcp-report progress \"$id\" step=2\n"
     "  mcp-report complete \"$id\" success:=true\n"
-    "  mcp-report flush -v            # from cron: * * * * * mcp-report flush\n"
+    "  mcp-report flush -v            # from cron: mcp-report -q -c /abs/config.toml flush\n"
     "See mcp-report(1) for the configuration, the spool and the exit statuses.";
 
 void add_globals(CLI::App& app, Globals& g) {

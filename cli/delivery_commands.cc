@@ -8,9 +8,13 @@
 #include <cmath>
 #include <cerrno>
 #include <cstdio>
+#include <ctime>
 #include <iostream>
 
 #include "cli/command.h"
+#include "spool/event_name.h"
+#include "spool/spool.h"
+#include "src/report/spool_report.h"
 #include "src/util/failure.h"
 #include "src/delivery/flusher.h"
 #include "src/delivery/http_transport.h"
@@ -46,11 +50,47 @@ void print_messages(const FlushReport& report) {
   if (!report.hint.empty()) std::cerr << "mcp-report: hint: " << printable(report.hint) << '\n';
 }
 
-void splay_sleep(double seconds) {
+// Sleeps a random 0..`seconds`; -vv says how long it chose.
+void splay_sleep(const Globals& globals, double seconds) {
   if (seconds <= 0) return;
   uint32_t r = 0;
   if (::getrandom(&r, sizeof r, GRND_NONBLOCK) != sizeof r) r = static_cast<uint32_t>(::getpid());
-  ::usleep(static_cast<useconds_t>(seconds * 1e6 * (r / 4294967296.0)));
+  const double chosen = seconds * (r / 4294967296.0);
+  if (globals.verbose >= 2 && !globals.quiet) {
+    char line[96];
+    std::snprintf(line, sizeof line, "flush: splay: sleeping %.3f s of at most %g s", chosen,
+                  seconds);
+    std::cerr << "mcp-report: " << line << '\n';
+  }
+  ::usleep(static_cast<useconds_t>(chosen * 1e6));
+}
+
+// How long the longest-waiting due event has been in the queue (since it
+// was queued or requeued, by its file's mtime), in seconds; 0 when none is due.
+int64_t oldest_due_wait(const Config& config, int64_t now) {
+  Spool spool = Spool::open(config.spool_path(), false);
+  int64_t oldest = now;
+  for_each_name(spool, SpoolState::kQueue, false, [&](std::string_view name) {
+    auto parsed = EventName::parse(name);
+    if (!parsed || parsed->due > now) return;
+    if (auto info = stat_file(spool, SpoolState::kQueue, std::string(name)))
+      oldest = std::min(oldest, info->mtime);
+  });
+  return now - oldest;
+}
+
+// flush -q through an outage or a hold (exit 75): silent until the oldest
+// due event has waited quiet_outage, so that cron mails nobody about a
+// coordinator restart; after that one warning line per run.
+void report_quietly(const Config& config, const FlushReport& report) {
+  const int64_t now = static_cast<int64_t>(std::time(nullptr));
+  const int64_t waited = oldest_due_wait(config, now);
+  if (waited < config.quiet_outage) return;
+  std::string line = "flush: events undelivered for " + human_duration(waited) +
+                     " (longer than quiet_outage, " +
+                     human_duration(static_cast<int64_t>(config.quiet_outage)) + ")";
+  if (!report.messages.empty()) line += ": " + report.messages.front();
+  std::cerr << "mcp-report: warning: " << printable(line) << '\n';
 }
 
 Config network_config(const Globals& globals) {
@@ -65,7 +105,7 @@ int flush(const Globals& globals, const FlushArgs& args) {
     globals.note("flush: logging is disabled (enable_interaction_logging = false): nothing sent");
     return kExitOk;
   }
-  splay_sleep(args.splay);
+  splay_sleep(globals, args.splay);
   FlushOptions options;
   options.max_events = args.max_events;
   options.max_time = args.max_time;
@@ -109,6 +149,10 @@ int flush(const Globals& globals, const FlushArgs& args) {
     return kExitOk;
   }
   if (args.follow) return report.summary.exit_code;  // each pass was reported
+  if (globals.quiet && report.summary.exit_code == kExitTempFail && !args.json) {
+    report_quietly(config, report);
+    return report.summary.exit_code;
+  }
   print_messages(report);
   if (args.json) {
     std::cout << report.summary.json() << '\n';
@@ -206,7 +250,8 @@ void add_delivery_commands(CLI::App& app, Globals& globals, Commands& commands) 
     flush_cmd->footer(
         "Examples:\n"
         "  mcp-report flush -v\n"
-        "  * * * * * mcp-report flush --splay 20     # crontab: quiet unless something failed\n"
+        "  * * * * * mcp-report -q -c /etc/mcp-report/config.toml flush --splay 20\n"
+        "      (crontab: silent unless events died or the backlog waited quiet_outage)\n"
         "  mcp-report flush --follow                 # as a service: near-real-time delivery\n"
         "Exit: 0 done, 65 events dead-lettered, 75 try again later, 77 key rejected, 78 config.");
     commands.push_back({flush_cmd, [&globals, args] { return flush(globals, *args); }});

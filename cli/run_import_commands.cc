@@ -1,6 +1,7 @@
 // run (wrap a command between start and complete/error) and import (whole
 // events from the old reporter's cache).
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cerrno>
@@ -66,6 +67,36 @@ std::pair<Action, std::string> outcome_payload(const ChildResult& r, const std::
   return {Action::kError, payload.str()};
 }
 
+// A relative path as seen from here, made absolute so that CMD may change
+// folder and still name the same file.
+std::string from_here(const std::string& path) {
+  if (path.empty() || path[0] == '/') return path;
+  char buf[4096];
+  if (!::getcwd(buf, sizeof buf)) return path;
+  return std::string(buf) + "/" + (path.rfind("./", 0) == 0 ? path.substr(2) : path);
+}
+
+// What CMD gets in its environment: the interaction id, and the effective
+// config file, spool and mcp_id, so that a nested `mcp-report progress`
+// lands where run's own events do whatever flags run was given (SPEC.md §1).
+// When the configuration could not be loaded, the flags are passed on.
+EnvVars child_environment(const Globals& globals, const std::optional<Config>& config,
+                          const std::string& id) {
+  EnvVars env{{"MCP_REPORT_INTERACTION_ID", id}};
+  if (config) {
+    env.emplace_back("MCP_REPORT_CONFIG", config->file);
+    env.emplace_back("MCP_REPORT_SPOOL_DIR", from_here(config->spool_path()));
+    if (!config->mcp_id.empty()) env.emplace_back("MCP_REPORT_MCP_ID", config->mcp_id);
+    return env;
+  }
+  if (!globals.config_file.empty())
+    env.emplace_back("MCP_REPORT_CONFIG", from_here(globals.config_file));
+  if (!globals.spool_dir.empty())
+    env.emplace_back("MCP_REPORT_SPOOL_DIR", from_here(globals.spool_dir));
+  if (!globals.mcp_id.empty()) env.emplace_back("MCP_REPORT_MCP_ID", globals.mcp_id);
+  return env;
+}
+
 int run(const Globals& globals, const RunArgs& args) {
   if (globals.wrapped_command.empty())
     throw Failure(kExitUsage, "run", "no command to run",
@@ -96,7 +127,7 @@ int run(const Globals& globals, const RunArgs& args) {
     recorder.emplace(*config);
     recorder->record(Action::kStart, id, payload, now);
   });
-  ChildResult result = run_child(globals.wrapped_command, "MCP_REPORT_INTERACTION_ID", id);
+  ChildResult result = run_child(globals.wrapped_command, child_environment(globals, config, id));
   if (!result.started)
     std::cerr << "mcp-report: run: cannot run '" << printable(globals.wrapped_command[0])
               << "': " << std::strerror(result.exec_errno) << '\n';
@@ -123,14 +154,23 @@ int import(const Globals& globals, const std::string& source) {
   }
   Recorder recorder(config);
   const std::string label = source.empty() || source == "-" ? "stdin" : source;
+  // A wrong file has a bad line everywhere: show the first few, then count.
+  constexpr unsigned kShownBadLines = 10;
+  unsigned shown = 0;
   ImportResult r = import_events(recorder, *in, [&](unsigned line, const std::string& why) {
-    std::cerr << "mcp-report: import: " << printable(label) << ":" << line << ": " << printable(why) << '\n';
+    if (shown++ < kShownBadLines)
+      std::cerr << "mcp-report: import: " << printable(label) << ":" << line << ": "
+                << printable(why) << '\n';
   });
+  if (r.bad > kShownBadLines)
+    std::cerr << "mcp-report: import: " << printable(label) << ": " << r.bad - kShownBadLines
+              << " more bad lines not shown (" << r.bad << " in all)\n";
   if (!config.enabled)
     globals.note(
         "import: logging is disabled (enable_interaction_logging = false): nothing spooled");
   else
-    globals.note("import: spooled " + std::to_string(r.imported) + " events, skipped " +
+    globals.note("import: spooled " + std::to_string(r.imported) + " events, " +
+                 std::to_string(r.duplicates) + " already in the spool, skipped " +
                  std::to_string(r.bad) + " bad lines");
   return r.bad ? kExitDataErr : kExitOk;
 }

@@ -74,10 +74,10 @@ int list(const Globals& globals, const std::string& state, bool json) {
       continue;
     }
     std::cout << e.event_id << "  " << std::left << std::setw(7) << state_name(e.state) << ' '
-              << std::setw(20) << e.action << ' ' << e.interaction_id << "  age "
-              << (e.timestamp ? now - e.timestamp : 0) << " s";
+              << std::setw(20) << e.action << ' ' << e.interaction_id;
+    if (e.timestamp_us) std::cout << "  age " << human_duration(now - e.timestamp_us / 1000000);
     if (e.attempts) std::cout << ", " << e.attempts << " failed";
-    if (e.due > now) std::cout << ", next in " << e.due - now << " s";
+    if (e.due > now) std::cout << ", next in " << human_duration(e.due - now);
     if (!e.reason.empty()) std::cout << "  -- " << e.reason;
     std::cout << '\n';
   }

@@ -124,8 +124,18 @@ class Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length) if length else b""
         body = raw.decode("utf-8", "replace")
         if self.path == "/_control":
+            try:
+                change = json.loads(body or "{}")
+            except ValueError as e:
+                return self.reply(400, {"error": "not JSON: %s" % e})
+            if not isinstance(change, dict):
+                return self.reply(400, {"error": "expected a JSON object of fault names"})
+            unknown = sorted(set(change) - set(st.faults))
+            if unknown:
+                return self.reply(400, {"error": "unknown fault %s; known: %s"
+                                        % (", ".join(unknown), ", ".join(sorted(st.faults)))})
             with st.lock:
-                st.faults.update(json.loads(body or "{}"))
+                st.faults.update(change)
             return self.reply(200, st.faults)
         if self.path.endswith("/api/v2/validate"):
             ok = self.authorized()
@@ -181,26 +191,50 @@ class Handler(BaseHTTPRequestHandler):
                 st.in_flight -= 1
 
 
+EXAMPLES = """
+Examples:
+  scripts/dev-coordinator.py &                      # port 8080, key dev-key
+  scripts/dev-coordinator.py --port 0 --port-file port --out received.ndjson
+  curl -s -X POST -d '{"fail_first": 3, "status_code": 503}' http://127.0.0.1:8080/_control
+  curl -s http://127.0.0.1:8080/_stats
+An unknown fault name in /_control is refused with 400.
+"""
+
+
 def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog=__doc__[__doc__.index("\n\n") + 2:] + EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8080, help="0 picks a free port")
     p.add_argument("--port-file", help="write the port here once listening")
     p.add_argument("--key", default="dev-key", help="the Bearer key to accept")
     p.add_argument("--out", help="append accepted events here (NDJSON)")
     p.add_argument("--log", help="append every request here (NDJSON)")
-    p.add_argument("--fail-first", type=int, default=0)
-    p.add_argument("--fail-rate", type=float, default=0.0)
-    p.add_argument("--status-code", type=int, default=503)
-    p.add_argument("--retry-after", default="")
-    p.add_argument("--always", type=int, default=0)
-    p.add_argument("--slow", type=float, default=0.0)
-    p.add_argument("--drop-rate", type=float, default=0.0)
+    p.add_argument("--fail-first", type=int, default=0, metavar="N",
+                   help="answer the first N event POSTs with --status-code")
+    p.add_argument("--fail-rate", type=float, default=0.0, metavar="F",
+                   help="answer a fraction F (0..1) of event POSTs with --status-code")
+    p.add_argument("--status-code", type=int, default=503, metavar="N",
+                   help="the failing status (default 503)")
+    p.add_argument("--retry-after", default="", metavar="V",
+                   help="Retry-After sent with 429/503 (seconds or an HTTP date)")
+    p.add_argument("--always", type=int, default=0, metavar="N",
+                   help="answer every event POST with status N")
+    p.add_argument("--slow", type=float, default=0.0, metavar="S",
+                   help="wait S seconds before each answer")
+    p.add_argument("--drop-rate", type=float, default=0.0, metavar="F",
+                   help="close the connection without an answer for a fraction F")
     p.add_argument("--tls-cert", help="serve https with this certificate (PEM)")
     p.add_argument("--tls-key", help="the certificate's private key (PEM)")
     args = p.parse_args()
     ThreadingHTTPServer.allow_reuse_address = True
-    server = ThreadingHTTPServer((args.host, args.port), Handler)
+    try:
+        server = ThreadingHTTPServer((args.host, args.port), Handler)
+    except OSError as e:
+        sys.exit("dev-coordinator: cannot listen on %s:%d: %s (another coordinator running? "
+                 "try --port 0)" % (args.host, args.port, e.strerror or e))
     server.daemon_threads = True
     server.state = State(args)
     if args.tls_cert:

@@ -12,7 +12,7 @@ std::vector<SpooledFile> find_events(const Spool& spool, const std::string& hand
   std::vector<SpooledFile> found;
   for (SpoolState state : {SpoolState::kQueue, SpoolState::kDead, SpoolState::kCorrupt}) {
     for (std::string& name : list_names(spool, state)) {
-      if (name == handle || event_id_of(name) == handle) found.push_back({state, std::move(name)});
+      if (name == handle || handle_of(name) == handle) found.push_back({state, std::move(name)});
     }
   }
   return found;

@@ -70,4 +70,8 @@ std::string_view event_id_of(std::string_view file_name) {
   return file_name.substr(0, file_name.find('.'));
 }
 
+std::string handle_of(std::string_view file_name) {
+  return std::string(EventName::parse(file_name) ? event_id_of(file_name) : file_name);
+}
+
 }  // namespace mcpr

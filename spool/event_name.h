@@ -38,4 +38,9 @@ struct EventName {
 // The event id part of a file name (up to the first '.'), or the whole name.
 std::string_view event_id_of(std::string_view file_name);
 
+// The handle list/show/requeue/delete use for a file: its event id when the
+// name is one of ours, else the whole name (two corrupt files "junk.txt" and
+// "junk.other" must not share the handle "junk").
+std::string handle_of(std::string_view file_name);
+
 }  // namespace mcpr

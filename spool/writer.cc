@@ -58,4 +58,24 @@ std::string enqueue(const Spool& spool, EventName& name, const std::string& body
   }
 }
 
+std::string enqueue_as_named(const Spool& spool, const EventName& name, const std::string& body,
+                             bool sync) {
+  std::string file_name = name.format();
+  AtomicFile file(spool, file_name);
+  file.write(body);
+  return file.commit(spool.dir_fd(SpoolState::kQueue), file_name, sync) ? file_name : "";
+}
+
+std::string content_unique(const std::string& bytes) {
+  uint64_t hash = 0xcbf29ce484222325ull;
+  for (unsigned char c : bytes) {
+    hash ^= c;
+    hash *= 0x100000001b3ull;
+  }
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%012llx",
+                static_cast<unsigned long long>(hash & 0xffffffffffffull));
+  return buf;
+}
+
 }  // namespace mcpr

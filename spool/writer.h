@@ -17,6 +17,16 @@ namespace mcpr {
 // is thrown. Returns the file name.
 std::string enqueue(const Spool& spool, EventName& name, const std::string& body, bool sync);
 
+// The same with `name.unique` already chosen by the caller (import derives it
+// from the event's bytes): returns "" instead of picking another when a file
+// of that name is already queued.
+std::string enqueue_as_named(const Spool& spool, const EventName& name, const std::string& body,
+                             bool sync);
+
+// 12 lowercase hex characters derived from `bytes` (64-bit FNV-1a, 48 bits
+// kept): the same event always gets the same event id.
+std::string content_unique(const std::string& bytes);
+
 // 12 lowercase hex characters: 32 random bits fixed for this process, then a
 // 16-bit counter, so names made here keep their order.
 std::string next_unique();

@@ -59,6 +59,7 @@ const KeySpec kKeys[] = {
     {"interaction_logging", "otlp_endpoint", &Config::otlp_endpoint},
     {"interaction_logging", "otlp_headers_file", &Config::otlp_headers_file, 0, true},
     {"interaction_logging", "otlp_batch", &Config::otlp_batch, 1},
+    {"interaction_logging", "quiet_outage", &Config::quiet_outage},
 };
 
 const KeySpec* find_key(const std::string& key) {
@@ -146,20 +147,23 @@ bool file_exists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
-// The config file to read: -c, $MCP_REPORT_CONFIG, or the first that exists of
-// the usual places. Named files must exist; "" when none is found.
-std::string find_config_file(const ConfigOverrides& overrides, const GetEnv& getenv) {
-  if (!overrides.config_file.empty()) return overrides.config_file;
+// The config file to read and where its name came from: -c,
+// $MCP_REPORT_CONFIG, or the first that exists of the usual places. Named
+// files must exist; "" when none is found.
+std::pair<std::string, Origin> find_config_file(const ConfigOverrides& overrides,
+                                                const GetEnv& getenv) {
+  if (!overrides.config_file.empty())
+    return {overrides.config_file, {Origin::kFlag, "--config"}};
   const char* env = getenv("MCP_REPORT_CONFIG");
-  if (env && *env) return env;
+  if (env && *env) return {env, {Origin::kEnvironment, "MCP_REPORT_CONFIG"}};
   const std::string candidates[] = {
       "mcp_config.toml",
       xdg_dir(getenv, "XDG_CONFIG_HOME", ".config") + "/mcp-report/config.toml",
       "/etc/mcp-report/config.toml",
   };
   for (const std::string& candidate : candidates)
-    if (file_exists(candidate)) return candidate;
-  return "";
+    if (file_exists(candidate)) return {candidate, {Origin::kDefault, "search"}};
+  return {"", {Origin::kDefault, "search"}};
 }
 
 bool is_loopback_host(const std::string& host) {
@@ -359,7 +363,18 @@ Config load_config(const ConfigOverrides& overrides, const GetEnv& getenv) {
   Config config;
   config.default_spool = xdg_dir(getenv, "XDG_STATE_HOME", ".local/state") + "/mcp-report/spool";
   apply_otel_environment(config, getenv);
-  std::string path = find_config_file(overrides, getenv);
+  auto [path, file_origin] = find_config_file(overrides, getenv);
+  config.file_origin = file_origin;
+  if (!path.empty() && file_origin.kind != Origin::kDefault && ::access(path.c_str(), R_OK) != 0) {
+    // Name where the name came from: a stale MCP_REPORT_CONFIG in a
+    // profile is otherwise a riddle.
+    const int err = errno;
+    const char* joint = file_origin.kind == Origin::kEnvironment ? "=" : " ";
+    throw Failure(kExitConfig, file_origin.detail + joint + path, std::strerror(err),
+                  file_origin.kind == Origin::kEnvironment
+                      ? "unset MCP_REPORT_CONFIG or point it at an existing file"
+                      : "");
+  }
   if (!path.empty()) {
     if (path[0] != '/')
       path = current_dir() + "/" + (path.rfind("./", 0) == 0 ? path.substr(2) : path);
@@ -387,7 +402,9 @@ Config load_config(const ConfigOverrides& overrides, const GetEnv& getenv) {
 
 std::vector<ConfigRow> describe_config(const Config& config) {
   std::vector<ConfigRow> rows;
-  rows.push_back({"config_file", config.file.empty() ? "(none)" : config.file, "search"});
+  rows.push_back({"config_file", config.file.empty() ? "(none)" : config.file,
+                  config.file_origin.kind == Origin::kDefault ? "search"
+                                                              : config.file_origin.describe()});
   for (const KeySpec& spec : kKeys) {
     std::string value = std::visit(
         [&](auto member) -> std::string {

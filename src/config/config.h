@@ -53,8 +53,10 @@ struct Config {
   std::string otlp_headers_file;
   int64_t otlp_batch = 512;
   std::string otlp_env_headers;  // $OTEL_EXPORTER_OTLP_HEADERS, then the logs one
+  double quiet_outage = 3600;  // seconds flush -q stays silent through an outage or hold
 
   std::string file;                       // the config file read, "" when none
+  Origin file_origin;                     // --config, MCP_REPORT_CONFIG or the search
   std::string default_spool;              // $XDG_STATE_HOME/mcp-report/spool, set by load_config
   std::map<std::string, Origin> origins;  // by "table.key"
   std::vector<std::string> warnings;

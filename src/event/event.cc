@@ -126,7 +126,7 @@ std::optional<EventSummary> check_event(std::string_view body, std::string* erro
   };
   const ActionInfo* info = action_by_name(text(*action));
   if (!info) {
-    *error = std::string("unknown action '") + action->GetString() + "'";
+    *error = "unknown action '" + text(*action) + "'";
     return std::nullopt;
   }
   const rapidjson::Value* iid = member("interaction_id");

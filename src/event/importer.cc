@@ -22,8 +22,10 @@ ImportResult import_events(Recorder& recorder, std::istream& in,
       continue;
     }
     try {
-      recorder.record_body(*event, line);
-      ++result.imported;
+      if (recorder.import_body(*event, line).empty() && recorder.enabled())
+        ++result.duplicates;
+      else
+        ++result.imported;
     } catch (const Failure& f) {
       if (f.exit_code() != kExitDataErr) throw;
       ++result.bad;

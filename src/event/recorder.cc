@@ -13,8 +13,7 @@ int64_t now_us() {
   return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
 }
 
-std::string Recorder::record_body(const EventSummary& event, const std::string& body) {
-  if (!config_.enabled) return "";
+void Recorder::prepare(const std::string& body) {
   if (body.size() > static_cast<uint64_t>(config_.max_event_kb) * 1024)
     throw Failure(kExitDataErr, "event",
                   std::to_string((body.size() + 1023) / 1024) + " KiB is over max_event_kb (" +
@@ -28,11 +27,40 @@ std::string Recorder::record_body(const EventSummary& event, const std::string& 
                     "only " + std::to_string(free >> 20) + " MiB free (min_free_mb is " +
                         std::to_string(config_.min_free_mb) + ")");
   }
+}
+
+namespace {
+
+EventName name_for(const EventSummary& event) {
   EventName name;
   name.timestamp_us = event.timestamp_us;
   name.action = action_info(event.action).code;
   name.interaction_id = event.interaction_id;
+  return name;
+}
+
+}  // namespace
+
+std::string Recorder::record_body(const EventSummary& event, const std::string& body) {
+  if (!config_.enabled) return "";
+  prepare(body);
+  EventName name = name_for(event);
   return enqueue(*spool_, name, body, config_.sync);
+}
+
+std::string Recorder::import_body(const EventSummary& event, const std::string& body) {
+  if (!config_.enabled) return "";
+  prepare(body);
+  if (!spooled_ids_) {
+    // One scan per import, not per line.
+    spooled_ids_.emplace();
+    for (SpoolState s : {SpoolState::kQueue, SpoolState::kDead, SpoolState::kCorrupt})
+      for (const std::string& n : list_names(*spool_, s)) spooled_ids_->emplace(event_id_of(n));
+  }
+  EventName name = name_for(event);
+  name.unique = content_unique(body);
+  if (!spooled_ids_->insert(name.event_id()).second) return "";
+  return enqueue_as_named(*spool_, name, body, config_.sync);
 }
 
 std::string Recorder::record(Action action, const std::string& interaction_id,

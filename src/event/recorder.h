@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "spool/spool.h"
@@ -19,18 +20,29 @@ class Recorder {
  public:
   explicit Recorder(const Config& config) : config_(config) {}
 
+  bool enabled() const { return config_.enabled; }
+
   // Spools an event built from its parts. Returns the file name, or "" when
   // logging is disabled. Throws Failure: 78 without mcp_id, 65 for an event
   // over max_event_kb, 73 when the spool cannot be written or is too full.
   std::string record(Action action, const std::string& interaction_id,
                      const std::string& payload_json, int64_t timestamp_us);
 
-  // Spools an already checked whole event body unchanged (import).
+  // Spools an already checked whole event body unchanged.
   std::string record_body(const EventSummary& event, const std::string& body);
 
+  // The same for import: the event id is derived from the body, and an
+  // event whose id is already in the spool (queued, dead or corrupt) is not
+  // spooled again. Returns "" for such a duplicate (or when disabled).
+  std::string import_body(const EventSummary& event, const std::string& body);
+
  private:
+  // Opens the spool and checks max_event_kb and min_free_mb (Failure 65/73).
+  void prepare(const std::string& body);
+
   const Config& config_;
   std::optional<Spool> spool_;  // opened on the first write
+  std::optional<std::set<std::string>> spooled_ids_;  // import: ids already in the spool
 };
 
 }  // namespace mcpr

@@ -94,6 +94,34 @@ SpoolStatus spool_status(const Spool& spool, int64_t now) {
   return st;
 }
 
+std::string human_duration(int64_t seconds) {
+  if (seconds < 0) seconds = 0;
+  auto two = [](int64_t big, const char* big_unit, int64_t small, const char* small_unit) {
+    std::string out = std::to_string(big) + " " + big_unit;
+    if (small) out += " " + std::to_string(small) + " " + small_unit;
+    return out;
+  };
+  if (seconds < 60) return std::to_string(seconds) + " s";
+  if (seconds < 3600) return two(seconds / 60, "min", 0, "");
+  if (seconds < 86400) return two(seconds / 3600, "h", seconds % 3600 / 60, "min");
+  return two(seconds / 86400, "d", seconds % 86400 / 3600, "h");
+}
+
+std::string prometheus_label_value(const std::string& value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
+  }
+  return out;
+}
+
 std::string SpoolStatus::text() const {
   std::ostringstream out;
   out << "spool:        " << spool << "\n"
@@ -104,7 +132,7 @@ std::string SpoolStatus::text() const {
       << "bytes:        " << bytes << "\n";
   out << "oldest:       ";
   if (oldest_queued_age_s)
-    out << *oldest_queued_age_s << " s\n";
+    out << human_duration(*oldest_queued_age_s) << "\n";
   else
     out << "-\n";
   out << "next attempt: ";
@@ -182,37 +210,41 @@ std::string SpoolStatus::json() const {
 }
 
 std::string SpoolStatus::prometheus() const {
+  // Every sample carries the spool, so that two spools on one node do not
+  // collide in the textfile collector.
+  const std::string spool_label = "spool=\"" + prometheus_label_value(spool) + "\"";
+  const std::string labels = "{" + spool_label + "}";
   std::ostringstream out;
   out << "# HELP mcp_report_events Events in the spool by state.\n"
       << "# TYPE mcp_report_events gauge\n";
   const std::pair<const char*, unsigned> states[] = {
       {"queued", queued}, {"dead", dead}, {"corrupt", corrupt}, {"tmp", tmp}};
   for (const auto& [name, n] : states)
-    out << "mcp_report_events{state=\"" << name << "\"} " << n << "\n";
+    out << "mcp_report_events{state=\"" << name << "\"," << spool_label << "} " << n << "\n";
   out << "# HELP mcp_report_due_events Queued events that may be sent now.\n"
       << "# TYPE mcp_report_due_events gauge\n"
-      << "mcp_report_due_events " << due << "\n"
+      << "mcp_report_due_events" << labels << " " << due << "\n"
       << "# HELP mcp_report_spool_bytes Bytes of all files in the spool.\n"
       << "# TYPE mcp_report_spool_bytes gauge\n"
-      << "mcp_report_spool_bytes " << bytes << "\n"
+      << "mcp_report_spool_bytes" << labels << " " << bytes << "\n"
       << "# HELP mcp_report_oldest_queued_age_seconds Age of the oldest queued event.\n"
       << "# TYPE mcp_report_oldest_queued_age_seconds gauge\n"
-      << "mcp_report_oldest_queued_age_seconds " << oldest_queued_age_s.value_or(0) << "\n"
+      << "mcp_report_oldest_queued_age_seconds" << labels << " " << oldest_queued_age_s.value_or(0) << "\n"
       << "# HELP mcp_report_open_interactions Interactions started and not yet ended.\n"
       << "# TYPE mcp_report_open_interactions gauge\n"
-      << "mcp_report_open_interactions " << open_interactions.size() << "\n";
+      << "mcp_report_open_interactions" << labels << " " << open_interactions.size() << "\n";
   if (last_flush) {
     char ts[32];
     std::snprintf(ts, sizeof ts, "%.3f", last_flush->started_at + last_flush->seconds);
     out << "# HELP mcp_report_last_flush_timestamp_seconds When the last flush ended.\n"
         << "# TYPE mcp_report_last_flush_timestamp_seconds gauge\n"
-        << "mcp_report_last_flush_timestamp_seconds " << ts << "\n"
+        << "mcp_report_last_flush_timestamp_seconds" << labels << " " << ts << "\n"
         << "# HELP mcp_report_last_flush_success 1 if the last flush exited 0.\n"
         << "# TYPE mcp_report_last_flush_success gauge\n"
-        << "mcp_report_last_flush_success " << (last_flush->exit_code == 0 ? 1 : 0) << "\n"
+        << "mcp_report_last_flush_success" << labels << " " << (last_flush->exit_code == 0 ? 1 : 0) << "\n"
         << "# HELP mcp_report_last_flush_sent Events the last flush delivered.\n"
         << "# TYPE mcp_report_last_flush_sent gauge\n"
-        << "mcp_report_last_flush_sent " << last_flush->sent << "\n";
+        << "mcp_report_last_flush_sent" << labels << " " << last_flush->sent << "\n";
   }
   return out.str();
 }
@@ -224,12 +256,12 @@ std::vector<ListedEvent> list_events(const Spool& spool, std::optional<SpoolStat
     for (std::string& name : list_names(spool, s)) {
       ListedEvent e;
       e.state = s;
-      e.event_id = std::string(event_id_of(name));
+      e.event_id = handle_of(name);
       e.action = "?";
       if (auto parsed = EventName::parse(name)) {
         if (const ActionInfo* a = action_by_code(parsed->action)) e.action = a->name;
         e.interaction_id = parsed->interaction_id;
-        e.timestamp = parsed->timestamp_us / 1000000;
+        e.timestamp_us = parsed->timestamp_us;
         e.attempts = parsed->attempts;
         e.due = parsed->due;
       }
@@ -256,8 +288,13 @@ std::string listed_json(const ListedEvent& e) {
   w.String(e.action.c_str());
   w.Key("interaction_id");
   w.String(e.interaction_id.c_str());
-  w.Key("timestamp");
-  w.Int64(e.timestamp);
+  w.Key("timestamp");  // as in the body: seconds with microseconds
+  if (e.timestamp_us) {
+    const std::string ts = format_timestamp(e.timestamp_us);
+    w.RawValue(ts.c_str(), ts.size(), rapidjson::kNumberType);
+  } else {
+    w.Null();
+  }
   w.Key("attempts");
   w.Uint(e.attempts);
   w.Key("next_attempt_at");

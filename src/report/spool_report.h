@@ -36,6 +36,14 @@ struct SpoolStatus {
   std::string prometheus() const;  // node_exporter textfile-collector format
 };
 
+// An age or a wait for people: "42 s", "5 min", "3 h 12 min", "3 d 2 h"
+// (text output; JSON and Prometheus keep seconds).
+std::string human_duration(int64_t seconds);
+
+// `value` escaped for a Prometheus label value: backslash, double quote and
+// newline (the text exposition format).
+std::string prometheus_label_value(const std::string& value);
+
 SpoolStatus spool_status(const Spool& spool, int64_t now);
 
 struct ListedEvent {
@@ -44,7 +52,7 @@ struct ListedEvent {
   std::string event_id;
   std::string action;  // "interaction_start", or "?" for a corrupt file
   std::string interaction_id;
-  int64_t timestamp = 0;  // epoch seconds of the event
+  int64_t timestamp_us = 0;  // the event's timestamp, 0 when the name does not say
   unsigned attempts = 0;
   int64_t due = 0;
   uint64_t size = 0;

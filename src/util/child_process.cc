@@ -31,6 +31,10 @@ int ChildResult::shell_status() const {
 
 ChildResult run_child(const std::vector<std::string>& argv, const std::string& env_name,
                       const std::string& env_value) {
+  return run_child(argv, EnvVars{{env_name, env_value}});
+}
+
+ChildResult run_child(const std::vector<std::string>& argv, const EnvVars& env) {
   ChildResult result;
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
@@ -56,7 +60,7 @@ ChildResult run_child(const std::vector<std::string>& argv, const std::string& e
     for (size_t i = 0; i < sizeof kForwarded / sizeof kForwarded[0]; ++i)
       ::sigaction(kForwarded[i], &saved[i], nullptr);
     ::close(pipe_fds[0]);
-    ::setenv(env_name.c_str(), env_value.c_str(), 1);
+    for (const auto& [name, value] : env) ::setenv(name.c_str(), value.c_str(), 1);
     ::execvp(args[0], args.data());
     int err = errno;
     (void)!::write(pipe_fds[1], &err, sizeof err);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace mcpr {
@@ -25,5 +26,9 @@ struct ChildResult {
 // already sent them to the whole foreground group.
 ChildResult run_child(const std::vector<std::string>& argv, const std::string& env_name,
                       const std::string& env_value);
+
+// The same with several variables added (or replaced) in its environment.
+using EnvVars = std::vector<std::pair<std::string, std::string>>;
+ChildResult run_child(const std::vector<std::string>& argv, const EnvVars& env);
 
 }  // namespace mcpr

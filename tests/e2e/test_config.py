@@ -1,6 +1,7 @@
 """Configuration through the real binary: the old reporter's file unchanged,
 discovery, precedence, `config`, and every error's line and exit status."""
 import os
+import shutil
 
 from harness import Case
 
@@ -73,8 +74,23 @@ class ConfigTest(Case):
         self.assertIn("%s:4" % cfg, r.stderr)
 
     def test_missing_named_config_is_78(self):
-        self.fails(78, "-c", os.path.join(self.dir, "nope.toml"), "start")
-        self.fails(78, "start", env={"MCP_REPORT_CONFIG": os.path.join(self.dir, "nope.toml")})
+        nope = os.path.join(self.dir, "nope.toml")
+        r = self.fails(78, "-c", nope, "start")
+        self.assertIn("--config %s: No such file" % nope, r.stderr)
+        r = self.fails(78, "start", env={"MCP_REPORT_CONFIG": nope})
+        self.assertIn("MCP_REPORT_CONFIG=%s: No such file" % nope, r.stderr)
+
+    def test_config_names_where_the_file_name_came_from(self):
+        cfg = self.write_config(OLD_CONFIG)
+        def source(*args, env=None):
+            line = [l for l in self.ok(*args, "config", env=env).stdout.splitlines()
+                    if l.startswith("config_file")][0]
+            self.assertIn(cfg if "search" not in line else "mcp_config.toml", line)
+            return line[line.rindex("("):]
+        self.assertEqual(source("-c", cfg), "(flag --config)")
+        self.assertEqual(source(env={"MCP_REPORT_CONFIG": cfg}), "(environment MCP_REPORT_CONFIG)")
+        shutil.copy(cfg, os.path.join(self.cwd, "mcp_config.toml"))
+        self.assertEqual(source(), "(search)")
 
     def test_unknown_key_is_a_warning_with_file_and_line(self):
         cfg = self.write_config("[mcp]\nmcp_id = \"a\"\nmcpid = \"typo\"\n")

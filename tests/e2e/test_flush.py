@@ -92,6 +92,38 @@ class FlushTest(Case):
         self.assertEqual(self.files(), before)  # no attempt counted
         self.assertEqual(self.files("dead"), [])
 
+    def test_quiet_stays_silent_through_a_short_outage_or_hold(self):
+        # Cron mails any output: -q says nothing until the oldest due event has
+        # waited quiet_outage (default an hour), then one warning line per run.
+        self.env["MCP_REPORT_URL"] = "http://127.0.0.1:%d" % free_port()
+        self.env["MCP_REPORT_API_KEY"] = KEY
+        cfg = self.write_config('[interaction_logging]\ncoordinator_api_key = "%s"\n' % KEY,
+                                mode=0o644)  # the permission warning too stays quiet
+        self.record(2)
+        r = self.run_cli("-q", "-c", cfg, "flush")
+        self.assertEqual((r.returncode, r.stdout, r.stderr), (75, "", ""))
+        two_hours_ago = time.time() - 7200
+        for n in self.files():
+            os.utime(os.path.join(self.spool, "queue", n), (two_hours_ago,) * 2)
+        r = self.run_cli("-q", "-c", cfg, "flush")
+        self.assertEqual(r.returncode, 75)
+        self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
+        self.assertRegex(r.stderr, r"^mcp-report: warning: flush: events undelivered for 2 h "
+                                   r"\(longer than quiet_outage, 1 h\): cannot reach")
+        # The threshold is the quiet_outage key.
+        cfg = self.write_config('[interaction_logging]\nquiet_outage = 86400\n')
+        r = self.run_cli("-q", "-c", cfg, "flush")
+        self.assertEqual((r.returncode, r.stderr), (75, ""))
+        # A hold (Retry-After beyond --max-time) is as quiet.
+        c = self.coordinator()
+        c.control(script=[503], retry_after="120")
+        self.ok("start", "--id", "fresh")
+        for n in self.files():
+            os.utime(os.path.join(self.spool, "queue", n))
+        r = self.run_cli("-q", "flush", "--max-time", "2")
+        self.assertEqual((r.returncode, r.stderr), (75, ""))
+        self.assertEqual(self.files("dead"), [])
+
     def test_outage_then_recovery_loses_nothing(self):
         port = free_port()
         self.env["MCP_REPORT_URL"] = "http://127.0.0.1:%d" % port

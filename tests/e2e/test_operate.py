@@ -10,7 +10,8 @@ import sqlite3
 import subprocess
 import time
 
-from harness import BIN, Case
+from harness import BIN, SOURCE, Case
+from test_flush import free_port
 
 
 class RunTest(Case):
@@ -79,6 +80,29 @@ class RunTest(Case):
         self.assertEqual([b["action"] for b in self.bodies()],
                          ["interaction_start", "interaction_progress", "interaction_complete"])
 
+    def test_the_command_gets_the_effective_spool_config_and_mcp_id(self):
+        # run's own flags, not the environment, say where events go: a nested
+        # call must land in the same spool under the same mcp_id.
+        cfg = self.write_config('[interaction_logging]\nmax_retries = 2\n')
+        other = os.path.join(self.dir, "other-spool")
+        env = {"MCP_REPORT_SPOOL_DIR": None, "MCP_REPORT_MCP_ID": None, "BIN": BIN}
+        r = self.ok("-c", cfg, "--spool", other, "--mcp-id", "flag_mcp", "run", "--id", "n", "--",
+                    "sh", "-c", '"$BIN" progress "$MCP_REPORT_INTERACTION_ID" step:=1 && '
+                    'echo "$MCP_REPORT_CONFIG|$MCP_REPORT_SPOOL_DIR|$MCP_REPORT_MCP_ID"',
+                    env=env)
+        self.assertEqual(r.stdout, "%s|%s|flag_mcp\n" % (cfg, other))
+        self.spool = other
+        bodies = self.bodies()
+        self.assertEqual([b["action"] for b in bodies],
+                         ["interaction_start", "interaction_progress", "interaction_complete"])
+        self.assertEqual({b["mcp_id"] for b in bodies}, {"flag_mcp"})
+        # A relative --spool is made absolute, so the command may change folder;
+        # without a config file, MCP_REPORT_CONFIG is empty.
+        r = self.ok("--spool", "rel", "run", "--", "sh", "-c",
+                    'cd / && echo "[$MCP_REPORT_CONFIG]$MCP_REPORT_SPOOL_DIR"',
+                    env={"MCP_REPORT_CONFIG": None})
+        self.assertEqual(r.stdout, "[]%s\n" % os.path.join(self.cwd, "rel"))
+
     def test_arguments_after_dashdash_are_the_commands(self):
         r = self.ok("run", "--", "echo", "--id", "x", "-v", "--", "a=b")
         self.assertEqual(r.stdout, "--id x -v -- a=b\n")
@@ -145,6 +169,41 @@ class ImportTest(Case):
     def test_missing_file_is_66(self):
         self.fails(66, "import", os.path.join(self.dir, "none.ndjson"))
 
+    def test_importing_the_same_lines_again_spools_them_once(self):
+        src = os.path.join(self.dir, "events.ndjson")
+        with open(src, "w") as f:
+            for e in OLD_EVENTS:
+                f.write(json.dumps(e) + "\n")
+            f.write(json.dumps(OLD_EVENTS[0]) + "\n")  # twice in one file, too
+        self.ok("import", src)
+        first = self.files()
+        self.assertEqual(len(first), 2)
+        r = self.ok("-v", "import", src)
+        self.assertIn("spooled 0 events, 3 already in the spool", r.stderr)
+        self.assertEqual(self.files(), first)
+        # Also while dead: the same event id, not a new one.
+        c = self.coordinator()
+        c.control(always=422)
+        self.fails(65, "flush")
+        self.assertEqual(len(self.files("dead")), 2)
+        self.ok("import", src)
+        self.assertEqual(self.files(), [])
+        # Delivered and gone, it comes back under the same event id, so the
+        # coordinator sees the same Idempotency-Key again.
+        self.ok("delete", "--state", "dead")
+        self.ok("import", src)
+        self.assertEqual(self.files(), first)
+
+    def test_a_wrong_file_shows_ten_bad_lines_then_a_count(self):
+        src = os.path.join(self.dir, "wrong.txt")
+        with open(src, "w") as f:
+            f.write("".join("line %d\n" % i for i in range(25)))
+        r = self.fails(65, "import", src)
+        lines = r.stderr.splitlines()
+        self.assertEqual(len(lines), 11, r.stderr)
+        self.assertIn("wrong.txt:10: invalid JSON", lines[9])
+        self.assertIn("15 more bad lines not shown (25 in all)", lines[10])
+
 
 class InspectTest(Case):
     def test_list_show_delete(self):
@@ -170,6 +229,25 @@ class InspectTest(Case):
         self.assertEqual(len(self.files("dead")), 1)
         self.ok("delete", "--state", "dead")
         self.assertEqual(os.listdir(os.path.join(self.spool, "dead")), [])
+
+    def test_every_handle_list_prints_works(self):
+        corrupt = os.path.join(self.spool, "corrupt")
+        self.ok("start", "--id", "fine")
+        os.makedirs(corrupt, exist_ok=True)
+        for name in ("junk.txt", "junk.other"):
+            with open(os.path.join(corrupt, name), "w") as f:
+                f.write(name)
+        handles = [l.split()[0] for l in self.ok("list").stdout.splitlines()]
+        self.assertEqual(len(set(handles)), 3, handles)
+        self.assertIn("junk.txt", handles)
+        self.assertIn("junk.other", handles)
+        for h in handles:
+            self.ok("show", h)
+        listed = [json.loads(l)["event"] for l in self.ok("list", "--json").stdout.splitlines()]
+        self.assertEqual(sorted(listed), sorted(handles))
+        for h in handles:
+            self.ok("delete", h)
+        self.assertEqual(self.ok("list").stdout, "")
 
     def test_a_mended_corrupt_file_can_be_requeued(self):
         c = self.coordinator()
@@ -243,6 +321,23 @@ class StatusTest(Case):
         self.ok("flush")
         self.assertEqual(json.loads(self.ok("status", "--json").stdout)["open_interactions"], 0)
 
+    def test_ages_in_human_units_in_text_and_seconds_in_json(self):
+        q = os.path.join(self.spool, "queue")
+        os.makedirs(q, mode=0o700)
+        os.chmod(self.spool, 0o700)
+        ts_us = int((time.time() - (3 * 86400 + 2 * 3600 + 100)) * 1e6) + 123456
+        name = "%016d-aaaaaaaaaaaa.s.old,1,%d" % (ts_us, int(time.time()) + 320)
+        with open(os.path.join(q, name), "w") as f:
+            f.write("{}")
+        line = self.ok("list").stdout
+        self.assertIn("age 3 d 2 h, 1 failed, next in 5 min", line)
+        self.assertIn("oldest:       3 d 2 h\n", self.ok("status").stdout)
+        [listed] = [json.loads(l) for l in self.ok("list", "--json").stdout.splitlines()]
+        self.assertIsInstance(listed["timestamp"], float)
+        self.assertAlmostEqual(listed["timestamp"], ts_us / 1e6, places=6)
+        st = json.loads(self.ok("status", "--json").stdout)
+        self.assertAlmostEqual(st["oldest_queued_age_s"], 3 * 86400 + 2 * 3600 + 100, delta=5)
+
     def test_age_histogram_buckets(self):
         q = os.path.join(self.spool, "queue")
         os.makedirs(q, mode=0o700)
@@ -265,7 +360,7 @@ class StatusTest(Case):
         self.ok("flush")
         self.ok("start", "--id", "q")
         out = self.ok("status", "--prometheus").stdout
-        metrics = parse_prometheus(self, out)
+        metrics = parse_prometheus(self, out, self.spool)
         self.assertEqual(metrics['mcp_report_events{state="queued"}'], 1)
         for state in ("dead", "corrupt", "tmp"):
             self.assertEqual(metrics['mcp_report_events{state="%s"}' % state], 0)
@@ -282,10 +377,21 @@ class StatusTest(Case):
             self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
             print("\nprometheus: promtool check metrics: clean")
 
+    def test_prometheus_samples_name_their_spool_escaped(self):
+        # Two spools on one node must not collide in the textfile collector.
+        self.spool = os.path.join(self.dir, 'odd "name" \\ here')
+        self.ok("start", "--id", "p", env={"MCP_REPORT_SPOOL_DIR": self.spool})
+        out = self.ok("status", "--prometheus", env={"MCP_REPORT_SPOOL_DIR": self.spool}).stdout
+        self.assertIn('spool="%s"' % self.spool.replace("\\", "\\\\").replace('"', '\\"'), out)
+        metrics = parse_prometheus(self, out, self.spool)
+        self.assertEqual(metrics['mcp_report_events{state="queued"}'], 1)
 
-def parse_prometheus(test, text):
+
+def parse_prometheus(test, text, spool):
     """A strict reader of the text exposition format: every sample belongs
-    to a family announced by # TYPE, names and labels are well formed."""
+    to a family announced by # TYPE, names and labels are well formed, and
+    carries spool="<spool>" (taken off the returned keys)."""
+    escaped = spool.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     metrics, typed = {}, set()
     for line in text.splitlines():
         if line.startswith("# HELP "):
@@ -295,11 +401,16 @@ def parse_prometheus(test, text):
             test.assertNotIn(m.group(1), typed)
             typed.add(m.group(1))
             continue
-        m = re.match(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[a-zA-Z_][a-zA-Z0-9_]*="[^"\\]*"'
-                     r'(,[a-zA-Z_][a-zA-Z0-9_]*="[^"\\]*")*\})? (-?[0-9.eE+-]+)$', line)
+        value = r'"(?:[^"\\\n]|\\[\\"n])*"'
+        m = re.match(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[a-zA-Z_][a-zA-Z0-9_]*=' + value +
+                     r'(,[a-zA-Z_][a-zA-Z0-9_]*=' + value + r')*\})? (-?[0-9.eE+-]+)$', line)
         test.assertIsNotNone(m, "bad line: %r" % line)
         test.assertIn(m.group(1), typed, "sample before its TYPE: %r" % line)
-        metrics[m.group(1) + (m.group(2) or "")] = float(m.group(4))
+        labels = m.group(2) or ""
+        spool_label = 'spool="%s"' % escaped
+        test.assertIn(spool_label, labels, line)
+        labels = labels.replace("," + spool_label, "").replace(spool_label, "")
+        metrics[m.group(1) + ("" if labels == "{}" else labels)] = float(m.group(4))
     return metrics
 
 
@@ -382,9 +493,63 @@ class FollowTest(Case):
         self.assertEqual(self.files(), [])  # and recorded it: no resend later
 
     def test_splay_sleeps_at_most_n_seconds(self):
+        # -vv says which sleep the splay chose: no timing, and an ignored
+        # --splay (no line) or one not bounded by N fails.
         self.coordinator()
         self.ok("start", "--id", "s")
-        started = time.time()
-        self.ok("flush", "--splay", "1")
-        self.assertLess(time.time() - started, 5)
+        r = self.ok("flush", "-vv", "--splay", "0.5")
+        m = re.search(r"splay: sleeping ([0-9.]+) s of at most 0.5 s", r.stderr)
+        self.assertIsNotNone(m, r.stderr)
+        self.assertLessEqual(float(m.group(1)), 0.5)
         self.assertEqual(self.files(), [])
+        self.assertNotIn("splay", self.ok("flush", "-vv").stderr)
+
+
+class ReadmeTourTest(Case):
+    """The README's tour, pasted line by line into a fresh shell, works and
+    says what it claims (the coordinator on a free port instead of 8080)."""
+
+    def tour_lines(self):
+        with open(os.path.join(SOURCE, "README.md")) as f:
+            text = f.read()
+        tour = text[text.index("## A 30-second tour"):]
+        block = tour[tour.index("```sh\n") + 6:]
+        return block[:block.index("```")].splitlines()
+
+    def test_the_readme_tour_works_pasted_into_a_fresh_shell(self):
+        port = free_port()
+        build = os.path.dirname(os.path.abspath(BIN))
+        lines = self.tour_lines()
+        script = ["set -e"]
+        for line in lines:
+            self.assertNotRegex(line, r"\./\w+\.sh\b(?!.*scripts/)", "a script that does not exist")
+            if "dev-coordinator.py &" in line:
+                line = line.replace("dev-coordinator.py &", "dev-coordinator.py --port %d &" % port)
+                # A person pasting is slower than bash: wait until it listens.
+                line += ("\nfor i in $(seq 200); do (echo > /dev/tcp/127.0.0.1/%d) 2>/dev/null "
+                         "&& break; sleep 0.05; done" % port)
+            script.append(line.replace("127.0.0.1:8080", "127.0.0.1:%d" % port)
+                          .replace("$PWD/build", build))
+        self.assertTrue(any("dev-coordinator.py --port" in l for l in script), "no coordinator")
+        env = {"PATH": "/usr/bin:/bin", "HOME": self.home, "LC_ALL": "C"}
+        p = subprocess.Popen(["bash", "-c", "\n".join(script)], cwd=SOURCE, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             start_new_session=True)
+        try:
+            out, err = p.communicate(timeout=120)
+        finally:
+            try:
+                os.killpg(p.pid, signal.SIGTERM)  # the coordinator, if the tour stopped early
+            except ProcessLookupError:
+                pass
+        r = subprocess.CompletedProcess(p.args, p.returncode, out, err)
+        self.assertEqual(r.returncode, 0, "stdout:\n%s\nstderr:\n%s" % (r.stdout, r.stderr))
+        # The comments' claims hold.
+        [flush_line] = [l for l in lines if l.startswith("mcp-report flush -v")]
+        claim = flush_line.split("# ", 1)[1]
+        claimed = claim[:claim.index(" in ")]
+        self.assertIn(claimed, r.stderr + r.stdout)
+        [status_line] = [l for l in lines if l.startswith("mcp-report status")]
+        queued = re.search(r"(\d+) queued", status_line).group(1)
+        self.assertIn("queued:       %s " % queued, r.stdout)
+        self.assertNotIn("Traceback", r.stderr)

@@ -49,34 +49,50 @@ TEST(EventTest, CheckEventAcceptsWhatTheOldReporterSent) {
 }
 
 TEST(EventTest, CheckEventRejectsWrongShapes) {
-  const char* bad[] = {
-      "",
-      "[]",
-      "{\"action\": \"interaction_start\"}",
-      "{\"action\": \"x\", \"interaction_id\": \"i\", \"mcp_id\": \"m\", \"timestamp\": 1, "
-      "\"request_data\": {}}",
-      "{\"action\": \"interaction_start\", \"interaction_id\": \"a/b\", \"mcp_id\": \"m\", "
-      "\"timestamp\": 1, \"request_data\": {}}",
-      "{\"action\": \"interaction_start\", \"interaction_id\": \"a\\u0000b\", \"mcp_id\": \"m\", "
-      "\"timestamp\": 1, \"request_data\": {}}",
-      "{\"action\": \"interaction_start\\u0000x\", \"interaction_id\": \"a\", \"mcp_id\": \"m\", "
-      "\"timestamp\": 1, \"request_data\": {}}",
-      "{\"action\": \"interaction_start\", \"interaction_id\": \"i\", \"mcp_id\": \"\", "
-      "\"timestamp\": 1, \"request_data\": {}}",
-      "{\"action\": \"interaction_start\", \"interaction_id\": \"i\", \"mcp_id\": \"m\", "
-      "\"timestamp\": \"1\", \"request_data\": {}}",
-      "{\"action\": \"interaction_start\", \"interaction_id\": \"i\", \"mcp_id\": \"m\", "
-      "\"timestamp\": 1, \"result_data\": {}}",
-      "{\"action\": \"interaction_start\", \"interaction_id\": \"i\", \"mcp_id\": \"m\", "
-      "\"timestamp\": 1, \"request_data\": []}",
-      "{\"action\": \"interaction_start\", \"interaction_id\": \"i\", \"mcp_id\": \"m\", "
-      "\"timestamp\": 1, \"request_data\": {}, \"extra\": 1}",
+  // Each body with the error it must give: any other error would mean the
+  // check that was meant did not run.
+  const std::pair<const char*, const char*> bad[] = {
+      {"", "invalid JSON"},
+      {"[]", "not a JSON object"},
+      {"{\"action\": \"interaction_start\"}", "'interaction_id' missing"},
+      {"{\"action\": \"x\", \"interaction_id\": \"i\", \"mcp_id\": \"m\", \"timestamp\": 1, "
+       "\"request_data\": {}}",
+       "unknown action 'x'"},
+      {"{\"action\": \"interaction_start\", \"interaction_id\": \"a/b\", \"mcp_id\": \"m\", "
+       "\"timestamp\": 1, \"request_data\": {}}",
+       "'interaction_id' missing or not"},
+      {"{\"action\": \"interaction_start\", \"interaction_id\": \"a\\u0000b\", \"mcp_id\": \"m\", "
+       "\"timestamp\": 1, \"request_data\": {}}",
+       "'interaction_id' missing or not"},
+      {"{\"action\": \"interaction_start\\u0000x\", \"interaction_id\": \"a\", \"mcp_id\": \"m\", "
+       "\"timestamp\": 1, \"request_data\": {}}",
+       "unknown action"},
+      {"{\"action\": \"interaction_start\", \"interaction_id\": \"i\", \"mcp_id\": \"\", "
+       "\"timestamp\": 1, \"request_data\": {}}",
+       "'mcp_id' missing or not a non-empty string"},
+      {"{\"action\": \"interaction_start\", \"interaction_id\": \"i\", \"mcp_id\": \"m\", "
+       "\"timestamp\": \"1\", \"request_data\": {}}",
+       "'timestamp' missing or not seconds"},
+      {"{\"action\": \"interaction_start\", \"interaction_id\": \"i\", \"mcp_id\": \"m\", "
+       "\"timestamp\": 1, \"result_data\": {}}",
+       "'request_data' missing or not an object"},
+      {"{\"action\": \"interaction_start\", \"interaction_id\": \"i\", \"mcp_id\": \"m\", "
+       "\"timestamp\": 1, \"request_data\": []}",
+       "'request_data' missing or not an object"},
+      {"{\"action\": \"interaction_start\", \"interaction_id\": \"i\", \"mcp_id\": \"m\", "
+       "\"timestamp\": 1, \"request_data\": {}, \"extra\": 1}",
+       "members other than"},
   };
-  for (const char* body : bad) {
+  for (const auto& [body, expected] : bad) {
     std::string error;
     EXPECT_FALSE(check_event(body, &error)) << body;
-    EXPECT_FALSE(error.empty()) << body;
+    EXPECT_NE(error.find(expected), std::string::npos)
+        << body << "\n  gave: " << error << "\n  wanted: " << expected;
   }
+  // The whole action is named, not the part before a NUL.
+  std::string error;
+  check_event(bad[6].first, &error);
+  EXPECT_EQ(error, std::string("unknown action 'interaction_start\0x'", 36));
 }
 
 }  // namespace
