@@ -125,7 +125,7 @@ TEST_F(ConfigTest, NamedFileThatIsMissingIs78) {
     FAIL();
   } catch (const Failure& f) {
     EXPECT_EQ(f.exit_code(), kExitConfig);
-    EXPECT_EQ(std::string(f.what()), path("missing.toml") + ": No such file or directory");
+    EXPECT_EQ(std::string(f.what()), "--config " + path("missing.toml") + ": No such file or directory");
   }
 }
 
