@@ -79,9 +79,11 @@ void add_globals(CLI::App& app, Globals& g) {
   app.set_version_flag("--version", std::string("mcp-report ") + kVersion);
 }
 
+}  // namespace
+
 // The first word that is not an option or an option's value, if it names a
 // command.
-std::string find_command(int argc, char** argv) {
+std::string named_command(int argc, char** argv) {
   static const char* const kCommands[] = {
       "start",        "progress", "complete", "error", "run",     "import", "flush",   "health",
       "validate-key", "status",   "list",     "show",  "requeue", "delete", "cleanup", "config"};
@@ -100,6 +102,8 @@ std::string find_command(int argc, char** argv) {
   return "";
 }
 
+namespace {
+
 int report(const Failure& f) {
   std::cerr << "mcp-report: " << printable(f.what()) << '\n';
   if (!f.hint().empty()) std::cerr << "mcp-report: hint: " << printable(f.hint()) << '\n';
@@ -110,7 +114,7 @@ int report(const Failure& f) {
 
 int run_cli(int argc, char** argv) {
   Globals globals;
-  globals.named_command = find_command(argc, argv);
+  globals.named_command = named_command(argc, argv);
   CLI::App app(kDescription, "mcp-report");
   app.footer(kFooter);
   app.fallthrough();  // global options may follow the command

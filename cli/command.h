@@ -55,6 +55,10 @@ void add_config_command(CLI::App& app, Globals& globals, Commands& commands);
 void add_delivery_commands(CLI::App& app, Globals& globals, Commands& commands);
 void add_spool_commands(CLI::App& app, Globals& globals, Commands& commands);
 
+// The command argv names (the first word that is not an option or an
+// option's value, if it is a command's name), or "".
+std::string named_command(int argc, char** argv);
+
 // Parses argv, runs the chosen command and returns the exit status.
 int run_cli(int argc, char** argv);
 

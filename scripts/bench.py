@@ -15,6 +15,9 @@ import tempfile
 import time
 
 BIN = sys.argv[1]
+# The floor of a durable recording: scripts/bench-floor.c, built static by
+# bench.sh (optional here, so that bench.py also runs on its own).
+FLOOR = sys.argv[2] if len(sys.argv) > 2 else None
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SMOKE = os.environ.get("BENCH_SMOKE") == "1"
 N = int(os.environ.get("BENCH_EVENTS", "300" if SMOKE else "100000"))
@@ -148,19 +151,30 @@ def bench_recording(nginx):
     with open(body, "w") as f:
         f.write('{"action": "interaction_start", "interaction_id": "c1", "mcp_id": "bench_mcp", '
                 '"timestamp": 1764000000.0, "request_data": {"user_id": "u1"}}')
+    # The floor's body is as long as start's: record one and measure it.
+    subprocess.run([BIN, "start", "user_id=u1", "n:=1"], env=env_for(spool), check=True,
+                   stdout=subprocess.DEVNULL)
+    size = max(os.path.getsize(os.path.join(spool, "queue", n))
+               for n in os.listdir(os.path.join(spool, "queue")))
+    floor_cmd = ["%s %s %d" % (FLOOR, spool, size)] if FLOOR else []
     # One recording command, as a script makes it: each run (of every
     # command alike) after a 20 ms pause, so that the journal commit forced by
     # one run's fsync is not still running when the next run starts.
-    true_s, start_s, nosync_s, curl_s = hyperfine(
+    times = hyperfine(
         ["/bin/true", "%s start user_id=u1 n:=1" % BIN,
          "%s -c %s start user_id=u1 n:=1" % (BIN, nosync),
          "curl -s -o /dev/null -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' "
-         "--data-binary @%s %s/api/v2/interactions" % (KEY, body, nginx.url)],
+         "--data-binary @%s %s/api/v2/interactions" % (KEY, body, nginx.url)] + floor_cmd,
         env_for(spool), pause=0.02)
+    true_s, start_s, nosync_s, curl_s = times[:4]
     say("/bin/true                 %7.3f ms" % (true_s * 1e3))
     say("start (sync)              %7.3f ms   %.2fx /bin/true" % (start_s * 1e3, start_s / true_s))
     say("start (sync = false)      %7.3f ms   %.2fx /bin/true" % (nosync_s * 1e3, nosync_s / true_s))
     say("curl POST (no tool)       %7.3f ms   start is %.2fx of it" % (curl_s * 1e3, start_s / curl_s))
+    if FLOOR:
+        floor_s = times[4]
+        say("C floor (static, %d B)   %7.3f ms   start is %.2fx of it (create, write, fsync, "
+            "rename, fsync folder: nothing else)" % (size, floor_s * 1e3, start_s / floor_s))
     (storm_s,) = hyperfine(["%s start user_id=u1 n:=1" % BIN], env_for(spool))
     say("start, back to back       %7.3f ms   %.2fx /bin/true (a write storm: each run waits on "
         "the last one's journal commit)" % (storm_s * 1e3, storm_s / true_s))
@@ -175,6 +189,10 @@ def bench_recording(nginx):
         % (mem_s * 1e3, mem_s / true_s))
     r = start_s / true_s
     budget("durable start vs /bin/true", "%.2fx (%.2f ms)" % (r, start_s * 1e3), "<= 3x", r <= 3)
+    if FLOOR:
+        r = start_s / floor_s
+        budget("durable start vs static C floor", "%.2fx (%.2f ms)" % (r, floor_s * 1e3),
+               "<= 1.15x", r <= 1.15)
 
     say("\n== recording with %d events queued vs an empty spool" % N)
     full = os.path.join(WORK, "full")

@@ -11,4 +11,6 @@ if [ ! -x "$build/mcp-report" ]; then
   cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   cmake --build "$build" -j "$(nproc)" --target mcp-report mcp-report-transport >/dev/null
 fi
-exec python3 scripts/bench.py "$PWD/$build/mcp-report"
+# The floor of a durable recording, the same-run reference of SPEC.md §7.
+gcc -O2 -static -o "$build/bench-floor" scripts/bench-floor.c
+exec python3 scripts/bench.py "$PWD/$build/mcp-report" "$PWD/$build/bench-floor"

@@ -16,7 +16,10 @@ BUILD = os.environ.get("MCP_REPORT_BUILD") or os.path.join(
 class PackageTest(Case):
     def check_tree(self, prefix):
         binary = os.path.join(prefix, "bin", "mcp-report")
-        for rel in ["bin/mcp-report", "lib/mcp-report/mcp-report-transport.so",
+        # The static front's dynamic twin (not in sanitizer builds).
+        twin = ["lib/mcp-report/mcp-report-net"] if os.path.exists(
+            os.path.join(BUILD, "mcp-report-net")) else []
+        for rel in twin + ["bin/mcp-report", "lib/mcp-report/mcp-report-transport.so",
                     "share/man/man1/mcp-report.1", "share/bash-completion/completions/mcp-report",
                     "share/doc/mcp-report/examples/mcp-report-flush.timer",
                     "share/doc/mcp-report/examples/mcp-report-follow.service",
