@@ -113,6 +113,16 @@ int report(const Failure& f) {
 }  // namespace
 
 int run_cli(int argc, char** argv) {
+  if (std::optional<SimpleRecording> simple = parse_simple_recording(argc, argv)) {
+    try {
+      return record(simple->globals, simple->action, simple->request);
+    } catch (const Failure& f) {
+      return report(f);
+    } catch (const std::exception& e) {
+      std::cerr << "mcp-report: " << printable(e.what()) << '\n';
+      return kExitCantCreate;
+    }
+  }
   Globals globals;
   globals.named_command = named_command(argc, argv);
   CLI::App app(kDescription, "mcp-report");

@@ -3,10 +3,12 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "src/config/config.h"
+#include "src/event/event.h"
 
 namespace CLI {
 class App;
@@ -33,6 +35,31 @@ struct Globals {
   void warn(const std::string& message) const;
   void note(const std::string& message) const;  // printed with -v only
 };
+
+// What start, progress, complete and error take, however it was parsed.
+struct RecordRequest {
+  std::string id;
+  bool generate_id = false;         // start without --id
+  std::optional<std::string> data;  // --data as given, when given
+  std::vector<std::string> fields;  // key=value, key:=json
+};
+
+// Records one event (the id printed first for start, even when recording
+// fails). Throws Failure.
+int record(const Globals& globals, Action action, const RecordRequest& request);
+
+// A recording command line in its plain form (global options, the command,
+// --id/--data with their values as separate words, the id and DATA words),
+// parsed without building CLI11's objects, which cost a recording more than
+// its system calls. nullopt for anything else (--help, --opt=value, "--",
+// repeated options, unknown options, a missing id): CLI11 then parses it,
+// with the same meaning and its own errors.
+struct SimpleRecording {
+  Globals globals;
+  Action action = Action::kStart;
+  RecordRequest request;
+};
+std::optional<SimpleRecording> parse_simple_recording(int argc, char** argv);
 
 // A registered subcommand and what runs it once the command line is parsed.
 struct Command {

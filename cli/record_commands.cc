@@ -18,20 +18,31 @@ struct RecordArgs {
   std::string data;                  // --data as given
   CLI::Option* data_option = nullptr;  // to tell --data '' from absent
   std::vector<std::string> fields;
+
+  RecordRequest request() const {
+    RecordRequest r;
+    r.id = id;
+    r.generate_id = id_option && id_option->count() == 0;
+    if (data_option && data_option->count() > 0) r.data = data;
+    r.fields = fields;
+    return r;
+  }
 };
 
 const char kDataHelp[] = "Payload members: key=value (string) or key:=json (any JSON value)";
 
-int record(const Globals& globals, Action action, const RecordArgs& args, bool print_id) {
+}  // namespace
+
+int record(const Globals& globals, Action action, const RecordRequest& args) {
+  const bool print_id = action == Action::kStart;
   const int64_t now = now_us();
-  const bool generated = args.id_option && args.id_option->count() == 0;
-  std::string id = generated ? new_interaction_id(now / 1000000) : args.id;
+  std::string id = args.generate_id ? new_interaction_id(now / 1000000) : args.id;
   require_valid_interaction_id(id);
   std::string file;
   Config config;
   try {
     std::optional<std::string> data;
-    if (args.data_option && args.data_option->count() > 0) data = read_data_argument(args.data);
+    if (args.data) data = read_data_argument(*args.data);
     std::string payload = build_payload(data, args.fields);
     config = globals.load_config();
     file = Recorder(config).record(action, id, payload, now);
@@ -49,6 +60,8 @@ int record(const Globals& globals, Action action, const RecordArgs& args, bool p
   }
   return kExitOk;
 }
+
+namespace {
 
 void add_data_options(CLI::App* sub, RecordArgs& args) {
   args.data_option = sub->add_option("--data", args.data, "Payload object: JSON text, @FILE, or - for stdin")
@@ -69,10 +82,67 @@ void add_start_command(CLI::App& app, Globals& globals, Commands& commands) {
       "  id=$(mcp-report start user_id=u1 request_type=search params:='{\"q\":\"x\"}')\n"
       "  mcp-report start --id job-42 --data @request.json input_size:=812");
   commands.push_back(
-      {start, [&globals, args] { return record(globals, Action::kStart, *args, true); }});
+      {start, [&globals, args] { return record(globals, Action::kStart, args->request()); }});
 }
 
 }  // namespace
+
+std::optional<SimpleRecording> parse_simple_recording(int argc, char** argv) {
+  SimpleRecording out;
+  bool have_command = false, have_id = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const bool has_value = i + 1 < argc;
+    // An option's value; one that looks like an option ("-" alone is
+    // stdin for --data) is left to CLI11.
+    auto take = [&](std::string* into) {
+      if (!has_value || (argv[i + 1][0] == '-' && std::string(argv[i + 1]) != "-")) return false;
+      *into = argv[++i];
+      return true;
+    };
+    if (arg == "-c" || arg == "--config") {
+      if (!out.globals.config_file.empty() || !take(&out.globals.config_file)) return std::nullopt;
+    } else if (arg == "--spool") {
+      if (!out.globals.spool_dir.empty() || !take(&out.globals.spool_dir)) return std::nullopt;
+    } else if (arg == "--mcp-id") {
+      if (!out.globals.mcp_id.empty() || !take(&out.globals.mcp_id)) return std::nullopt;
+    } else if (arg == "-v" || arg == "--verbose") {
+      ++out.globals.verbose;
+    } else if (arg == "-vv") {
+      out.globals.verbose += 2;
+    } else if (arg == "-q" || arg == "--quiet") {
+      out.globals.quiet = true;
+    } else if (!have_command) {
+      // The first word names the command; an unknown one is CLI11's to say.
+      const Action actions[] = {Action::kStart, Action::kProgress, Action::kComplete,
+                                Action::kError};
+      const Action* found = nullptr;
+      for (const Action& a : actions)
+        if (arg == action_info(a).command) found = &a;
+      if (!found) return std::nullopt;
+      out.action = *found;
+      out.globals.named_command = arg;
+      out.request.generate_id = out.action == Action::kStart;
+      have_command = true;
+    } else if (arg == "--id" && out.action == Action::kStart) {
+      if (!out.request.generate_id || !take(&out.request.id)) return std::nullopt;
+      out.request.generate_id = false;
+    } else if (arg == "--data") {
+      std::string data;
+      if (out.request.data || !take(&data)) return std::nullopt;
+      out.request.data = data;
+    } else if (!arg.empty() && arg[0] == '-') {
+      return std::nullopt;  // --help, --id=X, "--", a typo: CLI11 says what it means
+    } else if (out.action != Action::kStart && !have_id) {
+      out.request.id = arg;
+      have_id = true;
+    } else {
+      out.request.fields.push_back(arg);
+    }
+  }
+  if (!have_command || (out.action != Action::kStart && !have_id)) return std::nullopt;
+  return out;
+}
 
 void add_record_commands(CLI::App& app, Globals& globals, Commands& commands) {
   add_start_command(app, globals, commands);
@@ -95,7 +165,7 @@ void add_record_commands(CLI::App& app, Globals& globals, Commands& commands) {
                                 "error_message='upstream took 30 s' error_code:=504";
     sub->footer(std::string("Example:\n") + example);
     commands.push_back(
-        {sub, [&globals, args, action] { return record(globals, action, *args, false); }});
+        {sub, [&globals, args, action] { return record(globals, action, args->request()); }});
   }
 }
 

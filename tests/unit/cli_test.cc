@@ -1,0 +1,83 @@
+// The plain-form parser of recording commands: what it takes itself and what
+// it leaves to CLI11 (which must then give the same meaning).
+#include <gtest/gtest.h>
+
+#include <initializer_list>
+#include <string>
+#include <vector>
+
+#include "cli/command.h"
+
+namespace mcpr::cli {
+namespace {
+
+std::optional<SimpleRecording> parse(std::initializer_list<const char*> words) {
+  std::vector<std::string> storage{"mcp-report"};
+  storage.insert(storage.end(), words.begin(), words.end());
+  std::vector<char*> argv;
+  for (std::string& w : storage) argv.push_back(w.data());
+  return parse_simple_recording(static_cast<int>(argv.size()), argv.data());
+}
+
+TEST(SimpleRecordingTest, TakesThePlainForms) {
+  auto r = parse({"start", "user_id=u1", "n:=1"});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->action, Action::kStart);
+  EXPECT_TRUE(r->request.generate_id);
+  EXPECT_EQ(r->request.fields, (std::vector<std::string>{"user_id=u1", "n:=1"}));
+  EXPECT_FALSE(r->request.data);
+
+  r = parse({"--spool", "/s", "start", "--id", "job-1", "-q", "--data", "-", "a=b", "-c", "f.toml",
+             "--mcp-id", "m", "-vv"});
+  ASSERT_TRUE(r);
+  EXPECT_FALSE(r->request.generate_id);
+  EXPECT_EQ(r->request.id, "job-1");
+  EXPECT_EQ(*r->request.data, "-");
+  EXPECT_EQ(r->request.fields, (std::vector<std::string>{"a=b"}));
+  EXPECT_EQ(r->globals.spool_dir, "/s");
+  EXPECT_EQ(r->globals.config_file, "f.toml");
+  EXPECT_EQ(r->globals.mcp_id, "m");
+  EXPECT_EQ(r->globals.verbose, 2);
+  EXPECT_TRUE(r->globals.quiet);
+  EXPECT_EQ(r->globals.named_command, "start");
+
+  r = parse({"complete", "--data", "{}", "job-1", "success:=true"});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->action, Action::kComplete);
+  EXPECT_EQ(r->request.id, "job-1");
+  EXPECT_EQ(r->request.fields, (std::vector<std::string>{"success:=true"}));
+  EXPECT_TRUE(parse({"start", "--id", ""}));  // an empty id is the recorder's to refuse (65)
+}
+
+TEST(SimpleRecordingTest, LeavesEverythingElseToCli11) {
+  const std::initializer_list<const char*> others[] = {
+      {},
+      {"flush"},
+      {"run", "--", "true"},
+      {"start", "--help"},
+      {"-h", "start"},
+      {"--version"},
+      {"start", "--id=x"},
+      {"start", "--id"},
+      {"start", "--id", "a", "--id", "b"},
+      {"start", "--id", "-x"},
+      {"start", "--data", "a", "--data", "b"},
+      {"start", "--", "a=1"},
+      {"start", "-x=1"},
+      {"start", "--bogus"},
+      {"-c", "a", "-c", "b", "start"},
+      {"--spool", "start"},
+      {"progress"},
+      {"progress", "--id", "x"},
+      {"-vvv", "start"},
+      {"strat", "a=1"},
+  };
+  for (const auto& words : others) {
+    std::string line;
+    for (const char* w : words) line += std::string(w) + " ";
+    EXPECT_FALSE(parse(words)) << line;
+  }
+}
+
+}  // namespace
+}  // namespace mcpr::cli
