@@ -553,3 +553,30 @@ class ReadmeTourTest(Case):
         queued = re.search(r"(\d+) queued", status_line).group(1)
         self.assertIn("queued:       %s " % queued, r.stdout)
         self.assertNotIn("Traceback", r.stderr)
+
+
+class DevCoordinatorTest(Case):
+    """The development coordinator the README tour starts: its help names
+    the faults and /_control, a busy port is one line, a typo in /_control
+    is refused."""
+
+    def test_help_busy_port_and_unknown_control_keys(self):
+        script = os.path.join(SOURCE, "scripts", "dev-coordinator.py")
+        out = subprocess.run([script, "--help"], capture_output=True, text=True).stdout
+        for word in ("/_control", "--fail-first N", "fail_first", "script", "--slow S"):
+            self.assertIn(word, out)
+        c = self.coordinator()
+        port = int(c.url.rsplit(":", 1)[1])
+        r = subprocess.run([script, "--port", str(port)], capture_output=True, text=True,
+                           timeout=30)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
+        self.assertIn("cannot listen on 127.0.0.1:%d" % port, r.stderr)
+        import urllib.error
+        import urllib.request
+        req = urllib.request.Request(c.url + "/_control", data=b'{"fail_frist": 3}', method="POST")
+        with self.assertRaises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(req, timeout=10)
+        self.assertEqual(e.exception.code, 400)
+        self.assertIn(b"fail_frist", e.exception.read())
+        c.control(fail_first=1)  # known names still work
