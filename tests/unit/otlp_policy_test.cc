@@ -1,0 +1,81 @@
+// OTLP's retry rules and partialSuccess, by table.
+#include <gtest/gtest.h>
+
+#include "src/delivery/otlp_policy.h"
+
+namespace mcpr {
+namespace {
+
+HttpResponse status(int s, const char* retry_after = "") {
+  HttpResponse r;
+  r.status = s;
+  r.retry_after = retry_after;
+  return r;
+}
+
+HttpResponse error(NetError e) {
+  HttpResponse r;
+  r.error = e;
+  r.error_text = "x";
+  return r;
+}
+
+TEST(OtlpPolicyTest, TheRetryRules) {
+  const std::pair<HttpResponse, Outcome> cases[] = {
+      {status(200), Outcome::kDelivered},
+      {status(202), Outcome::kDelivered},
+      {status(429), Outcome::kThrottled},
+      {status(429, "3"), Outcome::kThrottled},
+      {status(503, "3"), Outcome::kThrottled},
+      {status(502), Outcome::kRetry},
+      {status(503), Outcome::kRetry},
+      {status(504), Outcome::kRetry},
+      {error(NetError::kTimeout), Outcome::kRetry},
+      {error(NetError::kReset), Outcome::kRetry},
+      {error(NetError::kUnreachable), Outcome::kUnreachable},
+      {status(401), Outcome::kKeyRejected},
+      {status(403), Outcome::kKeyRejected},
+      // not retryable in OTLP, unlike the coordinator's rules
+      {status(500), Outcome::kPermanent},
+      {status(408), Outcome::kPermanent},
+      {status(400), Outcome::kPermanent},
+      {status(404), Outcome::kPermanent},
+      {status(413), Outcome::kPermanent},
+      {status(301), Outcome::kPermanent},
+      {status(501), Outcome::kPermanent},
+  };
+  for (const auto& [response, outcome] : cases)
+    EXPECT_EQ(classify_otlp(response), outcome) << response.status << " " << int(response.error);
+}
+
+TEST(OtlpPolicyTest, PartialSuccess) {
+  struct Case {
+    const char* body;
+    bool present;
+    int64_t rejected;
+    const char* message;
+  } cases[] = {
+      {"{}", false, 0, ""},
+      {"", false, 0, ""},
+      {"{\"partialSuccess\":{}}", false, 0, ""},
+      {"{\"partialSuccess\":{\"rejectedLogRecords\":\"0\"}}", false, 0, ""},
+      {"{\"partialSuccess\":{\"rejectedLogRecords\":\"2\",\"errorMessage\":\"too old\"}}", true, 2,
+       "too old"},
+      {"{ \"partialSuccess\" : { \"errorMessage\" : \"a \\\"q\\\"\\nb\", \"rejectedLogRecords\" : 7 } }",
+       true, 7, "a \"q\" b"},
+      {"{\"partialSuccess\":{\"errorMessage\":\"warning only\"}}", true, 0, "warning only"},
+      // cut short by the transport's 512 bytes
+      {"{\"partialSuccess\":{\"rejectedLogRecords\":\"3\",\"errorMessage\":\"long mess", true, 3,
+       "long mess"},
+  };
+  for (const Case& c : cases) {
+    std::optional<OtlpPartialSuccess> p = parse_partial_success(c.body);
+    ASSERT_EQ(p.has_value(), c.present) << c.body;
+    if (!p) continue;
+    EXPECT_EQ(p->rejected, c.rejected) << c.body;
+    EXPECT_EQ(p->message, c.message) << c.body;
+  }
+}
+
+}  // namespace
+}  // namespace mcpr
