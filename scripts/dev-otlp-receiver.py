@@ -21,6 +21,7 @@ of the same names, e.g. {"fail_first": 2, "status_code": 503}):
   drop_first N        close the connection without answering the next N
   partial_rejected N  answer 200 with partialSuccess rejecting N records
   partial_message M   the partialSuccess errorMessage
+  slow S              wait S seconds before answering
   script [..]         answers used in order for the next requests: statuses,
                       "drop", or {"partial": N}
 GET /_stats gives counts. Every request is also logged (--log) with its
@@ -197,11 +198,12 @@ class State:
         self.lock = threading.Lock()
         self.out = open(args.out, "a", buffering=1) if args.out else None
         self.log = open(args.log, "a", buffering=1) if args.log else None
+        self.requests_file = open(args.requests, "a", buffering=1) if args.requests else None
         self.faults = {
             "fail_first": args.fail_first, "status_code": args.status_code,
             "retry_after": args.retry_after, "drop_first": args.drop_first,
             "partial_rejected": args.partial_rejected,
-            "partial_message": args.partial_message, "script": [],
+            "partial_message": args.partial_message, "script": [], "slow": args.slow,
         }
         self.requests = 0
         self.accepted = 0
@@ -291,6 +293,9 @@ class Handler(BaseHTTPRequestHandler):
             answer = st.choose()
             retry_after = st.faults["retry_after"]
             message = st.faults["partial_message"]
+            slow = st.faults["slow"]
+        if slow:
+            time.sleep(slow)
         if answer == "drop":
             self.record("drop", 0, len(raw))
             self.close_connection = True
@@ -322,6 +327,8 @@ class Handler(BaseHTTPRequestHandler):
             st.records += len(lines)
             if st.out and lines:
                 st.out.write("\n".join(lines) + "\n")
+            if st.requests_file:
+                st.requests_file.write(json.dumps(doc) + "\n")
         self.record(status, len(lines), len(raw))
         body = {}
         if rejected:
@@ -339,11 +346,13 @@ def main():
     p.add_argument("--port-file", help="write the port here once listening")
     p.add_argument("--out", help="append accepted log records here (NDJSON)")
     p.add_argument("--log", help="append every request here (NDJSON)")
+    p.add_argument("--requests", help="append each accepted request's decoded JSON here, one a line")
     p.add_argument("--fail-first", type=int, default=0, metavar="N")
     p.add_argument("--status-code", type=int, default=503, metavar="N")
     p.add_argument("--retry-after", default="", metavar="V")
     p.add_argument("--drop-first", type=int, default=0, metavar="N")
     p.add_argument("--partial-rejected", type=int, default=0, metavar="N")
+    p.add_argument("--slow", type=float, default=0.0, metavar="S")
     p.add_argument("--partial-message", default="rejected by dev-otlp-receiver", metavar="M")
     args = p.parse_args()
     server = ThreadingHTTPServer((args.host, args.port), Handler)

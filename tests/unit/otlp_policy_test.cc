@@ -1,6 +1,9 @@
 // OTLP's retry rules and partialSuccess, by table.
 #include <gtest/gtest.h>
 
+#include <zlib.h>
+
+#include "src/delivery/gzip.h"
 #include "src/delivery/otlp_policy.h"
 
 namespace mcpr {
@@ -75,6 +78,33 @@ TEST(OtlpPolicyTest, PartialSuccess) {
     EXPECT_EQ(p->rejected, c.rejected) << c.body;
     EXPECT_EQ(p->message, c.message) << c.body;
   }
+}
+
+std::string gunzip(const std::string& gz) {
+  z_stream z{};
+  EXPECT_EQ(inflateInit2(&z, 15 + 16), Z_OK);
+  std::string out(1 << 20, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gz.data()));
+  z.avail_in = static_cast<uInt>(gz.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(inflate(&z, Z_FINISH), Z_STREAM_END);
+  out.resize(z.total_out);
+  inflateEnd(&z);
+  return out;
+}
+
+TEST(GzipTest, RoundTripsAndShrinksJson) {
+  std::string json;
+  for (int i = 0; i < 200; ++i) json += "{\"key\":\"mcp.method.name\",\"value\":{\"intValue\":\"" + std::to_string(i) + "\"}},";
+  for (const std::string& data : {std::string(), std::string("x"), json}) {
+    std::optional<std::string> gz = gzip_compress(data);
+    ASSERT_TRUE(gz);
+    EXPECT_EQ(static_cast<unsigned char>((*gz)[0]), 0x1f);  // the gzip magic
+    EXPECT_EQ(static_cast<unsigned char>((*gz)[1]), 0x8b);
+    EXPECT_EQ(gunzip(*gz), data);
+  }
+  EXPECT_LT(gzip_compress(json)->size() * 5, json.size());
 }
 
 }  // namespace
