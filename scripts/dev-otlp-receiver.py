@@ -287,6 +287,7 @@ class Handler(BaseHTTPRequestHandler):
                 st.faults.update(json.loads(raw or b"{}"))
                 return self.reply(200, st.faults)
         if self.path != "/v1/logs":
+            self.record(404, 0, len(raw))
             return self.reply(404, {"error": "not found"})
         with st.lock:
             st.requests += 1

@@ -30,6 +30,8 @@ void write_summary(Writer& w, const FlushSummary& s) {
   w.Uint(s.corrupt);
   w.Key("left");
   w.Uint(s.left);
+  w.Key("rejected");
+  w.Uint(s.rejected);
   w.Key("exit_code");
   w.Int(s.exit_code);
   w.Key("result");
@@ -107,6 +109,7 @@ FlushState load_flush_state(const Spool& spool) {
     s.dead = get_uint(v, "dead");
     s.corrupt = get_uint(v, "corrupt");
     s.left = get_uint(v, "left");
+    s.rejected = get_uint(v, "rejected");
     s.exit_code = static_cast<int>(get_double(v, "exit_code"));
     auto result = v.FindMember("result");
     if (result != v.MemberEnd() && result->value.IsString()) s.result = result->value.GetString();

@@ -38,6 +38,8 @@ function sdkRecords(request) {
   for (const rl of request.resourceLogs || []) {
     const resource = resourceFromAttributes(attributes(rl.resource && rl.resource.attributes));
     for (const sl of rl.scopeLogs || []) {
+      // The SDK groups records by the identity of their resource and scope.
+      const scope = { name: sl.scope.name, version: sl.scope.version };
       for (const r of sl.logRecords || []) {
         out.push({
           hrTime: hrTime(r.timeUnixNano), hrTimeObserved: hrTime(r.observedTimeUnixNano),
@@ -46,7 +48,7 @@ function sdkRecords(request) {
           attributes: attributes(r.attributes), droppedAttributesCount: 0,
           spanContext: r.traceId ? { traceId: r.traceId, spanId: r.spanId || '', traceFlags: 0 } : undefined,
           eventName: r.eventName, resource,
-          instrumentationScope: { name: sl.scope.name, version: sl.scope.version },
+          instrumentationScope: scope,
         });
       }
     }
