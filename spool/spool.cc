@@ -249,7 +249,9 @@ bool move_file(const Spool& spool, SpoolState from, const std::string& name, Spo
 }
 
 bool remove_file(const Spool& spool, SpoolState state, const std::string& name) {
-  ::unlinkat(spool.dir_fd(state), (name + kReasonSuffix).c_str(), 0);
+  // Reasons live beside dead and corrupt events only (requeue drops them):
+  // in the queue this would be one failing syscall per delivered event.
+  if (state != SpoolState::kQueue) ::unlinkat(spool.dir_fd(state), (name + kReasonSuffix).c_str(), 0);
   if (::unlinkat(spool.dir_fd(state), name.c_str(), 0) != 0) {
     if (errno == ENOENT) return false;
     fail(spool.path(state, name), errno);
