@@ -86,7 +86,8 @@ void add_globals(CLI::App& app, Globals& g) {
 std::string named_command(int argc, char** argv) {
   static const char* const kCommands[] = {
       "start",        "progress", "complete", "error", "run",     "import", "flush",   "health",
-      "validate-key", "status",   "list",     "show",  "requeue", "delete", "cleanup", "config"};
+      "validate-key", "status",   "list",     "show",  "requeue", "delete", "cleanup", "config",
+      "proxy"};
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--") break;
@@ -136,13 +137,16 @@ int run_cli(int argc, char** argv) {
   add_delivery_commands(app, globals, commands);
   add_spool_commands(app, globals, commands);
   add_config_command(app, globals, commands);
+  add_proxy_command(app, globals, commands);
 
-  // `run ... -- CMD ARG...`: CMD and its arguments are not ours to parse.
+  // `run|proxy ... -- CMD ARG...`: CMD and its arguments are not ours to parse.
   std::vector<char*> args(argv, argv + argc);
   auto dashdash = std::find_if(args.begin() + 1, args.end(),
                                [](const char* a) { return std::strcmp(a, "--") == 0; });
   auto run_word = std::find_if(args.begin() + 1, dashdash,
-                               [](const char* a) { return std::strcmp(a, "run") == 0; });
+                               [](const char* a) {
+                                 return std::strcmp(a, "run") == 0 || std::strcmp(a, "proxy") == 0;
+                               });
   if (dashdash != args.end() && run_word != dashdash) {
     globals.wrapped_command.assign(dashdash + 1, args.end());
     args.erase(dashdash, args.end());

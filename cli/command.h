@@ -27,7 +27,7 @@ struct Globals {
   std::string mcp_id;
   int verbose = 0;
   bool quiet = false;
-  std::vector<std::string> wrapped_command;  // what follows "--" after run
+  std::vector<std::string> wrapped_command;  // what follows "--" after run or proxy
   std::string named_command;                 // the command the command line names, "" if none
 
   // Loads the configuration and prints its warnings (unless -q).
@@ -81,6 +81,7 @@ void add_run_import_commands(CLI::App& app, Globals& globals, Commands& commands
 void add_config_command(CLI::App& app, Globals& globals, Commands& commands);
 void add_delivery_commands(CLI::App& app, Globals& globals, Commands& commands);
 void add_spool_commands(CLI::App& app, Globals& globals, Commands& commands);
+void add_proxy_command(CLI::App& app, Globals& globals, Commands& commands);
 
 // The command argv names (the first word that is not an option or an
 // option's value, if it is a command's name), or "".

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   libcli11-dev libcurl4-openssl-dev rapidjson-dev libtomlplusplus-dev libgtest-dev zlib1g-dev
-  python3 mandoc sqlite3 curl
+  python3 mandoc sqlite3 curl nodejs
 )
 [ "$#" -gt 0 ] && packages+=("$@")
 

@@ -35,6 +35,23 @@ if command -v npm >/dev/null && [ ! -d "$otlp_npm/node_modules/@opentelemetry/ot
       @opentelemetry/otlp-transformer@0.301.1 >/dev/null 2>&1 ||
     echo "test.sh: npm could not install @opentelemetry/otlp-transformer; the official check of the OTLP JSON is skipped"
 fi
+
+# The proxy's tests drive the official MCP SDK client and reference server,
+# installed from npm into an ignored cache folder (never committed). If the
+# install fails, those tests fail (MCPR_REQUIRE_NPM) rather than skip.
+npm_dir=.cache/npm-mcp
+mcp_packages="@modelcontextprotocol/sdk@1.32.2 @modelcontextprotocol/server-everything@2026.8.31"
+if [ "$(cat "$npm_dir/.installed" 2>/dev/null)" != "$mcp_packages" ]; then
+  mkdir -p "$npm_dir"
+  # shellcheck disable=SC2086
+  if timeout 300 npm install --prefix "$npm_dir" --no-audit --no-fund --loglevel=error $mcp_packages >/dev/null; then
+    echo "$mcp_packages" > "$npm_dir/.installed"
+  else
+    echo "test.sh: npm install of $mcp_packages failed: the proxy's SDK tests will fail"
+  fi
+fi
+export MCPR_NPM_DIR="$PWD/$npm_dir" MCPR_REQUIRE_NPM=1
+
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=ON >/dev/null
 cmake --build "$build" -j "$jobs"
 (cd "$build" && ctest --output-on-failure -j "$jobs")

@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstdlib>
 
 namespace mcpr {
@@ -21,6 +20,89 @@ void forward(int sig, siginfo_t* info, void*) {
 }
 
 constexpr int kForwarded[] = {SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+constexpr size_t kForwardedCount = sizeof kForwarded / sizeof kForwarded[0];
+struct sigaction g_saved[kForwardedCount];
+
+void install_forwarding() {
+  struct sigaction action = {};
+  action.sa_sigaction = forward;
+  action.sa_flags = SA_SIGINFO | SA_RESTART;
+  sigemptyset(&action.sa_mask);
+  for (size_t i = 0; i < kForwardedCount; ++i) ::sigaction(kForwarded[i], &action, &g_saved[i]);
+}
+
+void restore_signals() {
+  for (size_t i = 0; i < kForwardedCount; ++i) ::sigaction(kForwarded[i], &g_saved[i], nullptr);
+}
+
+struct Spawned {
+  pid_t pid = -1;
+  int exec_errno = 0;
+};
+
+// Forks and execs `argv`; in the child, `in`/`out` (when >= 0) become its
+// stdin/stdout. Signal forwarding is installed before the fork (and undone in
+// the child). Returns once exec succeeded or failed.
+Spawned spawn(const std::vector<std::string>& argv, const EnvVars& env, int in, int out) {
+  Spawned result;
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+
+  // exec failures come back through a close-on-exec pipe.
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
+    result.exec_errno = errno;
+    return result;
+  }
+  install_forwarding();
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    restore_signals();
+    ::signal(SIGPIPE, SIG_DFL);  // the proxy ignores it; its server must not
+    ::close(pipe_fds[0]);
+    if (in >= 0) ::dup2(in, 0);
+    if (out >= 0) ::dup2(out, 1);
+    for (const auto& [name, value] : env) ::setenv(name.c_str(), value.c_str(), 1);
+    ::execvp(args[0], args.data());
+    int err = errno;
+    (void)!::write(pipe_fds[1], &err, sizeof err);
+    ::_exit(127);
+  }
+  ::close(pipe_fds[1]);
+  if (pid < 0) {
+    result.exec_errno = errno;
+    ::close(pipe_fds[0]);
+    restore_signals();
+    return result;
+  }
+  g_child = pid;
+  result.pid = pid;
+  int err = 0;
+  ssize_t n;
+  while ((n = ::read(pipe_fds[0], &err, sizeof err)) < 0 && errno == EINTR) {
+  }
+  ::close(pipe_fds[0]);
+  if (n == sizeof err) result.exec_errno = err;
+  return result;
+}
+
+// Reaps `pid` and stops forwarding signals.
+void reap(pid_t pid, ChildResult* result) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  g_child = 0;
+  restore_signals();
+  if (result->exec_errno != 0) return;
+  result->started = true;
+  result->signaled = WIFSIGNALED(status);
+  result->code = result->signaled ? WTERMSIG(status) : WEXITSTATUS(status);
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
 
 }  // namespace
 
@@ -35,63 +117,57 @@ ChildResult run_child(const std::vector<std::string>& argv, const std::string& e
 }
 
 ChildResult run_child(const std::vector<std::string>& argv, const EnvVars& env) {
-  ChildResult result;
-  std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-
-  // exec failures come back through a close-on-exec pipe.
-  int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
-    result.exec_errno = errno;
-    return result;
-  }
-  struct sigaction action = {};
-  action.sa_sigaction = forward;
-  action.sa_flags = SA_SIGINFO | SA_RESTART;
-  sigemptyset(&action.sa_mask);
-  struct sigaction saved[sizeof kForwarded / sizeof kForwarded[0]];
-  for (size_t i = 0; i < sizeof kForwarded / sizeof kForwarded[0]; ++i)
-    ::sigaction(kForwarded[i], &action, &saved[i]);
-
   const auto start = std::chrono::steady_clock::now();
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    for (size_t i = 0; i < sizeof kForwarded / sizeof kForwarded[0]; ++i)
-      ::sigaction(kForwarded[i], &saved[i], nullptr);
-    ::close(pipe_fds[0]);
-    for (const auto& [name, value] : env) ::setenv(name.c_str(), value.c_str(), 1);
-    ::execvp(args[0], args.data());
-    int err = errno;
-    (void)!::write(pipe_fds[1], &err, sizeof err);
-    ::_exit(127);
+  Spawned spawned = spawn(argv, env, -1, -1);
+  ChildResult result;
+  result.exec_errno = spawned.exec_errno;
+  if (spawned.pid > 0) reap(spawned.pid, &result);
+  result.seconds = seconds_since(start);
+  return result;
+}
+
+PipedChild::PipedChild(const std::vector<std::string>& argv) {
+  start_ = std::chrono::steady_clock::now();
+  int in[2], out[2];
+  if (::pipe2(in, O_CLOEXEC) != 0) {
+    exec_errno_ = errno;
+    return;
   }
-  ::close(pipe_fds[1]);
-  if (pid < 0) {
-    result.exec_errno = errno;
-    ::close(pipe_fds[0]);
-  } else {
-    g_child = pid;
-    int err = 0;
-    ssize_t n;
-    while ((n = ::read(pipe_fds[0], &err, sizeof err)) < 0 && errno == EINTR) {
-    }
-    ::close(pipe_fds[0]);
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    g_child = 0;
-    if (n == sizeof err) {
-      result.exec_errno = err;
-    } else {
-      result.started = true;
-      result.signaled = WIFSIGNALED(status);
-      result.code = result.signaled ? WTERMSIG(status) : WEXITSTATUS(status);
-    }
+  if (::pipe2(out, O_CLOEXEC) != 0) {
+    exec_errno_ = errno;
+    ::close(in[0]);
+    ::close(in[1]);
+    return;
   }
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  for (size_t i = 0; i < sizeof kForwarded / sizeof kForwarded[0]; ++i)
-    ::sigaction(kForwarded[i], &saved[i], nullptr);
+  Spawned spawned = spawn(argv, {}, in[0], out[1]);
+  ::close(in[0]);
+  ::close(out[1]);
+  pid_ = spawned.pid;
+  exec_errno_ = spawned.exec_errno;
+  stdin_fd_ = in[1];
+  stdout_fd_ = out[0];
+  forwarding_ = pid_ > 0;
+}
+
+PipedChild::~PipedChild() {
+  close_stdin();
+  if (stdout_fd_ >= 0) ::close(stdout_fd_);
+  if (forwarding_) wait();
+}
+
+void PipedChild::close_stdin() {
+  if (stdin_fd_ >= 0) ::close(stdin_fd_);
+  stdin_fd_ = -1;
+}
+
+ChildResult PipedChild::wait() {
+  ChildResult result;
+  result.exec_errno = exec_errno_;
+  if (forwarding_) {
+    reap(pid_, &result);
+    forwarding_ = false;
+  }
+  result.seconds = seconds_since(start_);
   return result;
 }
 

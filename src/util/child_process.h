@@ -1,7 +1,11 @@
-// Running the wrapped command of `mcp-report run`: its stdio untouched, an
-// extra environment variable, signals sent to us passed on to it.
+// Running a wrapped command: `mcp-report run` (stdio untouched, an extra
+// environment variable) and `mcp-report proxy` (stdin and stdout piped).
+// Signals sent to us are passed on to it while it runs.
 #pragma once
 
+#include <sys/types.h>
+
+#include <chrono>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,5 +34,32 @@ ChildResult run_child(const std::vector<std::string>& argv, const std::string& e
 // The same with several variables added (or replaced) in its environment.
 using EnvVars = std::vector<std::pair<std::string, std::string>>;
 ChildResult run_child(const std::vector<std::string>& argv, const EnvVars& env);
+
+// A child whose stdin and stdout are pipes held by us (stderr is ours).
+// Signals are forwarded as by run_child from spawn_piped until wait().
+class PipedChild {
+ public:
+  // Starts `argv` (PATH searched). When exec fails, started() is false and
+  // wait() reports the errno; the pipes are then closed.
+  explicit PipedChild(const std::vector<std::string>& argv);
+  PipedChild(const PipedChild&) = delete;
+  PipedChild& operator=(const PipedChild&) = delete;
+  ~PipedChild();
+
+  bool started() const { return pid_ > 0 && exec_errno_ == 0; }
+  int stdin_fd() const { return stdin_fd_; }    // write end of its stdin
+  int stdout_fd() const { return stdout_fd_; }  // read end of its stdout
+  void close_stdin();
+  // Waits for the child to end (or reports the failed start).
+  ChildResult wait();
+
+ private:
+  pid_t pid_ = -1;
+  int exec_errno_ = 0;
+  int stdin_fd_ = -1;
+  int stdout_fd_ = -1;
+  bool forwarding_ = false;
+  std::chrono::steady_clock::time_point start_;
+};
 
 }  // namespace mcpr

@@ -1,0 +1,39 @@
+// The transparent part of `mcp-report proxy`: a server started with piped
+// stdin/stdout, bytes copied both ways as soon as they arrive, and a copy of
+// each complete line shown to an observer after it was forwarded.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "src/proxy/interaction_tracker.h"
+#include "src/util/child_process.h"
+
+namespace mcpr {
+
+// Lines at least this long are forwarded but never parsed (SPEC.md §8).
+constexpr size_t kMaxParsedLine = 10u << 20;
+
+class StreamObserver {
+ public:
+  virtual ~StreamObserver() = default;
+  // A complete line, already forwarded. Called from two threads, one per
+  // direction.
+  virtual void on_line(Direction direction, std::string_view line) = 0;
+  // Our stdout is gone (EPIPE): what the server says next reaches no one.
+  virtual void on_client_closed() = 0;
+};
+
+struct ForwardResult {
+  ChildResult child;
+  bool client_closed = false;
+};
+
+// Runs `argv` between our stdin/stdout and its own until its stdout ends,
+// then waits for it. Our stdin's EOF closes its stdin; signals are passed on.
+// SIGPIPE must be ignored by the caller (writes then fail with EPIPE).
+ForwardResult forward_stdio(const std::vector<std::string>& argv, StreamObserver& observer,
+                            int client_in = 0, int client_out = 1);
+
+}  // namespace mcpr

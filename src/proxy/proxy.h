@@ -1,0 +1,44 @@
+// `mcp-report proxy`: the forwarding of forwarder.h, with each configured
+// request recorded into the spool off the forwarding path (SPEC.md §8).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "src/config/config.h"
+#include "src/proxy/interaction_tracker.h"
+#include "src/util/child_process.h"
+
+namespace mcpr {
+
+// The spool root file counting events the proxy dropped, for `status`:
+// "<total> <epoch seconds of the last drop> <why the last run first failed>".
+constexpr const char kProxyDroppedFile[] = "proxy-dropped";
+
+struct ProxyRun {
+  std::vector<std::string> command;
+  TrackerOptions tracker;
+  const Config* config = nullptr;  // nullptr: forward only, record nothing
+  size_t queue_events = 10000;     // what may wait for the spool writer
+  size_t queue_bytes = 64u << 20;
+};
+
+struct ProxyOutcome {
+  ChildResult child;
+  bool client_closed = false;
+  uint64_t recorded = 0;
+  uint64_t dropped = 0;
+  std::string drop_reason;  // the first write failure, or "queue full"
+  bool writer_stuck = false;  // the spool writer could not finish: leave with _exit
+};
+
+// Runs the proxy to the end of the server. Never throws for recording
+// failures: they only count as drops.
+ProxyOutcome run_proxy(const ProxyRun& run);
+
+// Adds `dropped` to the spool's kProxyDroppedFile (best effort).
+void count_proxy_drops(const Config& config, uint64_t dropped, const std::string& reason);
+
+}  // namespace mcpr

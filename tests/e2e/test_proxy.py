@@ -1,0 +1,380 @@
+"""`mcp-report proxy` through the real binary: the official MCP SDK client
+and reference server (installed from npm by scripts/test.sh) see the same
+session through the proxy as directly, and a scripted fake server covers the
+edges (malformed and huge lines, a server that dies, a client that leaves,
+cancellation, server-to-client requests, a failing spool, exit statuses)."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import unittest
+
+from harness import BIN, SOURCE, Case
+
+PROXY_TESTS = os.path.join(SOURCE, "tests", "proxy")
+FAKE = os.path.join(PROXY_TESTS, "fake_server.py")
+CLIENT = os.path.join(PROXY_TESTS, "sdk_client.mjs")
+NPM = os.environ.get("MCPR_NPM_DIR") or os.path.join(SOURCE, ".cache", "npm-mcp")
+EVERYTHING = os.path.join(NPM, "node_modules", "@modelcontextprotocol", "server-everything",
+                          "dist", "index.js")
+
+
+def request(rid, method, **params):
+    return {"jsonrpc": "2.0", "id": rid, "method": method, "params": params}
+
+
+def call(rid, tool, arguments=None, meta=None):
+    params = {"name": tool, "arguments": arguments or {}}
+    if meta:
+        params["_meta"] = meta
+    return request(rid, "tools/call", **params)
+
+
+def lines(*messages):
+    return b"".join(m if isinstance(m, bytes) else json.dumps(m).encode() + b"\n"
+                    for m in messages)
+
+
+INITIALIZE = request(0, "initialize", protocolVersion="2025-06-18", capabilities={},
+                     clientInfo={"name": "edge-client", "version": "9.8"})
+
+
+class ProxyCase(Case):
+    def server(self, *args):
+        return [sys.executable, FAKE, *args]
+
+    def proxy(self, server_args=(), options=(), input=b"", env=None):
+        """Runs the proxy around the fake server; returns the CompletedProcess."""
+        full_env = dict(self.env)
+        full_env.update(env or {})
+        return subprocess.run([BIN, "proxy", *options, "--", *self.server(*server_args)],
+                              input=input, capture_output=True, env=full_env, timeout=120,
+                              cwd=self.cwd)
+
+    def direct(self, server_args=(), input=b""):
+        return subprocess.run(self.server(*server_args), input=input, capture_output=True,
+                              env=self.env, timeout=120, cwd=self.cwd)
+
+    def events(self):
+        """The spooled events, by interaction, in recording order."""
+        by_id = {}
+        for body in self.bodies():
+            by_id.setdefault(body["interaction_id"], []).append(body)
+        return list(by_id.values())
+
+    def summary(self):
+        """[(tool or method, [action, ...], last data)] per interaction."""
+        out = []
+        for events in self.events():
+            start = events[0]["request_data"]
+            name = start.get("gen_ai.tool.name") or start["request_type"]
+            last = events[-1]
+            data = last.get("result_data") or last.get("error_data") or {}
+            out.append((name, [e["action"][12:] for e in events], data))
+        return out
+
+
+class ProxyStreamTest(ProxyCase):
+    MIXED = lines(
+        INITIALIZE,
+        b"not json at all\n",
+        b"{\"jsonrpc\": \"2.0\", \"broken\n",
+        b"[1, 2, 3]\n",
+        call(1, "echo", {"message": "hi", "n": 1}),
+        call("s-2", "fail"),
+        call(3, "tool-error", {"x": 1}),
+        call(4, "garbage"),
+        # A client line of 10 MiB + a few bytes: forwarded, never parsed.
+        json.dumps(call(5, "echo", {"blob": "y" * (10 * 1024 * 1024)})).encode() + b"\n",
+        call(6, "huge"),
+        call(7, "progress", meta={"progressToken": "tok-7"}),
+        {"jsonrpc": "2.0", "method": "notifications/initialized"},
+        call(8, "echo", {"last": True}),
+    )
+
+    def test_stream_is_byte_identical_both_ways_and_events_match(self):
+        log_direct = os.path.join(self.dir, "direct.log")
+        log_proxy = os.path.join(self.dir, "proxy.log")
+        d = self.direct(("--log", log_direct), self.MIXED)
+        p = self.proxy(("--log", log_proxy), input=self.MIXED)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout, d.stdout)
+        with open(log_direct, "rb") as a, open(log_proxy, "rb") as b:
+            self.assertEqual(b.read(), a.read())
+        self.assertEqual(a.name and self.MIXED, self.MIXED)
+        self.assertNotIn(b"warning", p.stderr)
+
+        s = self.summary()
+        names = [x[0] for x in s]
+        self.assertEqual(names, ["echo", "fail", "tool-error", "garbage", "huge", "progress",
+                                 "echo"])
+        echo, fail, tool_error, garbage, huge, progress, last = s
+        self.assertEqual(echo[1], ["start", "complete"])
+        self.assertEqual(echo[2]["success"], True)
+        self.assertEqual(echo[2]["content_count"], 1)
+        self.assertEqual(fail[1], ["start", "error"])
+        self.assertEqual(fail[2]["error_type"], "JsonRpcError")
+        self.assertEqual(fail[2]["error_code"], -32000)
+        self.assertEqual(fail[2]["error_message"], "it broke")
+        self.assertEqual(tool_error[2]["error_type"], "ToolError")
+        self.assertEqual(tool_error[2]["error_message"], "bad input: x")
+        self.assertEqual(garbage[1], ["start", "complete"])
+        # The response of 10 MiB is forwarded but too big to parse: its
+        # interaction is still open when the server exits.
+        self.assertEqual(huge[1], ["start", "error"])
+        self.assertEqual(huge[2]["error_type"], "ServerExited")
+        self.assertEqual(progress[1], ["start", "progress", "progress", "complete"])
+        self.assertEqual(last[1], ["start", "complete"])
+
+        events = self.events()
+        start = events[0][0]["request_data"]
+        self.assertEqual(start["request_type"], "tools/call")
+        self.assertEqual(start["mcp.method.name"], "tools/call")
+        self.assertEqual(start["gen_ai.tool.name"], "echo")
+        self.assertEqual(start["parameters"], ["message", "n"])  # names, never values
+        self.assertEqual(start["jsonrpc.request.id"], "1")
+        self.assertEqual(start["mcp.protocol.version"], "2025-06-18")
+        self.assertEqual(start["mcp.client.name"], "edge-client")
+        self.assertEqual(start["mcp.client.version"], "9.8")
+        self.assertEqual(start["input_size"], len(json.dumps(call(1, "echo", {"message": "hi", "n": 1}))))
+        self.assertEqual(events[1][0]["request_data"]["jsonrpc.request.id"], "s-2")
+        self.assertNotIn("hi", json.dumps(self.bodies()))
+        done = events[0][1]["result_data"]
+        self.assertGreaterEqual(done["processing_time"], 0)
+        self.assertGreater(done["output_size"], 0)
+        self.assertNotIn("result", done)
+        steps = [e["progress_data"] for e in events[5][1:3]]
+        self.assertEqual(steps, [{"progress": 1, "total": 2, "message": "step 1"},
+                                 {"progress": 2, "total": 2, "message": "step 2"}])
+        for body in self.bodies():
+            self.assertRegex(body["interaction_id"], r"^int_\d{10}_[0-9a-f]{8}$")
+            self.assertEqual(body["mcp_id"], "test_mcp")
+
+    def test_failing_spool_changes_nothing_the_client_sees(self):
+        blocker = os.path.join(self.dir, "not-a-folder")
+        with open(blocker, "w") as f:
+            f.write("x")
+        d = self.direct(input=self.MIXED)
+        p = self.proxy(input=self.MIXED, env={"MCP_REPORT_SPOOL_DIR": blocker + "/spool"})
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout, d.stdout)
+        self.assertIn(b"events not recorded", p.stderr)
+        self.assertEqual(p.stderr.count(b"mcp-report:"), 1, p.stderr)
+
+    def test_recording_off_still_forwards(self):
+        d = self.direct(input=self.MIXED)
+        for env in ({"MCP_REPORT_ENABLED": "false"}, {"MCP_REPORT_MCP_ID": ""},
+                    {"MCP_REPORT_CONFIG": os.path.join(self.dir, "missing.toml")}):
+            p = self.proxy(input=self.MIXED, env=env)
+            self.assertEqual(p.returncode, 0, (env, p.stderr))
+            self.assertEqual(p.stdout, d.stdout, env)
+            self.assertEqual(p.stderr.count(b"mcp-report: warning: proxy:"), 1, (env, p.stderr))
+            self.assertIn(b"forwarding without recording", p.stderr)
+        self.assertEqual(self.files(), [])
+
+    def test_methods_and_capture(self):
+        big = "z" * 3000
+        msgs = lines(INITIALIZE, request(1, "tools/list"),
+                     call(2, "echo", {"message": big}), request(3, "resources/read", uri="file:///a"))
+        config = self.write_config("[interaction_logging]\nmax_event_kb = 2\n")
+        p = self.proxy(options=("--methods", "all", "--capture", "arguments,results"), input=msgs,
+                       env={"MCP_REPORT_CONFIG": config})
+        self.assertEqual(p.returncode, 0, p.stderr)
+        s = self.summary()
+        self.assertEqual([x[0] for x in s], ["initialize", "tools/list", "echo", "resources/read"])
+        events = self.events()
+        echo_start = events[2][0]["request_data"]
+        self.assertIs(echo_start["truncated"], True)
+        self.assertIsInstance(echo_start["parameters"], str)
+        self.assertTrue(echo_start["parameters"].startswith('{"message": "zzz'))
+        self.assertLessEqual(len(json.dumps(events[2][0])), 2048)
+        read = events[3]
+        self.assertEqual(read[0]["request_data"]["mcp.resource.uri"], "file:///a")
+        self.assertEqual(read[0]["request_data"]["parameters"], {"uri": "file:///a"})
+        self.assertEqual(read[1]["result_data"]["result"], {})
+
+        # Without --methods: only the default methods.
+        for f in self.files():
+            os.unlink(os.path.join(self.spool, "queue", f))
+        p = self.proxy(input=msgs)
+        self.assertEqual([x[0] for x in self.summary()], ["echo", "resources/read"])
+        self.assertEqual(self.events()[0][0]["request_data"]["parameters"], ["message"])
+
+    def test_bad_options_are_usage_errors(self):
+        for options in (("--capture", "everything"), ("--methods", ",")):
+            p = self.proxy(options=options)
+            self.assertEqual(p.returncode, 64, p.stderr)
+        r = self.run_cli("proxy")
+        self.assertEqual(r.returncode, 64, r.stderr)
+        r = self.run_cli("proxy", "--", os.path.join(self.dir, "no-such-server"))
+        self.assertEqual(r.returncode, 127, r.stderr)
+        self.assertIn("cannot run", r.stderr)
+
+    def test_latest_revision_without_initialize(self):
+        meta = {"progressToken": 5, "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                "io.modelcontextprotocol/clientInfo": {"name": "stateless", "version": "2"}}
+        p = self.proxy(input=lines(call(1, "progress", meta=meta)))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        [[start, p1, p2, done]] = self.events()
+        data = start["request_data"]
+        self.assertEqual(data["mcp.protocol.version"], "2026-07-28")
+        self.assertEqual(data["mcp.client.name"], "stateless")
+        self.assertEqual(p1["action"], "interaction_progress")
+        self.assertEqual(done["action"], "interaction_complete")
+
+
+class ProxyLifecycleTest(ProxyCase):
+    def start(self, server_args=(), options=()):
+        proc = subprocess.Popen([BIN, "proxy", *options, "--", *self.server(*server_args)],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                env=self.env, cwd=self.cwd)
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        self.addCleanup(lambda: [f.close() for f in (proc.stdin, proc.stdout)])
+        return proc
+
+    def send(self, proc, *messages):
+        proc.stdin.write(lines(*messages))
+        proc.stdin.flush()
+
+    def test_server_dies_mid_request(self):
+        p = self.proxy(input=lines(call(1, "echo"), call(2, "die")))
+        self.assertEqual(p.returncode, 3, p.stderr)
+        s = self.summary()
+        self.assertEqual([(x[0], x[1]) for x in s],
+                         [("echo", ["start", "complete"]), ("die", ["start", "error"])])
+        self.assertEqual(s[1][2]["error_type"], "ServerExited")
+        self.assertIn("status 3", s[1][2]["error_message"])
+
+    def test_server_killed_by_signal_is_128_plus_n(self):
+        p = self.proxy(input=lines(call(1, "killme")))
+        self.assertEqual(p.returncode, 128 + signal.SIGKILL, p.stderr)
+        [(name, actions, data)] = self.summary()
+        self.assertEqual(data["error_type"], "ServerExited")
+        self.assertIn("signal 9", data["error_message"])
+
+    def test_exit_status_passes_through(self):
+        p = self.proxy(("--exit-status", "5"), input=lines(call(1, "echo")))
+        self.assertEqual(p.returncode, 5, p.stderr)
+
+    def test_sigterm_is_forwarded_to_the_server(self):
+        proc = self.start()
+        self.send(proc, call(1, "slow"), call(2, "echo"))
+        proc.stdout.readline()  # echo answered: the slow one is open in the server
+        proc.send_signal(signal.SIGTERM)
+        self.assertEqual(proc.wait(60), 128 + signal.SIGTERM)
+        proc.stdin.close()
+        s = self.summary()
+        self.assertEqual(s[0][0], "slow")
+        self.assertEqual(s[0][2]["error_type"], "ServerExited")
+
+    def test_client_leaves(self):
+        proc = self.start()
+        self.send(proc, call(1, "slow"), call(2, "echo"))
+        proc.stdout.readline()
+        proc.stdout.close()  # the client is gone; the next answer hits EPIPE
+        self.send(proc, call(3, "echo"))
+        proc.stdin.close()
+        self.assertEqual(proc.wait(60), 0)
+        s = self.summary()
+        self.assertEqual([(x[0], x[1]) for x in s],
+                         [("slow", ["start", "error"]), ("echo", ["start", "complete"]),
+                          ("echo", ["start", "error"])])
+        self.assertEqual(s[0][2]["error_type"], "ClientClosed")
+        self.assertEqual(s[2][2]["error_type"], "ClientClosed")
+
+    def test_cancellation(self):
+        p = self.proxy(input=lines(call(7, "slow"), {
+            "jsonrpc": "2.0", "method": "notifications/cancelled",
+            "params": {"requestId": 7, "reason": "user gave up"}}))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        [(name, actions, data)] = self.summary()
+        self.assertEqual(actions, ["start", "error"])
+        self.assertEqual(data["error_type"], "Cancelled")
+        self.assertEqual(data["error_message"], "user gave up")
+
+    def test_server_to_client_request_with_the_same_id(self):
+        proc = self.start()
+        self.send(proc, call(1, "ask"))
+        asked = json.loads(proc.stdout.readline())
+        self.assertEqual((asked["id"], asked["method"]), (1, "sampling/createMessage"))
+        # The client's answer carries id 1 too: it must not end request 1.
+        self.send(proc, {"jsonrpc": "2.0", "id": 1, "result": {"model": "m", "role": "assistant",
+                                                               "content": {"type": "text",
+                                                                           "text": "ok"}}})
+        answer = json.loads(proc.stdout.readline())
+        self.assertEqual(answer["id"], 1)
+        self.assertIn("asked:", answer["result"]["content"][0]["text"])
+        proc.stdin.close()
+        self.assertEqual(proc.wait(60), 0)
+        [(name, actions, data)] = self.summary()
+        self.assertEqual(actions, ["start", "complete"])
+        self.assertEqual(data["output_size"], len(json.dumps(answer, separators=(",", ":"))))
+
+
+class ProxySdkTest(Case):
+    """The official SDK client against the reference server, directly and
+    through the proxy."""
+
+    def setUp(self):
+        super().setUp()
+        if not os.path.exists(EVERYTHING):
+            message = ("%s is missing: scripts/test.sh installs @modelcontextprotocol/sdk and "
+                       "@modelcontextprotocol/server-everything there" % NPM)
+            if os.environ.get("MCPR_REQUIRE_NPM") == "1":
+                self.fail(message)
+            self.skipTest(message)
+        self.env["MCP_NPM"] = NPM
+
+    def scenario(self, *command):
+        r = subprocess.run(["node", CLIENT, "scenario", *command], capture_output=True,
+                           env=self.env, timeout=120, cwd=self.cwd)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return json.loads(r.stdout)
+
+    def test_sdk_session_is_the_same_through_the_proxy_and_is_delivered(self):
+        server = ["node", EVERYTHING, "stdio"]
+        direct = self.scenario(*server)
+        proxied = self.scenario(BIN, "proxy", "--", *server)
+        # The SDK client may miss the last progress notification, which the
+        # server sends just before the result, directly as well as through
+        # the proxy: the steps seen are compared as a prefix.
+        steps = [{"progress": i, "total": 3} for i in (1, 2, 3)]
+        for seen in (direct.pop("progress"), proxied.pop("progress")):
+            self.assertGreaterEqual(len(seen), 2)
+            self.assertEqual(seen, steps[:len(seen)])
+        self.assertEqual(proxied, direct)
+        self.assertIn("echo", [t["name"] for t in direct["tools"]])
+        self.assertEqual(direct["echo"]["result"]["content"][0]["text"], "Echo: hello proxy")
+
+        events = {}
+        for body in self.bodies():
+            events.setdefault(body["interaction_id"], []).append(body)
+        got = [(e[0]["request_data"].get("gen_ai.tool.name") or
+                e[0]["request_data"].get("gen_ai.prompt.name"),
+                [x["action"][12:] for x in e]) for e in events.values()]
+        self.assertEqual(got, [
+            ("echo", ["start", "complete"]),
+            ("no-such-tool", ["start", "error"]),
+            ("trigger-long-running-operation", ["start", "progress", "progress", "progress",
+                                                "complete"]),
+            ("simple-prompt", ["start", "complete"]),
+        ])
+        unknown = list(events.values())[1][-1]["error_data"]
+        self.assertIn(unknown["error_type"], ("ToolError", "JsonRpcError"))
+        self.assertIn("no-such-tool", unknown["error_message"])
+        start = list(events.values())[0][0]["request_data"]
+        self.assertEqual(start["mcp.client.name"], "mcp-report-test-client")
+        self.assertEqual(start["mcp.client.version"], "1.2.3")
+        self.assertTrue(start["mcp.protocol.version"])
+
+        c = self.coordinator()
+        self.ok("flush")
+        self.assertEqual(self.files(), [])
+        self.assertEqual(sorted(json.dumps(b, sort_keys=True) for b in c.received()),
+                         sorted(json.dumps(b, sort_keys=True)
+                                for e in events.values() for b in e))
+
+
+if __name__ == "__main__":
+    unittest.main()

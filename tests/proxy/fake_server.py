@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""A scripted stdio MCP server for the proxy's edge cases. It answers each
+client request by the tool name it calls:
+  echo            a result echoing the arguments
+  fail            a JSON-RPC error -32000
+  tool-error      a result with isError: true
+  garbage         a line that is not JSON first, then the result
+  huge            a result line of 10 MiB + 1 byte (a text of that size)
+  die             exit(3) at once, without answering
+  killme          SIGKILL ourselves without answering
+  slow            never answer (until stdin ends: then exit 0)
+  ask             send the client a request with the *same* id (sampling),
+                  wait for its answer, then answer the original request
+  progress        two notifications/progress for the request's token, then the result
+Other methods (initialize, tools/list, ...) get an empty result. With
+--exit-status N the server exits N when stdin ends; --log FILE appends every
+line it reads (to compare byte for byte)."""
+import json
+import os
+import signal
+import sys
+
+out = sys.stdout.buffer
+
+
+def send(obj):
+    out.write(json.dumps(obj, separators=(",", ":")).encode() + b"\n")
+    out.flush()
+
+
+def main():
+    exit_status = 0
+    log = None
+    args = sys.argv[1:]
+    while args:
+        a = args.pop(0)
+        if a == "--exit-status":
+            exit_status = int(args.pop(0))
+        elif a == "--log":
+            log = open(args.pop(0), "ab")
+    waiting = {}  # our request id -> the client request it serves
+    for raw in sys.stdin.buffer:
+        if log:
+            log.write(raw)
+            log.flush()
+        try:
+            msg = json.loads(raw)
+        except ValueError:
+            continue
+        if not isinstance(msg, dict):
+            continue
+        if "method" not in msg:
+            # The client's answer to one of our requests.
+            orig = waiting.pop(json.dumps(msg.get("id")), None)
+            if orig is not None:
+                send({"jsonrpc": "2.0", "id": orig, "result": {
+                    "content": [{"type": "text", "text": "asked: %s" % json.dumps(msg.get("result"))}]}})
+            continue
+        if "id" not in msg:
+            continue
+        rid = msg["id"]
+        params = msg.get("params") or {}
+        name = params.get("name") if msg["method"] == "tools/call" else None
+        if name == "fail":
+            send({"jsonrpc": "2.0", "id": rid, "error": {"code": -32000, "message": "it broke"}})
+        elif name == "tool-error":
+            send({"jsonrpc": "2.0", "id": rid, "result": {
+                "content": [{"type": "text", "text": "bad input: x"}], "isError": True}})
+        elif name == "garbage":
+            out.write(b"this is not json {\n")
+            send({"jsonrpc": "2.0", "id": rid, "result": {"content": []}})
+        elif name == "huge":
+            text = "x" * (10 * 1024 * 1024 + 1)
+            send({"jsonrpc": "2.0", "id": rid, "result": {"content": [{"type": "text", "text": text}]}})
+        elif name == "die":
+            sys.exit(3)
+        elif name == "killme":
+            os.kill(os.getpid(), signal.SIGKILL)
+        elif name == "slow":
+            pass
+        elif name == "ask":
+            waiting[json.dumps(rid)] = rid
+            send({"jsonrpc": "2.0", "id": rid, "method": "sampling/createMessage",
+                  "params": {"messages": [], "maxTokens": 5}})
+        elif name == "progress":
+            token = (params.get("_meta") or {}).get("progressToken")
+            for i in (1, 2):
+                send({"jsonrpc": "2.0", "method": "notifications/progress",
+                      "params": {"progressToken": token, "progress": i, "total": 2,
+                                 "message": "step %d" % i}})
+            send({"jsonrpc": "2.0", "id": rid, "result": {"content": [{"type": "text", "text": "done"}]}})
+        elif name is not None:
+            send({"jsonrpc": "2.0", "id": rid, "result": {
+                "content": [{"type": "text", "text": json.dumps(params.get("arguments"))}]}})
+        else:
+            send({"jsonrpc": "2.0", "id": rid, "result": {}})
+    sys.exit(exit_status)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,234 @@
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "src/proxy/interaction_tracker.h"
+#include "src/proxy/line_splitter.h"
+#include "src/proxy/recording_queue.h"
+#include "src/util/failure.h"
+
+namespace mcpr {
+namespace {
+
+constexpr Direction kUp = Direction::kClientToServer;
+constexpr Direction kDown = Direction::kServerToClient;
+
+struct Step {
+  Direction direction;
+  const char* line;
+};
+
+// "s id1 {payload}" per event; ids are id1, id2, ... in creation order.
+std::vector<std::string> track(const std::vector<Step>& steps, TrackerOptions options = {},
+                               const char* close_with = nullptr) {
+  std::vector<std::string> out;
+  int made = 0;
+  InteractionTracker tracker(
+      options,
+      [&](ProxyEvent e) {
+        out.push_back(std::string(1, action_info(e.action).code) + " " + e.interaction_id + " " +
+                      e.payload);
+      },
+      [&](int64_t) { return "id" + std::to_string(++made); });
+  int64_t t = 1000000;
+  for (const Step& s : steps) {
+    t += 250000;
+    tracker.on_line(s.direction, s.line, {1800000000000000 + t, t});
+  }
+  if (close_with) tracker.close_all(close_with, "gone", {1800000000000000 + t, t + 1000000});
+  return out;
+}
+
+TEST(InteractionTrackerTest, RecordsAToolCallFromStartToComplete) {
+  auto events = track({
+      {kUp, R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-03-26","clientInfo":{"name":"c","version":"1"}}})"},
+      {kDown, R"({"jsonrpc":"2.0","id":0,"result":{"protocolVersion":"2025-06-18"}})"},
+      {kUp, R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"message":"secret","n":2}}})"},
+      {kDown, R"({"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"x"},{"type":"text","text":"y"}]}})"},
+  });
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0],
+            "s id1 {\"request_type\": \"tools/call\", \"input_size\": 110, \"parameters\": "
+            "[\"message\", \"n\"], \"mcp.method.name\": \"tools/call\", \"gen_ai.tool.name\": "
+            "\"echo\", \"jsonrpc.request.id\": \"1\", \"mcp.protocol.version\": \"2025-06-18\", "
+            "\"mcp.client.name\": \"c\", \"mcp.client.version\": \"1\"}");
+  EXPECT_EQ(events[1],
+            "c id1 {\"success\": true, \"output_size\": 101, \"processing_time\": 0.25, "
+            "\"content_count\": 2}");
+}
+
+TEST(InteractionTrackerTest, EndingsTable) {
+  struct Case {
+    const char* name;
+    std::vector<Step> steps;
+    const char* close_with;
+    std::vector<std::string> want;
+  };
+  // The start of call_1 (68 bytes) or call_s (70).
+  auto start_a = [](int size) {
+    return "s id1 {\"request_type\": \"tools/call\", \"input_size\": " + std::to_string(size) +
+           ", \"parameters\": [], \"mcp.method.name\": \"tools/call\", \"gen_ai.tool.name\": "
+           "\"a\", \"jsonrpc.request.id\": \"1\"}";
+  };
+  const char* call_1 = R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"a"}})";
+  const char* call_s = R"({"jsonrpc":"2.0","id":"1","method":"tools/call","params":{"name":"a"}})";
+  const std::vector<Case> cases = {
+      {"json-rpc error",
+       {{kUp, call_1}, {kDown, R"({"jsonrpc":"2.0","id":1,"error":{"code":-32601,"message":"no"}})"}},
+       nullptr,
+       {start_a(68),
+        "e id1 {\"error_type\": \"JsonRpcError\", \"error_code\": -32601, \"error_message\": "
+        "\"no\", \"output_size\": 63, \"processing_time\": 0.25}"}},
+      {"tool error",
+       {{kUp, call_1},
+        {kDown, R"({"jsonrpc":"2.0","id":1,"result":{"isError":true,"content":[{"type":"text","text":"bad"}]}})"}},
+       nullptr,
+       {start_a(68),
+        "e id1 {\"error_type\": \"ToolError\", \"error_message\": \"bad\", \"output_size\": 91, "
+        "\"processing_time\": 0.25, \"content_count\": 1}"}},
+      {"cancelled",
+       {{kUp, call_1},
+        {kUp, R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":1,"reason":"r"}})"},
+        {kDown, R"({"jsonrpc":"2.0","id":1,"result":{}})"}},
+       nullptr,
+       {start_a(68),
+        "e id1 {\"error_type\": \"Cancelled\", \"error_message\": \"r\", \"processing_time\": 0.25}"}},
+      {"string and number ids differ; client responses never end client requests",
+       {{kUp, call_s},
+        {kDown, R"({"jsonrpc":"2.0","id":1,"result":{}})"},
+        {kUp, R"({"jsonrpc":"2.0","id":"1","result":{}})"}},
+       "ServerExited",
+       {start_a(70),
+        "e id1 {\"error_type\": \"ServerExited\", \"error_message\": \"gone\", "
+        "\"processing_time\": 1.5}"}},
+      {"progress by token, only while open",
+       {{kUp, R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"a","_meta":{"progressToken":"t"}}})"},
+        {kDown, R"({"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":"t","progress":1,"total":2,"message":"half"}})"},
+        {kDown, R"({"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":"other","progress":1}})"},
+        {kDown, R"({"jsonrpc":"2.0","id":1,"result":{}})"},
+        {kDown, R"({"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":"t","progress":2}})"}},
+       nullptr,
+       {"s id1 {\"request_type\": \"tools/call\", \"input_size\": 98, \"parameters\": [], "
+        "\"mcp.method.name\": \"tools/call\", \"gen_ai.tool.name\": \"a\", "
+        "\"jsonrpc.request.id\": \"1\"}",
+        "p id1 {\"progress\": 1, \"total\": 2, \"message\": \"half\"}",
+        "c id1 {\"success\": true, \"output_size\": 36, \"processing_time\": 0.75, "
+        "\"content_count\": 0}"}},
+      {"not json-rpc, other methods, notifications from the server side",
+       {{kUp, "not json"},
+        {kUp, "{\"id\":1,\"method\":3}"},
+        {kUp, R"({"jsonrpc":"2.0","id":2,"method":"tools/list"})"},
+        {kDown, R"({"jsonrpc":"2.0","id":5,"method":"roots/list"})"},
+        {kDown, R"({"jsonrpc":"2.0","id":2,"result":{}})"}},
+       nullptr,
+       {}},
+  };
+  for (const Case& c : cases) EXPECT_EQ(track(c.steps, {}, c.close_with), c.want) << c.name;
+}
+
+TEST(InteractionTrackerTest, BatchesAndCapture) {
+  TrackerOptions options;
+  options.methods = MethodFilter::parse("all");
+  options.capture_arguments = true;
+  options.capture_results = true;
+  auto events = track({{kUp, R"([{"jsonrpc":"2.0","id":1,"method":"prompts/get","params":{"name":"p","arguments":{"k":"é"}}}])"},
+                       {kDown, R"([{"jsonrpc":"2.0","id":1,"result":{"messages":[1]}}])"}},
+                      options);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_NE(events[0].find("\"parameters\": {\"k\": \"\\u00e9\"}"), std::string::npos) << events[0];
+  EXPECT_NE(events[0].find("\"gen_ai.prompt.name\": \"p\""), std::string::npos) << events[0];
+  EXPECT_NE(events[1].find("\"content_count\": 1, \"result\": {\"messages\": [1]}}"),
+            std::string::npos)
+      << events[1];
+}
+
+TEST(InteractionTrackerTest, CapturedValuesAreTruncatedToFit) {
+  TrackerOptions options;
+  options.capture_arguments = true;
+  options.max_payload_bytes = 400;
+  std::string big(2000, 'q');
+  std::string line = R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"a","arguments":{"k":")" +
+                     big + "\"}}}";
+  auto events = track({{kUp, line.c_str()}}, options);
+  ASSERT_EQ(events.size(), 1u);
+  std::string payload = events[0].substr(6);
+  EXPECT_LE(payload.size(), 400u);
+  EXPECT_NE(payload.find("\"parameters\": \"{\\\"k\\\": \\\"qqq"), std::string::npos) << payload;
+  EXPECT_NE(payload.find(", \"truncated\": true}"), std::string::npos) << payload;
+}
+
+TEST(MethodFilterTest, ParsesLists) {
+  EXPECT_TRUE(MethodFilter::parse("all").matches("x/y"));
+  MethodFilter f = MethodFilter::parse(" tools/call , prompts/get");
+  EXPECT_TRUE(f.matches("tools/call"));
+  EXPECT_TRUE(f.matches("prompts/get"));
+  EXPECT_FALSE(f.matches("resources/read"));
+  EXPECT_THROW(MethodFilter::parse(""), Failure);
+  EXPECT_THROW(MethodFilter::parse(",,"), Failure);
+}
+
+std::vector<std::string> split(const std::vector<std::string>& chunks, size_t max_line,
+                               size_t* skipped = nullptr) {
+  LineSplitter splitter(max_line);
+  std::vector<std::string> out;
+  for (const std::string& c : chunks)
+    splitter.feed(c, [&](std::string_view line) { out.emplace_back(line); });
+  if (skipped) *skipped = splitter.skipped();
+  return out;
+}
+
+TEST(LineSplitterTest, JoinsChunksAndSkipsLongLines) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(split({"a\nb", "c\r\n\nd"}, 100), (V{"a", "bc"}));
+  EXPECT_EQ(split({"ab", "cd", "ef\n"}, 100), (V{"abcdef"}));
+  size_t skipped = 0;
+  // 10 bytes and more are too long, whether in one chunk or across several.
+  EXPECT_EQ(split({"0123456789\nok\n"}, 10, &skipped), (V{"ok"}));
+  EXPECT_EQ(skipped, 1u);
+  EXPECT_EQ(split({"01234", "56789", "abc", "\nok\n"}, 10, &skipped), (V{"ok"}));
+  EXPECT_EQ(skipped, 1u);
+  EXPECT_EQ(split({"01234", "56789\n", "x\n"}, 10, &skipped), (V{"x"}));
+  EXPECT_EQ(skipped, 1u);
+  EXPECT_EQ(split({"012345678\n"}, 10, &skipped), (V{"012345678"}));
+  EXPECT_EQ(skipped, 0u);
+}
+
+ProxyEvent event(const std::string& payload) { return {Action::kStart, "i", payload, 0}; }
+
+TEST(RecordingQueueTest, DropsWhenFullAndCountsFailedWrites) {
+  std::atomic<bool> release{false};
+  std::vector<std::string> written;
+  RecordingQueue queue(2, 1 << 20, [&](const ProxyEvent& e) {
+    while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    if (e.payload == "bad") throw std::runtime_error("disk on fire");
+    written.push_back(e.payload);
+  });
+  // The writer holds at most one event while blocked, so of five pushes at
+  // least two are refused whatever the timing, and none waits.
+  int refused = 0;
+  for (const char* p : {"a", "bad", "c", "d", "e"}) refused += queue.push(event(p)) ? 0 : 1;
+  EXPECT_GE(refused, 2);
+  release = true;
+  EXPECT_TRUE(queue.finish(std::chrono::milliseconds::max()));
+  EXPECT_EQ(queue.written() + queue.dropped(), 5u);
+  EXPECT_EQ(queue.written(), written.size());
+  EXPECT_FALSE(queue.push(event("late")));
+}
+
+TEST(RecordingQueueTest, ByteBoundAndFirstError) {
+  RecordingQueue queue(100, 5, [](const ProxyEvent& e) {
+    if (e.payload == "no") throw std::runtime_error("spool is full");
+  });
+  EXPECT_FALSE(queue.push(event("toolong")));
+  EXPECT_TRUE(queue.push(event("no")));
+  EXPECT_TRUE(queue.finish(std::chrono::milliseconds::max()));
+  EXPECT_EQ(queue.dropped(), 2u);
+  EXPECT_EQ(queue.first_error(), "spool is full");
+}
+
+}  // namespace
+}  // namespace mcpr
