@@ -22,7 +22,7 @@ bool requeue_file(const Spool& spool, const SpooledFile& file, bool sync) {
   std::string new_name = file.name;
   if (auto parsed = EventName::parse(file.name)) {
     parsed->attempts = 0;
-    parsed->due = 0;
+    parsed->due_ms = 0;
     new_name = parsed->format();
   }
   // Restart the queue age first, so that expiry does not take it at once.

@@ -1,5 +1,6 @@
 #include "spool/event_name.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 
@@ -21,6 +22,8 @@ bool parse_number(std::string_view s, T& out) {
   return ec == std::errc() && p == s.data() + s.size();
 }
 
+constexpr int64_t kSecondsBelow = 100000000000;  // 10^11
+
 }  // namespace
 
 std::string EventName::event_id() const {
@@ -35,8 +38,8 @@ std::string EventName::format() const {
   name += action;
   name += '.';
   name += interaction_id;
-  if (attempts > 0 || due > 0) {
-    name += ',' + std::to_string(attempts) + ',' + std::to_string(due);
+  if (attempts > 0 || due_ms > 0) {
+    name += ',' + std::to_string(attempts) + ',' + std::to_string(due_ms);
   }
   return name;
 }
@@ -60,8 +63,9 @@ std::optional<EventName> EventName::parse(std::string_view name) {
     std::string_view state = rest.substr(comma + 1);
     size_t second = state.find(',');
     if (second == std::string_view::npos || !parse_number(state.substr(0, second), e.attempts) ||
-        !parse_number(state.substr(second + 1), e.due))
+        !parse_number(state.substr(second + 1), e.due_ms))
       return std::nullopt;
+    if (e.due_ms < kSecondsBelow) e.due_ms *= 1000;  // an older name, in seconds
   }
   return e;
 }
@@ -72,6 +76,11 @@ std::string_view event_id_of(std::string_view file_name) {
 
 std::string handle_of(std::string_view file_name) {
   return std::string(EventName::parse(file_name) ? event_id_of(file_name) : file_name);
+}
+
+std::string_view interaction_of(std::string_view file_name) {
+  std::string_view rest = file_name.substr(std::min<size_t>(file_name.size(), 32));
+  return rest.substr(0, rest.find(','));
 }
 
 }  // namespace mcpr

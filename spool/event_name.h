@@ -4,14 +4,16 @@
 //
 //   <timestamp µs, 16 digits>-<12 hex>.<action>.<interaction id>[,<attempts>,<due>]
 //   1764000000123456-3fa9c01e0001.s.int_1764000000_9f8e7d6c
-//   1764000000123456-3fa9c01e0001.s.int_1764000000_9f8e7d6c,2,1764000300
+//   1764000000123456-3fa9c01e0001.s.int_1764000000_9f8e7d6c,2,1764000300250
 //
 // Names sort by the event's timestamp, then by recording order within one
 // process. The part before the first '.' is the event id, sent as the
 // Idempotency-Key and used as the event's handle by list/show/requeue. The
 // interaction id never holds ',' or '/', so the retry state (failed attempts
-// so far, and the epoch second before which the event is not retried) can
-// follow it.
+// so far, and the epoch millisecond before which the event is not retried)
+// can follow it. Names written before millisecond due times carry epoch
+// seconds there; a due number below 10^11 (a year past 5000 in seconds,
+// 1973 in milliseconds) is read as seconds.
 #pragma once
 
 #include <cstdint>
@@ -27,7 +29,7 @@ struct EventName {
   char action = 's';   // s(tart), p(rogress), c(omplete), e(rror)
   std::string interaction_id;
   unsigned attempts = 0;  // failed attempts so far
-  int64_t due = 0;        // epoch seconds; 0 when never failed
+  int64_t due_ms = 0;     // epoch milliseconds; 0 when never failed
 
   std::string event_id() const;
   std::string format() const;
@@ -42,5 +44,8 @@ std::string_view event_id_of(std::string_view file_name);
 // name is one of ours, else the whole name (two corrupt files "junk.txt" and
 // "junk.other" must not share the handle "junk").
 std::string handle_of(std::string_view file_name);
+
+// The interaction id part of a file name that parse() accepts.
+std::string_view interaction_of(std::string_view file_name);
 
 }  // namespace mcpr

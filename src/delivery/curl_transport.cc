@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <strings.h>
 #include <memory>
 #include <unordered_map>
 
@@ -120,13 +121,15 @@ class CurlTransport : public HttpTransport {
       curl_easy_reset(t->easy);
     }
     CURL* easy = t->easy;
-    if (!auth_header_.empty()) t->headers = curl_slist_append(t->headers, auth_header_.c_str());
-    t->headers = curl_slist_append(t->headers, "Content-Type: application/json");
-    t->headers = curl_slist_append(t->headers, ("User-Agent: " + options_.user_agent).c_str());
+    if (request.bearer && !auth_header_.empty())
+      t->headers = curl_slist_append(t->headers, auth_header_.c_str());
+    add_header(t.get(), request, "Content-Type", "application/json");
+    add_header(t.get(), request, "User-Agent", options_.user_agent);
     t->headers = curl_slist_append(t->headers, "Expect:");
     if (!request.idempotency_key.empty())
-      t->headers =
-          curl_slist_append(t->headers, ("Idempotency-Key: " + request.idempotency_key).c_str());
+      add_header(t.get(), request, "Idempotency-Key", request.idempotency_key);
+    for (const auto& [name, value] : request.headers)
+      t->headers = curl_slist_append(t->headers, (name + ": " + value).c_str());
     curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
     curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
@@ -171,6 +174,14 @@ class CurlTransport : public HttpTransport {
   size_t in_flight() const override { return active_.size(); }
 
  private:
+  // A standard header, unless the request brings its own of that name.
+  static void add_header(Transfer* t, const HttpRequest& request, const char* name,
+                         const std::string& value) {
+    for (const auto& extra : request.headers)
+      if (strcasecmp(extra.first.c_str(), name) == 0) return;
+    t->headers = curl_slist_append(t->headers, (std::string(name) + ": " + value).c_str());
+  }
+
   void collect(std::vector<HttpResponse>& done) {
     int queued = 0;
     while (CURLMsg* msg = curl_multi_info_read(multi_, &queued)) {

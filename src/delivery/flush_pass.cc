@@ -4,36 +4,20 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <ctime>
-#include <queue>
-#include <string_view>
+#include <map>
+#include <unordered_map>
 
 #include "spool/event_name.h"
 #include "spool/spool.h"
+#include "src/delivery/retry_policy.h"
+#include "src/delivery/scheduler.h"
+#include "src/delivery/throttle.h"
 #include "src/event/event.h"
 #include "src/util/failure.h"
-#include "src/delivery/retry_policy.h"
-#include "src/delivery/throttle.h"
 
 namespace mcpr {
-namespace {
-
-constexpr uint32_t kNone = UINT32_MAX;
-
-}  // namespace
-
-double mono_now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-double wall_now() {
-  struct timespec ts;
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<double>(ts.tv_sec) + ts.tv_nsec / 1e9;
-}
-
 namespace {
 
 double random01() {
@@ -43,19 +27,14 @@ double random01() {
   return static_cast<double>(r >> 11) / static_cast<double>(1ull << 53);
 }
 
-// One queued event as the scheduler sees it; everything comes from its name,
-// which is kept in the flusher's arena of names (24 bytes an event here, so a
-// backlog of 100,000 is scheduled in a few MiB).
-struct Entry {
-  uint32_t name_at = 0;  // offset of the name in Flusher::names_
-  uint16_t name_size = 0;
-  enum State : uint8_t { kQueued, kInFlight, kDone, kFailed } state = kQueued;
-  uint32_t attempts = 0;
-  int64_t due = 0;
-  uint32_t next_same = kNone;  // the next event of the same interaction
-};
+std::string plural(size_t n, const char* word) {
+  return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+}
 
 enum class Stop { kNone, kBudget, kOutage, kKeyRejected, kHeld, kInterrupted };
+
+using Id = Scheduler::Id;
+using Kind = BatchOutcome::Kind;
 
 // One pass over the queue: scan, then send what is due until it is all sent
 // or the run must stop.
@@ -66,116 +45,93 @@ class Flusher {
         spool_(session.spool),
         options_(session.options),
         make_transport_(session.make_transport),
+        sink_(session.sink),
+        clock_(session.clock),
         state_(session.state),
         report_(report),
         throttle_(session.throttle),
         transport_(session.transport) {}
 
   void run() {
-    start_mono_ = mono_now();
-    wall_minus_mono_ = wall_now() - start_mono_;
+    start_mono_ = clock_.mono();
+    wall_minus_mono_ = clock_.wall() - start_mono_;
     deadline_ = options_.follow ? 1e300 : start_mono_ + options_.max_time;
-    report_.summary.started_at = wall_now();
+    report_.summary.started_at = clock_.wall();
     scan();
-    const int64_t now = static_cast<int64_t>(wall_now());
-    for (uint32_t head : heads_) {
-      if (entries_[head].due <= now) ready_.push(head);
-    }
+    start_ms_ = now_ms();
     if (options_.dry_run) return dry_run();
+    const int64_t now = static_cast<int64_t>(clock_.wall());
     state_.hold_until = effective_hold(state_.hold_until, now, config_.max_backoff);
-    if (!ready_.empty() && state_.hold_until > now) hold(state_.hold_until);
+    if (plan_.has_ready(start_ms_) && state_.hold_until > now) hold(state_.hold_until);
     loop();
     finish();
   }
 
+  void count_expired(unsigned n) {
+    if (n == 0) return;
+    report_.summary.dead += n;
+    dead_reasons_["expired"] += n;
+    first_reason_["expired"] = "expired: queued for more than " +
+                               std::to_string(static_cast<int64_t>(config_.max_age_days)) + " days";
+  }
+
  private:
-  using MinHeap = std::priority_queue<uint32_t, std::vector<uint32_t>, std::greater<uint32_t>>;
+  int64_t now_ms() const { return static_cast<int64_t>(clock_.wall() * 1000); }
+  std::string name(Id i) const { return std::string(plan_.name(i)); }
 
   void scan() {
     for_each_name(spool_, SpoolState::kQueue, false, [this](std::string_view file) {
-      std::optional<EventName> parsed = EventName::parse(file);
-      if (!parsed || !valid_interaction_id(parsed->interaction_id)) {
+      if (!plan_.add(file) || !valid_interaction_id(std::string(interaction_of(file))))
         set_aside_corrupt(std::string(file), "not an event file name");
-        return;
-      }
-      Entry e;
-      e.due = parsed->due;
-      e.attempts = parsed->attempts;
-      set_name(e, file);
-      entries_.push_back(e);
     });
-    std::sort(entries_.begin(), entries_.end(),
-              [this](const Entry& a, const Entry& b) { return name_view(a) < name_view(b); });
-    // Link each interaction's events in order; the first of each is a head.
-    std::vector<uint32_t> order(entries_.size());
-    for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::stable_sort(order.begin(), order.end(), [this](uint32_t a, uint32_t b) {
-      return interaction(entries_[a]) < interaction(entries_[b]);
-    });
-    for (size_t k = 0; k < order.size(); ++k) {
-      if (k == 0 || interaction(entries_[order[k - 1]]) != interaction(entries_[order[k]]))
-        heads_.push_back(order[k]);
-      else
-        entries_[order[k - 1]].next_same = order[k];
-    }
   }
 
-  std::string_view name_view(const Entry& e) const {
-    return std::string_view(names_).substr(e.name_at, e.name_size);
-  }
-  std::string name(uint32_t i) const { return std::string(name_view(entries_[i])); }
-  std::string_view interaction(const Entry& e) const {
-    std::string_view id = name_view(e).substr(32);
-    return id.substr(0, id.find(','));
-  }
-  void set_name(Entry& e, std::string_view file) {
-    e.name_at = static_cast<uint32_t>(names_.size());
-    e.name_size = static_cast<uint16_t>(file.size());
-    names_ += file;
-  }
-
+  // Events are listed as of the pass's start: one attempt per event per run.
   void dry_run() {
     int64_t shown = 0;
-    while (!ready_.empty() && (options_.max_events == 0 || shown < options_.max_events)) {
-      uint32_t i = ready_.top();
-      ready_.pop();
-      const Entry& e = entries_[i];
-      std::optional<EventName> name = EventName::parse(name_view(e));
+    while (options_.max_events == 0 || shown < options_.max_events) {
+      std::optional<Id> i = plan_.pop_ready(start_ms_);
+      if (!i) break;
+      std::optional<EventName> name = EventName::parse(plan_.name(*i));
       const ActionInfo* action = action_by_code(name->action);
       if (options_.on_dry_run)
-        options_.on_dry_run(
-            name->event_id() + "  " + action->name + "  " + name->interaction_id +
-            (e.attempts ? "  (attempt " + std::to_string(e.attempts + 1) + ")" : ""));
+        options_.on_dry_run(name->event_id() + "  " + action->name + "  " + name->interaction_id +
+                            (name->attempts ? "  (attempt " + std::to_string(name->attempts + 1) + ")"
+                                            : ""));
       ++shown;
-      advance(i);
+      plan_.delivered(*i);
     }
-    report_.summary.left = static_cast<unsigned>(ready_.size());
+    report_.summary.left = static_cast<unsigned>(plan_.left(start_ms_));
   }
+
+  bool has_ready() { return plan_.has_ready(start_ms_); }
 
   void loop() {
     double last_progress = start_mono_;
     for (;;) {
       if (options_.should_stop && options_.should_stop()) stop(Stop::kInterrupted);
       if (stop_ == Stop::kNone) start_requests();
-      if (in_flight_ == 0 && (stop_ != Stop::kNone || ready_.empty())) break;
-      double now = mono_now();
+      if (flying_.empty() && (stop_ != Stop::kNone || !has_ready())) break;
+      double now = clock_.mono();
       double wake = deadline_;
-      if (!ready_.empty() && stop_ == Stop::kNone) {
+      // Wake for the next throttle slot only when a request could start then
+      // (with every connection busy, only an answer can change anything).
+      if (has_ready() && stop_ == Stop::kNone &&
+          flying_.size() < static_cast<size_t>(config_.concurrency)) {
         wake = std::min(wake, throttle_.next_allowed(now));
         if (hold_until_mono_ > now) wake = std::max(wake, hold_until_mono_);
       }
       double wait = std::clamp(wake - now, 0.0, 0.5);
-      if (in_flight_ > 0) {
+      if (!flying_.empty()) {
         // The transport waits in whole milliseconds: the last one before a
         // throttle slot is slept here, so that 1000/s keeps its timeline.
         std::vector<HttpResponse> done = transport_->wait(wait < 0.002 ? 0 : wait - 0.001);
         for (HttpResponse& r : done) handle(r);
-        if (!done.empty()) continue;
-        wait = std::clamp(wake - mono_now(), 0.0, 0.0002);
+        wait = done.empty() ? std::clamp(wake - clock_.mono(), 0.0, 0.0002) : 0;
       }
-      if (wait > 0) ::usleep(static_cast<useconds_t>(wait * 1e6));
-      if (options_.on_progress && mono_now() - last_progress >= 0.5) {
-        last_progress = mono_now();
+      if (wait > 0) clock_.sleep(wait);
+      if (options_.on_progress && clock_.mono() - last_progress >= 0.5) {
+        last_progress = clock_.mono();
         report_.summary.seconds = last_progress - start_mono_;
         options_.on_progress(report_.summary);
       }
@@ -183,140 +139,166 @@ class Flusher {
   }
 
   void start_requests() {
-    while (!ready_.empty() && in_flight_ < static_cast<size_t>(config_.concurrency)) {
-      double now = mono_now();
-      if (now >= deadline_ ||
-          (options_.max_events > 0 && started_ >= static_cast<uint64_t>(options_.max_events))) {
+    while (has_ready() && flying_.size() < static_cast<size_t>(config_.concurrency)) {
+      double now = clock_.mono();
+      size_t room = sink_.max_batch();
+      if (options_.max_events > 0)
+        room = std::min<size_t>(room, static_cast<uint64_t>(options_.max_events) -
+                                          std::min<uint64_t>(started_, options_.max_events));
+      if (now >= deadline_ || room == 0) {
         stop(Stop::kBudget);
         return;
       }
       if (hold_until_mono_ > now || throttle_.next_allowed(now) > now) return;
-      uint32_t i = ready_.top();
-      ready_.pop();
-      send(i, now);
+      send(plan_.pop_batch(start_ms_, room), now);
     }
   }
 
-  void send(uint32_t i, double now) {
-    Entry& e = entries_[i];
-    std::optional<std::string> body;
-    std::string why;
-    try {
-      body = read_file(spool_, SpoolState::kQueue, name(i));
-    } catch (const Failure& f) {
-      why = f.what();
+  // Reads the batch's files; those gone or unreadable leave the plan.
+  std::vector<QueuedEvent> load(const std::vector<Id>& batch, std::vector<Id>& kept) {
+    std::vector<QueuedEvent> events;
+    for (Id i : batch) {
+      std::optional<std::string> body;
+      std::string why;
+      try {
+        body = read_file(spool_, SpoolState::kQueue, name(i));
+      } catch (const Failure& f) {
+        why = f.what();
+      }
+      if (!body && why.empty()) {  // removed meanwhile (mcp-report delete)
+        plan_.delivered(i);
+        continue;
+      }
+      std::optional<EventName> parsed = EventName::parse(plan_.name(i));
+      if (why.empty()) {
+        std::optional<EventSummary> event = check_event(*body, &why);
+        if (event && event->interaction_id != parsed->interaction_id)
+          why = "interaction_id differs from the file name";
+      }
+      if (!why.empty()) {
+        set_aside_corrupt(name(i), why);
+        plan_.delivered(i);
+        continue;
+      }
+      QueuedEvent e;
+      e.event_id = parsed->event_id();
+      e.interaction_id = std::move(parsed->interaction_id);
+      e.action = parsed->action;
+      e.timestamp_us = parsed->timestamp_us;
+      e.attempts = parsed->attempts;
+      e.body = std::move(*body);
+      events.push_back(std::move(e));
+      kept.push_back(i);
     }
-    if (!body && why.empty()) {  // removed meanwhile (mcp-report delete)
-      e.state = Entry::kDone;
-      return advance(i);
-    }
-    if (why.empty()) {
-      std::optional<EventSummary> event = check_event(*body, &why);
-      if (event && event->interaction_id != interaction(e))
-        why = "interaction_id differs from the file name";
-    }
-    if (!why.empty()) {
-      set_aside_corrupt(name(i), why);
-      e.state = Entry::kDone;
-      return advance(i);
-    }
+    return events;
+  }
+
+  void send(const std::vector<Id>& batch, double now) {
+    std::vector<Id> ids;
+    std::vector<QueuedEvent> events = load(batch, ids);
+    if (ids.empty()) return;
+    std::vector<const QueuedEvent*> view;
+    for (const QueuedEvent& e : events) view.push_back(&e);
     if (!transport_) transport_ = make_transport_();
-    HttpRequest request;
-    request.tag = i;
-    request.url = url_;
-    request.body = std::move(*body);
-    request.idempotency_key = std::string(event_id_of(name_view(e)));
+    HttpRequest request = sink_.request(view);
+    request.tag = ++last_tag_;
     transport_->submit(request);
     throttle_.record(now);
     // The time the throttle counted, on the wall clock.
-    if (options_.on_send) options_.on_send(request.idempotency_key, now + wall_minus_mono_);
-    e.state = Entry::kInFlight;
-    ++in_flight_;
-    ++started_;
+    if (options_.on_send)
+      for (const QueuedEvent& e : events) options_.on_send(e.event_id, now + wall_minus_mono_);
+    started_ += ids.size();
+    flying_.emplace(request.tag, std::move(ids));
   }
 
   void handle(const HttpResponse& r) {
-    uint32_t i = static_cast<uint32_t>(r.tag);
-    Entry& e = entries_[i];
-    --in_flight_;
-    e.state = Entry::kQueued;
-    switch (classify(r)) {
-      case Outcome::kDelivered: {
-        std::string_view file = name_view(e);
-        state_.delivered(file[30], std::string(interaction(e)),
-                         static_cast<double>(EventName::parse(file)->timestamp_us) / 1e6);
-        remove_file(spool_, SpoolState::kQueue, name(i));
-        e.state = Entry::kDone;
-        ++report_.summary.sent;
-        return advance(i);
-      }
-      case Outcome::kUnreachable:
-        ready_.push(i);
+    auto it = flying_.find(r.tag);
+    if (it == flying_.end()) return;
+    std::vector<Id> ids = std::move(it->second);
+    flying_.erase(it);
+    BatchOutcome o = sink_.outcome(r, ids.size());
+    switch (o.kind) {
+      case Kind::kDelivered:
+        for (Id i : ids) delivered(i);
+        if (o.rejected || !o.note.empty())
+          report_.messages.push_back(sink_.peer() + " refused " + plural(o.rejected, "record") +
+                                     (o.note.empty() ? "" : ": " + o.note));
+        return;
+      case Kind::kOutage:
+        for (Id i : ids) plan_.held(i);
         if (stop_ != Stop::kOutage)
-          report_.messages.push_back("cannot reach the coordinator at " + display_url(url_base_) + ": " +
-                                     describe_response(r, false) +
+          report_.messages.push_back("cannot reach " + sink_.peer() + ": " + o.detail +
                                      " (everything kept; try again later)");
         stop(Stop::kOutage);
         return;
-      case Outcome::kKeyRejected:
-        ready_.push(i);
+      case Kind::kKeyRejected:
+        for (Id i : ids) plan_.held(i);
         if (stop_ != Stop::kKeyRejected)
-          report_.messages.push_back("the coordinator rejected the API key (" +
-                                     describe_response(r, false) + "); nothing was consumed");
+          report_.messages.push_back(peer_short() + " rejected the API key (" + o.detail +
+                                     "); nothing was consumed");
         report_.hint = "check the key with 'mcp-report validate-key'";
         stop(Stop::kKeyRejected);
         return;
-      case Outcome::kThrottled: {
-        ready_.push(i);
+      case Kind::kHold: {
+        for (Id i : ids) plan_.held(i);
         double wait = bounded_wait(
-            parse_retry_after(r.retry_after, static_cast<int64_t>(wall_now()))
+            parse_retry_after(o.retry_after, static_cast<int64_t>(clock_.wall()))
                 .value_or(std::max(1.0, config_.retry_delay)),
             config_.max_backoff);
-        hold(static_cast<int64_t>(std::ceil(wall_now() + wait)));
+        hold(static_cast<int64_t>(std::ceil(clock_.wall() + wait)));
         return;
       }
-      case Outcome::kRetry:
-        return retry_or_bury(i, r);
-      case Outcome::kPermanent:
-        bury(i, describe_response(r, true), "HTTP " + std::to_string(r.status));
-        return advance(i);
+      case Kind::kRetry:
+        for (Id i : ids) retry_or_bury(i, o);
+        return;
+      case Kind::kDead:
+        for (Id i : ids) bury(i, o.reason, o.category);
+        return;
     }
   }
 
-  void retry_or_bury(uint32_t i, const HttpResponse& r) {
-    Entry& e = entries_[i];
-    const unsigned attempts = e.attempts + 1;
+  // "the coordinator at URL" → "the coordinator".
+  std::string peer_short() const {
+    std::string p = sink_.peer();
+    return p.substr(0, p.find(" at "));
+  }
+
+  void delivered(Id i) {
+    std::optional<EventName> parsed = EventName::parse(plan_.name(i));
+    state_.delivered(parsed->action, parsed->interaction_id,
+                     static_cast<double>(parsed->timestamp_us) / 1e6);
+    remove_file(spool_, SpoolState::kQueue, name(i));
+    plan_.delivered(i);
+    ++report_.summary.sent;
+  }
+
+  void retry_or_bury(Id i, const BatchOutcome& o) {
+    const unsigned attempts = plan_.attempts(i) + 1;
     if (attempts > static_cast<unsigned>(config_.max_retries)) {
-      std::string last = describe_response(r, false);
-      bury(i,
-           "gave up after " + std::to_string(attempts) +
-               " attempts; last: " + describe_response(r, true),
-           "gave up after " + std::to_string(attempts) +
-               " attempts (last: " + last.substr(0, last.find(':')) + ")");
-      return advance(i);
+      const std::string gave_up = "gave up after " + std::to_string(attempts) + " attempts";
+      bury(i, gave_up + "; last: " + o.reason,
+           gave_up + " (last: " + o.detail.substr(0, o.detail.find(':')) + ")");
+      return;
     }
-    std::optional<EventName> parsed = EventName::parse(name_view(e));
+    std::optional<EventName> parsed = EventName::parse(plan_.name(i));
     parsed->attempts = attempts;
     double delay = backoff_delay(attempts, config_.retry_delay, config_.max_backoff, random01());
-    parsed->due = static_cast<int64_t>(std::ceil(wall_now() + delay));
+    parsed->due_ms = ceil_ms(clock_.wall() + delay);
     std::string new_name = parsed->format();
     if (move_file(spool_, SpoolState::kQueue, name(i), SpoolState::kQueue, new_name, false))
       dirty_queue_ = true;
-    set_name(e, new_name);
-    e.attempts = attempts;
-    e.state = Entry::kFailed;
-    last_failure_ = describe_response(r, false);
+    plan_.failed(i, attempts, parsed->due_ms, new_name);
+    last_failure_ = o.detail;
     ++report_.summary.retried;
   }
 
-  void bury(uint32_t i, const std::string& reason, const std::string& category) {
-    Entry& e = entries_[i];
+  void bury(Id i, const std::string& reason, const std::string& category) {
     if (set_aside(spool_, name(i), SpoolState::kDead, reason, config_.sync)) {
       ++report_.summary.dead;
       ++dead_reasons_[category];
       if (!first_reason_.count(category)) first_reason_[category] = reason;
     }
-    e.state = Entry::kDone;
+    plan_.delivered(i);
   }
 
   void set_aside_corrupt(const std::string& name, const std::string& reason) {
@@ -326,27 +308,21 @@ class Flusher {
     }
   }
 
-  // The event left the queue: the next one of its interaction may go.
-  void advance(uint32_t i) {
-    uint32_t next = entries_[i].next_same;
-    if (next != kNone && entries_[next].due <= static_cast<int64_t>(wall_now())) ready_.push(next);
-  }
-
-  // The coordinator asked for quiet until `until` (epoch seconds): wait if
-  // that ends within this run's time, else stop; later runs keep to it too.
+  // The peer asked for quiet until `until` (epoch seconds): wait if that
+  // ends within this run's time, else stop; later runs keep to it too.
   void hold(int64_t until) {
     if (until > state_.hold_until) {
       state_.hold_until = until;
       save_flush_state(spool_, state_);
     }
-    double mono_until = mono_now() + (static_cast<double>(until) - wall_now());
+    double mono_until = clock_.mono() + (static_cast<double>(until) - clock_.wall());
     hold_until_mono_ = std::max(hold_until_mono_, mono_until);
     if (mono_until > deadline_) {
       stop(Stop::kHeld);
       char when[64];
       time_t t = static_cast<time_t>(until);
       std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", std::localtime(&t));
-      report_.messages.push_back(std::string("the coordinator asked to wait until ") + when +
+      report_.messages.push_back(peer_short() + " asked to wait until " + when +
                                  " (Retry-After); no flush sends before then");
     }
   }
@@ -357,34 +333,24 @@ class Flusher {
 
   void finish() {
     FlushSummary& s = report_.summary;
-    s.seconds = mono_now() - start_mono_;
+    s.seconds = clock_.mono() - start_mono_;
     if (dirty_queue_ && config_.sync) ::fsync(spool_.dir_fd(SpoolState::kQueue));
-    // Left: events still queued in chains whose first event could go now.
-    const int64_t now = static_cast<int64_t>(wall_now());
-    for (uint32_t head : heads_) {
-      uint32_t i = head;
-      while (i != kNone && entries_[i].state == Entry::kDone) i = entries_[i].next_same;
-      if (i != kNone && entries_[i].due > now &&
-          (report_.next_due == 0 || entries_[i].due < report_.next_due))
-        report_.next_due = entries_[i].due;
-      if (i == kNone || entries_[i].state == Entry::kFailed || entries_[i].due > now) continue;
-      for (; i != kNone; i = entries_[i].next_same)
-        if (entries_[i].state != Entry::kDone) ++s.left;
-    }
+    const int64_t now = now_ms();
+    const int64_t next = plan_.next_due(now);
+    report_.next_due = next ? (next + 999) / 1000 : 0;
+    s.left = static_cast<unsigned>(plan_.left(now));
     for (const auto& [category, count] : dead_reasons_)
-      report_.messages.push_back(std::to_string(count) + " event" + (count == 1 ? "" : "s") +
-                                 " dead-lettered: " + first_reason_[category]);
+      report_.messages.push_back(plural(count, "event") + " dead-lettered: " +
+                                 first_reason_[category]);
     if (s.retried)
-      report_.messages.push_back(std::to_string(s.retried) + " event" +
-                                 (s.retried == 1 ? "" : "s") +
+      report_.messages.push_back(plural(s.retried, "event") +
                                  " failed and will be retried (last: " + last_failure_ + ")");
     report_.outage = stop_ == Stop::kOutage;
     if (s.left && stop_ == Stop::kBudget)
-      report_.messages.push_back(std::to_string(s.left) + " due event" + (s.left == 1 ? "" : "s") +
+      report_.messages.push_back(plural(s.left, "due event") +
                                  " left for the next run (--max-events/--max-time)");
     if (s.corrupt)
-      report_.messages.push_back(std::to_string(s.corrupt) + " unreadable file" +
-                                 (s.corrupt == 1 ? "" : "s") + " moved to corrupt/ (" +
+      report_.messages.push_back(plural(s.corrupt, "unreadable file") + " moved to corrupt/ (" +
                                  corrupt_example_ + ")");
     if (stop_ == Stop::kKeyRejected) {
       s.exit_code = kExitNoPerm;
@@ -403,36 +369,22 @@ class Flusher {
     }
   }
 
- public:
-  void set_url(const std::string& base) {
-    url_base_ = base;
-    url_ = base + "/api/v2/interactions";
-  }
-  void count_expired(unsigned n) {
-    if (n == 0) return;
-    report_.summary.dead += n;
-    dead_reasons_["expired"] += n;
-    first_reason_["expired"] = "expired: queued for more than " +
-                               std::to_string(static_cast<int64_t>(config_.max_age_days)) + " days";
-  }
-
- private:
   const Config& config_;
   const Spool& spool_;
   const FlushOptions& options_;
   const TransportFactory& make_transport_;
+  Sink& sink_;
+  Clock& clock_;
   FlushState& state_;
   FlushReport& report_;
   Throttle& throttle_;
   std::unique_ptr<HttpTransport>& transport_;
-  std::string url_, url_base_;
 
-  std::vector<Entry> entries_;
-  std::string names_;  // every entry's file name, back to back
-  std::vector<uint32_t> heads_;
-  MinHeap ready_;
-  size_t in_flight_ = 0;
-  uint64_t started_ = 0;
+  Scheduler plan_;
+  std::unordered_map<uint64_t, std::vector<Id>> flying_;  // by request tag
+  uint64_t last_tag_ = 0;
+  uint64_t started_ = 0;  // events sent in this pass
+  int64_t start_ms_ = 0;
   double start_mono_ = 0, deadline_ = 0, hold_until_mono_ = 0, wall_minus_mono_ = 0;
   Stop stop_ = Stop::kNone;
   bool dirty_queue_ = false;
@@ -444,10 +396,8 @@ class Flusher {
 
 }  // namespace
 
-void run_flush_pass(FlushSession& session, const std::string& url, unsigned expired,
-                    FlushReport& report) {
+void run_flush_pass(FlushSession& session, unsigned expired, FlushReport& report) {
   Flusher flusher(session, report);
-  flusher.set_url(url);
   flusher.count_expired(expired);
   flusher.run();
 }

@@ -1,7 +1,12 @@
-// One pass of flush over the queue: scan the names, then send what is due,
-// oldest first, one request per interaction at a time, throttled, until all
-// is sent or the run must stop (outage, rejected key, Retry-After, budget,
-// signal). flush_spool() runs one pass, or many with --follow.
+// One pass of flush over the queue: scan the names into a Scheduler, then
+// send what is due through a Sink, oldest first, never two requests with
+// events of one interaction in flight, throttled, until all is sent or the
+// run must stop (outage, rejected key, Retry-After, budget, signal).
+// flush_spool() runs one pass, or many with --follow.
+//
+// The loop touches the world only through the Clock, the transport (made by
+// the factory on the first send) and the spool, so tests/unit drives it with
+// a fake clock and a fake transport.
 #pragma once
 
 #include <cstdint>
@@ -13,7 +18,9 @@
 #include "src/delivery/flush_state.h"
 #include "src/delivery/flusher.h"
 #include "src/delivery/http_transport.h"
+#include "src/delivery/sink.h"
 #include "src/delivery/throttle.h"
+#include "src/util/clock.h"
 
 namespace mcpr {
 
@@ -23,6 +30,8 @@ struct FlushSession {
   const Spool& spool;
   const FlushOptions& options;
   const TransportFactory& make_transport;
+  Sink& sink;
+  Clock& clock;
   FlushState state;
   Throttle throttle;
   std::unique_ptr<HttpTransport> transport;  // made on the first send
@@ -30,11 +39,6 @@ struct FlushSession {
 
 // Runs one pass, filling `report`; `expired` events were dead-lettered by the
 // sweep just before it and are reported with this pass.
-void run_flush_pass(FlushSession& session, const std::string& url, unsigned expired,
-                    FlushReport& report);
-
-// Clocks: monotonic for intervals, wall for due times (epoch seconds).
-double mono_now();
-double wall_now();
+void run_flush_pass(FlushSession& session, unsigned expired, FlushReport& report);
 
 }  // namespace mcpr

@@ -11,6 +11,7 @@
 #include "spool/spool.h"
 #include "src/util/failure.h"
 #include "src/delivery/flush_pass.h"
+#include "src/delivery/sink.h"
 #include "src/util/version.h"
 
 namespace mcpr {
@@ -58,7 +59,7 @@ FlushReport flush_spool(const Config& config, const FlushOptions& options,
   if (!config.enabled) {
     return report;
   }
-  const std::string url = config.coordinator_url();
+  std::unique_ptr<Sink> sink = make_coordinator_sink(config.coordinator_url());
   Spool spool = Spool::open(config.spool_path(), true);
   std::optional<FlushLock> lock =
       FlushLock::acquire(spool, options.wait_for_lock || options.follow);
@@ -70,6 +71,8 @@ FlushReport flush_spool(const Config& config, const FlushOptions& options,
                        spool,
                        options,
                        make_transport,
+                       *sink,
+                       system_clock(),
                        load_flush_state(spool),
                        Throttle(config.rate_limit, config.rate_period),
                        nullptr};
@@ -89,7 +92,7 @@ FlushReport flush_spool(const Config& config, const FlushOptions& options,
       expired = sweep(config, spool);
       last_sweep = mono_now();
     }
-    run_flush_pass(session, url, expired, report);
+    run_flush_pass(session, expired, report);
     if (!options.dry_run) {
       session.state.last = report.summary;
       session.state.trim_open(wall_now(), config.max_age_days * 86400);

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace mcpr {
@@ -16,6 +17,11 @@ struct HttpRequest {
   std::string url;
   std::string body;
   std::string idempotency_key;  // "" for none
+  // Sent after the standard ones (Content-Type: application/json,
+  // User-Agent, Idempotency-Key); a header named here replaces the standard
+  // one of that name, e.g. a Content-Type, or Content-Encoding: gzip.
+  std::vector<std::pair<std::string, std::string>> headers;
+  bool bearer = true;  // send "Authorization: Bearer <api key>" when a key is set
 };
 
 // How a request ended when no HTTP status came back.

@@ -71,9 +71,10 @@ SpoolStatus spool_status(const Spool& spool, int64_t now) {
         }
       }
       if (blocked.count(e->interaction_id)) continue;
-      if (e->due > now) {
+      if (e->due_ms > now * 1000) {
         blocked.insert(e->interaction_id);
-        if (!st.next_attempt_at || e->due < *st.next_attempt_at) st.next_attempt_at = e->due;
+        const int64_t due = (e->due_ms + 999) / 1000;
+        if (!st.next_attempt_at || due < *st.next_attempt_at) st.next_attempt_at = due;
       } else {
         ++st.due;
       }
@@ -263,7 +264,7 @@ std::vector<ListedEvent> list_events(const Spool& spool, std::optional<SpoolStat
         e.interaction_id = parsed->interaction_id;
         e.timestamp_us = parsed->timestamp_us;
         e.attempts = parsed->attempts;
-        e.due = parsed->due;
+        e.due = (parsed->due_ms + 999) / 1000;
       }
       if (auto info = stat_file(spool, s, name)) e.size = info->size;
       if (s != SpoolState::kQueue) e.reason = read_reason(spool, s, name);

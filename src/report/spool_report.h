@@ -54,7 +54,7 @@ struct ListedEvent {
   std::string interaction_id;
   int64_t timestamp_us = 0;  // the event's timestamp, 0 when the name does not say
   unsigned attempts = 0;
-  int64_t due = 0;
+  int64_t due = 0;  // epoch seconds, rounded up; 0 when never failed
   uint64_t size = 0;
   std::string reason;  // why it is in dead/ or corrupt/
 };

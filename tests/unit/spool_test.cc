@@ -44,16 +44,32 @@ TEST(EventNameTest, FormatsAndParsesBack) {
   n.unique = "3fa9c01e0001";
   EXPECT_EQ(n.format(), "1764000000123456-3fa9c01e0001.s.int_1764000000_9f8e7d6c");
   n.attempts = 2;
-  n.due = 1764000300;
-  EXPECT_EQ(n.format(), "1764000000123456-3fa9c01e0001.s.int_1764000000_9f8e7d6c,2,1764000300");
+  n.due_ms = 1764000300250;
+  EXPECT_EQ(n.format(), "1764000000123456-3fa9c01e0001.s.int_1764000000_9f8e7d6c,2,1764000300250");
   auto parsed = EventName::parse(n.format());
   ASSERT_TRUE(parsed);
   EXPECT_EQ(parsed->timestamp_us, n.timestamp_us);
   EXPECT_EQ(parsed->unique, n.unique);
   EXPECT_EQ(parsed->interaction_id, n.interaction_id);
   EXPECT_EQ(parsed->attempts, 2u);
-  EXPECT_EQ(parsed->due, 1764000300);
+  EXPECT_EQ(parsed->due_ms, 1764000300250);
   EXPECT_EQ(event_id_of(n.format()), "1764000000123456-3fa9c01e0001");
+}
+
+TEST(EventNameTest, OlderNamesWithDueSecondsAreReadAsMilliseconds) {
+  const std::pair<const char*, int64_t> cases[] = {
+      {"1764000000123456-3fa9c01e0001.s.x,1,1764000300", 1764000300000},     // seconds
+      {"1764000000123456-3fa9c01e0001.s.x,1,1764000300001", 1764000300001},  // ms
+      {"1764000000123456-3fa9c01e0001.s.x,1,0", 0},
+      {"1764000000123456-3fa9c01e0001.s.x,1,99999999999", 99999999999000},
+      {"1764000000123456-3fa9c01e0001.s.x,1,100000000000", 100000000000},
+  };
+  for (const auto& [name, due_ms] : cases) {
+    auto parsed = EventName::parse(name);
+    ASSERT_TRUE(parsed) << name;
+    EXPECT_EQ(parsed->due_ms, due_ms) << name;
+    EXPECT_EQ(interaction_of(name), "x");
+  }
 }
 
 TEST(EventNameTest, RejectsWhatIsNotOurs) {
@@ -180,7 +196,7 @@ TEST_F(SpoolTest, SetAsideKeepsAReasonAndRequeueResetsAttempts) {
   Spool spool = Spool::open(path("s"), true);
   EventName name = sample_name();
   name.attempts = 3;
-  name.due = 99;
+  name.due_ms = 99;
   std::string file = enqueue(spool, name, "{}", false);
   ASSERT_TRUE(set_aside(spool, file, SpoolState::kDead, "HTTP 400: bad", false));
   EXPECT_EQ(read_reason(spool, SpoolState::kDead, file), "HTTP 400: bad");

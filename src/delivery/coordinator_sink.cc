@@ -1,0 +1,68 @@
+// The coordinator sink: one event per request, the file's content as the
+// body, POST {url}/api/v2/interactions (SPEC.md §3), answers read by the
+// outcome table of retry_policy.
+#include "src/config/config.h"
+#include "src/delivery/retry_policy.h"
+#include "src/delivery/sink.h"
+
+namespace mcpr {
+namespace {
+
+class CoordinatorSink : public Sink {
+ public:
+  explicit CoordinatorSink(const std::string& base_url)
+      : url_(base_url + "/api/v2/interactions"), peer_("the coordinator at " + display_url(base_url)) {}
+
+  size_t max_batch() const override { return 1; }
+  std::string peer() const override { return peer_; }
+
+  HttpRequest request(const std::vector<const QueuedEvent*>& batch) override {
+    HttpRequest r;
+    r.url = url_;
+    r.body = batch.front()->body;
+    r.idempotency_key = batch.front()->event_id;
+    return r;
+  }
+
+  BatchOutcome outcome(const HttpResponse& response, size_t) override {
+    BatchOutcome o;
+    switch (classify(response)) {
+      case Outcome::kDelivered:
+        o.kind = BatchOutcome::Kind::kDelivered;
+        break;
+      case Outcome::kUnreachable:
+        o.kind = BatchOutcome::Kind::kOutage;
+        break;
+      case Outcome::kKeyRejected:
+        o.kind = BatchOutcome::Kind::kKeyRejected;
+        break;
+      case Outcome::kThrottled:
+        o.kind = BatchOutcome::Kind::kHold;
+        o.retry_after = response.retry_after;
+        break;
+      case Outcome::kRetry:
+        o.kind = BatchOutcome::Kind::kRetry;
+        o.reason = describe_response(response, true);
+        break;
+      case Outcome::kPermanent:
+        o.kind = BatchOutcome::Kind::kDead;
+        o.reason = describe_response(response, true);
+        o.category = "HTTP " + std::to_string(response.status);
+        break;
+    }
+    o.detail = describe_response(response, false);
+    return o;
+  }
+
+ private:
+  std::string url_;
+  std::string peer_;
+};
+
+}  // namespace
+
+std::unique_ptr<Sink> make_coordinator_sink(const std::string& base_url) {
+  return std::make_unique<CoordinatorSink>(base_url);
+}
+
+}  // namespace mcpr

@@ -1,0 +1,145 @@
+#include "src/delivery/scheduler.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "spool/event_name.h"
+
+namespace mcpr {
+
+bool Scheduler::add(std::string_view file_name) {
+  std::optional<EventName> parsed = EventName::parse(file_name);
+  if (!parsed || file_name.size() > UINT16_MAX) return false;
+  Entry e;
+  e.due_ms = parsed->due_ms;
+  e.attempts = parsed->attempts;
+  set_name(e, file_name);
+  entries_.push_back(e);
+  return true;
+}
+
+void Scheduler::build() {
+  built_ = true;
+  std::sort(entries_.begin(), entries_.end(), [this](const Entry& a, const Entry& b) {
+    return std::string_view(names_).substr(a.name_at, a.name_size) <
+           std::string_view(names_).substr(b.name_at, b.name_size);
+  });
+  // Link each interaction's events in order; the first of each is a head.
+  std::vector<Id> order(entries_.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [this](Id a, Id b) { return interaction(a) < interaction(b); });
+  for (size_t k = 0; k < order.size(); ++k) {
+    if (k == 0 || interaction(order[k - 1]) != interaction(order[k]))
+      heads_.push_back(order[k]);
+    else
+      entries_[order[k - 1]].next_same = order[k], entries_[order[k]].prev_same = order[k - 1];
+  }
+  for (Id head : heads_) offer(head);
+}
+
+void Scheduler::offer(Id id) { waiting_.push({entries_[id].due_ms, id}); }
+
+void Scheduler::promote(int64_t now_ms) {
+  if (!built_) build();
+  while (!waiting_.empty() && waiting_.top().first <= now_ms) {
+    ready_.push(waiting_.top().second);
+    waiting_.pop();
+  }
+}
+
+bool Scheduler::has_ready(int64_t now_ms) {
+  promote(now_ms);
+  return !ready_.empty();
+}
+
+std::optional<Scheduler::Id> Scheduler::pop_ready(int64_t now_ms) {
+  promote(now_ms);
+  if (ready_.empty()) return std::nullopt;
+  Id id = ready_.top();
+  ready_.pop();
+  entries_[id].state = Entry::kInFlight;
+  ++in_flight_;
+  return id;
+}
+
+std::vector<Scheduler::Id> Scheduler::pop_batch(int64_t now_ms, size_t max) {
+  std::vector<Id> batch;
+  while (batch.size() < max) {
+    std::optional<Id> id = pop_ready(now_ms);
+    if (!id) break;
+    batch.push_back(*id);
+    // The events of its interaction that follow, while they are due.
+    for (Id next = entries_[*id].next_same;
+         next != kNone && batch.size() < max && entries_[next].due_ms <= now_ms;
+         next = entries_[next].next_same) {
+      entries_[next].state = Entry::kInFlight;
+      ++in_flight_;
+      batch.push_back(next);
+    }
+  }
+  return batch;
+}
+
+void Scheduler::delivered(Id id) {
+  Entry& e = entries_[id];
+  if (e.state == Entry::kInFlight) --in_flight_;
+  e.state = Entry::kDone;
+  // In a batch, the next event may be in flight with this one already.
+  if (e.next_same != kNone && entries_[e.next_same].state == Entry::kQueued) offer(e.next_same);
+}
+
+void Scheduler::failed(Id id, unsigned attempts, int64_t due_ms, std::string_view new_name) {
+  Entry& e = entries_[id];
+  if (e.state == Entry::kInFlight) --in_flight_;
+  e.state = Entry::kFailed;
+  e.attempts = attempts;
+  e.due_ms = due_ms;
+  set_name(e, new_name);
+}
+
+void Scheduler::held(Id id) {
+  Entry& e = entries_[id];
+  if (e.state == Entry::kInFlight) --in_flight_;
+  e.state = Entry::kQueued;
+  // Only the first of its interaction goes back in line; in a batch, the
+  // later ones follow it again once it is delivered.
+  if (e.prev_same == kNone || entries_[e.prev_same].state == Entry::kDone) ready_.push(id);
+}
+
+int64_t Scheduler::next_due(int64_t now_ms) const {
+  int64_t best = 0;
+  for (Id head : heads_) {
+    Id i = head;
+    while (i != kNone && entries_[i].state == Entry::kDone) i = entries_[i].next_same;
+    if (i != kNone && entries_[i].due_ms > now_ms && (best == 0 || entries_[i].due_ms < best))
+      best = entries_[i].due_ms;
+  }
+  return best;
+}
+
+size_t Scheduler::left(int64_t now_ms) const {
+  size_t n = 0;
+  for (Id head : heads_) {
+    Id i = head;
+    while (i != kNone && entries_[i].state == Entry::kDone) i = entries_[i].next_same;
+    if (i == kNone || entries_[i].state == Entry::kFailed || entries_[i].due_ms > now_ms) continue;
+    for (; i != kNone; i = entries_[i].next_same)
+      if (entries_[i].state != Entry::kDone) ++n;
+  }
+  return n;
+}
+
+std::string_view Scheduler::name(Id id) const {
+  return std::string_view(names_).substr(entries_[id].name_at, entries_[id].name_size);
+}
+
+std::string_view Scheduler::interaction(Id id) const { return interaction_of(name(id)); }
+
+void Scheduler::set_name(Entry& e, std::string_view file) {
+  e.name_at = static_cast<uint32_t>(names_.size());
+  e.name_size = static_cast<uint16_t>(file.size());
+  names_ += file;
+}
+
+}  // namespace mcpr

@@ -1,0 +1,28 @@
+// The clocks, behind a small interface so the flush loop can be driven by a
+// fake one in tests (as ninja's Builder is driven by a FakeCommandRunner):
+// monotonic seconds for intervals, wall-clock epoch seconds for due times,
+// and a sleep that a fake clock turns into a jump forward.
+#pragma once
+
+namespace mcpr {
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual double mono() const = 0;  // seconds, steady
+  virtual double wall() const = 0;  // epoch seconds
+  virtual void sleep(double seconds) = 0;
+};
+
+// The process's real clocks.
+Clock& system_clock();
+
+// The same, as free functions.
+double mono_now();
+double wall_now();
+
+// Epoch milliseconds for a time in epoch seconds, rounded up (a due time is
+// never earlier than asked).
+long long ceil_ms(double epoch_seconds);
+
+}  // namespace mcpr

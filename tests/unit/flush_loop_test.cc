@@ -1,0 +1,383 @@
+// The flush loop (flush_pass.cc) driven by a fake clock and a fake
+// transport over a real spool in a temporary folder: ordering, throttle,
+// budgets, backoff in milliseconds, Retry-After holds, outages, a rejected
+// key, and the sink interface.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "fake_delivery.h"
+#include "spool/event_name.h"
+#include "spool/spool.h"
+#include "spool/writer.h"
+#include "src/delivery/flush_pass.h"
+#include "src/delivery/sink.h"
+#include "src/util/failure.h"
+#include "temp_dir.h"
+
+namespace mcpr {
+namespace {
+
+// Hands the test's FakeTransport to the loop, which owns what it is given.
+class Forward : public HttpTransport {
+ public:
+  explicit Forward(HttpTransport& to) : to_(to) {}
+  void submit(const HttpRequest& r) override { to_.submit(r); }
+  std::vector<HttpResponse> wait(double w) override { return to_.wait(w); }
+  size_t in_flight() const override { return to_.in_flight(); }
+
+ private:
+  HttpTransport& to_;
+};
+
+const char* action_name(char a) {
+  switch (a) {
+    case 's': return "interaction_start";
+    case 'p': return "interaction_progress";
+    case 'c': return "interaction_complete";
+    default: return "interaction_error";
+  }
+}
+
+class FlushLoopTest : public TempDirTest {
+ protected:
+  void SetUp() override {
+    TempDirTest::SetUp();
+    spool_.emplace(Spool::open(path("spool"), true));
+    config_.url = "http://coordinator.test";
+    config_.sync = false;
+    config_.rate_limit = 0;
+    config_.retry_delay = 0.05;
+    config_.max_retries = 2;
+  }
+
+  // Queues an event `us` microseconds into the test's epoch second.
+  std::string record(int us, char action, const std::string& iid, unsigned attempts = 0,
+                     int64_t due_ms = 0) {
+    EventName n;
+    n.timestamp_us = 1764000000000000LL + us;
+    n.action = action;
+    n.interaction_id = iid;
+    n.attempts = attempts;
+    n.due_ms = due_ms;
+    std::string body = std::string("{\"action\": \"") + action_name(action) +
+                       "\", \"interaction_id\": \"" + iid +
+                       "\", \"mcp_id\": \"m\", \"timestamp\": 1764000000.0, \"" +
+                       (action == 's' ? "request_data" : "result_data") + "\": {}}";
+    return enqueue(*spool_, n, body, false);
+  }
+
+  FlushReport flush(Sink& sink, FakeTransport& transport) {
+    TransportFactory factory = [&transport] { return std::make_unique<Forward>(transport); };
+    FlushSession session{config_, *spool_, options_, factory, sink, clock_,
+                         load_flush_state(*spool_), Throttle(config_.rate_limit, config_.rate_period),
+                         nullptr};
+    FlushReport report;
+    run_flush_pass(session, 0, report);
+    state_ = session.state;
+    return report;
+  }
+
+  FlushReport flush(FakeTransport& transport) {
+    auto sink = make_coordinator_sink(config_.url);
+    return flush(*sink, transport);
+  }
+
+  std::vector<std::string> queued() {
+    auto names = list_names(*spool_, SpoolState::kQueue);
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+
+  // The interaction of each request, in the order they were sent.
+  static std::vector<std::string> keys(const FakeTransport& t) {
+    std::vector<std::string> out;
+    for (const auto& s : t.sent()) out.push_back(s.request.idempotency_key);
+    return out;
+  }
+
+  Config config_;
+  FlushOptions options_;
+  FakeClock clock_;
+  std::optional<Spool> spool_;
+  FlushState state_;
+};
+
+TEST_F(FlushLoopTest, SendsOldestFirstAndNeverTwoOfOneInteractionInFlight) {
+  std::vector<std::string> files = {record(1, 's', "a"), record(2, 's', "b"), record(3, 'c', "a"),
+                                    record(4, 'c', "b"), record(5, 's', "c")};
+  std::set<std::string> flying;
+  std::vector<std::string> order;
+  FakeTransport t(clock_, [&](const HttpRequest& r, size_t) {
+    order.push_back(r.idempotency_key);
+    return answer(200);
+  });
+  FlushReport report = flush(t);
+  EXPECT_EQ(report.summary.sent, 5u);
+  EXPECT_EQ(report.summary.exit_code, 0);
+  EXPECT_TRUE(queued().empty());
+  // a:start before a:complete, b:start before b:complete; starts in time order.
+  auto pos = [&](int k) {
+    return std::find(order.begin(), order.end(), std::string(event_id_of(files[k]))) - order.begin();
+  };
+  EXPECT_LT(pos(0), pos(2));
+  EXPECT_LT(pos(1), pos(3));
+  EXPECT_LT(pos(0), pos(1));
+  // With concurrency 4 and one request per interaction in flight, the first
+  // wave is the three interactions' first events.
+  ASSERT_GE(t.sent().size(), 3u);
+  EXPECT_EQ(t.sent()[0].at, t.sent()[2].at);
+  for (size_t i = 0; i < 3; ++i) EXPECT_NE(interaction_of(files[2]), "") << i;
+  EXPECT_EQ(order[0], event_id_of(files[0]));
+  EXPECT_EQ(order[1], event_id_of(files[1]));
+  EXPECT_EQ(order[2], event_id_of(files[4]));
+  EXPECT_EQ(report.summary.left, 0u);
+}
+
+TEST_F(FlushLoopTest, TheThrottleSpacesRequestsOnTheClock) {
+  config_.rate_limit = 2;
+  config_.rate_period = 1;
+  for (int i = 0; i < 6; ++i) record(i, 's', "i" + std::to_string(i));
+  FakeTransport t(clock_, [](const HttpRequest&, size_t) { return answer(200); });
+  FlushReport report = flush(t);
+  EXPECT_EQ(report.summary.sent, 6u);
+  const auto& sent = t.sent();
+  ASSERT_EQ(sent.size(), 6u);
+  for (size_t i = 2; i < sent.size(); ++i)
+    EXPECT_GE(sent[i].at - sent[i - 2].at, 1.0 - 1e-9) << i;  // at most 2 a second
+}
+
+TEST_F(FlushLoopTest, MaxEventsEndsTheRunWithTheRestLeft) {
+  options_.max_events = 2;
+  for (int i = 0; i < 5; ++i) record(i, 's', "i" + std::to_string(i));
+  FakeTransport t(clock_, [](const HttpRequest&, size_t) { return answer(200); });
+  FlushReport report = flush(t);
+  EXPECT_EQ(report.summary.sent, 2u);
+  EXPECT_EQ(report.summary.left, 3u);
+  EXPECT_EQ(report.summary.exit_code, kExitTempFail);
+  EXPECT_EQ(report.summary.result, "budget");
+  EXPECT_EQ(queued().size(), 3u);
+}
+
+TEST_F(FlushLoopTest, BackoffIsInMillisecondsAndOneAttemptPerRun) {
+  record(1, 's', "a");
+  record(2, 'c', "a");
+  FakeTransport t(clock_, [](const HttpRequest&, size_t) { return answer(503); });
+  FlushReport report = flush(t);
+  EXPECT_EQ(t.sent().size(), 1u);  // the complete waits behind its start
+  EXPECT_EQ(report.summary.retried, 1u);
+  EXPECT_EQ(report.summary.exit_code, kExitTempFail);
+  auto names = queued();
+  ASSERT_EQ(names.size(), 2u);
+  auto failed = EventName::parse(names[0]);
+  ASSERT_TRUE(failed);
+  EXPECT_EQ(failed->attempts, 1u);
+  // Full jitter in [0, 50 ms] after the answer came, in milliseconds.
+  const int64_t answered_ms = static_cast<int64_t>(clock_.wall() * 1000);
+  EXPECT_LE(failed->due_ms, answered_ms + 51);
+  EXPECT_GE(failed->due_ms, answered_ms - 20);
+  EXPECT_GT(report.next_due, 0);
+
+  // 100 ms later the retry is due: the second run sends it, then the complete.
+  clock_.advance(0.1);
+  FakeTransport ok(clock_, [](const HttpRequest&, size_t) { return answer(200); });
+  report = flush(ok);
+  EXPECT_EQ(report.summary.sent, 2u);
+  EXPECT_TRUE(queued().empty());
+}
+
+TEST_F(FlushLoopTest, OldNamesWithADueSecondAreRetriedWhenThatSecondComes) {
+  const int64_t due_s = static_cast<int64_t>(clock_.wall()) + 2;
+  record(1, 's', "a", 1, due_s);  // written by a version with second due times
+  FakeTransport t(clock_, [](const HttpRequest&, size_t) { return answer(200); });
+  FlushReport report = flush(t);
+  EXPECT_EQ(t.sent().size(), 0u);
+  EXPECT_EQ(report.next_due, due_s);
+  EXPECT_EQ(report.summary.exit_code, 0);  // deferred by an earlier run: not counted
+  clock_.advance(2.0);
+  report = flush(t);
+  EXPECT_EQ(report.summary.sent, 1u);
+}
+
+TEST_F(FlushLoopTest, GivesUpAfterOnePlusMaxRetriesAttempts) {
+  record(1, 's', "a", 2, 0);  // two failed attempts already
+  FakeTransport t(clock_, [](const HttpRequest&, size_t) { return answer(500); });
+  FlushReport report = flush(t);
+  EXPECT_EQ(report.summary.dead, 1u);
+  EXPECT_EQ(report.summary.exit_code, kExitDataErr);
+  auto dead = list_names(*spool_, SpoolState::kDead);
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_EQ(read_reason(*spool_, SpoolState::kDead, dead[0]), "gave up after 3 attempts; last: HTTP 500");
+}
+
+TEST_F(FlushLoopTest, RetryAfterWithinTheRunIsWaitedOut) {
+  record(1, 's', "a");
+  record(2, 's', "b");
+  FakeTransport t(clock_, [](const HttpRequest&, size_t i) {
+    return i == 0 ? answer(429, "3") : answer(200);
+  });
+  FlushReport report = flush(t);
+  EXPECT_EQ(report.summary.sent, 2u);
+  EXPECT_EQ(report.summary.retried, 0u);  // not an attempt
+  EXPECT_EQ(report.summary.exit_code, 0);
+  const auto& sent = t.sent();
+  ASSERT_EQ(sent.size(), 3u);
+  // Nothing is sent until the hold ends (b was already in flight).
+  EXPECT_GE(sent[2].at, sent[0].at + 3.0 - 0.02);
+  EXPECT_EQ(sent[2].request.idempotency_key, sent[0].request.idempotency_key);
+}
+
+TEST_F(FlushLoopTest, RetryAfterBeyondTheRunStopsItAndIsKept) {
+  options_.max_time = 10;
+  config_.max_backoff = 300;
+  record(1, 's', "a");
+  FakeTransport t(clock_, [](const HttpRequest&, size_t) { return answer(503, "120"); });
+  FlushReport report = flush(t);
+  EXPECT_EQ(report.summary.exit_code, kExitTempFail);
+  EXPECT_EQ(report.summary.result, "held");
+  EXPECT_EQ(t.sent().size(), 1u);
+  EXPECT_NEAR(static_cast<double>(state_.hold_until), clock_.wall() + 120, 2);
+  EXPECT_EQ(queued().size(), 1u);
+  EXPECT_EQ(EventName::parse(queued()[0])->attempts, 0u);
+  // The next run keeps to it: nothing is sent.
+  FakeTransport again(clock_, [](const HttpRequest&, size_t) { return answer(200); });
+  report = flush(again);
+  EXPECT_EQ(again.sent().size(), 0u);
+  EXPECT_EQ(report.summary.result, "held");
+}
+
+TEST_F(FlushLoopTest, AFarRetryAfterIsBounded) {
+  options_.max_time = 10;
+  config_.max_backoff = 60;
+  record(1, 's', "a");
+  FakeTransport t(clock_, [](const HttpRequest&, size_t) { return answer(429, "99999999999"); });
+  flush(t);
+  EXPECT_LE(static_cast<double>(state_.hold_until), clock_.wall() + 3600 + 1);
+}
+
+TEST_F(FlushLoopTest, AnOutageStopsTheRunAndKeepsEverything) {
+  record(1, 's', "a");
+  record(2, 's', "b");
+  record(3, 's', "c");
+  config_.concurrency = 1;
+  FakeTransport t(clock_, [](const HttpRequest&, size_t) { return no_connection(); });
+  FlushReport report = flush(t);
+  EXPECT_EQ(t.sent().size(), 1u);
+  EXPECT_EQ(report.summary.exit_code, kExitTempFail);
+  EXPECT_EQ(report.summary.result, "outage");
+  EXPECT_TRUE(report.outage);
+  EXPECT_EQ(queued().size(), 3u);
+  for (const std::string& n : queued()) EXPECT_EQ(EventName::parse(n)->attempts, 0u);
+  ASSERT_FALSE(report.messages.empty());
+  EXPECT_EQ(report.messages[0].rfind("cannot reach the coordinator at http://coordinator.test: ", 0), 0u)
+      << report.messages[0];
+}
+
+TEST_F(FlushLoopTest, ARejectedKeyStopsWith77) {
+  record(1, 's', "a");
+  FakeTransport t(clock_, [](const HttpRequest&, size_t) { return answer(401); });
+  FlushReport report = flush(t);
+  EXPECT_EQ(report.summary.exit_code, kExitNoPerm);
+  EXPECT_EQ(queued().size(), 1u);
+  EXPECT_FALSE(report.hint.empty());
+}
+
+TEST_F(FlushLoopTest, PermanentErrorsDeadLetterAtOnce) {
+  record(1, 's', "a");
+  FakeTransport t(clock_, [](const HttpRequest&, size_t) {
+    HttpResponse r = answer(400);
+    r.body_start = "{\"error\": \"bad\"}";
+    return r;
+  });
+  FlushReport report = flush(t);
+  EXPECT_EQ(report.summary.dead, 1u);
+  auto dead = list_names(*spool_, SpoolState::kDead);
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_EQ(read_reason(*spool_, SpoolState::kDead, dead[0]), "HTTP 400: {\"error\": \"bad\"}");
+}
+
+TEST_F(FlushLoopTest, TheCoordinatorRequestIsTheFileAndItsKey) {
+  std::string file = record(1, 's', "a");
+  FakeTransport t(clock_, [](const HttpRequest&, size_t) { return answer(200); });
+  flush(t);
+  ASSERT_EQ(t.sent().size(), 1u);
+  const HttpRequest& r = t.sent()[0].request;
+  EXPECT_EQ(r.url, "http://coordinator.test/api/v2/interactions");
+  EXPECT_EQ(r.idempotency_key, event_id_of(file));
+  EXPECT_TRUE(r.bearer);
+  EXPECT_NE(r.body.find("\"interaction_start\""), std::string::npos);
+}
+
+// A sink of batches, to drive the batching rules through the loop.
+class BatchSink : public Sink {
+ public:
+  explicit BatchSink(size_t max) : max_(max) {}
+  size_t max_batch() const override { return max_; }
+  std::string peer() const override { return "the collector at http://otel.test"; }
+  HttpRequest request(const std::vector<const QueuedEvent*>& batch) override {
+    HttpRequest r;
+    r.url = "http://otel.test/v1/logs";
+    r.bearer = false;
+    r.headers.push_back({"Content-Encoding", "identity"});
+    for (const QueuedEvent* e : batch) r.body += e->event_id + " " + e->interaction_id + "\n";
+    batches.push_back(batch.size());
+    return r;
+  }
+  BatchOutcome outcome(const HttpResponse& response, size_t n) override {
+    BatchOutcome o;
+    if (response.status == 200 && n >= 2) {
+      o.rejected = 1;
+      o.note = "one record refused";
+    } else if (response.status >= 500) {
+      o.kind = BatchOutcome::Kind::kRetry;
+      o.detail = o.reason = "HTTP " + std::to_string(response.status);
+    }
+    return o;
+  }
+  std::vector<size_t> batches;
+
+ private:
+  size_t max_;
+};
+
+TEST_F(FlushLoopTest, ABatchSinkGetsConsecutiveEventsOfAnInteraction) {
+  record(1, 's', "a");
+  record(2, 's', "b");
+  record(3, 'c', "a");
+  record(4, 'c', "b");
+  record(5, 's', "c");
+  config_.concurrency = 1;
+  BatchSink sink(3);
+  FakeTransport t(clock_, [](const HttpRequest&, size_t) { return answer(200); });
+  FlushReport report = flush(sink, t);
+  EXPECT_EQ(report.summary.sent, 5u);
+  EXPECT_EQ(sink.batches, (std::vector<size_t>{3, 2}));  // a:s a:c b:s, then b:c c:s
+  ASSERT_EQ(t.sent().size(), 2u);
+  EXPECT_FALSE(t.sent()[0].request.bearer);
+  EXPECT_EQ(t.sent()[0].request.headers.size(), 1u);
+  // The partial success is reported, not retried.
+  ASSERT_FALSE(report.messages.empty());
+  EXPECT_EQ(report.messages[0], "the collector at http://otel.test refused 1 record: one record refused");
+}
+
+TEST_F(FlushLoopTest, AFailedBatchCountsAnAttemptForEachEvent) {
+  record(1, 's', "a");
+  record(2, 'c', "a");
+  BatchSink sink(10);
+  FakeTransport t(clock_, [](const HttpRequest&, size_t) { return answer(502); });
+  FlushReport report = flush(sink, t);
+  EXPECT_EQ(report.summary.retried, 2u);
+  for (const std::string& n : queued()) EXPECT_EQ(EventName::parse(n)->attempts, 1u);
+  // max_events counts events, not requests.
+  options_.max_events = 1;
+  clock_.advance(1);
+  FakeTransport ok(clock_, [](const HttpRequest&, size_t) { return answer(200); });
+  report = flush(sink, ok);
+  EXPECT_EQ(report.summary.sent, 1u);
+  EXPECT_EQ(sink.batches.back(), 1u);
+}
+
+}  // namespace
+}  // namespace mcpr

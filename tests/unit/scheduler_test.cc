@@ -1,0 +1,179 @@
+// The Scheduler: which queued event may go next, from names alone, told
+// what became of each. Pure, so driven by hand here.
+#include "src/delivery/scheduler.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace mcpr {
+namespace {
+
+// A name: timestamp (µs after a fixed second), action, interaction, retry state.
+std::string name(int us, char action, const std::string& iid, unsigned attempts = 0,
+                 int64_t due_ms = 0) {
+  char ts[32];
+  std::snprintf(ts, sizeof ts, "%016lld", 1764000000000000LL + us);
+  std::string n = std::string(ts) + "-00000000000" + std::to_string(us % 10) + "." + action + "." + iid;
+  if (attempts || due_ms) n += "," + std::to_string(attempts) + "," + std::to_string(due_ms);
+  return n;
+}
+
+std::vector<std::string> names(const Scheduler& s, const std::vector<Scheduler::Id>& ids) {
+  std::vector<std::string> out;
+  for (auto id : ids) out.push_back(std::string(s.name(id)));
+  return out;
+}
+
+constexpr int64_t kNow = 1764000100000;  // ms
+
+TEST(SchedulerTest, RejectsNamesThatAreNotEvents) {
+  Scheduler s;
+  EXPECT_FALSE(s.add("junk"));
+  EXPECT_TRUE(s.add(name(1, 's', "a")));
+  EXPECT_EQ(s.size(), 1u);
+}
+
+TEST(SchedulerTest, OldestFirstAndOneInteractionAtATime) {
+  Scheduler s;
+  // Added out of order: the scheduler sorts.
+  for (const std::string& n : {name(4, 'c', "a"), name(2, 's', "b"), name(1, 's', "a"),
+                               name(3, 'c', "b")})
+    ASSERT_TRUE(s.add(n));
+  auto first = s.pop_ready(kNow);
+  auto second = s.pop_ready(kNow);
+  ASSERT_TRUE(first && second);
+  EXPECT_EQ(s.name(*first), name(1, 's', "a"));
+  EXPECT_EQ(s.name(*second), name(2, 's', "b"));
+  // Both interactions are in flight: nothing else may go.
+  EXPECT_FALSE(s.pop_ready(kNow));
+  EXPECT_EQ(s.in_flight(), 2u);
+  s.delivered(*second);
+  auto third = s.pop_ready(kNow);
+  ASSERT_TRUE(third);
+  EXPECT_EQ(s.name(*third), name(3, 'c', "b"));
+  s.delivered(*first);
+  auto fourth = s.pop_ready(kNow);
+  ASSERT_TRUE(fourth);
+  EXPECT_EQ(s.name(*fourth), name(4, 'c', "a"));
+  s.delivered(*third);
+  s.delivered(*fourth);
+  EXPECT_FALSE(s.pop_ready(kNow));
+  EXPECT_EQ(s.left(kNow), 0u);
+  EXPECT_EQ(s.in_flight(), 0u);
+}
+
+TEST(SchedulerTest, NotDueWaitsAndHoldsItsInteraction) {
+  Scheduler s;
+  s.add(name(1, 's', "a", 1, kNow + 50));  // due in 50 ms
+  s.add(name(2, 'c', "a"));
+  s.add(name(3, 's', "b"));
+  auto id = s.pop_ready(kNow);
+  ASSERT_TRUE(id);
+  EXPECT_EQ(s.name(*id), name(3, 's', "b"));
+  EXPECT_FALSE(s.pop_ready(kNow + 49));
+  EXPECT_EQ(s.next_due(kNow), kNow + 50);
+  EXPECT_EQ(s.left(kNow), 1u);  // a's first is not due; b's is in flight, still queued
+  auto later = s.pop_ready(kNow + 50);
+  ASSERT_TRUE(later);
+  EXPECT_EQ(s.name(*later), name(1, 's', "a", 1, kNow + 50));
+}
+
+TEST(SchedulerTest, OlderNamesWithDueSecondsScheduleBySeconds) {
+  Scheduler s;
+  s.add(name(1, 's', "a", 1, kNow / 1000 + 1));  // a due second, as older names have
+  EXPECT_FALSE(s.pop_ready(kNow + 999));
+  EXPECT_EQ(s.next_due(kNow), kNow + 1000);
+  EXPECT_TRUE(s.pop_ready(kNow + 1000));
+}
+
+TEST(SchedulerTest, AFailedEventWaitsForALaterPassWithTheRestOfItsInteraction) {
+  Scheduler s;
+  s.add(name(1, 's', "a"));
+  s.add(name(2, 'c', "a"));
+  auto id = s.pop_ready(kNow);
+  ASSERT_TRUE(id);
+  const std::string renamed = name(1, 's', "a", 1, kNow + 10);
+  s.failed(*id, 1, kNow + 10, renamed);
+  EXPECT_EQ(s.name(*id), renamed);
+  EXPECT_EQ(s.attempts(*id), 1u);
+  // Not again in this pass, even once due, and the complete stays behind it.
+  EXPECT_FALSE(s.pop_ready(kNow + 1000));
+  EXPECT_EQ(s.left(kNow + 1000), 0u);
+  EXPECT_EQ(s.next_due(kNow), kNow + 10);
+}
+
+TEST(SchedulerTest, AHeldEventIsFirstInLineAgain) {
+  Scheduler s;
+  s.add(name(1, 's', "a"));
+  s.add(name(2, 's', "b"));
+  auto a = s.pop_ready(kNow);
+  s.held(*a);
+  EXPECT_EQ(s.in_flight(), 0u);
+  EXPECT_EQ(s.left(kNow), 2u);
+  auto again = s.pop_ready(kNow);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(*again, *a);
+}
+
+TEST(SchedulerTest, BatchesTakeConsecutiveEventsOfAnInteractionInOrder) {
+  Scheduler s;
+  s.add(name(1, 's', "a"));
+  s.add(name(2, 's', "b"));
+  s.add(name(3, 'p', "a"));
+  s.add(name(4, 'c', "a"));
+  s.add(name(5, 'c', "b"));
+  s.add(name(6, 's', "c"));
+  auto batch = s.pop_batch(kNow, 4);
+  EXPECT_EQ(names(s, batch),
+            (std::vector<std::string>{name(1, 's', "a"), name(3, 'p', "a"), name(4, 'c', "a"),
+                                      name(2, 's', "b")}));
+  // b's complete follows its start, which is in flight: never two batches
+  // with events of one interaction.
+  auto next = s.pop_batch(kNow, 4);
+  EXPECT_EQ(names(s, next), (std::vector<std::string>{name(6, 's', "c")}));
+  EXPECT_TRUE(s.pop_batch(kNow, 4).empty());
+  for (auto id : batch) s.delivered(id);
+  EXPECT_EQ(names(s, s.pop_batch(kNow, 4)), (std::vector<std::string>{name(5, 'c', "b")}));
+}
+
+TEST(SchedulerTest, ABatchStopsAtAnEventNotDue) {
+  Scheduler s;
+  s.add(name(1, 's', "a"));
+  s.add(name(2, 'c', "a", 1, kNow + 5));
+  auto batch = s.pop_batch(kNow, 10);
+  EXPECT_EQ(names(s, batch), (std::vector<std::string>{name(1, 's', "a")}));
+  s.delivered(batch[0]);
+  EXPECT_TRUE(s.pop_batch(kNow, 10).empty());
+  EXPECT_EQ(s.next_due(kNow), kNow + 5);
+}
+
+TEST(SchedulerTest, AHeldBatchGoesBackInOrder) {
+  Scheduler s;
+  s.add(name(1, 's', "a"));
+  s.add(name(2, 'c', "a"));
+  auto batch = s.pop_batch(kNow, 10);
+  ASSERT_EQ(batch.size(), 2u);
+  for (auto id : batch) s.held(id);
+  EXPECT_EQ(s.in_flight(), 0u);
+  EXPECT_EQ(names(s, s.pop_batch(kNow, 10)),
+            (std::vector<std::string>{name(1, 's', "a"), name(2, 'c', "a")}));
+}
+
+TEST(SchedulerTest, AHeldBatchOfOneAtATimeKeepsTheLaterEventBehind) {
+  Scheduler s;
+  s.add(name(1, 's', "a"));
+  s.add(name(2, 'c', "a"));
+  auto batch = s.pop_batch(kNow, 10);
+  ASSERT_EQ(batch.size(), 2u);
+  s.held(batch[1]);  // held in any order
+  s.held(batch[0]);
+  auto one = s.pop_ready(kNow);
+  ASSERT_TRUE(one);
+  EXPECT_EQ(s.name(*one), name(1, 's', "a"));
+  EXPECT_FALSE(s.pop_ready(kNow));
+}
+
+}  // namespace
+}  // namespace mcpr
