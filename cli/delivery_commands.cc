@@ -72,7 +72,7 @@ int64_t oldest_due_wait(const Config& config, int64_t now) {
   int64_t oldest = now;
   for_each_name(spool, SpoolState::kQueue, false, [&](std::string_view name) {
     auto parsed = EventName::parse(name);
-    if (!parsed || parsed->due > now) return;
+    if (!parsed || parsed->due_ms > now * 1000) return;
     if (auto info = stat_file(spool, SpoolState::kQueue, std::string(name)))
       oldest = std::min(oldest, info->mtime);
   });
