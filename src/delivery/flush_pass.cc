@@ -220,6 +220,7 @@ class Flusher {
     switch (o.kind) {
       case Kind::kDelivered:
         for (Id i : ids) delivered(i);
+        report_.summary.rejected += o.rejected;
         if (o.rejected || !o.note.empty())
           report_.messages.push_back(sink_.peer() + " refused " + plural(o.rejected, "record") +
                                      (o.note.empty() ? "" : ": " + o.note));

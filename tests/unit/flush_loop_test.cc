@@ -353,6 +353,7 @@ TEST_F(FlushLoopTest, ABatchSinkGetsConsecutiveEventsOfAnInteraction) {
   FakeTransport t(clock_, [](const HttpRequest&, size_t) { return answer(200); });
   FlushReport report = flush(sink, t);
   EXPECT_EQ(report.summary.sent, 5u);
+  EXPECT_EQ(report.summary.rejected, 2u);  // one per batch of two or more
   EXPECT_EQ(sink.batches, (std::vector<size_t>{3, 2}));  // a:s a:c b:s, then b:c c:s
   ASSERT_EQ(t.sent().size(), 2u);
   EXPECT_FALSE(t.sent()[0].request.bearer);
