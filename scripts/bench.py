@@ -14,6 +14,8 @@ import sys
 import tempfile
 import time
 
+import bench_proxy
+
 BIN = sys.argv[1]
 # The floor of a durable recording: scripts/bench-floor.c, built static by
 # bench.sh (optional here, so that bench.py also runs on its own).
@@ -302,6 +304,7 @@ def main():
         bench_none_due(nginx, full)
         bench_throttle(nginx, 10, 2 if SMOKE else 10)
         bench_throttle(nginx, 1000 if not SMOKE else 100, 2 if SMOKE else 10)
+        bench_proxy.run(budget, say, BIN, env_for(os.path.join(WORK, "proxy-spool")), WORK, SMOKE)
     finally:
         nginx.stop()
         shutil.rmtree(WORK, ignore_errors=True)

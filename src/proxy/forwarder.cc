@@ -50,10 +50,12 @@ void client_to_server(int client_in, PipedChild& child, int stop_fd, StreamObser
     if (fds[1].revents) break;
     ssize_t n = read_some(client_in, buffer.data(), buffer.size());
     if (n <= 0) break;
-    if (!write_all(child.stdin_fd(), buffer.data(), static_cast<size_t>(n))) break;
+    // Seen before it is written: the server's answer can then never reach
+    // the observer ahead of its request.
     lines.feed(std::string_view(buffer.data(), static_cast<size_t>(n)), [&](std::string_view line) {
       observer.on_line(Direction::kClientToServer, line);
     });
+    if (!write_all(child.stdin_fd(), buffer.data(), static_cast<size_t>(n))) break;
   }
   child.close_stdin();
 }

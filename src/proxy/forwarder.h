@@ -18,8 +18,9 @@ constexpr size_t kMaxParsedLine = 10u << 20;
 class StreamObserver {
  public:
   virtual ~StreamObserver() = default;
-  // A complete line, already forwarded. Called from two threads, one per
-  // direction.
+  // A complete line: from the client just before it is written to the
+  // server, from the server just after it was written to the client. Called
+  // from two threads, one per direction, so it should only take a copy.
   virtual void on_line(Direction direction, std::string_view line) = 0;
   // Our stdout is gone (EPIPE): what the server says next reaches no one.
   virtual void on_client_closed() = 0;

@@ -1,25 +1,38 @@
 #include "src/proxy/proxy.h"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
-#include <mutex>
 #include <optional>
 
 #include "spool/spool.h"
 #include "src/event/recorder.h"
 #include "src/proxy/forwarder.h"
 #include "src/proxy/recording_queue.h"
+#include "src/report/spool_report.h"
 
 namespace mcpr {
+
+// A line as the forwarding threads saw it, or the end of one side.
+struct SeenLine {
+  enum Kind { kLine, kClientClosed, kServerExited } kind = kLine;
+  Direction direction = Direction::kClientToServer;
+  std::string text;  // the line; for kServerExited how the server ended
+  SeenAt at;
+};
+inline size_t queued_bytes(const SeenLine& l) { return l.text.size(); }
+
 namespace {
 
-// The spool writer gets this long to write what is queued once the server
-// has exited; a spool that hangs must not keep the client waiting for ever.
+// After the server exits, what is queued gets this long to be tracked and
+// written; a spool that hangs must not keep the client waiting for ever.
 constexpr std::chrono::milliseconds kFinishGrace(5000);
+constexpr size_t kMaxQueuedLines = 10000;
 
 SeenAt seen_now() {
   SeenAt at;
@@ -30,34 +43,45 @@ SeenAt seen_now() {
   return at;
 }
 
-// Feeds both directions into one tracker (under a lock: the two forwarding
-// threads share it) and its events into the queue.
+// The forwarding threads only copy lines into the line queue, in the order
+// the server saw them; its thread parses and tracks them, and hands the
+// events to the spool writer's queue.
 class RecordingObserver : public StreamObserver {
  public:
-  RecordingObserver(const TrackerOptions& options, RecordingQueue* queue)
-      : tracker_(options, [queue](ProxyEvent e) { queue->push(std::move(e)); }) {}
+  RecordingObserver(const TrackerOptions& options, RecordingQueue* events, size_t max_bytes)
+      : tracker_(options, [events](ProxyEvent e) { events->push(std::move(e)); }),
+        lines_(kMaxQueuedLines, max_bytes, [this](SeenLine& l) { track(l); }) {}
 
   void on_line(Direction direction, std::string_view line) override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    tracker_.on_line(direction, line, seen_now());
+    lines_.push({SeenLine::kLine, direction, std::string(line), seen_now()});
   }
   void on_client_closed() override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    tracker_.close_all("ClientClosed", "the client closed its end before the response",
-                       seen_now());
+    lines_.push({SeenLine::kClientClosed, Direction::kServerToClient, "", seen_now()});
   }
   void on_server_exit(const ChildResult& child) {
-    std::string message = child.signaled ? "the server was killed by signal " +
-                                               std::to_string(child.code)
-                                         : "the server exited with status " +
-                                               std::to_string(child.code);
-    std::lock_guard<std::mutex> lock(mutex_);
-    tracker_.close_all("ServerExited", message + " before the response", seen_now());
+    std::string how = child.signaled ? "the server was killed by signal " + std::to_string(child.code)
+                                     : "the server exited with status " + std::to_string(child.code);
+    lines_.push({SeenLine::kServerExited, Direction::kServerToClient, how, seen_now()});
   }
+  BoundedQueue<SeenLine>& lines() { return lines_; }
 
  private:
-  std::mutex mutex_;
+  void track(const SeenLine& l) {
+    switch (l.kind) {
+      case SeenLine::kLine:
+        tracker_.on_line(l.direction, l.text, l.at);
+        break;
+      case SeenLine::kClientClosed:
+        tracker_.close_all("ClientClosed", "the client closed its end before the response", l.at);
+        break;
+      case SeenLine::kServerExited:
+        tracker_.close_all("ServerExited", l.text + " before the response", l.at);
+        break;
+    }
+  }
+
   InteractionTracker tracker_;
+  BoundedQueue<SeenLine> lines_;  // last: its thread uses tracker_
 };
 
 class NullObserver : public StreamObserver {
@@ -65,6 +89,15 @@ class NullObserver : public StreamObserver {
   void on_line(Direction, std::string_view) override {}
   void on_client_closed() override {}
 };
+
+// The client sees the end of the stream as soon as the server's ends, not
+// once the spool writer is done: fd 1 becomes /dev/null.
+void end_client_stream() {
+  int null_fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+  if (null_fd < 0) return;
+  ::dup2(null_fd, 1);
+  ::close(null_fd);
+}
 
 }  // namespace
 
@@ -79,25 +112,34 @@ ProxyOutcome run_proxy(const ProxyRun& run) {
     return outcome;
   }
   auto recorder = std::make_unique<Recorder>(*run.config);
-  auto queue = std::make_unique<RecordingQueue>(
+  auto events = std::make_unique<RecordingQueue>(
       run.queue_events, run.queue_bytes, [r = recorder.get()](const ProxyEvent& e) {
         r->record(e.action, e.interaction_id, e.payload, e.timestamp_us);
       });
-  RecordingObserver observer(run.tracker, queue.get());
-  ForwardResult forwarded = forward_stdio(run.command, observer);
+  auto observer = std::make_unique<RecordingObserver>(run.tracker, events.get(), run.queue_bytes);
+  ForwardResult forwarded = forward_stdio(run.command, *observer);
+  end_client_stream();
   outcome.child = forwarded.child;
   outcome.client_closed = forwarded.client_closed;
-  if (forwarded.child.started) observer.on_server_exit(forwarded.child);
-  outcome.writer_stuck = !queue->finish(kFinishGrace);
-  outcome.recorded = queue->written();
-  outcome.dropped = queue->dropped();
-  outcome.drop_reason = queue->first_error();
+  if (forwarded.child.started) observer->on_server_exit(forwarded.child);
+
+  const auto deadline = std::chrono::steady_clock::now() + kFinishGrace;
+  const bool lines_done = observer->lines().finish(kFinishGrace);
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+  outcome.writer_stuck =
+      !lines_done || !events->finish(std::max(left, std::chrono::milliseconds(0)));
+  const uint64_t lost_lines = observer->lines().dropped();
+  outcome.recorded = events->consumed();
+  outcome.dropped = events->dropped() + lost_lines;
+  outcome.drop_reason = events->first_error();
   if (outcome.dropped > 0 && outcome.drop_reason.empty())
     outcome.drop_reason = "the spool writer could not keep up (queue full)";
   if (outcome.writer_stuck) {
-    // Its thread still runs, inside a write: both stay alive until the
-    // caller leaves with _exit.
-    (void)queue.release();
+    // Their threads still run, inside a write: everything they use stays
+    // alive until the caller leaves with _exit.
+    (void)observer.release();
+    (void)events.release();
     (void)recorder.release();
   }
   return outcome;

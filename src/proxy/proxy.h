@@ -13,10 +13,6 @@
 
 namespace mcpr {
 
-// The spool root file counting events the proxy dropped, for `status`:
-// "<total> <epoch seconds of the last drop> <why the last run first failed>".
-constexpr const char kProxyDroppedFile[] = "proxy-dropped";
-
 struct ProxyRun {
   std::vector<std::string> command;
   TrackerOptions tracker;
@@ -38,7 +34,8 @@ struct ProxyOutcome {
 // failures: they only count as drops.
 ProxyOutcome run_proxy(const ProxyRun& run);
 
-// Adds `dropped` to the spool's kProxyDroppedFile (best effort).
+// Adds `dropped` to the spool's kProxyDroppedFile (best effort), which
+// `status` shows.
 void count_proxy_drops(const Config& config, uint64_t dropped, const std::string& reason);
 
 }  // namespace mcpr

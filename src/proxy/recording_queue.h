@@ -1,12 +1,14 @@
-// The hand-over from the forwarding threads to the thread that writes the
-// spool: bounded, and never blocking the producer. A full queue or a failed
-// write drops the event and counts it.
+// The hand-overs between the forwarding threads, the thread that tracks
+// interactions and the thread that writes the spool: bounded, and never
+// blocking the producer. A full queue or a failed consumer drops the item
+// and counts it.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -16,48 +18,134 @@
 
 namespace mcpr {
 
-class RecordingQueue {
+// Bytes an item holds, for the queue's byte bound.
+inline size_t queued_bytes(const ProxyEvent& e) { return e.payload.size(); }
+
+template <typename Item>
+class BoundedQueue {
  public:
-  // `write` spools one event and throws (any std::exception) when it cannot.
-  using Write = std::function<void(const ProxyEvent&)>;
+  // `consume` handles one item on the queue's own thread and throws (any
+  // std::exception) when it cannot.
+  using Consume = std::function<void(Item&)>;
 
-  // At most `max_events` events holding `max_bytes` of payload wait at once.
-  RecordingQueue(size_t max_events, size_t max_bytes, Write write);
-  RecordingQueue(const RecordingQueue&) = delete;
-  RecordingQueue& operator=(const RecordingQueue&) = delete;
-  ~RecordingQueue();
+  // At most `max_items` items holding `max_bytes` wait at once.
+  BoundedQueue(size_t max_items, size_t max_bytes, Consume consume)
+      : max_items_(max_items),
+        max_bytes_(max_bytes),
+        consume_(std::move(consume)),
+        thread_([this] { run(); }) {}
+  BoundedQueue(const BoundedQueue&) = delete;
+  BoundedQueue& operator=(const BoundedQueue&) = delete;
+  ~BoundedQueue() {
+    if (abandoned_) thread_.detach();
+    else finish(std::chrono::milliseconds::max());
+  }
 
-  // Queues `event` for the writer; false (and counted as dropped) when full.
-  bool push(ProxyEvent event);
+  // Queues `item`; false (and counted as dropped) when full or finishing.
+  bool push(Item item) {
+    const size_t bytes = queued_bytes(item);
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_ || queue_.size() >= max_items_ || queued_bytes_ + bytes > max_bytes_) {
+      ++dropped_;
+      return false;
+    }
+    queued_bytes_ += bytes;
+    queue_.push_back(std::move(item));
+    if (queue_.size() == 1) wake_.notify_one();
+    return true;
+  }
 
-  // Writes what is queued, waiting at most `grace`; whatever is left after
-  // that is counted as dropped. Returns false when the writer is still busy
+  // Consumes what is queued, waiting at most `grace`; whatever is left after
+  // that is counted as dropped. Returns false when the consumer is still busy
   // (stuck in a write): it then cannot be joined and the caller must leave
   // with _exit.
-  bool finish(std::chrono::milliseconds grace);
+  bool finish(std::chrono::milliseconds grace) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (abandoned_) return false;
+    if (!thread_.joinable()) return true;
+    stopping_ = true;
+    wake_.notify_one();
+    auto drained = [this] { return queue_.empty() && !busy_; };
+    if (grace == std::chrono::milliseconds::max()) {
+      idle_.wait(lock, drained);
+    } else if (!idle_.wait_for(lock, grace, drained)) {
+      dropped_ += queue_.size();
+      queue_.clear();
+      queued_bytes_ = 0;
+      wake_.notify_one();
+      if (busy_) {
+        abandoned_ = true;
+        return false;
+      }
+    }
+    lock.unlock();
+    thread_.join();
+    return true;
+  }
 
-  uint64_t written() const;
-  uint64_t dropped() const;
-  std::string first_error() const;  // why the first failed write failed
+  uint64_t consumed() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return consumed_;
+  }
+  uint64_t dropped() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return dropped_;
+  }
+  // Why the first failed item failed, "" when none did.
+  std::string first_error() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return first_error_;
+  }
 
  private:
-  void run();
+  void run() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) break;
+      Item item = std::move(queue_.front());
+      queue_.pop_front();
+      queued_bytes_ -= queued_bytes(item);
+      busy_ = true;
+      lock.unlock();
+      std::string error;
+      try {
+        consume_(item);
+      } catch (const std::exception& e) {
+        error = e.what();
+        if (error.empty()) error = "unknown error";
+      }
+      lock.lock();
+      busy_ = false;
+      if (error.empty()) {
+        ++consumed_;
+      } else {
+        ++dropped_;
+        if (first_error_.empty()) first_error_ = error;
+      }
+      if (queue_.empty()) idle_.notify_all();
+    }
+    idle_.notify_all();
+  }
 
-  const size_t max_events_;
+  const size_t max_items_;
   const size_t max_bytes_;
-  size_t queued_bytes_ = 0;
-  Write write_;
+  Consume consume_;
   mutable std::mutex mutex_;
-  std::condition_variable wake_writer_;
+  std::condition_variable wake_;
   std::condition_variable idle_;
-  std::deque<ProxyEvent> queue_;
+  std::deque<Item> queue_;
+  size_t queued_bytes_ = 0;
   bool stopping_ = false;
   bool busy_ = false;
-  bool abandoned_ = false;  // finish() gave up on a stuck writer
-  uint64_t written_ = 0;
+  bool abandoned_ = false;  // finish() gave up on a stuck consumer
+  uint64_t consumed_ = 0;
   uint64_t dropped_ = 0;
   std::string first_error_;
-  std::thread writer_;
+  std::thread thread_;
 };
+
+// Events on their way to the spool writer.
+using RecordingQueue = BoundedQueue<ProxyEvent>;
 
 }  // namespace mcpr

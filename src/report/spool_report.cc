@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <map>
 #include <set>
@@ -39,6 +40,13 @@ SpoolStatus spool_status(const Spool& spool, int64_t now) {
   FlushState state = load_flush_state(spool);
   st.hold_until = state.hold_until;
   st.last_flush = state.last;
+  if (auto dropped = read_root_file(spool, kProxyDroppedFile)) {
+    st.proxy_dropped = std::strtoull(dropped->c_str(), nullptr, 10);
+    size_t why = dropped->find(' ', dropped->find(' ') + 1);
+    if (why != std::string::npos) st.proxy_dropped_why = dropped->substr(why + 1);
+    while (!st.proxy_dropped_why.empty() && st.proxy_dropped_why.back() == '\n')
+      st.proxy_dropped_why.pop_back();
+  }
 
   std::map<std::string, std::pair<bool, bool>> interactions;  // started, ended
   for (SpoolState s : kAllStates) {
@@ -157,6 +165,9 @@ std::string SpoolStatus::text() const {
   }
   out << "open:         " << open_interactions.size() << " interaction"
       << (open_interactions.size() == 1 ? "" : "s") << " started and not ended\n";
+  if (proxy_dropped > 0)
+    out << "proxy:        " << proxy_dropped << " events not recorded (last: " << proxy_dropped_why
+        << ")\n";
   if (queued > 0) {
     out << "age (minutes):";
     for (const AgeBucket& b : age_buckets)
@@ -192,6 +203,8 @@ std::string SpoolStatus::json() const {
     w.RawValue(last_flush->json().c_str(), last_flush->json().size(), rapidjson::kObjectType);
   else
     w.Null();
+  w.Key("proxy_dropped");
+  w.Uint64(proxy_dropped);
   w.Key("age_buckets");
   w.StartObject();
   for (const AgeBucket& b : age_buckets) {
@@ -233,7 +246,10 @@ std::string SpoolStatus::prometheus() const {
       << "mcp_report_oldest_queued_age_seconds" << labels << " " << oldest_queued_age_s.value_or(0) << "\n"
       << "# HELP mcp_report_open_interactions Interactions started and not yet ended.\n"
       << "# TYPE mcp_report_open_interactions gauge\n"
-      << "mcp_report_open_interactions" << labels << " " << open_interactions.size() << "\n";
+      << "mcp_report_open_interactions" << labels << " " << open_interactions.size() << "\n"
+      << "# HELP mcp_report_proxy_dropped_events_total Events mcp-report proxy could not record.\n"
+      << "# TYPE mcp_report_proxy_dropped_events_total counter\n"
+      << "mcp_report_proxy_dropped_events_total" << labels << " " << proxy_dropped << "\n";
   if (last_flush) {
     char ts[32];
     std::snprintf(ts, sizeof ts, "%.3f", last_flush->started_at + last_flush->seconds);

@@ -17,6 +17,10 @@ struct AgeBucket {
   unsigned count = 0;
 };
 
+// The spool root file where `proxy` counts the events it had to drop:
+// "<total> <epoch seconds of the last drop> <why>".
+constexpr const char kProxyDroppedFile[] = "proxy-dropped";
+
 struct SpoolStatus {
   std::string spool;
   unsigned queued = 0, due = 0, dead = 0, corrupt = 0, tmp = 0;
@@ -30,6 +34,8 @@ struct SpoolStatus {
   // (flush remembers delivered starts in state.json until max_age_days),
   // and no complete or error queued, dead or delivered.
   std::vector<std::string> open_interactions;
+  uint64_t proxy_dropped = 0;  // events `proxy` could not record, ever
+  std::string proxy_dropped_why;
 
   std::string text() const;
   std::string json() const;

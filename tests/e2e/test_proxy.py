@@ -162,6 +162,23 @@ class ProxyStreamTest(ProxyCase):
         self.assertIn(b"events not recorded", p.stderr)
         self.assertEqual(p.stderr.count(b"mcp-report:"), 1, p.stderr)
 
+    def test_drops_are_counted_for_status(self):
+        # A spool that refuses every event (too little free space) but can
+        # still keep the count.
+        config = self.write_config("[interaction_logging]\nmin_free_mb = 1000000000\n")
+        d = self.direct(input=self.MIXED)
+        p = self.proxy(input=self.MIXED, env={"MCP_REPORT_CONFIG": config})
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout, d.stdout)
+        self.assertIn(b"mcp-report: warning: proxy: 16 events not recorded: spool", p.stderr)
+        self.assertEqual(self.files(), [])
+        status = json.loads(self.ok("status", "--json").stdout)
+        self.assertEqual(status["proxy_dropped"], 16)
+        self.assertIn("16 events not recorded", self.ok("status").stdout)
+        self.assertIn("mcp_report_proxy_dropped_events_total{", self.ok("status", "--prometheus").stdout)
+        self.proxy(input=self.MIXED, env={"MCP_REPORT_CONFIG": config})
+        self.assertEqual(json.loads(self.ok("status", "--json").stdout)["proxy_dropped"], 32)
+
     def test_recording_off_still_forwards(self):
         d = self.direct(input=self.MIXED)
         for env in ({"MCP_REPORT_ENABLED": "false"}, {"MCP_REPORT_MCP_ID": ""},

@@ -214,8 +214,8 @@ TEST(RecordingQueueTest, DropsWhenFullAndCountsFailedWrites) {
   EXPECT_GE(refused, 2);
   release = true;
   EXPECT_TRUE(queue.finish(std::chrono::milliseconds::max()));
-  EXPECT_EQ(queue.written() + queue.dropped(), 5u);
-  EXPECT_EQ(queue.written(), written.size());
+  EXPECT_EQ(queue.consumed() + queue.dropped(), 5u);
+  EXPECT_EQ(queue.consumed(), written.size());
   EXPECT_FALSE(queue.push(event("late")));
 }
 

@@ -1,0 +1,110 @@
+"""The proxy section of the benchmark (SPEC.md §7 `proxy`), called by
+bench.py:
+  - round trip: the official MCP SDK client calls `echo` of the reference
+    server directly and through `mcp-report proxy`, in alternating rounds of
+    the same run; median ratio and added microseconds;
+  - pass-through: a fast writer sends tools/call lines through the proxy
+    (recording on) to a server answering each at once; messages/s both ways.
+The SDK comes from the npm cache folder that scripts/test.sh fills
+(MCPR_NPM_DIR, default .cache/npm-mcp)."""
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+NPM = os.environ.get("MCPR_NPM_DIR") or os.path.join(ROOT, ".cache", "npm-mcp")
+CLIENT = os.path.join(ROOT, "tests", "proxy", "sdk_client.mjs")
+EVERYTHING = os.path.join(NPM, "node_modules", "@modelcontextprotocol", "server-everything",
+                          "dist", "index.js")
+
+# Answers each tools/call line at once by turning it into a result line.
+ANSWERING_SERVER = r"""
+import sys
+out = sys.stdout.buffer
+for line in sys.stdin.buffer:
+    out.write(line.replace(b'"method":"tools/call","params":', b'"result":'))
+out.flush()
+"""
+
+
+def sdk_round_trips(bin_path, env, calls, through_proxy):
+    server = ["node", EVERYTHING, "stdio"]
+    command = [bin_path, "proxy", "--", *server] if through_proxy else server
+    r = subprocess.run(["node", CLIENT, "bench", str(calls), *command], env=env,
+                       capture_output=True, text=True, timeout=600)
+    if r.returncode != 0:
+        raise RuntimeError("sdk_client.mjs failed: " + r.stderr[-500:])
+    return json.loads(r.stdout)["round_trips_us"]
+
+
+def bench_round_trip(budget, say, bin_path, env, smoke):
+    calls = 10 if smoke else 1000
+    name = "proxy: tools/call round trip vs direct"
+    if not os.path.exists(EVERYTHING):
+        budget(name, "SDK not installed", "<= 1.10x, +100 us", False)
+        say("proxy: %s is missing (scripts/test.sh installs it)" % NPM)
+        return
+    env = dict(env, MCP_NPM=NPM)
+    direct, proxied = [], []
+    rounds = 1 if smoke else 2
+    for _ in range(rounds):  # alternating, so drift hits both alike
+        direct += sdk_round_trips(bin_path, env, calls // rounds, False)
+        proxied += sdk_round_trips(bin_path, env, calls // rounds, True)
+    # The first calls of a session warm up the JIT: left out of both.
+    warm = max(1, len(direct) // 10)
+    d = statistics.median(direct[warm:])
+    p = statistics.median(proxied[warm:])
+    say("proxy: echo round trip median direct %.1f us, through the proxy %.1f us (%d calls each)"
+        % (d, p, len(direct)))
+    budget(name, "%.3fx, %+.1f us" % (p / d, p - d), "<= 1.10x, +100 us",
+           p / d <= 1.10 and p - d <= 100)
+
+
+def bench_pass_through(budget, say, bin_path, env, work, smoke):
+    n = 20000 if smoke else 200000
+    lines = b"".join(b'{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":'
+                     b'{"name":"echo","arguments":{"message":"m"}}}\n' % i for i in range(n))
+    server = [sys.executable, "-c", ANSWERING_SERVER]
+
+    def run(command):
+        proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env=env)
+        got = [0]
+
+        def read():
+            for _ in proc.stdout:
+                got[0] += 1
+
+        reader = threading.Thread(target=read)
+        t0 = time.perf_counter()
+        reader.start()
+        proc.stdin.write(lines)
+        proc.stdin.close()
+        reader.join()
+        seconds = time.perf_counter() - t0
+        err = proc.stderr.read().decode(errors="replace")
+        proc.wait()
+        if got[0] != n:
+            raise RuntimeError("pass-through: %d of %d answers; %s" % (got[0], n, err[-300:]))
+        return 2 * n / seconds, err
+
+    direct, _ = run(server)
+    proxied, err = run([bin_path, "proxy", "--", *server])
+    dropped = ""
+    for word in err.split():
+        if word.isdigit():
+            dropped = " (%s events dropped: spool slower than the stream)" % word
+            break
+    say("proxy: pass-through %d messages: direct %.0f/s, through the proxy %.0f/s, recording on%s"
+        % (2 * n, direct, proxied, dropped))
+    budget("proxy: pass-through, recording on", "%.0f messages/s" % proxied, ">= 50000/s",
+           proxied >= 50000)
+
+
+def run(budget, say, bin_path, env, work, smoke):
+    bench_round_trip(budget, say, bin_path, env, smoke)
+    bench_pass_through(budget, say, bin_path, env, work, smoke)
