@@ -109,6 +109,10 @@ http {
   keepalive_requests 1000000;
   server {
     listen 127.0.0.1:%(port)d;
+    location = /v1/logs {
+      access_log %(log)s t;
+      return 200 '{}';
+    }
     location ~ ^/api/v2/(interactions|health|validate)$ {
       access_log %(log)s t;
       if ($http_authorization != "Bearer %(key)s") { return 401 '{"error":"key"}'; }
@@ -130,7 +134,8 @@ http {
     def times(self):
         """Request times logged since the last call (epoch seconds)."""
         with open(self.log) as f:
-            t = [float(line.split()[0]) for line in f if "/interactions" in line]
+            t = [float(line.split()[0]) for line in f
+                 if "/interactions" in line or "/v1/logs" in line]
         open(self.log, "w").close()
         os.kill(self.proc.pid, signal.SIGUSR1)  # reopen the log
         time.sleep(0.1)
@@ -294,6 +299,35 @@ def bench_throttle(nginx, rate, seconds):
            worst <= rate and abs(total - rate * seconds) <= 1 and len(server) == len(t))
 
 
+def bench_otlp(nginx):
+    say("\n== flush of %d events: OTLP sink (batches of 512) vs coordinator sink, same spool" % N)
+    base = os.path.join(WORK, "otlp-base")
+    fill_spool(base, N, prefix="o")
+    conf = write_config("otlp.toml", rate_limit=0, concurrency=8)
+    figures = {}
+    for sink in ("coordinator", "otlp"):
+        spool = os.path.join(WORK, "otlp-" + sink)
+        shutil.copytree(base, spool, symlinks=True)
+        env = env_for(spool, MCP_REPORT_URL=nginx.url, MCP_REPORT_SINK=sink,
+                      OTEL_EXPORTER_OTLP_ENDPOINT=nginx.url)
+        t = time.perf_counter()
+        r = subprocess.run([BIN, "-c", conf, "flush", "--max-time", "3600"], env=env,
+                           capture_output=True, text=True)
+        s = time.perf_counter() - t
+        requests = len(nginx.times())
+        left = len(os.listdir(os.path.join(spool, "queue")))
+        figures[sink] = (N - left) / s
+        say("%-12s %7d events in %6.2f s: %8.0f/s in %d requests (exit %d, %d left)"
+            % (sink, N - left, s, figures[sink], requests, r.returncode, left))
+        ok = r.returncode == 0 and left == 0
+        if not ok:
+            say(r.stderr.strip())
+            figures[sink] = 0.0
+    r = figures["otlp"] / figures["coordinator"] if figures["coordinator"] else 0.0
+    budget("flush events/s, OTLP vs coordinator sink", "%.1fx (%.0f/s)" % (r, figures["otlp"]),
+           ">= 5x", r >= 5)
+
+
 def main():
     say("mcp-report benchmark (%s): %s, %d cores, %s" %
         ("smoke" if SMOKE else "full", platform.node(), os.cpu_count(), platform.platform()))
@@ -302,6 +336,7 @@ def main():
         full = bench_recording(nginx)
         bench_flush(nginx)
         bench_none_due(nginx, full)
+        bench_otlp(nginx)
         bench_throttle(nginx, 10, 2 if SMOKE else 10)
         bench_throttle(nginx, 1000 if not SMOKE else 100, 2 if SMOKE else 10)
         bench_proxy.run(budget, say, BIN, env_for(os.path.join(WORK, "proxy-spool")), WORK, SMOKE)
