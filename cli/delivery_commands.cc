@@ -18,6 +18,8 @@
 #include "src/util/failure.h"
 #include "src/delivery/flusher.h"
 #include "src/delivery/http_transport.h"
+#include "src/delivery/otlp_logs.h"
+#include "src/delivery/otlp_sink.h"
 #include "src/delivery/retry_policy.h"
 
 namespace mcpr::cli {
@@ -95,7 +97,8 @@ void report_quietly(const Config& config, const FlushReport& report) {
 
 Config network_config(const Globals& globals) {
   Config config = globals.load_config();
-  if (std::string w = config.url_warning(); !w.empty()) globals.warn(w);
+  std::string w = config.url_warning();
+  if (!w.empty() && config.sink != "otlp") globals.warn(w);
   return config;
 }
 
@@ -138,7 +141,7 @@ int flush(const Globals& globals, const FlushArgs& args) {
   }
   // Read the key before anything is sent, so a bad api_key_file is exit 78.
   TransportOptions transport = transport_options(config);
-  if (transport.api_key.empty())
+  if (transport.api_key.empty() && config.sink != "otlp")
     throw Failure(kExitConfig, "API key", "not set",
                   "set coordinator_api_key or api_key_file, or MCP_REPORT_API_KEY");
   FlushReport report =
@@ -162,9 +165,39 @@ int flush(const Globals& globals, const FlushArgs& args) {
   return report.summary.exit_code;
 }
 
+// health with sink = "otlp": an empty export request, a valid no-op, tells
+// whether the endpoint accepts us (headers included); exit 0/69/77.
+int otlp_health(const Globals& globals, const Config& config) {
+  OtlpSinkOptions sink = otlp_sink_options(config);
+  std::unique_ptr<HttpTransport> transport = load_transport(transport_options(config));
+  HttpRequest request;
+  request.url = sink.url;
+  request.body = kOtlpEmptyRequest;
+  request.headers = sink.headers;
+  request.bearer = false;
+  HttpResponse r = perform(*transport, request);
+  char latency[32];
+  std::snprintf(latency, sizeof latency, "%.0f ms", r.seconds * 1000);
+  const std::string what = "health: " + display_url(request.url);
+  if (r.error != NetError::kNone)
+    throw Failure(kExitUnavailable, what, describe_response(r, false),
+                  "is the OpenTelemetry Collector running, and is otlp_endpoint right?");
+  if (r.status == 401 || r.status == 403)
+    throw Failure(kExitNoPerm, what,
+                  "the endpoint refused us (HTTP " + std::to_string(r.status) + ", " + latency + ")",
+                  "check otlp_headers_file / OTEL_EXPORTER_OTLP_HEADERS");
+  if (r.status < 200 || r.status >= 300)
+    throw Failure(kExitUnavailable, what, describe_response(r, true) + " (" + latency + ")");
+  if (!globals.quiet)
+    std::cout << "OTLP endpoint " << display_url(request.url) << " is up: HTTP " << r.status
+              << " in " << latency << "\n";
+  return kExitOk;
+}
+
 // health and validate-key: one request, a clear line, exit 0/69/77.
 int probe(const Globals& globals, bool validate) {
   Config config = network_config(globals);
+  if (!validate && config.sink == "otlp") return otlp_health(globals, config);
   const std::string base = config.coordinator_url();
   TransportOptions options = transport_options(config);
   if (validate && options.api_key.empty())
@@ -226,7 +259,8 @@ CLI::Validator non_negative(bool whole) {
 void add_delivery_commands(CLI::App& app, Globals& globals, Commands& commands) {
   auto args = std::make_shared<FlushArgs>();
   if (CLI::App* flush_cmd =
-          add_command(app, globals, "flush", "Send what is due to the coordinator")) {
+          add_command(app, globals, "flush",
+                      "Send what is due to the coordinator (or the OTLP endpoint)")) {
     flush_cmd->add_option("--max-events", args->max_events, "Send at most N events this run")
         ->type_name("N")
         ->check(non_negative(true));
@@ -253,14 +287,18 @@ void add_delivery_commands(CLI::App& app, Globals& globals, Commands& commands) 
         "  * * * * * mcp-report -q -c /etc/mcp-report/config.toml flush --splay 20\n"
         "      (crontab: silent unless events died or the backlog waited quiet_outage)\n"
         "  mcp-report flush --follow                 # as a service: near-real-time delivery\n"
+        "  MCP_REPORT_SINK=otlp OTEL_EXPORTER_OTLP_ENDPOINT=http://collector:4318 mcp-report flush\n"
+        "                                            # into an OpenTelemetry Collector (OTLP/HTTP)\n"
         "Exit: 0 done, 65 events dead-lettered, 75 try again later, 77 key rejected, 78 config.");
     commands.push_back({flush_cmd, [&globals, args] { return flush(globals, *args); }});
   }
 
   if (CLI::App* health =
-          add_command(app, globals, "health", "Check that the coordinator answers")) {
+          add_command(app, globals, "health",
+                      "Check that the coordinator (or the OTLP endpoint) answers")) {
     health->footer(
-        "Example:\n  mcp-report health    # exit 0 up, 69 unreachable or failing, 77 key rejected");
+        "Example:\n  mcp-report health    # exit 0 up, 69 unreachable or failing, 77 key rejected\n"
+        "With sink = \"otlp\" it POSTs an empty export request to {otlp_endpoint}/v1/logs.");
     commands.push_back({health, [&globals] { return probe(globals, false); }});
   }
 

@@ -25,33 +25,7 @@ class CoordinatorSink : public Sink {
   }
 
   BatchOutcome outcome(const HttpResponse& response, size_t) override {
-    BatchOutcome o;
-    switch (classify(response)) {
-      case Outcome::kDelivered:
-        o.kind = BatchOutcome::Kind::kDelivered;
-        break;
-      case Outcome::kUnreachable:
-        o.kind = BatchOutcome::Kind::kOutage;
-        break;
-      case Outcome::kKeyRejected:
-        o.kind = BatchOutcome::Kind::kKeyRejected;
-        break;
-      case Outcome::kThrottled:
-        o.kind = BatchOutcome::Kind::kHold;
-        o.retry_after = response.retry_after;
-        break;
-      case Outcome::kRetry:
-        o.kind = BatchOutcome::Kind::kRetry;
-        o.reason = describe_response(response, true);
-        break;
-      case Outcome::kPermanent:
-        o.kind = BatchOutcome::Kind::kDead;
-        o.reason = describe_response(response, true);
-        o.category = "HTTP " + std::to_string(response.status);
-        break;
-    }
-    o.detail = describe_response(response, false);
-    return o;
+    return batch_outcome(classify(response), response);
   }
 
  private:

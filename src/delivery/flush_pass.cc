@@ -237,7 +237,7 @@ class Flusher {
         if (stop_ != Stop::kKeyRejected)
           report_.messages.push_back(peer_short() + " rejected the API key (" + o.detail +
                                      "); nothing was consumed");
-        report_.hint = "check the key with 'mcp-report validate-key'";
+        report_.hint = sink_.key_hint();
         stop(Stop::kKeyRejected);
         return;
       case Kind::kHold: {

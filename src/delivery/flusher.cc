@@ -11,6 +11,7 @@
 #include "spool/spool.h"
 #include "src/util/failure.h"
 #include "src/delivery/flush_pass.h"
+#include "src/delivery/otlp_sink.h"
 #include "src/delivery/sink.h"
 #include "src/util/version.h"
 
@@ -59,7 +60,9 @@ FlushReport flush_spool(const Config& config, const FlushOptions& options,
   if (!config.enabled) {
     return report;
   }
-  std::unique_ptr<Sink> sink = make_coordinator_sink(config.coordinator_url());
+  std::unique_ptr<Sink> sink = config.sink == "otlp"
+                                   ? make_otlp_sink(otlp_sink_options(config))
+                                   : make_coordinator_sink(config.coordinator_url());
   Spool spool = Spool::open(config.spool_path(), true);
   std::optional<FlushLock> lock =
       FlushLock::acquire(spool, options.wait_for_lock || options.follow);

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "src/delivery/http_transport.h"
+#include "src/delivery/retry_policy.h"
 
 namespace mcpr {
 
@@ -68,9 +69,16 @@ class Sink {
   // extra headers; `bearer` says whether the API key goes along. The loop
   // sets the tag.
   virtual HttpRequest request(const std::vector<const QueuedEvent*>& batch) = 0;
+  // The hint printed when the peer refuses our credentials (401/403).
+  virtual std::string key_hint() const { return "check the key with 'mcp-report validate-key'"; }
   // What an answer (or a transport error) means for the `n` events sent.
   virtual BatchOutcome outcome(const HttpResponse& response, size_t n) = 0;
 };
+
+// What a classified answer means for a batch, the same for every sink: the
+// reasons and details from describe_response(), the status as the category
+// of dead letters, the Retry-After of a hold.
+BatchOutcome batch_outcome(Outcome outcome, const HttpResponse& response);
 
 // The coordinator of SPEC.md §3 at `base_url` (without /api/v2/...).
 std::unique_ptr<Sink> make_coordinator_sink(const std::string& base_url);
