@@ -3,6 +3,7 @@ test, the built binary, and the development coordinator on a free loopback
 port, started by the test itself."""
 import json
 import os
+import random
 import shutil
 import signal
 import subprocess
@@ -19,6 +20,23 @@ COORDINATOR = os.path.join(SOURCE, "scripts", "dev-coordinator.py")
 KEY = "test-key-5f2a9c"
 
 
+def start_server(argv, workdir, what):
+    """Starts a development server with --port-file in `workdir` and waits
+    for the port it picked; returns (process, port)."""
+    port_file = os.path.join(workdir, "port")
+    if os.path.exists(port_file):
+        os.unlink(port_file)
+    proc = subprocess.Popen(argv + ["--port-file", port_file],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 10
+    while not os.path.exists(port_file):
+        if time.time() > deadline or proc.poll() is not None:
+            raise RuntimeError(what + " did not start")
+        time.sleep(0.02)
+    with open(port_file) as f:
+        return proc, int(f.read())
+
+
 class Coordinator:
     """The development coordinator on a free port, recording what it gets."""
 
@@ -30,20 +48,9 @@ class Coordinator:
         os.makedirs(self.dir)
         self.out = os.path.join(self.dir, "received.ndjson")
         self.log_path = os.path.join(self.dir, "requests.ndjson")
-        port_file = os.path.join(self.dir, "port")
-        if os.path.exists(port_file):
-            os.unlink(port_file)
-        self.proc = subprocess.Popen(
-            [sys.executable, COORDINATOR, "--port", str(port), "--port-file", port_file,
-             "--key", key, "--out", self.out, "--log", self.log_path, *flags],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.time() + 10
-        while not os.path.exists(port_file):
-            if time.time() > deadline or self.proc.poll() is not None:
-                raise RuntimeError("dev coordinator did not start")
-            time.sleep(0.02)
-        with open(port_file) as f:
-            self.port = int(f.read())
+        self.proc, self.port = start_server(
+            [sys.executable, COORDINATOR, "--port", str(port), "--key", key, "--out", self.out,
+             "--log", self.log_path, *flags], self.dir, "dev coordinator")
         self.url = "http://127.0.0.1:%d" % self.port
 
     def control(self, **faults):
@@ -117,6 +124,25 @@ class Case(unittest.TestCase):
         self.env["MCP_REPORT_URL"] = c.url
         self.env["MCP_REPORT_API_KEY"] = key
         return c
+
+    def flush_through_kill_9(self, cfg, max_rounds, seed, longest=0.25):
+        """Starts flush and kill -9s it after a random 0..longest s, until the
+        queue is empty or max_rounds; then one whole flush, after which
+        nothing may be left, dead or corrupt. Returns the rounds."""
+        rnd = random.Random(seed)
+        rounds = 0
+        while self.files() and rounds < max_rounds:
+            rounds += 1
+            p = subprocess.Popen([BIN, "-c", cfg, "flush"], env=self.env, cwd=self.cwd,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(rnd.uniform(0.0, longest))
+            p.send_signal(signal.SIGKILL)
+            p.wait()
+        self.ok("-c", cfg, "flush", "--max-time", "600")
+        self.assertEqual(self.files(), [])
+        self.assertEqual(self.files("dead"), [])
+        self.assertEqual(self.files("corrupt"), [])
+        return rounds
 
     def run_cli(self, *args, input=None, env=None, timeout=60, cwd=None):
         full_env = dict(self.env)

@@ -53,19 +53,7 @@ class CrashTest(ReliabilityCase):
         ids = self.spooled_ids()
         self.assertEqual(len(ids), n)
         cfg = self.write_config("[interaction_logging]\nrate_limit = 0\nconcurrency = 8\n")
-        rnd = random.Random(7)
-        rounds = 0
-        while self.files() and rounds < (400 if LONG else 120):
-            rounds += 1
-            p = subprocess.Popen([BIN, "-c", cfg, "flush"], env=self.env, cwd=self.cwd,
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(rnd.uniform(0.0, 0.25))
-            p.send_signal(signal.SIGKILL)
-            p.wait()
-        self.ok("-c", cfg, "flush", "--max-time", "600")
-        self.assertEqual(self.files(), [])
-        self.assertEqual(self.files("dead"), [])
-        self.assertEqual(self.files("corrupt"), [])
+        rounds = self.flush_through_kill_9(cfg, 400 if LONG else 120, seed=7)
         resent = self.assert_all_delivered_once_each_key(c, ids)
         print("\ncrash: %d kill -9 rounds over %d events: %d delivered, 0 lost, %d resent "
               "(all with their own Idempotency-Key)" % (rounds, n, len(ids), resent))
