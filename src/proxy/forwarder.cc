@@ -90,9 +90,12 @@ ForwardResult forward_stdio(const std::vector<std::string>& argv, StreamObserver
       observer.on_client_closed();
       continue;
     }
-    lines.feed(std::string_view(buffer.data(), static_cast<size_t>(n)), [&](std::string_view line) {
-      observer.on_line(Direction::kServerToClient, line);
-    });
+    lines.feed(
+        std::string_view(buffer.data(), static_cast<size_t>(n)),
+        [&](std::string_view line) { observer.on_line(Direction::kServerToClient, line); },
+        [&](std::string_view head, std::string_view tail, size_t size) {
+          observer.on_long_line(Direction::kServerToClient, head, tail, size);
+        });
   }
   result.child = child.wait();
   (void)!::write(stop[1], "x", 1);

@@ -22,6 +22,12 @@ class StreamObserver {
   // server, from the server just after it was written to the client. Called
   // from two threads, one per direction, so it should only take a copy.
   virtual void on_line(Direction direction, std::string_view line) = 0;
+  // A line too long to parse (kMaxParsedLine or more): its first and last
+  // bytes, and its size. Called as on_line is.
+  virtual void on_long_line(Direction, std::string_view head, std::string_view tail,
+                            size_t size) {
+    (void)head, (void)tail, (void)size;
+  }
   // Our stdout is gone (EPIPE): what the server says next reaches no one.
   virtual void on_client_closed() = 0;
 };

@@ -4,6 +4,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <cctype>
+
 #include "src/event/pyjson.h"
 #include "src/util/failure.h"
 
@@ -103,6 +105,56 @@ std::string_view first_text(const Value* result) {
     if (const Value* text = member(&item, "text"); text && text->IsString())
       return string_of(text);
   return {};
+}
+
+std::string_view trim_right(std::string_view s) {
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+// `...,"id":VALUE}` at the end of a line (the order the TypeScript SDK writes).
+std::string id_at_end(std::string_view tail) {
+  std::string_view s = trim_right(tail);
+  if (s.empty() || s.back() != '}') return "";
+  s = trim_right(s.substr(0, s.size() - 1));
+  size_t start = s.size();
+  if (!s.empty() && s.back() == '"') {
+    start = s.find_last_of('"', s.size() - 2);
+    if (start == std::string_view::npos || (start > 0 && s[start - 1] == '\\')) return "";
+  } else {
+    while (start > 0 && (std::isdigit(static_cast<unsigned char>(s[start - 1])) || s[start - 1] == '-'))
+      --start;
+  }
+  std::string value(s.substr(start));
+  if (value.empty()) return "";
+  s = trim_right(s.substr(0, start));
+  if (s.empty() || s.back() != ':') return "";
+  s = trim_right(s.substr(0, s.size() - 1));
+  if (s.size() < 5 || s.substr(s.size() - 4) != "\"id\"") return "";
+  s = trim_right(s.substr(0, s.size() - 4));
+  if (s.empty() || (s.back() != ',' && s.back() != '{')) return "";
+  return value;
+}
+
+// `{"jsonrpc":"2.0","id":VALUE,...` at the start of a line: "id" before any
+// nested object or array.
+std::string id_at_start(std::string_view head) {
+  size_t nested = head.find_first_of("{[", 1);
+  size_t at = head.find("\"id\"");
+  if (head.empty() || head[0] != '{' || at == std::string_view::npos || at > nested) return "";
+  size_t i = at + 4;
+  while (i < head.size() && (head[i] == ' ' || head[i] == ':')) ++i;
+  size_t end = i;
+  if (end < head.size() && head[end] == '"') {
+    end = head.find('"', end + 1);
+    if (end == std::string_view::npos) return "";
+    ++end;
+  } else {
+    while (end < head.size() && (std::isdigit(static_cast<unsigned char>(head[end])) || head[end] == '-'))
+      ++end;
+  }
+  std::string value(head.substr(i, end - i));
+  return value.find('\\') == std::string::npos ? value : "";
 }
 
 }  // namespace
@@ -306,6 +358,21 @@ void InteractionTracker::on_cancelled(const Message& m, SeenAt at) {
   payload.set("error_message", quoted(string_of(member(m.params, "reason")), kMaxMessageChars));
   payload.set("processing_time", processing_time(it->second, at));
   finish(it, Action::kError, payload.str(), at);
+}
+
+void InteractionTracker::on_long_line(Direction direction, std::string_view head,
+                                      std::string_view tail, size_t size, SeenAt at) {
+  if (direction != Direction::kServerToClient) return;
+  std::string key = id_at_end(tail);
+  if (key.empty()) key = id_at_start(head);
+  auto it = key.empty() ? open_.end() : open_.find(key);
+  if (it == open_.end()) return;
+  JsonObject payload;
+  payload.set("success", "true");
+  payload.set("output_size", std::to_string(size));
+  payload.set("processing_time", processing_time(it->second, at));
+  payload.set("parsed", "false");
+  finish(it, Action::kComplete, payload.str(), at);
 }
 
 void InteractionTracker::close_all(const std::string& error_type, const std::string& message,

@@ -61,6 +61,11 @@ class InteractionTracker {
   // One complete line as it crossed the proxy (without its newline). Lines
   // that are not JSON-RPC are ignored; a JSON array is a batch.
   void on_line(Direction direction, std::string_view line, SeenAt at);
+  // A line too long to parse, by its first and last bytes: an answer from
+  // the server whose id shows at either end (`{"jsonrpc":"2.0","id":7,...`
+  // or `...,"id":7}`) completes its request, with "parsed": false.
+  void on_long_line(Direction direction, std::string_view head, std::string_view tail,
+                    size_t size, SeenAt at);
   // Ends every open interaction with an error of `error_type`
   // ("ServerExited", "ClientClosed").
   void close_all(const std::string& error_type, const std::string& message, SeenAt at);

@@ -20,12 +20,14 @@ namespace mcpr {
 
 // A line as the forwarding threads saw it, or the end of one side.
 struct SeenLine {
-  enum Kind { kLine, kClientClosed, kServerExited } kind = kLine;
+  enum Kind { kLine, kLongLine, kClientClosed, kServerExited } kind = kLine;
   Direction direction = Direction::kClientToServer;
-  std::string text;  // the line; for kServerExited how the server ended
+  std::string text;  // the line (a long line's head); for kServerExited how the server ended
   SeenAt at;
+  std::string tail;  // the end of a long line
+  size_t size = 0;   // a long line's size
 };
-inline size_t queued_bytes(const SeenLine& l) { return l.text.size(); }
+inline size_t queued_bytes(const SeenLine& l) { return l.text.size() + l.tail.size(); }
 
 namespace {
 
@@ -55,6 +57,11 @@ class RecordingObserver : public StreamObserver {
   void on_line(Direction direction, std::string_view line) override {
     lines_.push({SeenLine::kLine, direction, std::string(line), seen_now()});
   }
+  void on_long_line(Direction direction, std::string_view head, std::string_view tail,
+                    size_t size) override {
+    lines_.push({SeenLine::kLongLine, direction, std::string(head), seen_now(), std::string(tail),
+                 size});
+  }
   void on_client_closed() override {
     lines_.push({SeenLine::kClientClosed, Direction::kServerToClient, "", seen_now()});
   }
@@ -70,6 +77,9 @@ class RecordingObserver : public StreamObserver {
     switch (l.kind) {
       case SeenLine::kLine:
         tracker_.on_line(l.direction, l.text, l.at);
+        break;
+      case SeenLine::kLongLine:
+        tracker_.on_long_line(l.direction, l.text, l.tail, l.size, l.at);
         break;
       case SeenLine::kClientClosed:
         tracker_.close_all("ClientClosed", "the client closed its end before the response", l.at);

@@ -197,6 +197,42 @@ TEST(LineSplitterTest, JoinsChunksAndSkipsLongLines) {
   EXPECT_EQ(skipped, 0u);
 }
 
+TEST(LineSplitterTest, LongLinesKeepTheirEdges) {
+  LineSplitter splitter(1000);
+  std::vector<std::string> got;
+  auto on_line = [&](std::string_view l) { got.emplace_back(l); };
+  auto on_long = [&](std::string_view head, std::string_view tail, size_t size) {
+    got.push_back(std::string(head.substr(0, 3)) + "..." +
+                  std::string(tail.substr(tail.size() - 3)) + " " + std::to_string(head.size()) +
+                  "/" + std::to_string(tail.size()) + "/" + std::to_string(size));
+  };
+  std::string big = "<" + std::string(3000, 'x') + ">";
+  splitter.feed("a\n" + big.substr(0, 100), on_line, on_long);
+  splitter.feed(big.substr(100, 2000), on_line, on_long);
+  splitter.feed(big.substr(2100) + "\r\nb\n", on_line, on_long);
+  splitter.feed(big + "\n", on_line, on_long);
+  EXPECT_EQ(got, (std::vector<std::string>{"a", "<xx...xx> 512/512/3002", "b",
+                                           "<xx...xx> 512/512/3002"}));
+}
+
+TEST(InteractionTrackerTest, LongAnswersEndTheirRequestByTheIdAtEitherEnd) {
+  for (const char* edge : {R"({"jsonrpc":"2.0","id":"r-1","result":{"content":[)",
+                           R"(]}, "jsonrpc": "2.0", "id": "r-1"})"}) {
+    std::vector<std::string> out;
+    InteractionTracker tracker({}, [&](ProxyEvent e) { out.push_back(e.payload); },
+                               [](int64_t) { return "i"; });
+    tracker.on_line(kUp, R"({"jsonrpc":"2.0","id":"r-1","method":"tools/call","params":{"name":"a"}})",
+                    {0, 0});
+    const bool at_start = edge[0] == '{';
+    tracker.on_long_line(kDown, at_start ? edge : "{\"result\":{", at_start ? "]}}" : edge,
+                         20000000, {0, 500000});
+    tracker.on_long_line(kDown, "{\"id\":\"r-1\"", "}", 5, {0, 600000});  // no longer open
+    ASSERT_EQ(out.size(), 2u) << edge;
+    EXPECT_EQ(out[1], "{\"success\": true, \"output_size\": 20000000, \"processing_time\": 0.5, "
+                      "\"parsed\": false}");
+  }
+}
+
 ProxyEvent event(const std::string& payload) { return {Action::kStart, "i", payload, 0}; }
 
 TEST(RecordingQueueTest, DropsWhenFullAndCountsFailedWrites) {
