@@ -84,6 +84,9 @@ class Flusher {
       if (!plan_.add(file) || !valid_interaction_id(std::string(interaction_of(file))))
         set_aside_corrupt(std::string(file), "not an event file name");
     });
+    // Order survives dead letters: later events of their interactions wait.
+    for_each_name(spool_, SpoolState::kDead, false,
+                  [this](std::string_view file) { plan_.add_dead(file); });
   }
 
   // Events are listed as of the pass's start: one attempt per event per run.
@@ -299,7 +302,7 @@ class Flusher {
       ++dead_reasons_[category];
       if (!first_reason_.count(category)) first_reason_[category] = reason;
     }
-    plan_.delivered(i);
+    plan_.buried(i);
   }
 
   void set_aside_corrupt(const std::string& name, const std::string& reason) {

@@ -18,6 +18,12 @@ bool Scheduler::add(std::string_view file_name) {
   return true;
 }
 
+void Scheduler::add_dead(std::string_view file_name) {
+  if (!EventName::parse(file_name)) return;
+  auto [it, added] = first_dead_.emplace(std::string(interaction_of(file_name)), file_name);
+  if (!added && file_name < it->second) it->second = std::string(file_name);
+}
+
 void Scheduler::build() {
   built_ = true;
   std::sort(entries_.begin(), entries_.end(), [this](const Entry& a, const Entry& b) {
@@ -35,7 +41,35 @@ void Scheduler::build() {
     else
       entries_[order[k - 1]].next_same = order[k], entries_[order[k]].prev_same = order[k - 1];
   }
-  for (Id head : heads_) offer(head);
+  for (Id head : heads_) {
+    auto dead = first_dead_.find(interaction(head));
+    if (dead != first_dead_.end())
+      for (Id i = head; i != kNone; i = entries_[i].next_same)
+        if (name(i) > dead->second) hold_from(i);
+    if (entries_[head].state == Entry::kQueued) offer(head);
+  }
+  first_dead_.clear();
+}
+
+void Scheduler::hold_from(Id id) {
+  for (Id i = id; i != kNone; i = entries_[i].next_same) entries_[i].state = Entry::kHeldByDead;
+}
+
+void Scheduler::buried(Id id) {
+  Entry& e = entries_[id];
+  if (e.state == Entry::kInFlight) --in_flight_;
+  e.state = Entry::kDone;
+  // In a batch, later events of the interaction may be in flight with it:
+  // their answer decides for them; the ones still queued are held.
+  Id next = e.next_same;
+  while (next != kNone && entries_[next].state != Entry::kQueued) next = entries_[next].next_same;
+  if (next != kNone) hold_from(next);
+}
+
+size_t Scheduler::held_by_dead() const {
+  size_t n = 0;
+  for (const Entry& e : entries_) n += e.state == Entry::kHeldByDead;
+  return n;
 }
 
 void Scheduler::offer(Id id) { waiting_.push({entries_[id].due_ms, id}); }
@@ -71,7 +105,8 @@ std::vector<Scheduler::Id> Scheduler::pop_batch(int64_t now_ms, size_t max) {
     batch.push_back(*id);
     // The events of its interaction that follow, while they are due.
     for (Id next = entries_[*id].next_same;
-         next != kNone && batch.size() < max && entries_[next].due_ms <= now_ms;
+         next != kNone && batch.size() < max && entries_[next].state == Entry::kQueued &&
+         entries_[next].due_ms <= now_ms;
          next = entries_[next].next_same) {
       entries_[next].state = Entry::kInFlight;
       ++in_flight_;
@@ -112,7 +147,8 @@ int64_t Scheduler::next_due(int64_t now_ms) const {
   for (Id head : heads_) {
     Id i = head;
     while (i != kNone && entries_[i].state == Entry::kDone) i = entries_[i].next_same;
-    if (i != kNone && entries_[i].due_ms > now_ms && (best == 0 || entries_[i].due_ms < best))
+    if (i != kNone && entries_[i].state != Entry::kHeldByDead && entries_[i].due_ms > now_ms &&
+        (best == 0 || entries_[i].due_ms < best))
       best = entries_[i].due_ms;
   }
   return best;
@@ -123,7 +159,9 @@ size_t Scheduler::left(int64_t now_ms) const {
   for (Id head : heads_) {
     Id i = head;
     while (i != kNone && entries_[i].state == Entry::kDone) i = entries_[i].next_same;
-    if (i == kNone || entries_[i].state == Entry::kFailed || entries_[i].due_ms > now_ms) continue;
+    if (i == kNone || entries_[i].state == Entry::kFailed ||
+        entries_[i].state == Entry::kHeldByDead || entries_[i].due_ms > now_ms)
+      continue;
     for (; i != kNone; i = entries_[i].next_same)
       if (entries_[i].state != Entry::kDone) ++n;
   }

@@ -6,7 +6,9 @@
 // Rules (SPEC.md §4): oldest first; no event is handed out while an earlier
 // event of its interaction is still queued or in flight; an event whose due
 // time has not come waits; an event that failed in this pass is not handed
-// out again in it, and holds the later events of its interaction.
+// out again in it, and holds the later events of its interaction; an event
+// in dead/ holds the later events of its interaction (not sent, not left)
+// until it is requeued.
 //
 // A batch (pop_batch) may hold several consecutive events of one
 // interaction, in order, which the sink delivers atomically; events of one
@@ -15,6 +17,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <queue>
 #include <string>
@@ -30,6 +33,9 @@ class Scheduler {
   // Adds a queued event by its file name; false when the name is not an
   // event's (the caller sets the file aside). Adds come before the first pop.
   bool add(std::string_view file_name);
+  // Notes an event in dead/ by its file name: the queued events of its
+  // interaction that are later than it are held.
+  void add_dead(std::string_view file_name);
 
   // The oldest event that may go at `now_ms` (epoch milliseconds), marked in
   // flight; nullopt when none may.
@@ -42,6 +48,9 @@ class Scheduler {
   // The event left the queue (2xx, or set aside, or removed by someone
   // else): the next event of its interaction may go.
   void delivered(Id id);
+  // The event was dead-lettered: it left the queue, and the later events of
+  // its interaction are held.
+  void buried(Id id);
   // The attempt failed; the event stays queued under `new_name` with
   // `attempts` and due at `due_ms`, and it and the rest of its interaction
   // wait for a later pass.
@@ -59,6 +68,8 @@ class Scheduler {
   // How many events are in flight.
   size_t in_flight() const { return in_flight_; }
   size_t size() const { return entries_.size(); }
+  // Queued events held behind a dead one.
+  size_t held_by_dead() const;
   bool has_ready(int64_t now_ms);
 
   std::string_view name(Id id) const;
@@ -75,14 +86,15 @@ class Scheduler {
     uint32_t next_same = kNone;  // the next event of the same interaction
     uint32_t prev_same = kNone;  // the one before
     uint16_t name_size = 0;
-    enum State : uint8_t { kQueued, kInFlight, kDone, kFailed } state = kQueued;
+    enum State : uint8_t { kQueued, kInFlight, kDone, kFailed, kHeldByDead } state = kQueued;
   };
   using MinHeap = std::priority_queue<Id, std::vector<Id>, std::greater<Id>>;
   using DueHeap = std::priority_queue<std::pair<int64_t, Id>, std::vector<std::pair<int64_t, Id>>,
                                       std::greater<std::pair<int64_t, Id>>>;
 
   void build();
-  void offer(Id id);  // a first queued event: ready now, or waiting for its due time
+  void offer(Id id);
+  void hold_from(Id id);  // it and the later events of its interaction are held by a dead one  // a first queued event: ready now, or waiting for its due time
   void promote(int64_t now_ms);
   std::string_view interaction(Id id) const;
   void set_name(Entry& e, std::string_view file);
@@ -90,6 +102,7 @@ class Scheduler {
   std::vector<Entry> entries_;
   std::string names_;  // every entry's file name, back to back
   std::vector<Id> heads_;
+  std::map<std::string, std::string, std::less<>> first_dead_;  // by interaction: its oldest dead name
   MinHeap ready_;
   DueHeap waiting_;
   size_t in_flight_ = 0;

@@ -31,6 +31,26 @@ void optional_int(JsonWriter& w, const char* key, const std::optional<int64_t>& 
     w.Null();
 }
 
+// Each interaction's oldest event in dead/: the queued events of that
+// interaction later than it are held (SPEC.md §4 "Order survives dead
+// letters").
+std::map<std::string, std::string> first_dead(const Spool& spool) {
+  std::map<std::string, std::string> first;
+  for_each_name(spool, SpoolState::kDead, false, [&](std::string_view name) {
+    if (!EventName::parse(name)) return;
+    auto [it, added] = first.emplace(std::string(interaction_of(name)), name);
+    if (!added && name < it->second) it->second = std::string(name);
+  });
+  return first;
+}
+
+// The dead event a queued one is held behind, or nullptr.
+const std::string* held_behind(const std::map<std::string, std::string>& first_dead,
+                               const std::string& queued_name) {
+  auto it = first_dead.find(std::string(interaction_of(queued_name)));
+  return it != first_dead.end() && queued_name > it->second ? &it->second : nullptr;
+}
+
 }  // namespace
 
 SpoolStatus spool_status(const Spool& spool, int64_t now) {
@@ -38,7 +58,8 @@ SpoolStatus spool_status(const Spool& spool, int64_t now) {
   st.spool = spool.root();
   for (int64_t upper : kBucketMinutes) st.age_buckets.push_back({upper, 0});
   FlushState state = load_flush_state(spool);
-  st.hold_until = state.hold_until;
+  // A hold that has passed is none (status --json must not show it).
+  st.hold_until = state.hold_until > now ? state.hold_until : 0;
   st.last_flush = state.last;
   if (auto dropped = read_root_file(spool, kProxyDroppedFile)) {
     st.proxy_dropped = std::strtoull(dropped->c_str(), nullptr, 10);
@@ -49,6 +70,7 @@ SpoolStatus spool_status(const Spool& spool, int64_t now) {
   }
 
   std::map<std::string, std::pair<bool, bool>> interactions;  // started, ended
+  const std::map<std::string, std::string> dead_first = first_dead(spool);
   for (SpoolState s : kAllStates) {
     std::vector<std::string> names = list_names(spool, s);
     if (s == SpoolState::kQueue) std::sort(names.begin(), names.end());
@@ -79,6 +101,10 @@ SpoolStatus spool_status(const Spool& spool, int64_t now) {
         }
       }
       if (blocked.count(e->interaction_id)) continue;
+      if (held_behind(dead_first, name)) {
+        ++st.held;
+        continue;
+      }
       if (e->due_ms > now * 1000) {
         blocked.insert(e->interaction_id);
         const int64_t due = (e->due_ms + 999) / 1000;
@@ -134,7 +160,8 @@ std::string prometheus_label_value(const std::string& value) {
 std::string SpoolStatus::text() const {
   std::ostringstream out;
   out << "spool:        " << spool << "\n"
-      << "queued:       " << queued << " (" << due << " due now)\n"
+      << "queued:       " << queued << " (" << due << " due now"
+      << (held ? ", " + std::to_string(held) + " held behind dead events" : std::string()) << ")\n"
       << "dead:         " << dead << "\n"
       << "corrupt:      " << corrupt << "\n"
       << "tmp:          " << tmp << "\n"
@@ -187,6 +214,8 @@ std::string SpoolStatus::json() const {
   w.Uint(queued);
   w.Key("due");
   w.Uint(due);
+  w.Key("held");
+  w.Uint(held);
   w.Key("dead");
   w.Uint(dead);
   w.Key("corrupt");
@@ -268,6 +297,8 @@ std::string SpoolStatus::prometheus() const {
 
 std::vector<ListedEvent> list_events(const Spool& spool, std::optional<SpoolState> only) {
   std::vector<ListedEvent> events;
+  const std::map<std::string, std::string> dead_first =
+      !only || *only == SpoolState::kQueue ? first_dead(spool) : std::map<std::string, std::string>();
   for (SpoolState s : {SpoolState::kQueue, SpoolState::kDead, SpoolState::kCorrupt}) {
     if (only && *only != s) continue;
     for (std::string& name : list_names(spool, s)) {
@@ -280,10 +311,15 @@ std::vector<ListedEvent> list_events(const Spool& spool, std::optional<SpoolStat
         e.interaction_id = parsed->interaction_id;
         e.timestamp_us = parsed->timestamp_us;
         e.attempts = parsed->attempts;
-        e.due = (parsed->due_ms + 999) / 1000;
+        // A dead event is never attempted again (until requeued).
+        if (s == SpoolState::kQueue) e.due = (parsed->due_ms + 999) / 1000;
       }
       if (auto info = stat_file(spool, s, name)) e.size = info->size;
       if (s != SpoolState::kQueue) e.reason = read_reason(spool, s, name);
+      if (s == SpoolState::kQueue)
+        if (const std::string* dead = held_behind(dead_first, name))
+          e.reason = "held: an earlier event of this interaction is dead (" +
+                     std::string(event_id_of(*dead)) + "); requeue it to release this one";
       e.name = std::move(name);
       events.push_back(std::move(e));
     }

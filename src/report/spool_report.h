@@ -24,6 +24,8 @@ constexpr const char kProxyDroppedFile[] = "proxy-dropped";
 struct SpoolStatus {
   std::string spool;
   unsigned queued = 0, due = 0, dead = 0, corrupt = 0, tmp = 0;
+  // Queued events held behind an earlier event of their interaction in dead/.
+  unsigned held = 0;
   uint64_t bytes = 0;
   std::optional<int64_t> oldest_queued_age_s;
   std::optional<int64_t> next_attempt_at;  // epoch seconds

@@ -376,21 +376,52 @@ class FlushTest(Case):
     def test_requeue_revives_dead_events(self):
         c = self.coordinator()
         c.control(always=400)
-        self.record(3)
+        self.record(3, iid="a")
+        self.record(3, iid="b")
         self.fails(65, "flush")
-        self.assertEqual(len(self.files("dead")), 3)
+        # Each interaction's first event dies; its later ones are held.
+        self.assertEqual(len(self.files("dead")), 2)
         status = json.loads(self.ok("status", "--json").stdout)
-        self.assertEqual(status["dead"], 3)
+        self.assertEqual((status["dead"], status["held"]), (2, 4))
         c.control(always=0)
         [one] = self.ok("list", "--state", "dead").stdout.splitlines()[:1]
         self.ok("requeue", one.split()[0])
-        self.assertEqual(len(self.files()), 1)
-        self.assertNotRegex(self.files()[0], ",")
+        self.assertEqual(len(self.files()), 5)
+        self.assertEqual([n for n in self.files() if "," in n], [])
         self.ok("requeue", "--all")
         self.assertEqual(self.files("dead"), [])
         self.assertEqual(len([n for n in os.listdir(os.path.join(self.spool, "dead"))]), 0)
         self.ok("flush")
-        self.assertEqual([b["progress_data"]["i"] for b in c.received()], [0, 1, 2])
+        got = {}
+        for b in c.received():
+            got.setdefault(b["interaction_id"], []).append(b["progress_data"]["i"])
+        self.assertEqual(got, {"a": [0, 1, 2], "b": [0, 1, 2]})
+
+    def test_order_survives_dead_letters(self):
+        c = self.coordinator()
+        c.control(always=500)
+        self.ok("start", "--id", "d")
+        self.ok("complete", "d")
+        cfg = self.config(max_retries=0)
+        self.fails(65, "-c", cfg, "flush")
+        # The start died; the complete is held: not sent, not counted.
+        self.assertEqual(c.stats()["requests"], 1)
+        self.assertEqual(len(self.files("dead")), 1)
+        self.assertEqual(len(self.files()), 1)
+        self.ok("-c", cfg, "flush")
+        self.assertEqual(c.stats()["requests"], 1)
+        status = json.loads(self.ok("status", "--json").stdout)
+        self.assertEqual((status["queued"], status["due"], status["held"]), (1, 0, 1))
+        self.assertIn("1 held behind dead events", self.ok("status").stdout)
+        [held] = self.ok("list", "--json", "--state", "queue").stdout.splitlines()
+        self.assertIn("held", json.loads(held)["reason"])
+        # Requeue releases them in order, and the interaction is no longer open.
+        c.control(always=0)
+        self.ok("requeue", "--all")
+        self.ok("-c", cfg, "flush")
+        self.assertEqual([b["action"] for b in c.received()],
+                         ["interaction_start", "interaction_complete"])
+        self.assertEqual(json.loads(self.ok("status", "--json").stdout)["open_interactions"], 0)
 
     def test_budgets_end_the_run_cleanly(self):
         c = self.coordinator()

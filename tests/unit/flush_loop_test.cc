@@ -310,6 +310,30 @@ TEST_F(FlushLoopTest, TheCoordinatorRequestIsTheFileAndItsKey) {
   EXPECT_NE(r.body.find("\"interaction_start\""), std::string::npos);
 }
 
+TEST_F(FlushLoopTest, OrderSurvivesDeadLetters) {
+  config_.max_retries = 0;
+  std::string start = record(1, 's', "a");
+  std::string complete = record(2, 'c', "a");
+  FakeTransport fails(clock_, [](const HttpRequest&, size_t) { return answer(500); });
+  FlushReport report = flush(fails);
+  // The start dies; the complete is held: not sent, not counted as left.
+  ASSERT_EQ(fails.sent().size(), 1u);
+  EXPECT_EQ(report.summary.dead, 1u);
+  EXPECT_EQ(report.summary.left, 0u);
+  EXPECT_EQ(queued(), std::vector<std::string>{complete});
+  // Later runs do not send it either, and exit 0.
+  FakeTransport ok(clock_, [](const HttpRequest&, size_t) { return answer(200); });
+  report = flush(ok);
+  EXPECT_EQ(ok.sent().size(), 0u);
+  EXPECT_EQ(report.summary.exit_code, 0);
+  // Requeueing the start releases both, in order.
+  ASSERT_TRUE(move_file(*spool_, SpoolState::kDead, start, SpoolState::kQueue, start, false));
+  report = flush(ok);
+  ASSERT_EQ(ok.sent().size(), 2u);
+  EXPECT_EQ(ok.sent()[0].request.idempotency_key, event_id_of(start));
+  EXPECT_EQ(ok.sent()[1].request.idempotency_key, event_id_of(complete));
+}
+
 // A sink of batches, to drive the batching rules through the loop.
 class BatchSink : public Sink {
  public:

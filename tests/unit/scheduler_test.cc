@@ -175,5 +175,37 @@ TEST(SchedulerTest, AHeldBatchOfOneAtATimeKeepsTheLaterEventBehind) {
   EXPECT_FALSE(s.pop_ready(kNow));
 }
 
+TEST(SchedulerTest, ADeadEventHoldsTheLaterEventsOfItsInteraction) {
+  Scheduler s;
+  s.add_dead(name(1, 's', "a"));
+  s.add_dead(name(9, 'c', "b"));  // later than b's queued start: holds nothing
+  s.add(name(2, 'p', "a"));
+  s.add(name(3, 'c', "a"));
+  s.add(name(4, 's', "b"));
+  auto id = s.pop_ready(kNow);
+  ASSERT_TRUE(id);
+  EXPECT_EQ(s.name(*id), name(4, 's', "b"));
+  EXPECT_FALSE(s.pop_ready(kNow));
+  EXPECT_EQ(s.held_by_dead(), 2u);
+  s.delivered(*id);
+  EXPECT_EQ(s.left(kNow), 0u);  // held events are not left for the next run
+  EXPECT_EQ(s.next_due(kNow), 0);
+}
+
+TEST(SchedulerTest, BuryingHoldsTheRestOfTheInteraction) {
+  Scheduler s;
+  s.add(name(1, 's', "a"));
+  s.add(name(2, 'c', "a"));
+  s.add(name(3, 's', "b"));
+  auto a = s.pop_ready(kNow);
+  s.buried(*a);
+  auto b = s.pop_ready(kNow);
+  ASSERT_TRUE(b);
+  EXPECT_EQ(s.name(*b), name(3, 's', "b"));
+  EXPECT_FALSE(s.pop_ready(kNow));
+  EXPECT_EQ(s.held_by_dead(), 1u);
+  EXPECT_TRUE(s.pop_batch(kNow, 10).empty());
+}
+
 }  // namespace
 }  // namespace mcpr
