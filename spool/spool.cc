@@ -260,16 +260,17 @@ bool remove_file(const Spool& spool, SpoolState state, const std::string& name) 
 }
 
 bool set_aside(const Spool& spool, const std::string& name, SpoolState to,
-               const std::string& reason, bool sync) {
+               const std::string& reason, bool sync, const std::string& new_name) {
+  const std::string& dest = new_name.empty() ? name : new_name;
   // The reason is published first: a crash in between leaves a reason without
   // an event (swept by cleanup), never a dead event without its reason.
   {
-    AtomicFile file(spool, name + kReasonSuffix);
+    AtomicFile file(spool, dest + kReasonSuffix);
     file.write(reason + "\n");
-    file.commit(spool.dir_fd(to), name + kReasonSuffix, false, /*replace=*/true);
+    file.commit(spool.dir_fd(to), dest + kReasonSuffix, false, /*replace=*/true);
   }
-  if (!move_file(spool, SpoolState::kQueue, name, to, name, sync)) {
-    ::unlinkat(spool.dir_fd(to), (name + kReasonSuffix).c_str(), 0);
+  if (!move_file(spool, SpoolState::kQueue, name, to, dest, sync)) {
+    ::unlinkat(spool.dir_fd(to), (dest + kReasonSuffix).c_str(), 0);
     return false;
   }
   return true;

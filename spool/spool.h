@@ -101,9 +101,10 @@ bool move_file(const Spool& spool, SpoolState from, const std::string& name, Spo
 // Removes a file and its reason file. false when it was not there.
 bool remove_file(const Spool& spool, SpoolState state, const std::string& name);
 
-// Moves a queued event into dead/ or corrupt/ with a one-line reason beside it.
+// Moves a queued event into dead/ or corrupt/ with a one-line reason beside
+// it, under `new_name` when one is given (a dead event's final attempt count).
 bool set_aside(const Spool& spool, const std::string& name, SpoolState to,
-               const std::string& reason, bool sync);
+               const std::string& reason, bool sync, const std::string& new_name = {});
 
 // The reason an event in dead/ or corrupt/ is there ("" when none is kept);
 // the reason file's mtime is when it was set aside.

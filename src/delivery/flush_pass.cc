@@ -11,6 +11,7 @@
 
 #include "spool/event_name.h"
 #include "spool/spool.h"
+#include "spool/unlinker.h"
 #include "src/delivery/retry_policy.h"
 #include "src/delivery/scheduler.h"
 #include "src/delivery/throttle.h"
@@ -50,7 +51,8 @@ class Flusher {
         state_(session.state),
         report_(report),
         throttle_(session.throttle),
-        transport_(session.transport) {}
+        transport_(session.transport),
+        unlinker_(spool_.dir_fd(SpoolState::kQueue), spool_.root() + "/queue", kUnlinkThreads) {}
 
   void run() {
     start_mono_ = clock_.mono();
@@ -113,8 +115,10 @@ class Flusher {
     double last_progress = start_mono_;
     for (;;) {
       if (options_.should_stop && options_.should_stop()) stop(Stop::kInterrupted);
+      for (uint64_t id : unlinker_.take_done()) plan_.delivered(static_cast<Id>(id));
       if (stop_ == Stop::kNone) start_requests();
-      if (flying_.empty() && (stop_ != Stop::kNone || !has_ready())) break;
+      if (flying_.empty() && unlinker_.pending() == 0 && (stop_ != Stop::kNone || !has_ready()))
+        break;
       double now = clock_.mono();
       double wake = deadline_;
       // Wake for the next throttle slot only when a request could start then
@@ -132,7 +136,10 @@ class Flusher {
         for (HttpResponse& r : done) handle(r);
         wait = done.empty() ? std::clamp(wake - clock_.mono(), 0.0, 0.0002) : 0;
       }
-      if (wait > 0) clock_.sleep(wait);
+      if (flying_.empty() && unlinker_.pending() > 0 && (stop_ != Stop::kNone || !has_ready()))
+        unlinker_.wait_some(0.5);  // only a delete can release what waits
+      else if (wait > 0)
+        clock_.sleep(wait);
       if (options_.on_progress && clock_.mono() - last_progress >= 0.5) {
         last_progress = clock_.mono();
         report_.summary.seconds = last_progress - start_mono_;
@@ -271,8 +278,8 @@ class Flusher {
     std::optional<EventName> parsed = EventName::parse(plan_.name(i));
     state_.delivered(parsed->action, parsed->interaction_id,
                      static_cast<double>(parsed->timestamp_us) / 1e6);
-    remove_file(spool_, SpoolState::kQueue, name(i));
-    plan_.delivered(i);
+    // The next event of its interaction goes once the file is gone.
+    unlinker_.submit(i, name(i));
     ++report_.summary.sent;
   }
 
@@ -280,8 +287,12 @@ class Flusher {
     const unsigned attempts = plan_.attempts(i) + 1;
     if (attempts > static_cast<unsigned>(config_.max_retries)) {
       const std::string gave_up = "gave up after " + std::to_string(attempts) + " attempts";
+      // Dead under its final count, so `list` says "N failed" as the reason does.
+      std::optional<EventName> parsed = EventName::parse(plan_.name(i));
+      parsed->attempts = attempts;
+      parsed->due_ms = 0;
       bury(i, gave_up + "; last: " + o.reason,
-           gave_up + " (last: " + o.detail.substr(0, o.detail.find(':')) + ")");
+           gave_up + " (last: " + o.detail.substr(0, o.detail.find(':')) + ")", parsed->format());
       return;
     }
     std::optional<EventName> parsed = EventName::parse(plan_.name(i));
@@ -296,8 +307,9 @@ class Flusher {
     ++report_.summary.retried;
   }
 
-  void bury(Id i, const std::string& reason, const std::string& category) {
-    if (set_aside(spool_, name(i), SpoolState::kDead, reason, config_.sync)) {
+  void bury(Id i, const std::string& reason, const std::string& category,
+            const std::string& dead_name = {}) {
+    if (set_aside(spool_, name(i), SpoolState::kDead, reason, config_.sync, dead_name)) {
       ++report_.summary.dead;
       ++dead_reasons_[category];
       if (!first_reason_.count(category)) first_reason_[category] = reason;
@@ -340,8 +352,7 @@ class Flusher {
     s.seconds = clock_.mono() - start_mono_;
     if (dirty_queue_ && config_.sync) ::fsync(spool_.dir_fd(SpoolState::kQueue));
     const int64_t now = now_ms();
-    const int64_t next = plan_.next_due(now);
-    report_.next_due = next ? (next + 999) / 1000 : 0;
+    report_.next_due_ms = plan_.next_due(now);
     s.left = static_cast<unsigned>(plan_.left(now));
     for (const auto& [category, count] : dead_reasons_)
       report_.messages.push_back(plural(count, "event") + " dead-lettered: " +
@@ -384,7 +395,11 @@ class Flusher {
   Throttle& throttle_;
   std::unique_ptr<HttpTransport>& transport_;
 
+  // Deletes on a few threads: on ext4, 2 threads halve the time of 5,000
+  // deletes and 4 take it to 0.37x, while a send waits for none of them.
+  static constexpr int kUnlinkThreads = 4;
   Scheduler plan_;
+  Unlinker unlinker_;
   std::unordered_map<uint64_t, std::vector<Id>> flying_;  // by request tag
   uint64_t last_tag_ = 0;
   uint64_t started_ = 0;  // events sent in this pass

@@ -97,7 +97,13 @@ FlushReport flush_spool(const Config& config, const FlushOptions& options,
     }
     run_flush_pass(session, expired, report);
     if (!options.dry_run) {
-      session.state.last = report.summary;
+      // Under --follow, a pass that found nothing to do keeps the record of
+      // the last one that did, so status does not read "sent 0" right after
+      // a delivery.
+      const FlushSummary& s = report.summary;
+      if (!session.state.last || !options.follow || s.sent || s.retried || s.dead || s.corrupt ||
+          s.exit_code != kExitOk)
+        session.state.last = report.summary;
       session.state.trim_open(wall_now(), config.max_age_days * 86400);
       save_flush_state(spool, session.state);
     }
@@ -105,7 +111,8 @@ FlushReport flush_spool(const Config& config, const FlushOptions& options,
     if (options.on_pass) options.on_pass(report);
     if (report.summary.exit_code == kExitNoPerm || (options.should_stop && options.should_stop()))
       break;
-    double until = report.next_due ? static_cast<double>(report.next_due) : wall_now() + 60;
+    double until =
+        report.next_due_ms ? static_cast<double>(report.next_due_ms) / 1000 : wall_now() + 60;
     if (session.state.hold_until > wall_now())
       until = static_cast<double>(session.state.hold_until);
     if (report.outage) {

@@ -38,7 +38,7 @@ struct FlushReport {
   std::vector<std::string> messages;  // one line per failure reason
   std::string hint;
   bool outage = false;   // the pass stopped: coordinator unreachable
-  int64_t next_due = 0;  // earliest retry still waiting (epoch seconds), 0: none
+  int64_t next_due_ms = 0;  // earliest retry still waiting (epoch milliseconds), 0: none
 };
 
 using TransportFactory = std::function<std::unique_ptr<HttpTransport>()>;

@@ -114,10 +114,14 @@ SpoolStatus spool_status(const Spool& spool, int64_t now) {
       }
     }
   }
-  if (st.due > 0 && st.hold_until > now)
+  if (st.due > 0 && st.hold_until > now) {
+    // During a Retry-After hold nothing is due now: it waits for the hold.
     st.next_attempt_at = st.hold_until;
-  else if (st.due > 0)
+    st.waiting_for_hold = st.due;
+    st.due = 0;
+  } else if (st.due > 0) {
     st.next_attempt_at = now;
+  }
   // Started, in the spool or delivered already (state.json), and ended in
   // neither.
   for (const auto& [id, started] : state.open) {
@@ -161,7 +165,10 @@ std::string SpoolStatus::text() const {
   std::ostringstream out;
   out << "spool:        " << spool << "\n"
       << "queued:       " << queued << " (" << due << " due now"
-      << (held ? ", " + std::to_string(held) + " held behind dead events" : std::string()) << ")\n"
+      << (held ? ", " + std::to_string(held) + " held behind dead events" : std::string())
+      << (waiting_for_hold ? ", " + std::to_string(waiting_for_hold) + " waiting for Retry-After"
+                           : std::string())
+      << ")\n"
       << "dead:         " << dead << "\n"
       << "corrupt:      " << corrupt << "\n"
       << "tmp:          " << tmp << "\n"
@@ -216,6 +223,8 @@ std::string SpoolStatus::json() const {
   w.Uint(due);
   w.Key("held");
   w.Uint(held);
+  w.Key("waiting_for_hold");
+  w.Uint(waiting_for_hold);
   w.Key("dead");
   w.Uint(dead);
   w.Key("corrupt");

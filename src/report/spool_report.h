@@ -26,6 +26,9 @@ struct SpoolStatus {
   unsigned queued = 0, due = 0, dead = 0, corrupt = 0, tmp = 0;
   // Queued events held behind an earlier event of their interaction in dead/.
   unsigned held = 0;
+  // Events that would be due but wait for the coordinator's Retry-After
+  // (hold_until); `due` does not count them.
+  unsigned waiting_for_hold = 0;
   uint64_t bytes = 0;
   std::optional<int64_t> oldest_queued_age_s;
   std::optional<int64_t> next_attempt_at;  // epoch seconds

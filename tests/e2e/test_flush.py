@@ -4,6 +4,7 @@ the outcome table, throttle, order, outages, overlapping flushers, budgets."""
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import time
@@ -265,6 +266,72 @@ class FlushTest(Case):
         self.ok("flush")
         self.assertGreater(c.stats()["requests"], requests)
         self.assertEqual(self.files(), [])
+
+    def test_status_during_and_after_a_hold(self):
+        c = self.coordinator()
+        c.control(script=[429], retry_after="120")
+        self.record(1)
+        self.fails(75, "flush", "--max-time", "1")
+        # During the hold nothing is due now: it waits for the Retry-After.
+        status = json.loads(self.ok("status", "--json").stdout)
+        self.assertEqual((status["due"], status["waiting_for_hold"]), (0, 1))
+        self.assertIn("0 due now, 1 waiting for Retry-After", self.ok("status").stdout)
+        # A hold that has passed is not shown.
+        with open(os.path.join(self.spool, "state.json")) as f:
+            state = json.load(f)
+        state["hold_until"] = int(time.time()) - 5
+        with open(os.path.join(self.spool, "state.json"), "w") as f:
+            json.dump(state, f)
+        status = json.loads(self.ok("status", "--json").stdout)
+        self.assertIsNone(status["hold_until"])
+        self.assertEqual(status["due"], 1)
+
+    def test_a_dead_event_lists_its_final_attempts_and_no_next_attempt(self):
+        c = self.coordinator()
+        c.control(always=500)
+        self.record(1)
+        cfg = self.config(max_retries=1, retry_delay=0.001)
+        self.fails(75, "-c", cfg, "flush")
+        time.sleep(0.01)  # the millisecond backoff passes (no second rounding)
+        self.fails(65, "-c", cfg, "flush")
+        [line] = self.ok("list", "--state", "dead").stdout.splitlines()
+        self.assertIn("gave up after 2 attempts", line)
+        self.assertIn("2 failed", line)
+        [listed] = self.ok("list", "--json", "--state", "dead").stdout.splitlines()
+        listed = json.loads(listed)
+        self.assertEqual(listed["attempts"], 2)
+        self.assertIsNone(listed["next_attempt_at"])
+
+    def test_follow_keeps_the_last_delivery_through_empty_passes(self):
+        c = self.coordinator()
+        p = subprocess.Popen([BIN, "flush", "--follow"], env=self.env, cwd=self.cwd,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        state = os.path.join(self.spool, "state.json")
+
+        def wait_for(cond):
+            deadline = time.time() + 20
+            while not cond() and time.time() < deadline:
+                time.sleep(0.05)
+            self.assertTrue(cond())
+
+        try:
+            self.ok("start", "--id", "f1")
+            wait_for(lambda: len(c.received()) == 1 and self.files() == [])
+            wait_for(lambda: json.loads(self.ok("status", "--json").stdout)["last_flush"]["sent"] == 1)
+            # A pass with nothing to send: a file lands that is not due for a day.
+            before = os.stat(state).st_mtime_ns
+            name = "%016d-%012x.s.idle,1,%d" % (int(time.time() * 1e6), 1, int(time.time() + 86400) * 1000)
+            tmp = os.path.join(self.spool, "tmp", name)
+            with open(tmp, "w") as f:
+                f.write("{}")
+            os.rename(tmp, os.path.join(self.spool, "queue", name))
+            wait_for(lambda: os.stat(state).st_mtime_ns != before)
+        finally:
+            p.send_signal(signal.SIGINT)
+            _, err = p.communicate(timeout=10)
+        self.assertEqual(p.returncode, 0, err)
+        self.assertEqual(len(c.received()), 1)
+        self.assertEqual(json.loads(self.ok("status", "--json").stdout)["last_flush"]["sent"], 1)
 
     def test_a_stored_hold_beyond_the_bound_is_ignored(self):
         c = self.coordinator()

@@ -1,0 +1,73 @@
+#include "spool/unlinker.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include "src/util/failure.h"
+
+namespace mcpr {
+
+Unlinker::Unlinker(int dir_fd, std::string dir_path, int threads)
+    : dir_fd_(dir_fd), dir_path_(std::move(dir_path)) {
+  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { work(); });
+}
+
+Unlinker::~Unlinker() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  work_cv_.notify_all();
+  for (std::thread& t : threads_) t.join();
+}
+
+void Unlinker::submit(uint64_t token, std::string name) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    todo_.emplace_back(token, std::move(name));
+  }
+  ++pending_;
+  work_cv_.notify_one();
+}
+
+std::vector<uint64_t> Unlinker::take_done() {
+  std::vector<uint64_t> done;
+  std::string error;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    done.swap(done_);
+    error = error_;
+  }
+  pending_ -= done.size();
+  if (!error.empty()) throw Failure(kExitCantCreate, "", error);
+  return done;
+}
+
+void Unlinker::wait_some(double max_wait) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  done_cv_.wait_for(lock, std::chrono::duration<double>(max_wait),
+                    [this] { return !done_.empty() || !error_.empty(); });
+}
+
+void Unlinker::work() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    work_cv_.wait(lock, [this] { return stopping_ || !todo_.empty(); });
+    if (todo_.empty()) return;  // stopping, and all submitted is done
+    auto [token, name] = std::move(todo_.front());
+    todo_.pop_front();
+    lock.unlock();
+    int err = ::unlinkat(dir_fd_, name.c_str(), 0) == 0 ? 0 : errno;
+    lock.lock();
+    if (err != 0 && err != ENOENT && error_.empty())
+      error_ = dir_path_ + "/" + name + ": " + std::strerror(err);
+    done_.push_back(token);
+    done_cv_.notify_one();
+  }
+}
+
+}  // namespace mcpr
