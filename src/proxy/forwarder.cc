@@ -55,7 +55,9 @@ void client_to_server(int client_in, PipedChild& child, int stop_fd, StreamObser
     lines.feed(std::string_view(buffer.data(), static_cast<size_t>(n)), [&](std::string_view line) {
       observer.on_line(Direction::kClientToServer, line);
     });
-    if (!write_all(child.stdin_fd(), buffer.data(), static_cast<size_t>(n))) break;
+    const bool written = write_all(child.stdin_fd(), buffer.data(), static_cast<size_t>(n));
+    observer.on_forwarded();
+    if (!written) break;
   }
   child.close_stdin();
 }

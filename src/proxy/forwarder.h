@@ -28,6 +28,9 @@ class StreamObserver {
                             size_t size) {
     (void)head, (void)tail, (void)size;
   }
+  // The client's lines given to on_line were written to the server: work
+  // they started may go on now, off the forwarding path.
+  virtual void on_forwarded() {}
   // Our stdout is gone (EPIPE): what the server says next reaches no one.
   virtual void on_client_closed() = 0;
 };

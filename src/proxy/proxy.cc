@@ -55,8 +55,12 @@ class RecordingObserver : public StreamObserver {
         lines_(kMaxQueuedLines, max_bytes, [this](SeenLine& l) { track(l); }) {}
 
   void on_line(Direction direction, std::string_view line) override {
-    lines_.push({SeenLine::kLine, direction, std::string(line), seen_now()});
+    // The client's lines are seen before they are forwarded: the tracking
+    // thread is woken only once they were (on_forwarded).
+    lines_.push({SeenLine::kLine, direction, std::string(line), seen_now()},
+                direction == Direction::kServerToClient);
   }
+  void on_forwarded() override { lines_.wake(); }
   void on_long_line(Direction direction, std::string_view head, std::string_view tail,
                     size_t size) override {
     lines_.push({SeenLine::kLongLine, direction, std::string(head), seen_now(), std::string(tail),

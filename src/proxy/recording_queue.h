@@ -42,7 +42,8 @@ class BoundedQueue {
   }
 
   // Queues `item`; false (and counted as dropped) when full or finishing.
-  bool push(Item item) {
+  // Unless `wake`, the consumer is not woken yet: wake() must follow.
+  bool push(Item item, bool wake = true) {
     const size_t bytes = queued_bytes(item);
     std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_ || queue_.size() >= max_items_ || queued_bytes_ + bytes > max_bytes_) {
@@ -51,8 +52,14 @@ class BoundedQueue {
     }
     queued_bytes_ += bytes;
     queue_.push_back(std::move(item));
-    if (queue_.size() == 1) wake_.notify_one();
+    if (wake && queue_.size() == 1) wake_.notify_one();
     return true;
+  }
+
+  // Wakes the consumer for what push(item, false) queued.
+  void wake() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!queue_.empty()) wake_.notify_one();
   }
 
   // Consumes what is queued, waiting at most `grace`; whatever is left after
