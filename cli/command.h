@@ -90,4 +90,14 @@ std::string named_command(int argc, char** argv);
 // Parses argv, runs the chosen command and returns the exit status.
 int run_cli(int argc, char** argv);
 
+// Failure (66) when the spool's root folder does not exist: commands that
+// only look, and a one-shot flush, never make one (a mistyped path must not
+// read as a healthy empty spool).
+void require_existing_spool(const Config& config);
+
+// The most --data may read: an event cannot be larger anyway.
+inline size_t data_limit(const Config& config) {
+  return static_cast<size_t>(config.max_event_kb) * 1024;
+}
+
 }  // namespace mcpr::cli

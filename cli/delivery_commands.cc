@@ -108,6 +108,8 @@ int flush(const Globals& globals, const FlushArgs& args) {
     globals.note("flush: logging is disabled (enable_interaction_logging = false): nothing sent");
     return kExitOk;
   }
+  // --follow waits for the first event, so it may make the spool.
+  if (!args.follow) require_existing_spool(config);
   splay_sleep(globals, args.splay);
   FlushOptions options;
   options.max_events = args.max_events;
@@ -232,7 +234,7 @@ int probe(const Globals& globals, bool validate) {
                 << ")\n";
     else
       std::cout << "coordinator " << display_url(base) << " is up: HTTP " << r.status << " in " << latency
-                << (r.body_start.empty() ? "" : ": " + r.body_start.substr(0, 200)) << "\n";
+                << (r.body_start.empty() ? "" : ": " + printable(r.body_start.substr(0, 200))) << "\n";
   }
   return kExitOk;
 }

@@ -41,10 +41,10 @@ int record(const Globals& globals, Action action, const RecordRequest& args) {
   std::string file;
   Config config;
   try {
-    std::optional<std::string> data;
-    if (args.data) data = read_data_argument(*args.data);
-    std::string payload = build_payload(data, args.fields);
     config = globals.load_config();
+    std::optional<std::string> data;
+    if (args.data) data = read_data_argument(*args.data, data_limit(config));
+    std::string payload = build_payload(data, args.fields);
     file = Recorder(config).record(action, id, payload, now);
   } catch (...) {
     // `id=$(mcp-report start ...)` must never leave a wrapper with an empty

@@ -107,8 +107,18 @@ int run(const Globals& globals, const RunArgs& args) {
   require_valid_interaction_id(id);
   // Bad DATA is the caller's mistake and stops before CMD runs, like any
   // usage error; failing to record is what --strict is about.
+  // A broken config is only a warning for run (CMD still runs), said when
+  // the start is recorded; the default max_event_kb then bounds --data.
+  std::optional<Config> config;
+  std::optional<Failure> config_failure;
+  try {
+    config.emplace(globals.load_config());
+  } catch (const Failure& f) {
+    config_failure = f;
+  }
   std::optional<std::string> data;
-  if (args.data_option && args.data_option->count() > 0) data = read_data_argument(args.data);
+  if (args.data_option && args.data_option->count() > 0)
+    data = read_data_argument(args.data, data_limit(config ? *config : Config{}));
   std::string payload = build_payload(data, args.fields);
 
   // Records with `body`; a failure is a warning, or with --strict the end.
@@ -120,10 +130,9 @@ int run(const Globals& globals, const RunArgs& args) {
       globals.warn(std::string("run: could not record ") + what + ": " + f.what());
     }
   };
-  std::optional<Config> config;
   std::optional<Recorder> recorder;
   attempt("interaction_start", [&] {
-    config.emplace(globals.load_config());
+    if (config_failure) throw *config_failure;
     recorder.emplace(*config);
     recorder->record(Action::kStart, id, payload, now);
   });

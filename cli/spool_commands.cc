@@ -17,6 +17,14 @@
 #include "src/report/spool_report.h"
 
 namespace mcpr::cli {
+void require_existing_spool(const Config& config) {
+  const std::string root = config.spool_path();
+  struct stat st;
+  if (::lstat(root.c_str(), &st) != 0 && errno == ENOENT)
+    throw Failure(kExitNoInput, "spool " + root, "does not exist",
+                  "nothing was recorded there yet, or the path is mistyped (see 'mcp-report config')");
+}
+
 namespace {
 
 int64_t now_s() { return static_cast<int64_t>(std::time(nullptr)); }
@@ -39,12 +47,8 @@ Spool open_spool(const Globals& globals, Config* config_out = nullptr) {
 // job cannot report a healthy empty spool for ever (SPEC.md §1).
 Spool open_existing_spool(const Globals& globals) {
   Config config = globals.load_config();
-  const std::string root = config.spool_path();
-  struct stat st;
-  if (::lstat(root.c_str(), &st) != 0 && errno == ENOENT)
-    throw Failure(kExitNoInput, "spool " + root, "does not exist",
-                  "nothing was recorded there yet, or the path is mistyped (see 'mcp-report config')");
-  return Spool::open(root, true);  // the root exists: its state folders may be made
+  require_existing_spool(config);
+  return Spool::open(config.spool_path(), true);  // the root exists: its state folders may be made
 }
 
 // The one file a handle names; Failure (66) when none, (64) when several.
@@ -78,7 +82,7 @@ int list(const Globals& globals, const std::string& state, bool json) {
     if (e.timestamp_us) std::cout << "  age " << human_duration(now - e.timestamp_us / 1000000);
     if (e.attempts) std::cout << ", " << e.attempts << " failed";
     if (e.due > now) std::cout << ", next in " << human_duration(e.due - now);
-    if (!e.reason.empty()) std::cout << "  -- " << e.reason;
+    if (!e.reason.empty()) std::cout << "  -- " << printable(e.reason);
     std::cout << '\n';
   }
   return kExitOk;
@@ -92,7 +96,7 @@ int show(const Globals& globals, const std::string& handle) {
   std::cout << "file:   " << spool.path(file.state, file.name) << "\n"
             << "state:  " << state_name(file.state) << "\n";
   if (file.state != SpoolState::kQueue)
-    std::cout << "reason: " << read_reason(spool, file.state, file.name) << "\n";
+    std::cout << "reason: " << printable(read_reason(spool, file.state, file.name)) << "\n";
   std::cout << *body << (body->empty() || body->back() != '\n' ? "\n" : "");
   return kExitOk;
 }

@@ -19,6 +19,9 @@ of the same names, e.g. {"fail_first": 3, "status_code": 503}):
   health_status N    the status of GET /api/v2/health (default 200)
   validate_status N  the status of POST /api/v2/validate with the right key
   script [..]        statuses (or "drop", "half") used in order for the next POSTs
+  error_body TEXT    raw body of failing answers (event POSTs and health), with
+                     {auth} replaced by the request's Authorization header: a
+                     careless server echoing the key, or control characters
 --tls-cert/--tls-key serve https.
 GET /_stats gives counts. Every request is also logged (--log) with its
 headers, so tests can check Idempotency-Key and User-Agent.
@@ -43,7 +46,7 @@ class State:
             "status_code": args.status_code, "retry_after": args.retry_after,
             "always": args.always, "slow": args.slow, "drop_rate": args.drop_rate,
             "half_rate": 0.0, "location": "http://127.0.0.1:9/elsewhere", "script": [],
-            "health_status": 200, "validate_status": 200,
+            "health_status": 200, "validate_status": 200, "error_body": "",
         }
         self.accepted = 0
         self.requests = 0
@@ -78,6 +81,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def reply(self, status, body, headers=None):
         data = json.dumps(body).encode() if status not in (204, 304) else b""
+        raw = self.server.state.faults["error_body"]
+        if raw and status >= 300 and self.path != "/_control":
+            data = raw.replace("{auth}", self.headers.get("Authorization") or "").encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         if status not in (204, 304):

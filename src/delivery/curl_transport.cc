@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "src/delivery/http_transport.h"
+#include "src/util/redact.h"
 
 namespace mcpr {
 namespace {
@@ -24,6 +25,7 @@ struct Transfer {
   curl_slist* headers = nullptr;
   HttpResponse response;
   char error[CURL_ERROR_SIZE] = {0};
+  std::vector<std::string> secrets;  // what the answer must not carry back
 };
 
 size_t on_body(char* data, size_t size, size_t count, void* user) {
@@ -121,8 +123,14 @@ class CurlTransport : public HttpTransport {
       curl_easy_reset(t->easy);
     }
     CURL* easy = t->easy;
-    if (request.bearer && !auth_header_.empty())
+    if (request.bearer && !auth_header_.empty()) {
       t->headers = curl_slist_append(t->headers, auth_header_.c_str());
+      t->secrets.push_back(options_.api_key);
+    }
+    for (const auto& [name, value] : request.headers)
+      if (strcasecmp(name.c_str(), "Content-Type") != 0 &&
+          strcasecmp(name.c_str(), "Content-Encoding") != 0 && value.size() >= 4)
+        t->secrets.push_back(value);  // a vendor's key, say
     add_header(t.get(), request, "Content-Type", "application/json");
     add_header(t.get(), request, "User-Agent", options_.user_agent);
     t->headers = curl_slist_append(t->headers, "Expect:");
@@ -202,6 +210,8 @@ class CurlTransport : public HttpTransport {
         r.error = classify_curl_error(code, t->easy);
         r.error_text = t->error[0] ? t->error : curl_easy_strerror(code);
       }
+      for (std::string* text : {&r.body_start, &r.error_text, &r.retry_after, &r.location})
+        redact_secrets(*text, t->secrets);
       done.push_back(std::move(r));
       finish(t, true);
       active_.erase(it);

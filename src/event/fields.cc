@@ -52,20 +52,36 @@ std::string build_payload(const std::optional<std::string>& data,
   return payload.str();
 }
 
-std::string read_data_argument(const std::string& arg) {
-  if (arg == "-") {
-    return std::string(std::istreambuf_iterator<char>(std::cin), {});
+namespace {
+
+std::string read_at_most(std::istream& in, const std::string& arg, size_t limit) {
+  std::string text;
+  char chunk[65536];
+  while (in.read(chunk, sizeof chunk) || in.gcount() > 0) {
+    text.append(chunk, static_cast<size_t>(in.gcount()));
+    if (text.size() > limit)
+      throw Failure(kExitDataErr, "--data " + arg,
+                    "more than " + std::to_string((limit + 1023) / 1024) +
+                        " KiB (max_event_kb); stopped reading");
   }
+  if (in.bad()) throw Failure(kExitNoInput, "--data " + arg, "read error");
+  return text;
+}
+
+}  // namespace
+
+std::string read_data_argument(const std::string& arg, size_t limit) {
+  if (arg == "-") return read_at_most(std::cin, arg, limit);
   if (arg.empty())
     throw Failure(kExitDataErr, "--data", "is empty; give a JSON object, @FILE or - for stdin");
-  if (arg[0] != '@') return arg;
+  if (arg[0] != '@') return arg;  // the size check comes with the event's
   std::string path = arg.substr(1);
   struct stat st;
   if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
     throw Failure(kExitNoInput, "--data " + arg, "is a directory, not a file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Failure(kExitNoInput, "--data " + arg, std::strerror(errno));
-  return std::string(std::istreambuf_iterator<char>(in), {});
+  return read_at_most(in, arg, limit);
 }
 
 }  // namespace mcpr

@@ -28,7 +28,8 @@ std::string build_payload(const std::optional<std::string>& data,
                           const std::vector<std::string>& fields);
 
 // Reads the text behind --data: literal JSON, @FILE, or - for stdin. Throws
-// Failure (66) when the file is missing.
-std::string read_data_argument(const std::string& arg);
+// Failure (66) when the file is missing, and (65) as soon as more than `limit`
+// bytes have come: an endless source (/dev/zero, a runaway pipe) stops there.
+std::string read_data_argument(const std::string& arg, size_t limit);
 
 }  // namespace mcpr

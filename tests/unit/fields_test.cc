@@ -101,12 +101,12 @@ TEST(FieldsTest, BadDataIsExit65NamingTheArgument) {
 
 TEST(FieldsTest, MissingDataFileIs66) {
   try {
-    read_data_argument("@/nonexistent/x.json");
+    read_data_argument("@/nonexistent/x.json", 1024);
     FAIL();
   } catch (const Failure& f) {
     EXPECT_EQ(f.exit_code(), kExitNoInput);
   }
-  EXPECT_EQ(read_data_argument("{\"a\":1}"), "{\"a\":1}");
+  EXPECT_EQ(read_data_argument("{\"a\":1}", 1024), "{\"a\":1}");
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "src/delivery/retry_policy.h"
 #include "src/delivery/throttle.h"
+#include "src/util/redact.h"
 
 namespace mcpr {
 namespace {
@@ -234,6 +235,25 @@ TEST(HoldTest, StoredHoldsBeyondTheBoundAreIgnored) {
   };
   for (const Case& c : cases)
     EXPECT_EQ(effective_hold(c.stored, now, c.max_backoff), c.expected) << c.stored;
+}
+
+TEST(RedactTest, SecretsInServerTextBecomeStars) {
+  const std::vector<std::string> secrets = {"k3y-s3cret", "ab"};
+  const std::pair<std::string, std::string> cases[] = {
+      {"no secret here", "no secret here"},
+      {"Bearer k3y-s3cret", "Bearer ***"},
+      {"k3y-s3cret and k3y-s3cret", "*** and ***"},
+      {"cut off at the end: k3y-s", "cut off at the end: ***"},   // body kept in part
+      {"ends in k3y", "ends in k3y"},                              // under 4 characters
+      {"short secret ab in the middle", "short secret *** in the middle"},
+      {"ends with a", "ends with a"},  // one character of a short secret is not it
+      {"", ""},
+  };
+  for (const auto& [in, want] : cases) {
+    std::string text = in;
+    redact_secrets(text, secrets);
+    EXPECT_EQ(text, want) << in;
+  }
 }
 
 }  // namespace

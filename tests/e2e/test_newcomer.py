@@ -1,0 +1,91 @@
+"""Edges a newcomer found by trying the tool from the README alone: a server
+that echoes the key or sends control characters, endless --data sources, and
+a one-shot flush of a mistyped spool path."""
+import os
+import subprocess
+import unittest
+
+from harness import BIN, KEY, Case
+
+ECHO_BODY = "careless server: you sent {auth}\x1b[31m\nmcp-report: all good"
+
+
+class EchoingServerTest(Case):
+    def setUp(self):
+        super().setUp()
+        self.c = self.coordinator()
+        self.c.control(always=400, error_body=ECHO_BODY, health_status=500)
+        self.ok("start", "--id", "i1", "a=1")
+        self.fails(65, "flush")
+
+    def assert_clean(self, text):
+        self.assertNotIn(KEY, text)
+        self.assertNotIn("\x1b", text)
+
+    def test_the_key_never_reaches_the_dead_letter_or_any_output(self):
+        [dead] = self.files("dead")
+        with open(os.path.join(self.spool, "dead", dead + "#reason")) as f:
+            reason = f.read()
+        self.assertIn("you sent Bearer ***", reason)
+        self.assertNotIn(KEY, reason)
+        for args in (["list"], ["list", "--json"], ["show", "i1"], ["status", "--json"]):
+            r = self.run_cli(*args)
+            self.assert_clean(r.stdout + r.stderr)
+        r = self.run_cli("health")
+        self.assertEqual(r.returncode, 69, r.stderr)
+        self.assert_clean(r.stdout + r.stderr)
+
+    def test_server_text_stays_on_one_line(self):
+        r = self.ok("list", "--state", "dead")
+        self.assertEqual(len(r.stdout.strip().splitlines()), 1, r.stdout)
+        self.assertIn("\\x1b", r.stdout)
+        r = self.run_cli("show", "i1")
+        self.assertNotIn("\nmcp-report: all good", r.stdout)
+        r = self.run_cli("health")
+        lines = [l for l in r.stderr.splitlines() if not l.startswith("mcp-report: hint:")]
+        self.assertEqual(len(lines), 1, r.stderr)
+
+
+class EndlessDataTest(Case):
+    def test_data_from_an_endless_file_stops_at_max_event_kb(self):
+        r = self.fails(65, "start", "--data", "@/dev/zero", timeout=20)
+        self.assertIn("max_event_kb", r.stderr)
+        self.assertEqual(self.files(), [])
+
+    def test_data_from_an_endless_pipe_stops_at_max_event_kb(self):
+        with open("/dev/zero", "rb") as zero:
+            r = subprocess.run([BIN, "progress", "i1", "--data", "-"], stdin=zero,
+                               capture_output=True, text=True, env=self.env, timeout=20)
+        self.assertEqual(r.returncode, 65, r.stderr)
+        self.assertEqual(self.files(), [])
+
+    def test_run_stops_reading_too_and_does_not_run_the_command(self):
+        marker = os.path.join(self.dir, "ran")
+        r = self.fails(65, "run", "--data", "@/dev/zero", "--", "touch", marker, timeout=20)
+        self.assertFalse(os.path.exists(marker), r.stderr)
+
+    def test_a_large_file_under_the_limit_is_still_taken(self):
+        path = os.path.join(self.dir, "big.json")
+        with open(path, "w") as f:
+            f.write('{"x": "%s"}' % ("y" * 900_000))
+        self.ok("start", "--id", "i1", "--data", "@" + path)
+        self.assertEqual(len(self.files()), 1)
+
+
+class FlushMissingSpoolTest(Case):
+    def test_a_one_shot_flush_of_a_missing_spool_is_66_and_creates_nothing(self):
+        self.coordinator()
+        missing = os.path.join(self.dir, "typo", "spool")
+        r = self.fails(66, "--spool", missing, "flush")
+        self.assertIn("does not exist", r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.dir, "typo")))
+
+    def test_an_empty_existing_spool_flushes_quietly(self):
+        self.coordinator()
+        os.makedirs(self.spool)
+        r = self.ok("flush")
+        self.assertEqual(r.stdout + r.stderr, "")
+
+
+if __name__ == "__main__":
+    unittest.main()
