@@ -159,6 +159,16 @@ int run_cli(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
+  } catch (const CLI::ExtrasError& e) {
+    // A mistyped command name ("flsuh") is said as such, not as a stray argument.
+    std::vector<std::string> rest = app.remaining();
+    if (app.get_subcommands().empty() && !rest.empty() && !rest.front().empty() &&
+        rest.front()[0] != '-')
+      std::cerr << "mcp-report: unknown command '" << printable(rest.front()) << "'\n";
+    else
+      std::cerr << "mcp-report: usage: " << printable(e.what()) << "\n";
+    std::cerr << "mcp-report: hint: see 'mcp-report --help'\n";
+    return kExitUsage;
   } catch (const CLI::ParseError& e) {
     std::cerr << "mcp-report: usage: " << printable(e.what()) << "\n"
               << "mcp-report: hint: see 'mcp-report --help'\n";

@@ -308,6 +308,9 @@ std::string Config::resolve_api_key() const {
   if (api_key_file.empty() || (!api_key.empty() && key_origin.kind >= file_origin.kind)) {
     return api_key;
   }
+  struct stat st;
+  if (::stat(api_key_file.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+    throw Failure(kExitConfig, "api_key_file " + api_key_file, "is a directory, not a file");
   std::ifstream in(api_key_file, std::ios::binary);
   if (!in) throw Failure(kExitConfig, "api_key_file " + api_key_file, std::strerror(errno));
   std::string key;

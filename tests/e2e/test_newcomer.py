@@ -87,5 +87,22 @@ class FlushMissingSpoolTest(Case):
         self.assertEqual(r.stdout + r.stderr, "")
 
 
+class MessagesTest(Case):
+    def test_a_mistyped_command_is_named_as_unknown(self):
+        r = self.fails(64, "flsuh")
+        self.assertIn("unknown command 'flsuh'", r.stderr)
+
+    def test_a_stray_option_is_still_a_usage_error(self):
+        r = self.fails(64, "start", "--bogus")
+        self.assertIn("--bogus", r.stderr)
+        self.assertNotIn("unknown command", r.stderr)
+
+    def test_a_directory_as_api_key_file_is_said_as_such(self):
+        self.coordinator()
+        r = self.fails(78, "health", env={"MCP_REPORT_API_KEY": None,
+                                          "MCP_REPORT_API_KEY_FILE": self.dir})
+        self.assertIn("is a directory", r.stderr)
+
+
 if __name__ == "__main__":
     unittest.main()
