@@ -121,13 +121,17 @@ int flush(const Globals& globals, const FlushArgs& args) {
   options.should_stop = [] { return g_stop != 0; };
   options.on_pass = [&globals, &args](const FlushReport& report) {
     print_messages(report);
-    if (args.json)
-      std::cout << report.summary.json() << std::endl;
-    else if (globals.verbose > 0 &&
-             report.summary.sent + report.summary.retried + report.summary.dead > 0)
-      std::cout << report.summary.line() << std::endl;
+    // Passes that did nothing are not reported, in text or JSON.
+    const FlushSummary& s = report.summary;
+    if (args.json && (s.sent + s.retried + s.dead + s.corrupt > 0 || s.exit_code != kExitOk))
+      std::cout << s.json() << std::endl;
+    else if (!args.json && globals.verbose > 0 && s.sent + s.retried + s.dead > 0)
+      std::cout << s.line() << std::endl;
   };
-  options.on_dry_run = [](const std::string& line) { std::cout << line << '\n'; };
+  // With --json, stdout is JSON only: one object per event, then the summary.
+  options.on_dry_run = [&args](const DryRunEvent& e) {
+    std::cout << (args.json ? e.json() : e.line()) << '\n';
+  };
   if (globals.verbose >= 2) {
     options.on_send = [](const std::string& event_id, double when) {
       std::fprintf(stderr, "mcp-report: flush: sending %s at %.6f\n", event_id.c_str(), when);

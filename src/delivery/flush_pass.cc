@@ -100,9 +100,7 @@ class Flusher {
       std::optional<EventName> name = EventName::parse(plan_.name(*i));
       const ActionInfo* action = action_by_code(name->action);
       if (options_.on_dry_run)
-        options_.on_dry_run(name->event_id() + "  " + action->name + "  " + name->interaction_id +
-                            (name->attempts ? "  (attempt " + std::to_string(name->attempts + 1) + ")"
-                                            : ""));
+        options_.on_dry_run({name->event_id(), action->name, name->interaction_id, name->attempts + 1});
       ++shown;
       plan_.delivered(*i);
     }
@@ -414,6 +412,19 @@ class Flusher {
 };
 
 }  // namespace
+
+std::string DryRunEvent::line() const {
+  return event_id + "  " + action + "  " + interaction_id +
+         (attempt > 1 ? "  (attempt " + std::to_string(attempt) + ")" : "");
+}
+
+// Event ids, actions and interaction ids are plain ASCII without quotes or
+// backslashes (checked when recorded and by the name parser).
+std::string DryRunEvent::json() const {
+  return "{\"would_send\": \"" + event_id + "\", \"action\": \"" + action +
+         "\", \"interaction_id\": \"" + interaction_id + "\", \"attempt\": " +
+         std::to_string(attempt) + "}";
+}
 
 void run_flush_pass(FlushSession& session, unsigned expired, FlushReport& report) {
   Flusher flusher(session, report);

@@ -17,6 +17,16 @@ namespace mcpr {
 
 struct FlushReport;
 
+// An event flush --dry-run would send.
+struct DryRunEvent {
+  std::string event_id;
+  std::string action;  // "interaction_start", ...
+  std::string interaction_id;
+  unsigned attempt = 1;  // the attempt it would be
+  std::string line() const;  // "<id>  <action>  <interaction>[  (attempt N)]"
+  std::string json() const;  // one object, for --json
+};
+
 struct FlushOptions {
   int64_t max_events = 0;  // requests to start at most; 0 for no limit
   double max_time = 60;    // seconds in which to start requests
@@ -26,7 +36,7 @@ struct FlushOptions {
   // they fall due, until should_stop() says so.
   bool follow = false;
   std::function<bool()> should_stop;                     // checked often; true after SIGINT/SIGTERM
-  std::function<void(const std::string&)> on_dry_run;    // one line per event
+  std::function<void(const DryRunEvent&)> on_dry_run;    // each event that would go
   std::function<void(const FlushSummary&)> on_progress;  // about twice a second
   std::function<void(const FlushReport&)> on_pass;       // after each pass of --follow
   std::function<void(const std::string& event_id, double when)> on_send;  // each request's start

@@ -516,6 +516,33 @@ class FlushTest(Case):
         self.assertEqual(c.stats()["requests"], 0)
         self.assertEqual(len(self.files()), 3)
 
+    def test_dry_run_json_prints_json_only(self):
+        self.coordinator()
+        self.ok("start", "--id", "a")
+        r = self.ok("flush", "--dry-run", "--json")
+        objs = [json.loads(l) for l in r.stdout.splitlines()]  # every line is JSON
+        self.assertEqual(len(objs), 2)
+        self.assertEqual((objs[0]["action"], objs[0]["interaction_id"], objs[0]["attempt"]),
+                         ("interaction_start", "a", 1))
+        self.assertIn("sent", objs[1])  # then the summary
+
+    def test_follow_json_skips_empty_passes(self):
+        c = self.coordinator()
+        p = subprocess.Popen([BIN, "flush", "--follow", "--json"], env=self.env, cwd=self.cwd,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            time.sleep(0.3)  # the first pass finds an empty queue
+            self.ok("start", "--id", "j")
+            deadline = time.time() + 20
+            while (len(c.received()) < 1 or self.files()) and time.time() < deadline:
+                time.sleep(0.05)
+        finally:
+            p.send_signal(signal.SIGINT)
+            out, err = p.communicate(timeout=10)
+        self.assertEqual(p.returncode, 0, err)
+        passes = [json.loads(l) for l in out.splitlines()]
+        self.assertEqual([s["sent"] for s in passes], [1], out)
+
     def test_disabled_flush_sends_nothing(self):
         c = self.coordinator()
         self.record(2)
