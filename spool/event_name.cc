@@ -65,7 +65,10 @@ std::optional<EventName> EventName::parse(std::string_view name) {
     if (second == std::string_view::npos || !parse_number(state.substr(0, second), e.attempts) ||
         !parse_number(state.substr(second + 1), e.due_ms))
       return std::nullopt;
-    if (e.due_ms < kSecondsBelow) e.due_ms *= 1000;  // an older name, in seconds
+    // An older name, in seconds. A due time before 1973 is "due now" either
+    // way; it is lifted to 10^11 ms so that the name it formats to reads back
+    // the same (what parse() reads, format() writes, and parse() reads again).
+    if (e.due_ms > 0 && e.due_ms < kSecondsBelow) e.due_ms = std::max(e.due_ms * 1000, kSecondsBelow);
   }
   return e;
 }

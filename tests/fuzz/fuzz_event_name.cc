@@ -13,7 +13,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto again = mcpr::EventName::parse(parsed->format());
   if (!again || again->format() != parsed->format() ||
       again->interaction_id != parsed->interaction_id || again->attempts != parsed->attempts ||
-      again->due != parsed->due || again->timestamp_us != parsed->timestamp_us)
+      again->due_ms != parsed->due_ms || again->timestamp_us != parsed->timestamp_us)
     std::abort();
   if (mcpr::event_id_of(parsed->format()) != parsed->event_id()) std::abort();
   return 0;
