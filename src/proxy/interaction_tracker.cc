@@ -413,7 +413,7 @@ std::string InteractionTracker::fit(std::string payload_head, const char* captur
   const size_t limit = options_.max_payload_bytes;
   if (limit == 0 || whole.size() <= limit) return whole;
   const size_t overhead = payload_head.size() + sep.size() + 64 + std::string(captured_key).size();
-  const size_t room = limit > overhead ? (limit - overhead) / 6 : 0;  // \uXXXX worst case
+  const size_t room = limit > overhead ? (limit - overhead) / 6 : 0;  // a \u escape is 6 bytes
   return payload_head + sep + quoted(captured_key) + ": " + quoted(captured, room) +
          ", \"truncated\": true}";
 }

@@ -5,23 +5,13 @@
 
 #include "src/delivery/gzip.h"
 #include "src/delivery/otlp_policy.h"
+#include "tests/unit/responses.h"
 
 namespace mcpr {
 namespace {
 
-HttpResponse status(int s, const char* retry_after = "") {
-  HttpResponse r;
-  r.status = s;
-  r.retry_after = retry_after;
-  return r;
-}
-
-HttpResponse error(NetError e) {
-  HttpResponse r;
-  r.error = e;
-  r.error_text = "x";
-  return r;
-}
+using test::error;
+using test::status;
 
 TEST(OtlpPolicyTest, TheRetryRules) {
   const std::pair<HttpResponse, Outcome> cases[] = {

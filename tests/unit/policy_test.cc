@@ -8,23 +8,13 @@
 #include "src/delivery/retry_policy.h"
 #include "src/delivery/throttle.h"
 #include "src/util/redact.h"
+#include "tests/unit/responses.h"
 
 namespace mcpr {
 namespace {
 
-HttpResponse status(int s, const char* retry_after = "") {
-  HttpResponse r;
-  r.status = s;
-  r.retry_after = retry_after;
-  return r;
-}
-
-HttpResponse error(NetError e) {
-  HttpResponse r;
-  r.error = e;
-  r.error_text = "x";
-  return r;
-}
+using test::error;
+using test::status;
 
 TEST(ClassifyTest, TheOutcomeTable) {
   const std::pair<HttpResponse, Outcome> cases[] = {
