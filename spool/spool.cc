@@ -164,6 +164,10 @@ void AtomicFile::write(const std::string& data) {
   }
 }
 
+void AtomicFile::sync() {
+  if (fd_ >= 0 && ::fsync(fd_) != 0) fail(spool_.path(SpoolState::kTmp, name_), errno);
+}
+
 bool AtomicFile::commit(int dir_fd, const std::string& final_name, bool sync, bool replace) {
   const std::string tmp_path = spool_.path(SpoolState::kTmp, name_);
   if (fd_ >= 0) {

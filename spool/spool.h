@@ -67,6 +67,9 @@ class AtomicFile {
   ~AtomicFile();
 
   void write(const std::string& data);
+  // fsyncs the data now (group commit: a batch syncs each file, then commits
+  // them all with sync = false and syncs the folder once). Throws Failure (73).
+  void sync();
   // fsyncs (when `sync`), closes, renames into `dir_fd` under `final_name`
   // and fsyncs that folder (when `sync`). Unless `replace`, an existing file
   // of that name is never overwritten: commit() then returns false and the

@@ -5,7 +5,9 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
+#include <memory>
 
 #include "src/util/failure.h"
 
@@ -41,21 +43,58 @@ std::string next_unique() {
   return buf;
 }
 
-std::string enqueue(const Spool& spool, EventName& name, const std::string& body, bool sync) {
-  const int queue_fd = spool.dir_fd(SpoolState::kQueue);
+namespace {
+
+// A temp file for `name` under a unique name not yet in tmp/ (the unique part
+// is drawn here; a collision draws another random base).
+std::unique_ptr<AtomicFile> create_unique(const Spool& spool, EventName& name) {
   for (int tries = 0;; ++tries) {
     name.unique = next_unique();
-    std::string file_name = name.format();
     try {
-      AtomicFile file(spool, file_name);
-      file.write(body);
-      if (file.commit(queue_fd, file_name, sync)) return file_name;
+      return std::make_unique<AtomicFile>(spool, name.format());
     } catch (const Failure&) {
       if (errno != EEXIST || tries >= 8) throw;
     }
-    g_seeded = false;  // a collision: draw another random base
-    if (tries >= 8) throw Failure(kExitCantCreate, spool.root(), "cannot find a unique file name");
+    g_seeded = false;
   }
+}
+
+}  // namespace
+
+std::string enqueue(const Spool& spool, EventName& name, const std::string& body, bool sync) {
+  const int queue_fd = spool.dir_fd(SpoolState::kQueue);
+  for (int tries = 0; tries <= 8; ++tries) {
+    std::unique_ptr<AtomicFile> file = create_unique(spool, name);
+    file->write(body);
+    std::string file_name = name.format();
+    if (file->commit(queue_fd, file_name, sync)) return file_name;
+    g_seeded = false;  // the name is taken in queue/: draw another random base
+  }
+  throw Failure(kExitCantCreate, spool.root(), "cannot find a unique file name");
+}
+
+void enqueue_all(const Spool& spool, std::vector<PendingEvent>& events, bool sync) {
+  const int queue_fd = spool.dir_fd(SpoolState::kQueue);
+  std::vector<std::unique_ptr<AtomicFile>> files;
+  files.reserve(events.size());
+  for (PendingEvent& e : events) {
+    files.push_back(create_unique(spool, e.name));
+    files.back()->write(e.body);
+  }
+  if (sync)
+    for (auto& file : files) file->sync();
+  for (size_t i = 0; i < events.size(); ++i) {
+    std::string file_name = events[i].name.format();
+    if (files[i]->commit(queue_fd, file_name, false)) {
+      events[i].file_name = std::move(file_name);
+    } else {
+      files[i].reset();  // the name is taken in queue/ (vanishingly rare)
+      g_seeded = false;
+      events[i].file_name = enqueue(spool, events[i].name, events[i].body, sync);
+    }
+  }
+  if (sync && !events.empty() && ::fsync(queue_fd) != 0)
+    throw Failure(kExitCantCreate, spool.path(SpoolState::kQueue, ""), std::strerror(errno));
 }
 
 std::string enqueue_as_named(const Spool& spool, const EventName& name, const std::string& body,

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "spool/event_name.h"
 #include "spool/spool.h"
@@ -16,6 +17,21 @@ namespace mcpr {
 // skips both fsyncs. On any failure nothing is left behind and Failure (73)
 // is thrown. Returns the file name.
 std::string enqueue(const Spool& spool, EventName& name, const std::string& body, bool sync);
+
+// One event of a group commit: `name` (its `unique` part filled in by
+// enqueue_all) and `body`; `file_name` is set once it is queued.
+struct PendingEvent {
+  EventName name;
+  std::string body;
+  std::string file_name;
+};
+
+// Group commit: queues every event of `events` as enqueue() does, in order,
+// but writes them all to tmp/ first, fsyncs each file (the first fsync pays
+// the journal commit, the others ride on it), renames each into queue/ and
+// fsyncs queue/ once. Each event is durable when this returns. Throws Failure
+// (73); the events queued before that have their `file_name` set.
+void enqueue_all(const Spool& spool, std::vector<PendingEvent>& events, bool sync);
 
 // The same with `name.unique` already chosen by the caller (import derives it
 // from the event's bytes): returns "" instead of picking another when a file

@@ -29,6 +29,12 @@ void Recorder::prepare(const std::string& body) {
   }
 }
 
+void Recorder::require_mcp_id() const {
+  if (config_.mcp_id.empty())
+    throw Failure(kExitConfig, "mcp_id", "not set",
+                  "set [mcp] mcp_id in the config file, MCP_REPORT_MCP_ID or --mcp-id");
+}
+
 namespace {
 
 EventName name_for(const EventSummary& event) {
@@ -66,12 +72,40 @@ std::string Recorder::import_body(const EventSummary& event, const std::string& 
 std::string Recorder::record(Action action, const std::string& interaction_id,
                              const std::string& payload_json, int64_t timestamp_us) {
   if (!config_.enabled) return "";
-  if (config_.mcp_id.empty())
-    throw Failure(kExitConfig, "mcp_id", "not set",
-                  "set [mcp] mcp_id in the config file, MCP_REPORT_MCP_ID or --mcp-id");
+  require_mcp_id();
   EventSummary event{action, interaction_id, config_.mcp_id, timestamp_us};
   return record_body(
       event, event_body(action, interaction_id, config_.mcp_id, timestamp_us, payload_json));
+}
+
+size_t Recorder::record_all(const std::vector<Parts>& events, std::string& error) {
+  if (!config_.enabled) return 0;
+  auto fail = [&error](const std::exception& e) {
+    if (error.empty()) error = *e.what() ? e.what() : "unknown error";
+  };
+  std::vector<PendingEvent> pending;
+  pending.reserve(events.size());
+  for (const Parts& p : events) {
+    try {
+      require_mcp_id();
+      std::string body =
+          event_body(p.action, p.interaction_id, config_.mcp_id, p.timestamp_us, p.payload_json);
+      prepare(body);
+      pending.push_back({name_for({p.action, p.interaction_id, config_.mcp_id, p.timestamp_us}),
+                         std::move(body), {}});
+    } catch (const std::exception& e) {
+      fail(e);
+    }
+  }
+  if (pending.empty()) return 0;
+  try {
+    enqueue_all(*spool_, pending, config_.sync);
+  } catch (const std::exception& e) {
+    fail(e);
+  }
+  size_t done = 0;
+  for (const PendingEvent& p : pending) done += p.file_name.empty() ? 0 : 1;
+  return done;
 }
 
 }  // namespace mcpr

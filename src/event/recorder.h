@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "spool/spool.h"
 #include "src/config/config.h"
@@ -28,6 +29,20 @@ class Recorder {
   std::string record(Action action, const std::string& interaction_id,
                      const std::string& payload_json, int64_t timestamp_us);
 
+  // The parts of one event, for record_all.
+  struct Parts {
+    Action action;
+    std::string interaction_id;
+    std::string payload_json;
+    int64_t timestamp_us;
+  };
+  // Spools several events with one group commit (spool/writer.h
+  // enqueue_all): with sync, each is durable when this returns, for about
+  // the cost of one. Returns how many were spooled, in order; an event that
+  // cannot be (over max_event_kb, spool full or unwritable) is not, and
+  // `error` says why the first one failed.
+  size_t record_all(const std::vector<Parts>& events, std::string& error);
+
   // Spools an already checked whole event body unchanged.
   std::string record_body(const EventSummary& event, const std::string& body);
 
@@ -39,6 +54,8 @@ class Recorder {
  private:
   // Opens the spool and checks max_event_kb and min_free_mb (Failure 65/73).
   void prepare(const std::string& body);
+  // Failure 78 when no mcp_id is set.
+  void require_mcp_id() const;
 
   const Config& config_;
   std::optional<Spool> spool_;  // opened on the first write

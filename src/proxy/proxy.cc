@@ -126,10 +126,19 @@ ProxyOutcome run_proxy(const ProxyRun& run) {
     return outcome;
   }
   auto recorder = std::make_unique<Recorder>(*run.config);
+  // The spool writer commits what has queued up since its last write
+  // together: a burst of calls costs about one fsync, not one per event.
   auto events = std::make_unique<RecordingQueue>(
-      run.queue_events, run.queue_bytes, [r = recorder.get()](const ProxyEvent& e) {
-        r->record(e.action, e.interaction_id, e.payload, e.timestamp_us);
-      });
+      run.queue_events, run.queue_bytes,
+      RecordingQueue::ConsumeRun([r = recorder.get()](std::vector<ProxyEvent>& run,
+                                                      std::string& error) {
+        std::vector<Recorder::Parts> parts;
+        parts.reserve(run.size());
+        for (ProxyEvent& e : run)
+          parts.push_back({e.action, std::move(e.interaction_id), std::move(e.payload),
+                           e.timestamp_us});
+        return r->record_all(parts, error);
+      }));
   auto observer = std::make_unique<RecordingObserver>(run.tracker, events.get(), run.queue_bytes);
   ForwardResult forwarded = forward_stdio(run.command, *observer);
   end_client_stream();

@@ -4,6 +4,7 @@
 // and counts it.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -13,6 +14,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "src/proxy/interaction_tracker.h"
 
@@ -27,12 +29,19 @@ class BoundedQueue {
   // `consume` handles one item on the queue's own thread and throws (any
   // std::exception) when it cannot.
   using Consume = std::function<void(Item&)>;
+  // `consume_run` handles a run of queued items at once (oldest first, at
+  // most kMaxRun), so that a spool writer can commit them together; it
+  // returns how many it handled and, when fewer, says why in `error`.
+  using ConsumeRun = std::function<size_t(std::vector<Item>&, std::string& error)>;
+  static constexpr size_t kMaxRun = 256;
 
   // At most `max_items` items holding `max_bytes` wait at once.
   BoundedQueue(size_t max_items, size_t max_bytes, Consume consume)
+      : BoundedQueue(max_items, max_bytes, one_at_a_time(std::move(consume))) {}
+  BoundedQueue(size_t max_items, size_t max_bytes, ConsumeRun consume_run)
       : max_items_(max_items),
         max_bytes_(max_bytes),
-        consume_(std::move(consume)),
+        consume_(std::move(consume_run)),
         thread_([this] { run(); }) {}
   BoundedQueue(const BoundedQueue&) = delete;
   BoundedQueue& operator=(const BoundedQueue&) = delete;
@@ -105,31 +114,47 @@ class BoundedQueue {
   }
 
  private:
+  static ConsumeRun one_at_a_time(Consume consume) {
+    return [consume = std::move(consume)](std::vector<Item>& items, std::string& error) {
+      size_t done = 0;
+      for (Item& item : items) {
+        try {
+          consume(item);
+          ++done;
+        } catch (const std::exception& e) {
+          if (error.empty()) error = *e.what() ? e.what() : "unknown error";
+        }
+      }
+      return done;
+    };
+  }
+
   void run() {
     std::unique_lock<std::mutex> lock(mutex_);
+    std::vector<Item> items;
     for (;;) {
       wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) break;
-      Item item = std::move(queue_.front());
-      queue_.pop_front();
-      queued_bytes_ -= queued_bytes(item);
+      items.clear();
+      while (!queue_.empty() && items.size() < kMaxRun) {
+        queued_bytes_ -= queued_bytes(queue_.front());
+        items.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
       busy_ = true;
       lock.unlock();
       std::string error;
+      size_t done = 0;
       try {
-        consume_(item);
+        done = consume_(items, error);
       } catch (const std::exception& e) {
-        error = e.what();
-        if (error.empty()) error = "unknown error";
+        error = *e.what() ? e.what() : "unknown error";
       }
       lock.lock();
       busy_ = false;
-      if (error.empty()) {
-        ++consumed_;
-      } else {
-        ++dropped_;
-        if (first_error_.empty()) first_error_ = error;
-      }
+      consumed_ += done;
+      dropped_ += items.size() - std::min(done, items.size());
+      if (!error.empty() && first_error_.empty()) first_error_ = error;
       if (queue_.empty()) idle_.notify_all();
     }
     idle_.notify_all();
@@ -137,7 +162,7 @@ class BoundedQueue {
 
   const size_t max_items_;
   const size_t max_bytes_;
-  Consume consume_;
+  ConsumeRun consume_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable idle_;

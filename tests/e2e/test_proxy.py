@@ -180,6 +180,21 @@ class ProxyStreamTest(ProxyCase):
         self.proxy(input=self.MIXED, env={"MCP_REPORT_CONFIG": config})
         self.assertEqual(json.loads(self.ok("status", "--json").stdout)["proxy_dropped"], 32)
 
+    def test_a_burst_of_calls_is_recorded_whole_and_in_order(self):
+        # 2,000 calls at once: the spool writer commits what queued up while
+        # it wrote (runs of up to 256 events); none is lost or reordered.
+        n = 2000
+        burst = lines(INITIALIZE, *[call(i, "echo", {"i": i}) for i in range(1, n + 1)])
+        config = self.write_config("[interaction_logging]\nsync = false\n")
+        p = self.proxy(input=burst, env={"MCP_REPORT_CONFIG": config})
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertNotIn(b"not recorded", p.stderr)
+        self.assertEqual(p.stdout.count(b"\n"), n + 1)
+        calls = [s for s in self.summary() if s[0] == "echo"]
+        self.assertEqual(len(calls), n)
+        self.assertTrue(all(actions == ["start", "complete"] for _, actions, _ in calls))
+        self.assertEqual(os.listdir(os.path.join(self.spool, "tmp")), [])
+
     def test_recording_off_still_forwards(self):
         d = self.direct(input=self.MIXED)
         for env in ({"MCP_REPORT_ENABLED": "false"}, {"MCP_REPORT_MCP_ID": ""},

@@ -255,6 +255,38 @@ TEST(RecordingQueueTest, DropsWhenFullAndCountsFailedWrites) {
   EXPECT_FALSE(queue.push(event("late")));
 }
 
+TEST(RecordingQueueTest, RunsHandOverWhatQueuedUpAndCountPartialFailures) {
+  std::atomic<bool> release{false};
+  std::vector<size_t> runs;
+  RecordingQueue queue(100, 1 << 20,
+                       RecordingQueue::ConsumeRun([&](std::vector<ProxyEvent>& run,
+                                                      std::string& error) -> size_t {
+                         while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+                         runs.push_back(run.size());
+                         if (run.size() > 1) {
+                           error = "one did not fit";
+                           return run.size() - 1;
+                         }
+                         return run.size();
+                       }));
+  // The writer takes what is queued when it wakes and blocks; what is
+  // pushed meanwhile comes as one second run.
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(queue.push(event(std::to_string(i))));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  release = true;
+  EXPECT_TRUE(queue.finish(std::chrono::milliseconds::max()));
+  size_t total = 0;
+  for (size_t n : runs) total += n;
+  EXPECT_EQ(total, 10u);
+  EXPECT_LE(runs.size(), 2u);
+  EXPECT_EQ(queue.consumed() + queue.dropped(), 10u);
+  size_t multi = 0;
+  for (size_t n : runs) multi += n > 1 ? 1 : 0;
+  EXPECT_GE(multi, 1u);
+  EXPECT_EQ(queue.dropped(), multi);
+  EXPECT_EQ(queue.first_error(), "one did not fit");
+}
+
 TEST(RecordingQueueTest, ByteBoundAndFirstError) {
   RecordingQueue queue(100, 5, [](const ProxyEvent& e) {
     if (e.payload == "no") throw std::runtime_error("spool is full");

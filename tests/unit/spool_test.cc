@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -122,6 +123,34 @@ TEST_F(SpoolTest, RefusesAForeignOwnedSpool) {
     EXPECT_EQ(f.exit_code(), kExitCantCreate);
     EXPECT_NE(std::string(f.what()).find("owned by uid 65534"), std::string::npos);
   }
+}
+
+TEST_F(SpoolTest, EnqueueAllQueuesEveryEventInOrderAndLeavesNoTempFile) {
+  Spool spool = Spool::open(path("s"), true);
+  for (bool sync : {true, false}) {
+    SCOPED_TRACE(sync);
+    std::vector<PendingEvent> events;
+    for (int i = 0; i < 5; ++i) {
+      EventName name = sample_name();
+      name.timestamp_us += i;
+      events.push_back({name, "{\"i\": " + std::to_string(i) + "}", {}});
+    }
+    enqueue_all(spool, events, sync);
+    std::vector<std::string> names;
+    for (const PendingEvent& e : events) {
+      ASSERT_FALSE(e.file_name.empty());
+      std::ifstream in(path("s/queue/") + e.file_name);
+      std::string content((std::istreambuf_iterator<char>(in)), {});
+      EXPECT_EQ(content, e.body);
+      names.push_back(e.file_name);
+    }
+    EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
+    EXPECT_EQ(std::set<std::string>(names.begin(), names.end()).size(), 5u);
+    EXPECT_EQ(count_files(path("s/tmp")), 0u);
+  }
+  EXPECT_EQ(count_files(path("s/queue")), 10u);
+  std::vector<PendingEvent> none;
+  enqueue_all(spool, none, true);  // nothing to do, nothing thrown
 }
 
 TEST_F(SpoolTest, EnqueueWritesExactlyTheBodyWithMode0600) {
