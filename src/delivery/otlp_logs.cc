@@ -87,15 +87,19 @@ void write_string_attribute(JsonWriter& w, const char* key, const std::string& v
   write_attribute(w, key, rapidjson::Value(rapidjson::StringRef(value.data(), value.size())));
 }
 
-// The record's attributes: the interaction, the action, and the semantic
+// The record's attributes: the interaction, the action, the event id, and the semantic
 // convention names the data carries. A numeric jsonrpc.request.id becomes a
 // string, its type in the conventions; the recorder's error_type stands in
 // for a missing error.type.
-void write_attributes(JsonWriter& w, const EventSummary& event, const rapidjson::Value& data) {
+void write_attributes(JsonWriter& w, const EventSummary& event, std::string_view event_id,
+                      const rapidjson::Value& data) {
   w.Key("attributes");
   w.StartArray();
   write_string_attribute(w, "mcp.interaction.id", event.interaction_id);
   write_string_attribute(w, "mcp.action", action_info(event.action).name);
+  if (!event_id.empty())
+    write_attribute(w, "mcp.event.id",
+                    rapidjson::Value(rapidjson::StringRef(event_id.data(), event_id.size())));
   for (const char* name : kAttributeNames) {
     auto it = data.FindMember(name);
     if (it == data.MemberEnd() || it->value.IsObject() || it->value.IsArray() ||
@@ -138,7 +142,7 @@ std::string otlp_trace_id(std::string_view interaction_id) {
   return hex;
 }
 
-bool OtlpLogsEncoder::add(std::string_view body, std::string* error) {
+bool OtlpLogsEncoder::add(std::string_view body, std::string* error, std::string_view event_id) {
   std::optional<EventSummary> event = check_event(body, error);
   if (!event) return false;
   rapidjson::Document doc;
@@ -159,7 +163,7 @@ bool OtlpLogsEncoder::add(std::string_view body, std::string* error) {
   w.String(is_error ? "ERROR" : "INFO");
   w.Key("body");
   write_any_value(w, data);
-  write_attributes(w, *event, data);
+  write_attributes(w, *event, event_id, data);
   w.Key("traceId");
   w.String(otlp_trace_id(event->interaction_id).c_str());
   w.Key("eventName");

@@ -31,9 +31,12 @@ class OtlpLogsEncoder {
   OtlpLogsEncoder(OtlpResourceInfo info, int64_t observed_unix_nano)
       : info_(std::move(info)), observed_(std::to_string(observed_unix_nano)) {}
 
-  // Adds one event. Returns false with the reason in `error` when `body` is
-  // not an event (it is then left out of the request).
-  bool add(std::string_view body, std::string* error);
+  // Adds one event; `event_id`, when given, becomes its mcp.event.id
+  // attribute (the coordinator's Idempotency-Key: the same on every resend,
+  // so a receiver can drop the duplicates at-least-once allows). Returns
+  // false with the reason in `error` when `body` is not an event (it is then
+  // left out of the request).
+  bool add(std::string_view body, std::string* error, std::string_view event_id = {});
   size_t size() const { return records_; }
 
   // The request's JSON.

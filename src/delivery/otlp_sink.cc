@@ -34,7 +34,7 @@ class OtlpSink : public Sink {
   HttpRequest request(const std::vector<const QueuedEvent*>& batch) override {
     OtlpLogsEncoder encoder({options_.host_name, kVersion}, options_.now_unix_nano());
     std::string ignored;  // the loop sets aside what is not an event before it gets here
-    for (const QueuedEvent* e : batch) encoder.add(e->body, &ignored);
+    for (const QueuedEvent* e : batch) encoder.add(e->body, &ignored, e->event_id);
     HttpRequest r;
     r.url = options_.url;
     r.body = encoder.finish();

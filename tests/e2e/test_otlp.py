@@ -333,10 +333,18 @@ class CrashTest(OtlpCase):
                                 "concurrency = 4\n")
         rounds = self.flush_through_kill_9(cfg, 100, seed=11, longest=0.2)
         got = []
+        ids = {}
         for rec in rx.records():
             values = rec["record"]["body"]["kvlistValue"]["values"]
-            got.append(int(next(kv["value"]["intValue"] for kv in values if kv["key"] == "i")))
+            i = int(next(kv["value"]["intValue"] for kv in values if kv["key"] == "i"))
+            got.append(i)
+            attrs = {kv["key"]: kv["value"] for kv in rec["record"]["attributes"]}
+            ids.setdefault(i, set()).add(attrs["mcp.event.id"]["stringValue"])
         self.assertEqual(set(got), set(range(n)))  # nothing lost
+        # A resent record carries the same mcp.event.id, so a receiver can
+        # drop it: one id per event, and no two events share one.
+        self.assertTrue(all(len(v) == 1 for v in ids.values()))
+        self.assertEqual(len({next(iter(v)) for v in ids.values()}), n)
         # A resend is only of a batch whose 2xx the killed flush did not record:
         # never more than the batches in flight when it died, per round.
         resent = len(got) - n

@@ -56,6 +56,19 @@ TEST(OtlpLogsTest, OneEventIsOneLogRecordOfTheWholeRequest) {
             "\"traceId\":\"" + trace + "\",\"eventName\":\"interaction_start\"}]}]}]}");
 }
 
+TEST(OtlpLogsTest, TheEventIdIsAnAttributeWhenGiven) {
+  OtlpLogsEncoder with({"", "0.1.0"}, 5), without({"", "0.1.0"}, 5);
+  std::string error;
+  ASSERT_TRUE(with.add(start("{}"), &error, "1764000000123456-0a0b0c0d0e0f.s.int_1_a"));
+  ASSERT_TRUE(without.add(start("{}"), &error));
+  EXPECT_NE(with.finish().find("{\"key\":\"mcp.action\",\"value\":{\"stringValue\":"
+                               "\"interaction_start\"}},{\"key\":\"mcp.event.id\",\"value\":"
+                               "{\"stringValue\":\"1764000000123456-0a0b0c0d0e0f.s.int_1_a\"}}"),
+            std::string::npos)
+      << with.finish();
+  EXPECT_EQ(without.finish().find("mcp.event.id"), std::string::npos);
+}
+
 TEST(OtlpLogsTest, JsonValuesBecomeAnyValues) {
   const std::pair<const char*, const char*> cases[] = {
       {"{}", "{\"kvlistValue\":{\"values\":[]}}"},
