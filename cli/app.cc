@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "cli/exit_status.h"
 #include "src/util/failure.h"
 #include "src/util/version.h"
 
@@ -105,10 +106,11 @@ std::string named_command(int argc, char** argv) {
 
 namespace {
 
-int report(const Failure& f) {
-  std::cerr << "mcp-report: " << printable(f.what()) << '\n';
-  if (!f.hint().empty()) std::cerr << "mcp-report: hint: " << printable(f.hint()) << '\n';
-  return f.exit_code();
+int report(const std::exception& error) {
+  ErrorReport r = describe_error(error);
+  std::cerr << "mcp-report: " << printable(r.message) << '\n';
+  if (!r.hint.empty()) std::cerr << "mcp-report: hint: " << printable(r.hint) << '\n';
+  return r.exit_status;
 }
 
 }  // namespace
@@ -117,11 +119,8 @@ int run_cli(int argc, char** argv) {
   if (std::optional<SimpleRecording> simple = parse_simple_recording(argc, argv)) {
     try {
       return record(simple->globals, simple->action, simple->request);
-    } catch (const Failure& f) {
-      return report(f);
     } catch (const std::exception& e) {
-      std::cerr << "mcp-report: " << printable(e.what()) << '\n';
-      return kExitCantCreate;
+      return report(e);
     }
   }
   Globals globals;
@@ -173,17 +172,14 @@ int run_cli(int argc, char** argv) {
     std::cerr << "mcp-report: usage: " << printable(e.what()) << "\n"
               << "mcp-report: hint: see 'mcp-report --help'\n";
     return kExitUsage;
-  } catch (const Failure& f) {
-    return report(f);
+  } catch (const std::exception& e) {
+    return report(e);
   }
   try {
     for (const Command& command : commands)
       if (command.app->parsed()) return command.run();
-  } catch (const Failure& f) {
-    return report(f);
   } catch (const std::exception& e) {
-    std::cerr << "mcp-report: " << printable(e.what()) << '\n';
-    return kExitCantCreate;
+    return report(e);
   }
   std::cerr << app.help();
   return kExitUsage;

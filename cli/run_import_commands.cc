@@ -20,6 +20,7 @@
 #include "src/event/importer.h"
 #include "src/event/pyjson.h"
 #include "src/event/recorder.h"
+#include "spool/spool_error.h"
 
 namespace mcpr::cli {
 namespace {
@@ -123,11 +124,16 @@ int run(const Globals& globals, const RunArgs& args) {
 
   // Records with `body`; a failure is a warning, or with --strict the end.
   auto attempt = [&](const char* what, auto&& body) {
+    auto warn_or_rethrow = [&](const std::exception& e) {
+      if (args.strict) throw;
+      globals.warn(std::string("run: could not record ") + what + ": " + e.what());
+    };
     try {
       body();
     } catch (const Failure& f) {
-      if (args.strict) throw;
-      globals.warn(std::string("run: could not record ") + what + ": " + f.what());
+      warn_or_rethrow(f);
+    } catch (const SpoolError& e) {
+      warn_or_rethrow(e);
     }
   };
   std::optional<Recorder> recorder;

@@ -7,19 +7,22 @@
 #include <cerrno>
 #include <cstring>
 
-#include "src/util/failure.h"
+#include "spool/spool_error.h"
 
 namespace mcpr {
 
 std::optional<FlushLock> FlushLock::acquire(const Spool& spool, bool wait) {
   int fd = ::openat(spool.root_fd(), "flush.lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) throw Failure(kExitCantCreate, spool.root() + "/flush.lock", std::strerror(errno));
+  if (fd < 0) {
+    int err = errno;
+    throw SpoolError(SpoolError::Kind::kIo, spool.root() + "/flush.lock", std::strerror(err), err);
+  }
   while (::flock(fd, wait ? LOCK_EX : LOCK_EX | LOCK_NB) != 0) {
     if (errno == EINTR) continue;
     int err = errno;
     ::close(fd);
     if (err == EWOULDBLOCK) return std::nullopt;
-    throw Failure(kExitCantCreate, spool.root() + "/flush.lock", std::strerror(err));
+    throw SpoolError(SpoolError::Kind::kIo, spool.root() + "/flush.lock", std::strerror(err), err);
   }
   return FlushLock(fd);
 }

@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "src/util/failure.h"
+#include "spool/spool_error.h"
 
 namespace mcpr {
 namespace {
@@ -18,7 +18,7 @@ constexpr mode_t kDirMode = 0700;
 constexpr mode_t kFileMode = 0600;
 
 [[noreturn]] void fail(const std::string& what, int err) {
-  throw Failure(kExitCantCreate, what, std::strerror(err));
+  throw SpoolError(SpoolError::Kind::kIo, what, std::strerror(err), err);
 }
 
 // mkdir -p, each folder made here 0700 whatever the umask.
@@ -67,16 +67,17 @@ Spool Spool::open(const std::string& root, bool create) {
   }
   if (fd < 0) {
     if (errno == ELOOP || errno == ENOTDIR)
-      throw Failure(kExitCantCreate, "spool " + root, "not a directory (symlinks are refused)");
+      throw SpoolError(SpoolError::Kind::kRefused, "spool " + root,
+                       "not a directory (symlinks are refused)");
     fail("spool " + root, errno);
   }
   Spool spool(root, fd);
   struct stat st;
   if (::fstat(fd, &st) != 0) fail("spool " + root, errno);
   if (st.st_uid != ::geteuid())
-    throw Failure(kExitCantCreate, "spool " + root,
-                  "owned by uid " + std::to_string(st.st_uid) + ", not by uid " +
-                      std::to_string(::geteuid()) + ": refusing to use it");
+    throw SpoolError(SpoolError::Kind::kRefused, "spool " + root,
+                     "owned by uid " + std::to_string(st.st_uid) + ", not by uid " +
+                         std::to_string(::geteuid()) + ": refusing to use it");
   spool.create_ = create;
   if (create) {
     for (SpoolState s : kAllStates) {
@@ -136,9 +137,7 @@ AtomicFile::AtomicFile(const Spool& spool, std::string name)
                  O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, kFileMode);
   if (fd_ < 0) {
     int err = errno;
-    Failure f(kExitCantCreate, spool.path(SpoolState::kTmp, name_), std::strerror(err));
-    errno = err;
-    throw f;
+    fail(spool.path(SpoolState::kTmp, name_), err);
   }
   // The umask may have taken bits off 0600 (e.g. 0200): then set it exactly.
   // Only then: an fchmod is one more journalled change to the new inode.
@@ -214,20 +213,18 @@ std::vector<std::string> list_names(const Spool& spool, SpoolState state, bool r
   return names;
 }
 
-std::optional<std::string> read_file(const Spool& spool, SpoolState state, const std::string& name,
-                                     int* errno_out) {
+std::optional<std::string> read_file(const Spool& spool, SpoolState state,
+                                     const std::string& name) {
   int fd =
       ::openat(spool.dir_fd(state), name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
-    if (errno_out) *errno_out = errno;
     if (errno == ENOENT) return std::nullopt;
     fail(spool.path(state, name), errno);
   }
   struct stat st;
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
-    if (errno_out) *errno_out = EINVAL;
-    throw Failure(kExitCantCreate, spool.path(state, name), "not a regular file");
+    throw SpoolError(SpoolError::Kind::kRefused, spool.path(state, name), "not a regular file");
   }
   std::string data(static_cast<size_t>(st.st_size), '\0');
   size_t done = 0;
@@ -284,7 +281,7 @@ std::string read_reason(const Spool& spool, SpoolState state, const std::string&
   std::optional<std::string> text;
   try {
     text = read_file(spool, state, name + kReasonSuffix);
-  } catch (const Failure&) {
+  } catch (const SpoolError&) {
     return "";
   }
   if (!text) return "";

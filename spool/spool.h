@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "spool/spool_error.h"
+
 namespace mcpr {
 
 enum class SpoolState { kQueue, kDead, kCorrupt, kTmp };
@@ -29,8 +31,8 @@ bool is_reason_file(const std::string& name);
 class Spool {
  public:
   // Opens the spool at `root`. With `create`, any missing folder is made,
-  // mode 0700 whatever the umask. Refuses (Failure, exit 73) a root that is not a
-  // directory, is a symlink, or is owned by another user.
+  // mode 0700 whatever the umask. Refuses (SpoolError kRefused) a root that is
+  // not a directory, is a symlink, or is owned by another user.
   static Spool open(const std::string& root, bool create);
 
   Spool(Spool&& other) noexcept;
@@ -59,8 +61,8 @@ class Spool {
 // failed write leaves nothing behind.
 class AtomicFile {
  public:
-  // Creates tmp/<name> with O_EXCL|O_NOFOLLOW, mode 0600. Throws Failure (73);
-  // errno is kept so callers can retry on EEXIST.
+  // Creates tmp/<name> with O_EXCL|O_NOFOLLOW, mode 0600. Throws SpoolError,
+  // whose error_number() lets callers retry on EEXIST.
   AtomicFile(const Spool& spool, std::string name);
   AtomicFile(const AtomicFile&) = delete;
   AtomicFile& operator=(const AtomicFile&) = delete;
@@ -68,12 +70,12 @@ class AtomicFile {
 
   void write(const std::string& data);
   // fsyncs the data now (group commit: a batch syncs each file, then commits
-  // them all with sync = false and syncs the folder once). Throws Failure (73).
+  // them all with sync = false and syncs the folder once). Throws SpoolError.
   void sync();
   // fsyncs (when `sync`), closes, renames into `dir_fd` under `final_name`
   // and fsyncs that folder (when `sync`). Unless `replace`, an existing file
   // of that name is never overwritten: commit() then returns false and the
-  // temp file stays for another try. Throws Failure (73).
+  // temp file stays for another try. Throws SpoolError.
   bool commit(int dir_fd, const std::string& final_name, bool sync, bool replace = false);
 
  private:
@@ -92,12 +94,12 @@ void for_each_name(const Spool& spool, SpoolState state, bool reason_files,
                    const std::function<void(std::string_view)>& visit);
 
 // Reads a whole file of a state's folder, refusing symlinks. nullopt when the
-// file is gone; throws Failure (73) for other errors, with `errno_out` set.
-std::optional<std::string> read_file(const Spool& spool, SpoolState state, const std::string& name,
-                                     int* errno_out = nullptr);
+// file is gone; throws SpoolError for other errors.
+std::optional<std::string> read_file(const Spool& spool, SpoolState state,
+                                     const std::string& name);
 
 // Renames between folders. false when the source is gone (someone else moved
-// or deleted it); throws Failure (73) on other errors.
+// or deleted it); throws SpoolError on other errors.
 bool move_file(const Spool& spool, SpoolState from, const std::string& name, SpoolState to,
                const std::string& new_name, bool sync);
 

@@ -7,7 +7,7 @@
 #include <chrono>
 #include <cstring>
 
-#include "src/util/failure.h"
+#include "spool/spool_error.h"
 
 namespace mcpr {
 
@@ -43,7 +43,7 @@ std::vector<uint64_t> Unlinker::take_done() {
     error = error_;
   }
   pending_ -= done.size();
-  if (!error.empty()) throw Failure(kExitCantCreate, "", error);
+  if (!error.empty()) throw SpoolError(SpoolError::Kind::kIo, "", error);
   return done;
 }
 

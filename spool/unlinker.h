@@ -28,7 +28,7 @@ class Unlinker {
   // Queues the delete of `name`; `token` comes back from take_done().
   void submit(uint64_t token, std::string name);
   // Tokens of the deletes done since the last call (a file already gone
-  // counts as done). Throws Failure (73) for a delete that failed otherwise.
+  // counts as done). Throws SpoolError for a delete that failed otherwise.
   std::vector<uint64_t> take_done();
   // Blocks until a delete is done or `max_wait` seconds pass.
   void wait_some(double max_wait);

@@ -9,7 +9,7 @@
 #include <ctime>
 #include <memory>
 
-#include "src/util/failure.h"
+#include "spool/spool_error.h"
 
 namespace mcpr {
 namespace {
@@ -52,8 +52,8 @@ std::unique_ptr<AtomicFile> create_unique(const Spool& spool, EventName& name) {
     name.unique = next_unique();
     try {
       return std::make_unique<AtomicFile>(spool, name.format());
-    } catch (const Failure&) {
-      if (errno != EEXIST || tries >= 8) throw;
+    } catch (const SpoolError& e) {
+      if (e.error_number() != EEXIST || tries >= 8) throw;
     }
     g_seeded = false;
   }
@@ -70,7 +70,7 @@ std::string enqueue(const Spool& spool, EventName& name, const std::string& body
     if (file->commit(queue_fd, file_name, sync)) return file_name;
     g_seeded = false;  // the name is taken in queue/: draw another random base
   }
-  throw Failure(kExitCantCreate, spool.root(), "cannot find a unique file name");
+  throw SpoolError(SpoolError::Kind::kNoUniqueName, spool.root(), "cannot find a unique file name");
 }
 
 void enqueue_all(const Spool& spool, std::vector<PendingEvent>& events, bool sync) {
@@ -93,8 +93,11 @@ void enqueue_all(const Spool& spool, std::vector<PendingEvent>& events, bool syn
       events[i].file_name = enqueue(spool, events[i].name, events[i].body, sync);
     }
   }
-  if (sync && !events.empty() && ::fsync(queue_fd) != 0)
-    throw Failure(kExitCantCreate, spool.path(SpoolState::kQueue, ""), std::strerror(errno));
+  if (sync && !events.empty() && ::fsync(queue_fd) != 0) {
+    int err = errno;
+    throw SpoolError(SpoolError::Kind::kIo, spool.path(SpoolState::kQueue, ""), std::strerror(err),
+                     err);
+  }
 }
 
 std::string enqueue_as_named(const Spool& spool, const EventName& name, const std::string& body,

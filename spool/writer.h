@@ -14,7 +14,7 @@ namespace mcpr {
 // filled in here, unique across processes and sorting in recording order
 // within this process): tmp/ with O_EXCL|O_NOFOLLOW and mode 0600, write,
 // fsync, rename into queue/ without replacing, fsync queue/. `sync = false`
-// skips both fsyncs. On any failure nothing is left behind and Failure (73)
+// skips both fsyncs. On any failure nothing is left behind and SpoolError
 // is thrown. Returns the file name.
 std::string enqueue(const Spool& spool, EventName& name, const std::string& body, bool sync);
 
@@ -29,8 +29,8 @@ struct PendingEvent {
 // Group commit: queues every event of `events` as enqueue() does, in order,
 // but writes them all to tmp/ first, fsyncs each file (the first fsync pays
 // the journal commit, the others ride on it), renames each into queue/ and
-// fsyncs queue/ once. Each event is durable when this returns. Throws Failure
-// (73); the events queued before that have their `file_name` set.
+// fsyncs queue/ once. Each event is durable when this returns. Throws
+// SpoolError; the events queued before that have their `file_name` set.
 void enqueue_all(const Spool& spool, std::vector<PendingEvent>& events, bool sync);
 
 // The same with `name.unique` already chosen by the caller (import derives it

@@ -170,8 +170,8 @@ class Flusher {
       std::string why;
       try {
         body = read_file(spool_, SpoolState::kQueue, name(i));
-      } catch (const Failure& f) {
-        why = f.what();
+      } catch (const SpoolError& e) {
+        why = e.what();
       }
       if (!body && why.empty()) {  // removed meanwhile (mcp-report delete)
         plan_.delivered(i);

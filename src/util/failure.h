@@ -1,6 +1,7 @@
-// The one error type that travels up to the command line, carrying the exit
-// status (sysexits.h) the user sees. Low layers throw it; cli/ catches it once
-// and prints "mcp-report: <what>: <why>".
+// The error that travels up to the command line carrying the exit status
+// (sysexits.h) the user sees. src/ throws it (spool/ throws SpoolError, which
+// has a kind instead); cli/exit_status.h turns either into the status and the
+// line "mcp-report: <what>: <why>", in one place.
 #pragma once
 
 #include <stdexcept>
@@ -14,6 +15,7 @@ enum ExitCode : int {
   kExitDataErr = 65,
   kExitNoInput = 66,
   kExitUnavailable = 69,
+  kExitSoftware = 70,  // an internal error: a bug of ours, not the user's doing
   kExitCantCreate = 73,
   kExitTempFail = 75,
   kExitNoPerm = 77,

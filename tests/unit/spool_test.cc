@@ -16,7 +16,6 @@
 #include "spool/event_name.h"
 #include "spool/flush_lock.h"
 #include "spool/writer.h"
-#include "src/util/failure.h"
 #include "temp_dir.h"
 
 namespace mcpr {
@@ -119,8 +118,8 @@ TEST_F(SpoolTest, RefusesAForeignOwnedSpool) {
   try {
     Spool::open(path("foreign"), true);
     FAIL() << "opened a foreign spool";
-  } catch (const Failure& f) {
-    EXPECT_EQ(f.exit_code(), kExitCantCreate);
+  } catch (const SpoolError& f) {
+    EXPECT_EQ(f.kind(), SpoolError::Kind::kRefused);
     EXPECT_NE(std::string(f.what()).find("owned by uid 65534"), std::string::npos);
   }
 }
@@ -318,7 +317,7 @@ TEST_F(SpoolTest, OneFlushLockAtATime) {
 TEST_F(SpoolTest, ReadFileRefusesSymlinks) {
   Spool spool = Spool::open(path("s"), true);
   ASSERT_EQ(::symlink("/etc/passwd", path("s/queue/link").c_str()), 0);
-  EXPECT_THROW(read_file(spool, SpoolState::kQueue, "link"), Failure);
+  EXPECT_THROW(read_file(spool, SpoolState::kQueue, "link"), SpoolError);
   EXPECT_FALSE(read_file(spool, SpoolState::kQueue, "missing"));
 }
 
