@@ -11,6 +11,7 @@
 #include "spool/admin.h"
 #include "spool/cleanup.h"
 #include "spool/flush_lock.h"
+#include "spool/operations.h"
 #include "spool/spool.h"
 #include "src/delivery/flush_state.h"
 #include "src/util/failure.h"
@@ -117,7 +118,7 @@ int requeue(const Globals& globals, const std::vector<std::string>& handles, boo
       globals.warn("event " + std::string(f.name) + " is already queued");
       continue;
     }
-    if (requeue_file(spool, f, config.sync)) ++moved;
+    if (mcpr::requeue(spool, f, config.sync) == SpoolOutcome::kDone) ++moved;
   }
   // A requeue is the operator saying "try now": a Retry-After hold kept from
   // an earlier run must not keep the revived events back (SPEC.md §4).
@@ -144,7 +145,7 @@ int remove(const Globals& globals, const std::vector<std::string>& handles,
   for (const std::string& h : handles) files.push_back(find_one(spool, h));
   unsigned removed = 0;
   for (const SpooledFile& f : files)
-    if (remove_file(spool, f.state, f.name)) ++removed;
+    if (remove_file(spool, f.state, f.name) == SpoolOutcome::kDone) ++removed;
   globals.note("deleted " + std::to_string(removed) + " event" + (removed == 1 ? "" : "s"));
   return kExitOk;
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "spool/event_name.h"
+#include "spool/operations.h"
 
 namespace mcpr {
 namespace {
@@ -32,10 +33,9 @@ void expire_queue(const Spool& spool, const CleanupPolicy& policy, CleanupResult
   for (const std::string& name : old) {
     auto info = stat_file(spool, SpoolState::kQueue, name);
     if (!info || info->mtime >= cutoff) continue;
-    if (set_aside(
-            spool, name, SpoolState::kDead,
-            "expired: queued for more than " + std::to_string(policy.max_age / 86400) + " days",
-            policy.sync))
+    if (bury(spool, name,
+             "expired: queued for more than " + std::to_string(policy.max_age / 86400) + " days",
+             policy.sync) == SpoolOutcome::kDone)
       ++result.expired;
   }
 }
@@ -48,7 +48,7 @@ void sweep_dead(const Spool& spool, const CleanupPolicy& policy, CleanupResult& 
     auto info = stat_file(spool, SpoolState::kDead, name + kReasonSuffix);
     if (!info) info = stat_file(spool, SpoolState::kDead, name);
     const int64_t died = info ? info->mtime : policy.now;
-    if (died < cutoff && remove_file(spool, SpoolState::kDead, name)) {
+    if (died < cutoff && remove_file(spool, SpoolState::kDead, name) == SpoolOutcome::kDone) {
       ++result.dead_removed;
     } else {
       events.insert(std::move(name));

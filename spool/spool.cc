@@ -239,42 +239,26 @@ std::optional<std::string> read_file(const Spool& spool, SpoolState state,
   return data;
 }
 
-bool move_file(const Spool& spool, SpoolState from, const std::string& name, SpoolState to,
-               const std::string& new_name, bool sync) {
+SpoolOutcome move_file(const Spool& spool, SpoolState from, const std::string& name,
+                       SpoolState to, const std::string& new_name, bool sync) {
   if (::renameat(spool.dir_fd(from), name.c_str(), spool.dir_fd(to), new_name.c_str()) != 0) {
-    if (errno == ENOENT) return false;
+    if (errno == ENOENT) return SpoolOutcome::kGone;
     fail(spool.path(from, name), errno);
   }
   if (sync) ::fsync(spool.dir_fd(to));
-  return true;
+  return SpoolOutcome::kDone;
 }
 
-bool remove_file(const Spool& spool, SpoolState state, const std::string& name) {
+SpoolOutcome remove_file(const Spool& spool, SpoolState state, const std::string& name) {
   // Reasons live beside dead and corrupt events only (requeue drops them):
   // in the queue this would be one failing syscall per delivered event.
-  if (state != SpoolState::kQueue) ::unlinkat(spool.dir_fd(state), (name + kReasonSuffix).c_str(), 0);
+  if (state != SpoolState::kQueue)
+    ::unlinkat(spool.dir_fd(state), (name + kReasonSuffix).c_str(), 0);
   if (::unlinkat(spool.dir_fd(state), name.c_str(), 0) != 0) {
-    if (errno == ENOENT) return false;
+    if (errno == ENOENT) return SpoolOutcome::kGone;
     fail(spool.path(state, name), errno);
   }
-  return true;
-}
-
-bool set_aside(const Spool& spool, const std::string& name, SpoolState to,
-               const std::string& reason, bool sync, const std::string& new_name) {
-  const std::string& dest = new_name.empty() ? name : new_name;
-  // The reason is published first: a crash in between leaves a reason without
-  // an event (swept by cleanup), never a dead event without its reason.
-  {
-    AtomicFile file(spool, dest + kReasonSuffix);
-    file.write(reason + "\n");
-    file.commit(spool.dir_fd(to), dest + kReasonSuffix, false, /*replace=*/true);
-  }
-  if (!move_file(spool, SpoolState::kQueue, name, to, dest, sync)) {
-    ::unlinkat(spool.dir_fd(to), (dest + kReasonSuffix).c_str(), 0);
-    return false;
-  }
-  return true;
+  return SpoolOutcome::kDone;
 }
 
 std::string read_reason(const Spool& spool, SpoolState state, const std::string& name) {

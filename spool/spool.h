@@ -98,18 +98,16 @@ void for_each_name(const Spool& spool, SpoolState state, bool reason_files,
 std::optional<std::string> read_file(const Spool& spool, SpoolState state,
                                      const std::string& name);
 
-// Renames between folders. false when the source is gone (someone else moved
-// or deleted it); throws SpoolError on other errors.
-bool move_file(const Spool& spool, SpoolState from, const std::string& name, SpoolState to,
-               const std::string& new_name, bool sync);
+// What a state change found: it was done, or the file was gone (someone else
+// moved or deleted it first). Real failures throw SpoolError instead.
+enum class SpoolOutcome { kDone, kGone };
 
-// Removes a file and its reason file. false when it was not there.
-bool remove_file(const Spool& spool, SpoolState state, const std::string& name);
+// Renames between folders (spool/operations.h has the event-level moves).
+SpoolOutcome move_file(const Spool& spool, SpoolState from, const std::string& name,
+                       SpoolState to, const std::string& new_name, bool sync);
 
-// Moves a queued event into dead/ or corrupt/ with a one-line reason beside
-// it, under `new_name` when one is given (a dead event's final attempt count).
-bool set_aside(const Spool& spool, const std::string& name, SpoolState to,
-               const std::string& reason, bool sync, const std::string& new_name = {});
+// Removes a file and its reason file.
+SpoolOutcome remove_file(const Spool& spool, SpoolState state, const std::string& name);
 
 // The reason an event in dead/ or corrupt/ is there ("" when none is kept);
 // the reason file's mtime is when it was set aside.

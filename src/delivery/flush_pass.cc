@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "spool/event_name.h"
+#include "spool/operations.h"
 #include "spool/spool.h"
 #include "spool/unlinker.h"
 #include "src/delivery/retry_policy.h"
@@ -286,28 +287,22 @@ class Flusher {
     if (attempts > static_cast<unsigned>(config_.max_retries)) {
       const std::string gave_up = "gave up after " + std::to_string(attempts) + " attempts";
       // Dead under its final count, so `list` says "N failed" as the reason does.
-      std::optional<EventName> parsed = EventName::parse(plan_.name(i));
-      parsed->attempts = attempts;
-      parsed->due_ms = 0;
       bury(i, gave_up + "; last: " + o.reason,
-           gave_up + " (last: " + o.detail.substr(0, o.detail.find(':')) + ")", parsed->format());
+           gave_up + " (last: " + o.detail.substr(0, o.detail.find(':')) + ")", attempts);
       return;
     }
-    std::optional<EventName> parsed = EventName::parse(plan_.name(i));
-    parsed->attempts = attempts;
     double delay = backoff_delay(attempts, config_.retry_delay, config_.max_backoff, random01());
-    parsed->due_ms = ceil_ms(clock_.wall() + delay);
-    std::string new_name = parsed->format();
-    if (move_file(spool_, SpoolState::kQueue, name(i), SpoolState::kQueue, new_name, false))
-      dirty_queue_ = true;
-    plan_.failed(i, attempts, parsed->due_ms, new_name);
+    const int64_t due_ms = ceil_ms(clock_.wall() + delay);
+    Rescheduled r = reschedule(spool_, name(i), attempts, due_ms);
+    if (r.outcome == SpoolOutcome::kDone) dirty_queue_ = true;
+    plan_.failed(i, attempts, due_ms, r.name);
     last_failure_ = o.detail;
     ++report_.summary.retried;
   }
 
   void bury(Id i, const std::string& reason, const std::string& category,
-            const std::string& dead_name = {}) {
-    if (set_aside(spool_, name(i), SpoolState::kDead, reason, config_.sync, dead_name)) {
+            std::optional<unsigned> final_attempts = std::nullopt) {
+    if (mcpr::bury(spool_, name(i), reason, config_.sync, final_attempts) == SpoolOutcome::kDone) {
       ++report_.summary.dead;
       ++dead_reasons_[category];
       if (!first_reason_.count(category)) first_reason_[category] = reason;
@@ -316,7 +311,7 @@ class Flusher {
   }
 
   void set_aside_corrupt(const std::string& name, const std::string& reason) {
-    if (set_aside(spool_, name, SpoolState::kCorrupt, reason, config_.sync)) {
+    if (quarantine(spool_, name, reason, config_.sync) == SpoolOutcome::kDone) {
       ++report_.summary.corrupt;
       if (corrupt_example_.empty()) corrupt_example_ = name + ": " + reason;
     }

@@ -332,7 +332,8 @@ TEST_F(FlushLoopTest, OrderSurvivesDeadLetters) {
   // Requeueing the start releases both, in order.
   auto dead = list_names(*spool_, SpoolState::kDead);
   ASSERT_EQ(dead.size(), 1u);
-  ASSERT_TRUE(move_file(*spool_, SpoolState::kDead, dead[0], SpoolState::kQueue, start, false));
+  ASSERT_EQ(move_file(*spool_, SpoolState::kDead, dead[0], SpoolState::kQueue, start, false),
+            SpoolOutcome::kDone);
   report = flush(ok);
   ASSERT_EQ(ok.sent().size(), 2u);
   EXPECT_EQ(ok.sent()[0].request.idempotency_key, event_id_of(start));

@@ -15,6 +15,7 @@
 #include "spool/cleanup.h"
 #include "spool/event_name.h"
 #include "spool/flush_lock.h"
+#include "spool/operations.h"
 #include "spool/writer.h"
 #include "temp_dir.h"
 
@@ -232,7 +233,7 @@ TEST_F(SpoolTest, SetAsideKeepsAReasonAndRequeueResetsAttempts) {
   name.attempts = 3;
   name.due_ms = 99;
   std::string file = enqueue(spool, name, "{}", false);
-  ASSERT_TRUE(set_aside(spool, file, SpoolState::kDead, "HTTP 400: bad", false));
+  ASSERT_EQ(bury(spool, file, "HTTP 400: bad", false), SpoolOutcome::kDone);
   EXPECT_EQ(read_reason(spool, SpoolState::kDead, file), "HTTP 400: bad");
   auto when = stat_file(spool, SpoolState::kDead, file + kReasonSuffix);  // when it died
   ASSERT_TRUE(when);
@@ -240,7 +241,7 @@ TEST_F(SpoolTest, SetAsideKeepsAReasonAndRequeueResetsAttempts) {
   EXPECT_EQ(list_names(spool, SpoolState::kDead), std::vector<std::string>{file});
   auto found = find_events(spool, std::string(event_id_of(file)));
   ASSERT_EQ(found.size(), 1u);
-  ASSERT_TRUE(requeue_file(spool, found[0], false));
+  ASSERT_EQ(requeue(spool, found[0], false), SpoolOutcome::kDone);
   auto queued = list_names(spool, SpoolState::kQueue);
   ASSERT_EQ(queued.size(), 1u);
   EXPECT_EQ(EventName::parse(queued[0])->attempts, 0u);
