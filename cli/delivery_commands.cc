@@ -12,7 +12,6 @@
 #include <iostream>
 
 #include "cli/command.h"
-#include "spool/event_name.h"
 #include "spool/spool.h"
 #include "src/report/spool_report.h"
 #include "src/util/failure.h"
@@ -67,26 +66,12 @@ void splay_sleep(const Globals& globals, double seconds) {
   ::usleep(static_cast<useconds_t>(chosen * 1e6));
 }
 
-// How long the longest-waiting due event has been in the queue (since it
-// was queued or requeued, by its file's mtime), in seconds; 0 when none is due.
-int64_t oldest_due_wait(const Config& config, int64_t now) {
-  Spool spool = Spool::open(config.spool_path(), false);
-  int64_t oldest = now;
-  for_each_name(spool, SpoolState::kQueue, false, [&](std::string_view name) {
-    auto parsed = EventName::parse(name);
-    if (!parsed || parsed->due_ms > now * 1000) return;
-    if (auto info = stat_file(spool, SpoolState::kQueue, std::string(name)))
-      oldest = std::min(oldest, info->mtime);
-  });
-  return now - oldest;
-}
-
 // flush -q through an outage or a hold (exit 75): silent until the oldest
 // due event has waited quiet_outage, so that cron mails nobody about a
 // coordinator restart; after that one warning line per run.
 void report_quietly(const Config& config, const FlushReport& report) {
   const int64_t now = static_cast<int64_t>(std::time(nullptr));
-  const int64_t waited = oldest_due_wait(config, now);
+  const int64_t waited = oldest_due_wait(Spool::open(config.spool_path(), false), now);
   if (waited < config.quiet_outage) return;
   std::string line = "flush: events undelivered for " + human_duration(waited) +
                      " (longer than quiet_outage, " +

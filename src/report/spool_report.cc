@@ -304,6 +304,17 @@ std::string SpoolStatus::prometheus() const {
   return out.str();
 }
 
+int64_t oldest_due_wait(const Spool& spool, int64_t now) {
+  int64_t oldest = now;
+  for_each_name(spool, SpoolState::kQueue, false, [&](std::string_view name) {
+    auto parsed = EventName::parse(name);
+    if (!parsed || parsed->due_ms > now * 1000) return;
+    if (auto info = stat_file(spool, SpoolState::kQueue, std::string(name)))
+      oldest = std::min(oldest, info->mtime);
+  });
+  return now - oldest;
+}
+
 std::vector<ListedEvent> list_events(const Spool& spool, std::optional<SpoolState> only) {
   std::vector<ListedEvent> events;
   const std::map<std::string, std::string> dead_first =

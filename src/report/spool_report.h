@@ -57,6 +57,10 @@ std::string prometheus_label_value(const std::string& value);
 
 SpoolStatus spool_status(const Spool& spool, int64_t now);
 
+// How long the longest-waiting due event has been in the queue (since it
+// was queued or requeued, by its file's mtime), in seconds; 0 when none is due.
+int64_t oldest_due_wait(const Spool& spool, int64_t now);
+
 struct ListedEvent {
   SpoolState state;
   std::string name;
