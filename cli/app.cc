@@ -71,10 +71,16 @@ const char kFooter[] =
     "See mcp-report(1) for the configuration, the spool and the exit statuses.";
 
 void add_globals(CLI::App& app, Globals& g) {
+  // An empty value is a mistake (an unset variable in `--spool "$DIR"`), not
+  // "use the default": said, not ignored.
+  const CLI::Validator not_empty(
+      [](std::string& v) { return v.empty() ? std::string("an empty value") : std::string(); },
+      "");
   app.add_option("-c,--config", g.config_file, "Config file (default: search, see man page)")
-      ->type_name("FILE");
-  app.add_option("--spool", g.spool_dir, "Spool folder")->type_name("DIR");
-  app.add_option("--mcp-id", g.mcp_id, "This MCP's id")->type_name("ID");
+      ->type_name("FILE")
+      ->check(not_empty);
+  app.add_option("--spool", g.spool_dir, "Spool folder")->type_name("DIR")->check(not_empty);
+  app.add_option("--mcp-id", g.mcp_id, "This MCP's id")->type_name("ID")->check(not_empty);
   app.add_flag("-v,--verbose", g.verbose, "Say more (repeatable)");
   app.add_flag("-q,--quiet", g.quiet, "Say only errors");
   app.set_version_flag("--version", std::string("mcp-report ") + kVersion);

@@ -97,6 +97,10 @@ std::optional<SimpleRecording> parse_simple_recording(int argc, char** argv) {
     // stdin for --data) is left to CLI11.
     auto take = [&](std::string* into) {
       if (!has_value || (argv[i + 1][0] == '-' && std::string(argv[i + 1]) != "-")) return false;
+      // An empty global option is CLI11's to refuse.
+      const bool global = into == &out.globals.config_file || into == &out.globals.spool_dir ||
+                          into == &out.globals.mcp_id;
+      if (global && argv[i + 1][0] == '\0') return false;
       *into = argv[++i];
       return true;
     };

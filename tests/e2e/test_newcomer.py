@@ -97,6 +97,15 @@ class MessagesTest(Case):
         self.assertIn("--bogus", r.stderr)
         self.assertNotIn("unknown command", r.stderr)
 
+    def test_an_empty_global_option_is_a_usage_error_not_the_default(self):
+        # `--spool "$UNSET"` must not quietly record into the default spool.
+        for option in ("--spool", "-c", "--mcp-id"):
+            for command in (["start"], ["status"], ["complete", "x"]):
+                with self.subTest(option=option, command=command):
+                    r = self.fails(64, option, "", *command)
+                    self.assertIn("an empty value", r.stderr)
+        self.assertEqual(self.files(), [])
+
     def test_a_directory_as_api_key_file_is_said_as_such(self):
         self.coordinator()
         r = self.fails(78, "health", env={"MCP_REPORT_API_KEY": None,
