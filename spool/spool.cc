@@ -66,9 +66,17 @@ Spool Spool::open(const std::string& root, bool create) {
     fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   }
   if (fd < 0) {
-    if (errno == ELOOP || errno == ENOTDIR)
+    if (errno == ELOOP || errno == ENOTDIR) {
+      // Say which: a symlink, a file, or a file standing where a folder of
+      // the path should be.
+      struct stat st;
+      const bool exists = ::lstat(root.c_str(), &st) == 0;
       throw SpoolError(SpoolError::Kind::kRefused, "spool " + root,
-                       "not a directory (symlinks are refused)");
+                       exists && S_ISLNK(st.st_mode) ? "a symbolic link (refused: the spool must "
+                                                       "be a real directory)"
+                       : exists ? "not a directory"
+                                : "a part of the path is not a directory");
+    }
     fail("spool " + root, errno);
   }
   Spool spool(root, fd);

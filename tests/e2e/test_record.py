@@ -152,8 +152,20 @@ class RecordTest(Case):
         real = os.path.join(self.dir, "real")
         os.makedirs(real)
         os.symlink(real, self.spool)
-        self.fails(73, "start", "a=1")
+        r = self.fails(73, "start", "a=1")
+        self.assertIn("a symbolic link", r.stderr)
         self.assertEqual(os.listdir(real), [])
+
+    def test_a_file_where_the_spool_should_be_is_named_as_such(self):
+        path = os.path.join(self.dir, "file")
+        with open(path, "w"):
+            pass
+        for spool, why in ((path, "spool %s: not a directory" % path),
+                           (os.path.join(path, "x"), "a part of the path is not a directory")):
+            for command in ("start", "status"):
+                r = self.fails(73, command, env={"MCP_REPORT_SPOOL_DIR": spool})
+                self.assertIn(why, r.stderr)
+                self.assertNotIn("symlink", r.stderr)
 
     def test_unwritable_spool_is_73(self):
         os.makedirs(self.spool)
