@@ -1,6 +1,5 @@
 // flush, health, validate-key: the commands that use the network.
 #include <signal.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -20,6 +19,9 @@
 #include "src/delivery/otlp_logs.h"
 #include "src/delivery/otlp_sink.h"
 #include "src/delivery/retry_policy.h"
+#include "src/util/clock.h"
+#include "src/util/random.h"
+#include "src/util/time_text.h"
 
 namespace mcpr::cli {
 namespace {
@@ -54,9 +56,7 @@ void print_messages(const FlushReport& report) {
 // Sleeps a random 0..`seconds`; -vv says how long it chose.
 void splay_sleep(const Globals& globals, double seconds) {
   if (seconds <= 0) return;
-  uint32_t r = 0;
-  if (::getrandom(&r, sizeof r, GRND_NONBLOCK) != sizeof r) r = static_cast<uint32_t>(::getpid());
-  const double chosen = seconds * (r / 4294967296.0);
+  const double chosen = random_uniform(0, seconds);
   if (globals.verbose >= 2 && !globals.quiet) {
     char line[96];
     std::snprintf(line, sizeof line, "flush: splay: sleeping %.3f s of at most %g s", chosen,
@@ -70,7 +70,7 @@ void splay_sleep(const Globals& globals, double seconds) {
 // due event has waited quiet_outage, so that cron mails nobody about a
 // coordinator restart; after that one warning line per run.
 void report_quietly(const Config& config, const FlushReport& report) {
-  const int64_t now = static_cast<int64_t>(std::time(nullptr));
+  const int64_t now = static_cast<int64_t>(wall_now());
   const int64_t waited = oldest_due_wait(Spool::open(config.spool_path(), false), now);
   if (waited < config.quiet_outage) return;
   std::string line = "flush: events undelivered for " + human_duration(waited) +

@@ -21,6 +21,7 @@
 #include "src/event/pyjson.h"
 #include "src/event/recorder.h"
 #include "spool/spool_error.h"
+#include "src/util/time_text.h"
 
 namespace mcpr::cli {
 namespace {

@@ -16,6 +16,9 @@
 #include "src/delivery/flush_state.h"
 #include "src/util/failure.h"
 #include "src/report/spool_report.h"
+#include "src/util/clock.h"
+#include "src/util/plural.h"
+#include "src/util/time_text.h"
 
 namespace mcpr::cli {
 void require_existing_spool(const Config& config) {
@@ -28,7 +31,7 @@ void require_existing_spool(const Config& config) {
 
 namespace {
 
-int64_t now_s() { return static_cast<int64_t>(std::time(nullptr)); }
+int64_t now_s() { return static_cast<int64_t>(wall_now()); }
 
 std::optional<SpoolState> parse_state(const std::string& text) {
   if (text.empty() || text == "all") return std::nullopt;
@@ -127,7 +130,7 @@ int requeue(const Globals& globals, const std::vector<std::string>& handles, boo
     state.hold_until = 0;
     save_flush_state(spool, state);
   }
-  globals.note("requeued " + std::to_string(moved) + " event" + (moved == 1 ? "" : "s"));
+  globals.note("requeued " + plural(moved, "event"));
   return kExitOk;
 }
 
@@ -146,7 +149,7 @@ int remove(const Globals& globals, const std::vector<std::string>& handles,
   unsigned removed = 0;
   for (const SpooledFile& f : files)
     if (remove_file(spool, f.state, f.name) == SpoolOutcome::kDone) ++removed;
-  globals.note("deleted " + std::to_string(removed) + " event" + (removed == 1 ? "" : "s"));
+  globals.note("deleted " + plural(removed, "event"));
   return kExitOk;
 }
 

@@ -1,6 +1,5 @@
 #include "spool/writer.h"
 
-#include <sys/random.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -10,18 +9,13 @@
 #include <memory>
 
 #include "spool/spool_error.h"
+#include "src/util/random.h"
 
 namespace mcpr {
 namespace {
 
 uint32_t random_base() {
-  uint32_t value = 0;
-  if (::getrandom(&value, sizeof value, GRND_NONBLOCK) != sizeof value) {
-    struct timespec ts;
-    ::clock_gettime(CLOCK_REALTIME, &ts);
-    value = static_cast<uint32_t>(ts.tv_nsec) ^ (static_cast<uint32_t>(::getpid()) << 16);
-  }
-  return value;
+  return static_cast<uint32_t>(random_u64());
 }
 
 uint32_t g_base = 0;

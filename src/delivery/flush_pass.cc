@@ -1,6 +1,5 @@
 #include "src/delivery/flush_pass.h"
 
-#include <sys/random.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,20 +17,12 @@
 #include "src/delivery/throttle.h"
 #include "src/event/event.h"
 #include "src/util/failure.h"
+#include "src/util/plural.h"
+#include "src/util/random.h"
+#include "src/util/time_text.h"
 
 namespace mcpr {
 namespace {
-
-double random01() {
-  uint64_t r = 0;
-  if (::getrandom(&r, sizeof r, GRND_NONBLOCK) != sizeof r)
-    r = static_cast<uint64_t>(mono_now() * 1e9);
-  return static_cast<double>(r >> 11) / static_cast<double>(1ull << 53);
-}
-
-std::string plural(size_t n, const char* word) {
-  return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
-}
 
 enum class Stop { kNone, kBudget, kOutage, kKeyRejected, kHeld, kInterrupted };
 
@@ -291,7 +282,7 @@ class Flusher {
            gave_up + " (last: " + o.detail.substr(0, o.detail.find(':')) + ")", attempts);
       return;
     }
-    double delay = backoff_delay(attempts, config_.retry_delay, config_.max_backoff, random01());
+    double delay = backoff_delay(attempts, config_.retry_delay, config_.max_backoff, random_unit());
     const int64_t due_ms = ceil_ms(clock_.wall() + delay);
     Rescheduled r = reschedule(spool_, name(i), attempts, due_ms);
     if (r.outcome == SpoolOutcome::kDone) dirty_queue_ = true;
@@ -328,10 +319,7 @@ class Flusher {
     hold_until_mono_ = std::max(hold_until_mono_, mono_until);
     if (mono_until > deadline_) {
       stop(Stop::kHeld);
-      char when[64];
-      time_t t = static_cast<time_t>(until);
-      std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", std::localtime(&t));
-      report_.messages.push_back(peer_short() + " asked to wait until " + when +
+      report_.messages.push_back(peer_short() + " asked to wait until " + local_time_text(until) +
                                  " (Retry-After); no flush sends before then");
     }
   }

@@ -13,6 +13,7 @@
 #include "src/delivery/flush_pass.h"
 #include "src/delivery/otlp_sink.h"
 #include "src/delivery/sink.h"
+#include "src/util/unique_fd.h"
 #include "src/util/version.h"
 
 namespace mcpr {
@@ -79,11 +80,11 @@ FlushReport flush_spool(const Config& config, const FlushOptions& options,
                        load_flush_state(spool),
                        Throttle(config.rate_limit, config.rate_period),
                        nullptr};
-  int inotify_fd = -1;
+  UniqueFd inotify;  // closed on every way out, a throw from a pass included
   if (options.follow) {
-    inotify_fd = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-    if (inotify_fd < 0 ||
-        ::inotify_add_watch(inotify_fd, (spool.root() + "/queue").c_str(), IN_MOVED_TO) < 0)
+    inotify.reset(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
+    if (!inotify ||
+        ::inotify_add_watch(inotify.get(), (spool.root() + "/queue").c_str(), IN_MOVED_TO) < 0)
       throw Failure(kExitCantCreate, spool.root() + "/queue", "cannot watch for new events");
   }
   double outage_backoff = 1;
@@ -121,10 +122,9 @@ FlushReport flush_spool(const Config& config, const FlushOptions& options,
     } else {
       outage_backoff = 1;
     }
-    wait_for_work(inotify_fd, until);
+    wait_for_work(inotify.get(), until);
     if (options.should_stop && options.should_stop()) break;
   }
-  if (inotify_fd >= 0) ::close(inotify_fd);
   if (options.follow && report.summary.exit_code != kExitNoPerm) report.summary.exit_code = kExitOk;
   return report;
 }

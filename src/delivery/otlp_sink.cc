@@ -8,16 +8,13 @@
 #include "src/delivery/gzip.h"
 #include "src/delivery/otlp_logs.h"
 #include "src/delivery/otlp_policy.h"
+#include "src/util/clock.h"
 #include "src/util/version.h"
 
 namespace mcpr {
 namespace {
 
-int64_t wall_unix_nano() {
-  struct timespec ts;
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-}
+int64_t wall_unix_nano() { return wall_now_ns(); }
 
 class OtlpSink : public Sink {
  public:

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <ctime>
 
+#include "src/util/time_text.h"
+
 namespace mcpr {
 
 Outcome classify(const HttpResponse& r) {
@@ -59,20 +61,7 @@ std::optional<double> parse_retry_after(std::string_view value, int64_t now) {
     if (value.size() > 9) return 1e9;
     return static_cast<double>(std::stoll(std::string(value)));
   }
-  const std::string text(value);
-  static const char* const kFormats[] = {
-      "%a, %d %b %Y %H:%M:%S GMT",  // IMF-fixdate
-      "%A, %d-%b-%y %H:%M:%S GMT",  // RFC 850
-      "%a %b %e %H:%M:%S %Y",       // asctime
-  };
-  for (const char* format : kFormats) {
-    struct tm tm = {};
-    const char* end = ::strptime(text.c_str(), format, &tm);
-    if (end && *end == '\0') {
-      time_t when = ::timegm(&tm);
-      return std::max(0.0, static_cast<double>(when - now));
-    }
-  }
+  if (auto when = parse_http_date(value)) return std::max(0.0, static_cast<double>(*when - now));
   return std::nullopt;
 }
 

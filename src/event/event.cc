@@ -2,7 +2,6 @@
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
-#include <sys/random.h>
 
 #include <cmath>
 #include <cstdio>
@@ -11,6 +10,8 @@
 
 #include "src/util/failure.h"
 #include "src/event/pyjson.h"
+#include "src/util/random.h"
+#include "src/util/time_text.h"
 
 namespace mcpr {
 namespace {
@@ -57,24 +58,10 @@ void require_valid_interaction_id(const std::string& id) {
 }
 
 std::string new_interaction_id(int64_t now_seconds) {
-  uint32_t r = 0;
-  if (::getrandom(&r, sizeof r, GRND_NONBLOCK) != sizeof r) {
-    struct timespec ts;
-    ::clock_gettime(CLOCK_MONOTONIC, &ts);
-    r = static_cast<uint32_t>(ts.tv_nsec * 2654435761u);
-  }
+  const uint32_t r = static_cast<uint32_t>(random_u64());
   char buf[48];
   std::snprintf(buf, sizeof buf, "int_%lld_%08x", static_cast<long long>(now_seconds), r);
   return buf;
-}
-
-std::string format_timestamp(int64_t timestamp_us) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%lld.%06lld", static_cast<long long>(timestamp_us / 1000000),
-                static_cast<long long>(timestamp_us % 1000000));
-  std::string s = buf;
-  while (s.back() == '0' && s[s.size() - 2] != '.') s.pop_back();
-  return s;
 }
 
 std::string event_body(Action action, const std::string& interaction_id, const std::string& mcp_id,

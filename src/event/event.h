@@ -29,10 +29,6 @@ void require_valid_interaction_id(const std::string& id);
 // int_<unix seconds>_<8 lowercase hex>, the old reporter's format.
 std::string new_interaction_id(int64_t now_seconds);
 
-// Float seconds with microseconds as Python's repr(time.time()) prints them:
-// "1764000000.123456", "1764000000.5", "1764000000.0".
-std::string format_timestamp(int64_t timestamp_us);
-
 // The request body. `payload_json` is an already serialized object.
 std::string event_body(Action action, const std::string& interaction_id, const std::string& mcp_id,
                        int64_t timestamp_us, const std::string& payload_json);

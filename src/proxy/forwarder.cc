@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "src/proxy/line_splitter.h"
+#include "src/util/unique_fd.h"
 
 namespace mcpr {
 namespace {
@@ -67,19 +68,17 @@ void client_to_server(int client_in, PipedChild& child, int stop_fd, StreamObser
 ForwardResult forward_stdio(const std::vector<std::string>& argv, StreamObserver& observer,
                             int client_in, int client_out) {
   ForwardResult result;
-  int stop[2];  // made readable once the server has exited
-  if (::pipe2(stop, O_CLOEXEC) != 0) {
+  UniqueFd stop_read, stop_write;  // made readable once the server has exited
+  if (!make_pipe(&stop_read, &stop_write)) {
     result.child.exec_errno = errno;
     return result;
   }
   PipedChild child(argv);
   if (!child.started()) {
     result.child = child.wait();
-    ::close(stop[0]);
-    ::close(stop[1]);
     return result;
   }
-  std::thread upstream([&] { client_to_server(client_in, child, stop[0], observer); });
+  std::thread upstream([&] { client_to_server(client_in, child, stop_read.get(), observer); });
 
   std::vector<char> buffer(kChunk);
   LineSplitter lines(kMaxParsedLine);
@@ -100,10 +99,8 @@ ForwardResult forward_stdio(const std::vector<std::string>& argv, StreamObserver
         });
   }
   result.child = child.wait();
-  (void)!::write(stop[1], "x", 1);
+  (void)!::write(stop_write.get(), "x", 1);
   upstream.join();
-  ::close(stop[0]);
-  ::close(stop[1]);
   return result;
 }
 

@@ -8,6 +8,7 @@
 
 #include "src/event/pyjson.h"
 #include "src/util/failure.h"
+#include "src/util/time_text.h"
 
 namespace mcpr {
 namespace {

@@ -13,6 +13,8 @@
 
 #include "spool/event_name.h"
 #include "src/event/event.h"
+#include "src/util/plural.h"
+#include "src/util/time_text.h"
 
 namespace mcpr {
 namespace {
@@ -133,19 +135,6 @@ SpoolStatus spool_status(const Spool& spool, int64_t now) {
   return st;
 }
 
-std::string human_duration(int64_t seconds) {
-  if (seconds < 0) seconds = 0;
-  auto two = [](int64_t big, const char* big_unit, int64_t small, const char* small_unit) {
-    std::string out = std::to_string(big) + " " + big_unit;
-    if (small) out += " " + std::to_string(small) + " " + small_unit;
-    return out;
-  };
-  if (seconds < 60) return std::to_string(seconds) + " s";
-  if (seconds < 3600) return two(seconds / 60, "min", 0, "");
-  if (seconds < 86400) return two(seconds / 3600, "h", seconds % 3600 / 60, "min");
-  return two(seconds / 86400, "d", seconds % 86400 / 3600, "h");
-}
-
 std::string prometheus_label_value(const std::string& value) {
   std::string out;
   for (char c : value) {
@@ -180,25 +169,19 @@ std::string SpoolStatus::text() const {
     out << "-\n";
   out << "next attempt: ";
   if (next_attempt_at) {
-    char buf[64];
-    time_t t = static_cast<time_t>(*next_attempt_at);
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", std::localtime(&t));
-    out << buf << "\n";
+    out << local_time_text(*next_attempt_at) << "\n";
   } else {
     out << "-\n";
   }
   out << "last flush:   ";
   if (last_flush) {
-    char buf[64];
-    time_t t = static_cast<time_t>(last_flush->started_at);
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", std::localtime(&t));
-    out << buf << ", " << last_flush->result << " (exit " << last_flush->exit_code
+    out << local_time_text(static_cast<int64_t>(last_flush->started_at)) << ", " << last_flush->result << " (exit " << last_flush->exit_code
         << "): " << last_flush->line() << "\n";
   } else {
     out << "never\n";
   }
-  out << "open:         " << open_interactions.size() << " interaction"
-      << (open_interactions.size() == 1 ? "" : "s") << " started and not ended\n";
+  out << "open:         " << plural(open_interactions.size(), "interaction")
+      << " started and not ended\n";
   if (proxy_dropped > 0)
     out << "proxy:        " << proxy_dropped << " events not recorded (last: " << proxy_dropped_why
         << ")\n";

@@ -47,10 +47,6 @@ struct SpoolStatus {
   std::string prometheus() const;  // node_exporter textfile-collector format
 };
 
-// An age or a wait for people: "42 s", "5 min", "3 h 12 min", "3 d 2 h"
-// (text output; JSON and Prometheus keep seconds).
-std::string human_duration(int64_t seconds);
-
 // `value` escaped for a Prometheus label value: backslash, double quote and
 // newline (the text exposition format).
 std::string prometheus_label_value(const std::string& value);

@@ -50,8 +50,8 @@ Spawned spawn(const std::vector<std::string>& argv, const EnvVars& env, int in, 
   args.push_back(nullptr);
 
   // exec failures come back through a close-on-exec pipe.
-  int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
+  UniqueFd exec_read, exec_write;
+  if (!make_pipe(&exec_read, &exec_write)) {
     result.exec_errno = errno;
     return result;
   }
@@ -60,19 +60,19 @@ Spawned spawn(const std::vector<std::string>& argv, const EnvVars& env, int in, 
   if (pid == 0) {
     restore_signals();
     ::signal(SIGPIPE, SIG_DFL);  // the proxy ignores it; its server must not
-    ::close(pipe_fds[0]);
+    exec_read.reset();
     if (in >= 0) ::dup2(in, 0);
     if (out >= 0) ::dup2(out, 1);
     for (const auto& [name, value] : env) ::setenv(name.c_str(), value.c_str(), 1);
     ::execvp(args[0], args.data());
     int err = errno;
-    (void)!::write(pipe_fds[1], &err, sizeof err);
+    (void)!::write(exec_write.get(), &err, sizeof err);
     ::_exit(127);
   }
-  ::close(pipe_fds[1]);
+  const int fork_errno = errno;
+  exec_write.reset();
   if (pid < 0) {
-    result.exec_errno = errno;
-    ::close(pipe_fds[0]);
+    result.exec_errno = fork_errno;
     restore_signals();
     return result;
   }
@@ -80,9 +80,8 @@ Spawned spawn(const std::vector<std::string>& argv, const EnvVars& env, int in, 
   result.pid = pid;
   int err = 0;
   ssize_t n;
-  while ((n = ::read(pipe_fds[0], &err, sizeof err)) < 0 && errno == EINTR) {
+  while ((n = ::read(exec_read.get(), &err, sizeof err)) < 0 && errno == EINTR) {
   }
-  ::close(pipe_fds[0]);
   if (n == sizeof err) result.exec_errno = err;
   return result;
 }
@@ -128,36 +127,26 @@ ChildResult run_child(const std::vector<std::string>& argv, const EnvVars& env) 
 
 PipedChild::PipedChild(const std::vector<std::string>& argv) {
   start_ = std::chrono::steady_clock::now();
-  int in[2], out[2];
-  if (::pipe2(in, O_CLOEXEC) != 0) {
+  UniqueFd child_in, child_out;
+  if (!make_pipe(&child_in, &stdin_fd_) || !make_pipe(&stdout_fd_, &child_out)) {
     exec_errno_ = errno;
+    stdin_fd_.reset();
     return;
   }
-  if (::pipe2(out, O_CLOEXEC) != 0) {
-    exec_errno_ = errno;
-    ::close(in[0]);
-    ::close(in[1]);
-    return;
-  }
-  Spawned spawned = spawn(argv, {}, in[0], out[1]);
-  ::close(in[0]);
-  ::close(out[1]);
+  Spawned spawned = spawn(argv, {}, child_in.get(), child_out.get());
   pid_ = spawned.pid;
   exec_errno_ = spawned.exec_errno;
-  stdin_fd_ = in[1];
-  stdout_fd_ = out[0];
   forwarding_ = pid_ > 0;
 }
 
 PipedChild::~PipedChild() {
   close_stdin();
-  if (stdout_fd_ >= 0) ::close(stdout_fd_);
+  stdout_fd_.reset();
   if (forwarding_) wait();
 }
 
 void PipedChild::close_stdin() {
-  if (stdin_fd_ >= 0) ::close(stdin_fd_);
-  stdin_fd_ = -1;
+  stdin_fd_.reset();
 }
 
 ChildResult PipedChild::wait() {

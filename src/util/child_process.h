@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "src/util/unique_fd.h"
+
 namespace mcpr {
 
 struct ChildResult {
@@ -47,8 +49,8 @@ class PipedChild {
   ~PipedChild();
 
   bool started() const { return pid_ > 0 && exec_errno_ == 0; }
-  int stdin_fd() const { return stdin_fd_; }    // write end of its stdin
-  int stdout_fd() const { return stdout_fd_; }  // read end of its stdout
+  int stdin_fd() const { return stdin_fd_.get(); }    // write end of its stdin
+  int stdout_fd() const { return stdout_fd_.get(); }  // read end of its stdout
   void close_stdin();
   // Waits for the child to end (or reports the failed start).
   ChildResult wait();
@@ -56,8 +58,8 @@ class PipedChild {
  private:
   pid_t pid_ = -1;
   int exec_errno_ = 0;
-  int stdin_fd_ = -1;
-  int stdout_fd_ = -1;
+  UniqueFd stdin_fd_;
+  UniqueFd stdout_fd_;
   bool forwarding_ = false;
   std::chrono::steady_clock::time_point start_;
 };

@@ -33,6 +33,12 @@ Clock& system_clock() {
 double mono_now() { return read(CLOCK_MONOTONIC); }
 double wall_now() { return read(CLOCK_REALTIME); }
 
+long long wall_now_ns() {
+  struct timespec ts;
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<long long>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
 long long ceil_ms(double epoch_seconds) {
   return static_cast<long long>(std::ceil(epoch_seconds * 1000 - 1e-6));
 }

@@ -20,6 +20,8 @@ Clock& system_clock();
 // The same, as free functions.
 double mono_now();
 double wall_now();
+// Wall-clock epoch nanoseconds, exact (a double of seconds keeps only ~0.2 us).
+long long wall_now_ns();
 
 // Epoch milliseconds for a time in epoch seconds, rounded up (a due time is
 // never earlier than asked).

@@ -23,13 +23,6 @@ TEST(EventTest, GeneratedIdsFollowTheOldFormat) {
   EXPECT_NE(new_interaction_id(1), new_interaction_id(1));
 }
 
-TEST(EventTest, TimestampsPrintLikePythonFloats) {
-  EXPECT_EQ(format_timestamp(1764000000123456), "1764000000.123456");
-  EXPECT_EQ(format_timestamp(1764000000500000), "1764000000.5");
-  EXPECT_EQ(format_timestamp(1764000000000000), "1764000000.0");
-  EXPECT_EQ(format_timestamp(1764000000000010), "1764000000.00001");
-}
-
 TEST(EventTest, BodyHasExactlyTheFiveMembersInOrder) {
   EXPECT_EQ(event_body(Action::kError, "i1", "m1", 1764000000250000, "{\"e\": 1}"),
             "{\"action\": \"interaction_error\", \"interaction_id\": \"i1\", \"mcp_id\": \"m1\", "
