@@ -15,6 +15,7 @@
 #include "src/report/spool_report.h"
 #include "src/util/failure.h"
 #include "src/delivery/flusher.h"
+#include "src/delivery/http_status.h"
 #include "src/delivery/http_transport.h"
 #include "src/delivery/otlp_logs.h"
 #include "src/delivery/otlp_sink.h"
@@ -156,6 +157,13 @@ int flush(const Globals& globals, const FlushArgs& args) {
   return report.summary.exit_code;
 }
 
+// Why a health or validate-key request failed: the network error, or the
+// status with the start of the body and how long it took.
+std::string probe_failure(const HttpResponse& r, const char* latency) {
+  if (r.error != NetError::kNone) return describe_response(r, false);
+  return describe_response(r, true) + " (" + latency + ")";
+}
+
 // health with sink = "otlp": an empty export request, a valid no-op, tells
 // whether the endpoint accepts us (headers included); exit 0/69/77.
 int otlp_health(const Globals& globals, const Config& config) {
@@ -170,15 +178,16 @@ int otlp_health(const Globals& globals, const Config& config) {
   char latency[32];
   std::snprintf(latency, sizeof latency, "%.0f ms", r.seconds * 1000);
   const std::string what = "health: " + display_url(request.url);
-  if (r.error != NetError::kNone)
-    throw Failure(kExitUnavailable, what, describe_response(r, false),
-                  "is the OpenTelemetry Collector running, and is otlp_endpoint right?");
-  if (r.status == 401 || r.status == 403)
-    throw Failure(kExitNoPerm, what,
+  const int exit_code = probe_exit_status(classify(r, Peer::kOtlp));
+  if (exit_code == kExitNoPerm)
+    throw Failure(exit_code, what,
                   "the endpoint refused us (HTTP " + std::to_string(r.status) + ", " + latency + ")",
                   "check otlp_headers_file / OTEL_EXPORTER_OTLP_HEADERS");
-  if (r.status < 200 || r.status >= 300)
-    throw Failure(kExitUnavailable, what, describe_response(r, true) + " (" + latency + ")");
+  if (exit_code != kExitOk)
+    throw Failure(exit_code, what, probe_failure(r, latency),
+                  r.error == NetError::kNone
+                      ? ""
+                      : "is the OpenTelemetry Collector running, and is otlp_endpoint right?");
   if (!globals.quiet)
     std::cout << "OTLP endpoint " << display_url(request.url) << " is up: HTTP " << r.status
               << " in " << latency << "\n";
@@ -201,21 +210,20 @@ int probe(const Globals& globals, bool validate) {
   HttpResponse r = perform(*transport, request);
   char latency[32];
   std::snprintf(latency, sizeof latency, "%.0f ms", r.seconds * 1000);
-  const std::string what = validate ? "validate-key" : "health";
-  if (r.error != NetError::kNone) {
-    throw Failure(kExitUnavailable, what + ": " + display_url(request.url), describe_response(r, false),
-                  validate ? "" : "is the coordinator running, and is coordinator_url right?");
-  }
-  if (r.status == 401 || r.status == 403) {
+  const std::string what = (validate ? "validate-key: " : "health: ") + display_url(request.url);
+  const int exit_code = probe_exit_status(classify(r, Peer::kCoordinator));
+  if (exit_code == kExitNoPerm) {
     throw Failure(
-        kExitNoPerm, what + ": " + display_url(request.url),
+        exit_code, what,
         "the API key was rejected (HTTP " + std::to_string(r.status) + ", " + latency + ")",
         options.api_key.empty() ? "no API key is set: set coordinator_api_key or api_key_file"
                                 : "check coordinator_api_key / api_key_file");
   }
-  if (r.status < 200 || r.status >= 300) {
-    throw Failure(kExitUnavailable, what + ": " + display_url(request.url),
-                  describe_response(r, true) + " (" + latency + ")");
+  if (exit_code != kExitOk) {
+    throw Failure(exit_code, what, probe_failure(r, latency),
+                  validate || r.error == NetError::kNone
+                      ? ""
+                      : "is the coordinator running, and is coordinator_url right?");
   }
   if (!globals.quiet) {
     if (validate)

@@ -2,6 +2,7 @@
 // body, POST {url}/api/v2/interactions (SPEC.md §3), answers read by the
 // outcome table of retry_policy.
 #include "src/config/config.h"
+#include "src/delivery/http_status.h"
 #include "src/delivery/retry_policy.h"
 #include "src/delivery/sink.h"
 
@@ -25,7 +26,7 @@ class CoordinatorSink : public Sink {
   }
 
   BatchOutcome outcome(const HttpResponse& response, size_t) override {
-    return batch_outcome(classify(response), response);
+    return batch_outcome(classify(response, Peer::kCoordinator), response);
   }
 
  private:

@@ -40,16 +40,6 @@ std::string json_string_at(std::string_view body, size_t at) {
 
 }  // namespace
 
-Outcome classify_otlp(const HttpResponse& r) {
-  if (r.error != NetError::kNone) return classify(r);
-  const int s = r.status;
-  if (s >= 200 && s < 300) return Outcome::kDelivered;
-  if (s == 401 || s == 403) return Outcome::kKeyRejected;
-  if (s == 429 || (s == 503 && !r.retry_after.empty())) return Outcome::kThrottled;
-  if (s == 502 || s == 503 || s == 504) return Outcome::kRetry;
-  return Outcome::kPermanent;
-}
-
 std::optional<OtlpPartialSuccess> parse_partial_success(std::string_view body) {
   const size_t partial = value_of(body, "partialSuccess");
   if (partial == std::string_view::npos) return std::nullopt;

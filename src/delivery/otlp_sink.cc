@@ -6,6 +6,7 @@
 
 #include "src/config/config.h"
 #include "src/delivery/gzip.h"
+#include "src/delivery/http_status.h"
 #include "src/delivery/otlp_logs.h"
 #include "src/delivery/otlp_policy.h"
 #include "src/util/clock.h"
@@ -47,7 +48,7 @@ class OtlpSink : public Sink {
   }
 
   BatchOutcome outcome(const HttpResponse& response, size_t) override {
-    BatchOutcome o = batch_outcome(classify_otlp(response), response);
+    BatchOutcome o = batch_outcome(classify(response, Peer::kOtlp), response);
     if (o.kind == BatchOutcome::Kind::kDelivered) {
       if (std::optional<OtlpPartialSuccess> p = parse_partial_success(response.body_start)) {
         o.rejected = static_cast<unsigned>(p->rejected);

@@ -8,25 +8,6 @@
 
 namespace mcpr {
 
-Outcome classify(const HttpResponse& r) {
-  switch (r.error) {
-    case NetError::kNone:
-      break;
-    case NetError::kUnreachable:
-    case NetError::kBadUrl:
-      return Outcome::kUnreachable;
-    case NetError::kTimeout:
-    case NetError::kReset:
-      return Outcome::kRetry;
-  }
-  const int s = r.status;
-  if (s >= 200 && s < 300) return Outcome::kDelivered;
-  if (s == 401 || s == 403) return Outcome::kKeyRejected;
-  if (s == 429 || (s == 503 && !r.retry_after.empty())) return Outcome::kThrottled;
-  if (s == 408 || s == 425 || (s >= 500 && s < 600 && s != 501)) return Outcome::kRetry;
-  return Outcome::kPermanent;
-}
-
 std::string describe_response(const HttpResponse& r, bool with_body) {
   if (r.error != NetError::kNone) {
     const char* kind = r.error == NetError::kTimeout  ? "timeout"

@@ -1,4 +1,5 @@
-// What a response means for the event that was sent, and when to try again.
+// When to try again after a response: backoff, Retry-After and holds. What a
+// response means is src/delivery/http_status.h.
 // Pure functions of their inputs (time and randomness passed in), tested by
 // tables.
 #pragma once
@@ -8,20 +9,10 @@
 #include <string>
 #include <string_view>
 
+#include "src/delivery/http_status.h"
 #include "src/delivery/http_transport.h"
 
 namespace mcpr {
-
-enum class Outcome {
-  kDelivered,    // 2xx: remove the event
-  kUnreachable,  // no connection: stop the run, keep everything, not an attempt
-  kKeyRejected,  // 401/403: stop the run, keep everything, not an attempt
-  kThrottled,    // 429, or 503 with Retry-After: wait, not an attempt
-  kRetry,        // 5xx, 408, 425, timeout, reset: an attempt, back off
-  kPermanent,    // 3xx, 400, 404, 413, 422, other 4xx, 501: dead at once
-};
-
-Outcome classify(const HttpResponse& response);
 
 // A short description of a response for reasons and messages:
 // "HTTP 503", "HTTP 400: {\"error\": ...}", "timeout: ...".

@@ -1,45 +1,13 @@
-// OTLP's retry rules and partialSuccess, by table.
+// OTLP's partialSuccess, by table (its retry rules: http_status_test.cc).
 #include <gtest/gtest.h>
 
 #include <zlib.h>
 
 #include "src/delivery/gzip.h"
 #include "src/delivery/otlp_policy.h"
-#include "tests/unit/responses.h"
 
 namespace mcpr {
 namespace {
-
-using test::error;
-using test::status;
-
-TEST(OtlpPolicyTest, TheRetryRules) {
-  const std::pair<HttpResponse, Outcome> cases[] = {
-      {status(200), Outcome::kDelivered},
-      {status(202), Outcome::kDelivered},
-      {status(429), Outcome::kThrottled},
-      {status(429, "3"), Outcome::kThrottled},
-      {status(503, "3"), Outcome::kThrottled},
-      {status(502), Outcome::kRetry},
-      {status(503), Outcome::kRetry},
-      {status(504), Outcome::kRetry},
-      {error(NetError::kTimeout), Outcome::kRetry},
-      {error(NetError::kReset), Outcome::kRetry},
-      {error(NetError::kUnreachable), Outcome::kUnreachable},
-      {status(401), Outcome::kKeyRejected},
-      {status(403), Outcome::kKeyRejected},
-      // not retryable in OTLP, unlike the coordinator's rules
-      {status(500), Outcome::kPermanent},
-      {status(408), Outcome::kPermanent},
-      {status(400), Outcome::kPermanent},
-      {status(404), Outcome::kPermanent},
-      {status(413), Outcome::kPermanent},
-      {status(301), Outcome::kPermanent},
-      {status(501), Outcome::kPermanent},
-  };
-  for (const auto& [response, outcome] : cases)
-    EXPECT_EQ(classify_otlp(response), outcome) << response.status << " " << int(response.error);
-}
 
 TEST(OtlpPolicyTest, PartialSuccess) {
   struct Case {

@@ -1,4 +1,4 @@
-// Throttle, backoff, outcome classification and Retry-After: pure functions,
+// Throttle, backoff and Retry-After: pure functions,
 // tested by tables.
 #include <gtest/gtest.h>
 
@@ -8,50 +8,9 @@
 #include "src/delivery/retry_policy.h"
 #include "src/delivery/throttle.h"
 #include "src/util/redact.h"
-#include "tests/unit/responses.h"
 
 namespace mcpr {
 namespace {
-
-using test::error;
-using test::status;
-
-TEST(ClassifyTest, TheOutcomeTable) {
-  const std::pair<HttpResponse, Outcome> cases[] = {
-      {status(200), Outcome::kDelivered},
-      {status(201), Outcome::kDelivered},
-      {status(204), Outcome::kDelivered},
-      {status(299), Outcome::kDelivered},
-      {error(NetError::kUnreachable), Outcome::kUnreachable},
-      {error(NetError::kBadUrl), Outcome::kUnreachable},
-      {status(401), Outcome::kKeyRejected},
-      {status(403), Outcome::kKeyRejected},
-      {status(429), Outcome::kThrottled},
-      {status(429, "5"), Outcome::kThrottled},
-      {status(503, "5"), Outcome::kThrottled},
-      {status(503), Outcome::kRetry},
-      {status(500), Outcome::kRetry},
-      {status(502), Outcome::kRetry},
-      {status(504), Outcome::kRetry},
-      {status(599), Outcome::kRetry},
-      {status(408), Outcome::kRetry},
-      {status(425), Outcome::kRetry},
-      {error(NetError::kTimeout), Outcome::kRetry},
-      {error(NetError::kReset), Outcome::kRetry},
-      {status(301), Outcome::kPermanent},
-      {status(302), Outcome::kPermanent},
-      {status(307), Outcome::kPermanent},
-      {status(400), Outcome::kPermanent},
-      {status(404), Outcome::kPermanent},
-      {status(413), Outcome::kPermanent},
-      {status(422), Outcome::kPermanent},
-      {status(418), Outcome::kPermanent},
-      {status(501), Outcome::kPermanent},
-      {status(100), Outcome::kPermanent},
-  };
-  for (const auto& [response, outcome] : cases)
-    EXPECT_EQ(classify(response), outcome) << response.status << " " << response.retry_after;
-}
 
 TEST(BackoffTest, FullJitterUnderACappedExponential) {
   struct Case {

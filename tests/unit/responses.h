@@ -1,4 +1,4 @@
-// Transport answers for the outcome tables of the policy tests.
+// Transport answers for the outcome table of http_status_test.cc.
 #pragma once
 
 #include "src/delivery/http_transport.h"
