@@ -14,6 +14,7 @@
 #include "spool/spool.h"
 #include "src/report/spool_report.h"
 #include "src/util/failure.h"
+#include "src/delivery/flush_outcome.h"
 #include "src/delivery/flusher.h"
 #include "src/delivery/http_status.h"
 #include "src/delivery/http_transport.h"
@@ -73,7 +74,7 @@ void splay_sleep(const Globals& globals, double seconds) {
 void report_quietly(const Config& config, const FlushReport& report) {
   const int64_t now = static_cast<int64_t>(wall_now());
   const int64_t waited = oldest_due_wait(Spool::open(config.spool_path(), false), now);
-  if (waited < config.quiet_outage) return;
+  if (!quiet_outage_warns(static_cast<double>(waited), config.quiet_outage)) return;
   std::string line = "flush: events undelivered for " + human_duration(waited) +
                      " (longer than quiet_outage, " +
                      human_duration(static_cast<int64_t>(config.quiet_outage)) + ")";
@@ -139,14 +140,15 @@ int flush(const Globals& globals, const FlushArgs& args) {
   FlushReport report =
       flush_spool(config, options, [&transport] { return load_transport(transport); });
   if (progress_shown) std::cerr << "\r\033[K" << std::flush;
+  const int exit_code = run_exit_status(report.summary.exit_code, args.follow, report.locked_out);
   if (report.locked_out) {
     globals.note("flush: another flush is running on " + config.spool_path() + "; leaving it be");
-    return kExitOk;
+    return exit_code;
   }
-  if (args.follow) return report.summary.exit_code;  // each pass was reported
-  if (globals.quiet && report.summary.exit_code == kExitTempFail && !args.json) {
+  if (args.follow) return exit_code;  // each pass was reported
+  if (quiet_applies(exit_code, globals.quiet, args.json)) {
     report_quietly(config, report);
-    return report.summary.exit_code;
+    return exit_code;
   }
   print_messages(report);
   if (args.json) {
@@ -154,7 +156,7 @@ int flush(const Globals& globals, const FlushArgs& args) {
   } else if (!args.dry_run && (globals.verbose > 0 || ::isatty(STDOUT_FILENO))) {
     std::cout << report.summary.line() << '\n';
   }
-  return report.summary.exit_code;
+  return exit_code;
 }
 
 // Why a health or validate-key request failed: the network error, or the

@@ -12,6 +12,7 @@
 #include "spool/operations.h"
 #include "spool/spool.h"
 #include "spool/unlinker.h"
+#include "src/delivery/flush_outcome.h"
 #include "src/delivery/retry_policy.h"
 #include "src/delivery/scheduler.h"
 #include "src/delivery/throttle.h"
@@ -24,7 +25,7 @@
 namespace mcpr {
 namespace {
 
-enum class Stop { kNone, kBudget, kOutage, kKeyRejected, kHeld, kInterrupted };
+using Stop = PassStop;
 
 using Id = Scheduler::Id;
 using Kind = BatchOutcome::Kind;
@@ -348,21 +349,16 @@ class Flusher {
     if (s.corrupt)
       report_.messages.push_back(plural(s.corrupt, "unreadable file") + " moved to corrupt/ (" +
                                  corrupt_example_ + ")");
-    if (stop_ == Stop::kKeyRejected) {
-      s.exit_code = kExitNoPerm;
-      s.result = "key-rejected";
-    } else if (s.dead || s.corrupt) {
-      s.exit_code = kExitDataErr;
-      s.result = "dead";
-    } else if (stop_ == Stop::kOutage) {
-      s.exit_code = kExitTempFail;
-      s.result = "outage";
-    } else if (stop_ == Stop::kInterrupted && options_.follow) {
-      s.result = "stopped";
-    } else if (s.retried || s.left || stop_ != Stop::kNone) {
-      s.exit_code = kExitTempFail;
-      s.result = stop_ == Stop::kHeld ? "held" : s.retried ? "retry" : "budget";
-    }
+    PassFacts facts;
+    facts.stop = stop_;
+    facts.dead = s.dead;
+    facts.corrupt = s.corrupt;
+    facts.retried = s.retried;
+    facts.left = s.left;
+    facts.follow = options_.follow;
+    const FlushVerdict verdict = decide(facts);
+    s.exit_code = verdict.exit_code;
+    s.result = outcome_name(verdict.outcome);
   }
 
   const Config& config_;

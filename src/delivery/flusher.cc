@@ -10,6 +10,7 @@
 #include "spool/flush_lock.h"
 #include "spool/spool.h"
 #include "src/util/failure.h"
+#include "src/delivery/flush_outcome.h"
 #include "src/delivery/flush_pass.h"
 #include "src/delivery/otlp_sink.h"
 #include "src/delivery/sink.h"
@@ -110,7 +111,7 @@ FlushReport flush_spool(const Config& config, const FlushOptions& options,
     }
     if (!options.follow) break;
     if (options.on_pass) options.on_pass(report);
-    if (report.summary.exit_code == kExitNoPerm || (options.should_stop && options.should_stop()))
+    if (follow_ends(report.summary.exit_code) || (options.should_stop && options.should_stop()))
       break;
     double until =
         report.next_due_ms ? static_cast<double>(report.next_due_ms) / 1000 : wall_now() + 60;
@@ -125,7 +126,7 @@ FlushReport flush_spool(const Config& config, const FlushOptions& options,
     wait_for_work(inotify.get(), until);
     if (options.should_stop && options.should_stop()) break;
   }
-  if (options.follow && report.summary.exit_code != kExitNoPerm) report.summary.exit_code = kExitOk;
+  report.summary.exit_code = run_exit_status(report.summary.exit_code, options.follow, false);
   return report;
 }
 
