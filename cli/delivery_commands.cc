@@ -166,9 +166,10 @@ std::string probe_failure(const HttpResponse& r, const char* latency) {
   return describe_response(r, true) + " (" + latency + ")";
 }
 
-// health with sink = "otlp": an empty export request, a valid no-op, tells
-// whether the endpoint accepts us (headers included); exit 0/69/77.
-int otlp_health(const Globals& globals, const Config& config) {
+// health and validate-key with sink = "otlp": an empty export request, a
+// valid no-op, tells whether the endpoint accepts us with our headers (the
+// OTLP sink's credentials; there is no API key); exit 0/69/77.
+int otlp_probe(const Globals& globals, const Config& config, bool validate) {
   OtlpSinkOptions sink = otlp_sink_options(config);
   std::unique_ptr<HttpTransport> transport = load_transport(transport_options(config));
   HttpRequest request;
@@ -179,7 +180,7 @@ int otlp_health(const Globals& globals, const Config& config) {
   HttpResponse r = perform(*transport, request);
   char latency[32];
   std::snprintf(latency, sizeof latency, "%.0f ms", r.seconds * 1000);
-  const std::string what = "health: " + display_url(request.url);
+  const std::string what = (validate ? "validate-key: " : "health: ") + display_url(request.url);
   const int exit_code = probe_exit_status(classify(r, Peer::kOtlp));
   if (exit_code == kExitNoPerm)
     throw Failure(exit_code, what,
@@ -190,7 +191,13 @@ int otlp_health(const Globals& globals, const Config& config) {
                   r.error == NetError::kNone
                       ? ""
                       : "is the OpenTelemetry Collector running, and is otlp_endpoint right?");
-  if (!globals.quiet)
+  if (globals.quiet) return kExitOk;
+  if (validate)
+    std::cout << "OTLP headers accepted by " << display_url(request.url) << " (HTTP " << r.status
+              << ", " << latency
+              << (request.headers.empty() ? "; no headers are set, none were needed" : "")
+              << ")\n";
+  else
     std::cout << "OTLP endpoint " << display_url(request.url) << " is up: HTTP " << r.status
               << " in " << latency << "\n";
   return kExitOk;
@@ -199,7 +206,7 @@ int otlp_health(const Globals& globals, const Config& config) {
 // health and validate-key: one request, a clear line, exit 0/69/77.
 int probe(const Globals& globals, bool validate) {
   Config config = network_config(globals);
-  if (!validate && config.sink == "otlp") return otlp_health(globals, config);
+  if (config.sink == "otlp") return otlp_probe(globals, config, validate);
   const std::string base = config.coordinator_url();
   TransportOptions options = transport_options(config);
   if (validate && options.api_key.empty())
@@ -304,8 +311,11 @@ void add_delivery_commands(CLI::App& app, Globals& globals, Commands& commands) 
   }
 
   if (CLI::App* validate = add_command(app, globals, "validate-key",
-                                       "Check that the coordinator accepts the API key")) {
-    validate->footer("Example:\n  MCP_REPORT_API_KEY_FILE=~/.mcp-key mcp-report validate-key");
+                                       "Check that the coordinator accepts the API key (or the OTLP endpoint our headers)")) {
+    validate->footer(
+        "Example:\n  MCP_REPORT_API_KEY_FILE=~/.mcp-key mcp-report validate-key\n"
+        "With sink = \"otlp\" it checks the OTLP headers instead, with the same empty export\n"
+        "request as health.");
     commands.push_back({validate, [&globals] { return probe(globals, true); }});
   }
 }

@@ -324,6 +324,25 @@ class HealthTest(OtlpCase):
         self.fails(69, "health")
 
 
+    def test_validate_key_checks_the_otlp_headers_not_an_api_key(self):
+        rx = self.receiver()
+        # No coordinator key is needed (or sent) with sink = "otlp".
+        r = self.ok("validate-key", env={"MCP_REPORT_API_KEY": None,
+                                         "OTEL_EXPORTER_OTLP_HEADERS": "x-api-key=s3cret"})
+        self.assertIn("OTLP headers accepted by " + rx.url + "/v1/logs", r.stdout)
+        self.assertNotIn("s3cret", r.stdout + r.stderr)
+        (req,) = rx.log()
+        self.assertEqual((req["path"], req["records"]), ("/v1/logs", 0))
+        self.assertEqual(req["headers"]["x-api-key"], "s3cret")
+        self.assertNotIn("authorization", req["headers"])
+        rx.control(fail_first=1, status_code=403)
+        r = self.fails(77, "validate-key")
+        self.assertIn("validate-key: " + rx.url + "/v1/logs", r.stderr)
+        self.assertIn("OTEL_EXPORTER_OTLP_HEADERS", r.stderr)
+        rx.stop()
+        self.fails(69, "validate-key")
+
+
 class CrashTest(OtlpCase):
     def test_kill_9_of_flush_loses_nothing(self):
         n = 3000
