@@ -281,14 +281,16 @@ void add_delivery_commands(CLI::App& app, Globals& globals, Commands& commands) 
     flush_cmd->add_option("--splay", args->splay, "Sleep a random 0..SECONDS first")
         ->type_name("SECONDS")
         ->check(non_negative(false));
-    flush_cmd->add_flag("--dry-run", args->dry_run,
-                        "List what would be sent, in order; send nothing");
+    CLI::Option* dry_run = flush_cmd->add_flag("--dry-run", args->dry_run,
+                                               "List what would be sent, in order; send nothing");
     flush_cmd->add_flag("--wait", args->wait,
                         "Wait for a running flush to finish instead of leaving");
     flush_cmd->add_flag("--json", args->json, "Print the run's summary as a JSON object");
-    flush_cmd->add_flag("--follow", args->follow,
-                        "Keep running: send new events as they land, retries when due, "
-                        "until SIGINT/SIGTERM");
+    flush_cmd
+        ->add_flag("--follow", args->follow,
+                   "Keep running: send new events as they land, retries when due, "
+                   "until SIGINT/SIGTERM")
+        ->excludes(dry_run);  // a dry run that never ends would list nothing new
     flush_cmd->footer(
         "Examples:\n"
         "  mcp-report flush -v\n"

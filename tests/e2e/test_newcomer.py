@@ -106,6 +106,13 @@ class MessagesTest(Case):
                     self.assertIn("an empty value", r.stderr)
         self.assertEqual(self.files(), [])
 
+    def test_follow_with_dry_run_is_a_usage_error_not_an_endless_run(self):
+        self.coordinator()
+        self.record(1)
+        r = self.fails(64, "flush", "--follow", "--dry-run", timeout=20)
+        self.assertIn("--follow", r.stderr)
+        self.assertEqual(len(self.files()), 1)
+
     def test_a_directory_as_api_key_file_is_said_as_such(self):
         self.coordinator()
         r = self.fails(78, "health", env={"MCP_REPORT_API_KEY": None,
