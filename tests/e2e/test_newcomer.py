@@ -108,7 +108,7 @@ class MessagesTest(Case):
 
     def test_follow_with_dry_run_is_a_usage_error_not_an_endless_run(self):
         self.coordinator()
-        self.record(1)
+        self.ok("start", "--id", "a")
         r = self.fails(64, "flush", "--follow", "--dry-run", timeout=20)
         self.assertIn("--follow", r.stderr)
         self.assertEqual(len(self.files()), 1)
