@@ -12,23 +12,19 @@
 namespace mcpr {
 
 std::optional<FlushLock> FlushLock::acquire(const Spool& spool, bool wait) {
-  int fd = ::openat(spool.root_fd(), "flush.lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) {
+  UniqueFd fd(
+      ::openat(spool.root_fd(), "flush.lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!fd) {
     int err = errno;
     throw SpoolError(SpoolError::Kind::kIo, spool.root() + "/flush.lock", std::strerror(err), err);
   }
-  while (::flock(fd, wait ? LOCK_EX : LOCK_EX | LOCK_NB) != 0) {
+  while (::flock(fd.get(), wait ? LOCK_EX : LOCK_EX | LOCK_NB) != 0) {
     if (errno == EINTR) continue;
     int err = errno;
-    ::close(fd);
     if (err == EWOULDBLOCK) return std::nullopt;
     throw SpoolError(SpoolError::Kind::kIo, spool.root() + "/flush.lock", std::strerror(err), err);
   }
-  return FlushLock(fd);
-}
-
-FlushLock::~FlushLock() {
-  if (fd_ >= 0) ::close(fd_);
+  return FlushLock(std::move(fd));
 }
 
 }  // namespace mcpr

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "spool/spool.h"
+#include "src/util/unique_fd.h"
 
 namespace mcpr {
 
@@ -14,13 +15,12 @@ class FlushLock {
   // nullopt at once when another process holds it.
   static std::optional<FlushLock> acquire(const Spool& spool, bool wait);
 
-  FlushLock(FlushLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  FlushLock(FlushLock&& other) noexcept = default;
   FlushLock& operator=(FlushLock&&) = delete;
-  ~FlushLock();
 
  private:
-  explicit FlushLock(int fd) : fd_(fd) {}
-  int fd_;
+  explicit FlushLock(UniqueFd fd) : fd_(std::move(fd)) {}
+  UniqueFd fd_;  // closing it drops the lock
 };
 
 }  // namespace mcpr

@@ -8,8 +8,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <memory>
 
 #include "spool/spool_error.h"
+#include "src/util/unique_fd.h"
 
 namespace mcpr {
 namespace {
@@ -195,15 +197,14 @@ bool AtomicFile::commit(int dir_fd, const std::string& final_name, bool sync, bo
 
 void for_each_name(const Spool& spool, SpoolState state, bool reason_files,
                    const std::function<void(std::string_view)>& visit) {
-  int fd = ::dup(spool.dir_fd(state));
-  if (fd < 0) fail(spool.path(state, ""), errno);
-  DIR* dir = ::fdopendir(fd);
-  if (!dir) {
-    ::close(fd);
-    fail(spool.path(state, ""), errno);
-  }
-  ::rewinddir(dir);
-  while (struct dirent* ent = ::readdir(dir)) {
+  UniqueFd fd(::dup(spool.dir_fd(state)));
+  if (!fd) fail(spool.path(state, ""), errno);
+  // Closed however this ends, a visitor that throws included.
+  std::unique_ptr<DIR, int (*)(DIR*)> dir(::fdopendir(fd.get()), ::closedir);
+  if (!dir) fail(spool.path(state, ""), errno);
+  fd.release();  // the DIR owns it now
+  ::rewinddir(dir.get());
+  while (struct dirent* ent = ::readdir(dir.get())) {
     if (ent->d_name[0] == '.') continue;
     std::string_view name = ent->d_name;
     constexpr size_t n = sizeof(kReasonSuffix) - 1;
@@ -211,7 +212,6 @@ void for_each_name(const Spool& spool, SpoolState state, bool reason_files,
     if (reason != reason_files) continue;
     visit(name);
   }
-  ::closedir(dir);
 }
 
 std::vector<std::string> list_names(const Spool& spool, SpoolState state, bool reason_files) {
@@ -223,27 +223,25 @@ std::vector<std::string> list_names(const Spool& spool, SpoolState state, bool r
 
 std::optional<std::string> read_file(const Spool& spool, SpoolState state,
                                      const std::string& name) {
-  int fd =
-      ::openat(spool.dir_fd(state), name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) {
+  UniqueFd fd(
+      ::openat(spool.dir_fd(state), name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
+  if (!fd) {
     if (errno == ENOENT) return std::nullopt;
     fail(spool.path(state, name), errno);
   }
   struct stat st;
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
+  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
     throw SpoolError(SpoolError::Kind::kRefused, spool.path(state, name), "not a regular file");
   }
   std::string data(static_cast<size_t>(st.st_size), '\0');
   size_t done = 0;
   while (done < data.size()) {
-    ssize_t n = ::read(fd, &data[done], data.size() - done);
+    ssize_t n = ::read(fd.get(), &data[done], data.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     done += static_cast<size_t>(n);
   }
   data.resize(done);
-  ::close(fd);
   return data;
 }
 
@@ -295,13 +293,12 @@ void write_root_file(const Spool& spool, const std::string& name, const std::str
 }
 
 std::optional<std::string> read_root_file(const Spool& spool, const std::string& name) {
-  int fd = ::openat(spool.root_fd(), name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
+  UniqueFd fd(::openat(spool.root_fd(), name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd) return std::nullopt;
   std::string data;
   char buf[4096];
   ssize_t n;
-  while ((n = ::read(fd, buf, sizeof buf)) > 0) data.append(buf, static_cast<size_t>(n));
-  ::close(fd);
+  while ((n = ::read(fd.get(), buf, sizeof buf)) > 0) data.append(buf, static_cast<size_t>(n));
   return data;
 }
 

@@ -322,5 +322,40 @@ TEST_F(SpoolTest, ReadFileRefusesSymlinks) {
   EXPECT_FALSE(read_file(spool, SpoolState::kQueue, "missing"));
 }
 
+size_t open_fds() { return count_files("/proc/self/fd"); }
+
+TEST_F(SpoolTest, ListingClosesItsFolderWhenTheVisitorThrows) {
+  Spool spool = Spool::open(path("s"), true);
+  EventName name = sample_name();
+  enqueue(spool, name, "{}", false);
+  const size_t before = open_fds();
+  for (int i = 0; i < 3; ++i)
+    EXPECT_THROW(for_each_name(spool, SpoolState::kQueue, false,
+                               [](std::string_view) { throw std::runtime_error("stop"); }),
+                 std::runtime_error);
+  EXPECT_EQ(open_fds(), before);
+}
+
+TEST_F(SpoolTest, RefusedReadsLeaveNothingOpen) {
+  Spool spool = Spool::open(path("s"), true);
+  ASSERT_EQ(::mkdir(path("s/queue/folder").c_str(), 0700), 0);
+  EXPECT_FALSE(read_file(spool, SpoolState::kQueue, "missing"));  // opens queue/ for good
+  const size_t before = open_fds();
+  EXPECT_THROW(read_file(spool, SpoolState::kQueue, "folder"), SpoolError);
+  EXPECT_EQ(open_fds(), before);
+}
+
+TEST_F(SpoolTest, AMovedFlushLockStillHoldsAndFreesOnce) {
+  Spool spool = Spool::open(path("s"), true);
+  {
+    auto lock = FlushLock::acquire(spool, false);
+    ASSERT_TRUE(lock);
+    std::optional<FlushLock> moved(std::move(*lock));
+    lock.reset();  // the moved-from one closes nothing
+    EXPECT_FALSE(FlushLock::acquire(Spool::open(path("s"), true), false));
+  }
+  EXPECT_TRUE(FlushLock::acquire(spool, false)) << "the lock outlived its holder";
+}
+
 }  // namespace
 }  // namespace mcpr
