@@ -3,7 +3,6 @@
 
 #include <CLI/CLI.hpp>
 #include <cerrno>
-#include <ctime>
 #include <iomanip>
 #include <iostream>
 

@@ -2,7 +2,6 @@
 
 #include <unistd.h>
 
-#include <ctime>
 
 #include "src/config/config.h"
 #include "src/delivery/gzip.h"

@@ -6,7 +6,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 
 #include "src/util/failure.h"
 #include "src/event/pyjson.h"

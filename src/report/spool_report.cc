@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
 #include <map>
 #include <set>
 #include <sstream>
@@ -175,8 +174,9 @@ std::string SpoolStatus::text() const {
   }
   out << "last flush:   ";
   if (last_flush) {
-    out << local_time_text(static_cast<int64_t>(last_flush->started_at)) << ", " << last_flush->result << " (exit " << last_flush->exit_code
-        << "): " << last_flush->line() << "\n";
+    out << local_time_text(static_cast<int64_t>(last_flush->started_at)) << ", "
+        << last_flush->result << " (exit " << last_flush->exit_code << "): " << last_flush->line()
+        << "\n";
   } else {
     out << "never\n";
   }
