@@ -252,9 +252,9 @@ def bench_flush(nginx):
     fill_spool(spool, N, prefix="f", durable=True)
     qdir = os.path.join(spool, "queue")
     # The floor: the same files, read and deleted with no network, one at a
-    # time and from 4 threads (flush deletes on 4).
+    # time and from 8 threads (flush deletes on 8).
     floors = []
-    for threads in (1, 4):
+    for threads in (1, 8):
         floor_spool = os.path.join(WORK, "flush-floor%d" % threads)
         fill_spool(floor_spool, N, prefix="f", durable=True)
         floors.append((threads,) + read_and_delete(os.path.join(floor_spool, "queue"), threads))

