@@ -27,10 +27,11 @@ struct PendingEvent {
 };
 
 // Group commit: queues every event of `events` as enqueue() does, in order,
-// but writes them all to tmp/ first, fsyncs each file (the first fsync pays
-// the journal commit, the others ride on it), renames each into queue/ and
-// fsyncs queue/ once. Each event is durable when this returns. Throws
-// SpoolError; the events queued before that have their `file_name` set.
+// but writes them all to tmp/ first, makes them durable together (one
+// syncfs(2) of the spool's filesystem for a batch, an fsync for a single
+// event), renames each into queue/ and fsyncs queue/ once. Each event is
+// durable when this returns. Throws SpoolError; the events queued before
+// that have their `file_name` set.
 void enqueue_all(const Spool& spool, std::vector<PendingEvent>& events, bool sync);
 
 // The same with `name.unique` already chosen by the caller (import derives it

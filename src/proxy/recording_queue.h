@@ -4,6 +4,8 @@
 // and counts it.
 #pragma once
 
+#include <sched.h>
+
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
@@ -38,11 +40,23 @@ class BoundedQueue {
   // At most `max_items` items holding `max_bytes` wait at once.
   BoundedQueue(size_t max_items, size_t max_bytes, Consume consume)
       : BoundedQueue(max_items, max_bytes, one_at_a_time(std::move(consume))) {}
-  BoundedQueue(size_t max_items, size_t max_bytes, ConsumeRun consume_run)
+  // With `gather`, the consumer waits that long after the first item of a
+  // run (unless kMaxRun queue up first, or the queue finishes) so that one
+  // commit takes a burst whole.
+  BoundedQueue(size_t max_items, size_t max_bytes, ConsumeRun consume_run,
+               std::chrono::milliseconds gather = std::chrono::milliseconds(0))
       : max_items_(max_items),
         max_bytes_(max_bytes),
+        gather_(gather),
         consume_(std::move(consume_run)),
-        thread_([this] { run(); }) {}
+        thread_([this] {
+          // SCHED_BATCH: a fair share of the CPU, but no preempting on
+          // wake-up, so the client, the server and the forwarding threads
+          // keep their cores when a line arrives here.
+          sched_param none{};
+          (void)::sched_setscheduler(0, SCHED_BATCH, &none);
+          run();
+        }) {}
   BoundedQueue(const BoundedQueue&) = delete;
   BoundedQueue& operator=(const BoundedQueue&) = delete;
   ~BoundedQueue() {
@@ -62,6 +76,7 @@ class BoundedQueue {
     queued_bytes_ += bytes;
     queue_.push_back(std::move(item));
     if (wake && queue_.size() == 1) wake_.notify_one();
+    if (queue_.size() == kMaxRun) gather_cv_.notify_one();
     return true;
   }
 
@@ -81,6 +96,7 @@ class BoundedQueue {
     if (!thread_.joinable()) return true;
     stopping_ = true;
     wake_.notify_one();
+    gather_cv_.notify_one();
     auto drained = [this] { return queue_.empty() && !busy_; };
     if (grace == std::chrono::milliseconds::max()) {
       idle_.wait(lock, drained);
@@ -135,6 +151,9 @@ class BoundedQueue {
     for (;;) {
       wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) break;
+      if (gather_.count() > 0)
+        gather_cv_.wait_for(lock, gather_,
+                            [this] { return stopping_ || queue_.size() >= kMaxRun; });
       items.clear();
       while (!queue_.empty() && items.size() < kMaxRun) {
         queued_bytes_ -= queued_bytes(queue_.front());
@@ -162,9 +181,11 @@ class BoundedQueue {
 
   const size_t max_items_;
   const size_t max_bytes_;
+  const std::chrono::milliseconds gather_;
   ConsumeRun consume_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
+  std::condition_variable gather_cv_;  // a full run or finish() ends a gather early
   std::condition_variable idle_;
   std::deque<Item> queue_;
   size_t queued_bytes_ = 0;

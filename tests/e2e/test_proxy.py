@@ -181,14 +181,14 @@ class ProxyStreamTest(ProxyCase):
         self.assertEqual(json.loads(self.ok("status", "--json").stdout)["proxy_dropped"], 32)
 
     def test_a_burst_of_calls_is_recorded_whole_and_in_order(self):
-        # 500 calls at once: the spool writer commits what queued up while
-        # it wrote (runs of up to 256 events); none is lost or reordered.
-        # (Few enough that a slow shared disk still writes them within the
-        # 5 s the proxy gives its writer after the server exits.)
+        # 500 calls at once, sync on: the spool writer gathers them and
+        # commits each run with one syncfs (runs of up to 256 events); none is
+        # lost or reordered, and nothing is left in tmp/. (Few enough that a
+        # slow shared disk still writes them within the 5 s the proxy gives
+        # its writer after the server exits.)
         n = 500
         burst = lines(INITIALIZE, *[call(i, "echo", {"i": i}) for i in range(1, n + 1)])
-        config = self.write_config("[interaction_logging]\nsync = false\n")
-        p = self.proxy(input=burst, env={"MCP_REPORT_CONFIG": config})
+        p = self.proxy(input=burst)
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertNotIn(b"not recorded", p.stderr)
         self.assertEqual(p.stdout.count(b"\n"), n + 1)

@@ -287,6 +287,25 @@ TEST(RecordingQueueTest, RunsHandOverWhatQueuedUpAndCountPartialFailures) {
   EXPECT_EQ(queue.first_error(), "one did not fit");
 }
 
+TEST(RecordingQueueTest, AGatheringWriterTakesTheBurstInOneRunAndFinishEndsTheWait) {
+  std::vector<size_t> runs;
+  // A gather of an hour: only finish() can end it (a hang here is the failure).
+  RecordingQueue queue(100, 1 << 20,
+                       RecordingQueue::ConsumeRun([&](std::vector<ProxyEvent>& run,
+                                                      std::string&) -> size_t {
+                         runs.push_back(run.size());
+                         return run.size();
+                       }),
+                       std::chrono::hours(1));
+  ASSERT_TRUE(queue.push(event("a")));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_TRUE(queue.push(event("b")));
+  ASSERT_TRUE(queue.push(event("c")));
+  EXPECT_TRUE(queue.finish(std::chrono::milliseconds::max()));
+  EXPECT_EQ(runs, std::vector<size_t>{3});
+  EXPECT_EQ(queue.consumed(), 3u);
+}
+
 TEST(RecordingQueueTest, ByteBoundAndFirstError) {
   RecordingQueue queue(100, 5, [](const ProxyEvent& e) {
     if (e.payload == "no") throw std::runtime_error("spool is full");
