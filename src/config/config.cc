@@ -302,22 +302,26 @@ std::string Config::spool_path() const {
   return default_spool;
 }
 
+constexpr size_t kMaxKeyFileBytes = 64 * 1024;
+
 std::string Config::resolve_api_key() const {
   const Origin& key_origin = origin("interaction_logging.coordinator_api_key");
   const Origin& file_origin = origin("interaction_logging.api_key_file");
   if (api_key_file.empty() || (!api_key.empty() && key_origin.kind >= file_origin.kind)) {
     return api_key;
   }
-  struct stat st;
-  if (::stat(api_key_file.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
-    throw Failure(kExitConfig, "api_key_file " + api_key_file, "is a directory, not a file");
-  std::ifstream in(api_key_file, std::ios::binary);
-  if (!in) throw Failure(kExitConfig, "api_key_file " + api_key_file, std::strerror(errno));
-  std::string key;
-  std::getline(in, key);
+  const std::string text = read_small_file("api_key_file", api_key_file, kMaxKeyFileBytes);
+  std::string key = text.substr(0, text.find('\n'));
   while (!key.empty() && (key.back() == '\r' || key.back() == ' ' || key.back() == '\t'))
     key.pop_back();
-  if (key.empty()) throw Failure(kExitConfig, "api_key_file " + api_key_file, "is empty");
+  if (key.empty())
+    throw Failure(kExitConfig, "api_key_file " + api_key_file,
+                  text.find_first_not_of(" \t\r\n") == std::string::npos
+                      ? "is empty"
+                      : "its first line is empty (the key is the first line)");
+  // The same rules as a key from anywhere else: it goes into a header.
+  check_text_value("interaction_logging.coordinator_api_key", key,
+                   {Origin::kFile, "api_key_file " + api_key_file});
   return key;
 }
 
@@ -400,6 +404,17 @@ Config load_config(const ConfigOverrides& overrides, const GetEnv& getenv) {
     config.set("interaction_logging.spool_dir", overrides.spool_dir, {Origin::kFlag, "--spool"});
   if (!overrides.mcp_id.empty())
     config.set("mcp.mcp_id", overrides.mcp_id, {Origin::kFlag, "--mcp-id"});
+  // Files that hold secrets: a warning when others can read them, as for a
+  // config file holding the key.
+  for (const auto& [what, path] : {std::pair<const char*, const std::string&>{
+                                       "api_key_file", config.api_key_file},
+                                   {"otlp_headers_file", config.otlp_headers_file}}) {
+    struct stat st;
+    if (!path.empty() && ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+        (st.st_mode & 077))
+      config.warnings.push_back(std::string(what) + " " + path +
+                                ": group or others can read it (chmod 600 " + path + ")");
+  }
   return config;
 }
 

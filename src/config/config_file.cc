@@ -1,7 +1,9 @@
 // Reading a TOML config file into a Config: the only place that sees toml++.
 #include "src/config/config_file.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -13,9 +15,12 @@
 #include <toml++/toml.h>
 
 #include "src/util/failure.h"
+#include "src/util/unique_fd.h"
 
 namespace mcpr {
 namespace {
+
+constexpr size_t kMaxConfigBytes = 1 << 20;
 
 ConfigValue from_toml(const toml::node& node, std::string* bad_type) {
   if (auto v = node.as_boolean()) return v->get();
@@ -87,14 +92,38 @@ std::string where(const std::string& path, const toml::source_region& src) {
 
 }  // namespace
 
-void read_config_file(Config& config, const std::string& path) {
+std::string read_small_file(const std::string& what, const std::string& path, size_t max_bytes,
+                            std::vector<std::string>* warnings) {
+  const std::string name = what.empty() ? path : what + " " + path;
+  // O_NONBLOCK: opening a FIFO with no writer must not hang.
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+  if (fd.get() < 0) throw Failure(kExitConfig, name, std::strerror(errno));
   struct stat st;
-  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
-    throw Failure(kExitConfig, path, "is a directory, not a config file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Failure(kExitConfig, path, std::strerror(errno));
+  if (::fstat(fd.get(), &st) != 0) throw Failure(kExitConfig, name, std::strerror(errno));
+  if (S_ISDIR(st.st_mode)) throw Failure(kExitConfig, name, "is a directory, not a file");
+  if (!S_ISREG(st.st_mode)) throw Failure(kExitConfig, name, "is not a regular file");
+  if (static_cast<uint64_t>(st.st_size) > max_bytes)
+    throw Failure(kExitConfig, name, "is over " + std::to_string(max_bytes / 1024) + " KiB");
+  if (warnings && (st.st_mode & 077))
+    warnings->push_back(name + ": group or others can read it (chmod 600 " + path + ")");
+  std::string text(max_bytes + 1, '\0');
+  size_t got = 0;
+  for (;;) {
+    ssize_t n = ::read(fd.get(), text.data() + got, text.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw Failure(kExitConfig, name, std::strerror(errno));
+    if (n == 0) break;
+    got += static_cast<size_t>(n);
+    if (got > max_bytes)  // it grew while we read
+      throw Failure(kExitConfig, name, "is over " + std::to_string(max_bytes / 1024) + " KiB");
+  }
+  text.resize(got);
+  return text;
+}
+
+void read_config_file(Config& config, const std::string& path) {
   std::stringstream text;
-  text << in.rdbuf();
+  text << read_small_file("", path, kMaxConfigBytes);
   toml::table root;
   if (auto [line, column] = stray_non_ascii(text.str()); line > 0)
     throw Failure(kExitConfig, path + ":" + std::to_string(line) + ":" + std::to_string(column),

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "src/config/config.h"
+#include "src/config/config_file.h"
 #include "src/util/failure.h"
 
 namespace mcpr {
@@ -106,11 +107,8 @@ std::vector<std::pair<std::string, std::string>> Config::otlp_headers() const {
   if (!otlp_env_headers.empty())
     parse_otlp_headers(otlp_env_headers, false, "OTEL_EXPORTER_OTLP_HEADERS", &headers);
   if (!otlp_headers_file.empty()) {
-    std::ifstream in(otlp_headers_file, std::ios::binary);
-    if (!in) throw Failure(kExitConfig, "otlp_headers_file " + otlp_headers_file, std::strerror(errno));
-    std::stringstream text;
-    text << in.rdbuf();
-    parse_otlp_headers(text.str(), true, otlp_headers_file, &headers);
+    parse_otlp_headers(read_small_file("otlp_headers_file", otlp_headers_file, 64 * 1024), true,
+                       otlp_headers_file, &headers);
   }
   return headers;
 }

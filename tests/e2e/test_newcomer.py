@@ -113,6 +113,51 @@ class MessagesTest(Case):
         self.assertIn("--follow", r.stderr)
         self.assertEqual(len(self.files()), 1)
 
+    def test_a_config_that_is_not_a_small_regular_file_is_78_at_once(self):
+        fifo = os.path.join(self.dir, "fifo")
+        os.mkfifo(fifo)
+        big = self.write_config("# x\n" * 300000, name="big.toml")
+        for path, why in (("/dev/zero", "not a regular file"), (fifo, "not a regular file"),
+                          (big, "over 1024 KiB")):
+            with self.subTest(path=path):
+                r = self.fails(78, "-c", path, "start", timeout=20)
+                self.assertIn(why, r.stderr)
+        self.assertEqual(self.files(), [])
+
+    def test_a_key_file_is_held_to_the_same_rules_as_any_key(self):
+        self.coordinator()
+        key = os.path.join(self.dir, "key")
+        for content in (b"sec\rX-Evil: 1\n", b"sec\x01ret\n", b"\xffkey\n"):
+            with self.subTest(content=content):
+                with open(key, "wb") as f:
+                    f.write(content)
+                os.chmod(key, 0o600)
+                r = self.fails(78, "validate-key", env={"MCP_REPORT_API_KEY": None,
+                                                        "MCP_REPORT_API_KEY_FILE": key})
+                self.assertIn("api_key_file", r.stderr)
+        self.assertEqual(self.coordinators[0].stats()["requests"], 0)
+        with open(key, "w") as f:
+            f.write("\n\nkey-on-line-3\n")
+        r = self.fails(78, "validate-key", env={"MCP_REPORT_API_KEY": None,
+                                                "MCP_REPORT_API_KEY_FILE": key})
+        self.assertIn("first line is empty", r.stderr)
+
+    def test_secret_files_others_can_read_are_warned_about(self):
+        key = os.path.join(self.dir, "key")
+        headers = os.path.join(self.dir, "headers")
+        for path, text in ((key, "k\n"), (headers, "X-Api-Key: v\n")):
+            with open(path, "w") as f:
+                f.write(text)
+            os.chmod(path, 0o644)
+        env = {"MCP_REPORT_API_KEY": None, "MCP_REPORT_API_KEY_FILE": key}
+        cfg = self.write_config('[interaction_logging]\notlp_headers_file = "%s"\n' % headers)
+        r = self.ok("-c", cfg, "config", env=env)
+        self.assertIn("api_key_file %s: group or others can read it" % key, r.stderr)
+        self.assertIn("otlp_headers_file %s: group or others can read it" % headers, r.stderr)
+        os.chmod(key, 0o600)
+        os.chmod(headers, 0o600)
+        self.assertNotIn("can read it", self.ok("-c", cfg, "config", env=env).stderr)
+
     def test_a_directory_as_api_key_file_is_said_as_such(self):
         self.coordinator()
         r = self.fails(78, "health", env={"MCP_REPORT_API_KEY": None,
