@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <string>
+#include <string_view>
 #include <unordered_set>
 #include <vector>
 
@@ -12,12 +14,28 @@
 namespace mcpr {
 namespace {
 
+// Only what the spool's own writers leave in tmp/: an event's file, an
+// event's reason file, a root file's "<name>#<pid>". Anything else was put
+// there by someone else (a folder taken for a spool by mistake) and is never
+// touched.
+bool is_spool_temp_name(std::string_view name) {
+  if (EventName::parse(name)) return true;
+  const size_t hash = name.rfind('#');
+  if (hash == std::string_view::npos || hash == 0 || hash + 1 == name.size()) return false;
+  const std::string_view tail = name.substr(hash + 1);
+  if (tail == "reason") return EventName::parse(name.substr(0, hash)).has_value();
+  return std::all_of(tail.begin(), tail.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 void sweep_tmp(const Spool& spool, const CleanupPolicy& policy, CleanupResult& result) {
-  for (const std::string& name : list_names(spool, SpoolState::kTmp)) {
-    auto info = stat_file(spool, SpoolState::kTmp, name);
-    if (info && info->mtime < policy.now - policy.tmp_max_age &&
-        ::unlinkat(spool.dir_fd(SpoolState::kTmp), name.c_str(), 0) == 0)
-      ++result.tmp_removed;
+  for (bool reasons : {false, true}) {
+    for (const std::string& name : list_names(spool, SpoolState::kTmp, reasons)) {
+      if (!is_spool_temp_name(name)) continue;
+      auto info = stat_file(spool, SpoolState::kTmp, name);
+      if (info && info->mtime < policy.now - policy.tmp_max_age &&
+          ::unlinkat(spool.dir_fd(SpoolState::kTmp), name.c_str(), 0) == 0)
+        ++result.tmp_removed;
+    }
   }
 }
 

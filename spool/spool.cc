@@ -287,7 +287,7 @@ std::optional<FileInfo> stat_file(const Spool& spool, SpoolState state, const st
 }
 
 void write_root_file(const Spool& spool, const std::string& name, const std::string& data) {
-  AtomicFile file(spool, name + "." + std::to_string(::getpid()));
+  AtomicFile file(spool, name + "#" + std::to_string(::getpid()));  // cleanup knows "#<pid>"
   file.write(data);
   file.commit(spool.root_fd(), name, true, /*replace=*/true);
 }

@@ -279,12 +279,17 @@ class InspectTest(Case):
         with open(path, "w") as f:
             f.write("{}")
         os.utime(path, (long_ago, long_ago))
-        stale = os.path.join(self.spool, "tmp", "left-by-a-killed-writer")
-        with open(stale, "w") as f:
-            f.write("partial")
-        os.utime(stale, (time.time() - 7200,) * 2)
+        # A killed writer's temp file goes; a file someone else left in tmp/
+        # (a folder given as the spool by mistake) stays, however old.
+        stale = os.path.join(self.spool, "tmp", "%016d-bbbbbbbbbbbb.s.killed" % int(time.time() * 1e6))
+        foreign = os.path.join(self.spool, "tmp", "important.txt")
+        for p in (stale, foreign):
+            with open(p, "w") as f:
+                f.write("partial")
+            os.utime(p, (time.time() - 7200,) * 2)
         self.ok("cleanup")
         self.assertFalse(os.path.exists(stale))
+        self.assertTrue(os.path.exists(foreign))
         self.assertEqual(len(self.files()), 1)  # the fresh one stays
         [dead] = self.files("dead")
         self.assertEqual(dead, name)

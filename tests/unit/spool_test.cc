@@ -251,12 +251,25 @@ TEST_F(SpoolTest, SetAsideKeepsAReasonAndRequeueResetsAttempts) {
 TEST_F(SpoolTest, CleanupSweepsStaleTmpExpiresOldAndDropsOldDead) {
   Spool spool = Spool::open(path("s"), true);
   const int64_t now = ::time(nullptr);
-  std::ofstream(path("s/tmp/stale")) << "x";
-  std::ofstream(path("s/tmp/fresh")) << "x";
+  // Stale temp files of the spool's own writers (an event, its reason, a
+  // root file), a fresh one, and a stale file someone else put there.
+  EventName tmp_event = sample_name("t");
+  tmp_event.unique = "0a0b0c0d0e0f";
+  const std::string event_tmp = tmp_event.format();
+  const std::string stale[] = {event_tmp, event_tmp + kReasonSuffix, "state.json#4242"};
   struct timespec old_times[2] = {{now - 7200, 0}, {now - 7200, 0}};
-  ::utimensat(AT_FDCWD, path("s/tmp/stale").c_str(), old_times, 0);
+  for (const std::string& n : stale) {
+    std::ofstream(path("s/tmp/" + n)) << "x";
+    ::utimensat(AT_FDCWD, path("s/tmp/" + n).c_str(), old_times, 0);
+  }
+  std::ofstream(path("s/tmp/important.txt")) << "x";
+  ::utimensat(AT_FDCWD, path("s/tmp/important.txt").c_str(), old_times, 0);
+  EventName fresh_event = sample_name("f");
+  fresh_event.unique = "0a0b0c0d0e10";
+  const std::string fresh = fresh_event.format();
+  std::ofstream(path("s/tmp/" + fresh)) << "x";
   struct timespec fresh_times[2] = {{now, 0}, {now, 0}};
-  ::utimensat(AT_FDCWD, path("s/tmp/fresh").c_str(), fresh_times, 0);
+  ::utimensat(AT_FDCWD, path("s/tmp/" + fresh).c_str(), fresh_times, 0);
 
   EventName old_event = sample_name("old");
   old_event.timestamp_us = (now - 10 * 86400) * 1000000;
@@ -274,10 +287,11 @@ TEST_F(SpoolTest, CleanupSweepsStaleTmpExpiresOldAndDropsOldDead) {
   CleanupPolicy policy;
   policy.now = now;
   CleanupResult r = cleanup_spool(spool, policy);
-  EXPECT_EQ(r.tmp_removed, 1u);
+  EXPECT_EQ(r.tmp_removed, 3u);
   EXPECT_EQ(r.expired, 1u);
-  EXPECT_FALSE(fs::exists(path("s/tmp/stale")));
-  EXPECT_TRUE(fs::exists(path("s/tmp/fresh")));
+  for (const std::string& n : stale) EXPECT_FALSE(fs::exists(path("s/tmp/" + n))) << n;
+  EXPECT_TRUE(fs::exists(path("s/tmp/" + fresh)));
+  EXPECT_TRUE(fs::exists(path("s/tmp/important.txt")));  // not ours: never touched
   EXPECT_EQ(list_names(spool, SpoolState::kQueue), std::vector<std::string>{imported_file});
   EXPECT_EQ(read_reason(spool, SpoolState::kDead, old_file).rfind("expired", 0), 0u);
   EXPECT_TRUE(fs::exists(path("s/corrupt/junk")));  // corrupt/ is never cleaned
