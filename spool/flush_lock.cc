@@ -11,7 +11,8 @@
 
 namespace mcpr {
 
-std::optional<FlushLock> FlushLock::acquire(const Spool& spool, bool wait) {
+std::optional<FlushLock> FlushLock::acquire(const Spool& spool, bool wait,
+                                            const std::function<bool()>& stop) {
   UniqueFd fd(
       ::openat(spool.root_fd(), "flush.lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!fd) {
@@ -19,7 +20,10 @@ std::optional<FlushLock> FlushLock::acquire(const Spool& spool, bool wait) {
     throw SpoolError(SpoolError::Kind::kIo, spool.root() + "/flush.lock", std::strerror(err), err);
   }
   while (::flock(fd.get(), wait ? LOCK_EX : LOCK_EX | LOCK_NB) != 0) {
-    if (errno == EINTR) continue;
+    if (errno == EINTR) {
+      if (stop && stop()) return std::nullopt;
+      continue;
+    }
     int err = errno;
     if (err == EWOULDBLOCK) return std::nullopt;
     throw SpoolError(SpoolError::Kind::kIo, spool.root() + "/flush.lock", std::strerror(err), err);

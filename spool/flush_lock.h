@@ -2,6 +2,7 @@
 // it when the holder dies, so a killed flush never leaves the spool locked.
 #pragma once
 
+#include <functional>
 #include <optional>
 
 #include "spool/spool.h"
@@ -12,8 +13,11 @@ namespace mcpr {
 class FlushLock {
  public:
   // Takes the lock; with `wait`, blocks until it is free, otherwise returns
-  // nullopt at once when another process holds it.
-  static std::optional<FlushLock> acquire(const Spool& spool, bool wait);
+  // nullopt at once when another process holds it. A wait interrupted by a
+  // signal after which `stop` says true (SIGTERM to a waiting flusher) also
+  // returns nullopt.
+  static std::optional<FlushLock> acquire(const Spool& spool, bool wait,
+                                          const std::function<bool()>& stop = nullptr);
 
   FlushLock(FlushLock&& other) noexcept = default;
   FlushLock& operator=(FlushLock&&) = delete;

@@ -67,7 +67,7 @@ FlushReport flush_spool(const Config& config, const FlushOptions& options,
                                    : make_coordinator_sink(config.coordinator_url());
   Spool spool = Spool::open(config.spool_path(), true);
   std::optional<FlushLock> lock =
-      FlushLock::acquire(spool, options.wait_for_lock || options.follow);
+      FlushLock::acquire(spool, options.wait_for_lock || options.follow, options.should_stop);
   if (!lock) {
     report.locked_out = true;
     return report;

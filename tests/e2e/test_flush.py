@@ -445,6 +445,28 @@ class FlushTest(Case):
         self.assertEqual(self.files(), [])
         self.assertEqual(len(c.received()), 5)
 
+    def test_a_waiting_flusher_leaves_on_sigterm(self):
+        # systemctl stop or timeout(1) must be able to end `flush --wait`
+        # while another process holds the lock.
+        import fcntl
+        c = self.coordinator()
+        self.ok("start", "--id", "w")
+        with open(os.path.join(self.spool, "flush.lock"), "a") as held:
+            fcntl.flock(held, fcntl.LOCK_EX)
+            waiter = subprocess.Popen([BIN, "flush", "--wait"], env=self.env, cwd=self.cwd,
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            time.sleep(0.5)
+            self.assertIsNone(waiter.poll())  # it does wait
+            waiter.send_signal(signal.SIGTERM)
+            try:
+                code = waiter.wait(10)
+            finally:
+                waiter.kill()
+                waiter.communicate()
+        self.assertEqual(code, 0)
+        self.assertEqual(c.received(), [])
+        self.assertEqual(len(self.files()), 1)
+
     def test_requeue_revives_dead_events(self):
         c = self.coordinator()
         c.control(always=400)
