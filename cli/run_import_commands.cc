@@ -122,6 +122,10 @@ int run(const Globals& globals, const RunArgs& args) {
   if (args.data_option && args.data_option->count() > 0)
     data = read_data_argument(args.data, data_limit(config ? *config : Config{}));
   std::string payload = build_payload(data, args.fields);
+  // An event too large to record is bad DATA too: 65, and CMD does not run.
+  if (config && config->enabled && !config->mcp_id.empty())
+    check_event_size(event_body(Action::kStart, id, config->mcp_id, now, payload),
+                     config->max_event_kb);
 
   // Records with `body`; a failure is a warning, or with --strict the end.
   auto attempt = [&](const char* what, auto&& body) {

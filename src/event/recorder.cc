@@ -15,11 +15,15 @@ int64_t now_us() {
   return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
 }
 
-void Recorder::prepare(const std::string& body) {
-  if (body.size() > static_cast<uint64_t>(config_.max_event_kb) * 1024)
+void check_event_size(const std::string& body, int64_t max_event_kb) {
+  if (body.size() > static_cast<uint64_t>(max_event_kb) * 1024)
     throw Failure(kExitDataErr, "event",
                   std::to_string((body.size() + 1023) / 1024) + " KiB is over max_event_kb (" +
-                      std::to_string(config_.max_event_kb) + ")");
+                      std::to_string(max_event_kb) + ")");
+}
+
+void Recorder::prepare(const std::string& body) {
+  check_event_size(body, config_.max_event_kb);
   if (!spool_) spool_.emplace(Spool::open(config_.spool_path(), true));
   const uint64_t min_free = static_cast<uint64_t>(config_.min_free_mb) << 20;
   if (min_free > 0) {

@@ -17,6 +17,9 @@ namespace mcpr {
 // Microseconds since the epoch, now.
 int64_t now_us();
 
+// Failure 65 when `body` is over max_event_kb.
+void check_event_size(const std::string& body, int64_t max_event_kb);
+
 class Recorder {
  public:
   explicit Recorder(const Config& config) : config_(config) {}

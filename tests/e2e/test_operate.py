@@ -15,6 +15,14 @@ from test_flush import free_port
 
 
 class RunTest(Case):
+    def test_data_too_large_to_record_is_65_and_cmd_does_not_run(self):
+        marker = os.path.join(self.dir, "ran")
+        cfg = self.write_config("[interaction_logging]\nmax_event_kb = 4\n")
+        r = self.fails(65, "-c", cfg, "run", "k=" + "x" * 5000, "--", "touch", marker)
+        self.assertIn("over max_event_kb", r.stderr)
+        self.assertFalse(os.path.exists(marker))
+        self.assertEqual(self.files(), [])
+
     def test_success_records_start_and_complete_and_passes_status(self):
         r = self.run_cli("run", "user=u1", "--", "sh", "-c",
                          'echo "out:$MCP_REPORT_INTERACTION_ID"; echo err >&2; exit 0')
