@@ -269,7 +269,7 @@ void add_delivery_commands(CLI::App& app, Globals& globals, Commands& commands) 
   if (CLI::App* flush_cmd =
           add_command(app, globals, "flush",
                       "Send what is due to the coordinator (or the OTLP endpoint)")) {
-    flush_cmd->add_option("--max-events", args->max_events, "Send at most N events this run")
+    flush_cmd->add_option("--max-events", args->max_events, "Send at most N events this run (0: no limit)")
         ->type_name("N")
         ->check(non_negative(true));
     flush_cmd

@@ -19,6 +19,21 @@ std::optional<SimpleRecording> parse(std::initializer_list<const char*> words) {
   return parse_simple_recording(static_cast<int>(argv.size()), argv.data());
 }
 
+TEST(PrintableTest, KeepsUtf8AndEscapesControlsAndStrayBytes) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"plain text", "plain text"},
+      {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"},  // kept
+      {"a\nb\rc\td", "a\\nb\\rc\\td"},
+      {"\x1b[31m\x7f", "\\x1b[31m\\x7f"},
+      {"a\xff" "b", "a\\xffb"},               // not UTF-8
+      {"\xc3", "\\xc3"},                       // truncated
+      {"\xc0\xaf", "\\xc0\\xaf"},             // overlong
+      {"\xed\xa0\x80", "\\xed\\xa0\\x80"},   // a surrogate
+      {"\x80x", "\\x80x"},                     // a stray continuation byte
+  };
+  for (const auto& [in, want] : cases) EXPECT_EQ(printable(in), want) << want;
+}
+
 TEST(SimpleRecordingTest, TakesThePlainForms) {
   auto r = parse({"start", "user_id=u1", "n:=1"});
   ASSERT_TRUE(r);
