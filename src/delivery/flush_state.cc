@@ -72,9 +72,11 @@ void FlushState::trim_open(double now, double max_age) {
 }
 
 std::string FlushSummary::line() const {
-  char buf[160];
-  std::snprintf(buf, sizeof buf, "sent %u, retried %u, dead %u, left %u in %.1f s", sent, retried,
-                dead + corrupt, left, seconds);
+  char buf[192];
+  char corrupt_part[40] = "";
+  if (corrupt > 0) std::snprintf(corrupt_part, sizeof corrupt_part, ", corrupt %u", corrupt);
+  std::snprintf(buf, sizeof buf, "sent %u, retried %u, dead %u%s, left %u in %.1f s", sent, retried,
+                dead, corrupt_part, left, seconds);
   return buf;
 }
 

@@ -597,8 +597,10 @@ class FlushTest(Case):
             with open(os.path.join(q, name), "w") as f:
                 f.write(content)
         os.symlink("/etc/passwd", os.path.join(q, "1700000000000003-aaaaaaaaaaaa.s.link"))
-        r = self.fails(65, "flush")
+        r = self.fails(65, "flush", "-v")
         self.assertIn("corrupt", r.stderr)
+        # Counted as corrupt, not as dead (they were never sent).
+        self.assertRegex(r.stdout, r"sent 1, retried 0, dead 0, corrupt 5, left 0 in ")
         self.assertEqual(len(c.received()), 1)
         self.assertEqual(sorted(self.files("corrupt")),
                          sorted(list(bad_names) + ["1700000000000003-aaaaaaaaaaaa.s.link"]))
