@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <string_view>
 
 #include "spool/spool_error.h"
 #include "src/util/unique_fd.h"
@@ -34,6 +35,31 @@ void make_dirs(const std::string& path) {
     fail(path, errno);
   }
   ::chmod(path.c_str(), kDirMode);
+}
+
+// True when the folder open as `fd` already has a spool's queue/, or is
+// empty: the only folders made into a spool. (A tmp/ alone proves nothing:
+// a home folder has one.)
+bool is_spool_or_empty(int fd) {
+  struct stat st;
+  if (::fstatat(fd, "queue", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) return true;
+  int dup_fd = ::dup(fd);
+  if (dup_fd < 0) return true;  // cannot tell: the mkdirs below will say
+  DIR* dir = ::fdopendir(dup_fd);
+  if (!dir) {
+    ::close(dup_fd);
+    return true;
+  }
+  bool empty = true;
+  while (struct dirent* e = ::readdir(dir)) {
+    const std::string_view n = e->d_name;
+    if (n != "." && n != "..") {
+      empty = false;
+      break;
+    }
+  }
+  ::closedir(dir);
+  return empty;
 }
 
 int open_dir_at(int at, const char* name) {
@@ -89,6 +115,13 @@ Spool Spool::open(const std::string& root, bool create) {
                      "owned by uid " + std::to_string(st.st_uid) + ", not by uid " +
                          std::to_string(::geteuid()) + ": refusing to use it");
   spool.create_ = create;
+  if (create && !is_spool_or_empty(fd)) {
+    // A folder of other things (a mistyped --spool /etc, ~): not made into a
+    // spool, and nothing of it is ever touched.
+    throw SpoolError(SpoolError::Kind::kRefused, "spool " + root,
+                     "holds other files and no queue/: not a spool (give mcp-report a folder "
+                     "of its own)");
+  }
   if (create) {
     for (SpoolState s : kAllStates) {
       if (::mkdirat(fd, state_name(s), kDirMode) == 0) {

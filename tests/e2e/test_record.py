@@ -156,6 +156,22 @@ class RecordTest(Case):
         self.assertIn("a symbolic link", r.stderr)
         self.assertEqual(os.listdir(real), [])
 
+    def test_a_folder_of_other_files_is_not_made_into_a_spool(self):
+        other = os.path.join(self.dir, "home")
+        os.makedirs(os.path.join(other, "tmp"))  # a tmp/ of its own, but not a spool
+        with open(os.path.join(other, "notes.txt"), "w") as f:
+            f.write("mine")
+        for command in (["start", "a=1"], ["cleanup"]):
+            with self.subTest(command=command):
+                r = self.fails(73, *command, env={"MCP_REPORT_SPOOL_DIR": other})
+                self.assertIn("not a spool", r.stderr)
+        self.assertEqual(sorted(os.listdir(other)), ["notes.txt", "tmp"])
+        # An empty folder is fine: that is how a spool is usually prepared.
+        empty = os.path.join(self.dir, "empty")
+        os.makedirs(empty)
+        self.ok("start", "a=1", env={"MCP_REPORT_SPOOL_DIR": empty})
+        self.assertEqual(len(os.listdir(os.path.join(empty, "queue"))), 1)
+
     def test_a_file_where_the_spool_should_be_is_named_as_such(self):
         path = os.path.join(self.dir, "file")
         with open(path, "w"):
