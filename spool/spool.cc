@@ -37,12 +37,16 @@ void make_dirs(const std::string& path) {
   ::chmod(path.c_str(), kDirMode);
 }
 
+bool has_queue(int fd) {
+  struct stat st;
+  return ::fstatat(fd, "queue", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+}
+
 // True when the folder open as `fd` already has a spool's queue/, or is
 // empty: the only folders made into a spool. (A tmp/ alone proves nothing:
 // a home folder has one.)
 bool is_spool_or_empty(int fd) {
-  struct stat st;
-  if (::fstatat(fd, "queue", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) return true;
+  if (has_queue(fd)) return true;
   int dup_fd = ::dup(fd);
   if (dup_fd < 0) return true;  // cannot tell: the mkdirs below will say
   DIR* dir = ::fdopendir(dup_fd);
@@ -59,7 +63,9 @@ bool is_spool_or_empty(int fd) {
     }
   }
   ::closedir(dir);
-  return empty;
+  // Another mcp-report making this spool now makes queue/ before anything
+  // else: one that did so since the first look is seen here.
+  return empty || has_queue(fd);
 }
 
 int open_dir_at(int at, const char* name) {

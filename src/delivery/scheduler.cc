@@ -147,7 +147,10 @@ int64_t Scheduler::next_due(int64_t now_ms) const {
   for (Id head : heads_) {
     Id i = head;
     while (i != kNone && entries_[i].state == Entry::kDone) i = entries_[i].next_same;
-    if (i != kNone && entries_[i].state != Entry::kHeldByDead && entries_[i].due_ms > now_ms &&
+    // A retry failed in this pass counts even when its jittered backoff has
+    // already ended: it is work for the next pass, due now.
+    if (i != kNone && entries_[i].state != Entry::kHeldByDead &&
+        (entries_[i].due_ms > now_ms || entries_[i].state == Entry::kFailed) &&
         (best == 0 || entries_[i].due_ms < best))
       best = entries_[i].due_ms;
   }

@@ -59,8 +59,9 @@ class Scheduler {
   // (outage, rejected key, Retry-After): it is first in line again.
   void held(Id id);
 
-  // The earliest due time after `now_ms` of an interaction's first queued
-  // event, 0 for none.
+  // The earliest due time of an interaction's first queued event that waits
+  // for a later pass: due after `now_ms`, or failed in this pass (then it
+  // may be due already). 0 for none.
   int64_t next_due(int64_t now_ms) const;
   // Events still queued in interactions whose first queued event could go
   // at `now_ms` (not failed in this pass, not in flight, due).

@@ -92,6 +92,9 @@ class ConcurrencyTest(ReliabilityCase):
     def test_parallel_writers_with_overlapping_flushers(self):
         writers, each = (8, 500) if LONG else (6, 120)
         c = self.coordinator()
+        # The spool's folder exists, as it does once anything was recorded: a
+        # one-shot flush of a spool that does not exist yet is 66.
+        os.makedirs(self.spool)
         script = 'for i in $(seq %d); do "$BIN" progress "w$W" i:=$i || exit 1; done' % each
         procs = [subprocess.Popen(["bash", "-c", script], env=dict(self.env, BIN=BIN, W=str(w)),
                                   cwd=self.cwd) for w in range(writers)]

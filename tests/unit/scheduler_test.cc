@@ -104,6 +104,19 @@ TEST(SchedulerTest, AFailedEventWaitsForALaterPassWithTheRestOfItsInteraction) {
   EXPECT_EQ(s.next_due(kNow), kNow + 10);
 }
 
+// A retry whose jittered backoff ended before the pass did is still the
+// next work: --follow runs again at once instead of sleeping a minute.
+TEST(SchedulerTest, AFailedEventAlreadyDueWhenThePassEndsIsTheNextDue) {
+  Scheduler s;
+  s.add(name(1, 's', "a"));
+  s.add(name(2, 's', "b", 1, kNow + 500));
+  auto id = s.pop_ready(kNow);
+  ASSERT_TRUE(id);
+  s.failed(*id, 1, kNow + 3, name(1, 's', "a", 1, kNow + 3));
+  EXPECT_EQ(s.next_due(kNow + 20), kNow + 3);
+  EXPECT_EQ(s.next_due(kNow), kNow + 3);
+}
+
 TEST(SchedulerTest, AHeldEventIsFirstInLineAgain) {
   Scheduler s;
   s.add(name(1, 's', "a"));

@@ -112,6 +112,32 @@ TEST_F(SpoolTest, CreatesFoldersWith0700WhateverTheUmask) {
   }
 }
 
+// A follower and a first start make the same new spool at once: neither
+// may take the other's fresh queue/ for "a folder of other files".
+TEST_F(SpoolTest, TwoProcessesMakingOneNewSpoolBothOpenIt) {
+  constexpr int kRounds = 300;
+  for (int round = 0; round < kRounds; ++round) {
+    const std::string root = path("race" + std::to_string(round));
+    pid_t kids[2];
+    for (pid_t& kid : kids) {
+      kid = ::fork();
+      if (kid == 0) {
+        try {
+          Spool::open(root, true);
+        } catch (const SpoolError&) {
+          ::_exit(1);
+        }
+        ::_exit(0);
+      }
+    }
+    for (pid_t kid : kids) {
+      int status = -1;
+      ::waitpid(kid, &status, 0);
+      ASSERT_EQ(status, 0) << "round " << round << ": a creator was refused";
+    }
+  }
+}
+
 TEST_F(SpoolTest, RefusesAForeignOwnedSpool) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root to chown";
   fs::create_directories(path("foreign"));
