@@ -13,4 +13,7 @@ if [ ! -x "$build/mcp-report" ]; then
 fi
 # The floor of a durable recording, the same-run reference of SPEC.md §7.
 gcc -O2 -static -o "$build/bench-floor" scripts/bench-floor.c
-exec python3 scripts/bench.py "$PWD/$build/mcp-report" "$PWD/$build/bench-floor"
+# The floor of a flush: the queue's files read and deleted, no network.
+gcc -O2 -pthread -o "$build/bench-drain-floor" scripts/bench-drain-floor.c
+exec python3 scripts/bench.py "$PWD/$build/mcp-report" "$PWD/$build/bench-floor" \
+  "$PWD/$build/bench-drain-floor"

@@ -42,6 +42,11 @@ constexpr size_t kMaxQueuedLines = 10000;
 // with an fsync per event, 40-60 us gathering 20-100 ms; forwarding alone
 // 20-50 us.
 constexpr std::chrono::milliseconds kGather(100);
+// How often the tracking thread looks for new lines while a session is busy:
+// the forwarding threads then wake it only after a quiet spell, not once per
+// message (which made a runnable thread beside the client and the server on
+// every round trip).
+constexpr std::chrono::milliseconds kTrackPoll(10);
 
 SeenAt seen_now() {
   SeenAt at;
@@ -59,12 +64,12 @@ class RecordingObserver : public StreamObserver {
  public:
   RecordingObserver(const TrackerOptions& options, RecordingQueue* events, size_t max_bytes)
       : tracker_(options, [events](ProxyEvent e) { events->push(std::move(e)); }),
-        lines_(kMaxQueuedLines, max_bytes, [this](SeenLine& l) { track(l); }) {}
+        lines_(kMaxQueuedLines, max_bytes, [this](SeenLine& l) { track(l); }, kTrackPoll) {}
 
   void on_line(Direction direction, std::string_view line) override {
     // The client's lines are seen before they are forwarded: the tracking
     // thread is woken only once they were (on_forwarded).
-    lines_.push({SeenLine::kLine, direction, std::string(line), seen_now()},
+    lines_.push({SeenLine::kLine, direction, std::string(line), seen_now(), {}, 0},
                 direction == Direction::kServerToClient);
   }
   void on_forwarded() override { lines_.wake(); }
@@ -74,12 +79,12 @@ class RecordingObserver : public StreamObserver {
                  size});
   }
   void on_client_closed() override {
-    lines_.push({SeenLine::kClientClosed, Direction::kServerToClient, "", seen_now()});
+    lines_.push({SeenLine::kClientClosed, Direction::kServerToClient, "", seen_now(), {}, 0});
   }
   void on_server_exit(const ChildResult& child) {
     std::string how = child.signaled ? "the server was killed by signal " + std::to_string(child.code)
                                      : "the server exited with status " + std::to_string(child.code);
-    lines_.push({SeenLine::kServerExited, Direction::kServerToClient, how, seen_now()});
+    lines_.push({SeenLine::kServerExited, Direction::kServerToClient, how, seen_now(), {}, 0});
   }
   BoundedQueue<SeenLine>& lines() { return lines_; }
 

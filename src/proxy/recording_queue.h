@@ -37,17 +37,25 @@ class BoundedQueue {
   using ConsumeRun = std::function<size_t(std::vector<Item>&, std::string& error)>;
   static constexpr size_t kMaxRun = 256;
 
-  // At most `max_items` items holding `max_bytes` wait at once.
-  BoundedQueue(size_t max_items, size_t max_bytes, Consume consume)
-      : BoundedQueue(max_items, max_bytes, one_at_a_time(std::move(consume))) {}
+  // At most `max_items` items holding `max_bytes` wait at once. With
+  // `poll`, a push wakes the consumer only when it has gone idle (nothing
+  // came for a whole `poll`) or kMaxRun items wait: while items keep coming
+  // it looks every `poll` by itself, so the producer (a forwarding thread)
+  // makes no wake-up per item and no thread is made runnable beside it.
+  BoundedQueue(size_t max_items, size_t max_bytes, Consume consume,
+               std::chrono::milliseconds poll = std::chrono::milliseconds(0))
+      : BoundedQueue(max_items, max_bytes, one_at_a_time(std::move(consume)),
+                     std::chrono::milliseconds(0), poll) {}
   // With `gather`, the consumer waits that long after the first item of a
   // run (unless kMaxRun queue up first, or the queue finishes) so that one
   // commit takes a burst whole.
   BoundedQueue(size_t max_items, size_t max_bytes, ConsumeRun consume_run,
-               std::chrono::milliseconds gather = std::chrono::milliseconds(0))
+               std::chrono::milliseconds gather = std::chrono::milliseconds(0),
+               std::chrono::milliseconds poll = std::chrono::milliseconds(0))
       : max_items_(max_items),
         max_bytes_(max_bytes),
         gather_(gather),
+        poll_(poll),
         consume_(std::move(consume_run)),
         thread_([this] {
           // SCHED_BATCH: a fair share of the CPU, but no preempting on
@@ -75,15 +83,18 @@ class BoundedQueue {
     }
     queued_bytes_ += bytes;
     queue_.push_back(std::move(item));
-    if (wake && queue_.size() == 1) wake_.notify_one();
-    if (queue_.size() == kMaxRun) gather_cv_.notify_one();
+    if (wake && queue_.size() == 1 && consumer_sleeps()) wake_.notify_one();
+    if (queue_.size() == kMaxRun) {
+      gather_cv_.notify_one();
+      if (poll_.count() > 0) wake_.notify_one();
+    }
     return true;
   }
 
   // Wakes the consumer for what push(item, false) queued.
   void wake() {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (!queue_.empty()) wake_.notify_one();
+    if (!queue_.empty() && consumer_sleeps()) wake_.notify_one();
   }
 
   // Consumes what is queued, waiting at most `grace`; whatever is left after
@@ -145,11 +156,22 @@ class BoundedQueue {
     };
   }
 
+  // Whether a push must wake the consumer: always, unless it polls and is
+  // still in its polling stretch.
+  bool consumer_sleeps() const { return poll_.count() == 0 || consumer_idle_; }
+
   void run() {
     std::unique_lock<std::mutex> lock(mutex_);
     std::vector<Item> items;
+    auto work = [this] { return stopping_ || !queue_.empty(); };
+    bool polling = false;  // in a busy stretch: it looks again after poll_
     for (;;) {
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (!polling || !wake_.wait_for(lock, poll_, work)) {
+        consumer_idle_ = true;
+        wake_.wait(lock, work);
+        consumer_idle_ = false;
+      }
+      polling = poll_.count() > 0;
       if (queue_.empty()) break;
       if (gather_.count() > 0)
         gather_cv_.wait_for(lock, gather_,
@@ -182,6 +204,7 @@ class BoundedQueue {
   const size_t max_items_;
   const size_t max_bytes_;
   const std::chrono::milliseconds gather_;
+  const std::chrono::milliseconds poll_;
   ConsumeRun consume_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
@@ -191,6 +214,7 @@ class BoundedQueue {
   size_t queued_bytes_ = 0;
   bool stopping_ = false;
   bool busy_ = false;
+  bool consumer_idle_ = true;  // the consumer waits for a wake-up, not for its next poll
   bool abandoned_ = false;  // finish() gave up on a stuck consumer
   uint64_t consumed_ = 0;
   uint64_t dropped_ = 0;

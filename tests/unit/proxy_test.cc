@@ -306,6 +306,50 @@ TEST(RecordingQueueTest, AGatheringWriterTakesTheBurstInOneRunAndFinishEndsTheWa
   EXPECT_EQ(queue.consumed(), 3u);
 }
 
+// Waits (at most 5 s) until `queue` has consumed `n` items.
+bool consumed_within(const RecordingQueue& queue, uint64_t n) {
+  for (int i = 0; i < 500 && queue.consumed() < n; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  return queue.consumed() >= n;
+}
+
+TEST(RecordingQueueTest, APollingConsumerIsWokenOnlyWhenIdleOrARunIsFull) {
+  std::vector<size_t> runs;
+  RecordingQueue queue(1000, 1 << 20,
+                       RecordingQueue::ConsumeRun([&](std::vector<ProxyEvent>& run,
+                                                      std::string&) -> size_t {
+                         runs.push_back(run.size());
+                         return run.size();
+                       }),
+                       std::chrono::milliseconds(0), std::chrono::milliseconds(1500));
+  // Idle: the first push wakes it.
+  ASSERT_TRUE(queue.push(event("first")));
+  ASSERT_TRUE(consumed_within(queue, 1));
+  // Busy (within its poll): pushes do not wake it; it takes them together
+  // when it looks again.
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(queue.push(event("busy")));
+  ASSERT_TRUE(consumed_within(queue, 6));
+  EXPECT_EQ(runs, (std::vector<size_t>{1, 5}));
+  // Idle again after a quiet poll: a push must wake it (it would never look).
+  std::this_thread::sleep_for(std::chrono::milliseconds(3100));
+  ASSERT_TRUE(queue.push(event("after a quiet spell")));
+  EXPECT_TRUE(consumed_within(queue, 7));
+  EXPECT_TRUE(queue.finish(std::chrono::milliseconds::max()));
+}
+
+TEST(RecordingQueueTest, AFullRunWakesAPollingConsumerBeforeItsPollEnds) {
+  // A poll of an hour: only a full run's wake-up gets the items taken.
+  RecordingQueue queue(1000, 1 << 20, [](const ProxyEvent&) {}, std::chrono::hours(1));
+  ASSERT_TRUE(queue.push(event("first")));
+  ASSERT_TRUE(consumed_within(queue, 1));
+  for (size_t i = 0; i < RecordingQueue::kMaxRun - 1; ++i) ASSERT_TRUE(queue.push(event("run")));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(queue.consumed(), 1u);  // not woken yet: it is within its poll
+  ASSERT_TRUE(queue.push(event("the run's last")));
+  EXPECT_TRUE(consumed_within(queue, 1 + RecordingQueue::kMaxRun));
+  EXPECT_TRUE(queue.finish(std::chrono::milliseconds::max()));
+}
+
 TEST(RecordingQueueTest, ByteBoundAndFirstError) {
   RecordingQueue queue(100, 5, [](const ProxyEvent& e) {
     if (e.payload == "no") throw std::runtime_error("spool is full");
