@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "src/event/event.h"
 #include "src/event/pyjson.h"
 
 #include <pwd.h>
@@ -205,12 +206,15 @@ static void check_text_value(const std::string& name, const std::string& value, 
   };
   if (name == "interaction_logging.sink" && value != "coordinator" && value != "otlp")
     refuse("'" + value + "' is not \"coordinator\" or \"otlp\"");
-  if (!is_id && !is_url && name != "interaction_logging.coordinator_api_key") return;
+  if (is_id) {
+    if (std::string why = mcp_id_problem(value); !why.empty()) refuse(why);
+    return;
+  }
+  if (!is_url && name != "interaction_logging.coordinator_api_key") return;
   for (unsigned char c : value)
     if (c < 0x20 || c == 0x7f) refuse("holds a control character");
   std::string quoted;
   if (!python_string(value, &quoted)) refuse("is not valid UTF-8");
-  if (is_id && value.size() > 128) refuse("is longer than 128 bytes");
   if (is_url && !value.empty()) {
     std::string lower;
     for (char c : value.substr(0, 8)) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -16,6 +16,10 @@ ImportResult import_events(Recorder& recorder, std::istream& in,
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
     std::string why;
     std::optional<EventSummary> event = check_event(line, &why);
+    if (event && !(why = mcp_id_problem(event->mcp_id)).empty()) {
+      why = "'mcp_id' " + why;
+      event.reset();
+    }
     if (!event) {
       ++result.bad;
       on_bad(number, why);

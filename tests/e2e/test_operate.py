@@ -168,10 +168,15 @@ class ImportTest(Case):
             f.write("\n")
             f.write(json.dumps(dict(OLD_EVENTS[1], interaction_id="a/b")) + "\n")
             f.write(json.dumps(OLD_EVENTS[1]) + "\r\n")
+            # The mcp_id rules of every other source hold for imported lines.
+            f.write(json.dumps(dict(OLD_EVENTS[1], mcp_id="x\x1b[2Jy")) + "\n")
+            f.write(json.dumps(dict(OLD_EVENTS[1], mcp_id="m" * 129)) + "\n")
         r = self.fails(65, "import", src)
         self.assertRegex(r.stderr, r"events.ndjson:2: invalid JSON")
         self.assertRegex(r.stderr, r"events.ndjson:4: 'interaction_id'")
-        self.assertEqual(len(r.stderr.splitlines()), 2)
+        self.assertRegex(r.stderr, r"events.ndjson:6: 'mcp_id' holds a control character")
+        self.assertRegex(r.stderr, r"events.ndjson:7: 'mcp_id' is longer than 128 bytes")
+        self.assertEqual(len(r.stderr.splitlines()), 4)
         self.assertEqual(len(self.files()), 2)
 
     def test_missing_file_is_66(self):
