@@ -106,8 +106,12 @@ int flush(const Globals& globals, const FlushArgs& args) {
   options.follow = args.follow;
   stop_on_signals();
   options.should_stop = [] { return g_stop != 0; };
-  options.on_pass = [&globals, &args](const FlushReport& report) {
-    print_messages(report);
+  options.on_pass = [&globals, &args, &config](const FlushReport& report) {
+    // -q keeps a follower as quiet through an outage as a cron run.
+    if (quiet_applies(report.summary.exit_code, globals.quiet, args.json))
+      report_quietly(config, report);
+    else
+      print_messages(report);
     // Passes that did nothing are not reported, in text or JSON.
     const FlushSummary& s = report.summary;
     if (args.json && (s.sent + s.retried + s.dead + s.corrupt > 0 || s.exit_code != kExitOk))

@@ -125,6 +125,18 @@ class FlushTest(Case):
         self.assertEqual((r.returncode, r.stderr), (75, ""))
         self.assertEqual(self.files("dead"), [])
 
+    def test_a_quiet_follower_is_as_silent_through_a_short_outage(self):
+        self.env["MCP_REPORT_URL"] = "http://127.0.0.1:%d" % free_port()
+        self.env["MCP_REPORT_API_KEY"] = KEY
+        self.record(1)
+        p = subprocess.Popen([BIN, "-q", "flush", "--follow"], env=self.env, cwd=self.cwd,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(2.5)  # passes at 0, 1 and 2 s, each finding the outage
+        p.send_signal(signal.SIGTERM)
+        out, err = p.communicate(timeout=10)
+        self.assertEqual((p.returncode, out, err), (0, "", ""))
+        self.assertEqual(len(self.files()), 1)
+
     def test_outage_then_recovery_loses_nothing(self):
         port = free_port()
         self.env["MCP_REPORT_URL"] = "http://127.0.0.1:%d" % port
