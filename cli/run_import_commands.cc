@@ -123,9 +123,12 @@ int run(const Globals& globals, const RunArgs& args) {
     data = read_data_argument(args.data, data_limit(config ? *config : Config{}));
   std::string payload = build_payload(data, args.fields);
   // An event too large to record is bad DATA too: 65, and CMD does not run.
-  if (config && config->enabled && !config->mcp_id.empty())
-    check_event_size(event_body(Action::kStart, id, config->mcp_id, now, payload),
-                     config->max_event_kb);
+  // The body checked is the body recorded.
+  std::optional<std::string> start_body;
+  if (config && config->enabled && !config->mcp_id.empty()) {
+    start_body = event_body(Action::kStart, id, config->mcp_id, now, payload);
+    check_event_size(*start_body, config->max_event_kb);
+  }
 
   // Records with `body`; a failure is a warning, or with --strict the end.
   auto attempt = [&](const char* what, auto&& body) {
@@ -145,7 +148,10 @@ int run(const Globals& globals, const RunArgs& args) {
   attempt("interaction_start", [&] {
     if (config_failure) throw *config_failure;
     recorder.emplace(*config);
-    recorder->record(Action::kStart, id, payload, now);
+    if (start_body)
+      recorder->record_body({Action::kStart, id, config->mcp_id, now}, *start_body);
+    else
+      recorder->record(Action::kStart, id, payload, now);  // says why it cannot
   });
   ChildResult result = run_child(globals.wrapped_command, child_environment(globals, config, id));
   if (!result.started)
