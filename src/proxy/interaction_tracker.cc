@@ -4,6 +4,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <cctype>
 
 #include "src/event/pyjson.h"
@@ -413,10 +414,18 @@ std::string InteractionTracker::fit(std::string payload_head, const char* captur
   std::string whole = payload_head + sep + quoted(captured_key) + ": " + captured + "}";
   const size_t limit = options_.max_payload_bytes;
   if (limit == 0 || whole.size() <= limit) return whole;
-  const size_t overhead = payload_head.size() + sep.size() + 64 + std::string(captured_key).size();
-  const size_t room = limit > overhead ? (limit - overhead) / 6 : 0;  // a \u escape is 6 bytes
-  return payload_head + sep + quoted(captured_key) + ": " + quoted(captured, room) +
-         ", \"truncated\": true}";
+  const std::string head = payload_head + sep + quoted(captured_key) + ": ";
+  const std::string tail = ", \"truncated\": true}";
+  // Cut the captured text, quote it, and cut again by what is still over:
+  // each byte cut takes at least one byte of its quoted form (up to six, a
+  // \u escape), so this ends in a pass or two with the room filled.
+  size_t room = limit > head.size() + tail.size() ? limit - head.size() - tail.size() : 0;
+  for (;;) {
+    std::string cut = quoted(captured, room);
+    const size_t size = head.size() + cut.size() + tail.size();
+    if (size <= limit || room == 0) return head + cut + tail;
+    room -= std::min(room, size - limit);
+  }
 }
 
 }  // namespace mcpr

@@ -157,8 +157,21 @@ TEST(InteractionTrackerTest, CapturedValuesAreTruncatedToFit) {
   ASSERT_EQ(events.size(), 1u);
   std::string payload = events[0].substr(6);
   EXPECT_LE(payload.size(), 400u);
+  // Cut only as much as it must: plain text fills the room, not a sixth.
+  EXPECT_GE(payload.size(), 390u);
   EXPECT_NE(payload.find("\"parameters\": \"{\\\"k\\\": \\\"qqq"), std::string::npos) << payload;
   EXPECT_NE(payload.find(", \"truncated\": true}"), std::string::npos) << payload;
+  // Text that escapes six-fold (\u00e9 for each two-byte é) fits too.
+  std::string accents;
+  for (int i = 0; i < 1000; ++i) accents += "\xc3\xa9";
+  line = R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"a","arguments":{"k":")" +
+         accents + "\"}}}";
+  events = track({{kUp, line.c_str()}}, options);
+  ASSERT_EQ(events.size(), 1u);
+  payload = events[0].substr(6);
+  EXPECT_LE(payload.size(), 400u);
+  EXPECT_GE(payload.size(), 380u);
+  EXPECT_NE(payload.find("\\\\u00e9\\\\u00e9"), std::string::npos) << payload;
 }
 
 TEST(MethodFilterTest, ParsesLists) {
