@@ -9,17 +9,13 @@
 
 #include "src/config/config.h"
 #include "src/event/event.h"
+#include "src/util/printable.h"
 
 namespace CLI {
 class App;
 }
 
 namespace mcpr::cli {
-
-// `text` made safe for one line of a terminal or a log: control characters
-// (CR, LF, ESC, ...) become \n, \r, \t or \xNN, so user input in an error
-// message can neither fake a second line nor send escape sequences.
-std::string printable(const std::string& text);
 
 struct Globals {
   std::string config_file;

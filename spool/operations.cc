@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "spool/event_name.h"
+#include "src/util/printable.h"
 
 namespace mcpr {
 namespace {
@@ -17,7 +18,9 @@ SpoolOutcome set_aside(const Spool& spool, const std::string& name, SpoolState t
   // an event (swept by cleanup), never a dead event without its reason.
   {
     AtomicFile file(spool, dest + kReasonSuffix);
-    file.write(reason + "\n");
+    // One line, whatever a server put in its answer: no raw escape sequence
+    // reaches a terminal that cats it.
+    file.write(printable(reason) + "\n");
     file.commit(spool.dir_fd(to), dest + kReasonSuffix, false, /*replace=*/true);
   }
   SpoolOutcome outcome = move_file(spool, SpoolState::kQueue, name, to, dest, sync);

@@ -222,6 +222,11 @@ static void check_text_value(const std::string& name, const std::string& value, 
     if (host == 0) refuse("is not an http:// or https:// URL");
     if (host >= value.size() || value[host] == '/' || value.find(' ') != std::string::npos)
       refuse("is not a valid URL");
+    // The API paths are appended to it: after a query or a fragment they
+    // would be part of that, and every request would miss.
+    if (value.find_first_of("?#") != std::string::npos)
+      refuse("has a query or a fragment (give the base URL: /api/v2/... or /v1/logs is "
+             "appended to it)");
   }
 }
 

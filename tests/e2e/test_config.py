@@ -171,9 +171,22 @@ class ConfigTest(Case):
         self.assertNotIn("X-Evil", r.stderr)
         path = self.write_config('[interaction_logging]\ncoordinator_api_key = "k\\r\\nX-Evil: 1"\n')
         self.assertEqual(self.run_cli("-c", path, "health").returncode, 78)
-        for url in ["ftp://x", "not a url", "http://exa mple/", "http://h\x01/"]:
+        for url in ["ftp://x", "not a url", "http://exa mple/", "http://h\x01/",
+                    "http://h/?token=q", "http://h/base#frag"]:
             r = self.run_cli("health", env={"MCP_REPORT_URL": url, "MCP_REPORT_API_KEY": "k"})
             self.assertEqual(r.returncode, 78, (url, r.stderr))
+
+    def test_a_missing_ca_file_is_78_before_anything_is_sent(self):
+        self.ok("--mcp-id", "m", "--spool", self.spool, "start", "--id", "kept")
+        for ca in [os.path.join(self.dir, "none.crt"), self.dir]:
+            path = self.write_config('[interaction_logging]\ncoordinator_url = "https://127.0.0.1:9"'
+                                     '\ncoordinator_api_key = "k"\nca_file = "%s"\n' % ca)
+            for command in ["health", "validate-key", "flush"]:
+                r = self.run_cli("-c", path, "--spool", self.spool, command)
+                self.assertEqual(r.returncode, 78, (ca, command, r.stderr))
+                self.assertEqual(r.stderr.count("\n"), 1, r.stderr)
+                self.assertIn("ca_file " + ca, r.stderr)
+        self.assertEqual(len(self.files()), 1)
 
     def test_a_directory_given_as_a_file_is_one_line(self):
         for args, env, code in [(("-c", self.dir, "config"), {}, 78),

@@ -59,6 +59,12 @@ const std::vector<Row>& rows() {
          return bury(s, f, "HTTP 400: bad", false);
        },
        {SpoolState::kDead, 2, 1764000300250, "HTTP 400: bad"}},
+      {"bury stores a server's escape sequences and newlines escaped, on one line",
+       SpoolState::kQueue,
+       [](const Spool& s, const std::string& f, SpoolState) {
+         return bury(s, f, "HTTP 422: bad \x1b[31mRED\x07\nX-Fake: 1", false);
+       },
+       {SpoolState::kDead, 2, 1764000300250, "HTTP 422: bad \\x1b[31mRED\\x07\\nX-Fake: 1"}},
       {"bury with a final count", SpoolState::kQueue,
        [](const Spool& s, const std::string& f, SpoolState) {
          return bury(s, f, "gave up after 3 attempts", false, 3);
