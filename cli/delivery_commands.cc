@@ -108,7 +108,7 @@ int flush(const Globals& globals, const FlushArgs& args) {
   options.should_stop = [] { return g_stop != 0; };
   options.on_pass = [&globals, &args, &config](const FlushReport& report) {
     // -q keeps a follower as quiet through an outage as a cron run.
-    if (quiet_applies(report.summary.exit_code, globals.quiet, args.json))
+    if (quiet_applies(report.summary.exit_code, globals.quiet))
       report_quietly(config, report);
     else
       print_messages(report);
@@ -150,14 +150,14 @@ int flush(const Globals& globals, const FlushArgs& args) {
     return exit_code;
   }
   if (args.follow) return exit_code;  // each pass was reported
-  if (quiet_applies(exit_code, globals.quiet, args.json)) {
+  const bool quiet = quiet_applies(exit_code, globals.quiet);
+  if (quiet)
     report_quietly(config, report);
-    return exit_code;
-  }
-  print_messages(report);
+  else
+    print_messages(report);
   if (args.json) {
     std::cout << report.summary.json() << '\n';
-  } else if (!args.dry_run && (globals.verbose > 0 || ::isatty(STDOUT_FILENO))) {
+  } else if (!quiet && !args.dry_run && (globals.verbose > 0 || ::isatty(STDOUT_FILENO))) {
     std::cout << report.summary.line() << '\n';
   }
   return exit_code;

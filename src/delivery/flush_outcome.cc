@@ -71,8 +71,8 @@ int run_exit_status(int last_pass_exit, bool follow, bool locked_out) {
 
 bool follow_ends(int pass_exit) { return pass_exit == kExitNoPerm; }
 
-bool quiet_applies(int exit_code, bool quiet, bool json) {
-  return quiet && !json && exit_code == kExitTempFail;
+bool quiet_applies(int exit_code, bool quiet) {
+  return quiet && exit_code == kExitTempFail;
 }
 
 bool quiet_outage_warns(double waited, double quiet_outage) { return waited >= quiet_outage; }

@@ -54,10 +54,11 @@ int run_exit_status(int last_pass_exit, bool follow, bool locked_out);
 bool follow_ends(int pass_exit);
 
 // Whether `flush -q` keeps quiet about a run that exited so: a 75 (outage,
-// hold, retries) in text mode says nothing until the oldest due event has
+// hold, retries) says nothing on stderr until the oldest due event has
 // waited `quiet_outage` seconds, so cron mails nobody about a coordinator
-// restart. `waited` is that event's wait in seconds.
-bool quiet_applies(int exit_code, bool quiet, bool json);
+// restart (--json still prints its object on stdout). `waited` is that
+// event's wait in seconds.
+bool quiet_applies(int exit_code, bool quiet);
 bool quiet_outage_warns(double waited, double quiet_outage);
 
 }  // namespace mcpr

@@ -103,6 +103,10 @@ class FlushTest(Case):
         self.record(2)
         r = self.run_cli("-q", "-c", cfg, "flush")
         self.assertEqual((r.returncode, r.stdout, r.stderr), (75, "", ""))
+        # With --json too: the object on stdout, nothing on stderr.
+        r = self.run_cli("-q", "-c", cfg, "flush", "--json")
+        self.assertEqual((r.returncode, r.stderr), (75, ""))
+        self.assertEqual(json.loads(r.stdout)["result"], "outage")
         two_hours_ago = time.time() - 7200
         for n in self.files():
             os.utime(os.path.join(self.spool, "queue", n), (two_hours_ago,) * 2)

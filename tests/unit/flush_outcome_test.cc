@@ -100,14 +100,12 @@ TEST(FlushOutcomeTest, FollowEndsOnlyOnARejectedKey) {
 TEST(FlushOutcomeTest, QuietOutage) {
   struct QuietRow {
     int exit_code;
-    bool quiet, json, applies;
+    bool quiet, applies;
   } rows[] = {
-      {75, true, false, true},   {75, false, false, false}, {75, true, true, false},
-      {0, true, false, false},   {65, true, false, false},  {77, true, false, false},
+      {75, true, true}, {75, false, false}, {0, true, false}, {65, true, false}, {77, true, false},
   };
   for (const QuietRow& r : rows)
-    EXPECT_EQ(quiet_applies(r.exit_code, r.quiet, r.json), r.applies)
-        << r.exit_code << " quiet " << r.quiet << " json " << r.json;
+    EXPECT_EQ(quiet_applies(r.exit_code, r.quiet), r.applies) << r.exit_code << " quiet " << r.quiet;
   struct WarnRow {
     double waited, quiet_outage;
     bool warns;
