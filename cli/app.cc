@@ -2,6 +2,8 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
@@ -99,6 +101,15 @@ int report(const std::exception& error) {
 }
 
 }  // namespace
+
+int finish_output(int exit_status) {
+  std::cout.flush();
+  if (std::fflush(stdout) == 0 && !std::ferror(stdout) && std::cout) return exit_status;
+  const int err = errno;
+  std::cerr << "mcp-report: standard output: " << (err ? std::strerror(err) : "write error")
+            << " (what the command printed is lost)\n";
+  return exit_status == kExitOk ? kExitIoErr : exit_status;
+}
 
 int run_cli(int argc, char** argv) {
   if (std::optional<SimpleRecording> simple = parse_simple_recording(argc, argv)) {

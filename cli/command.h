@@ -85,6 +85,9 @@ std::string named_command(int argc, char** argv);
 
 // Parses argv, runs the chosen command and returns the exit status.
 int run_cli(int argc, char** argv);
+// Flushes standard output: when that fails (a full disk, a closed file),
+// one line on stderr and exit 74 instead of a success whose output is lost.
+int finish_output(int exit_status);
 
 // Failure (66) when the spool's root folder does not exist: commands that
 // only look, and a one-shot flush, never make one (a mistyped path must not

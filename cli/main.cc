@@ -45,5 +45,5 @@ int main(int argc, char** argv) {
 #ifdef MCPR_STATIC_FRONT
   hand_over_network_commands(argc, argv);
 #endif
-  return mcpr::cli::run_cli(argc, argv);
+  return mcpr::cli::finish_output(mcpr::cli::run_cli(argc, argv));
 }

@@ -17,6 +17,7 @@ enum ExitCode : int {
   kExitUnavailable = 69,
   kExitSoftware = 70,  // an internal error: a bug of ours, not the user's doing
   kExitCantCreate = 73,
+  kExitIoErr = 74,  // standard output could not be written
   kExitTempFail = 75,
   kExitNoPerm = 77,
   kExitConfig = 78,

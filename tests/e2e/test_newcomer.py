@@ -1,6 +1,6 @@
 """Edges a newcomer found by trying the tool from the README alone: a server
-that echoes the key or sends control characters, endless --data sources, and
-a one-shot flush of a mistyped spool path."""
+that echoes the key or sends control characters, endless --data sources,
+a one-shot flush of a mistyped spool path, and output that cannot be written."""
 import os
 import subprocess
 import unittest
@@ -163,6 +163,20 @@ class MessagesTest(Case):
         r = self.fails(78, "health", env={"MCP_REPORT_API_KEY": None,
                                           "MCP_REPORT_API_KEY_FILE": self.dir})
         self.assertIn("is a directory", r.stderr)
+
+class OutputErrorTest(Case):
+    def test_output_that_cannot_be_written_is_74_not_a_silent_success(self):
+        with open("/dev/full", "w") as full:
+            r = subprocess.run([BIN, "start", "--id", "lost-id"], env=self.env, cwd=self.cwd,
+                               stdout=full, stderr=subprocess.PIPE, text=True)
+            self.assertEqual(r.returncode, 74, r.stderr)
+            self.assertIn("mcp-report: standard output: No space left on device", r.stderr)
+            self.assertEqual(len(self.files()), 1)  # recorded all the same
+            for args in [("status", "--prometheus"), ("list",), ("config",)]:
+                r = subprocess.run([BIN, *args], env=self.env, cwd=self.cwd, stdout=full,
+                                   stderr=subprocess.PIPE, text=True)
+                self.assertEqual(r.returncode, 74, (args, r.stderr))
+                self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
 
 
 if __name__ == "__main__":
