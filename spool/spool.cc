@@ -6,6 +6,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -42,9 +43,11 @@ bool has_queue(int fd) {
   return ::fstatat(fd, "queue", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
 }
 
-// True when the folder open as `fd` already has a spool's queue/, or is
-// empty: the only folders made into a spool. (A tmp/ alone proves nothing:
-// a home folder has one.)
+// True when the folder open as `fd` is a spool or may become one: it has a
+// spool's queue/, or is empty, or holds nothing but a spool's own folders
+// and files with at least one that is not tmp/ (a spool whose queue/ was
+// removed by hand or by a temp cleaner). A tmp/ alone proves nothing: a home
+// folder has one.
 bool is_spool_or_empty(int fd) {
   if (has_queue(fd)) return true;
   int dup_fd = ::dup(fd);
@@ -54,18 +57,24 @@ bool is_spool_or_empty(int fd) {
     ::close(dup_fd);
     return true;
   }
-  bool empty = true;
+  static const std::string_view kOwn[] = {"dead", "corrupt", "state.json", "flush.lock",
+                                          "proxy-dropped"};
+  bool empty = true, own = true, beyond_tmp = false;
   while (struct dirent* e = ::readdir(dir)) {
     const std::string_view n = e->d_name;
-    if (n != "." && n != "..") {
-      empty = false;
+    if (n == "." || n == "..") continue;
+    empty = false;
+    if (n == "tmp") continue;
+    if (std::find(std::begin(kOwn), std::end(kOwn), n) == std::end(kOwn)) {
+      own = false;
       break;
     }
+    beyond_tmp = true;
   }
   ::closedir(dir);
   // Another mcp-report making this spool now makes queue/ before anything
   // else: one that did so since the first look is seen here.
-  return empty || has_queue(fd);
+  return empty || (own && beyond_tmp) || has_queue(fd);
 }
 
 int open_dir_at(int at, const char* name) {

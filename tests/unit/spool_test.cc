@@ -138,6 +138,21 @@ TEST_F(SpoolTest, TwoProcessesMakingOneNewSpoolBothOpenIt) {
   }
 }
 
+TEST_F(SpoolTest, ASpoolWhoseQueueWasRemovedIsStillASpool) {
+  { Spool::open(path("s"), true); }
+  fs::remove_all(path("s/queue"));
+  std::ofstream(path("s/state.json")) << "{}\n";
+  Spool spool = Spool::open(path("s"), true);
+  EXPECT_TRUE(fs::is_directory(path("s/queue")));
+  // A folder of other things is still not one, with or without a tmp/.
+  fs::create_directories(path("home/tmp"));
+  EXPECT_THROW(Spool::open(path("home"), true), SpoolError);
+  std::ofstream(path("home/notes.txt")) << "mine\n";
+  fs::create_directories(path("home/dead"));
+  EXPECT_THROW(Spool::open(path("home"), true), SpoolError);
+  EXPECT_FALSE(fs::exists(path("home/queue")));
+}
+
 TEST_F(SpoolTest, RefusesAForeignOwnedSpool) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root to chown";
   fs::create_directories(path("foreign"));
