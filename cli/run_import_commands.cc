@@ -191,8 +191,9 @@ int import(const Globals& globals, const std::string& source) {
   if (r.bad > kShownBadLines)
     std::cerr << "mcp-report: import: " << printable(label) << ": " << r.bad - kShownBadLines
               << " more bad lines not shown (" << r.bad << " in all)\n";
+  // A migration that spools nothing is said, not only under -v.
   if (!config.enabled)
-    globals.note(
+    globals.warn(
         "import: logging is disabled (enable_interaction_logging = false): nothing spooled");
   else
     globals.note("import: spooled " + std::to_string(r.imported) + " events, " +

@@ -179,6 +179,15 @@ class ImportTest(Case):
         self.assertEqual(len(r.stderr.splitlines()), 4)
         self.assertEqual(len(self.files()), 2)
 
+    def test_importing_with_logging_disabled_says_nothing_was_spooled(self):
+        src = os.path.join(self.dir, "events.ndjson")
+        with open(src, "w") as f:
+            f.write(json.dumps(OLD_EVENTS[0]) + "\n")
+        r = self.run_cli("import", src, env={"MCP_REPORT_ENABLED": "false"})
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("mcp-report: warning: import: logging is disabled", r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.spool, "queue")))
+
     def test_missing_file_is_66(self):
         self.fails(66, "import", os.path.join(self.dir, "none.ndjson"))
 
