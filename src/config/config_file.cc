@@ -142,7 +142,13 @@ void read_config_file(Config& config, const std::string& path) {
   for (auto&& [table_key, table_node] : root) {
     const toml::table* table = table_node.as_table();
     std::string table_name(table_key.str());
-    if (!table || (table_name != "mcp" && table_name != "interaction_logging")) {
+    const bool ours = table_name == "mcp" || table_name == "interaction_logging";
+    // Our table's name with a value that is not a table is a wrong type, as
+    // for any key: its settings would be lost without a word.
+    if (ours && !table)
+      throw Failure(kExitConfig, where(path, table_key.source()),
+                    table_name + ": expected a table ([" + table_name + "]), not a value");
+    if (!ours) {
       config.warnings.push_back(where(path, table_key.source()) + ": unknown key '" + table_name +
                                 "' (ignored)");
       continue;

@@ -72,6 +72,10 @@ class ConfigTest(Case):
         r = self.fails(78, "-c", cfg, "start")
         self.assertIn("max_retries", r.stderr)
         self.assertIn("%s:4" % cfg, r.stderr)
+        # Our tables too: a value where [interaction_logging] belongs.
+        for text in ['interaction_logging = 3\n', 'mcp = "x"\n']:
+            r = self.fails(78, "-c", self.write_config(text), "config")
+            self.assertIn("expected a table", r.stderr)
 
     def test_missing_named_config_is_78(self):
         nope = os.path.join(self.dir, "nope.toml")
