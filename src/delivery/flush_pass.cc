@@ -84,7 +84,16 @@ class Flusher {
   }
 
   // Events are listed as of the pass's start: one attempt per event per run.
+  // During a Retry-After hold none would be sent: it says so instead.
   void dry_run() {
+    const int64_t now = static_cast<int64_t>(clock_.wall());
+    const int64_t held = effective_hold(state_.hold_until, now, config_.max_backoff);
+    if (held > now && plan_.has_ready(start_ms_)) {
+      report_.summary.left = static_cast<unsigned>(plan_.left(start_ms_));
+      report_.messages.push_back(peer_short() + " asked to wait until " + local_time_text(held) +
+                                 " (Retry-After): no event would be sent before then");
+      return;
+    }
     int64_t shown = 0;
     while (options_.max_events == 0 || shown < options_.max_events) {
       std::optional<Id> i = plan_.pop_ready(start_ms_);

@@ -273,6 +273,10 @@ class FlushTest(Case):
         self.assertEqual(c.stats()["requests"], requests)  # the hold is kept in the spool
         status = json.loads(self.ok("status", "--json").stdout)
         self.assertGreater(status["next_attempt_at"], time.time() + 100)
+        # A dry run lists nothing as about to go: it says the hold instead.
+        r = self.ok("flush", "--dry-run")
+        self.assertEqual(r.stdout, "")
+        self.assertIn("Retry-After): no event would be sent before then", r.stderr)
 
     def test_a_huge_retry_after_is_bounded_and_requeue_clears_the_hold(self):
         c = self.coordinator()
