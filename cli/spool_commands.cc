@@ -39,17 +39,13 @@ std::optional<SpoolState> parse_state(const std::string& text) {
   throw Failure(kExitUsage, "--state " + text, "expected queue, dead, corrupt or all");
 }
 
-Spool open_spool(const Globals& globals, Config* config_out = nullptr) {
+// The commands that look after a spool (status, list, show, requeue,
+// delete, cleanup) never create one: a spool that does not exist is an error,
+// so a mistyped path in a monitoring job cannot report a healthy empty spool
+// for ever (SPEC.md §1), nor a cleanup make a folder.
+Spool open_existing_spool(const Globals& globals, Config* config_out = nullptr) {
   Config config = globals.load_config();
   if (config_out) *config_out = config;
-  return Spool::open(config.spool_path(), true);
-}
-
-// For the commands that only look (status, list, show): a spool that does
-// not exist is an error, never created, so a mistyped path in a monitoring
-// job cannot report a healthy empty spool for ever (SPEC.md §1).
-Spool open_existing_spool(const Globals& globals) {
-  Config config = globals.load_config();
   require_existing_spool(config);
   return Spool::open(config.spool_path(), true);  // the root exists: its state folders may be made
 }
@@ -80,8 +76,10 @@ int list(const Globals& globals, const std::string& state, bool json) {
       std::cout << listed_json(e) << '\n';
       continue;
     }
-    std::cout << e.event_id << "  " << std::left << std::setw(7) << state_name(e.state) << ' '
-              << std::setw(20) << e.action << ' ' << e.interaction_id;
+    // A corrupt file's name is anything: never raw on a terminal.
+    std::cout << printable(e.event_id) << "  " << std::left << std::setw(7)
+              << state_name(e.state) << ' ' << std::setw(20) << printable(e.action) << ' '
+              << printable(e.interaction_id);
     if (e.timestamp_us) std::cout << "  age " << human_duration(now - e.timestamp_us / 1000000);
     if (e.attempts) std::cout << ", " << e.attempts << " failed";
     if (e.due > now) std::cout << ", next in " << human_duration(e.due - now);
@@ -96,7 +94,7 @@ int show(const Globals& globals, const std::string& handle) {
   SpooledFile file = find_one(spool, handle);
   std::optional<std::string> body = read_file(spool, file.state, file.name);
   if (!body) throw Failure(kExitNoInput, "event " + handle, "gone meanwhile");
-  std::cout << "file:   " << spool.path(file.state, file.name) << "\n"
+  std::cout << "file:   " << printable(spool.path(file.state, file.name)) << "\n"
             << "state:  " << state_name(file.state) << "\n";
   if (file.state != SpoolState::kQueue)
     std::cout << "reason: " << printable(read_reason(spool, file.state, file.name)) << "\n";
@@ -107,7 +105,7 @@ int show(const Globals& globals, const std::string& handle) {
 int requeue(const Globals& globals, const std::vector<std::string>& handles, bool all) {
   if (handles.empty() && !all) throw Failure(kExitUsage, "requeue", "name events or give --all");
   Config config;
-  Spool spool = open_spool(globals, &config);
+  Spool spool = open_existing_spool(globals, &config);
   std::vector<SpooledFile> files;
   if (all) {
     for (std::string& name : list_names(spool, SpoolState::kDead))
@@ -137,7 +135,7 @@ int remove(const Globals& globals, const std::vector<std::string>& handles,
            const std::string& state) {
   if (handles.empty() && state.empty())
     throw Failure(kExitUsage, "delete", "name events or give --state");
-  Spool spool = open_spool(globals);
+  Spool spool = open_existing_spool(globals);
   std::vector<SpooledFile> files;
   if (!state.empty()) {
     std::optional<SpoolState> s = parse_state(state);
@@ -154,7 +152,7 @@ int remove(const Globals& globals, const std::vector<std::string>& handles,
 
 int cleanup(const Globals& globals) {
   Config config;
-  Spool spool = open_spool(globals, &config);
+  Spool spool = open_existing_spool(globals, &config);
   std::optional<FlushLock> lock = FlushLock::acquire(spool, false);
   if (!lock) {
     globals.note("cleanup: a flush is running and sweeps the spool itself");

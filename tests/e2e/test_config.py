@@ -203,7 +203,8 @@ class ConfigTest(Case):
 
     def test_looking_commands_never_create_a_spool(self):
         missing = os.path.join(self.dir, "typo", "deeper")
-        for args in [("status",), ("status", "--json"), ("list",), ("show", "x")]:
+        for args in [("status",), ("status", "--json"), ("list",), ("show", "x"), ("cleanup",),
+                     ("requeue", "--all"), ("delete", "--state", "dead")]:
             r = self.run_cli(*args, env={"MCP_REPORT_SPOOL_DIR": missing})
             self.assertEqual(r.returncode, 66, (args, r.stderr))
             self.assertIn("does not exist", r.stderr)
