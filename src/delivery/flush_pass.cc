@@ -244,7 +244,7 @@ class Flusher {
       case Kind::kKeyRejected:
         for (Id i : ids) plan_.held(i);
         if (stop_ != Stop::kKeyRejected)
-          report_.messages.push_back(peer_short() + " rejected the API key (" + o.detail +
+          report_.messages.push_back(peer_short() + " rejected " + sink_.credentials() + " (" + o.detail +
                                      "); nothing was consumed");
         report_.hint = sink_.key_hint();
         stop(Stop::kKeyRejected);

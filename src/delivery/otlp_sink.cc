@@ -23,6 +23,7 @@ class OtlpSink : public Sink {
   }
 
   size_t max_batch() const override { return options_.max_batch; }
+  std::string credentials() const override { return "our headers"; }
   std::string key_hint() const override {
     return "check the headers in otlp_headers_file or OTEL_EXPORTER_OTLP_HEADERS";
   }

@@ -71,6 +71,8 @@ class Sink {
   virtual HttpRequest request(const std::vector<const QueuedEvent*>& batch) = 0;
   // The hint printed when the peer refuses our credentials (401/403).
   virtual std::string key_hint() const { return "check the key with 'mcp-report validate-key'"; }
+  // What a 401 or 403 rejected, for its message.
+  virtual std::string credentials() const { return "the API key"; }
   // What an answer (or a transport error) means for the `n` events sent.
   virtual BatchOutcome outcome(const HttpResponse& response, size_t n) = 0;
 };

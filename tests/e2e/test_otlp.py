@@ -294,6 +294,7 @@ class RetryTest(OtlpCase):
         self.import_events(self.interactions(8))
         r = self.flush()
         self.assertEqual(r.returncode, 77, r.stderr)
+        self.assertIn("rejected our headers (HTTP 401", r.stderr)  # there is no API key
         self.assertIn("hint: check the headers in otlp_headers_file", r.stderr)
         self.assertEqual(len(self.files()), 8)
 
