@@ -11,6 +11,7 @@
 
 #include <cerrno>
 #include <charconv>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -250,12 +251,13 @@ void Config::set(const std::string& key, const ConfigValue& value, const Origin&
                    name + ": expected " + expected + ", not " + type_name(v));
   };
   auto check_min = [&](double n) {
-    if (n < spec->min || (spec->min > 0 && n <= 0))
+    if (n < spec->min || (spec->min > 0 && n <= 0)) {
+      char least[32];
+      std::snprintf(least, sizeof least, "%g", spec->min);  // 1, 0.001: in words, no zeros
       throw Failure(kExitConfig, origin.describe(),
-                    name + (spec->min >= 1 ? ": must be at least " +
-                                                 std::to_string(static_cast<int64_t>(spec->min))
-                            : spec->min > 0 ? std::string(": must be above 0")
-                                            : std::string(": must be 0 or more")));
+                    name + (spec->min > 0 ? std::string(": must be at least ") + least
+                                          : std::string(": must be 0 or more")));
+    }
   };
   std::visit(
       [&](auto member) {

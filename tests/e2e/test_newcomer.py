@@ -123,6 +123,9 @@ class MessagesTest(Case):
                 r = self.fails(78, "-c", path, "start", timeout=20)
                 self.assertIn(why, r.stderr)
         self.assertEqual(self.files(), [])
+        # /dev/null is the usual "no config at all": an empty one.
+        self.ok("-c", "/dev/null", "start", "--id", "no-config")
+        self.assertEqual(len(self.files()), 1)
 
     def test_a_key_file_is_held_to_the_same_rules_as_any_key(self):
         self.coordinator()

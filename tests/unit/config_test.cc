@@ -144,7 +144,10 @@ TEST_F(ConfigTest, ErrorsNameTheFileLineAndKey) {
   EXPECT_EQ(error_of("[interaction_logging]\nmax_retries = -1\n"),
             ":2: interaction_logging.max_retries: must be 0 or more");
   EXPECT_EQ(error_of("[interaction_logging]\ntimeout = 0\n"),
-            ":2: interaction_logging.timeout: must be above 0");
+            ":2: interaction_logging.timeout: must be at least 0.001");
+  // Above 0 but below the least: the message says the least, not "above 0".
+  EXPECT_EQ(error_of("[interaction_logging]\nmax_age_days = 0.0001\n"),
+            ":2: interaction_logging.max_age_days: must be at least 0.001");
   EXPECT_EQ(
       error_of("[interaction_logging]\nmax_retries = [1]\n"),
       ":2:15: interaction_logging.max_retries: expected a value of its own type, not an array");
