@@ -14,10 +14,10 @@ namespace mcpr {
 std::optional<FlushLock> FlushLock::acquire(const Spool& spool, bool wait,
                                             const std::function<bool()>& stop) {
   UniqueFd fd(
-      ::openat(spool.root_fd(), "flush.lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
+      ::openat(spool.root_fd(), kLockFile, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!fd) {
     int err = errno;
-    throw SpoolError(SpoolError::Kind::kIo, spool.root() + "/flush.lock", std::strerror(err), err);
+    throw SpoolError(SpoolError::Kind::kIo, spool.root() + "/" + kLockFile, std::strerror(err), err);
   }
   while (::flock(fd.get(), wait ? LOCK_EX : LOCK_EX | LOCK_NB) != 0) {
     if (errno == EINTR) {
@@ -26,7 +26,7 @@ std::optional<FlushLock> FlushLock::acquire(const Spool& spool, bool wait,
     }
     int err = errno;
     if (err == EWOULDBLOCK) return std::nullopt;
-    throw SpoolError(SpoolError::Kind::kIo, spool.root() + "/flush.lock", std::strerror(err), err);
+    throw SpoolError(SpoolError::Kind::kIo, spool.root() + "/" + kLockFile, std::strerror(err), err);
   }
   return FlushLock(std::move(fd));
 }

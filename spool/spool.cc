@@ -57,8 +57,8 @@ bool is_spool_or_empty(int fd) {
     ::close(dup_fd);
     return true;
   }
-  static const std::string_view kOwn[] = {"dead", "corrupt", "state.json", "flush.lock",
-                                          "proxy-dropped"};
+  static const std::string_view kOwn[] = {"dead", "corrupt", kStateFile, kLockFile,
+                                          kProxyDroppedFile};
   bool empty = true, own = true, beyond_tmp = false;
   while (struct dirent* e = ::readdir(dir)) {
     const std::string_view n = e->d_name;

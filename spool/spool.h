@@ -120,6 +120,14 @@ struct FileInfo {
 };
 std::optional<FileInfo> stat_file(const Spool& spool, SpoolState state, const std::string& name);
 
+// The files of a spool's root folder, each named once: the flush lock,
+// flush's state (Retry-After deadline, last summary, delivered starts) and
+// where `proxy` counts the events it had to drop ("<total> <epoch seconds of
+// the last drop> <why>").
+constexpr const char kLockFile[] = "flush.lock";
+constexpr const char kStateFile[] = "state.json";
+constexpr const char kProxyDroppedFile[] = "proxy-dropped";
+
 // Root-folder state files (written through tmp/, replaced atomically).
 void write_root_file(const Spool& spool, const std::string& name, const std::string& data);
 std::optional<std::string> read_root_file(const Spool& spool, const std::string& name);

@@ -11,8 +11,6 @@
 namespace mcpr {
 namespace {
 
-constexpr const char kStateFile[] = "state.json";
-
 template <typename Writer>
 void write_summary(Writer& w, const FlushSummary& s) {
   w.StartObject();

@@ -17,10 +17,6 @@ struct AgeBucket {
   unsigned count = 0;
 };
 
-// The spool root file where `proxy` counts the events it had to drop:
-// "<total> <epoch seconds of the last drop> <why>".
-constexpr const char kProxyDroppedFile[] = "proxy-dropped";
-
 struct SpoolStatus {
   std::string spool;
   unsigned queued = 0, due = 0, dead = 0, corrupt = 0, tmp = 0;

@@ -61,7 +61,7 @@ TEST_F(FlushStateFileTest, SavedAndLoadedBack) {
 TEST_F(FlushStateFileTest, AMissingOrBrokenFileIsAFreshState) {
   Spool spool = Spool::open(path("s"), true);
   EXPECT_FALSE(load_flush_state(spool).last);
-  write_root_file(spool, "state.json", "{not json");
+  write_root_file(spool, kStateFile, "{not json");
   FlushState s = load_flush_state(spool);
   EXPECT_EQ(s.hold_until, 0);
   EXPECT_TRUE(s.open.empty());
