@@ -1,9 +1,11 @@
 #include "cli/command.h"
 
-#ifdef MCPR_STATIC_FRONT
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
+
+#ifdef MCPR_STATIC_FRONT
 #include <cstdlib>
 #include <climits>
 #include <cstring>
@@ -41,7 +43,25 @@ void hand_over_network_commands(int argc, char** argv) {
 }  // namespace
 #endif
 
+namespace {
+
+// A standard fd we were started without (`<&-`, `>&-`) is held by /dev/null,
+// opened read-only: otherwise the next pipe or file we open would become fd
+// 0, 1 or 2 (the proxy once read its own pipe as its stdin and never ended).
+// Reads then see an end of input and writes fail (exit 74), as they would
+// have on the closed fd.
+void hold_closed_standard_fds() {
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (::fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+    const int held = ::open("/dev/null", O_RDONLY);
+    if (held >= 0 && held != fd) ::close(held);  // not the lowest free fd: leave it be
+  }
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  hold_closed_standard_fds();
 #ifdef MCPR_STATIC_FRONT
   hand_over_network_commands(argc, argv);
 #endif

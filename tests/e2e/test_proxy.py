@@ -281,6 +281,15 @@ class ProxyLifecycleTest(ProxyCase):
         self.assertEqual(s[1][2]["error_type"], "ServerExited")
         self.assertIn("status 3", s[1][2]["error_message"])
 
+    def test_a_closed_stdin_is_an_end_of_input_not_a_hang(self):
+        # Started with fd 0 closed: the proxy's own pipe must not become its
+        # stdin (it then waited for ever on a pipe it held open itself).
+        script = 'exec "$0" proxy -- "$1" "$2" <&-'
+        p = subprocess.run(["sh", "-c", script, BIN, *self.server()], capture_output=True,
+                           env=self.env, timeout=60, cwd=self.cwd)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout, b"")
+
     def test_server_killed_by_signal_is_128_plus_n(self):
         p = self.proxy(input=lines(call(1, "killme")))
         self.assertEqual(p.returncode, 128 + signal.SIGKILL, p.stderr)
