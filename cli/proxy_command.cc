@@ -74,10 +74,15 @@ int proxy(const Globals& globals, const ProxyArgs& args) {
   if (!outcome.child.started)
     std::cerr << "mcp-report: proxy: cannot run '" << printable(run.command[0])
               << "': " << std::strerror(outcome.child.exec_errno) << '\n';
-  if (outcome.dropped > 0) {
-    globals.warn("proxy: " + std::to_string(outcome.dropped) + " events not recorded: " +
-                 outcome.drop_reason);
-    count_proxy_drops(*config, outcome.dropped, outcome.drop_reason);
+  if (outcome.dropped > 0 || outcome.unseen_lines > 0) {
+    // Lines the tracker never saw hold an unknown number of events (a
+    // request's start and end, an answer's end, or none): said apart.
+    std::string what = std::to_string(outcome.dropped) + " events not recorded";
+    if (outcome.unseen_lines > 0)
+      what += " and " + std::to_string(outcome.unseen_lines) +
+              " messages not looked at (their calls are not recorded)";
+    globals.warn("proxy: " + what + ": " + outcome.drop_reason);
+    count_proxy_drops(*config, outcome.dropped + outcome.unseen_lines, outcome.drop_reason);
   }
   globals.note("proxy: recorded " + std::to_string(outcome.recorded) + " events");
   if (outcome.writer_stuck) {

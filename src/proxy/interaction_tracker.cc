@@ -389,6 +389,13 @@ void InteractionTracker::close_all(const std::string& error_type, const std::str
   }
 }
 
+size_t InteractionTracker::forget_all() {
+  const size_t n = open_.size();
+  open_.clear();
+  by_token_.clear();
+  return n;
+}
+
 void InteractionTracker::finish(std::map<std::string, Open>::iterator it, Action action,
                                 std::string payload, SeenAt at) {
   if (!it->second.progress_token.empty()) {

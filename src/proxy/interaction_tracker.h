@@ -69,6 +69,10 @@ class InteractionTracker {
   // Ends every open interaction with an error of `error_type`
   // ("ServerExited", "ClientClosed").
   void close_all(const std::string& error_type, const std::string& message, SeenAt at);
+  // Forgets every open interaction without an outcome, when lines were lost
+  // and their answers may have been among them: an invented error is worse
+  // than none. Returns how many ends are thus not recorded.
+  size_t forget_all();
 
   size_t open_count() const { return open_.size(); }
 

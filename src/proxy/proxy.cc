@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -69,14 +70,14 @@ class RecordingObserver : public StreamObserver {
   void on_line(Direction direction, std::string_view line) override {
     // The client's lines are seen before they are forwarded: the tracking
     // thread is woken only once they were (on_forwarded).
-    lines_.push({SeenLine::kLine, direction, std::string(line), seen_now(), {}, 0},
-                direction == Direction::kServerToClient);
+    note(lines_.push({SeenLine::kLine, direction, std::string(line), seen_now(), {}, 0},
+                     direction == Direction::kServerToClient));
   }
   void on_forwarded() override { lines_.wake(); }
   void on_long_line(Direction direction, std::string_view head, std::string_view tail,
                     size_t size) override {
-    lines_.push({SeenLine::kLongLine, direction, std::string(head), seen_now(), std::string(tail),
-                 size});
+    note(lines_.push({SeenLine::kLongLine, direction, std::string(head), seen_now(),
+                      std::string(tail), size}));
   }
   void on_client_closed() override {
     lines_.push({SeenLine::kClientClosed, Direction::kServerToClient, "", seen_now(), {}, 0});
@@ -87,8 +88,13 @@ class RecordingObserver : public StreamObserver {
     lines_.push({SeenLine::kServerExited, Direction::kServerToClient, how, seen_now(), {}, 0});
   }
   BoundedQueue<SeenLine>& lines() { return lines_; }
+  // Ends of calls not recorded because lines were lost before them.
+  uint64_t forgotten() const { return forgotten_; }
 
  private:
+  void note(bool queued) {
+    if (!queued) lost_lines_ = true;
+  }
   void track(const SeenLine& l) {
     switch (l.kind) {
       case SeenLine::kLine:
@@ -98,16 +104,24 @@ class RecordingObserver : public StreamObserver {
         tracker_.on_long_line(l.direction, l.text, l.tail, l.size, l.at);
         break;
       case SeenLine::kClientClosed:
-        tracker_.close_all("ClientClosed", "the client closed its end before the response", l.at);
-        break;
       case SeenLine::kServerExited:
-        tracker_.close_all("ServerExited", l.text + " before the response", l.at);
+        // After lost lines an open call may have been answered in one of
+        // them: it gets no outcome rather than an invented error.
+        if (lost_lines_)
+          forgotten_ += tracker_.forget_all();
+        else if (l.kind == SeenLine::kClientClosed)
+          tracker_.close_all("ClientClosed", "the client closed its end before the response",
+                             l.at);
+        else
+          tracker_.close_all("ServerExited", l.text + " before the response", l.at);
         break;
     }
   }
 
   InteractionTracker tracker_;
-  BoundedQueue<SeenLine> lines_;  // last: its thread uses tracker_
+  std::atomic<bool> lost_lines_{false};
+  uint64_t forgotten_ = 0;  // the tracking thread's
+  BoundedQueue<SeenLine> lines_;  // last: its thread uses tracker_ and the two above
 };
 
 class NullObserver : public StreamObserver {
@@ -165,11 +179,11 @@ ProxyOutcome run_proxy(const ProxyRun& run) {
       deadline - std::chrono::steady_clock::now());
   outcome.writer_stuck =
       !lines_done || !events->finish(std::max(left, std::chrono::milliseconds(0)));
-  const uint64_t lost_lines = observer->lines().dropped();
   outcome.recorded = events->consumed();
-  outcome.dropped = events->dropped() + lost_lines;
+  outcome.unseen_lines = observer->lines().dropped();
+  outcome.dropped = events->dropped() + (lines_done ? observer->forgotten() : 0);
   outcome.drop_reason = events->first_error();
-  if (outcome.dropped > 0 && outcome.drop_reason.empty())
+  if ((outcome.dropped > 0 || outcome.unseen_lines > 0) && outcome.drop_reason.empty())
     outcome.drop_reason = "the spool writer could not keep up (queue full)";
   if (outcome.writer_stuck) {
     // Their threads still run, inside a write: everything they use stays

@@ -25,7 +25,8 @@ struct ProxyOutcome {
   ChildResult child;
   bool client_closed = false;
   uint64_t recorded = 0;
-  uint64_t dropped = 0;
+  uint64_t dropped = 0;      // events not recorded
+  uint64_t unseen_lines = 0;  // messages the tracker never saw (its queue was full)
   std::string drop_reason;  // the first write failure, or "queue full"
   bool writer_stuck = false;  // the spool writer could not finish: leave with _exit
 };

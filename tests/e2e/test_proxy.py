@@ -197,6 +197,29 @@ class ProxyStreamTest(ProxyCase):
         self.assertTrue(all(actions == ["start", "complete"] for _, actions, _ in calls))
         self.assertEqual(os.listdir(os.path.join(self.spool, "tmp")), [])
 
+    def test_a_flood_loses_calls_but_never_invents_their_outcome(self):
+        # 30,000 calls answered at once outrun the tracking thread's queue:
+        # lines it never saw are counted, and an open call whose answer may
+        # have been among them gets no outcome, never an invented
+        # "ServerExited" (the server answered every one).
+        n = 30000
+        flood = b"".join(json.dumps(call(i, "echo"), separators=(",", ":")).encode() + b"\n"
+                         for i in range(1, n + 1))
+        # It answers every call at once, then lingers three seconds before it
+        # exits, so that its exit reaches the tracking thread after the flood.
+        answering = ("import sys, time\nout = sys.stdout.buffer\nfor line in sys.stdin.buffer:\n"
+                     "    out.write(line.replace(b'\"method\":\"tools/call\",\"params\":', "
+                     "b'\"result\":'))\nout.flush()\ntime.sleep(3)\n")
+        p = subprocess.run([BIN, "proxy", "--", sys.executable, "-c", answering], input=flood,
+                           capture_output=True, env=self.env, timeout=300, cwd=self.cwd)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout.count(b"\n"), n)
+        actions = [b["action"] for b in self.bodies()]
+        self.assertNotIn("interaction_error", actions)
+        self.assertGreater(actions.count("interaction_complete"), 0)
+        if b"not recorded" in p.stderr:
+            self.assertEqual(p.stderr.count(b"mcp-report:"), 1, p.stderr)
+
     def test_recording_off_still_forwards(self):
         d = self.direct(input=self.MIXED)
         for env in ({"MCP_REPORT_ENABLED": "false"}, {"MCP_REPORT_MCP_ID": ""},
