@@ -1,6 +1,7 @@
 #include "spool/admin.h"
 
 #include "spool/event_name.h"
+#include "src/util/printable.h"
 
 namespace mcpr {
 
@@ -8,7 +9,10 @@ std::vector<SpooledFile> find_events(const Spool& spool, const std::string& hand
   std::vector<SpooledFile> found;
   for (SpoolState state : {SpoolState::kQueue, SpoolState::kDead, SpoolState::kCorrupt}) {
     for (std::string& name : list_names(spool, state)) {
-      if (name == handle || handle_of(name) == handle) found.push_back({state, std::move(name)});
+      // A corrupt file's name is listed escaped (printable): that works too.
+      if (name == handle || handle_of(name) == handle || printable(name) == handle ||
+          printable(handle_of(name)) == handle)
+        found.push_back({state, std::move(name)});
     }
   }
   return found;

@@ -13,6 +13,7 @@
 #include "spool/event_name.h"
 #include "src/event/event.h"
 #include "src/util/plural.h"
+#include "src/util/printable.h"
 #include "src/util/time_text.h"
 
 namespace mcpr {
@@ -336,14 +337,16 @@ std::string listed_json(const ListedEvent& e) {
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);
   w.StartObject();
+  // Names as the text listing shows them (a corrupt file's name may hold
+  // any byte; JSON must be UTF-8), and as show, requeue and delete take them.
   w.Key("event");
-  w.String(e.event_id.c_str());
+  w.String(printable(e.event_id).c_str());
   w.Key("state");
   w.String(state_name(e.state));
   w.Key("action");
-  w.String(e.action.c_str());
+  w.String(printable(e.action).c_str());
   w.Key("interaction_id");
-  w.String(e.interaction_id.c_str());
+  w.String(printable(e.interaction_id).c_str());
   w.Key("timestamp");  // as in the body: seconds with microseconds
   if (e.timestamp_us) {
     const std::string ts = format_timestamp(e.timestamp_us);
@@ -364,9 +367,9 @@ std::string listed_json(const ListedEvent& e) {
   if (e.reason.empty())
     w.Null();
   else
-    w.String(e.reason.c_str());
+    w.String(printable(e.reason).c_str());
   w.Key("file");
-  w.String(e.name.c_str());
+  w.String(printable(e.name).c_str());
   w.EndObject();
   return buf.GetString();
 }

@@ -262,8 +262,15 @@ class InspectTest(Case):
         for name in ("junk.txt", "junk.other"):
             with open(os.path.join(corrupt, name), "w") as f:
                 f.write(name)
+        # Names no terminal or JSON should get raw: listed escaped, and the
+        # escaped handle works.
+        for name in (b"bad\x1b[31mname\nline", b"nonutf\xff"):
+            with open(os.path.join(corrupt.encode(), name), "wb") as f:
+                f.write(b"x")
         handles = [l.split()[0] for l in self.ok("list").stdout.splitlines()]
-        self.assertEqual(len(set(handles)), 3, handles)
+        self.assertEqual(len(set(handles)), 5, handles)
+        self.assertIn("bad\\x1b[31mname\\nline", handles)
+        self.assertIn("nonutf\\xff", handles)
         self.assertIn("junk.txt", handles)
         self.assertIn("junk.other", handles)
         for h in handles:
