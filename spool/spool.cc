@@ -40,7 +40,8 @@ void make_dirs(const std::string& path) {
 
 bool has_queue(int fd) {
   struct stat st;
-  return ::fstatat(fd, "queue", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+  return ::fstatat(fd, state_name(SpoolState::kQueue), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+         S_ISDIR(st.st_mode);
 }
 
 // True when the folder open as `fd` is a spool or may become one: it has a
@@ -57,14 +58,15 @@ bool is_spool_or_empty(int fd) {
     ::close(dup_fd);
     return true;
   }
-  static const std::string_view kOwn[] = {"dead", "corrupt", kStateFile, kLockFile,
+  static const std::string_view kOwn[] = {state_name(SpoolState::kDead),
+                                          state_name(SpoolState::kCorrupt), kStateFile, kLockFile,
                                           kProxyDroppedFile};
   bool empty = true, own = true, beyond_tmp = false;
   while (struct dirent* e = ::readdir(dir)) {
     const std::string_view n = e->d_name;
     if (n == "." || n == "..") continue;
     empty = false;
-    if (n == "tmp") continue;
+    if (n == state_name(SpoolState::kTmp)) continue;
     if (std::find(std::begin(kOwn), std::end(kOwn), n) == std::end(kOwn)) {
       own = false;
       break;
