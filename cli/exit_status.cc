@@ -9,7 +9,7 @@ int exit_status_for(SpoolError::Kind kind) {
     case SpoolError::Kind::kIo:
     case SpoolError::Kind::kRefused:
     case SpoolError::Kind::kNoUniqueName:
-      return kExitCantCreate;  // "the spool cannot be written", SPEC.md §6
+      return kExitCantCreate;  // "the spool cannot be written", man page EXIT STATUS
   }
   return kExitSoftware;
 }

@@ -14,7 +14,7 @@
 
 namespace {
 
-// The static front (SPEC.md §7): recording commands run here, without the
+// The static front (the recording budget of README.md, Performance): recording commands run here, without the
 // dynamic loader; the network commands are handed to the dynamic build,
 // mcp-report-net, which loads the libcurl transport module. It lives beside
 // this binary in the build tree and in lib/mcp-report/ once installed.

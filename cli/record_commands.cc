@@ -48,7 +48,7 @@ int record(const Globals& globals, Action action, const RecordRequest& args) {
     file = Recorder(config).record(action, id, payload, now);
   } catch (...) {
     // `id=$(mcp-report start ...)` must never leave a wrapper with an empty
-    // id: the id is printed even when recording fails (SPEC.md §1).
+    // id: the id is printed even when recording fails (man page RECORDING COMMANDS).
     if (print_id) std::cout << id << std::endl;
     throw;
   }

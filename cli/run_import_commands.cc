@@ -80,7 +80,7 @@ std::string from_here(const std::string& path) {
 
 // What CMD gets in its environment: the interaction id, and the effective
 // config file, spool and mcp_id, so that a nested `mcp-report progress`
-// lands where run's own events do whatever flags run was given (SPEC.md §1).
+// lands where run's own events do whatever flags run was given (man page RECORDING COMMANDS).
 // When the configuration could not be loaded, the flags are passed on.
 EnvVars child_environment(const Globals& globals, const std::optional<Config>& config,
                           const std::string& id) {

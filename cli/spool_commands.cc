@@ -42,7 +42,7 @@ std::optional<SpoolState> parse_state(const std::string& text) {
 // The commands that look after a spool (status, list, show, requeue,
 // delete, cleanup) never create one: a spool that does not exist is an error,
 // so a mistyped path in a monitoring job cannot report a healthy empty spool
-// for ever (SPEC.md §1), nor a cleanup make a folder.
+// for ever (man page RECORDING COMMANDS), nor a cleanup make a folder.
 Spool open_existing_spool(const Globals& globals, Config* config_out = nullptr) {
   Config config = globals.load_config();
   if (config_out) *config_out = config;
@@ -121,7 +121,7 @@ int requeue(const Globals& globals, const std::vector<std::string>& handles, boo
     if (mcpr::requeue(spool, f, config.sync) == SpoolOutcome::kDone) ++moved;
   }
   // A requeue is the operator saying "try now": a Retry-After hold kept from
-  // an earlier run must not keep the revived events back (SPEC.md §4).
+  // an earlier run must not keep the revived events back (man page DELIVERY).
   FlushState state = load_flush_state(spool);
   if (state.hold_until != 0) {
     state.hold_until = 0;

@@ -8,7 +8,7 @@
  * O_EXCL|O_NOFOLLOW and mode 0600, writes BYTES bytes, fsyncs, closes,
  * renames it into queue/ with RENAME_NOREPLACE and fsyncs queue/ — the same
  * system calls a durable `start` needs for its event, measured in the same
- * run as the same-run reference of SPEC.md §7. Built with gcc -O2 -static. */
+ * run as the same-run reference of the recording budget (README.md, Performance). Built with gcc -O2 -static. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The benchmark behind scripts/bench.sh: each figure is a ratio against a
 reference measured in the same run, and the last lines say whether each
-budget of SPEC.md §7 holds. BENCH_SMOKE=1 runs tiny sizes (for the suite)."""
+budget (README.md, Performance) holds. BENCH_SMOKE=1 runs tiny sizes (for the suite)."""
 import json
 import os
 import platform
@@ -395,7 +395,7 @@ def main():
     finally:
         nginx.stop()
         shutil.rmtree(WORK, ignore_errors=True)
-    say("\n%-44s %-28s %-18s %s" % ("budget (SPEC.md §7)", "figure", "budget", "verdict"))
+    say("\n%-44s %-28s %-18s %s" % ("budget (README.md, Performance)", "figure", "budget", "verdict"))
     for line in budgets:
         say(line)
     failing = [b for b in budgets if b.endswith("FAILS")]

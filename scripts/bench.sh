@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Measures mcp-report against references run in the same run on this
-# machine and prints one line per budget of SPEC.md §7.
+# machine and prints one line per budget of README.md, Performance.
 #   ./scripts/bench.sh               full sizes (100,000 events), a few minutes
 #   BENCH_SMOKE=1 ./scripts/bench.sh tiny sizes: checks that every line is produced
 set -euo pipefail
@@ -11,7 +11,7 @@ if [ ! -x "$build/mcp-report" ]; then
   cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   cmake --build "$build" -j "$(nproc)" --target mcp-report mcp-report-transport >/dev/null
 fi
-# The floor of a durable recording, the same-run reference of SPEC.md §7.
+# The floor of a durable recording, the same-run reference of the recording budget (README.md, Performance).
 gcc -O2 -static -o "$build/bench-floor" scripts/bench-floor.c
 # The floor of a flush: the queue's files read and deleted, no network.
 gcc -O2 -pthread -o "$build/bench-drain-floor" scripts/bench-drain-floor.c

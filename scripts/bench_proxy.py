@@ -1,4 +1,4 @@
-"""The proxy section of the benchmark (SPEC.md §7 `proxy`), called by
+"""The proxy section of the benchmark (the `proxy` budgets of README.md, Performance), called by
 bench.py:
   - round trip: the official MCP SDK client calls `echo` of the reference
     server 1,000 times directly and 1,000 times through `mcp-report proxy`,

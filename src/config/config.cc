@@ -111,7 +111,7 @@ ConfigValue convert_text(const std::string& text, const Field& field, bool* ok) 
 }
 
 // A leading "~/" (or a lone "~") is the home folder, in files, the
-// environment and flags alike (SPEC.md §2); other relative paths are relative
+// environment and flags alike (man page CONFIGURATION); other relative paths are relative
 // to the config file's folder.
 std::string absolute(const std::string& path, const std::string& base_dir) {
   if (path == "~" || path.rfind("~/", 0) == 0) {
@@ -359,7 +359,7 @@ std::string Config::url_warning() const {
          ": plain http to a host that is not on loopback sends the API key in clear; use https";
 }
 
-// OpenTelemetry's exporter variables (SPEC.md §2, §9) are defaults: the
+// OpenTelemetry's exporter variables (man page CONFIGURATION, OPENTELEMETRY SINK) are defaults: the
 // config file and mcp-report's own variables rank above them.
 static void apply_otel_environment(Config& config, const GetEnv& getenv) {
   for (const char* var : {"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT"}) {

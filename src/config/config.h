@@ -47,7 +47,7 @@ struct Config {
   int64_t max_event_kb = 1024;
   int64_t min_free_mb = 64;
   std::string ca_file;
-  // The OpenTelemetry sink (SPEC.md §9).
+  // The OpenTelemetry sink (man page OPENTELEMETRY SINK).
   std::string sink = "coordinator";  // or "otlp"
   std::string otlp_endpoint;         // "" for $OTEL_EXPORTER_OTLP_ENDPOINT's default
   std::string otlp_headers_file;
@@ -107,7 +107,7 @@ struct ConfigOverrides {
 
 using GetEnv = std::function<const char*(const char*)>;
 
-// Finds and reads the config file (SPEC.md §2) and applies the environment
+// Finds and reads the config file (man page CONFIGURATION) and applies the environment
 // and the overrides. Throws Failure (78) for a named file that is missing or
 // invalid ("file:line:column: what") and for wrong values.
 Config load_config(const ConfigOverrides& overrides, const GetEnv& getenv);

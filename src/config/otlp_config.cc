@@ -1,4 +1,4 @@
-// The OpenTelemetry sink's settings (SPEC.md §2, §9): the logs URL and the
+// The OpenTelemetry sink's settings (man page CONFIGURATION, OPENTELEMETRY SINK): the logs URL and the
 // extra headers, from the config file and OpenTelemetry's exporter variables
 // as the OpenTelemetry specification defines them.
 #include <strings.h>

@@ -1,5 +1,5 @@
 // The coordinator sink: one event per request, the file's content as the
-// body, POST {url}/api/v2/interactions (SPEC.md §3), answers read by the
+// body, POST {url}/api/v2/interactions (man page WIRE PROTOCOL), answers read by the
 // outcome table of retry_policy.
 #include "src/config/config.h"
 #include "src/delivery/http_status.h"

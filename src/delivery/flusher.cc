@@ -65,7 +65,7 @@ void wait_for_work(int inotify_fd, double until) {
   }
 }
 
-// The sweep of SPEC.md §4; returns how many queued events expired.
+// The sweep of the man page's DELIVERY (cleanup); returns how many queued events expired.
 unsigned sweep(const Config& config, const Spool& spool) {
   CleanupPolicy policy;
   policy.now = static_cast<int64_t>(wall_now());

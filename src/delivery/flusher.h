@@ -1,4 +1,4 @@
-// flush: deliver what is due in the spool (SPEC.md §4). At least once,
+// flush: deliver what is due in the spool (man page DELIVERY). At least once,
 // oldest first, one interaction's events strictly in order and never two in
 // flight, throttled, with one attempt per event per run.
 #pragma once

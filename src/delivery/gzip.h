@@ -1,5 +1,5 @@
 // gzip for request bodies: OTLP batches of JSON shrink 5-20x, which is what
-// a Collector behind a metered or remote link wants (SPEC.md §9).
+// a Collector behind a metered or remote link wants (man page OPENTELEMETRY SINK).
 #pragma once
 
 #include <optional>

@@ -17,7 +17,7 @@ enum class Outcome {
   kPermanent,    // 3xx, 400, 404, 413, 422, other 4xx, 501: dead at once
 };
 
-// Whose rules a status is read by. The coordinator's (SPEC.md §4) retry 5xx
+// Whose rules a status is read by. The coordinator's (man page DELIVERY) retry 5xx
 // but 501, 408 and 425; OTLP's (opentelemetry-proto, "OTLP/HTTP Response")
 // retry only 502, 503 and 504 and hold every other status dead, since the
 // same request would fail again.
@@ -32,7 +32,7 @@ Outcome classify_status(int status, bool has_retry_after, Peer peer);
 Outcome classify(const HttpResponse& response, Peer peer = Peer::kCoordinator);
 
 // The exit status of `health` and `validate-key` for a response's outcome
-// (SPEC.md §1): 0 accepted, 77 key rejected, 69 anything else.
+// (man page RECORDING COMMANDS): 0 accepted, 77 key rejected, 69 anything else.
 int probe_exit_status(Outcome outcome);
 
 }  // namespace mcpr

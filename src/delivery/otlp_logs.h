@@ -1,4 +1,4 @@
-// OTLP/HTTP JSON encoding of spooled events as log records (SPEC.md §9),
+// OTLP/HTTP JSON encoding of spooled events as log records (man page OPENTELEMETRY SINK),
 // following opentelemetry-proto's docs/specification.md: lowerCamelCase
 // keys, hex trace ids, 64-bit integers as decimal strings, enums as integers.
 // Pure: the caller gives the host name, the version and the observed time.
@@ -21,8 +21,8 @@ struct OtlpResourceInfo {
 // the id, the same on every host and run, never all zeros (invalid in OTLP).
 std::string otlp_trace_id(std::string_view interaction_id);
 
-// Builds one ExportLogsServiceRequest from a batch of event bodies (SPEC.md
-// §3). Records are grouped in one ResourceLogs per mcp_id, in the order the
+// Builds one ExportLogsServiceRequest from a batch of event bodies (man page
+// WIRE PROTOCOL). Records are grouped in one ResourceLogs per mcp_id, in the order the
 // mcp_ids first appear; within a resource the records keep the batch order.
 class OtlpLogsEncoder {
  public:

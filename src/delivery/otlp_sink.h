@@ -1,4 +1,4 @@
-// The OpenTelemetry sink (SPEC.md §9): batches of up to otlp_batch events as
+// The OpenTelemetry sink (man page OPENTELEMETRY SINK): batches of up to otlp_batch events as
 // one OTLP/HTTP JSON logs export request each, gzipped when that pays,
 // answers read by OTLP's retry rules (otlp_policy.h).
 #pragma once

@@ -3,7 +3,7 @@
 // needs is in the name); told what became of each event; no clock, no I/O,
 // so it is tested by tables.
 //
-// Rules (SPEC.md §4): oldest first; no event is handed out while an earlier
+// Rules (man page DELIVERY): oldest first; no event is handed out while an earlier
 // event of its interaction is still queued or in flight; an event whose due
 // time has not come waits; an event that failed in this pass is not handed
 // out again in it, and holds the later events of its interaction; an event

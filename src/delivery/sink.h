@@ -2,10 +2,10 @@
 // answer means for the whole batch. The send loop (flush_pass.cc) owns the
 // spool, the schedule, the throttle (it counts requests), holds, budgets and
 // backoff; a sink only makes requests and reads answers, so a new sink (the
-// OTLP one of SPEC.md §9) is a pair of pure functions.
+// OTLP one of the man page's OPENTELEMETRY SINK) is a pair of pure functions.
 //
 // The coordinator sink (max_batch 1) sends each event as its own request,
-// exactly as the old reporter did (SPEC.md §3).
+// exactly as the old reporter did (man page WIRE PROTOCOL).
 #pragma once
 
 #include <cstddef>
@@ -82,7 +82,7 @@ class Sink {
 // of dead letters, the Retry-After of a hold.
 BatchOutcome batch_outcome(Outcome outcome, const HttpResponse& response);
 
-// The coordinator of SPEC.md §3 at `base_url` (without /api/v2/...).
+// The coordinator of the man page's WIRE PROTOCOL at `base_url` (without /api/v2/...).
 std::unique_ptr<Sink> make_coordinator_sink(const std::string& base_url);
 
 }  // namespace mcpr

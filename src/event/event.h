@@ -1,4 +1,4 @@
-// Events as the coordinator receives them (SPEC.md §3): one JSON object with
+// Events as the coordinator receives them (man page WIRE PROTOCOL): one JSON object with
 // action, interaction_id, mcp_id, timestamp and one *_data object.
 #pragma once
 
@@ -45,7 +45,7 @@ struct EventSummary {
   int64_t timestamp_us;
 };
 
-// Checks that `body` is exactly one event of SPEC.md §3: an object with the
+// Checks that `body` is exactly one event of the man page's WIRE PROTOCOL: an object with the
 // five members and nothing else, of the right types. On failure returns
 // nullopt with the reason in `error`.
 std::optional<EventSummary> check_event(std::string_view body, std::string* error);

@@ -12,7 +12,7 @@
 
 namespace mcpr {
 
-// Lines at least this long are forwarded but never parsed (SPEC.md §8).
+// Lines at least this long are forwarded but never parsed (man page PROXY).
 constexpr size_t kMaxParsedLine = 10u << 20;
 
 class StreamObserver {

@@ -1,4 +1,4 @@
-// What `mcp-report proxy` records (SPEC.md §8): JSON-RPC messages seen in
+// What `mcp-report proxy` records (man page PROXY): JSON-RPC messages seen in
 // either direction go in, interaction events come out. Pure logic: no I/O,
 // no clock, no threads, so it is tested with tables of messages.
 #pragma once

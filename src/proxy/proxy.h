@@ -1,5 +1,5 @@
 // `mcp-report proxy`: the forwarding of forwarder.h, with each configured
-// request recorded into the spool off the forwarding path (SPEC.md §8).
+// request recorded into the spool off the forwarding path (man page PROXY).
 #pragma once
 
 #include <cstdint>

@@ -34,7 +34,7 @@ void optional_int(JsonWriter& w, const char* key, const std::optional<int64_t>& 
 }
 
 // Each interaction's oldest event in dead/: the queued events of that
-// interaction later than it are held (SPEC.md §4 "Order survives dead
+// interaction later than it are held (man page DELIVERY "Order survives dead
 // letters").
 std::map<std::string, std::string> first_dead(const Spool& spool) {
   std::map<std::string, std::string> first;

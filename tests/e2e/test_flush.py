@@ -181,7 +181,7 @@ class FlushTest(Case):
                 m = re.search(r",(\d+),(\d+)$", name)
                 self.assertIsNotNone(m, name)
                 self.assertEqual(m.group(1), "1")
-                # The due time is in epoch milliseconds (SPEC.md §4).
+                # The due time is in epoch milliseconds (man page DELIVERY).
                 due = int(m.group(2)) / 1000
                 self.assertLessEqual(due, time.time() + 3601)
                 self.assertGreater(due, time.time() - 60)

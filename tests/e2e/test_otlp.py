@@ -1,4 +1,4 @@
-"""The OpenTelemetry sink (SPEC.md §9): flush with sink = "otlp" into the
+"""The OpenTelemetry sink (man page OPENTELEMETRY SINK): flush with sink = "otlp" into the
 strict development receiver (scripts/dev-otlp-receiver.py, which answers 400
 to anything that breaks OTLP's JSON rules), on a free loopback port."""
 import json

@@ -1,4 +1,4 @@
-"""Trying to break the promises of SPEC.md §4-6: kill -9 of flushers and of
+"""Trying to break the promises of the man page's DELIVERY, FILES and EXIT STATUS: kill -9 of flushers and of
 writers, parallel writers with overlapping flushers, a full disk, a hostile
 coordinator. Each test prints its figure. MCP_REPORT_LONG=1 runs the long
 variants (more events, more rounds)."""

@@ -1,4 +1,4 @@
-// How a flush ended and its exit status (SPEC.md §4 "Exit status of a run"):
+// How a flush ended and its exit status (man page DELIVERY "Exit status of a run"):
 // every row of decide(), then the run-level rules (--follow, the lock, -q).
 #include "src/delivery/flush_outcome.h"
 

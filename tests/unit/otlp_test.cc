@@ -1,4 +1,4 @@
-// The OTLP/HTTP JSON encoding of events (SPEC.md §9): whole requests
+// The OTLP/HTTP JSON encoding of events (man page OPENTELEMETRY SINK): whole requests
 // compared exactly, and the AnyValue mapping by table.
 #include <gtest/gtest.h>
 
