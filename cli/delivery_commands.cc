@@ -303,7 +303,9 @@ void add_delivery_commands(CLI::App& app, Globals& globals, Commands& commands) 
         "  mcp-report flush --follow                 # as a service: near-real-time delivery\n"
         "  MCP_REPORT_SINK=otlp OTEL_EXPORTER_OTLP_ENDPOINT=http://collector:4318 mcp-report flush\n"
         "                                            # into an OpenTelemetry Collector (OTLP/HTTP)\n"
-        "Exit: 0 done, 65 events dead-lettered, 75 try again later, 77 key rejected, 78 config.");
+        "Exit: 0 done, 65 events dead-lettered, 75 try again later, 77 key rejected, 78 config.\n"
+        "An outage (no connection, 502/503/504, no answer) counts no attempt: events wait\n"
+        "for it, up to max_age_days.");
     commands.push_back({flush_cmd, [&globals, args] { return flush(globals, *args); }});
   }
 

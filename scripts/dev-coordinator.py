@@ -9,8 +9,8 @@ Faults (flags at start, or at run time with POST /_control and a JSON object
 of the same names, e.g. {"fail_first": 3, "status_code": 503}):
   fail_first N       answer the next N event POSTs with status_code (default 503)
   fail_rate F        answer a fraction F of event POSTs with status_code
-  status_code N      the failing status (429 and 503 carry retry_after if set)
-  retry_after V      Retry-After value sent with 429/503 (seconds or HTTP date)
+  status_code N      the failing status (429, 502, 503, 504 carry retry_after if set)
+  retry_after V      Retry-After value sent with 429/502/503/504 (seconds or HTTP date)
   always N           answer every event POST with status N
   slow S             wait S seconds before answering
   drop_rate F        close the connection without answering for a fraction F
@@ -18,7 +18,9 @@ of the same names, e.g. {"fail_first": 3, "status_code": 503}):
   location URL       Location sent with 3xx answers
   health_status N    the status of GET /api/v2/health (default 200)
   validate_status N  the status of POST /api/v2/validate with the right key
-  script [..]        statuses (or "drop", "half") used in order for the next POSTs
+  script [..]        statuses (or "drop", "half", "stall") used in order for the
+                     next POSTs; "stall" sends the start of an answer and then
+                     nothing for a minute
   error_body TEXT    raw body of failing answers (event POSTs and health), with
                      {auth} replaced by the request's Authorization header: a
                      careless server echoing the key, or control characters
@@ -176,6 +178,13 @@ class Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
                 self.connection.shutdown(2)
                 return
+            if answer == "stall":
+                self.record("stall", body, started)
+                self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"sta")
+                self.wfile.flush()
+                time.sleep(60)
+                self.close_connection = True
+                return
             status = int(answer)
             if 200 <= status < 300:
                 json.loads(body)  # a coordinator would refuse what is not JSON
@@ -186,7 +195,7 @@ class Handler(BaseHTTPRequestHandler):
                 self.record(status, body, started)
                 return self.reply(status, {"status": "ok"})
             headers = {}
-            if status in (429, 503) and retry_after:
+            if status in (429, 502, 503, 504) and retry_after:
                 headers["Retry-After"] = str(retry_after)
             if 300 <= status < 400:
                 headers["Location"] = location
@@ -225,7 +234,7 @@ def main():
     p.add_argument("--status-code", type=int, default=503, metavar="N",
                    help="the failing status (default 503)")
     p.add_argument("--retry-after", default="", metavar="V",
-                   help="Retry-After sent with 429/503 (seconds or an HTTP date)")
+                   help="Retry-After sent with 429/502/503/504 (seconds or an HTTP date)")
     p.add_argument("--always", type=int, default=0, metavar="N",
                    help="answer every event POST with status N")
     p.add_argument("--slow", type=float, default=0.0, metavar="S",

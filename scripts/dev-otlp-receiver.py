@@ -17,7 +17,7 @@ Faults (flags at start, or at run time with POST /_control and a JSON object
 of the same names, e.g. {"fail_first": 2, "status_code": 503}):
   fail_first N        answer the next N export requests with status_code
   status_code N       the failing status (default 503)
-  retry_after V       Retry-After sent with a failing 429/503 (seconds or a date)
+  retry_after V       Retry-After sent with a failing 429/502/503/504 (seconds or a date)
   drop_first N        close the connection without answering the next N
   partial_rejected N  answer 200 with partialSuccess rejecting N records
   partial_message M   the partialSuccess errorMessage
@@ -320,7 +320,8 @@ class Handler(BaseHTTPRequestHandler):
         status = answer if isinstance(answer, int) else 200
         if not 200 <= status < 300:
             self.record(status, len(lines), len(raw))
-            headers = {"Retry-After": str(retry_after)} if retry_after and status in (429, 503) else {}
+            headers = ({"Retry-After": str(retry_after)}
+                       if retry_after and status in (429, 502, 503, 504) else {})
             return self.reply(status, {"code": 14, "message": "injected failure %d" % status}, headers)
         rejected = answer.get("partial", 0) if isinstance(answer, dict) else 0
         with st.lock:

@@ -84,10 +84,15 @@ NetError classify_curl_error(CURLcode code, CURL* easy) {
     case CURLE_USE_SSL_FAILED:
       return NetError::kUnreachable;
     case CURLE_OPERATION_TIMEDOUT: {
-      // Timed out before anything was sent: the coordinator is unreachable.
-      curl_off_t pretransfer = 0;
+      // Timed out before anything was sent: the peer is unreachable; sent,
+      // but not one byte came back: it is not answering (a hung server, a
+      // gateway holding the request), an outage too; only an answer cut
+      // short is the request's own failure.
+      curl_off_t pretransfer = 0, first_byte = 0;
       curl_easy_getinfo(easy, CURLINFO_PRETRANSFER_TIME_T, &pretransfer);
-      return pretransfer == 0 ? NetError::kUnreachable : NetError::kTimeout;
+      curl_easy_getinfo(easy, CURLINFO_STARTTRANSFER_TIME_T, &first_byte);
+      if (pretransfer == 0) return NetError::kUnreachable;
+      return first_byte == 0 ? NetError::kNoAnswer : NetError::kTimeout;
     }
     default:
       return NetError::kReset;

@@ -237,8 +237,9 @@ class Flusher {
       case Kind::kOutage:
         for (Id i : ids) plan_.held(i);
         if (stop_ != Stop::kOutage)
-          report_.messages.push_back("cannot reach " + sink_.peer() + ": " + o.detail +
-                                     " (everything kept; try again later)");
+          report_.messages.push_back((o.unavailable ? sink_.peer() + " is unavailable: "
+                                                    : "cannot reach " + sink_.peer() + ": ") +
+                                     o.detail + " (everything kept; try again later)");
         stop(Stop::kOutage);
         return;
       case Kind::kKeyRejected:
@@ -285,7 +286,7 @@ class Flusher {
   void retry_or_bury(Id i, const BatchOutcome& o) {
     const unsigned attempts = plan_.attempts(i) + 1;
     if (attempts > static_cast<unsigned>(config_.max_retries)) {
-      const std::string gave_up = "gave up after " + std::to_string(attempts) + " attempts";
+      const std::string gave_up = "gave up after " + plural(attempts, "attempt");
       // Dead under its final count, so `list` says "N failed" as the reason does.
       bury(i, gave_up + "; last: " + o.reason,
            gave_up + " (last: " + o.detail.substr(0, o.detail.find(':')) + ")", attempts);

@@ -7,10 +7,11 @@ namespace mcpr {
 Outcome classify_status(int s, bool has_retry_after, Peer peer) {
   if (s >= 200 && s < 300) return Outcome::kDelivered;
   if (s == 401 || s == 403) return Outcome::kKeyRejected;
-  if (s == 429 || (s == 503 && has_retry_after)) return Outcome::kThrottled;
-  const bool retried = peer == Peer::kOtlp
-                           ? s == 502 || s == 503 || s == 504
-                           : s == 408 || s == 425 || (s >= 500 && s < 600 && s != 501);
+  const bool gateway = s == 502 || s == 503 || s == 504;
+  if (s == 429 || (gateway && has_retry_after)) return Outcome::kThrottled;
+  if (gateway) return Outcome::kUnavailable;
+  const bool retried = peer == Peer::kCoordinator &&
+                       (s == 408 || s == 425 || (s >= 500 && s < 600 && s != 501));
   return retried ? Outcome::kRetry : Outcome::kPermanent;
 }
 
@@ -21,6 +22,8 @@ Outcome classify(const HttpResponse& r, Peer peer) {
     case NetError::kUnreachable:
     case NetError::kBadUrl:
       return Outcome::kUnreachable;
+    case NetError::kNoAnswer:
+      return Outcome::kUnavailable;
     case NetError::kTimeout:
     case NetError::kReset:
       return Outcome::kRetry;

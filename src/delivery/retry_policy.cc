@@ -10,8 +10,9 @@ namespace mcpr {
 
 std::string describe_response(const HttpResponse& r, bool with_body) {
   if (r.error != NetError::kNone) {
-    const char* kind = r.error == NetError::kTimeout  ? "timeout"
-                       : r.error == NetError::kReset  ? "connection broken"
+    const char* kind = r.error == NetError::kTimeout    ? "timeout"
+                       : r.error == NetError::kNoAnswer ? "no answer"
+                       : r.error == NetError::kReset    ? "connection broken"
                        : r.error == NetError::kBadUrl ? "bad URL"
                                                       : "cannot connect";
     return std::string(kind) + ": " + r.error_text;

@@ -12,6 +12,10 @@ BatchOutcome batch_outcome(Outcome outcome, const HttpResponse& response) {
     case Outcome::kUnreachable:
       o.kind = Kind::kOutage;
       break;
+    case Outcome::kUnavailable:
+      o.kind = Kind::kOutage;
+      o.unavailable = true;
+      break;
     case Outcome::kKeyRejected:
       o.kind = Kind::kKeyRejected;
       break;

@@ -37,13 +37,18 @@ struct BatchOutcome {
     kRetry,        // an attempt for each: back off, dead after 1 + max_retries
     kDead,         // dead-letter each at once with `reason`
     kHold,         // wait `retry_after` (not an attempt); later runs keep to it
-    kOutage,       // stop the run, keep everything (not an attempt)
+    kOutage,       // stop the run, keep everything (not an attempt): no
+                   // connection, or the peer said (or showed) it is unavailable
     kKeyRejected,  // stop the run, keep everything, exit 77 (not an attempt)
   };
   Kind kind = Kind::kDelivered;
   // kRetry, kOutage, kKeyRejected: a short description ("HTTP 503",
   // "cannot connect: ..."), for messages.
   std::string detail;
+  // kOutage: something answered (a 502, 503 or 504 from the peer or its
+  // gateway, or a connection that took the request and said nothing), as
+  // opposed to nothing reachable at all.
+  bool unavailable = false;
   // kDead: the reason kept beside each event; kRetry: the long description,
   // with the start of the body, kept if the event gives up.
   std::string reason;

@@ -482,7 +482,7 @@ class FollowTest(Case):
 
     def test_follow_retries_when_due_and_outlives_an_outage(self):
         c = self.coordinator()
-        c.control(script=[503])
+        c.control(script=[500])
         cfg = self.write_config("[interaction_logging]\nretry_delay = 0.5\nmax_backoff = 1\n")
         p = subprocess.Popen([BIN, "-c", cfg, "flush", "--follow"], env=self.env, cwd=self.cwd,
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)

@@ -185,7 +185,7 @@ class CoordinatorFaultTest(ReliabilityCase):
     def test_mixed_faults_lose_nothing_and_kill_nothing(self):
         n = 600 if LONG else 150
         c = self.coordinator()
-        c.control(fail_rate=0.25, status_code=502, drop_rate=0.1, half_rate=0.1)
+        c.control(fail_rate=0.25, status_code=500, drop_rate=0.1, half_rate=0.1)
         self.import_events(n)
         ids = self.spooled_ids()
         cfg = self.write_config("[interaction_logging]\nrate_limit = 0\nmax_retries = 1000\n"
@@ -195,7 +195,7 @@ class CoordinatorFaultTest(ReliabilityCase):
         self.assertEqual(self.files("dead"), [])
         resent = self.assert_all_delivered_once_each_key(c, ids)
         faults = sum(1 for e in c.log() if e["status"] != 200)
-        print("\nfaults: %d events through %d injected 502/reset/half answers in %d runs "
+        print("\nfaults: %d events through %d injected 500/reset/half answers in %d runs "
               "(longest %.1f s): 0 lost, 0 dead, %d resent" % (n, faults, runs, worst, resent))
 
     def test_stalls_past_the_timeout_end_in_bounded_time(self):

@@ -164,7 +164,7 @@ TEST_F(FlushLoopTest, MaxEventsEndsTheRunWithTheRestLeft) {
 TEST_F(FlushLoopTest, BackoffIsInMillisecondsAndOneAttemptPerRun) {
   record(1, 's', "a");
   record(2, 'c', "a");
-  FakeTransport t(clock_, [](const HttpRequest&, size_t) { return answer(503); });
+  FakeTransport t(clock_, [](const HttpRequest&, size_t) { return answer(500); });
   FlushReport report = flush(t);
   EXPECT_EQ(t.sent().size(), 1u);  // the complete waits behind its start
   EXPECT_EQ(report.summary.retried, 1u);
@@ -276,6 +276,50 @@ TEST_F(FlushLoopTest, AnOutageStopsTheRunAndKeepsEverything) {
   ASSERT_FALSE(report.messages.empty());
   EXPECT_EQ(report.messages[0].rfind("cannot reach the coordinator at http://coordinator.test: ", 0), 0u)
       << report.messages[0];
+}
+
+// A load balancer's 502, a Collector's 503 from its memory limiter, a 504,
+// or a peer that takes the request and answers nothing within the timeout:
+// the peer is unavailable, as when it cannot be reached. However many runs
+// meet it, no event is counted an attempt and none is dead-lettered.
+TEST_F(FlushLoopTest, AnUnavailablePeerIsAnOutageInEveryRunAndNeverAnAttempt) {
+  config_.max_retries = 0;  // dead at the first failed attempt, were it one
+  config_.concurrency = 1;
+  record(1, 's', "a");
+  record(2, 's', "b");
+  HttpResponse no_answer;
+  no_answer.error = NetError::kNoAnswer;
+  no_answer.error_text = "Operation timed out after 5000 milliseconds with 0 bytes received";
+  HttpResponse html = answer(502);
+  html.body_start = "<html><head><title>502 Bad Gateway</title></head></html>";
+  for (const HttpResponse& r : {answer(503), html, answer(504), no_answer}) {
+    for (int run = 0; run < 3; ++run) {
+      clock_.advance(60);
+      FakeTransport t(clock_, [&r](const HttpRequest&, size_t) { return r; });
+      FlushReport report = flush(t);
+      SCOPED_TRACE(testing::Message() << "status " << r.status << " run " << run);
+      EXPECT_EQ(t.sent().size(), 1u);  // the run stops at the first answer
+      EXPECT_EQ(report.summary.exit_code, kExitTempFail);
+      EXPECT_EQ(report.summary.result, "outage");
+      EXPECT_TRUE(report.outage);  // --follow backs off as in any outage
+      EXPECT_EQ(report.summary.retried, 0u);
+      EXPECT_EQ(report.summary.dead, 0u);
+      ASSERT_FALSE(report.messages.empty());
+      EXPECT_EQ(report.messages[0].rfind("the coordinator at http://coordinator.test is unavailable: ", 0),
+                0u)
+          << report.messages[0];
+    }
+  }
+  EXPECT_TRUE(list_names(*spool_, SpoolState::kDead).empty());
+  ASSERT_EQ(queued().size(), 2u);
+  for (const std::string& n : queued()) {
+    EXPECT_EQ(EventName::parse(n)->attempts, 0u);
+    EXPECT_EQ(EventName::parse(n)->due_ms, 0);
+  }
+  // 500 keeps its meaning: an attempt each, and with max_retries = 0 dead at once.
+  FakeTransport t(clock_, [](const HttpRequest&, size_t) { return answer(500); });
+  FlushReport report = flush(t);
+  EXPECT_EQ(report.summary.dead, 2u);
 }
 
 TEST_F(FlushLoopTest, ARejectedKeyStopsWith77) {
@@ -402,7 +446,7 @@ TEST_F(FlushLoopTest, AFailedBatchCountsAnAttemptForEachEvent) {
   record(1, 's', "a");
   record(2, 'c', "a");
   BatchSink sink(10);
-  FakeTransport t(clock_, [](const HttpRequest&, size_t) { return answer(502); });
+  FakeTransport t(clock_, [](const HttpRequest&, size_t) { return answer(500); });
   FlushReport report = flush(sink, t);
   EXPECT_EQ(report.summary.retried, 2u);
   for (const std::string& n : queued()) EXPECT_EQ(EventName::parse(n)->attempts, 1u);

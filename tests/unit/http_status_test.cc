@@ -29,6 +29,9 @@ TEST(HttpStatusTest, TheTable) {
       {status(299), O::kDelivered, O::kDelivered, 0},
       {error(NetError::kUnreachable), O::kUnreachable, O::kUnreachable, 69},
       {error(NetError::kBadUrl), O::kUnreachable, O::kUnreachable, 69},
+      // Connected and sent, but not one byte back within the timeout: the
+      // peer is not answering, as for a gateway's 503 (an outage).
+      {error(NetError::kNoAnswer), O::kUnavailable, O::kUnavailable, 69},
       {error(NetError::kTimeout), O::kRetry, O::kRetry, 69},
       {error(NetError::kReset), O::kRetry, O::kRetry, 69},
       {status(401), O::kKeyRejected, O::kKeyRejected, 77},
@@ -36,9 +39,13 @@ TEST(HttpStatusTest, TheTable) {
       {status(429), O::kThrottled, O::kThrottled, 69},
       {status(429, "5"), O::kThrottled, O::kThrottled, 69},
       {status(503, "5"), O::kThrottled, O::kThrottled, 69},
-      {status(503), O::kRetry, O::kRetry, 69},
-      {status(502), O::kRetry, O::kRetry, 69},
-      {status(504), O::kRetry, O::kRetry, 69},
+      {status(502, "5"), O::kThrottled, O::kThrottled, 69},
+      {status(504, "Wed, 21 Oct 2026 07:28:00 GMT"), O::kThrottled, O::kThrottled, 69},
+      // A gateway's or a memory limiter's answer without Retry-After: the
+      // peer is unavailable, like "cannot connect" (never an attempt).
+      {status(503), O::kUnavailable, O::kUnavailable, 69},
+      {status(502), O::kUnavailable, O::kUnavailable, 69},
+      {status(504), O::kUnavailable, O::kUnavailable, 69},
       // retried by the coordinator's rules, dead at once by OTLP's
       {status(500), O::kRetry, O::kPermanent, 69},
       {status(599), O::kRetry, O::kPermanent, 69},
@@ -74,6 +81,7 @@ TEST(HttpStatusTest, TheTable) {
 TEST(HttpStatusTest, EveryOutcomeHasAProbeExit) {
   const std::pair<Outcome, int> rows[] = {
       {Outcome::kDelivered, 0}, {Outcome::kKeyRejected, 77}, {Outcome::kUnreachable, 69},
+      {Outcome::kUnavailable, 69},
       {Outcome::kThrottled, 69}, {Outcome::kRetry, 69},      {Outcome::kPermanent, 69},
   };
   for (const auto& [outcome, exit] : rows) EXPECT_EQ(probe_exit_status(outcome), exit);
