@@ -200,7 +200,10 @@ InteractionTracker::InteractionTracker(TrackerOptions options, Sink sink, IdMake
 void InteractionTracker::on_line(Direction direction, std::string_view line, SeenAt at) {
   rapidjson::Document doc;
   doc.Parse<rapidjson::kParseStopWhenDoneFlag>(line.data(), line.size());
-  if (doc.HasParseError()) return;
+  if (doc.HasParseError()) {
+    if (line.find_first_not_of(" \t\r") != std::string_view::npos) ++unreadable_lines_;
+    return;
+  }
   auto handle = [&](const Value& v) {
     if (!v.IsObject()) return;
     Message m;
@@ -287,6 +290,13 @@ void InteractionTracker::on_client_request(const Message& m, size_t size, SeenAt
   if (!protocol_version_.empty()) head.set("mcp.protocol.version", quoted(protocol_version_));
   if (!client_name_.empty()) head.set("mcp.client.name", quoted(client_name_));
   if (!client_version_.empty()) head.set("mcp.client.version", quoted(client_version_));
+  // W3C trace context, for the OpenTelemetry sink to join the caller's trace.
+  for (const char* key : {"traceparent", "tracestate"})
+    if (const Value* v = member(meta, key); v && v->IsString()) head.set(key, quoted(string_of(v)));
+  for (const StartAttribute& a : options_.start_attributes)
+    head.set(a.key, std::holds_alternative<int64_t>(a.value)
+                        ? std::to_string(std::get<int64_t>(a.value))
+                        : quoted(std::get<std::string>(a.value)));
   std::string payload;
   if (options_.capture_arguments) {
     std::string captured = !named_arguments ? params_without_meta(arguments)
@@ -377,8 +387,8 @@ void InteractionTracker::on_long_line(Direction direction, std::string_view head
   finish(it, Action::kComplete, payload.str(), at);
 }
 
-void InteractionTracker::close_all(const std::string& error_type, const std::string& message,
-                                   SeenAt at) {
+void InteractionTracker::close_all(SessionEnd how, const std::string& message, SeenAt at) {
+  const std::string error_type = how == SessionEnd::kClientClosed ? "ClientClosed" : "ServerExited";
   while (!open_.empty()) {
     auto it = open_.begin();
     JsonObject payload;

@@ -1,6 +1,18 @@
-// What `mcp-report proxy` records (man page PROXY): JSON-RPC messages seen in
-// either direction go in, interaction events come out. Pure logic: no I/O,
-// no clock, no threads, so it is tested with tables of messages.
+// What `mcp-report proxy` records (man page PROXY): the JSON-RPC messages of
+// one MCP session go in, each with its direction and the time it was seen;
+// interaction events come out through the sink. Pure logic: no I/O, no
+// clock, no threads, so it is tested with tables of messages.
+//
+// How a transport uses it (stdio in proxy.cc; Streamable HTTP the same way):
+//   - one tracker per session (over HTTP: per Mcp-Session-Id, or per
+//     connection where the revision has no sessions), fed from one thread;
+//   - every message as a line in the order the proxy saw them, with its
+//     direction: a client's request before the server's answer to it
+//     (on_line; on_long_line for lines too long to parse whole);
+//   - what the transport knows and the messages do not goes in
+//     TrackerOptions::start_attributes (network.transport, server.address,
+//     server.port, mcp.session.id): added to every interaction_start;
+//   - close_all when the session ends, saying who ended it.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +21,8 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <variant>
 #include <vector>
 
 #include "src/event/event.h"
@@ -27,13 +41,27 @@ struct MethodFilter {
   static MethodFilter parse(const std::string& list);
 };
 
+// A member added to every interaction_start's request_data, after those the
+// tracker writes: a string or an integer.
+struct StartAttribute {
+  std::string key;
+  std::variant<std::string, int64_t> value;
+};
+
 struct TrackerOptions {
   MethodFilter methods = MethodFilter::parse("tools/call,resources/read,prompts/get");
+  std::vector<StartAttribute> start_attributes;  // e.g. {"network.transport", "pipe"}
   bool capture_arguments = false;
   bool capture_results = false;
   // Payloads over this are shrunk by truncating captured values (and saying
   // so with "truncated": true); 0 means no limit.
   size_t max_payload_bytes = 0;
+};
+
+// Who ended a session.
+enum class SessionEnd {
+  kClientClosed,  // the client closed our stdin or stdout (or its HTTP session)
+  kServerExited,  // the server exited (or its HTTP session ended)
 };
 
 // One event to spool: the parts Recorder::record takes.
@@ -66,15 +94,19 @@ class InteractionTracker {
   // or `...,"id":7}`) completes its request, with "parsed": false.
   void on_long_line(Direction direction, std::string_view head, std::string_view tail,
                     size_t size, SeenAt at);
-  // Ends every open interaction with an error of `error_type`
-  // ("ServerExited", "ClientClosed").
-  void close_all(const std::string& error_type, const std::string& message, SeenAt at);
+  // The session is over: every interaction still open ends, as `how` says
+  // (a call still waiting for its answer: ClientClosed or ServerExited, with
+  // `message`).
+  void close_all(SessionEnd how, const std::string& message, SeenAt at);
   // Forgets every open interaction without an outcome, when lines were lost
   // and their answers may have been among them: an invented error is worse
   // than none. Returns how many ends are thus not recorded.
   size_t forget_all();
 
   size_t open_count() const { return open_.size(); }
+  // Lines that no parse could read as JSON (man page PROXY: "messages not
+  // looked at"); blank lines are not counted.
+  uint64_t unreadable_lines() const { return unreadable_lines_; }
 
  private:
   struct Open {
@@ -103,6 +135,7 @@ class InteractionTracker {
   std::string protocol_version_;
   std::string client_name_;
   std::string client_version_;
+  uint64_t unreadable_lines_ = 0;
 };
 
 }  // namespace mcpr

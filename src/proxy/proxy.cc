@@ -110,10 +110,10 @@ class RecordingObserver : public StreamObserver {
         if (lost_lines_)
           forgotten_ += tracker_.forget_all();
         else if (l.kind == SeenLine::kClientClosed)
-          tracker_.close_all("ClientClosed", "the client closed its end before the response",
-                             l.at);
+          tracker_.close_all(SessionEnd::kClientClosed,
+                             "the client closed its end before the response", l.at);
         else
-          tracker_.close_all("ServerExited", l.text + " before the response", l.at);
+          tracker_.close_all(SessionEnd::kServerExited, l.text + " before the response", l.at);
         break;
     }
   }
@@ -166,7 +166,10 @@ ProxyOutcome run_proxy(const ProxyRun& run) {
         return r->record_all(parts, error);
       }),
       kGather);
-  auto observer = std::make_unique<RecordingObserver>(run.tracker, events.get(), run.queue_bytes);
+  // Over stdio the messages cross pipes (the OpenTelemetry name for it).
+  TrackerOptions options = run.tracker;
+  options.start_attributes.push_back({"network.transport", std::string("pipe")});
+  auto observer = std::make_unique<RecordingObserver>(options, events.get(), run.queue_bytes);
   ForwardResult forwarded = forward_stdio(run.command, *observer);
   end_client_stream();
   outcome.child = forwarded.child;

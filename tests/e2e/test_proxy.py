@@ -138,6 +138,8 @@ class ProxyStreamTest(ProxyCase):
         self.assertEqual(start["mcp.protocol.version"], "2025-06-18")
         self.assertEqual(start["mcp.client.name"], "edge-client")
         self.assertEqual(start["mcp.client.version"], "9.8")
+        self.assertEqual(start["network.transport"], "pipe")
+        self.assertNotIn("traceparent", start)
         self.assertEqual(start["input_size"], len(json.dumps(call(1, "echo", {"message": "hi", "n": 1}))))
         self.assertEqual(events[1][0]["request_data"]["jsonrpc.request.id"], "s-2")
         self.assertNotIn("hi", json.dumps(self.bodies()))
@@ -271,13 +273,16 @@ class ProxyStreamTest(ProxyCase):
 
     def test_latest_revision_without_initialize(self):
         meta = {"progressToken": 5, "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-                "io.modelcontextprotocol/clientInfo": {"name": "stateless", "version": "2"}}
+                "io.modelcontextprotocol/clientInfo": {"name": "stateless", "version": "2"},
+                "traceparent": "00-0af7651916cd43dd8448eb211c80319c-00f067aa0ba902b7-01"}
         p = self.proxy(input=lines(call(1, "progress", meta=meta)))
         self.assertEqual(p.returncode, 0, p.stderr)
         [[start, p1, p2, done]] = self.events()
         data = start["request_data"]
         self.assertEqual(data["mcp.protocol.version"], "2026-07-28")
         self.assertEqual(data["mcp.client.name"], "stateless")
+        self.assertEqual(data["traceparent"], meta["traceparent"])
+        self.assertNotIn("tracestate", data)
         self.assertEqual(p1["action"], "interaction_progress")
         self.assertEqual(done["action"], "interaction_complete")
 

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -24,7 +25,7 @@ struct Step {
 
 // "s id1 {payload}" per event; ids are id1, id2, ... in creation order.
 std::vector<std::string> track(const std::vector<Step>& steps, TrackerOptions options = {},
-                               const char* close_with = nullptr) {
+                               std::optional<SessionEnd> close_with = std::nullopt) {
   std::vector<std::string> out;
   int made = 0;
   InteractionTracker tracker(
@@ -39,7 +40,7 @@ std::vector<std::string> track(const std::vector<Step>& steps, TrackerOptions op
     t += 250000;
     tracker.on_line(s.direction, s.line, {1800000000000000 + t, t});
   }
-  if (close_with) tracker.close_all(close_with, "gone", {1800000000000000 + t, t + 1000000});
+  if (close_with) tracker.close_all(*close_with, "gone", {1800000000000000 + t, t + 1000000});
   return out;
 }
 
@@ -65,7 +66,7 @@ TEST(InteractionTrackerTest, EndingsTable) {
   struct Case {
     const char* name;
     std::vector<Step> steps;
-    const char* close_with;
+    std::optional<SessionEnd> close_with;
     std::vector<std::string> want;
   };
   // The start of call_1 (68 bytes) or call_s (70).
@@ -79,14 +80,14 @@ TEST(InteractionTrackerTest, EndingsTable) {
   const std::vector<Case> cases = {
       {"json-rpc error",
        {{kUp, call_1}, {kDown, R"({"jsonrpc":"2.0","id":1,"error":{"code":-32601,"message":"no"}})"}},
-       nullptr,
+       std::nullopt,
        {start_a(68),
         "e id1 {\"error_type\": \"JsonRpcError\", \"error_code\": -32601, \"error_message\": "
         "\"no\", \"output_size\": 63, \"processing_time\": 0.25}"}},
       {"tool error",
        {{kUp, call_1},
         {kDown, R"({"jsonrpc":"2.0","id":1,"result":{"isError":true,"content":[{"type":"text","text":"bad"}]}})"}},
-       nullptr,
+       std::nullopt,
        {start_a(68),
         "e id1 {\"error_type\": \"ToolError\", \"error_message\": \"bad\", \"output_size\": 91, "
         "\"processing_time\": 0.25, \"content_count\": 1}"}},
@@ -94,14 +95,14 @@ TEST(InteractionTrackerTest, EndingsTable) {
        {{kUp, call_1},
         {kUp, R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":1,"reason":"r"}})"},
         {kDown, R"({"jsonrpc":"2.0","id":1,"result":{}})"}},
-       nullptr,
+       std::nullopt,
        {start_a(68),
         "e id1 {\"error_type\": \"Cancelled\", \"error_message\": \"r\", \"processing_time\": 0.25}"}},
       {"string and number ids differ; client responses never end client requests",
        {{kUp, call_s},
         {kDown, R"({"jsonrpc":"2.0","id":1,"result":{}})"},
         {kUp, R"({"jsonrpc":"2.0","id":"1","result":{}})"}},
-       "ServerExited",
+       SessionEnd::kServerExited,
        {start_a(70),
         "e id1 {\"error_type\": \"ServerExited\", \"error_message\": \"gone\", "
         "\"processing_time\": 1.5}"}},
@@ -111,7 +112,7 @@ TEST(InteractionTrackerTest, EndingsTable) {
         {kDown, R"({"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":"other","progress":1}})"},
         {kDown, R"({"jsonrpc":"2.0","id":1,"result":{}})"},
         {kDown, R"({"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":"t","progress":2}})"}},
-       nullptr,
+       std::nullopt,
        {"s id1 {\"request_type\": \"tools/call\", \"input_size\": 98, \"parameters\": [], "
         "\"mcp.method.name\": \"tools/call\", \"gen_ai.tool.name\": \"a\", "
         "\"jsonrpc.request.id\": \"1\"}",
@@ -124,10 +125,37 @@ TEST(InteractionTrackerTest, EndingsTable) {
         {kUp, R"({"jsonrpc":"2.0","id":2,"method":"tools/list"})"},
         {kDown, R"({"jsonrpc":"2.0","id":5,"method":"roots/list"})"},
         {kDown, R"({"jsonrpc":"2.0","id":2,"result":{}})"}},
-       nullptr,
+       std::nullopt,
        {}},
   };
   for (const Case& c : cases) EXPECT_EQ(track(c.steps, {}, c.close_with), c.want) << c.name;
+}
+
+TEST(InteractionTrackerTest, TraceContextAndTransportAttributesGoInTheStart) {
+  const char* traced =
+      R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"a","_meta":{)"
+      R"("traceparent":"00-0af7651916cd43dd8448eb211c80319c-00f067aa0ba902b7-01",)"
+      R"("tracestate":"vendor=x"}}})";
+  const char* plain = R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"a"}})";
+  TrackerOptions options;
+  options.start_attributes = {{"network.transport", "pipe"}, {"server.port", int64_t{8080}}};
+  auto events = track({{kUp, traced}, {kUp, plain}}, options);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_NE(events[0].find("\"jsonrpc.request.id\": \"1\", \"traceparent\": "
+                           "\"00-0af7651916cd43dd8448eb211c80319c-00f067aa0ba902b7-01\", "
+                           "\"tracestate\": \"vendor=x\", \"network.transport\": \"pipe\", "
+                           "\"server.port\": 8080}"),
+            std::string::npos)
+      << events[0];
+  // Without trace context, no member for it; without start attributes (the
+  // tracker's default), the body is what it always was.
+  EXPECT_EQ(events[1].find("trace"), std::string::npos) << events[1];
+  auto bare = track({{kUp, plain}});
+  ASSERT_EQ(bare.size(), 1u);
+  EXPECT_EQ(bare[0],
+            "s id1 {\"request_type\": \"tools/call\", \"input_size\": 68, \"parameters\": [], "
+            "\"mcp.method.name\": \"tools/call\", \"gen_ai.tool.name\": \"a\", "
+            "\"jsonrpc.request.id\": \"2\"}");
 }
 
 TEST(InteractionTrackerTest, BatchesAndCapture) {
