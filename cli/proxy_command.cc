@@ -82,7 +82,7 @@ int proxy(const Globals& globals, const ProxyArgs& args) {
       what += " and " + std::to_string(outcome.unseen_lines) +
               " messages not looked at (their calls are not recorded)";
     globals.warn("proxy: " + what + ": " + outcome.drop_reason);
-    count_proxy_drops(*config, outcome.dropped + outcome.unseen_lines, outcome.drop_reason);
+    count_proxy_drops(*config, outcome);
   }
   globals.note("proxy: recorded " + std::to_string(outcome.recorded) + " events");
   if (outcome.writer_stuck) {

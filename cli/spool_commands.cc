@@ -12,7 +12,7 @@
 #include "spool/flush_lock.h"
 #include "spool/operations.h"
 #include "spool/spool.h"
-#include "src/delivery/flush_state.h"
+#include "src/delivery/root_state.h"
 #include "src/util/failure.h"
 #include "src/report/spool_report.h"
 #include "src/util/clock.h"
@@ -122,11 +122,7 @@ int requeue(const Globals& globals, const std::vector<std::string>& handles, boo
   }
   // A requeue is the operator saying "try now": a Retry-After hold kept from
   // an earlier run must not keep the revived events back (man page DELIVERY).
-  FlushState state = load_flush_state(spool);
-  if (state.hold_until != 0) {
-    state.hold_until = 0;
-    save_flush_state(spool, state);
-  }
+  clear_hold(spool);
   globals.note("requeued " + plural(moved, "event"));
   return kExitOk;
 }

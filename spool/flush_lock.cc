@@ -11,23 +11,29 @@
 
 namespace mcpr {
 
-std::optional<FlushLock> FlushLock::acquire(const Spool& spool, bool wait,
-                                            const std::function<bool()>& stop) {
-  UniqueFd fd(
-      ::openat(spool.root_fd(), kLockFile, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
+UniqueFd lock_root_file(const Spool& spool, const char* name, bool wait,
+                        const std::function<bool()>& stop) {
+  UniqueFd fd(::openat(spool.root_fd(), name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!fd) {
     int err = errno;
-    throw SpoolError(SpoolError::Kind::kIo, spool.root() + "/" + kLockFile, std::strerror(err), err);
+    throw SpoolError(SpoolError::Kind::kIo, spool.root() + "/" + name, std::strerror(err), err);
   }
   while (::flock(fd.get(), wait ? LOCK_EX : LOCK_EX | LOCK_NB) != 0) {
     if (errno == EINTR) {
-      if (stop && stop()) return std::nullopt;
+      if (stop && stop()) return UniqueFd();
       continue;
     }
     int err = errno;
-    if (err == EWOULDBLOCK) return std::nullopt;
-    throw SpoolError(SpoolError::Kind::kIo, spool.root() + "/" + kLockFile, std::strerror(err), err);
+    if (err == EWOULDBLOCK) return UniqueFd();
+    throw SpoolError(SpoolError::Kind::kIo, spool.root() + "/" + name, std::strerror(err), err);
   }
+  return fd;
+}
+
+std::optional<FlushLock> FlushLock::acquire(const Spool& spool, bool wait,
+                                            const std::function<bool()>& stop) {
+  UniqueFd fd = lock_root_file(spool, kLockFile, wait, stop);
+  if (!fd) return std::nullopt;
   return FlushLock(std::move(fd));
 }
 

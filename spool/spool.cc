@@ -60,7 +60,7 @@ bool is_spool_or_empty(int fd) {
   }
   static const std::string_view kOwn[] = {state_name(SpoolState::kDead),
                                           state_name(SpoolState::kCorrupt), kStateFile, kLockFile,
-                                          kProxyDroppedFile};
+                                          kStateLockFile, kProxyDroppedFile};
   bool empty = true, own = true, beyond_tmp = false;
   while (struct dirent* e = ::readdir(dir)) {
     const std::string_view n = e->d_name;
@@ -350,6 +350,11 @@ std::optional<std::string> read_root_file(const Spool& spool, const std::string&
   ssize_t n;
   while ((n = ::read(fd.get(), buf, sizeof buf)) > 0) data.append(buf, static_cast<size_t>(n));
   return data;
+}
+
+void remove_root_file(const Spool& spool, const std::string& name) {
+  if (::unlinkat(spool.root_fd(), name.c_str(), 0) != 0 && errno != ENOENT)
+    fail(spool.root() + "/" + name, errno);
 }
 
 }  // namespace mcpr

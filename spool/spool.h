@@ -120,16 +120,22 @@ struct FileInfo {
 };
 std::optional<FileInfo> stat_file(const Spool& spool, SpoolState state, const std::string& name);
 
-// The files of a spool's root folder, each named once: the flush lock,
-// flush's state (Retry-After deadline, last summary, delivered starts) and
-// where `proxy` counts the events it had to drop ("<total> <epoch seconds of
-// the last drop> <why>").
+// The files of a spool's root folder, each named once: the flush lock; the
+// root state (the Retry-After deadline, the last run's summary, delivered
+// starts, counters: src/delivery/root_state.h owns it) and the lock every
+// change to it is made under (held for one read and one replace, never for
+// long, unlike flush.lock, which a flusher holds for its whole run); and
+// where `proxy` counted the events it had to drop before the root state
+// held that count (read once, folded into the root state and removed).
 constexpr const char kLockFile[] = "flush.lock";
 constexpr const char kStateFile[] = "state.json";
+constexpr const char kStateLockFile[] = "state.lock";
 constexpr const char kProxyDroppedFile[] = "proxy-dropped";
 
 // Root-folder state files (written through tmp/, replaced atomically).
 void write_root_file(const Spool& spool, const std::string& name, const std::string& data);
 std::optional<std::string> read_root_file(const Spool& spool, const std::string& name);
+// Removes a root-folder file; one already gone is no error. Throws SpoolError.
+void remove_root_file(const Spool& spool, const std::string& name);
 
 }  // namespace mcpr

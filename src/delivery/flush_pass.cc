@@ -13,6 +13,7 @@
 #include "spool/unlinker.h"
 #include "src/delivery/flush_outcome.h"
 #include "src/delivery/retry_policy.h"
+#include "src/delivery/root_state.h"
 #include "src/delivery/scheduler.h"
 #include "src/delivery/throttle.h"
 #include "src/event/event.h"
@@ -40,7 +41,7 @@ class Flusher {
         make_transport_(session.make_transport),
         sink_(session.sink),
         clock_(session.clock),
-        state_(session.state),
+        starts_(session.starts),
         report_(report),
         throttle_(session.throttle),
         transport_(session.transport),
@@ -53,10 +54,11 @@ class Flusher {
     report_.summary.started_at = clock_.wall();
     scan();
     start_ms_ = now_ms();
+    // The hold as it is kept now: a requeue may have cleared it since the
+    // last pass.
+    hold_until_ = stored_hold();
     if (options_.dry_run) return dry_run();
-    const int64_t now = static_cast<int64_t>(clock_.wall());
-    state_.hold_until = effective_hold(state_.hold_until, now, config_.max_backoff);
-    if (plan_.has_ready(start_ms_) && state_.hold_until > now) hold(state_.hold_until);
+    if (plan_.has_ready(start_ms_) && hold_until_ > 0) hold(hold_until_);
     loop();
     finish();
   }
@@ -86,9 +88,8 @@ class Flusher {
   // Events are listed as of the pass's start: one attempt per event per run.
   // During a Retry-After hold none would be sent: it says so instead.
   void dry_run() {
-    const int64_t now = static_cast<int64_t>(clock_.wall());
-    const int64_t held = effective_hold(state_.hold_until, now, config_.max_backoff);
-    if (held > now && plan_.has_ready(start_ms_)) {
+    const int64_t held = hold_until_;
+    if (held > 0 && plan_.has_ready(start_ms_)) {
       report_.summary.left = static_cast<unsigned>(plan_.left(start_ms_));
       report_.messages.push_back(peer_short() + " asked to wait until " + local_time_text(held) +
                                  " (Retry-After): no event would be sent before then");
@@ -110,6 +111,24 @@ class Flusher {
 
   bool has_ready() { return plan_.has_ready(start_ms_); }
 
+  // The hold kept in the spool now, or 0 (none, passed, or beyond the bound).
+  int64_t stored_hold() const {
+    return effective_hold(read_root_state(spool_).hold_until,
+                          static_cast<int64_t>(clock_.wall()), config_.max_backoff);
+  }
+
+  // While the pass waits out a hold, an operator's requeue may clear it
+  // ("try now"): the kept hold is read again every second, and one that is
+  // gone or earlier ends the wait.
+  void notice_cleared_hold(double now) {
+    if (now - hold_checked_mono_ < 1.0) return;
+    hold_checked_mono_ = now;
+    const int64_t kept = stored_hold();
+    if (kept >= hold_until_) return;
+    hold_until_ = kept;
+    hold_until_mono_ = kept ? now + (static_cast<double>(kept) - clock_.wall()) : 0;
+  }
+
   void loop() {
     double last_progress = start_mono_;
     for (;;) {
@@ -119,6 +138,7 @@ class Flusher {
       if (flying_.empty() && unlinker_.pending() == 0 && (stop_ != Stop::kNone || !has_ready()))
         break;
       double now = clock_.mono();
+      if (hold_until_mono_ > now) notice_cleared_hold(now);
       double wake = deadline_;
       // Wake for the next throttle slot only when a request could start then
       // (with every connection busy, only an answer can change anything).
@@ -276,8 +296,8 @@ class Flusher {
 
   void delivered(Id i) {
     std::optional<EventName> parsed = EventName::parse(plan_.name(i));
-    state_.delivered(parsed->action, parsed->interaction_id,
-                     static_cast<double>(parsed->timestamp_us) / 1e6);
+    starts_.delivered(parsed->action, parsed->interaction_id,
+                      static_cast<double>(parsed->timestamp_us) / 1e6);
     // The next event of its interaction goes once the file is gone.
     unlinker_.submit(i, name(i));
     ++report_.summary.sent;
@@ -321,9 +341,9 @@ class Flusher {
   // The peer asked for quiet until `until` (epoch seconds): wait if that
   // ends within this run's time, else stop; later runs keep to it too.
   void hold(int64_t until) {
-    if (until > state_.hold_until) {
-      state_.hold_until = until;
-      save_flush_state(spool_, state_);
+    if (until > hold_until_) {
+      hold_until_ = until;
+      extend_hold(spool_, until, static_cast<int64_t>(clock_.wall()), config_.max_backoff);
     }
     double mono_until = clock_.mono() + (static_cast<double>(until) - clock_.wall());
     hold_until_mono_ = std::max(hold_until_mono_, mono_until);
@@ -376,7 +396,7 @@ class Flusher {
   const TransportFactory& make_transport_;
   Sink& sink_;
   Clock& clock_;
-  FlushState& state_;
+  DeliveredStarts& starts_;
   FlushReport& report_;
   Throttle& throttle_;
   std::unique_ptr<HttpTransport>& transport_;
@@ -393,6 +413,8 @@ class Flusher {
   uint64_t started_ = 0;  // events sent in this pass
   int64_t start_ms_ = 0;
   double start_mono_ = 0, deadline_ = 0, hold_until_mono_ = 0, wall_minus_mono_ = 0;
+  int64_t hold_until_ = 0;        // epoch seconds: the hold this pass keeps to, 0 for none
+  double hold_checked_mono_ = 0;  // when the kept hold was last read
   Stop stop_ = Stop::kNone;
   bool dirty_queue_ = false;
   std::map<std::string, unsigned> dead_reasons_;

@@ -32,7 +32,7 @@ struct FlushSession {
   const TransportFactory& make_transport;
   Sink& sink;
   Clock& clock;
-  FlushState state;
+  DeliveredStarts starts;  // the flusher's; saved by record_flush() after each pass
   Throttle throttle;
   std::unique_ptr<HttpTransport> transport;  // made on the first send
 };

@@ -1,14 +1,11 @@
-// What flush keeps in the spool's root between runs (state.json): the time
-// before which the coordinator asked not to be sent to (Retry-After), and
-// the last run's summary for `status`.
+// What a flush leaves in the spool's root state for `status` (the owner of
+// that file is src/delivery/root_state.h): a run's summary, and the
+// interactions whose start was delivered and whose end was not yet.
 #pragma once
 
-#include <cstdint>
+#include <cstddef>
 #include <map>
-#include <optional>
 #include <string>
-
-#include "spool/spool.h"
 
 namespace mcpr {
 
@@ -26,25 +23,28 @@ struct FlushSummary {
 
   std::string line() const;  // "sent N, retried N, dead N, left N in T s"
   std::string json() const;
+  // Whether the run did anything worth reporting: sent, retried, set aside
+  // or failed.
+  bool busy() const;
 };
 
-struct FlushState {
-  int64_t hold_until = 0;  // epoch seconds; 0 for none
-  std::optional<FlushSummary> last;
-  // Interactions whose start was delivered and whose complete or error was
-  // not yet, with the start's time (epoch seconds): what `status` reports
-  // as open once the events have left the spool.
+// Whether a run's summary replaces the last one kept for `status`: under
+// --follow, a pass that found nothing to do keeps the record of the last one
+// that did, so status does not read "sent 0" right after a delivery.
+bool replaces_last_summary(const FlushSummary& run, bool follow, bool have_last);
+
+// Interactions whose start was delivered and whose complete or error was
+// not yet, with the start's time (epoch seconds): what `status` reports as
+// open once the events have left the spool.
+struct DeliveredStarts {
   std::map<std::string, double> open;
 
   // Notes a delivered event (its action code and interaction).
   void delivered(char action, const std::string& interaction_id, double timestamp);
   // Forgets starts older than `max_age` seconds, and the oldest beyond
   // kMaxOpen, so the file stays small.
-  void trim_open(double now, double max_age);
+  void trim(double now, double max_age);
   static constexpr size_t kMaxOpen = 1000;
 };
-
-FlushState load_flush_state(const Spool& spool);
-void save_flush_state(const Spool& spool, const FlushState& state);
 
 }  // namespace mcpr

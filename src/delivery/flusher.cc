@@ -15,7 +15,9 @@
 #include "src/util/failure.h"
 #include "src/delivery/flush_outcome.h"
 #include "src/delivery/flush_pass.h"
+#include "src/delivery/root_state.h"
 #include "src/delivery/otlp_sink.h"
+#include "src/delivery/retry_policy.h"
 #include "src/delivery/sink.h"
 #include "src/util/unique_fd.h"
 #include "src/util/version.h"
@@ -98,7 +100,7 @@ FlushReport flush_spool(const Config& config, const FlushOptions& options,
                        make_transport,
                        *sink,
                        system_clock(),
-                       load_flush_state(spool),
+                       DeliveredStarts{read_root_state(spool).open},
                        Throttle(config.rate_limit, config.rate_period),
                        nullptr};
   UniqueFd inotify;  // closed on every way out, a throw from a pass included
@@ -119,15 +121,8 @@ FlushReport flush_spool(const Config& config, const FlushOptions& options,
     }
     run_flush_pass(session, expired, report);
     if (!options.dry_run) {
-      // Under --follow, a pass that found nothing to do keeps the record of
-      // the last one that did, so status does not read "sent 0" right after
-      // a delivery.
-      const FlushSummary& s = report.summary;
-      if (!session.state.last || !options.follow || s.sent || s.retried || s.dead || s.corrupt ||
-          s.exit_code != kExitOk)
-        session.state.last = report.summary;
-      session.state.trim_open(wall_now(), config.max_age_days * 86400);
-      save_flush_state(spool, session.state);
+      session.starts.trim(wall_now(), config.max_age_days * 86400);
+      record_flush(spool, report.summary, session.starts, options.follow);
     }
     if (!options.follow) break;
     if (options.on_pass) options.on_pass(report);
@@ -135,8 +130,9 @@ FlushReport flush_spool(const Config& config, const FlushOptions& options,
       break;
     double until =
         report.next_due_ms ? static_cast<double>(report.next_due_ms) / 1000 : wall_now() + 60;
-    if (session.state.hold_until > wall_now())
-      until = static_cast<double>(session.state.hold_until);
+    if (const int64_t held = effective_hold(read_root_state(spool).hold_until,
+                                            static_cast<int64_t>(wall_now()), config.max_backoff))
+      until = static_cast<double>(held);
     if (report.outage) {
       until = wall_now() + outage_backoff;
       outage_backoff = std::min(outage_backoff * 2, 60.0);

@@ -15,6 +15,7 @@
 #include "src/event/recorder.h"
 #include "src/proxy/forwarder.h"
 #include "src/proxy/recording_queue.h"
+#include "src/delivery/root_state.h"
 #include "src/report/spool_report.h"
 
 namespace mcpr {
@@ -198,18 +199,13 @@ ProxyOutcome run_proxy(const ProxyRun& run) {
   return outcome;
 }
 
-void count_proxy_drops(const Config& config, uint64_t dropped, const std::string& reason) {
+void count_proxy_drops(const Config& config, const ProxyOutcome& outcome) {
   try {
-    Spool spool = Spool::open(config.spool_path(), true);
-    uint64_t total = dropped;
-    if (auto old = read_root_file(spool, kProxyDroppedFile))
-      total += std::strtoull(old->c_str(), nullptr, 10);
-    std::string line = reason;
+    std::string line = outcome.drop_reason;
     for (char& c : line)
       if (c == '\n' || c == '\r') c = ' ';
-    write_root_file(spool, kProxyDroppedFile,
-                    std::to_string(total) + " " + std::to_string(now_us() / 1000000) + " " +
-                        line + "\n");
+    add_proxy_counts(Spool::open(config.spool_path(), true), outcome.dropped,
+                     outcome.unseen_lines, line, now_us() / 1000000);
   } catch (const std::exception&) {
     // The spool is what failed: the warning on stderr is all there is.
   }

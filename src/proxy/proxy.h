@@ -35,8 +35,8 @@ struct ProxyOutcome {
 // failures: they only count as drops.
 ProxyOutcome run_proxy(const ProxyRun& run);
 
-// Adds `dropped` to the spool's kProxyDroppedFile (best effort), which
-// `status` shows.
-void count_proxy_drops(const Config& config, uint64_t dropped, const std::string& reason);
+// Adds what a run could not record to the spool's root state (best effort),
+// which `status` shows.
+void count_proxy_drops(const Config& config, const ProxyOutcome& outcome);
 
 }  // namespace mcpr

@@ -59,17 +59,11 @@ SpoolStatus spool_status(const Spool& spool, int64_t now) {
   SpoolStatus st;
   st.spool = spool.root();
   for (int64_t upper : kBucketMinutes) st.age_buckets.push_back({upper, 0});
-  FlushState state = load_flush_state(spool);
+  RootState state = read_root_state(spool);
   // A hold that has passed is none (status --json must not show it).
   st.hold_until = state.hold_until > now ? state.hold_until : 0;
-  st.last_flush = state.last;
-  if (auto dropped = read_root_file(spool, kProxyDroppedFile)) {
-    st.proxy_dropped = std::strtoull(dropped->c_str(), nullptr, 10);
-    size_t why = dropped->find(' ', dropped->find(' ') + 1);
-    if (why != std::string::npos) st.proxy_dropped_why = dropped->substr(why + 1);
-    while (!st.proxy_dropped_why.empty() && st.proxy_dropped_why.back() == '\n')
-      st.proxy_dropped_why.pop_back();
-  }
+  st.last_flush = state.last_flush;
+  st.proxy = state.proxy;
 
   std::map<std::string, std::pair<bool, bool>> interactions;  // started, ended
   const std::map<std::string, std::string> dead_first = first_dead(spool);
@@ -183,9 +177,12 @@ std::string SpoolStatus::text() const {
   }
   out << "open:         " << plural(open_interactions.size(), "interaction")
       << " started and not ended\n";
-  if (proxy_dropped > 0)
-    out << "proxy:        " << proxy_dropped << " events not recorded (last: " << proxy_dropped_why
-        << ")\n";
+  if (proxy.dropped_events > 0 || proxy.unseen_messages > 0) {
+    out << "proxy:        " << proxy.dropped_events << " events not recorded";
+    if (proxy.unseen_messages > 0)
+      out << ", " << proxy.unseen_messages << " messages not looked at";
+    out << " (last: " << printable(proxy.last_reason) << ")\n";
+  }
   if (queued > 0) {
     out << "age (minutes):";
     for (const AgeBucket& b : age_buckets)
@@ -226,7 +223,9 @@ std::string SpoolStatus::json() const {
   else
     w.Null();
   w.Key("proxy_dropped");
-  w.Uint64(proxy_dropped);
+  w.Uint64(proxy.dropped_events);
+  w.Key("proxy_unseen_messages");
+  w.Uint64(proxy.unseen_messages);
   w.Key("age_buckets");
   w.StartObject();
   for (const AgeBucket& b : age_buckets) {
@@ -271,7 +270,12 @@ std::string SpoolStatus::prometheus() const {
       << "mcp_report_open_interactions" << labels << " " << open_interactions.size() << "\n"
       << "# HELP mcp_report_proxy_dropped_events_total Events mcp-report proxy could not record.\n"
       << "# TYPE mcp_report_proxy_dropped_events_total counter\n"
-      << "mcp_report_proxy_dropped_events_total" << labels << " " << proxy_dropped << "\n";
+      << "mcp_report_proxy_dropped_events_total" << labels << " " << proxy.dropped_events << "\n"
+      << "# HELP mcp_report_proxy_unseen_messages_total Messages mcp-report proxy could not look "
+         "at (their calls are not recorded).\n"
+      << "# TYPE mcp_report_proxy_unseen_messages_total counter\n"
+      << "mcp_report_proxy_unseen_messages_total" << labels << " " << proxy.unseen_messages
+      << "\n";
   if (last_flush) {
     char ts[32];
     std::snprintf(ts, sizeof ts, "%.3f", last_flush->started_at + last_flush->seconds);

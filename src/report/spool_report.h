@@ -9,6 +9,7 @@
 
 #include "spool/spool.h"
 #include "src/delivery/flush_state.h"
+#include "src/delivery/root_state.h"
 
 namespace mcpr {
 
@@ -35,8 +36,7 @@ struct SpoolStatus {
   // (flush remembers delivered starts in state.json until max_age_days),
   // and no complete or error queued, dead or delivered.
   std::vector<std::string> open_interactions;
-  uint64_t proxy_dropped = 0;  // events `proxy` could not record, ever
-  std::string proxy_dropped_why;
+  ProxyCounts proxy;  // what `proxy` could not record, ever
 
   std::string text() const;
   std::string json() const;

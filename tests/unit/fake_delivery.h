@@ -20,8 +20,13 @@ class FakeClock : public Clock {
   double wall() const override { return kEpoch + now_; }
   void sleep(double seconds) override { advance(seconds); }
   void advance(double seconds) {
-    if (seconds > 0) now_ += seconds;
+    if (seconds <= 0) return;
+    now_ += seconds;
+    if (on_advance) on_advance(now_);
   }
+  // Called with the new monotonic time whenever time moves: what the world
+  // does meanwhile (another process changing the spool).
+  std::function<void(double mono)> on_advance;
 
  private:
   double now_ = 0;

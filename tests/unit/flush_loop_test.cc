@@ -13,6 +13,7 @@
 #include "spool/spool.h"
 #include "spool/writer.h"
 #include "src/delivery/flush_pass.h"
+#include "src/delivery/root_state.h"
 #include "src/delivery/sink.h"
 #include "src/util/failure.h"
 #include "temp_dir.h"
@@ -72,11 +73,10 @@ class FlushLoopTest : public TempDirTest {
   FlushReport flush(Sink& sink, FakeTransport& transport) {
     TransportFactory factory = [&transport] { return std::make_unique<Forward>(transport); };
     FlushSession session{config_, *spool_, options_, factory, sink, clock_,
-                         load_flush_state(*spool_), Throttle(config_.rate_limit, config_.rate_period),
-                         nullptr};
+                         DeliveredStarts{read_root_state(*spool_).open},
+                         Throttle(config_.rate_limit, config_.rate_period), nullptr};
     FlushReport report;
     run_flush_pass(session, 0, report);
-    state_ = session.state;
     return report;
   }
 
@@ -102,7 +102,6 @@ class FlushLoopTest : public TempDirTest {
   FlushOptions options_;
   FakeClock clock_;
   std::optional<Spool> spool_;
-  FlushState state_;
 };
 
 TEST_F(FlushLoopTest, SendsOldestFirstAndNeverTwoOfOneInteractionInFlight) {
@@ -241,7 +240,7 @@ TEST_F(FlushLoopTest, RetryAfterBeyondTheRunStopsItAndIsKept) {
   EXPECT_EQ(report.summary.exit_code, kExitTempFail);
   EXPECT_EQ(report.summary.result, "held");
   EXPECT_EQ(t.sent().size(), 1u);
-  EXPECT_NEAR(static_cast<double>(state_.hold_until), clock_.wall() + 120, 2);
+  EXPECT_NEAR(static_cast<double>(read_root_state(*spool_).hold_until), clock_.wall() + 120, 2);
   EXPECT_EQ(queued().size(), 1u);
   EXPECT_EQ(EventName::parse(queued()[0])->attempts, 0u);
   // The next run keeps to it: nothing is sent.
@@ -251,13 +250,36 @@ TEST_F(FlushLoopTest, RetryAfterBeyondTheRunStopsItAndIsKept) {
   EXPECT_EQ(report.summary.result, "held");
 }
 
+// requeue clears the kept hold while a pass waits it out ("try now"): the
+// pass reads the kept hold again every second and stops waiting.
+TEST_F(FlushLoopTest, AHoldClearedWhileThePassWaitsEndsTheWait) {
+  options_.max_time = 60;
+  record(1, 's', "a");
+  bool cleared = false;
+  clock_.on_advance = [&](double mono) {
+    if (!cleared && mono >= 5) {
+      cleared = true;
+      clear_hold(*spool_);
+    }
+  };
+  FakeTransport t(clock_, [](const HttpRequest&, size_t i) {
+    return i == 0 ? answer(429, "30") : answer(200);
+  });
+  FlushReport report = flush(t);
+  EXPECT_EQ(report.summary.sent, 1u);
+  ASSERT_EQ(t.sent().size(), 2u);
+  EXPECT_GE(t.sent()[1].at, 5.0);
+  EXPECT_LE(t.sent()[1].at, 5.0 + 1.5);  // not at 30 s
+  EXPECT_EQ(read_root_state(*spool_).hold_until, 0);
+}
+
 TEST_F(FlushLoopTest, AFarRetryAfterIsBounded) {
   options_.max_time = 10;
   config_.max_backoff = 60;
   record(1, 's', "a");
   FakeTransport t(clock_, [](const HttpRequest&, size_t) { return answer(429, "99999999999"); });
   flush(t);
-  EXPECT_LE(static_cast<double>(state_.hold_until), clock_.wall() + 3600 + 1);
+  EXPECT_LE(static_cast<double>(read_root_state(*spool_).hold_until), clock_.wall() + 3600 + 1);
 }
 
 TEST_F(FlushLoopTest, AnOutageStopsTheRunAndKeepsEverything) {

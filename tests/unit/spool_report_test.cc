@@ -7,6 +7,7 @@
 #include "spool/event_name.h"
 #include "spool/spool.h"
 #include "spool/writer.h"
+#include "src/delivery/root_state.h"
 #include "src/report/spool_report.h"
 #include "temp_dir.h"
 
@@ -49,6 +50,23 @@ TEST_F(SpoolReportTest, OldestDueWaitCountsOnlyDueEvents) {
       if (row.due_ms[i] >= 0) queue_event(spool, row.due_ms[i], row.age[i]);
     EXPECT_EQ(oldest_due_wait(spool, kNow), row.wait);
   }
+}
+
+TEST_F(SpoolReportTest, StatusShowsWhatTheProxyCouldNotRecord) {
+  Spool spool = Spool::open(path("s"), true);
+  EXPECT_EQ(spool_status(spool, kNow).text().find("proxy:"), std::string::npos);
+  add_proxy_counts(spool, 3, 0, "queue full", kNow);
+  add_proxy_counts(spool, 2, 7, "the spool is full", kNow);
+  SpoolStatus st = spool_status(spool, kNow);
+  EXPECT_NE(st.text().find("proxy:        5 events not recorded, 7 messages not looked at "
+                           "(last: the spool is full)\n"),
+            std::string::npos)
+      << st.text();
+  EXPECT_NE(st.json().find("\"proxy_dropped\":5,\"proxy_unseen_messages\":7"), std::string::npos)
+      << st.json();
+  EXPECT_NE(st.prometheus().find("mcp_report_proxy_unseen_messages_total{spool=\"" + spool.root() +
+                                 "\"} 7\n"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -1,0 +1,70 @@
+// The spool's root state, state.json (man page FILES): the Retry-After hold,
+// the last flush's summary, the delivered starts not yet ended, and the
+// counters of what was lost or refused. This module is the only code that
+// changes it. Each change takes the root lock (<spool>/state.lock: held for
+// one read and one replace, never for long; not flush.lock, which a flusher
+// holds for its whole run), re-reads the file, changes only what it is
+// about and replaces the file atomically (tmp/, fsync, rename, fsync), so
+// two processes never lose each other's update: a `requeue` that clears a
+// hold while `flush --follow` runs stays cleared.
+//
+// Readers take no lock: the file is only ever replaced whole, and one that
+// is missing or cannot be parsed reads as a fresh state.
+//
+// The delivered starts (`open`) and the last summary are the flusher's: only
+// a flush holding flush.lock changes them, so record_flush() writes its copy.
+// The hold and the counters are merged into what the file holds.
+//
+// The proxy's counts were once a file of their own (proxy-dropped, "TOTAL
+// EPOCH REASON"); a state.json without them takes that file's count, and the
+// next change folds it in and removes the file.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "spool/spool.h"
+#include "src/delivery/flush_state.h"
+
+namespace mcpr {
+
+// What `mcp-report proxy` could not record, ever.
+struct ProxyCounts {
+  uint64_t dropped_events = 0;    // events dropped: a full queue, a failing spool
+  uint64_t unseen_messages = 0;   // messages never looked at (the tracker's queue was full)
+  int64_t last_at = 0;            // epoch seconds of the last count added
+  std::string last_reason;        // why, that time
+};
+
+struct RootState {
+  int64_t hold_until = 0;  // epoch seconds before which nothing is sent; 0 for none
+  std::optional<FlushSummary> last_flush;
+  std::map<std::string, double> open;  // DeliveredStarts::open
+  ProxyCounts proxy;
+  uint64_t otlp_rejected = 0;  // records OTLP endpoints refused in a partialSuccess, ever
+};
+
+// The root state as it is now, without the lock.
+RootState read_root_state(const Spool& spool);
+
+// The changes. Each throws SpoolError when the lock cannot be taken or the
+// file cannot be replaced.
+
+// The operator's "try now" (requeue): no hold.
+void clear_hold(const Spool& spool);
+// A Retry-After: no send before `until` (epoch seconds), unless a later hold
+// is kept. A kept hold that has passed or lies beyond the bound (see
+// effective_hold) counts as none.
+void extend_hold(const Spool& spool, int64_t until, int64_t now, double max_backoff);
+// A pass's end: its summary (kept as the last one as replaces_last_summary
+// says), the flusher's delivered starts, and the records it saw refused
+// added to otlp_rejected.
+void record_flush(const Spool& spool, const FlushSummary& run, const DeliveredStarts& starts,
+                  bool follow);
+// What a proxy run could not record, added to the counts, with why.
+void add_proxy_counts(const Spool& spool, uint64_t dropped_events, uint64_t unseen_messages,
+                      const std::string& reason, int64_t now);
+
+}  // namespace mcpr
