@@ -97,6 +97,11 @@ def int64(v, where):
         raise Invalid("%s: a 64-bit integer must be a decimal string, got %r" % (where, v))
 
 
+def bare_constant(name):
+    """JSON has no NaN or Infinity; OTLP's JSON writes them as strings."""
+    raise ValueError("%s is not JSON (OTLP's JSON writes the string \"%s\")" % (name, name))
+
+
 def double(v, where):
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         if v not in ("NaN", "Infinity", "-Infinity"):
@@ -274,7 +279,7 @@ class Handler(BaseHTTPRequestHandler):
         elif encoding != "identity":
             raise Invalid("Content-Encoding %r not supported" % encoding)
         try:
-            return json.loads(raw.decode("utf-8"))
+            return json.loads(raw.decode("utf-8"), parse_constant=bare_constant)
         except (UnicodeDecodeError, ValueError) as e:
             raise Invalid("not JSON: %s" % e)
 

@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "src/event/event.h"
+#include "src/event/event_json.h"
 
 namespace mcpr {
 namespace {
@@ -69,7 +70,11 @@ void write_any_value(JsonWriter& w, const rapidjson::Value& v) {
     w.String(std::to_string(v.GetInt64()).c_str());
   } else if (v.IsNumber()) {  // a fraction, an exponent, or beyond int64
     w.Key("doubleValue");
-    w.Double(v.GetDouble());
+    const double d = v.GetDouble();
+    if (std::isfinite(d))
+      w.Double(d);
+    else  // Python's NaN and infinities: the proto3 JSON mapping's strings
+      w.String(std::isnan(d) ? "NaN" : d > 0 ? "Infinity" : "-Infinity");
   }
   w.EndObject();
 }
@@ -146,7 +151,7 @@ bool OtlpLogsEncoder::add(std::string_view body, std::string* error, std::string
   std::optional<EventSummary> event = check_event(body, error);
   if (!event) return false;
   rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseValidateEncodingFlag>(body.data(), body.size());
+  doc.Parse<kEventParseFlags>(body.data(), body.size());
   const rapidjson::Value& data = doc[action_info(event->action).data_member];
   const bool is_error = event->action == Action::kError;
 

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "src/event/event_json.h"
 #include "src/util/failure.h"
 #include "src/event/pyjson.h"
 #include "src/util/random.h"
@@ -25,6 +26,32 @@ const ActionInfo kActions[] = {
 bool id_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
          c == '_' || c == ':' || c == '-';
+}
+
+// Where `text` (valid JSON with RapidJSON's NaN and Inf extension) spells
+// a non-finite number other than Python's NaN, Infinity or -Infinity
+// ("Inf", "-NaN"), or npos when it does not. Outside strings only literals
+// and numbers hold letters, so a scan of the letters N and I there suffices.
+size_t non_python_literal(std::string_view text) {
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == 'N') {
+      if (i > 0 && text[i - 1] == '-') return i;
+      i += 2;  // "NaN", checked by the parser
+    } else if (c == 'I') {
+      if (text.compare(i, 8, "Infinity") != 0) return i;
+      i += 7;
+    }
+  }
+  return std::string_view::npos;
 }
 
 }  // namespace
@@ -96,10 +123,15 @@ std::optional<EventSummary> check_event(std::string_view body, std::string* erro
   // Not kParseFullPrecisionFlag: RapidJSON 1.1.0's full-precision path calls
   // clz(0) on inputs such as "-0e0080" (found by fuzz_event); microseconds
   // do not need it.
-  doc.Parse<rapidjson::kParseValidateEncodingFlag>(body.data(), body.size());
+  doc.Parse<kEventParseFlags>(body.data(), body.size());
   if (doc.HasParseError()) {
     *error = std::string("invalid JSON: ") + rapidjson::GetParseError_En(doc.GetParseError()) +
              " (at byte " + std::to_string(doc.GetErrorOffset()) + ")";
+    return std::nullopt;
+  }
+  if (size_t at = non_python_literal(body); at != std::string_view::npos) {
+    *error = "invalid JSON: a number that is not NaN, Infinity or -Infinity (at byte " +
+             std::to_string(at) + ")";
     return std::nullopt;
   }
   if (!doc.IsObject()) {

@@ -46,8 +46,9 @@ struct EventSummary {
 };
 
 // Checks that `body` is exactly one event of the man page's WIRE PROTOCOL: an object with the
-// five members and nothing else, of the right types. On failure returns
-// nullopt with the reason in `error`.
+// five members and nothing else, of the right types. Numbers may be
+// Python's NaN, Infinity and -Infinity (no other spelling: not "Inf"). On
+// failure returns nullopt with the reason in `error`.
 std::optional<EventSummary> check_event(std::string_view body, std::string* error);
 
 }  // namespace mcpr

@@ -160,6 +160,27 @@ class ImportTest(Case):
         self.ok("flush")
         self.assertEqual(c.received(), OLD_EVENTS)
 
+    def test_pythons_nan_and_infinity_are_kept_byte_for_byte(self):
+        """json.dumps writes NaN, Infinity and -Infinity, and the old reporter
+        sent them: import takes such lines unchanged, and flush sends them so."""
+        line = json.dumps({"action": "interaction_progress", "interaction_id": "int_1_a",
+                           "mcp_id": "old_mcp", "timestamp": 1700000000.5,
+                           "progress_data": {"ratio": float("nan"), "hi": float("inf"),
+                                             "lo": [float("-inf"), 1.5]}})
+        self.assertIn("NaN", line)
+        self.ok("import", "-", input=line + "\n")
+        [name] = self.files()
+        with open(os.path.join(self.spool, "queue", name)) as f:
+            self.assertEqual(f.read(), line)
+        # Other spellings are not Python's: refused, as any invalid JSON.
+        r = self.fails(65, "import", "-", input=line.replace("Infinity", "Inf") + "\n")
+        self.assertIn("stdin:1: invalid JSON", r.stderr)
+        # The recording commands stay strict: JSON as RFC 8259 has it.
+        self.fails(65, "progress", "int_1_a", "ratio:=NaN")
+        c = self.coordinator()
+        self.ok("flush")
+        self.assertEqual(c.received_raw(), [line])
+
     def test_bad_lines_are_reported_by_number_and_skipped(self):
         src = os.path.join(self.dir, "events.ndjson")
         with open(src, "w") as f:

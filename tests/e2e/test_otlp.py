@@ -157,6 +157,22 @@ class EncodingTest(OtlpCase):
                           {"doubleValue": 2.5}])
         self.assertEqual(lr["timeUnixNano"], "1764000000005000000")
 
+    def test_pythons_nan_and_infinities_become_the_special_strings(self):
+        """OTLP's JSON follows the proto3 mapping: a double that is not
+        finite is the string "NaN", "Infinity" or "-Infinity" (the receiver
+        refuses the bare literals)."""
+        rx = self.receiver()
+        e = event(0, "int_nan", 1)
+        e["progress_data"] = {"v": float("nan"), "list": [float("inf"), float("-inf")]}
+        self.import_events([e])
+        r = self.flush()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        [rec] = rx.records()
+        body = {kv["key"]: kv["value"] for kv in rec["record"]["body"]["kvlistValue"]["values"]}
+        self.assertEqual(body["v"], {"doubleValue": "NaN"})
+        self.assertEqual(body["list"]["arrayValue"]["values"],
+                         [{"doubleValue": "Infinity"}, {"doubleValue": "-Infinity"}])
+
     def test_gzip_when_it_pays(self):
         rx = self.receiver()
         self.import_events([{"action": "interaction_start", "interaction_id": "one",

@@ -41,6 +41,34 @@ TEST(EventTest, CheckEventAcceptsWhatTheOldReporterSent) {
   EXPECT_EQ(e->timestamp_us, 1700000000123456);
 }
 
+// Python's json.dumps writes NaN, Infinity and -Infinity, and the old
+// reporter sent them: a whole event holding them is an event (import keeps
+// it byte for byte). Other spellings are not Python's and stay invalid.
+TEST(EventTest, CheckEventTakesPythonsNonFiniteNumbers) {
+  auto with = [](const std::string& value) {
+    return "{\"action\": \"interaction_progress\", \"interaction_id\": \"i\", \"mcp_id\": \"m\", "
+           "\"timestamp\": 1700000000.5, \"progress_data\": {\"v\": " +
+           value + ", \"s\": \"NaN Inf -Infinity\"}}";
+  };
+  for (const char* ok : {"NaN", "Infinity", "-Infinity", "[NaN, -Infinity, 1.5]", "{\"x\": Infinity}"}) {
+    std::string error;
+    EXPECT_TRUE(check_event(with(ok), &error)) << ok << ": " << error;
+  }
+  for (const char* bad : {"Inf", "-Inf", "-NaN", "nan", "inf", "infinity", "+Infinity", "NaNa",
+                          "Infinit", "[Inf]"}) {
+    std::string error;
+    EXPECT_FALSE(check_event(with(bad), &error)) << bad;
+    EXPECT_EQ(error.rfind("invalid JSON", 0), 0u) << bad << ": " << error;
+  }
+  // The timestamp must still be a finite number of seconds.
+  std::string error;
+  EXPECT_FALSE(check_event(
+      "{\"action\": \"interaction_start\", \"interaction_id\": \"i\", \"mcp_id\": \"m\", "
+      "\"timestamp\": Infinity, \"request_data\": {}}",
+      &error));
+  EXPECT_NE(error.find("'timestamp'"), std::string::npos) << error;
+}
+
 TEST(EventTest, CheckEventRejectsWrongShapes) {
   // Each body with the error it must give: any other error would mean the
   // check that was meant did not run.

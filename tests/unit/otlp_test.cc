@@ -87,6 +87,12 @@ TEST(OtlpLogsTest, JsonValuesBecomeAnyValues) {
        "{\"kvlistValue\":{\"values\":[{\"key\":\"d\",\"value\":{\"doubleValue\":1.5}}]}}"},
       {"{\"d\":2.0}",
        "{\"kvlistValue\":{\"values\":[{\"key\":\"d\",\"value\":{\"doubleValue\":2.0}}]}}"},
+      // Python's NaN and infinities: the proto3 JSON mapping's special strings
+      {"{\"x\":NaN}",
+       "{\"kvlistValue\":{\"values\":[{\"key\":\"x\",\"value\":{\"doubleValue\":\"NaN\"}}]}}"},
+      {"{\"x\":[Infinity,-Infinity]}",
+       "{\"kvlistValue\":{\"values\":[{\"key\":\"x\",\"value\":{\"arrayValue\":{\"values\":["
+       "{\"doubleValue\":\"Infinity\"},{\"doubleValue\":\"-Infinity\"}]}}}]}}"},
       {"{\"b\":true}",
        "{\"kvlistValue\":{\"values\":[{\"key\":\"b\",\"value\":{\"boolValue\":true}}]}}"},
       {"{\"n\":null}", "{\"kvlistValue\":{\"values\":[{\"key\":\"n\",\"value\":{}}]}}"},
