@@ -25,7 +25,20 @@ constexpr mode_t kFileMode = 0600;
   throw SpoolError(SpoolError::Kind::kIo, what, std::strerror(err), err);
 }
 
-// mkdir -p, each folder made here 0700 whatever the umask.
+// A new folder is only as durable as its name in its parent: after a power
+// loss, events fsynced into a queue/ whose own name was never synced are
+// gone with it. Folders are made rarely, so this costs nothing per event.
+void sync_dir(int fd, const std::string& path) {
+  if (::fsync(fd) != 0) fail(path, errno);
+}
+
+void sync_dir(const std::string& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) fail(path, errno);
+  sync_dir(fd.get(), path);
+}
+
+// mkdir -p, each folder made here 0700 whatever the umask, and durable.
 void make_dirs(const std::string& path) {
   struct stat st;
   if (::stat(path.c_str(), &st) == 0) return;
@@ -36,6 +49,7 @@ void make_dirs(const std::string& path) {
     fail(path, errno);
   }
   ::chmod(path.c_str(), kDirMode);
+  sync_dir(slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash));
 }
 
 bool has_queue(int fd) {
@@ -140,13 +154,16 @@ Spool Spool::open(const std::string& root, bool create) {
                      "of its own)");
   }
   if (create) {
+    bool made = false;
     for (SpoolState s : kAllStates) {
       if (::mkdirat(fd, state_name(s), kDirMode) == 0) {
         ::fchmodat(fd, state_name(s), kDirMode, 0);
+        made = true;
       } else if (errno != EEXIST) {
         fail(spool.path(s, ""), errno);
       }
     }
+    if (made) sync_dir(fd, root);
   }
   return spool;
 }
@@ -172,8 +189,10 @@ int Spool::dir_fd(SpoolState state) const {
     fd = open_dir_at(root_fd_, state_name(state));
     // Removed since the spool was opened (by hand): make it again.
     if (fd < 0 && errno == ENOENT && create_) {
-      if (::mkdirat(root_fd_, state_name(state), kDirMode) == 0)
+      if (::mkdirat(root_fd_, state_name(state), kDirMode) == 0) {
         ::fchmodat(root_fd_, state_name(state), kDirMode, 0);
+        sync_dir(root_fd_, root_);
+      }
       fd = open_dir_at(root_fd_, state_name(state));
     }
     if (fd < 0) fail(path(state, ""), errno);

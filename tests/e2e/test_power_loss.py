@@ -323,6 +323,19 @@ def recorded(r, iid, *actions):
 
 
 class RecordingTest(PowerLossCase):
+    def start_fresh(self, m):
+        r = self.cli(m, "start", "--id", "fresh", "k=v")
+        self.assertEqual(r.stdout.strip(), "fresh")  # printed even when it failed
+        return Promise(recorded(r, "fresh", "start"))
+
+    def test_start_on_a_spool_that_does_not_exist_yet(self):
+        self.sweep("start (new spool)", self.start_fresh)
+
+    def test_regression_the_first_event_of_a_new_spool_survives(self):
+        # The spool's folders were made without an fsync of the folder that
+        # holds them: the event was durable in queue/, queue/ was not.
+        self.at("start (new spool)", "fsync spool/queue/", self.start_fresh)
+
     def test_start_progress_complete_error(self):
         self.on_disk("start", "--id", "before", spool=self.base_spool())
 
@@ -343,6 +356,17 @@ class RecordingTest(PowerLossCase):
             r = self.cli(m, "run", "--strict", "--id", "r", "--", "true")
             return Promise(recorded(r, "r", "start", "complete"), keys=self.base_keys())
         self.sweep("run", act)
+
+    def test_import(self):
+        lines = [{"action": "interaction_start", "interaction_id": "i%d" % (i // 2),
+                  "mcp_id": "old", "timestamp": 1764000000 + i, "request_data": {"i": i}}
+                 for i in range(4)]
+
+        def act(m):
+            r = self.cli(m, "import", "-", input="".join(json.dumps(l) + "\n" for l in lines))
+            events = {(l["interaction_id"], l["action"]) for l in lines}
+            return Promise(events if r.returncode == 0 else ())
+        self.sweep("import", act)
 
 
 def timed_events(n, iid_of=lambda i: "x%d" % (i // 2)):
