@@ -15,12 +15,19 @@ namespace {
 SpoolOutcome set_aside(const Spool& spool, const std::string& name, SpoolState to,
                        const std::string& reason, bool sync, const std::string& dest) {
   // The reason is published first: a crash in between leaves a reason without
-  // an event (swept by cleanup), never a dead event without its reason.
+  // an event (swept by cleanup), never a dead event without its reason. Its
+  // data is synced before its name, which the fsync of `to` below makes
+  // durable with the event's: else a power loss leaves the reason empty.
   {
+    // Only a flusher or cleanup, under the flush lock, writes this temp
+    // name: one found there was left by a writer killed (or a power loss)
+    // before its rename, and would make every later try fail.
+    ::unlinkat(spool.dir_fd(SpoolState::kTmp), (dest + kReasonSuffix).c_str(), 0);
     AtomicFile file(spool, dest + kReasonSuffix);
     // One line, whatever a server put in its answer: no raw escape sequence
     // reaches a terminal that cats it.
     file.write(printable(reason) + "\n");
+    if (sync) file.sync();
     file.commit(spool.dir_fd(to), dest + kReasonSuffix, false, /*replace=*/true);
   }
   SpoolOutcome outcome = move_file(spool, SpoolState::kQueue, name, to, dest, sync);

@@ -24,6 +24,9 @@ struct Rescheduled {
 Rescheduled reschedule(const Spool& spool, const std::string& name, unsigned attempts,
                        int64_t due_ms);
 
+// bury and quarantine run under the flush lock (a flush, or cleanup): their
+// reason's temp file has a fixed name, and one found there is a dead writer's.
+//
 // Moves a queued event into dead/ with `reason` beside it. With
 // `final_attempts`, its dead name carries that count and no due time, so
 // `list` agrees with the reason ("gave up after N attempts").

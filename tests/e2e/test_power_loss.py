@@ -440,5 +440,33 @@ class SpoolCommandsTest(PowerLossCase):
         self.sweep("requeue", act, post=[("requeue", "--all")])
 
 
+    def cleanup_base(self):
+        # Two events queued 30 days ago expire to dead/; a stale temp file
+        # goes; a fresh event stays.
+        self.import_base(timed_events(2, iid_of=lambda i: "old"))
+        old = time.time() - 30 * 86400
+        for n in os.listdir(os.path.join(self.base_spool(), "queue")):
+            os.utime(os.path.join(self.base_spool(), "queue", n), (old, old))
+        stale = os.path.join(self.base_spool(), "tmp", "1764000000000000-0123456789ab.s.x")
+        with open(stale, "w") as f:
+            f.write("{")
+        os.utime(stale, (old, old))
+        self.on_disk("start", "--id", "fresh", spool=self.base_spool())
+
+        def act(m):
+            self.cli(m, "cleanup")
+            return Promise(keys=self.base_keys())
+        return act
+
+    def test_cleanup(self):
+        self.sweep("cleanup", self.cleanup_base())
+
+    def test_regression_a_dead_event_keeps_its_reason(self):
+        # The reason file was renamed into dead/ without an fsync of its
+        # data: the fsync of dead/ that made the event's move durable left
+        # its reason empty.
+        self.at("cleanup", "fsync spool/dead/", self.cleanup_base())
+
+
 if __name__ == "__main__":
     unittest.main()

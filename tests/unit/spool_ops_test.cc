@@ -137,6 +137,25 @@ TEST_F(SpoolOpsTest, RemoveIsDoneThenGone) {
   EXPECT_EQ(remove_file(spool, SpoolState::kDead, file), SpoolOutcome::kGone);
 }
 
+TEST_F(SpoolOpsTest, SettingAsideOverAKilledWritersReasonTempFileIsDone) {
+  // A flusher killed (or a power loss) between writing a reason's temp file
+  // and renaming it leaves tmp/<name>#reason: the next flush must still be
+  // able to dead-letter that event (it failed with "File exists", exit 73,
+  // until cleanup swept tmp/ an hour later).
+  for (bool corrupt : {false, true}) {
+    Spool spool = Spool::open(path(corrupt ? "corrupt" : "dead"), true);
+    std::string file = place(spool, SpoolState::kQueue);
+    std::ofstream(spool.path(SpoolState::kTmp, file + kReasonSuffix)) << "half";
+    SpoolOutcome done = corrupt ? quarantine(spool, file, "not JSON", true)
+                                : bury(spool, file, "HTTP 400: bad", true);
+    EXPECT_EQ(done, SpoolOutcome::kDone);
+    SpoolState to = corrupt ? SpoolState::kCorrupt : SpoolState::kDead;
+    EXPECT_EQ(list_names(spool, to), std::vector<std::string>{file});
+    EXPECT_EQ(read_reason(spool, to, file), corrupt ? "not JSON" : "HTTP 400: bad");
+    EXPECT_EQ(files_in(spool, SpoolState::kTmp), 0u);
+  }
+}
+
 TEST_F(SpoolOpsTest, AFailingRenameThrowsAnIoError) {
   Spool spool = Spool::open(path("s"), true);
   std::string file = place(spool, SpoolState::kQueue);
