@@ -139,9 +139,7 @@ int remove(const Globals& globals, const std::vector<std::string>& handles,
     for (std::string& name : list_names(spool, *s)) files.push_back({*s, std::move(name)});
   }
   for (const std::string& h : handles) files.push_back(find_one(spool, h));
-  unsigned removed = 0;
-  for (const SpooledFile& f : files)
-    if (remove_file(spool, f.state, f.name) == SpoolOutcome::kDone) ++removed;
+  const unsigned removed = remove_events(spool, files);
   globals.note("deleted " + plural(removed, "event"));
   return kExitOk;
 }

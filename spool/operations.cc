@@ -4,7 +4,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
+#include <iterator>
+
 #include "spool/event_name.h"
+#include "spool/spool_error.h"
 #include "src/util/printable.h"
 
 namespace mcpr {
@@ -80,6 +85,23 @@ SpoolOutcome requeue(const Spool& spool, const SpooledFile& file, bool sync) {
   if (outcome == SpoolOutcome::kDone)
     ::unlinkat(spool.dir_fd(file.state), (file.name + kReasonSuffix).c_str(), 0);
   return outcome;
+}
+
+unsigned remove_events(const Spool& spool, const std::vector<SpooledFile>& files) {
+  unsigned removed = 0;
+  bool touched[std::size(kAllStates)] = {};
+  for (const SpooledFile& f : files) {
+    if (remove_file(spool, f.state, f.name) != SpoolOutcome::kDone) continue;
+    ++removed;
+    touched[static_cast<int>(f.state)] = true;
+  }
+  for (SpoolState s : kAllStates) {
+    if (touched[static_cast<int>(s)] && ::fsync(spool.dir_fd(s)) != 0) {
+      const int err = errno;
+      throw SpoolError(SpoolError::Kind::kIo, spool.path(s, ""), std::strerror(err), err);
+    }
+  }
+  return removed;
 }
 
 }  // namespace mcpr

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "spool/admin.h"
 #include "spool/spool.h"
@@ -41,5 +42,10 @@ SpoolOutcome quarantine(const Spool& spool, const std::string& name, const std::
 // Moves an event from dead/ or corrupt/ back into queue/ with its attempts
 // reset and its queue age restarted, dropping its reason.
 SpoolOutcome requeue(const Spool& spool, const SpooledFile& file, bool sync);
+
+// Removes events for good (`delete`), each with its reason, then fsyncs each
+// folder they were in, so that a power loss does not bring them back.
+// Returns how many were still there to remove. Throws SpoolError.
+unsigned remove_events(const Spool& spool, const std::vector<SpooledFile>& files);
 
 }  // namespace mcpr

@@ -439,6 +439,27 @@ class SpoolCommandsTest(PowerLossCase):
             return Promise(keys=self.base_keys())
         self.sweep("requeue", act, post=[("requeue", "--all")])
 
+    def delete_base(self):
+        self.dead_base(2)
+        self.import_base(timed_events(4))
+        queued = sorted(self.base_keys("queue"))
+
+        def act(m):
+            gone = set()
+            if self.cli(m, "delete", queued[0]).returncode == 0:
+                gone.add(queued[0])
+            if self.cli(m, "delete", "--state", "dead").returncode == 0:
+                gone |= self.base_keys("dead")
+            return Promise(keys=set(queued[1:]), gone=gone)
+        return act
+
+    def test_delete(self):
+        self.sweep("delete", self.delete_base())
+
+    def test_regression_deleted_events_stay_deleted(self):
+        # Deletes were not synced: after a power loss the events were back
+        # (and a deleted event in the queue was sent).
+        self.crash_point("delete", self.delete_base(), None, ())
 
     def cleanup_base(self):
         # Two events queued 30 days ago expire to dead/; a stale temp file

@@ -156,6 +156,15 @@ TEST_F(SpoolOpsTest, SettingAsideOverAKilledWritersReasonTempFileIsDone) {
   }
 }
 
+TEST_F(SpoolOpsTest, RemovedEventsAreCountedOnceWithTheirReasons) {
+  Spool spool = Spool::open(path("s"), true);
+  std::vector<SpooledFile> files = {{SpoolState::kDead, place(spool, SpoolState::kDead)},
+                                    {SpoolState::kQueue, place(spool, SpoolState::kQueue)}};
+  EXPECT_EQ(remove_events(spool, files), 2u);
+  for (SpoolState s : kAllStates) EXPECT_EQ(files_in(spool, s), 0u) << state_name(s);
+  EXPECT_EQ(remove_events(spool, files), 0u);  // gone already: not counted
+}
+
 TEST_F(SpoolOpsTest, AFailingRenameThrowsAnIoError) {
   Spool spool = Spool::open(path("s"), true);
   std::string file = place(spool, SpoolState::kQueue);
