@@ -83,10 +83,13 @@ void enqueue_all(const Spool& spool, std::vector<PendingEvent>& events, bool syn
     throw SpoolError(SpoolError::Kind::kIo, spool.path(SpoolState::kTmp, ""), std::strerror(err),
                      err);
   }
+  // Events renamed here are durable only once queue/ is synced below: until
+  // then they are not reported as queued (a power loss would undo them).
+  std::vector<std::string> renamed(events.size());
   for (size_t i = 0; i < events.size(); ++i) {
     std::string file_name = events[i].name.format();
     if (files[i]->commit(queue_fd, file_name, false)) {
-      events[i].file_name = std::move(file_name);
+      renamed[i] = std::move(file_name);
     } else {
       files[i].reset();  // the name is taken in queue/ (vanishingly rare)
       g_seeded = false;
@@ -98,6 +101,8 @@ void enqueue_all(const Spool& spool, std::vector<PendingEvent>& events, bool syn
     throw SpoolError(SpoolError::Kind::kIo, spool.path(SpoolState::kQueue, ""), std::strerror(err),
                      err);
   }
+  for (size_t i = 0; i < events.size(); ++i)
+    if (!renamed[i].empty()) events[i].file_name = std::move(renamed[i]);
 }
 
 std::string enqueue_as_named(const Spool& spool, const EventName& name, const std::string& body,

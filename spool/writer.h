@@ -30,8 +30,9 @@ struct PendingEvent {
 // but writes them all to tmp/ first, makes them durable together (one
 // syncfs(2) of the spool's filesystem for a batch, an fsync for a single
 // event), renames each into queue/ and fsyncs queue/ once. Each event is
-// durable when this returns. Throws SpoolError; the events queued before
-// that have their `file_name` set.
+// durable when this returns. Throws SpoolError; the events durably queued
+// before that (none of those renamed before a failed fsync of queue/) have
+// their `file_name` set.
 void enqueue_all(const Spool& spool, std::vector<PendingEvent>& events, bool sync);
 
 // The same with `name.unique` already chosen by the caller (import derives it
