@@ -361,7 +361,10 @@ class Flusher {
   void finish() {
     FlushSummary& s = report_.summary;
     s.seconds = clock_.mono() - start_mono_;
-    if (dirty_queue_ && config_.sync) ::fsync(spool_.dir_fd(SpoolState::kQueue));
+    // One fsync makes the run's renames and deletes durable: without it a
+    // power loss after the run brings back every event it delivered, to be
+    // sent again.
+    if ((dirty_queue_ || s.sent > 0) && config_.sync) ::fsync(spool_.dir_fd(SpoolState::kQueue));
     const int64_t now = now_ms();
     report_.next_due_ms = plan_.next_due(now);
     s.left = static_cast<unsigned>(plan_.left(now));

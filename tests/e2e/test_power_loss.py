@@ -391,6 +391,28 @@ class FlushTest(PowerLossCase):
             return Promise(keys=self.base_keys(), no_resend=True)
         self.sweep("flush", act)
 
+    def test_regression_a_finished_flush_resends_nothing(self):
+        # Delivered events were deleted without an fsync of queue/: a power
+        # loss after the flush ended brought every one back to be sent again.
+        self.import_base(timed_events(4))
+
+        def act(m):
+            self.assertEqual(self.cli(m, "flush").returncode, 0)
+            return Promise(keys=self.base_keys(), no_resend=True)
+        self.crash_point("flush", act, None, ())
+
+
+class OtlpFlushTest(PowerLossCase):
+    sink = "otlp"
+
+    def test_flush_to_otlp(self):
+        self.import_base(timed_events(6))
+
+        def act(m):
+            self.cli(m, "flush")
+            return Promise(keys=self.base_keys(), no_resend=True)
+        self.sweep("flush (OTLP)", act)
+
 
 class FollowTest(PowerLossCase):
     def test_flush_follow_while_events_are_recorded(self):
