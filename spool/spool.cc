@@ -356,7 +356,12 @@ std::optional<FileInfo> stat_file(const Spool& spool, SpoolState state, const st
 }
 
 void write_root_file(const Spool& spool, const std::string& name, const std::string& data) {
-  AtomicFile file(spool, name + "#" + std::to_string(::getpid()));  // cleanup knows "#<pid>"
+  // Cleanup knows "#<pid>". A file of that name now is a dead process's (a
+  // power loss before its rename; pids repeat after a reboot): no live one
+  // has our pid.
+  const std::string temp = name + "#" + std::to_string(::getpid());
+  ::unlinkat(spool.dir_fd(SpoolState::kTmp), temp.c_str(), 0);
+  AtomicFile file(spool, temp);
   file.write(data);
   file.commit(spool.root_fd(), name, true, /*replace=*/true);
 }

@@ -231,6 +231,18 @@ TEST_F(SpoolTest, CommitNeverReplacesAnExistingEvent) {
   EXPECT_EQ(content, "first");
 }
 
+TEST_F(SpoolTest, ARootFileIsWrittenOverADeadProcesssTempFileOfTheSamePid) {
+  // A power loss between the temp file and its rename leaves
+  // tmp/state.json#<pid>; after a reboot pids repeat, and the flush that
+  // got the same pid failed to save its state (exit 73) until cleanup swept
+  // tmp/ an hour later.
+  Spool spool = Spool::open(path("s"), true);
+  std::ofstream(path("s/tmp/") + kStateFile + "#" + std::to_string(::getpid())) << "{\"hal";
+  write_root_file(spool, kStateFile, "{}\n");
+  EXPECT_EQ(read_root_file(spool, kStateFile), "{}\n");
+  EXPECT_EQ(count_files(path("s/tmp")), 0u);
+}
+
 TEST_F(SpoolTest, ConcurrentWritersNeverCollide) {
   Spool spool = Spool::open(path("s"), true);
   constexpr int kProcs = 4, kEach = 500;
