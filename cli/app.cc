@@ -155,8 +155,16 @@ int run_cli(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ExtrasError& e) {
-    // A mistyped command name ("flsuh") is said as such, not as a stray argument.
     std::vector<std::string> rest = app.remaining();
+    for (const Command& command : commands) {
+      if (!command.app->parsed() || !command.extras) continue;
+      try {
+        return command.extras(rest);
+      } catch (const std::exception& failure) {
+        return report(failure);
+      }
+    }
+    // A mistyped command name ("flsuh") is said as such, not as a stray argument.
     if (app.get_subcommands().empty() && !rest.empty() && !rest.front().empty() &&
         rest.front()[0] != '-')
       std::cerr << "mcp-report: unknown command '" << printable(rest.front()) << "'\n";

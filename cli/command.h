@@ -61,6 +61,9 @@ std::optional<SimpleRecording> parse_simple_recording(int argc, char** argv);
 struct Command {
   CLI::App* app;
   std::function<int()> run;
+  // What the command says of words it did not take (CLI11's "not expected"),
+  // when it knows better; it throws Failure. Empty: CLI11's own message.
+  std::function<int(const std::vector<std::string>&)> extras = nullptr;
 };
 
 using Commands = std::vector<Command>;

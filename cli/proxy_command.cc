@@ -55,6 +55,19 @@ std::optional<Config> recording_config(const Globals& globals) {
   }
 }
 
+// Words before "--" that are not our options: most likely the server's
+// command, given without the "--" that must precede it.
+int refuse_extras(const std::vector<std::string>& extras) {
+  const std::string first = extras.empty() ? "" : extras.front();
+  if (first.empty() || first[0] == '-')
+    throw Failure(kExitUsage, "proxy", "unknown option '" + printable(first) + "'",
+                  "see 'mcp-report proxy --help'");
+  std::string command;
+  for (const std::string& word : extras) command += " " + printable(word);
+  throw Failure(kExitUsage, "proxy '" + printable(first) + "'", "put -- before the server command",
+                "mcp-report proxy [OPTIONS] --" + command);
+}
+
 int proxy(const Globals& globals, const ProxyArgs& args) {
   if (globals.wrapped_command.empty())
     throw Failure(kExitUsage, "proxy", "no server command",
@@ -62,6 +75,8 @@ int proxy(const Globals& globals, const ProxyArgs& args) {
   ProxyRun run;
   run.command = globals.wrapped_command;
   run.tracker.methods = MethodFilter::parse(args.methods);
+  for (const std::string& warning : run.tracker.methods.warnings())
+    globals.warn("proxy: --methods: " + warning + ": nothing is recorded for it");
   parse_capture(args.capture, &run.tracker);
   std::optional<Config> config = recording_config(globals);
   if (config) {
@@ -114,9 +129,9 @@ void add_proxy_command(CLI::App& app, Globals& globals, Commands& commands) {
       "Example (the command of an MCP client's server entry):\n"
       "  mcp-report proxy --mcp-id files_01 -- npx -y @modelcontextprotocol/server-filesystem "
       "/data\n"
-      "  {\"command\": \"mcp-report\", \"args\": [\"proxy\", \"--\", \"npx\", \"-y\", "
-      "\"@modelcontextprotocol/server-filesystem\", \"/data\"]}");
-  commands.push_back({sub, [&globals, args] { return proxy(globals, *args); }});
+      "  {\"command\": \"mcp-report\", \"args\": [\"proxy\", \"--mcp-id\", \"files_01\", "
+      "\"--\", \"npx\", \"-y\", \"@modelcontextprotocol/server-filesystem\", \"/data\"]}");
+  commands.push_back({sub, [&globals, args] { return proxy(globals, *args); }, refuse_extras});
 }
 
 }  // namespace mcpr::cli

@@ -8,6 +8,7 @@
 #include <cctype>
 
 #include "src/event/pyjson.h"
+#include "src/proxy/mcp_methods.h"
 #include "src/util/failure.h"
 #include "src/util/time_text.h"
 
@@ -175,13 +176,21 @@ MethodFilter MethodFilter::parse(const std::string& list) {
     while (!item.empty() && item.front() == ' ') item.erase(0, 1);
     while (!item.empty() && item.back() == ' ') item.pop_back();
     if (item == "all") filter.all = true;
-    else if (!item.empty()) filter.methods.insert(item);
+    else if (!item.empty() && filter.methods.insert(item).second) filter.order_.push_back(item);
     start = comma + 1;
   }
   if (!filter.all && filter.methods.empty())
     throw Failure(kExitUsage, "--methods", "no method named",
                   "give a comma-separated list such as tools/call,prompts/get, or all");
   return filter;
+}
+
+std::vector<std::string> MethodFilter::warnings() const {
+  std::vector<std::string> out;
+  if (all) return out;
+  for (const std::string& name : order_)
+    if (std::string w = method_warning(name); !w.empty()) out.push_back(std::move(w));
+  return out;
 }
 
 struct InteractionTracker::Message {

@@ -39,6 +39,11 @@ struct MethodFilter {
   // "tools/call,resources/read,prompts/get" or "all"; throws Failure (64)
   // for an empty list.
   static MethodFilter parse(const std::string& list);
+  // Why some names will never be recorded (method_warning), in list order.
+  std::vector<std::string> warnings() const;
+
+ private:
+  std::vector<std::string> order_;  // the names as listed
 };
 
 // A member added to every interaction_start's request_data, after those the

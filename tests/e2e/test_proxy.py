@@ -271,6 +271,33 @@ class ProxyStreamTest(ProxyCase):
         self.assertEqual(r.returncode, 127, r.stderr)
         self.assertIn("cannot run", r.stderr)
 
+    def test_front_door_says_what_is_wrong(self):
+        # A method no revision defines, or a notification, is recorded never:
+        # said once before the server starts, which runs all the same.
+        msgs = lines(INITIALIZE, call(1, "echo"))
+        p = self.proxy(options=("--methods", "TOOLS/CALL,notifications/initialized,tools/call"),
+                       input=msgs)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        err = p.stderr.decode()
+        self.assertIn("mcp-report: warning: proxy: --methods: no MCP revision defines a request "
+                      "'TOOLS/CALL' (did you mean tools/call?)", err)
+        self.assertIn("mcp-report: warning: proxy: --methods: 'notifications/initialized' is a "
+                      "notification, not a request", err)
+        self.assertEqual(err.count("mcp-report:"), 2, err)
+        self.assertEqual([x[0] for x in self.summary()], ["echo"])
+        # The server's command without "--" before it.
+        r = self.run_cli("proxy", "./srv", "--flag")
+        self.assertEqual(r.returncode, 64, r.stderr)
+        self.assertEqual(r.stderr.splitlines()[0],
+                         "mcp-report: proxy './srv': put -- before the server command")
+        self.assertIn("mcp-report proxy [OPTIONS] -- ./srv --flag", r.stderr)
+        r = self.run_cli("proxy", "--nope", "--", "./srv")
+        self.assertEqual(r.returncode, 64, r.stderr)
+        self.assertIn("--nope", r.stderr)
+        # The --help example names the mcp_id in both of its forms.
+        help_text = self.run_cli("proxy", "--help").stdout
+        self.assertEqual(help_text.count("--mcp-id"), 2, help_text)  # both examples
+
     def test_latest_revision_without_initialize(self):
         meta = {"progressToken": 5, "io.modelcontextprotocol/protocolVersion": "2026-07-28",
                 "io.modelcontextprotocol/clientInfo": {"name": "stateless", "version": "2"},

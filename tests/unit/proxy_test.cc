@@ -9,6 +9,7 @@
 
 #include "src/proxy/interaction_tracker.h"
 #include "src/proxy/line_splitter.h"
+#include "src/proxy/mcp_methods.h"
 #include "src/proxy/recording_queue.h"
 #include "src/util/failure.h"
 
@@ -210,6 +211,36 @@ TEST(MethodFilterTest, ParsesLists) {
   EXPECT_FALSE(f.matches("resources/read"));
   EXPECT_THROW(MethodFilter::parse(""), Failure);
   EXPECT_THROW(MethodFilter::parse(",,"), Failure);
+}
+
+TEST(MethodFilterTest, WarnsAboutNamesNoRevisionDefinesAsAClientRequest) {
+  struct Row {
+    const char* name;
+    const char* want;  // "" when the name is a client request of some revision
+  };
+  const Row rows[] = {
+      {"tools/call", ""},
+      {"resources/read", ""},
+      {"initialize", ""},                 // 2024-11-05 to 2025-11-25
+      {"tasks/result", ""},               // 2025-11-25
+      {"tasks/update", ""},               // the 2026-07-28 task extension
+      {"subscriptions/listen", ""},       // 2026-07-28
+      {"server/discover", ""},
+      {"TOOLS/CALL", "no MCP revision defines a request 'TOOLS/CALL' (did you mean tools/call?)"},
+      {"tools/calls", "no MCP revision defines a request 'tools/calls'"},
+      {"notifications/initialized",
+       "'notifications/initialized' is a notification, not a request"},
+      {"sampling/createMessage",
+       "'sampling/createMessage' is a request from the server to the client; only the "
+       "client's requests are recorded"},
+  };
+  for (const Row& row : rows) EXPECT_EQ(method_warning(row.name), row.want) << row.name;
+  MethodFilter f = MethodFilter::parse("tools/call,TOOLS/CALL,notifications/initialized");
+  EXPECT_EQ(f.warnings(),
+            (std::vector<std::string>{
+                "no MCP revision defines a request 'TOOLS/CALL' (did you mean tools/call?)",
+                "'notifications/initialized' is a notification, not a request"}));
+  EXPECT_TRUE(MethodFilter::parse("all").warnings().empty());
 }
 
 std::vector<std::string> split(const std::vector<std::string>& chunks, size_t max_line,
