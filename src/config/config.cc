@@ -2,9 +2,6 @@
 
 #include <cctype>
 
-#include "src/event/event.h"
-#include "src/event/pyjson.h"
-
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -19,6 +16,7 @@
 
 #include "src/config/config_file.h"
 #include "src/util/failure.h"
+#include "src/util/utf8.h"
 
 namespace mcpr {
 namespace {
@@ -193,6 +191,14 @@ std::string Origin::describe() const {
   return "";
 }
 
+std::string mcp_id_problem(std::string_view id) {
+  for (unsigned char c : id)
+    if (c < 0x20 || c == 0x7f) return "holds a control character";
+  if (!valid_utf8(id)) return "is not valid UTF-8";
+  if (id.size() > 128) return "is longer than 128 bytes";
+  return "";
+}
+
 // Values that end up in HTTP headers or request bodies (the mcp_id, the URL,
 // the key) must be valid UTF-8 without control characters: a CR or LF would
 // otherwise become an extra header, and bad UTF-8 a body that is not JSON.
@@ -214,8 +220,7 @@ static void check_text_value(const std::string& name, const std::string& value, 
   if (!is_url && name != "interaction_logging.coordinator_api_key") return;
   for (unsigned char c : value)
     if (c < 0x20 || c == 0x7f) refuse("holds a control character");
-  std::string quoted;
-  if (!python_string(value, &quoted)) refuse("is not valid UTF-8");
+  if (!valid_utf8(value)) refuse("is not valid UTF-8");
   if (is_url && !value.empty()) {
     std::string lower;
     for (char c : value.substr(0, 8)) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -8,10 +8,16 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
 namespace mcpr {
+
+// Why `id` cannot be an mcp_id, from any source (config, environment, flag,
+// an imported line): a control character, not UTF-8, over 128 bytes; ""
+// when it can. It goes into every body and, as service.name, OTLP resources.
+std::string mcp_id_problem(std::string_view id);
 
 struct Origin {
   enum Kind { kDefault, kFile, kEnvironment, kFlag } kind = kDefault;

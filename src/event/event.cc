@@ -77,15 +77,6 @@ bool valid_interaction_id(std::string_view id) {
   return true;
 }
 
-std::string mcp_id_problem(std::string_view id) {
-  for (unsigned char c : id)
-    if (c < 0x20 || c == 0x7f) return "holds a control character";
-  std::string quoted;
-  if (!python_string(id, &quoted)) return "is not valid UTF-8";
-  if (id.size() > 128) return "is longer than 128 bytes";
-  return "";
-}
-
 void require_valid_interaction_id(const std::string& id) {
   if (!valid_interaction_id(id))
     throw Failure(kExitDataErr, "interaction id '" + id + "'",

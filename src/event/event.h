@@ -26,10 +26,6 @@ const ActionInfo* action_by_code(char code);
 bool valid_interaction_id(std::string_view id);
 // The same, as a data error (Failure, exit 65) naming the id.
 void require_valid_interaction_id(const std::string& id);
-// Why `id` cannot be an mcp_id, from any source (config, environment, flag,
-// an imported line): a control character, not UTF-8, over 128 bytes; ""
-// when it can. It goes into every body and, as service.name, OTLP resources.
-std::string mcp_id_problem(std::string_view id);
 // int_<unix seconds>_<8 lowercase hex>, the old reporter's format.
 std::string new_interaction_id(int64_t now_seconds);
 

@@ -1,5 +1,6 @@
 #include "src/event/importer.h"
 
+#include "src/config/config.h"
 #include "src/util/failure.h"
 
 namespace mcpr {

@@ -6,25 +6,10 @@
 #include <cstdint>
 #include <cstdio>
 
+#include "src/util/utf8.h"
+
 namespace mcpr {
 namespace {
-
-// Decodes one UTF-8 sequence at s[i]; returns its length, 0 if invalid.
-size_t decode_utf8(std::string_view s, size_t i, uint32_t* cp) {
-  unsigned char c = static_cast<unsigned char>(s[i]);
-  size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-  if (len == 0 || i + len > s.size()) return 0;
-  uint32_t value = len == 1 ? c : c & (0x7f >> len);
-  for (size_t k = 1; k < len; ++k) {
-    unsigned char cc = static_cast<unsigned char>(s[i + k]);
-    if ((cc & 0xc0) != 0x80) return 0;
-    value = (value << 6) | (cc & 0x3f);
-  }
-  static const uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (value < kMin[len] || value > 0x10ffff || (value >= 0xd800 && value <= 0xdfff)) return 0;
-  *cp = value;
-  return len;
-}
 
 void append_u(std::string* out, uint32_t unit) {
   char buf[16];

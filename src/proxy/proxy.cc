@@ -16,7 +16,6 @@
 #include "src/proxy/forwarder.h"
 #include "src/proxy/recording_queue.h"
 #include "src/delivery/root_state.h"
-#include "src/report/spool_report.h"
 
 namespace mcpr {
 

@@ -1,15 +1,45 @@
-"""The house reads top-down: cli/ -> src/ -> spool/ -> src/util/.
+"""The layers are the build's: each folder's library sees only the folders below it.
 
-A source check, not a run of the binary: an #include that reaches up a layer
-compiles (every target sees the whole tree), so only this notices it.
+    cli/ -> src/report/, src/proxy/ -> src/delivery/ -> src/event/
+         -> src/config/, spool/ -> src/util/
+
+Each library is compiled with an include folder of its own that holds only
+its source folder (CMakeLists.txt, mcpr_library), and sees the rest of the
+tree only through the libraries it links. This test asks the compiler, with
+the exact flags the build used for one file of each library
+(compile_commands.json), which folders' headers it can find: an #include
+that runs up the layers (or sideways) must be "No such file or directory".
 """
+import glob
+import json
 import os
 import re
+import shlex
+import subprocess
+import tempfile
 import unittest
 
 SOURCE = os.environ.get("MCP_REPORT_SOURCE",
                         os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
-INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
+BUILD = os.environ.get("MCP_REPORT_BUILD") or os.path.join(SOURCE, "build")
+
+# Each folder, its library, and the folders it may include (besides itself).
+BELOW_EVENT = ["src/config", "spool", "src/util"]
+LAYERS = {
+    "src/util": ("mcpr_util", []),
+    "spool": ("mcpr_spool", ["src/util"]),
+    "src/config": ("mcpr_config", ["src/util"]),
+    "src/event": ("mcpr_event", BELOW_EVENT),
+    "src/delivery": ("mcpr_delivery", ["src/event"] + BELOW_EVENT),
+    "src/report": ("mcpr_report", ["src/delivery", "src/event"] + BELOW_EVENT),
+    "src/proxy": ("mcpr_proxy", ["src/delivery", "src/event"] + BELOW_EVENT),
+    "cli": ("mcpr_cli", ["src/proxy", "src/report", "src/delivery", "src/event"] + BELOW_EVENT),
+}
+
+
+def headers(folder):
+    return sorted(os.path.relpath(p, SOURCE)
+                  for p in glob.glob(os.path.join(SOURCE, folder, "*.h")))
 
 
 def sources(folder):
@@ -22,21 +52,62 @@ def sources(folder):
                     yield os.path.relpath(path, SOURCE), f.read()
 
 
-def includes_outside(folder, allowed):
-    return [(path, inc) for path, text in sources(folder) for inc in INCLUDE.findall(text)
-            if not inc.startswith(allowed)]
+def compile_flags(library):
+    """The compiler and the preprocessor flags of one file of `library`."""
+    with open(os.path.join(BUILD, "compile_commands.json")) as f:
+        commands = json.load(f)
+    for entry in commands:
+        if "/%s.dir/" % library in entry.get("output", entry["command"]):
+            words = shlex.split(entry["command"])
+            keep, i = [words[0]], 1
+            while i < len(words):
+                w = words[i]
+                if w in ("-I", "-isystem", "-D", "-include"):
+                    keep += words[i:i + 2]
+                    i += 2
+                    continue
+                if w.startswith(("-I", "-D", "-std=", "-isystem")):
+                    keep.append(w)
+                i += 1
+            return keep
+    raise AssertionError("no file of %s in compile_commands.json" % library)
+
+
+def visible_folders(library):
+    """The folders whose headers a file of `library` finds."""
+    probe = "".join('#if __has_include("%s")\nFOUND %s\n#endif\n' % (headers(f)[0], f)
+                    for f in LAYERS)
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "probe.cc")
+        with open(path, "w") as f:
+            f.write(probe)
+        r = subprocess.run(compile_flags(library) + ["-E", "-P", path], capture_output=True,
+                           text=True, cwd=d)
+    assert r.returncode == 0, r.stderr
+    return set(re.findall(r"^FOUND (\S+)$", r.stdout, re.M))
 
 
 class LayoutTest(unittest.TestCase):
-    def test_spool_depends_only_on_util(self):
-        self.assertEqual(includes_outside("spool", ("spool/", "src/util/")), [])
+    def test_each_library_sees_only_the_layers_below_it(self):
+        for folder, (library, below) in LAYERS.items():
+            with self.subTest(folder=folder):
+                self.assertEqual(sorted(visible_folders(library)), sorted([folder] + below))
 
-    def test_util_depends_on_nothing_of_ours(self):
-        self.assertEqual(includes_outside("src/util", ("src/util/",)), [])
+    def test_an_include_up_the_layers_does_not_build(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "up.cc")
+            with open(path, "w") as f:
+                f.write('#include "src/event/event.h"\n')
+            r = subprocess.run(compile_flags("mcpr_config") + ["-fsyntax-only", path],
+                               capture_output=True, text=True, cwd=d)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("src/event/event.h: No such file or directory", r.stderr)
 
-    def test_src_never_reaches_into_the_front_door(self):
-        self.assertEqual([(p, i) for p, i in includes_outside("src", ("src/", "spool/"))
-                          if i.startswith("cli/")], [])
+    def test_every_folder_of_code_is_a_layer(self):
+        folders = {os.path.dirname(p) for p in glob.glob(os.path.join(SOURCE, "*", "*.cc")) +
+                   glob.glob(os.path.join(SOURCE, "src", "*", "*.cc"))}
+        folders = {os.path.relpath(f, SOURCE) for f in folders}
+        self.assertEqual(sorted(folders), sorted(LAYERS))
 
     def test_spool_knows_no_exit_statuses(self):
         # spool/ throws SpoolError with a kind; cli/exit_status.cc maps kinds

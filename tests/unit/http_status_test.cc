@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/unit/responses.h"
+#include "responses.h"
 
 namespace mcpr {
 namespace {
