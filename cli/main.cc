@@ -1,4 +1,5 @@
 #include "cli/command.h"
+#include "cli/proxy_command.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -16,11 +17,15 @@ namespace {
 
 // The static front (the recording budget of README.md, Performance): recording commands run here, without the
 // dynamic loader; the network commands are handed to the dynamic build,
-// mcp-report-net, which loads the libcurl transport module. It lives beside
+// mcp-report-net, which loads the libcurl transport module and links the
+// HTTP proxy (proxy --listen: libcurl and libmicrohttpd). It lives beside
 // this binary in the build tree and in lib/mcp-report/ once installed.
 void hand_over_network_commands(int argc, char** argv) {
   const std::string command = mcpr::cli::named_command(argc, argv);
-  if (command != "flush" && command != "health" && command != "validate-key") return;
+  const bool http_proxy =
+      command == "proxy" && mcpr::cli::is_http_proxy_command_line(argc, argv);
+  if (command != "flush" && command != "health" && command != "validate-key" && !http_proxy)
+    return;
   char buf[PATH_MAX];
   ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
   std::string dir = n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string("./x");
@@ -62,6 +67,9 @@ void hold_closed_standard_fds() {
 
 int main(int argc, char** argv) {
   hold_closed_standard_fds();
+#ifdef MCPR_HTTP_PROXY
+  mcpr::cli::set_http_proxy_command(&mcpr::cli::http_proxy);
+#endif
 #ifdef MCPR_STATIC_FRONT
   hand_over_network_commands(argc, argv);
 #endif

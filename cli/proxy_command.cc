@@ -7,16 +7,14 @@
 #include <optional>
 
 #include "cli/command.h"
+#include "cli/proxy_command.h"
 #include "src/proxy/proxy.h"
 #include "src/util/failure.h"
 
 namespace mcpr::cli {
 namespace {
 
-struct ProxyArgs {
-  std::string methods = "tools/call,resources/read,prompts/get";
-  std::string capture;
-};
+HttpProxyCommand http_proxy_command = nullptr;
 
 // --capture arguments,results
 void parse_capture(const std::string& list, TrackerOptions* options) {
@@ -69,38 +67,31 @@ int refuse_extras(const std::vector<std::string>& extras) {
 }
 
 int proxy(const Globals& globals, const ProxyArgs& args) {
+  if (!args.listen.empty() || !args.upstream.empty()) {
+    if (args.listen.empty() || args.upstream.empty())
+      throw Failure(kExitUsage, "proxy", args.listen.empty() ? "--upstream without --listen"
+                                                             : "--listen without --upstream",
+                    "usage: mcp-report proxy --listen HOST:PORT --upstream URL");
+    if (!globals.wrapped_command.empty())
+      throw Failure(kExitUsage, "proxy", "--listen with a server command",
+                    "the HTTP proxy forwards to --upstream; give no -- CMD");
+    return run_http_proxy_command(globals, args);
+  }
   if (globals.wrapped_command.empty())
     throw Failure(kExitUsage, "proxy", "no server command",
-                  "usage: mcp-report proxy [OPTIONS] -- CMD [ARG...]");
+                  "usage: mcp-report proxy [OPTIONS] -- CMD [ARG...], or --listen HOST:PORT "
+                  "--upstream URL");
   ProxyRun run;
   run.command = globals.wrapped_command;
-  run.tracker.methods = MethodFilter::parse(args.methods);
-  for (const std::string& warning : run.tracker.methods.warnings())
-    globals.warn("proxy: --methods: " + warning + ": nothing is recorded for it");
-  parse_capture(args.capture, &run.tracker);
-  std::optional<Config> config = recording_config(globals);
-  if (config) {
-    run.config = &*config;
-    // Room for the envelope around the payload (action, ids, timestamp).
-    const int64_t limit = config->max_event_kb * 1024 - 256 - static_cast<int64_t>(config->mcp_id.size());
-    run.tracker.max_payload_bytes = limit > 0 ? static_cast<size_t>(limit) : 1;
-  }
+  const ProxyRecording recording = proxy_recording(globals, args);
+  run.tracker = recording.tracker;
+  if (recording.config) run.config = &*recording.config;
   ProxyOutcome outcome = run_proxy(run);
   if (!outcome.child.started)
     std::cerr << "mcp-report: proxy: cannot run '" << printable(run.command[0])
               << "': " << std::strerror(outcome.child.exec_errno) << '\n';
-  if (outcome.dropped > 0 || outcome.unseen_lines > 0) {
-    // Lines the tracker never saw hold an unknown number of events (a
-    // request's start and end, an answer's end, or none): said apart.
-    std::string what = std::to_string(outcome.dropped) + " events not recorded";
-    if (outcome.unseen_lines > 0)
-      what += " and " + std::to_string(outcome.unseen_lines) +
-              " messages not looked at (their calls are not recorded)";
-    globals.warn("proxy: " + what + ": " + outcome.drop_reason);
-    count_proxy_drops(*config, outcome);
-  }
-  globals.note("proxy: recorded " + std::to_string(outcome.recorded) + " events");
-  if (outcome.writer_stuck) {
+  report_proxy_recording(globals, recording, outcome.recording);
+  if (outcome.recording.writer_stuck) {
     std::cerr.flush();
     std::cout.flush();
     ::_exit(outcome.child.shell_status());
@@ -110,10 +101,59 @@ int proxy(const Globals& globals, const ProxyArgs& args) {
 
 }  // namespace
 
+ProxyRecording proxy_recording(const Globals& globals, const ProxyArgs& args) {
+  ProxyRecording recording;
+  recording.tracker.methods = MethodFilter::parse(args.methods);
+  for (const std::string& warning : recording.tracker.methods.warnings())
+    globals.warn("proxy: --methods: " + warning + ": nothing is recorded for it");
+  parse_capture(args.capture, &recording.tracker);
+  recording.config = recording_config(globals);
+  if (recording.config) {
+    // Room for the envelope around the payload (action, ids, timestamp).
+    const int64_t limit = recording.config->max_event_kb * 1024 - 256 -
+                          static_cast<int64_t>(recording.config->mcp_id.size());
+    recording.tracker.max_payload_bytes = limit > 0 ? static_cast<size_t>(limit) : 1;
+  }
+  return recording;
+}
+
+void report_proxy_recording(const Globals& globals, const ProxyRecording& recording,
+                            const RecordingOutcome& outcome) {
+  if (recording.config && (outcome.dropped > 0 || outcome.unseen > 0)) {
+    // Messages the tracker never saw hold an unknown number of events (a
+    // request's start and end, an answer's end, or none): said apart.
+    std::string what = std::to_string(outcome.dropped) + " events not recorded";
+    if (outcome.unseen > 0)
+      what += " and " + std::to_string(outcome.unseen) +
+              " messages not looked at (their calls are not recorded)";
+    globals.warn("proxy: " + what + ": " + outcome.drop_reason);
+    count_proxy_drops(*recording.config, outcome);
+  }
+  globals.note("proxy: recorded " + std::to_string(outcome.recorded) + " events");
+}
+
+void set_http_proxy_command(HttpProxyCommand command) { http_proxy_command = command; }
+
+int run_http_proxy_command(const Globals& globals, const ProxyArgs& args) {
+  if (!http_proxy_command)
+    throw Failure(kExitSoftware, "proxy --listen", "not built into this executable");
+  return http_proxy_command(globals, args);
+}
+
+bool is_http_proxy_command_line(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--") break;
+    if (arg == "--listen" || arg.rfind("--listen=", 0) == 0) return true;
+  }
+  return false;
+}
+
 void add_proxy_command(CLI::App& app, Globals& globals, Commands& commands) {
   auto args = std::make_shared<ProxyArgs>();
   CLI::App* sub = add_command(app, globals, "proxy",
-                              "Run an MCP server (stdio) and record each request it serves");
+                              "Run an MCP server (stdio), or stand before one over HTTP, and "
+                              "record each request it serves");
   if (!sub) return;
   sub->add_option("--methods", args->methods,
                   "Requests to record, comma-separated, or all (default: "
@@ -122,6 +162,12 @@ void add_proxy_command(CLI::App& app, Globals& globals, Commands& commands) {
   sub->add_option("--capture", args->capture,
                   "Also record argument values and/or results (default: names only)")
       ->type_name("arguments,results");
+  sub->add_option("--listen", args->listen,
+                  "Be an HTTP proxy for a Streamable HTTP MCP server, listening here "
+                  "(loopback unless HOST names another address)")
+      ->type_name("HOST:PORT");
+  sub->add_option("--upstream", args->upstream, "The MCP server's URL, with --listen")
+      ->type_name("URL");
   sub->footer(
       "Every byte passes unchanged both ways; stderr is the server's; the exit status\n"
       "is the server's (128+N for signal N). Recording failures never touch the stream:\n"
@@ -130,7 +176,14 @@ void add_proxy_command(CLI::App& app, Globals& globals, Commands& commands) {
       "  mcp-report proxy --mcp-id files_01 -- npx -y @modelcontextprotocol/server-filesystem "
       "/data\n"
       "  {\"command\": \"mcp-report\", \"args\": [\"proxy\", \"--mcp-id\", \"files_01\", "
-      "\"--\", \"npx\", \"-y\", \"@modelcontextprotocol/server-filesystem\", \"/data\"]}");
+      "\"--\", \"npx\", \"-y\", \"@modelcontextprotocol/server-filesystem\", \"/data\"]}\n"
+      "With --listen, an HTTP reverse proxy for one Streamable HTTP MCP server: POST, GET\n"
+      "and DELETE with every header, SSE streams event by event, the server's statuses;\n"
+      "502 when it cannot be reached. It runs until SIGTERM or SIGINT (requests in flight\n"
+      "get 10 s). Point the client at http://HOST:PORT/PATH (PATH is the upstream's):\n"
+      "  mcp-report proxy --mcp-id docs_01 --listen 127.0.0.1:8808 --upstream "
+      "https://mcp.example.com/mcp\n"
+      "  {\"type\": \"http\", \"url\": \"http://127.0.0.1:8808/mcp\"}");
   commands.push_back({sub, [&globals, args] { return proxy(globals, *args); }, refuse_extras});
 }
 

@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   libcli11-dev libcurl4-openssl-dev rapidjson-dev libtomlplusplus-dev libgtest-dev zlib1g-dev
+  libmicrohttpd-dev
   python3 mandoc sqlite3 curl nodejs
   libfuse3-dev fuse3  # crashfs, the power-loss tests' file system (tests/crashfs)
 )

@@ -398,14 +398,34 @@ void InteractionTracker::on_long_line(Direction direction, std::string_view head
 
 void InteractionTracker::close_all(SessionEnd how, const std::string& message, SeenAt at) {
   const std::string error_type = how == SessionEnd::kClientClosed ? "ClientClosed" : "ServerExited";
-  while (!open_.empty()) {
-    auto it = open_.begin();
-    JsonObject payload;
-    payload.set("error_type", quoted(error_type));
-    payload.set("error_message", quoted(message));
-    payload.set("processing_time", processing_time(it->second, at));
-    finish(it, Action::kError, payload.str(), at);
+  while (!open_.empty()) close(open_.begin(), error_type, message, at);
+}
+
+void InteractionTracker::close_requests(std::string_view line, const std::string& error_type,
+                                        const std::string& message, SeenAt at) {
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseStopWhenDoneFlag>(line.data(), line.size());
+  if (doc.HasParseError()) return;
+  auto handle = [&](const Value& v) {
+    const Value* id = member(&v, "id");
+    if (!id || id->IsNull() || !member(&v, "method")) return;
+    if (auto it = open_.find(json_text(*id)); it != open_.end()) close(it, error_type, message, at);
+  };
+  if (doc.IsArray()) {
+    for (const Value& v : doc.GetArray()) handle(v);
+  } else {
+    handle(doc);
   }
+}
+
+void InteractionTracker::close(std::map<std::string, Open>::iterator it,
+                               const std::string& error_type, const std::string& message,
+                               SeenAt at) {
+  JsonObject payload;
+  payload.set("error_type", quoted(error_type));
+  payload.set("error_message", quoted(message));
+  payload.set("processing_time", processing_time(it->second, at));
+  finish(it, Action::kError, payload.str(), at);
 }
 
 size_t InteractionTracker::forget_all() {

@@ -103,6 +103,12 @@ class InteractionTracker {
   // (a call still waiting for its answer: ClientClosed or ServerExited, with
   // `message`).
   void close_all(SessionEnd how, const std::string& message, SeenAt at);
+  // Ends the open interactions of the requests `line` carries (a client's
+  // message, as given to on_line) with an error of `error_type`, while the
+  // session goes on: the HTTP proxy's exchange that carried them failed
+  // ("UpstreamUnavailable") or was left by its client ("ClientClosed").
+  void close_requests(std::string_view line, const std::string& error_type,
+                      const std::string& message, SeenAt at);
   // Forgets every open interaction without an outcome, when lines were lost
   // and their answers may have been among them: an invented error is worse
   // than none. Returns how many ends are thus not recorded.
@@ -128,6 +134,8 @@ class InteractionTracker {
   void on_cancelled(const Message& m, SeenAt at);
   void finish(std::map<std::string, Open>::iterator it, Action action, std::string payload,
               SeenAt at);
+  void close(std::map<std::string, Open>::iterator it, const std::string& error_type,
+             const std::string& message, SeenAt at);
   std::string processing_time(const Open& open, SeenAt at) const;
   std::string fit(std::string payload_head, const char* captured_key, std::string captured) const;
 

@@ -36,27 +36,11 @@ namespace {
 // written; a spool that hangs must not keep the client waiting for ever.
 constexpr std::chrono::milliseconds kFinishGrace(5000);
 constexpr size_t kMaxQueuedLines = 10000;
-// How long the spool writer lets events gather before it commits them: a
-// session's calls then cost one syncfs and one folder fsync every 100 ms at
-// most, not a cache flush per event. Measured with the SDK client here
-// (1,000-call rounds, medians): recording added about 105 us to a round trip
-// with an fsync per event, 40-60 us gathering 20-100 ms; forwarding alone
-// 20-50 us.
-constexpr std::chrono::milliseconds kGather(100);
 // How often the tracking thread looks for new lines while a session is busy:
 // the forwarding threads then wake it only after a quiet spell, not once per
 // message (which made a runnable thread beside the client and the server on
 // every round trip).
 constexpr std::chrono::milliseconds kTrackPoll(10);
-
-SeenAt seen_now() {
-  SeenAt at;
-  at.wall_us = now_us();
-  at.mono_us = std::chrono::duration_cast<std::chrono::microseconds>(
-                   std::chrono::steady_clock::now().time_since_epoch())
-                   .count();
-  return at;
-}
 
 // The forwarding threads only copy lines into the line queue, in the order
 // the server saw them; its thread parses and tracks them, and hands the
@@ -152,20 +136,7 @@ ProxyOutcome run_proxy(const ProxyRun& run) {
     return outcome;
   }
   auto recorder = std::make_unique<Recorder>(*run.config);
-  // The spool writer commits what has queued up since its last write
-  // together: a burst of calls costs about one fsync, not one per event.
-  auto events = std::make_unique<RecordingQueue>(
-      run.queue_events, run.queue_bytes,
-      RecordingQueue::ConsumeRun([r = recorder.get()](std::vector<ProxyEvent>& run,
-                                                      std::string& error) {
-        std::vector<Recorder::Parts> parts;
-        parts.reserve(run.size());
-        for (ProxyEvent& e : run)
-          parts.push_back({e.action, std::move(e.interaction_id), std::move(e.payload),
-                           e.timestamp_us});
-        return r->record_all(parts, error);
-      }),
-      kGather);
+  auto events = make_spool_writer(*recorder, run.queue_events, run.queue_bytes);
   // Over stdio the messages cross pipes (the OpenTelemetry name for it).
   TrackerOptions options = run.tracker;
   options.start_attributes.push_back({"network.transport", std::string("pipe")});
@@ -176,19 +147,9 @@ ProxyOutcome run_proxy(const ProxyRun& run) {
   outcome.client_closed = forwarded.client_closed;
   if (forwarded.child.started) observer->on_server_exit(forwarded.child);
 
-  const auto deadline = std::chrono::steady_clock::now() + kFinishGrace;
-  const bool lines_done = observer->lines().finish(kFinishGrace);
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      deadline - std::chrono::steady_clock::now());
-  outcome.writer_stuck =
-      !lines_done || !events->finish(std::max(left, std::chrono::milliseconds(0)));
-  outcome.recorded = events->consumed();
-  outcome.unseen_lines = observer->lines().dropped();
-  outcome.dropped = events->dropped() + (lines_done ? observer->forgotten() : 0);
-  outcome.drop_reason = events->first_error();
-  if ((outcome.dropped > 0 || outcome.unseen_lines > 0) && outcome.drop_reason.empty())
-    outcome.drop_reason = "the spool writer could not keep up (queue full)";
-  if (outcome.writer_stuck) {
+  outcome.recording = finish_recording(observer->lines(), *events, kFinishGrace,
+                                       [&observer] { return observer->forgotten(); });
+  if (outcome.recording.writer_stuck) {
     // Their threads still run, inside a write: everything they use stays
     // alive until the caller leaves with _exit.
     (void)observer.release();
@@ -198,13 +159,44 @@ ProxyOutcome run_proxy(const ProxyRun& run) {
   return outcome;
 }
 
-void count_proxy_drops(const Config& config, const ProxyOutcome& outcome) {
+SeenAt seen_now() {
+  SeenAt at;
+  at.wall_us = now_us();
+  at.mono_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                   std::chrono::steady_clock::now().time_since_epoch())
+                   .count();
+  return at;
+}
+
+std::unique_ptr<RecordingQueue> make_spool_writer(Recorder& recorder, size_t max_events,
+                                                  size_t max_bytes) {
+  // How long the spool writer lets events gather before it commits them: a
+  // session's calls then cost one syncfs and one folder fsync every 100 ms at
+  // most, not a cache flush per event. Measured with the SDK client here
+  // (1,000-call rounds, medians): recording added about 105 us to a round
+  // trip with an fsync per event, 40-60 us gathering 20-100 ms; forwarding
+  // alone 20-50 us.
+  constexpr std::chrono::milliseconds kGather(100);
+  return std::make_unique<RecordingQueue>(
+      max_events, max_bytes,
+      RecordingQueue::ConsumeRun([r = &recorder](std::vector<ProxyEvent>& run, std::string& error) {
+        std::vector<Recorder::Parts> parts;
+        parts.reserve(run.size());
+        for (ProxyEvent& e : run)
+          parts.push_back({e.action, std::move(e.interaction_id), std::move(e.payload),
+                           e.timestamp_us});
+        return r->record_all(parts, error);
+      }),
+      kGather);
+}
+
+void count_proxy_drops(const Config& config, const RecordingOutcome& outcome) {
   try {
     std::string line = outcome.drop_reason;
     for (char& c : line)
       if (c == '\n' || c == '\r') c = ' ';
     add_proxy_counts(Spool::open(config.spool_path(), true), outcome.dropped,
-                     outcome.unseen_lines, line, now_us() / 1000000);
+                     outcome.unseen, line, now_us() / 1000000);
   } catch (const std::exception&) {
     // The spool is what failed: the warning on stderr is all there is.
   }

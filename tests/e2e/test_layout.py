@@ -1,7 +1,7 @@
 """The layers are the build's: each folder's library sees only the folders below it.
 
-    cli/ -> src/report/, src/proxy/ -> src/delivery/ -> src/event/
-         -> src/config/, spool/ -> src/util/
+    cli/ -> src/report/, src/http_proxy/ -> src/proxy/ -> src/delivery/
+         -> src/event/ -> src/config/, spool/ -> src/util/
 
 Each library is compiled with an include folder of its own that holds only
 its source folder (CMakeLists.txt, mcpr_library), and sees the rest of the
@@ -33,6 +33,9 @@ LAYERS = {
     "src/delivery": ("mcpr_delivery", ["src/event"] + BELOW_EVENT),
     "src/report": ("mcpr_report", ["src/delivery", "src/event"] + BELOW_EVENT),
     "src/proxy": ("mcpr_proxy", ["src/delivery", "src/event"] + BELOW_EVENT),
+    # Linked only by the executable that runs network commands; cli/ reaches
+    # it through mcpr_cli_http (cli/http_proxy_command.cc).
+    "src/http_proxy": ("mcpr_http_proxy", ["src/proxy", "src/delivery", "src/event"] + BELOW_EVENT),
     "cli": ("mcpr_cli", ["src/proxy", "src/report", "src/delivery", "src/event"] + BELOW_EVENT),
 }
 

@@ -296,7 +296,8 @@ class ProxyStreamTest(ProxyCase):
         self.assertIn("--nope", r.stderr)
         # The --help example names the mcp_id in both of its forms.
         help_text = self.run_cli("proxy", "--help").stdout
-        self.assertEqual(help_text.count("--mcp-id"), 2, help_text)  # both examples
+        # Both stdio examples, and the --listen command line.
+        self.assertEqual(help_text.count("--mcp-id"), 3, help_text)
 
     def test_latest_revision_without_initialize(self):
         meta = {"progressToken": 5, "io.modelcontextprotocol/protocolVersion": "2026-07-28",

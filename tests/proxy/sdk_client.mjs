@@ -3,16 +3,8 @@
 //   node sdk_client.mjs scenario CMD [ARG...]  prints what the session saw, as JSON
 //   node sdk_client.mjs bench N CMD [ARG...]   calls echo N times, prints round trips (µs)
 // MCP_NPM names the folder the SDK was installed into (npm --prefix).
-import path from "node:path";
-import { pathToFileURL } from "node:url";
+import { sdk, outcome, toolCalls } from "./sdk_common.mjs";
 
-const npm = process.env.MCP_NPM;
-if (!npm) {
-  console.error("sdk_client.mjs: set MCP_NPM to the npm --prefix folder");
-  process.exit(2);
-}
-const sdk = (p) =>
-  import(pathToFileURL(path.join(npm, "node_modules/@modelcontextprotocol/sdk/dist/esm", p)).href);
 const { Client } = await sdk("client/index.js");
 const { StdioClientTransport } = await sdk("client/stdio.js");
 
@@ -24,30 +16,11 @@ const transport = new StdioClientTransport({ command, args, env: process.env, st
 const client = new Client({ name: "mcp-report-test-client", version: "1.2.3" });
 await client.connect(transport);
 
-// What a call returned, error or not, without anything that differs per run.
-async function outcome(promise) {
-  try {
-    return { result: await promise };
-  } catch (e) {
-    return { error: { code: e.code ?? null, message: String(e.message) } };
-  }
-}
-
 if (mode === "scenario") {
   const out = {};
   const tools = await client.listTools();
   out.tools = tools.tools.map((t) => ({ name: t.name, inputSchema: t.inputSchema }));
-  out.echo = await outcome(client.callTool({ name: "echo", arguments: { message: "hello proxy" } }));
-  out.unknown = await outcome(client.callTool({ name: "no-such-tool", arguments: {} }));
-  const progress = [];
-  out.long = await outcome(
-    client.callTool(
-      { name: "trigger-long-running-operation", arguments: { duration: 0.3, steps: 3 } },
-      undefined,
-      { onprogress: (p) => progress.push(p) },
-    ),
-  );
-  out.progress = progress;
+  await toolCalls(client, out);
   out.prompt = await outcome(client.getPrompt({ name: "simple-prompt", arguments: {} }));
   out.server = client.getServerVersion();
   console.log(JSON.stringify(out));

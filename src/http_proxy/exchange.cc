@@ -1,0 +1,362 @@
+#include "src/http_proxy/exchange.h"
+
+#include <strings.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+
+#include "src/proxy/proxy.h"
+
+namespace mcpr {
+namespace {
+
+bool starts_with_ignoring_case(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && strncasecmp(s.data(), prefix.data(), prefix.size()) == 0;
+}
+
+const char* header(MHD_Connection* connection, const char* name) {
+  return MHD_lookup_connection_value(connection, MHD_HEADER_KIND, name);
+}
+
+// Every value of the headers named `name`, comma-joined (Connection may come
+// more than once).
+std::string joined_values(const HeaderList& headers, const char* name) {
+  std::string out;
+  for (const auto& [n, v] : headers)
+    if (strcasecmp(n.c_str(), name) == 0) out += (out.empty() ? "" : ",") + v;
+  return out;
+}
+
+MHD_Result collect_header(void* cls, MHD_ValueKind, const char* name, size_t name_size,
+                          const char* value, size_t value_size) {
+  static_cast<HeaderList*>(cls)->emplace_back(std::string(name, name_size),
+                                              value ? std::string(value, value_size) : "");
+  return MHD_YES;
+}
+
+ssize_t read_body(void* cls, uint64_t, char* buf, size_t max) {
+  return static_cast<Exchange*>(cls)->read(buf, max);
+}
+
+bool body_allowed(long status, const std::string& method) {
+  return method != "HEAD" && status != 204 && status != 304 && status >= 200;
+}
+
+}  // namespace
+
+void ProxyContext::begin_request(bool stream_only) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++streams_;
+  if (!stream_only) ++requests_;
+}
+
+void ProxyContext::end_request(bool stream_only) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  --streams_;
+  if (!stream_only) --requests_;
+  idle_.notify_all();
+}
+
+bool ProxyContext::wait_idle(bool streams_too, std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  return idle_.wait_until(lock, deadline,
+                          [&] { return requests_ == 0 && (!streams_too || streams_ == 0); });
+}
+
+Exchange::Exchange(ProxyContext& context, std::string target)
+    : context_(context),
+      id_(context.next_exchange++),
+      target_(std::move(target)),
+      endpoint_(path() == context.upstream.path) {}
+
+std::string Exchange::path() const { return target_.substr(0, target_.find('?')); }
+
+MHD_Result Exchange::handle(MHD_Connection* connection, const char* method, const char* upload,
+                            size_t* upload_size) {
+  if (!started_) {
+    started_ = true;
+    started_at_ = std::chrono::steady_clock::now();
+    method_ = method;
+    switch (context_.policy.check(header(connection, "Origin"), header(connection, "Host"))) {
+      case RequestVerdict::kAllowed:
+        break;
+      case RequestVerdict::kBadOrigin:
+        return refuse(connection, MHD_HTTP_FORBIDDEN,
+                      "mcp-report proxy: Origin not allowed: only pages of the listening host "
+                      "may call this proxy\n");
+      case RequestVerdict::kBadHost:
+        return refuse(connection, MHD_HTTP_FORBIDDEN,
+                      "mcp-report proxy: Host not allowed: this proxy answers to loopback names "
+                      "only\n");
+    }
+    if (context_.stopping) return refuse(connection, 503, "mcp-report proxy: stopping\n");
+    const char* length = header(connection, "Content-Length");
+    if (length && std::strtoull(length, nullptr, 10) > kMaxRequestBodyBytes)
+      return refuse(connection, 413, "mcp-report proxy: request body over 64 MiB\n");
+    return MHD_YES;
+  }
+  if (*upload_size > 0) {
+    if (!too_large_ && body_.size() + *upload_size > kMaxRequestBodyBytes) {
+      too_large_ = true;
+      std::string().swap(body_);
+    }
+    if (!too_large_) body_.append(upload, *upload_size);
+    *upload_size = 0;
+    return MHD_YES;
+  }
+  if (too_large_) return refuse(connection, 413, "mcp-report proxy: request body over 64 MiB\n");
+  return forward(connection);
+}
+
+MHD_Result Exchange::refuse(MHD_Connection* connection, unsigned status, const std::string& text) {
+  status_ = status;
+  MHD_Response* response = MHD_create_response_from_buffer(text.size(), const_cast<char*>(text.data()),
+                                                           MHD_RESPMEM_MUST_COPY);
+  MHD_add_response_header(response, "Content-Type", "text/plain; charset=utf-8");
+  const MHD_Result queued = MHD_queue_response(connection, status, response);
+  MHD_destroy_response(response);
+  return queued;
+}
+
+UpstreamRequest Exchange::upstream_request(MHD_Connection* connection) const {
+  UpstreamRequest request;
+  request.method = method_;
+  request.url = context_.upstream.origin + target_;
+  HeaderList headers;
+  MHD_get_connection_values_n(connection, MHD_HEADER_KIND, collect_header, &headers);
+  const HeaderFilter filter(joined_values(headers, "Connection"));
+  for (auto& h : headers) {
+    if (!filter.passes(h.first)) continue;
+    // On the MCP endpoint, ask only for codings the recorder can read.
+    if (endpoint_ && strcasecmp(h.first.c_str(), "Accept-Encoding") == 0) {
+      h.second = readable_codings(h.second);
+      if (h.second.empty()) continue;
+    }
+    request.headers.push_back(std::move(h));
+  }
+  if (method_ != "GET" && method_ != "HEAD" && (method_ == "POST" || !body_.empty()))
+    request.body = &body_;
+  return request;
+}
+
+MHD_Result Exchange::forward(MHD_Connection* connection) {
+  const MHD_ConnectionInfo* info =
+      MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+  client_ = info ? static_cast<ClientConnection*>(info->socket_context) : nullptr;
+  if (!client_) return MHD_NO;
+  if (const MHD_ConnectionInfo* fd = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD))
+    client_fd_ = fd->connect_fd;
+  if (const char* session = header(connection, "Mcp-Session-Id")) session_ = session;
+  request_ = upstream_request(connection);
+  request_at_ = seen_now();
+  context_.begin_request(method_ == "GET");
+  counted_ = true;
+  UpstreamConnection& upstream = client_->upstream;
+  if (!upstream.start(request_, [this] { on_head(); },
+                      [this](std::string_view data) { on_body(data); })) {
+    end(ExchangeEnd::kUnreachable);
+    return refuse(connection, MHD_HTTP_BAD_GATEWAY,
+                  "mcp-report proxy: cannot send to the upstream: " + upstream.error() + "\n");
+  }
+  switch (upstream.drive([&upstream] { return upstream.head_done(); }, client_fd_)) {
+    case UpstreamState::kReady:
+    case UpstreamState::kEnded:
+      if (upstream.head_done()) return pass_response(connection);
+      [[fallthrough]];
+    case UpstreamState::kFailed: {
+      if (!context_.upstream_down.exchange(true) && context_.warn)
+        context_.warn("proxy: upstream " + context_.upstream.shown + " unreachable: " +
+                      upstream.error());
+      end(ExchangeEnd::kUnreachable);
+      return refuse(connection, MHD_HTTP_BAD_GATEWAY,
+                    "mcp-report proxy: upstream " + context_.upstream.shown +
+                        " unreachable: " + upstream.error() + "\n");
+    }
+    case UpstreamState::kClientGone:
+      end(ExchangeEnd::kClientGone);
+      return MHD_NO;
+    case UpstreamState::kStopping:
+      end(ExchangeEnd::kStopped);
+      return refuse(connection, 503, "mcp-report proxy: stopping\n");
+  }
+  return MHD_NO;
+}
+
+// The response's head is in (libcurl's callback, before any of its body):
+// which session it belongs to, and where its messages are.
+void Exchange::on_head() {
+  UpstreamConnection& upstream = client_->upstream;
+  status_ = upstream.status();
+  response_headers_ = upstream.response_headers();
+  if (session_.empty()) session_ = joined_values(response_headers_, "Mcp-Session-Id");
+  const std::string type = joined_values(response_headers_, "Content-Type");
+  if (endpoint_ && context_.observer) {
+    if (starts_with_ignoring_case(type, "text/event-stream")) tap_ = Tap::kSse;
+    else if (starts_with_ignoring_case(type, "application/json")) tap_ = Tap::kJson;
+    switch (coding_of(joined_values(response_headers_, "Content-Encoding"))) {
+      case Coding::kPlain:
+        break;
+      case Coding::kInflate:
+        if (tap_ != Tap::kNone) inflater_ = std::make_unique<Inflater>();
+        break;
+      case Coding::kUnreadable:
+        if (tap_ != Tap::kNone) context_.observer->on_unreadable(id_);
+        tap_ = Tap::kNone;
+        break;
+    }
+  }
+  note_request();
+}
+
+MHD_Result Exchange::pass_response(MHD_Connection* connection) {
+  UpstreamConnection& upstream = client_->upstream;
+  context_.upstream_down = false;
+  const HeaderList& headers = response_headers_;
+
+  MHD_Response* response;
+  if (body_allowed(status_, method_) || method_ == "HEAD") {
+    curl_off_t length = -1;
+    // The size the upstream announced, if any (else chunked, or to the end).
+    // Unknown for HEAD: libmicrohttpd then says no Content-Length.
+    if (method_ != "HEAD") {
+      const std::string announced = joined_values(headers, "Content-Length");
+      if (!announced.empty() && announced.find(',') == std::string::npos)
+        length = static_cast<curl_off_t>(std::strtoull(announced.c_str(), nullptr, 10));
+    }
+    response = MHD_create_response_from_callback(length < 0 ? MHD_SIZE_UNKNOWN : static_cast<uint64_t>(length),
+                                                 32 * 1024, read_body, this, nullptr);
+  } else {
+    response = MHD_create_response_from_buffer(0, nullptr, MHD_RESPMEM_PERSISTENT);
+  }
+  const HeaderFilter filter(joined_values(headers, "Connection"));
+  for (const auto& [name, value] : headers)
+    if (filter.passes(name)) MHD_add_response_header(response, name.c_str(), value.c_str());
+  const MHD_Result queued = MHD_queue_response(connection, static_cast<unsigned>(status_), response);
+  MHD_destroy_response(response);
+  if (!body_allowed(status_, method_)) {
+    // Nothing more will come: the exchange is complete.
+    upstream.drive(nullptr, -1);
+    end(ExchangeEnd::kComplete);
+  }
+  return queued;
+}
+
+// The request's message goes to the recorder once the session it belongs
+// to is known (the response's Mcp-Session-Id for an initialize), and before
+// any of the response's.
+void Exchange::note_request() {
+  if (request_noted_) return;
+  request_noted_ = true;
+  if (!endpoint_ || !context_.observer || method_ != "POST" || body_.empty()) return;
+  MessageText text;
+  text.append(body_);
+  context_.observer->on_message(id_, session_, Direction::kClientToServer, text.take(),
+                                request_at_);
+}
+
+void Exchange::on_body(std::string_view data) {
+  pending_.append(data);
+  if (tap_ == Tap::kNone) return;
+  if (inflater_) {
+    inflated_.clear();
+    if (!inflater_->feed(data, &inflated_)) {
+      context_.observer->on_unreadable(id_);
+      tap_ = Tap::kNone;
+      return;
+    }
+    data = inflated_;
+  }
+  if (tap_ == Tap::kJson) {
+    json_.append(data);
+    return;
+  }
+  std::vector<TappedMessage> events;
+  sse_.feed(data, &events);
+  if (events.empty()) return;
+  const SeenAt at = seen_now();
+  for (TappedMessage& m : events)
+    context_.observer->on_message(id_, session_, Direction::kServerToClient, std::move(m), at);
+}
+
+ssize_t Exchange::read(char* buf, size_t max) {
+  for (;;) {
+    if (pending_sent_ < pending_.size()) {
+      const size_t n = std::min(max, pending_.size() - pending_sent_);
+      std::memcpy(buf, pending_.data() + pending_sent_, n);
+      pending_sent_ += n;
+      if (pending_sent_ == pending_.size()) {
+        pending_.clear();
+        pending_sent_ = 0;
+      }
+      return static_cast<ssize_t>(n);
+    }
+    if (finished_) return end_code_;
+    UpstreamConnection& upstream = client_->upstream;
+    const UpstreamState state = upstream.drive([this] { return !pending_.empty(); }, client_fd_);
+    if (state == UpstreamState::kReady) continue;
+    finished_ = true;
+    switch (state) {
+      case UpstreamState::kReady:
+      case UpstreamState::kEnded:
+        end(ExchangeEnd::kComplete);
+        end_code_ = MHD_CONTENT_READER_END_OF_STREAM;
+        break;
+      case UpstreamState::kFailed:
+        if (!context_.upstream_down.exchange(true) && context_.warn)
+          context_.warn("proxy: upstream " + context_.upstream.shown + " broke off a response: " +
+                        upstream.error());
+        end(ExchangeEnd::kUnreachable);
+        end_code_ = MHD_CONTENT_READER_END_WITH_ERROR;
+        break;
+      case UpstreamState::kClientGone:
+        end(ExchangeEnd::kClientGone);
+        end_code_ = MHD_CONTENT_READER_END_WITH_ERROR;
+        break;
+      case UpstreamState::kStopping:
+        // A server's stream (GET) ends cleanly: the client reconnects. A
+        // response cut short is an error the client must see.
+        end(ExchangeEnd::kStopped);
+        end_code_ = method_ == "GET" ? MHD_CONTENT_READER_END_OF_STREAM
+                                     : MHD_CONTENT_READER_END_WITH_ERROR;
+        break;
+    }
+  }
+}
+
+void Exchange::end(ExchangeEnd how) {
+  if (ended_) return;
+  ended_ = true;
+  ExchangeObserver* observer = endpoint_ ? context_.observer : nullptr;
+  if (!observer) return;
+  note_request();
+  const SeenAt at = seen_now();
+  if (how == ExchangeEnd::kComplete && tap_ == Tap::kJson && !json_.empty())
+    observer->on_message(id_, session_, Direction::kServerToClient, json_.take(), at);
+  observer->on_exchange_end(id_, session_, {how, status_, sse_.saw_event_id()}, at);
+  if (!session_.empty() && how == ExchangeEnd::kComplete) {
+    if (method_ == "DELETE" && status_ >= 200 && status_ < 300)
+      observer->on_session_end(session_, true, at);
+    else if (status_ == 404)
+      observer->on_session_end(session_, false, at);
+  }
+}
+
+void Exchange::completed(MHD_RequestTerminationCode how) {
+  if (client_ && !ended_) {
+    end(how == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN ? ExchangeEnd::kStopped
+        : how == MHD_REQUEST_TERMINATED_COMPLETED_OK  ? ExchangeEnd::kComplete
+                                                      : ExchangeEnd::kClientGone);
+  }
+  if (client_) client_->upstream.finish();
+  if (counted_) context_.end_request(method_ == "GET");
+  if (context_.note) {
+    const double ms = std::chrono::duration<double, std::milli>(
+                          std::chrono::steady_clock::now() - started_at_).count();
+    char line[64];
+    std::snprintf(line, sizeof line, " %ld (%.1f ms)", status_, ms);
+    context_.note("proxy: " + method_ + " " + path() + line);
+  }
+}
+
+}  // namespace mcpr

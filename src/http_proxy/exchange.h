@@ -1,0 +1,125 @@
+// One request through the HTTP proxy and its response, handled on the client
+// connection's own thread (libmicrohttpd's thread per connection): the
+// request is read whole, forwarded with libcurl, and the response passed on
+// as it arrives, its messages shown to the recorder on the way.
+#pragma once
+
+#include <microhttpd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "src/http_proxy/exchange_observer.h"
+#include "src/http_proxy/request_policy.h"
+#include "src/http_proxy/upstream.h"
+#include "src/http_proxy/upstream_url.h"
+
+namespace mcpr {
+
+// Request bodies larger than this are refused (413) and never forwarded.
+constexpr size_t kMaxRequestBodyBytes = 64u << 20;
+
+// What every connection thread shares.
+struct ProxyContext {
+  ProxyContext(const UpstreamUrl& url, const UpstreamOptions& options, const ListenAddress& listen,
+               int stop)
+      : upstream(url), upstream_options(options), policy(listen), stop_fd(stop) {}
+
+  const UpstreamUrl upstream;
+  const UpstreamOptions upstream_options;
+  const OriginPolicy policy;
+  const int stop_fd;  // readable once the proxy stops: every wait ends
+  ExchangeObserver* observer = nullptr;
+  std::function<void(const std::string&)> note;  // -v: one line per request
+  std::function<void(const std::string&)> warn;
+  std::atomic<bool> stopping{false};  // no new requests
+  std::atomic<uint64_t> next_exchange{1};
+  std::atomic<bool> upstream_down{false};  // warned once until it answers again
+
+  // Requests whose response is still coming, so that a stop can wait for
+  // them. A GET's stream has no end of its own: it counts only as a stream.
+  void begin_request(bool stream_only);
+  void end_request(bool stream_only);
+  // Waits until no request (`streams_too`: and no stream) is in flight, or
+  // `deadline`; true when none is.
+  bool wait_idle(bool streams_too, std::chrono::steady_clock::time_point deadline);
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable idle_;
+  int requests_ = 0;
+  int streams_ = 0;
+};
+
+// The upstream connection a client connection's requests reuse.
+struct ClientConnection {
+  explicit ClientConnection(ProxyContext& context)
+      : upstream(context.upstream_options, context.stop_fd) {}
+  UpstreamConnection upstream;
+};
+
+class Exchange {
+ public:
+  Exchange(ProxyContext& context, std::string target);
+
+  // libmicrohttpd's access handler calls, for this request.
+  MHD_Result handle(MHD_Connection* connection, const char* method, const char* upload,
+                    size_t* upload_size);
+  // libmicrohttpd's content reader: the response body as it arrives.
+  ssize_t read(char* buf, size_t max);
+  // The request is over, however it ended.
+  void completed(MHD_RequestTerminationCode how);
+
+ private:
+  enum class Tap { kNone, kJson, kSse };
+
+  MHD_Result forward(MHD_Connection* connection);
+  MHD_Result pass_response(MHD_Connection* connection);
+  MHD_Result refuse(MHD_Connection* connection, unsigned status, const std::string& text);
+  UpstreamRequest upstream_request(MHD_Connection* connection) const;
+  void on_head();
+  void on_body(std::string_view data);
+  void note_request();
+  void end(ExchangeEnd how);
+  std::string path() const;  // the target without its query
+
+  ProxyContext& context_;
+  const uint64_t id_;
+  const std::string target_;  // path and query, as the client sent them
+  const bool endpoint_;       // the MCP endpoint: its messages are recorded
+  std::string method_;
+  bool started_ = false;
+  bool too_large_ = false;
+  bool counted_ = false;  // in ProxyContext's requests in flight
+  std::string body_;
+  std::string session_;  // Mcp-Session-Id: the request's, else the response's
+  ClientConnection* client_ = nullptr;
+  int client_fd_ = -1;
+  UpstreamRequest request_;
+  SeenAt request_at_;
+  std::chrono::steady_clock::time_point started_at_;
+  long status_ = 0;
+  HeaderList response_headers_;
+
+  // The response on its way: bytes from libcurl not yet taken by
+  // libmicrohttpd, and the recorder's copy.
+  std::string pending_;
+  size_t pending_sent_ = 0;
+  bool finished_ = false;
+  ssize_t end_code_ = MHD_CONTENT_READER_END_OF_STREAM;
+  Tap tap_ = Tap::kNone;
+  std::unique_ptr<Inflater> inflater_;  // the server compressed the response
+  std::string inflated_;
+  SseTap sse_;
+  MessageText json_;
+  bool request_noted_ = false;
+  bool ended_ = false;
+};
+
+}  // namespace mcpr

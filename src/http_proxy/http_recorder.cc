@@ -1,0 +1,185 @@
+#include "src/http_proxy/http_recorder.h"
+
+#include <algorithm>
+
+#include "src/proxy/proxy.h"
+
+namespace mcpr {
+namespace {
+
+// What may wait for the tracking thread and the spool writer, as in the
+// stdio proxy (man page PROXY).
+constexpr size_t kMaxQueuedMessages = 10000;
+constexpr size_t kMaxQueuedEvents = 10000;
+constexpr size_t kMaxQueuedBytes = 64u << 20;
+constexpr std::chrono::milliseconds kTrackPoll(10);
+// After the proxy stops, what is queued gets this long to be tracked and
+// written, as after the stdio proxy's server exits.
+constexpr std::chrono::milliseconds kFinishGrace(5000);
+
+// To the client, the proxy that stops is the server going away.
+constexpr char kStoppedMessage[] = "the proxy stopped before the response";
+
+}  // namespace
+
+struct HttpRecorder::Session {
+  explicit Session(InteractionTracker::Sink sink, TrackerOptions options)
+      : tracker(std::move(options), std::move(sink)) {}
+  InteractionTracker tracker;
+  bool own = false;  // an exchange's own (no MCP session): ends with it
+};
+
+HttpRecorder::HttpRecorder(const Config& config, TrackerOptions options,
+                           const UpstreamUrl& upstream)
+    : options_(std::move(options)),
+      server_address_(upstream.host),
+      server_port_(upstream.port),
+      recorder_(std::make_unique<Recorder>(config)),
+      events_(make_spool_writer(*recorder_, kMaxQueuedEvents, kMaxQueuedBytes)),
+      seen_(std::make_unique<BoundedQueue<SeenHttp>>(
+          kMaxQueuedMessages, kMaxQueuedBytes, [this](SeenHttp& s) { track(s); }, kTrackPoll)) {}
+
+HttpRecorder::~HttpRecorder() {
+  if (seen_) seen_->finish(std::chrono::milliseconds(0));
+}
+
+void HttpRecorder::push(SeenHttp seen) {
+  if (!seen_->push(std::move(seen))) lost_ = true;
+}
+
+void HttpRecorder::on_message(uint64_t exchange, const std::string& session, Direction direction,
+                              TappedMessage message, SeenAt at) {
+  push({SeenHttp::kMessage, exchange, session, direction, std::move(message), {}, false, at});
+}
+
+void HttpRecorder::on_exchange_end(uint64_t exchange, const std::string& session, Ending ending,
+                                   SeenAt at) {
+  push({SeenHttp::kExchangeEnd, exchange, session, Direction::kServerToClient, {}, ending, false,
+        at});
+}
+
+void HttpRecorder::on_session_end(const std::string& session, bool by_client, SeenAt at) {
+  push({SeenHttp::kSessionEnd, 0, session, Direction::kServerToClient, {}, {}, by_client, at});
+}
+
+void HttpRecorder::on_unreadable(uint64_t) {
+  lost_ = true;
+  ++unreadable_;
+}
+
+HttpRecorder::Session& HttpRecorder::session_of(const SeenHttp& seen) {
+  const std::string key = seen.session.empty() ? "#" + std::to_string(seen.exchange) : seen.session;
+  auto it = sessions_.find(key);
+  if (it != sessions_.end()) return *it->second;
+  // What the HTTP proxy knows and the messages do not (man page HTTP PROXY).
+  TrackerOptions options = options_;
+  options.start_attributes.push_back({"network.transport", std::string("tcp")});
+  options.start_attributes.push_back({"server.address", server_address_});
+  options.start_attributes.push_back({"server.port", int64_t{server_port_}});
+  if (!seen.session.empty()) options.start_attributes.push_back({"mcp.session.id", seen.session});
+  auto session = std::make_unique<Session>([this](ProxyEvent e) { events_->push(std::move(e)); },
+                                           std::move(options));
+  session->own = seen.session.empty();
+  return *sessions_.emplace(key, std::move(session)).first->second;
+}
+
+void HttpRecorder::track(SeenHttp& seen) {
+  switch (seen.kind) {
+    case SeenHttp::kMessage: {
+      InteractionTracker& tracker = session_of(seen).tracker;
+      const TappedMessage& m = seen.message;
+      if (m.cut) {
+        tracker.on_long_line(seen.direction, m.text, m.tail, m.size, seen.at);
+        break;
+      }
+      tracker.on_line(seen.direction, m.text, seen.at);
+      if (seen.direction == Direction::kClientToServer) requests_[seen.exchange] = m.text;
+      break;
+    }
+    case SeenHttp::kExchangeEnd:
+      end_exchange(seen);
+      break;
+    case SeenHttp::kSessionEnd: {
+      auto it = sessions_.find(seen.session);
+      if (it == sessions_.end()) break;
+      if (seen.by_client)
+        it->second->tracker.close_all(SessionEnd::kClientClosed,
+                                      "the client ended the session before the response", seen.at);
+      else
+        it->second->tracker.close_all(SessionEnd::kServerExited,
+                                      "the server ended the session before the response", seen.at);
+      sessions_.erase(it);
+      break;
+    }
+    case SeenHttp::kStopped:
+      // After lost messages an open call may have been answered in one of
+      // them: it gets no outcome rather than an invented error.
+      for (auto& [key, session] : sessions_) {
+        if (lost_) forgotten_ += session->tracker.forget_all();
+        else session->tracker.close_all(SessionEnd::kServerExited, kStoppedMessage, seen.at);
+      }
+      sessions_.clear();
+      requests_.clear();
+      break;
+  }
+}
+
+// The calls an exchange carried and that are still open end with it, unless
+// an answer may still come in another exchange of their session: a stream
+// the client may resume (its events had ids), or a response that ended
+// before the answer (the server may send it on its GET stream).
+void HttpRecorder::end_exchange(const SeenHttp& seen) {
+  const std::string key = seen.session.empty() ? "#" + std::to_string(seen.exchange) : seen.session;
+  auto session = sessions_.find(key);
+  auto request = requests_.find(seen.exchange);
+  if (session != sessions_.end() && request != requests_.end()) {
+    InteractionTracker& tracker = session->second->tracker;
+    const bool own = session->second->own;
+    const ExchangeObserver::Ending& ending = seen.ending;
+    auto close = [&](const std::string& type, const std::string& message) {
+      tracker.close_requests(request->second, type, message, seen.at);
+    };
+    switch (ending.how) {
+      case ExchangeEnd::kComplete:
+        if (ending.status >= 400)
+          close("HttpError", "the server answered HTTP " + std::to_string(ending.status));
+        else if (own)
+          close("ServerExited", "the server ended its response before the answer");
+        break;
+      case ExchangeEnd::kUnreachable:
+        close("UpstreamUnavailable", "the upstream could not be reached or broke off its response");
+        break;
+      case ExchangeEnd::kClientGone:
+        if (own || !ending.resumable)
+          close("ClientClosed", "the client closed its connection before the response");
+        break;
+      case ExchangeEnd::kStopped:
+        close("ServerExited", kStoppedMessage);
+        break;
+    }
+  }
+  if (request != requests_.end()) requests_.erase(request);
+  if (session != sessions_.end() && session->second->own) sessions_.erase(session);
+}
+
+RecordingOutcome HttpRecorder::finish() {
+  // When the queue is full even this is lost, and calls still open get no
+  // outcome, as after any lost message.
+  SeenHttp stopped;
+  stopped.kind = SeenHttp::kStopped;
+  stopped.at = seen_now();
+  push(std::move(stopped));
+  RecordingOutcome outcome =
+      finish_recording(*seen_, *events_, kFinishGrace, [this] { return forgotten_; });
+  outcome.unseen += unreadable_;
+  if (outcome.writer_stuck) {
+    // Their threads still run, inside a write: everything they use stays
+    // alive until the caller leaves with _exit.
+    (void)seen_.release();
+    (void)events_.release();
+    (void)recorder_.release();
+  }
+  return outcome;
+}
+
+}  // namespace mcpr

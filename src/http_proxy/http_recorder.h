@@ -1,0 +1,75 @@
+// The HTTP proxy's recording (man page HTTP PROXY): the messages its
+// connection threads saw go, through a bounded queue, to one tracking thread
+// that keeps an InteractionTracker per MCP session, as the stdio proxy keeps
+// one per server; its events go to the spool writer. Recording never blocks
+// the forwarding: a full queue or a failing spool drops and counts.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "src/config/config.h"
+#include "src/event/recorder.h"
+#include "src/http_proxy/exchange_observer.h"
+#include "src/http_proxy/http_proxy.h"
+#include "src/http_proxy/upstream_url.h"
+#include "src/proxy/proxy.h"
+#include "src/proxy/recording_queue.h"
+
+namespace mcpr {
+
+// What the connection threads saw, in the order they saw it.
+struct SeenHttp {
+  enum Kind { kMessage, kExchangeEnd, kSessionEnd, kStopped } kind = kMessage;
+  uint64_t exchange = 0;
+  std::string session;
+  Direction direction = Direction::kClientToServer;
+  TappedMessage message;
+  ExchangeObserver::Ending ending;  // kExchangeEnd
+  bool by_client = false;           // kSessionEnd
+  SeenAt at;
+};
+inline size_t queued_bytes(const SeenHttp& s) {
+  return s.message.text.size() + s.message.tail.size() + s.session.size();
+}
+
+class HttpRecorder : public ExchangeObserver {
+ public:
+  HttpRecorder(const Config& config, TrackerOptions options, const UpstreamUrl& upstream);
+  ~HttpRecorder() override;
+
+  void on_message(uint64_t exchange, const std::string& session, Direction direction,
+                  TappedMessage message, SeenAt at) override;
+  void on_exchange_end(uint64_t exchange, const std::string& session, Ending ending,
+                       SeenAt at) override;
+  void on_session_end(const std::string& session, bool by_client, SeenAt at) override;
+  void on_unreadable(uint64_t exchange) override;
+
+  // The proxy stopped: what is still open ends as ServerExited (to the
+  // client the server went away), and the queues get their grace to finish.
+  RecordingOutcome finish();
+
+ private:
+  struct Session;
+  void push(SeenHttp seen);
+  void track(SeenHttp& seen);
+  Session& session_of(const SeenHttp& seen);
+  void end_exchange(const SeenHttp& seen);
+
+  TrackerOptions options_;
+  std::string server_address_;
+  uint16_t server_port_;
+  std::unique_ptr<Recorder> recorder_;
+  std::unique_ptr<RecordingQueue> events_;
+  // The tracking thread's: trackers by session ("#N" for exchange N without one).
+  std::map<std::string, std::unique_ptr<Session>> sessions_;
+  std::map<uint64_t, std::string> requests_;  // the request message of each exchange in flight
+  std::atomic<bool> lost_{false};
+  std::atomic<uint64_t> unreadable_{0};  // responses not looked at
+  uint64_t forgotten_ = 0;
+  std::unique_ptr<BoundedQueue<SeenHttp>> seen_;  // last: its thread uses the above
+};
+
+}  // namespace mcpr
