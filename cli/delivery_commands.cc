@@ -16,11 +16,8 @@
 #include "src/util/failure.h"
 #include "src/delivery/flush_outcome.h"
 #include "src/delivery/flusher.h"
-#include "src/delivery/http_status.h"
 #include "src/delivery/http_transport.h"
-#include "src/delivery/otlp_logs.h"
-#include "src/delivery/otlp_sink.h"
-#include "src/delivery/retry_policy.h"
+#include "src/delivery/probe.h"
 #include "src/util/clock.h"
 #include "src/util/random.h"
 #include "src/util/time_text.h"
@@ -138,13 +135,11 @@ int flush(const Globals& globals, const FlushArgs& args) {
   }
   // Read the key before anything is sent, so a bad api_key_file is exit 78.
   TransportOptions transport = transport_options(config);
-  if (transport.api_key.empty() && config.sink != "otlp")
-    throw Failure(kExitConfig, "API key", "not set",
-                  "set coordinator_api_key or api_key_file, or MCP_REPORT_API_KEY");
+  require_api_key(config, transport);
   FlushReport report =
       flush_spool(config, options, [&transport] { return load_transport(transport); });
   if (progress_shown) std::cerr << "\r\033[K" << std::flush;
-  const int exit_code = run_exit_status(report.summary.exit_code, args.follow, report.locked_out);
+  const int exit_code = report.exit_status;
   if (report.locked_out) {
     globals.note("flush: another flush is running on " + config.spool_path() + "; leaving it be");
     return exit_code;
@@ -163,89 +158,10 @@ int flush(const Globals& globals, const FlushArgs& args) {
   return exit_code;
 }
 
-// Why a health or validate-key request failed: the network error, or the
-// status with the start of the body and how long it took.
-std::string probe_failure(const HttpResponse& r, const char* latency) {
-  if (r.error != NetError::kNone) return describe_response(r, false);
-  return describe_response(r, true) + " (" + latency + ")";
-}
-
-// health and validate-key with sink = "otlp": an empty export request, a
-// valid no-op, tells whether the endpoint accepts us with our headers (the
-// OTLP sink's credentials; there is no API key); exit 0/69/77.
-int otlp_probe(const Globals& globals, const Config& config, bool validate) {
-  OtlpSinkOptions sink = otlp_sink_options(config);
-  std::unique_ptr<HttpTransport> transport = load_transport(transport_options(config));
-  HttpRequest request;
-  request.url = sink.url;
-  request.body = kOtlpEmptyRequest;
-  request.headers = sink.headers;
-  request.bearer = false;
-  HttpResponse r = perform(*transport, request);
-  char latency[32];
-  std::snprintf(latency, sizeof latency, "%.0f ms", r.seconds * 1000);
-  const std::string what = (validate ? "validate-key: " : "health: ") + display_url(request.url);
-  const int exit_code = probe_exit_status(classify(r, Peer::kOtlp));
-  if (exit_code == kExitNoPerm)
-    throw Failure(exit_code, what,
-                  "the endpoint refused us (HTTP " + std::to_string(r.status) + ", " + latency + ")",
-                  "check otlp_headers_file / OTEL_EXPORTER_OTLP_HEADERS");
-  if (exit_code != kExitOk)
-    throw Failure(exit_code, what, probe_failure(r, latency),
-                  r.error == NetError::kNone
-                      ? ""
-                      : "is the OpenTelemetry Collector running, and is otlp_endpoint right?");
-  if (globals.quiet) return kExitOk;
-  if (validate)
-    std::cout << "OTLP headers accepted by " << display_url(request.url) << " (HTTP " << r.status
-              << ", " << latency
-              << (request.headers.empty() ? "; no headers are set, none were needed" : "")
-              << ")\n";
-  else
-    std::cout << "OTLP endpoint " << display_url(request.url) << " is up: HTTP " << r.status
-              << " in " << latency << "\n";
-  return kExitOk;
-}
-
 // health and validate-key: one request, a clear line, exit 0/69/77.
-int probe(const Globals& globals, bool validate) {
-  Config config = network_config(globals);
-  if (config.sink == "otlp") return otlp_probe(globals, config, validate);
-  const std::string base = config.coordinator_url();
-  TransportOptions options = transport_options(config);
-  if (validate && options.api_key.empty())
-    throw Failure(kExitConfig, "API key", "not set",
-                  "set coordinator_api_key or api_key_file, or MCP_REPORT_API_KEY");
-  std::unique_ptr<HttpTransport> transport = load_transport(options);
-  HttpRequest request;
-  request.method = validate ? "POST" : "GET";
-  request.url = base + (validate ? "/api/v2/validate" : "/api/v2/health");
-  HttpResponse r = perform(*transport, request);
-  char latency[32];
-  std::snprintf(latency, sizeof latency, "%.0f ms", r.seconds * 1000);
-  const std::string what = (validate ? "validate-key: " : "health: ") + display_url(request.url);
-  const int exit_code = probe_exit_status(classify(r, Peer::kCoordinator));
-  if (exit_code == kExitNoPerm) {
-    throw Failure(
-        exit_code, what,
-        "the API key was rejected (HTTP " + std::to_string(r.status) + ", " + latency + ")",
-        options.api_key.empty() ? "no API key is set: set coordinator_api_key or api_key_file"
-                                : "check coordinator_api_key / api_key_file");
-  }
-  if (exit_code != kExitOk) {
-    throw Failure(exit_code, what, probe_failure(r, latency),
-                  validate || r.error == NetError::kNone
-                      ? ""
-                      : "is the coordinator running, and is coordinator_url right?");
-  }
-  if (!globals.quiet) {
-    if (validate)
-      std::cout << "API key accepted by " << display_url(base) << " (HTTP " << r.status << ", " << latency
-                << ")\n";
-    else
-      std::cout << "coordinator " << display_url(base) << " is up: HTTP " << r.status << " in " << latency
-                << (r.body_start.empty() ? "" : ": " + printable(r.body_start.substr(0, 200))) << "\n";
-  }
+int probe(const Globals& globals, ProbeKind kind) {
+  const std::string line = run_probe(network_config(globals), kind, load_transport);
+  if (!globals.quiet) std::cout << line << '\n';
   return kExitOk;
 }
 
@@ -315,7 +231,7 @@ void add_delivery_commands(CLI::App& app, Globals& globals, Commands& commands) 
     health->footer(
         "Example:\n  mcp-report health    # exit 0 up, 69 unreachable or failing, 77 key rejected\n"
         "With sink = \"otlp\" it POSTs an empty export request to {otlp_endpoint}/v1/logs.");
-    commands.push_back({health, [&globals] { return probe(globals, false); }});
+    commands.push_back({health, [&globals] { return probe(globals, ProbeKind::kHealth); }});
   }
 
   if (CLI::App* validate = add_command(app, globals, "validate-key",
@@ -324,7 +240,7 @@ void add_delivery_commands(CLI::App& app, Globals& globals, Commands& commands) 
         "Example:\n  MCP_REPORT_API_KEY_FILE=~/.mcp-key mcp-report validate-key\n"
         "With sink = \"otlp\" it checks the OTLP headers instead, with the same empty export\n"
         "request as health.");
-    commands.push_back({validate, [&globals] { return probe(globals, true); }});
+    commands.push_back({validate, [&globals] { return probe(globals, ProbeKind::kValidateKey); }});
   }
 }
 

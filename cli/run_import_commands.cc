@@ -21,6 +21,7 @@
 #include "src/event/pyjson.h"
 #include "src/event/recorder.h"
 #include "spool/spool_error.h"
+#include "src/util/path.h"
 #include "src/util/time_text.h"
 
 namespace mcpr::cli {
@@ -69,15 +70,6 @@ std::pair<Action, std::string> outcome_payload(const ChildResult& r, const std::
   return {Action::kError, payload.str()};
 }
 
-// A relative path as seen from here, made absolute so that CMD may change
-// folder and still name the same file.
-std::string from_here(const std::string& path) {
-  if (path.empty() || path[0] == '/') return path;
-  char buf[4096];
-  if (!::getcwd(buf, sizeof buf)) return path;
-  return std::string(buf) + "/" + (path.rfind("./", 0) == 0 ? path.substr(2) : path);
-}
-
 // What CMD gets in its environment: the interaction id, and the effective
 // config file, spool and mcp_id, so that a nested `mcp-report progress`
 // lands where run's own events do whatever flags run was given (man page RECORDING COMMANDS).
@@ -87,14 +79,14 @@ EnvVars child_environment(const Globals& globals, const std::optional<Config>& c
   EnvVars env{{"MCP_REPORT_INTERACTION_ID", id}};
   if (config) {
     env.emplace_back("MCP_REPORT_CONFIG", config->file);
-    env.emplace_back("MCP_REPORT_SPOOL_DIR", from_here(config->spool_path()));
+    env.emplace_back("MCP_REPORT_SPOOL_DIR", absolute_path(config->spool_path()));
     if (!config->mcp_id.empty()) env.emplace_back("MCP_REPORT_MCP_ID", config->mcp_id);
     return env;
   }
   if (!globals.config_file.empty())
-    env.emplace_back("MCP_REPORT_CONFIG", from_here(globals.config_file));
+    env.emplace_back("MCP_REPORT_CONFIG", absolute_path(globals.config_file));
   if (!globals.spool_dir.empty())
-    env.emplace_back("MCP_REPORT_SPOOL_DIR", from_here(globals.spool_dir));
+    env.emplace_back("MCP_REPORT_SPOOL_DIR", absolute_path(globals.spool_dir));
   if (!globals.mcp_id.empty()) env.emplace_back("MCP_REPORT_MCP_ID", globals.mcp_id);
   return env;
 }

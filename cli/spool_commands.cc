@@ -8,11 +8,10 @@
 
 #include "cli/command.h"
 #include "spool/admin.h"
-#include "spool/cleanup.h"
-#include "spool/flush_lock.h"
 #include "spool/operations.h"
 #include "spool/spool.h"
 #include "src/delivery/root_state.h"
+#include "src/delivery/sweep.h"
 #include "src/util/failure.h"
 #include "src/report/spool_report.h"
 #include "src/util/clock.h"
@@ -147,16 +146,12 @@ int remove(const Globals& globals, const std::vector<std::string>& handles,
 int cleanup(const Globals& globals) {
   Config config;
   Spool spool = open_existing_spool(globals, &config);
-  std::optional<FlushLock> lock = FlushLock::acquire(spool, false);
-  if (!lock) {
+  std::optional<CleanupResult> swept = sweep_unless_flushing(config, spool, now_s());
+  if (!swept) {
     globals.note("cleanup: a flush is running and sweeps the spool itself");
     return kExitOk;
   }
-  CleanupPolicy policy;
-  policy.now = now_s();
-  policy.max_age = static_cast<int64_t>(config.max_age_days * 86400);
-  policy.sync = config.sync;
-  CleanupResult r = cleanup_spool(spool, policy);
+  const CleanupResult& r = *swept;
   globals.note("cleanup: removed " + std::to_string(r.tmp_removed) + " stale tmp files, expired " +
                std::to_string(r.expired) + " events, removed " + std::to_string(r.dead_removed) +
                " old dead events");

@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "spool/spool_error.h"
+#include "src/util/text.h"
 #include "src/util/unique_fd.h"
 
 namespace mcpr {
@@ -343,9 +344,7 @@ std::string read_reason(const Spool& spool, SpoolState state, const std::string&
   } catch (const SpoolError&) {
     return "";
   }
-  if (!text) return "";
-  while (!text->empty() && (text->back() == '\n' || text->back() == '\r')) text->pop_back();
-  return *text;
+  return text ? std::string(trim_right(*text, "\r\n")) : std::string();
 }
 
 std::optional<FileInfo> stat_file(const Spool& spool, SpoolState state, const std::string& name) {

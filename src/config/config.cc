@@ -16,6 +16,8 @@
 
 #include "src/config/config_file.h"
 #include "src/util/failure.h"
+#include "src/util/path.h"
+#include "src/util/text.h"
 #include "src/util/utf8.h"
 
 namespace mcpr {
@@ -118,15 +120,7 @@ std::string absolute(const std::string& path, const std::string& base_dir) {
     std::string dir = (home && *home) ? home : pw ? pw->pw_dir : "";
     if (!dir.empty()) return dir + path.substr(1);
   }
-  if (path.empty() || path[0] == '/' || base_dir.empty()) return path;
-  std::string rel = path;
-  while (rel.rfind("./", 0) == 0) rel = rel.substr(2);
-  return base_dir + "/" + rel;
-}
-
-std::string current_dir() {
-  char buf[4096];
-  return ::getcwd(buf, sizeof buf) ? buf : ".";
+  return base_dir.empty() ? path : resolve_path(path, base_dir);
 }
 
 std::string home_dir(const GetEnv& getenv) {
@@ -287,13 +281,8 @@ void Config::set(const std::string& key, const ConfigValue& value, const Origin&
         } else {
           if (!std::holds_alternative<std::string>(v)) throw wrong("a string");
           std::string s = std::get<std::string>(v);
-          if (spec->secret) {
-            // A key is trimmed as a key file's line is, whichever source it came from.
-            size_t first = s.find_first_not_of(" \t\r\n");
-            s = first == std::string::npos
-                    ? std::string()
-                    : s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1);
-          }
+          // A key is trimmed, whichever source it came from.
+          if (spec->secret) s = std::string(trim(s));
           check_text_value(name, s, origin);
           this->*member = spec->is_path ? absolute(s, base_dir) : s;
         }
@@ -327,9 +316,7 @@ std::string Config::resolve_api_key() const {
     return api_key;
   }
   const std::string text = read_small_file("api_key_file", api_key_file, kMaxKeyFileBytes);
-  std::string key = text.substr(0, text.find('\n'));
-  while (!key.empty() && (key.back() == '\r' || key.back() == ' ' || key.back() == '\t'))
-    key.pop_back();
+  std::string key(trim_right(std::string_view(text).substr(0, text.find('\n'))));
   if (key.empty())
     throw Failure(kExitConfig, "api_key_file " + api_key_file,
                   text.find_first_not_of(" \t\r\n") == std::string::npos
@@ -398,11 +385,7 @@ Config load_config(const ConfigOverrides& overrides, const GetEnv& getenv) {
                       ? "unset MCP_REPORT_CONFIG or point it at an existing file"
                       : "");
   }
-  if (!path.empty()) {
-    if (path[0] != '/')
-      path = current_dir() + "/" + (path.rfind("./", 0) == 0 ? path.substr(2) : path);
-    read_config_file(config, path);
-  }
+  if (!path.empty()) read_config_file(config, absolute_path(path));
   const std::pair<const char*, const char*> env_keys[] = {
       {"MCP_REPORT_MCP_ID", "mcp.mcp_id"},
       {"MCP_REPORT_URL", "interaction_logging.coordinator_url"},

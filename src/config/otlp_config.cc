@@ -12,17 +12,14 @@
 #include "src/config/config.h"
 #include "src/config/config_file.h"
 #include "src/util/failure.h"
+#include "src/util/text.h"
 
 namespace mcpr {
 namespace {
 
 constexpr const char kDefaultOtlpEndpoint[] = "http://localhost:4318";
 
-std::string trim(const std::string& s) {
-  size_t first = s.find_first_not_of(" \t\r");
-  if (first == std::string::npos) return "";
-  return s.substr(first, s.find_last_not_of(" \t\r") - first + 1);
-}
+std::string trimmed(const std::string& s) { return std::string(trim(s, " \t\r")); }
 
 // RFC 9110's token characters, what a header name may hold.
 bool is_token(const std::string& name) {
@@ -66,14 +63,14 @@ void parse_otlp_headers(const std::string& text, bool lines, const std::string& 
   while (std::getline(in, entry, lines ? '\n' : ',')) {
     ++number;
     const std::string where = lines ? source + ":" + std::to_string(number) : source;
-    entry = trim(entry);
+    entry = trimmed(entry);
     if (entry.empty() || (lines && entry[0] == '#')) continue;
     const size_t split = entry.find(lines ? ':' : '=');
     if (split == std::string::npos)
       throw Failure(kExitConfig, where,
                     lines ? "not a 'Name: value' line" : "an entry is not 'name=value'");
-    std::string name = trim(entry.substr(0, split));
-    std::string value = trim(entry.substr(split + 1));
+    std::string name = trimmed(entry.substr(0, split));
+    std::string value = trimmed(entry.substr(split + 1));
     std::string decoded;
     if (!lines && !url_decode(value, &decoded))
       throw Failure(kExitConfig, where, "header " + name + ": a bad %-escape in its value");

@@ -14,6 +14,7 @@
 
 #include "src/delivery/http_transport.h"
 #include "src/util/redact.h"
+#include "src/util/text.h"
 
 namespace mcpr {
 namespace {
@@ -36,12 +37,7 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
   return n;
 }
 
-std::string trimmed(const char* data, size_t n) {
-  std::string s(data, n);
-  size_t b = s.find_first_not_of(" \t");
-  size_t e = s.find_last_not_of(" \t\r\n");
-  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
-}
+std::string trimmed(const char* data, size_t n) { return std::string(trim({data, n})); }
 
 size_t on_header(char* data, size_t size, size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);

@@ -19,6 +19,7 @@
 #include "src/delivery/otlp_sink.h"
 #include "src/delivery/retry_policy.h"
 #include "src/delivery/sink.h"
+#include "src/delivery/sweep.h"
 #include "src/util/unique_fd.h"
 #include "src/util/version.h"
 
@@ -51,6 +52,12 @@ TransportOptions transport_options(const Config& config) {
   return t;
 }
 
+void require_api_key(const Config& config, const TransportOptions& options) {
+  if (options.api_key.empty() && config.sink != "otlp")
+    throw Failure(kExitConfig, "API key", "not set",
+                  "set coordinator_api_key or api_key_file, or MCP_REPORT_API_KEY");
+}
+
 namespace {
 
 // Blocks until a new file lands in queue/, `until` (epoch seconds) passes,
@@ -69,11 +76,7 @@ void wait_for_work(int inotify_fd, double until) {
 
 // The sweep of the man page's DELIVERY (cleanup); returns how many queued events expired.
 unsigned sweep(const Config& config, const Spool& spool) {
-  CleanupPolicy policy;
-  policy.now = static_cast<int64_t>(wall_now());
-  policy.max_age = static_cast<int64_t>(config.max_age_days * 86400);
-  policy.sync = config.sync;
-  return cleanup_spool(spool, policy).expired;
+  return cleanup_spool(spool, cleanup_policy(config, static_cast<int64_t>(wall_now()))).expired;
 }
 
 }  // namespace
@@ -92,6 +95,7 @@ FlushReport flush_spool(const Config& config, const FlushOptions& options,
       FlushLock::acquire(spool, options.wait_for_lock || options.follow, options.should_stop);
   if (!lock) {
     report.locked_out = true;
+    report.exit_status = run_exit_status(kExitOk, options.follow, true);
     return report;
   }
   FlushSession session{config,
@@ -142,7 +146,7 @@ FlushReport flush_spool(const Config& config, const FlushOptions& options,
     wait_for_work(inotify.get(), until);
     if (options.should_stop && options.should_stop()) break;
   }
-  report.summary.exit_code = run_exit_status(report.summary.exit_code, options.follow, false);
+  report.exit_status = run_exit_status(report.summary.exit_code, options.follow, false);
   return report;
 }
 

@@ -44,7 +44,9 @@ struct FlushOptions {
 
 struct FlushReport {
   bool locked_out = false;  // another flusher holds the lock; nothing done
-  FlushSummary summary;
+  // What the flush command exits with (run_exit_status of the last pass).
+  int exit_status = 0;
+  FlushSummary summary;  // the last pass's, with the pass's own exit code
   std::vector<std::string> messages;  // one line per failure reason
   std::string hint;
   bool outage = false;   // the pass stopped: coordinator unreachable
@@ -54,7 +56,8 @@ struct FlushReport {
 using TransportFactory = std::function<std::unique_ptr<HttpTransport>()>;
 
 // Opens the spool, takes the flush lock, sweeps, sends and saves the summary;
-// with options.follow, goes on until asked to stop. Returns the last pass's.
+// with options.follow, goes on until asked to stop. Returns the last pass's
+// report and the run's exit status.
 // The transport is made only when something is to be sent. Throws Failure
 // (78) for a missing URL, (73) for a spool it cannot use.
 FlushReport flush_spool(const Config& config, const FlushOptions& options,
@@ -62,5 +65,9 @@ FlushReport flush_spool(const Config& config, const FlushOptions& options,
 
 // The TransportOptions for a config (reads the API key; Failure 78).
 TransportOptions transport_options(const Config& config);
+
+// The coordinator sink needs the API key (the OTLP sink sends headers
+// instead): Failure (78) when it has none.
+void require_api_key(const Config& config, const TransportOptions& options);
 
 }  // namespace mcpr

@@ -9,6 +9,7 @@
 
 #include "spool/flush_lock.h"
 #include "src/delivery/retry_policy.h"
+#include "src/util/text.h"
 
 namespace mcpr {
 namespace {
@@ -54,8 +55,7 @@ ProxyCounts parse_legacy_proxy_file(const std::string& text) {
   p.dropped_events = std::strtoull(text.c_str(), &end, 10);
   p.last_at = std::strtoll(end, nullptr, 10);
   size_t why = text.find(' ', text.find(' ') + 1);
-  if (why != std::string::npos) p.last_reason = text.substr(why + 1);
-  while (!p.last_reason.empty() && p.last_reason.back() == '\n') p.last_reason.pop_back();
+  if (why != std::string::npos) p.last_reason = trim_right(std::string_view(text).substr(why + 1), "\n");
   return p;
 }
 

@@ -48,7 +48,6 @@ void Scheduler::build() {
         if (name(i) > dead->second) hold_from(i);
     if (entries_[head].state == Entry::kQueued) offer(head);
   }
-  first_dead_.clear();
 }
 
 void Scheduler::hold_from(Id id) {
@@ -66,16 +65,43 @@ void Scheduler::buried(Id id) {
   if (next != kNone) hold_from(next);
 }
 
-size_t Scheduler::held_by_dead() const {
-  size_t n = 0;
-  for (const Entry& e : entries_) n += e.state == Entry::kHeldByDead;
-  return n;
+template <typename Visit>
+void Scheduler::walk(int64_t now_ms, Visit visit) const {
+  for (Id head : heads_) {
+    bool waiting = false;  // an earlier event of the interaction is not yet due
+    for (Id i = head; i != kNone; i = entries_[i].next_same) {
+      const Entry& e = entries_[i];
+      if (e.state == Entry::kDone)
+        visit(i, Standing::kGone);
+      else if (e.state == Entry::kHeldByDead)
+        visit(i, Standing::kHeldByDead);
+      else if (waiting)
+        visit(i, Standing::kBlocked);
+      else if (e.state == Entry::kFailed || e.due_ms > now_ms)
+        visit(i, Standing::kNotYetDue), waiting = true;
+      else
+        visit(i, Standing::kDue);
+    }
+  }
+}
+
+std::vector<Scheduler::Standing> Scheduler::standings(int64_t now_ms) {
+  finish_adding();
+  std::vector<Standing> out(entries_.size(), Standing::kGone);
+  walk(now_ms, [&out](Id i, Standing s) { out[i] = s; });
+  return out;
+}
+
+std::string_view Scheduler::held_by(Id id) const {
+  if (entries_[id].state != Entry::kHeldByDead) return {};
+  auto dead = first_dead_.find(interaction(id));
+  return dead == first_dead_.end() ? std::string_view() : std::string_view(dead->second);
 }
 
 void Scheduler::offer(Id id) { waiting_.push({entries_[id].due_ms, id}); }
 
 void Scheduler::promote(int64_t now_ms) {
-  if (!built_) build();
+  finish_adding();
   while (!waiting_.empty() && waiting_.top().first <= now_ms) {
     ready_.push(waiting_.top().second);
     waiting_.pop();
@@ -144,30 +170,18 @@ void Scheduler::held(Id id) {
 
 int64_t Scheduler::next_due(int64_t now_ms) const {
   int64_t best = 0;
-  for (Id head : heads_) {
-    Id i = head;
-    while (i != kNone && entries_[i].state == Entry::kDone) i = entries_[i].next_same;
-    // A retry failed in this pass counts even when its jittered backoff has
-    // already ended: it is work for the next pass, due now.
-    if (i != kNone && entries_[i].state != Entry::kHeldByDead &&
-        (entries_[i].due_ms > now_ms || entries_[i].state == Entry::kFailed) &&
-        (best == 0 || entries_[i].due_ms < best))
+  // A retry failed in this pass counts even when its jittered backoff has
+  // already ended: it is work for the next pass, due now.
+  walk(now_ms, [&](Id i, Standing s) {
+    if (s == Standing::kNotYetDue && (best == 0 || entries_[i].due_ms < best))
       best = entries_[i].due_ms;
-  }
+  });
   return best;
 }
 
 size_t Scheduler::left(int64_t now_ms) const {
   size_t n = 0;
-  for (Id head : heads_) {
-    Id i = head;
-    while (i != kNone && entries_[i].state == Entry::kDone) i = entries_[i].next_same;
-    if (i == kNone || entries_[i].state == Entry::kFailed ||
-        entries_[i].state == Entry::kHeldByDead || entries_[i].due_ms > now_ms)
-      continue;
-    for (; i != kNone; i = entries_[i].next_same)
-      if (entries_[i].state != Entry::kDone) ++n;
-  }
+  walk(now_ms, [&n](Id, Standing s) { n += s == Standing::kDue; });
   return n;
 }
 

@@ -10,6 +10,11 @@
 // in dead/ holds the later events of its interaction (not sent, not left)
 // until it is requeued.
 //
+// The same rules answer `status`, `list` and `flush -q` (standings()): which
+// queued events are due, which wait for their own next attempt, which are
+// blocked behind an earlier event of their interaction not yet due, and
+// which are held behind a dead one.
+//
 // A batch (pop_batch) may hold several consecutive events of one
 // interaction, in order, which the sink delivers atomically; events of one
 // interaction are never in two batches in flight at once.
@@ -30,12 +35,26 @@ class Scheduler {
  public:
   using Id = uint32_t;
 
+  // Where a queued event stands at a time.
+  enum class Standing : uint8_t {
+    kDue,         // may go now, after the earlier events of its interaction that are due
+    kNotYetDue,   // waits for its own next attempt (failed before, or in this pass)
+    kBlocked,     // waits behind an earlier event of its interaction that is not yet due
+    kHeldByDead,  // waits behind an earlier event of its interaction in dead/
+    kGone,        // left the queue in this pass
+  };
+
   // Adds a queued event by its file name; false when the name is not an
   // event's (the caller sets the file aside). Adds come before the first pop.
   bool add(std::string_view file_name);
   // Notes an event in dead/ by its file name: the queued events of its
   // interaction that are later than it are held.
   void add_dead(std::string_view file_name);
+  // Ends the adds (the first pop or question does it otherwise): from then
+  // on the Ids name the events in their names' order.
+  void finish_adding() {
+    if (!built_) build();
+  }
 
   // The oldest event that may go at `now_ms` (epoch milliseconds), marked in
   // flight; nullopt when none may.
@@ -63,15 +82,19 @@ class Scheduler {
   // for a later pass: due after `now_ms`, or failed in this pass (then it
   // may be due already). 0 for none.
   int64_t next_due(int64_t now_ms) const;
-  // Events still queued in interactions whose first queued event could go
-  // at `now_ms` (not failed in this pass, not in flight, due).
+  // Events still queued that are due at `now_ms` (Standing::kDue), in flight
+  // or not: what a pass that stops leaves for the next run.
   size_t left(int64_t now_ms) const;
   // How many events are in flight.
   size_t in_flight() const { return in_flight_; }
   size_t size() const { return entries_.size(); }
-  // Queued events held behind a dead one.
-  size_t held_by_dead() const;
   bool has_ready(int64_t now_ms);
+
+  // Each event's standing at `now_ms`, by Id (Ids follow the names' order).
+  std::vector<Standing> standings(int64_t now_ms);
+  // The file name of the dead event that holds `id` back, "" when none
+  // (or when it was buried in this pass). Asked once the adds have ended.
+  std::string_view held_by(Id id) const;
 
   std::string_view name(Id id) const;
   unsigned attempts(Id id) const { return entries_[id].attempts; }
@@ -94,6 +117,9 @@ class Scheduler {
                                       std::greater<std::pair<int64_t, Id>>>;
 
   void build();
+  // Calls visit(id, standing) for every event, interaction by interaction.
+  template <typename Visit>
+  void walk(int64_t now_ms, Visit visit) const;
   void offer(Id id);
   void hold_from(Id id);  // it and the later events of its interaction are held by a dead one  // a first queued event: ready now, or waiting for its due time
   void promote(int64_t now_ms);

@@ -2,6 +2,7 @@
 
 #include "src/config/config.h"
 #include "src/util/failure.h"
+#include "src/util/text.h"
 
 namespace mcpr {
 
@@ -12,9 +13,8 @@ ImportResult import_events(Recorder& recorder, std::istream& in,
   unsigned number = 0;
   while (std::getline(in, line)) {
     ++number;
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
-      line.pop_back();
-    if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    line.resize(trim_right(line).size());
+    if (line.empty()) continue;
     std::string why;
     std::optional<EventSummary> event = check_event(line, &why);
     if (event && !(why = mcp_id_problem(event->mcp_id)).empty()) {

@@ -6,11 +6,12 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <map>
-#include <set>
 #include <sstream>
 
 #include "spool/event_name.h"
+#include "src/delivery/scheduler.h"
 #include "src/event/event.h"
 #include "src/util/plural.h"
 #include "src/util/printable.h"
@@ -33,24 +34,73 @@ void optional_int(JsonWriter& w, const char* key, const std::optional<int64_t>& 
     w.Null();
 }
 
-// Each interaction's oldest event in dead/: the queued events of that
-// interaction later than it are held (man page DELIVERY "Order survives dead
-// letters").
-std::map<std::string, std::string> first_dead(const Spool& spool) {
-  std::map<std::string, std::string> first;
-  for_each_name(spool, SpoolState::kDead, false, [&](std::string_view name) {
-    if (!EventName::parse(name)) return;
-    auto [it, added] = first.emplace(std::string(interaction_of(name)), name);
-    if (!added && name < it->second) it->second = std::string(name);
+using Standing = Scheduler::Standing;
+
+// The queue planned as a pass would plan it (man page DELIVERY): the queued
+// names, and the dead ones that hold the later events of their interaction.
+// Queued names that are not an event's go to `refused`.
+Scheduler plan_queue(const Spool& spool,
+                     const std::function<void(std::string_view)>& refused = nullptr) {
+  Scheduler plan;
+  for_each_name(spool, SpoolState::kQueue, false, [&](std::string_view name) {
+    if (!plan.add(name) && refused) refused(name);
   });
-  return first;
+  for_each_name(spool, SpoolState::kDead, false, [&](std::string_view name) { plan.add_dead(name); });
+  plan.finish_adding();
+  return plan;
 }
 
-// The dead event a queued one is held behind, or nullptr.
-const std::string* held_behind(const std::map<std::string, std::string>& first_dead,
-                               const std::string& queued_name) {
-  auto it = first_dead.find(std::string(interaction_of(queued_name)));
-  return it != first_dead.end() && queued_name > it->second ? &it->second : nullptr;
+using StartedEnded = std::map<std::string, std::pair<bool, bool>>;  // by interaction
+
+// Counts the files of every state, their bytes and the queued events' ages,
+// notes which interactions started and ended, and plans the queue.
+void count_files(const Spool& spool, int64_t now, SpoolStatus& st, StartedEnded& interactions,
+                 Scheduler& plan) {
+  for (SpoolState s : kAllStates) {
+    for_each_name(spool, s, false, [&](std::string_view view) {
+      const std::string name(view);
+      if (auto info = stat_file(spool, s, name)) st.bytes += info->size;
+      if (s == SpoolState::kTmp || s == SpoolState::kCorrupt) {
+        ++(s == SpoolState::kTmp ? st.tmp : st.corrupt);
+        return;
+      }
+      ++(s == SpoolState::kQueue ? st.queued : st.dead);
+      std::optional<EventName> e = EventName::parse(name);
+      if (!e) return;
+      auto& flags = interactions[e->interaction_id];
+      flags.first = flags.first || e->action == 's';
+      flags.second = flags.second || e->action == 'c' || e->action == 'e';
+      if (s == SpoolState::kDead) return plan.add_dead(name);
+      plan.add(name);
+      const int64_t age = std::max<int64_t>(0, now - e->timestamp_us / 1000000);
+      if (!st.oldest_queued_age_s || age > *st.oldest_queued_age_s) st.oldest_queued_age_s = age;
+      for (AgeBucket& b : st.age_buckets)
+        if (b.upper_minutes < 0 || age < b.upper_minutes * 60) {
+          ++b.count;
+          break;
+        }
+    });
+  }
+}
+
+// Due, held, and when the next attempt may be made, as the Scheduler says.
+void count_standings(Scheduler& plan, int64_t now, SpoolStatus& st) {
+  const std::vector<Standing> standings = plan.standings(now * 1000);
+  for (Scheduler::Id i = 0; i < standings.size(); ++i) {
+    if (standings[i] == Standing::kDue) ++st.due;
+    if (standings[i] == Standing::kHeldByDead) ++st.held;
+    if (standings[i] != Standing::kNotYetDue) continue;
+    const int64_t due = (plan.due_ms(i) + 999) / 1000;
+    if (!st.next_attempt_at || due < *st.next_attempt_at) st.next_attempt_at = due;
+  }
+  if (st.due > 0 && st.hold_until > now) {
+    // During a Retry-After hold nothing is due now: it waits for the hold.
+    st.next_attempt_at = st.hold_until;
+    st.waiting_for_hold = st.due;
+    st.due = 0;
+  } else if (st.due > 0) {
+    st.next_attempt_at = now;
+  }
 }
 
 }  // namespace
@@ -65,65 +115,13 @@ SpoolStatus spool_status(const Spool& spool, int64_t now) {
   st.last_flush = state.last_flush;
   st.proxy = state.proxy;
 
-  std::map<std::string, std::pair<bool, bool>> interactions;  // started, ended
-  const std::map<std::string, std::string> dead_first = first_dead(spool);
-  for (SpoolState s : kAllStates) {
-    std::vector<std::string> names = list_names(spool, s);
-    if (s == SpoolState::kQueue) std::sort(names.begin(), names.end());
-    std::set<std::string> blocked;  // interactions with an earlier event not due
-    for (const std::string& name : names) {
-      if (auto info = stat_file(spool, s, name)) st.bytes += info->size;
-      if (s == SpoolState::kTmp) {
-        ++st.tmp;
-        continue;
-      }
-      if (s == SpoolState::kCorrupt) {
-        ++st.corrupt;
-        continue;
-      }
-      std::optional<EventName> e = EventName::parse(name);
-      (s == SpoolState::kQueue ? st.queued : st.dead)++;
-      if (!e) continue;
-      auto& flags = interactions[e->interaction_id];
-      if (e->action == 's') flags.first = true;
-      if (e->action == 'c' || e->action == 'e') flags.second = true;
-      if (s != SpoolState::kQueue) continue;
-      int64_t age = std::max<int64_t>(0, now - e->timestamp_us / 1000000);
-      if (!st.oldest_queued_age_s || age > *st.oldest_queued_age_s) st.oldest_queued_age_s = age;
-      for (AgeBucket& b : st.age_buckets) {
-        if (b.upper_minutes < 0 || age < b.upper_minutes * 60) {
-          ++b.count;
-          break;
-        }
-      }
-      if (blocked.count(e->interaction_id)) continue;
-      if (held_behind(dead_first, name)) {
-        ++st.held;
-        continue;
-      }
-      if (e->due_ms > now * 1000) {
-        blocked.insert(e->interaction_id);
-        const int64_t due = (e->due_ms + 999) / 1000;
-        if (!st.next_attempt_at || due < *st.next_attempt_at) st.next_attempt_at = due;
-      } else {
-        ++st.due;
-      }
-    }
-  }
-  if (st.due > 0 && st.hold_until > now) {
-    // During a Retry-After hold nothing is due now: it waits for the hold.
-    st.next_attempt_at = st.hold_until;
-    st.waiting_for_hold = st.due;
-    st.due = 0;
-  } else if (st.due > 0) {
-    st.next_attempt_at = now;
-  }
+  StartedEnded interactions;
+  Scheduler plan;
+  count_files(spool, now, st, interactions, plan);
+  count_standings(plan, now, st);
   // Started, in the spool or delivered already (state.json), and ended in
   // neither.
-  for (const auto& [id, started] : state.open) {
-    auto& flags = interactions[id];
-    flags.first = true;
-  }
+  for (const auto& [id, started] : state.open) interactions[id].first = true;
   for (const auto& [id, flags] : interactions)
     if (flags.first && !flags.second) st.open_interactions.push_back(id);
   return st;
@@ -294,43 +292,59 @@ std::string SpoolStatus::prometheus() const {
 
 int64_t oldest_due_wait(const Spool& spool, int64_t now) {
   int64_t oldest = now;
-  for_each_name(spool, SpoolState::kQueue, false, [&](std::string_view name) {
-    auto parsed = EventName::parse(name);
-    if (!parsed || parsed->due_ms > now * 1000) return;
-    if (auto info = stat_file(spool, SpoolState::kQueue, std::string(name)))
-      oldest = std::min(oldest, info->mtime);
-  });
+  Scheduler plan = plan_queue(spool);
+  const std::vector<Standing> standings = plan.standings(now * 1000);
+  for (Scheduler::Id i = 0; i < standings.size(); ++i)
+    if (standings[i] == Standing::kDue)
+      if (auto info = stat_file(spool, SpoolState::kQueue, std::string(plan.name(i))))
+        oldest = std::min(oldest, info->mtime);
   return now - oldest;
 }
 
+namespace {
+
+ListedEvent listed(const Spool& spool, SpoolState state, std::string name) {
+  ListedEvent e;
+  e.state = state;
+  e.event_id = handle_of(name);
+  e.action = "?";
+  if (auto parsed = EventName::parse(name)) {
+    if (const ActionInfo* a = action_by_code(parsed->action)) e.action = a->name;
+    e.interaction_id = parsed->interaction_id;
+    e.timestamp_us = parsed->timestamp_us;
+    e.attempts = parsed->attempts;
+    // A dead event is never attempted again (until requeued).
+    if (state == SpoolState::kQueue) e.due = (parsed->due_ms + 999) / 1000;
+  }
+  if (auto info = stat_file(spool, state, name)) e.size = info->size;
+  if (state != SpoolState::kQueue) e.reason = read_reason(spool, state, name);
+  e.name = std::move(name);
+  return e;
+}
+
+// The queued events; those held behind a dead one say which, as the
+// Scheduler sees it.
+void list_queue(const Spool& spool, std::vector<ListedEvent>& events) {
+  Scheduler plan = plan_queue(spool, [&](std::string_view name) {
+    events.push_back(listed(spool, SpoolState::kQueue, std::string(name)));
+  });
+  for (Scheduler::Id i = 0; i < plan.size(); ++i) {
+    ListedEvent e = listed(spool, SpoolState::kQueue, std::string(plan.name(i)));
+    if (std::string_view dead = plan.held_by(i); !dead.empty())
+      e.reason = "held: an earlier event of this interaction is dead (" +
+                 std::string(event_id_of(dead)) + "); requeue it to release this one";
+    events.push_back(std::move(e));
+  }
+}
+
+}  // namespace
+
 std::vector<ListedEvent> list_events(const Spool& spool, std::optional<SpoolState> only) {
   std::vector<ListedEvent> events;
-  const std::map<std::string, std::string> dead_first =
-      !only || *only == SpoolState::kQueue ? first_dead(spool) : std::map<std::string, std::string>();
-  for (SpoolState s : {SpoolState::kQueue, SpoolState::kDead, SpoolState::kCorrupt}) {
+  if (!only || *only == SpoolState::kQueue) list_queue(spool, events);
+  for (SpoolState s : {SpoolState::kDead, SpoolState::kCorrupt}) {
     if (only && *only != s) continue;
-    for (std::string& name : list_names(spool, s)) {
-      ListedEvent e;
-      e.state = s;
-      e.event_id = handle_of(name);
-      e.action = "?";
-      if (auto parsed = EventName::parse(name)) {
-        if (const ActionInfo* a = action_by_code(parsed->action)) e.action = a->name;
-        e.interaction_id = parsed->interaction_id;
-        e.timestamp_us = parsed->timestamp_us;
-        e.attempts = parsed->attempts;
-        // A dead event is never attempted again (until requeued).
-        if (s == SpoolState::kQueue) e.due = (parsed->due_ms + 999) / 1000;
-      }
-      if (auto info = stat_file(spool, s, name)) e.size = info->size;
-      if (s != SpoolState::kQueue) e.reason = read_reason(spool, s, name);
-      if (s == SpoolState::kQueue)
-        if (const std::string* dead = held_behind(dead_first, name))
-          e.reason = "held: an earlier event of this interaction is dead (" +
-                     std::string(event_id_of(*dead)) + "); requeue it to release this one";
-      e.name = std::move(name);
-      events.push_back(std::move(e));
-    }
+    for (std::string& name : list_names(spool, s)) events.push_back(listed(spool, s, std::move(name)));
   }
   std::sort(events.begin(), events.end(),
             [](const ListedEvent& a, const ListedEvent& b) { return a.name < b.name; });

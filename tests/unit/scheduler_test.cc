@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,12 @@ std::vector<std::string> names(const Scheduler& s, const std::vector<Scheduler::
 }
 
 constexpr int64_t kNow = 1764000100000;  // ms
+
+using Standing = Scheduler::Standing;
+
+size_t count(const std::vector<Standing>& standings, Standing which) {
+  return static_cast<size_t>(std::count(standings.begin(), standings.end(), which));
+}
 
 TEST(SchedulerTest, RejectsNamesThatAreNotEvents) {
   Scheduler s;
@@ -199,7 +206,8 @@ TEST(SchedulerTest, ADeadEventHoldsTheLaterEventsOfItsInteraction) {
   ASSERT_TRUE(id);
   EXPECT_EQ(s.name(*id), name(4, 's', "b"));
   EXPECT_FALSE(s.pop_ready(kNow));
-  EXPECT_EQ(s.held_by_dead(), 2u);
+  EXPECT_EQ(count(s.standings(kNow), Standing::kHeldByDead), 2u);
+  EXPECT_EQ(s.held_by(0), name(1, 's', "a"));
   s.delivered(*id);
   EXPECT_EQ(s.left(kNow), 0u);  // held events are not left for the next run
   EXPECT_EQ(s.next_due(kNow), 0);
@@ -216,8 +224,42 @@ TEST(SchedulerTest, BuryingHoldsTheRestOfTheInteraction) {
   ASSERT_TRUE(b);
   EXPECT_EQ(s.name(*b), name(3, 's', "b"));
   EXPECT_FALSE(s.pop_ready(kNow));
-  EXPECT_EQ(s.held_by_dead(), 1u);
+  EXPECT_EQ(count(s.standings(kNow), Standing::kHeldByDead), 1u);
+  EXPECT_EQ(s.held_by(1), "");  // buried in this pass: no dead file was named
   EXPECT_TRUE(s.pop_batch(kNow, 10).empty());
+}
+
+// What status and list say of a queue before any send: each event's
+// standing, by the rules the pass follows.
+TEST(SchedulerTest, StandingsOfAQueueAsStatusAndListShowThem) {
+  struct Row {
+    const char* what;
+    std::vector<std::string> queued, dead;
+    std::vector<Standing> expected;  // in the names' order
+  } rows[] = {
+      {"never failed: due", {name(1, 's', "a"), name(2, 'c', "a")}, {},
+       {Standing::kDue, Standing::kDue}},
+      {"a retry whose time has come is due", {name(1, 's', "a", 1, kNow)}, {}, {Standing::kDue}},
+      {"a retry not yet due blocks the rest of its interaction",
+       {name(1, 's', "a", 1, kNow + 1), name(2, 'c', "a"), name(3, 's', "b")}, {},
+       {Standing::kNotYetDue, Standing::kBlocked, Standing::kDue}},
+      {"after a due event, one not yet due waits for its time, and blocks the next",
+       {name(1, 's', "a"), name(2, 'p', "a", 1, kNow + 1), name(3, 'c', "a")}, {},
+       {Standing::kDue, Standing::kNotYetDue, Standing::kBlocked}},
+      {"an earlier dead event holds the later ones",
+       {name(2, 'p', "a"), name(3, 'c', "a", 1, kNow + 1), name(4, 's', "b")},
+       {name(1, 's', "a")}, {Standing::kHeldByDead, Standing::kHeldByDead, Standing::kDue}},
+      {"a later dead event holds nothing", {name(1, 's', "a")}, {name(9, 'c', "a")},
+       {Standing::kDue}},
+  };
+  for (const Row& row : rows) {
+    SCOPED_TRACE(row.what);
+    Scheduler s;
+    for (const std::string& n : row.queued) ASSERT_TRUE(s.add(n));
+    for (const std::string& n : row.dead) s.add_dead(n);
+    EXPECT_EQ(s.standings(kNow), row.expected);
+    EXPECT_EQ(s.left(kNow), count(row.expected, Standing::kDue));
+  }
 }
 
 }  // namespace
