@@ -391,6 +391,18 @@ class FlushTest(PowerLossCase):
             return Promise(keys=self.base_keys(), no_resend=True)
         self.sweep("flush", act)
 
+    def test_flush_held_by_retry_after(self):
+        # A 429 with Retry-After: an hour: the hold is saved in state.json
+        # and the run stops; after the crash, requeue clears the hold.
+        self.import_base(timed_events(4))
+
+        def act(m):
+            self.c.control(script=[200, 429], retry_after="3600")
+            self.cli(m, "flush")
+            self.c.control(script=[], retry_after="")
+            return Promise(keys=self.base_keys())
+        self.sweep("flush (Retry-After)", act, post=[("requeue", "--all")])
+
     def test_regression_a_finished_flush_resends_nothing(self):
         # Delivered events were deleted without an fsync of queue/: a power
         # loss after the flush ended brought every one back to be sent again.
