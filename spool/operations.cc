@@ -11,6 +11,7 @@
 #include "spool/event_name.h"
 #include "spool/spool_error.h"
 #include "src/util/printable.h"
+#include "src/util/unique_fd.h"
 
 namespace mcpr {
 namespace {
@@ -78,8 +79,15 @@ SpoolOutcome requeue(const Spool& spool, const SpooledFile& file, bool sync) {
     parsed->due_ms = 0;
     new_name = parsed->format();
   }
-  // Restart the queue age first, so that expiry does not take it at once.
+  // Restart the queue age first, so that expiry does not take it at once,
+  // and with `sync` make the new age durable: else a power loss gives an
+  // event dead for days its old age back, and the next flush expires it.
   ::utimensat(spool.dir_fd(file.state), file.name.c_str(), nullptr, AT_SYMLINK_NOFOLLOW);
+  if (sync) {
+    UniqueFd fd(::openat(spool.dir_fd(file.state), file.name.c_str(),
+                         O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
+    if (fd) ::fsync(fd.get());
+  }
   SpoolOutcome outcome =
       move_file(spool, file.state, file.name, SpoolState::kQueue, new_name, sync);
   if (outcome == SpoolOutcome::kDone)

@@ -64,9 +64,10 @@ class Promise:
     command started with, a least number of queued events (the proxy), and
     event ids that must be gone (a delete that exited 0)."""
 
-    def __init__(self, events=(), keys=(), at_least=0, gone=(), no_resend=False):
+    def __init__(self, events=(), keys=(), at_least=0, gone=(), no_resend=False, sent=()):
         self.events = set(events)
         self.keys = set(keys)
+        self.sent = set(sent)  # ids that the flush after the crash must deliver
         self.at_least = at_least
         self.gone = set(gone)
         self.no_resend = no_resend  # when the power goes after the command ended
@@ -313,6 +314,9 @@ class PowerLossCase(Case):
             kinds.add((body["interaction_id"], body["action"]))
         for key in sorted(promise.keys - set(delivered) - dead):
             self.fail_here("event %s was neither delivered nor kept" % key)
+        for key in sorted(promise.sent - set(delivered)):
+            self.fail_here("event %s was not delivered (%s)" % (
+                key, "dead again" if key in dead else "lost"))
         for iid, action in sorted(promise.events - kinds):
             self.fail_here("%s of %s was recorded (exit 0) and then lost" % (action, iid))
 
@@ -486,6 +490,23 @@ class SpoolCommandsTest(PowerLossCase):
                 gone |= self.base_keys("dead")
             return Promise(keys=set(queued[1:]), gone=gone)
         return act
+
+    def test_regression_a_requeued_event_keeps_its_new_age(self):
+        # requeue restarts an event's queue age (its mtime) so that expiry
+        # does not take it at once, but did not sync the new time: after a
+        # power loss an event dead for 10 days was requeued with its old
+        # age, and the next flush expired it to dead/ again.
+        self.dead_base(2)
+        dead = os.path.join(self.base_spool(), "dead")
+        old = time.time() - 10 * 86400
+        for n in os.listdir(dead):
+            if "#" not in n:
+                os.utime(os.path.join(dead, n), (old, old))
+
+        def act(m):
+            ok = self.cli(m, "requeue", "--all").returncode == 0
+            return Promise(keys=self.base_keys(), sent=self.base_keys() if ok else ())
+        self.crash_point("requeue", act, None, ())
 
     def test_delete(self):
         self.sweep("delete", self.delete_base())
