@@ -31,8 +31,7 @@ class PyWriter : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, PyWriter
   }
   bool String(const char* s, rapidjson::SizeType n, bool) {
     prefix();
-    python_string(std::string_view(s, n), &out);
-    return completed();
+    return quote(std::string_view(s, n)) && completed();
   }
   bool StartObject() { return open('{', true); }
   bool StartArray() { return open('[', false); }
@@ -40,7 +39,7 @@ class PyWriter : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, PyWriter
   bool EndArray(rapidjson::SizeType) { return close(']'); }
   bool Key(const char* s, rapidjson::SizeType n, bool) {
     prefix();
-    python_string(std::string_view(s, n), &out);
+    if (!quote(std::string_view(s, n))) return false;
     out += ": ";
     stack_.back().after_key = true;
     if (capture_ && stack_.size() == 1) {
@@ -50,6 +49,10 @@ class PyWriter : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, PyWriter
     return true;
   }
   bool top_is_object() const { return top_object_; }
+  // A string was not Unicode: RapidJSON 1.1.0 checks a \u escape of a high
+  // surrogate for its low half, but passes a lone low one (\udc00-\udfff)
+  // on as bytes that are not UTF-8.
+  bool lone_surrogate() const { return lone_surrogate_; }
 
  private:
   struct Level {
@@ -57,6 +60,11 @@ class PyWriter : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, PyWriter
     bool after_key = false;
   };
 
+  bool quote(std::string_view text) {
+    if (python_string(text, &out)) return true;
+    lone_surrogate_ = true;
+    return false;  // stops the parse
+  }
   void prefix() {
     if (stack_.empty()) return;
     Level& level = stack_.back();
@@ -96,6 +104,7 @@ class PyWriter : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, PyWriter
   std::string key_;
   size_t value_start_ = 0;
   bool top_object_ = false;
+  bool lone_surrogate_ = false;
 };
 
 bool run(std::string_view text, PyWriter* writer, std::string* error) {
@@ -112,7 +121,9 @@ bool run(std::string_view text, PyWriter* writer, std::string* error) {
       rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseValidateEncodingFlag;
   rapidjson::ParseResult result = reader.Parse<kFlags>(in, *writer);
   if (!result) {
-    *error = std::string("invalid JSON: ") + rapidjson::GetParseError_En(result.Code()) +
+    *error = std::string("invalid JSON: ") +
+             (writer->lone_surrogate() ? "a lone surrogate in a \\u escape"
+                                       : rapidjson::GetParseError_En(result.Code())) +
              " (at byte " + std::to_string(result.Offset()) + ")";
     return false;
   }

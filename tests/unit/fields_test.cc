@@ -87,6 +87,13 @@ TEST(FieldsTest, BadDataIsExit65NamingTheArgument) {
       {std::nullopt, {"a=\xff"}, "'a=\xff'"},         {std::string("[1]"), {}, "--data"},
       {std::string("\"s\""), {}, "--data"},           {std::string("{"), {}, "--data"},
       {std::string("{} {}"), {}, "--data"},
+      // A lone surrogate: a high one RapidJSON refuses itself; a low one it
+      // let through as bytes that are not UTF-8, and the event was written
+      // cut off mid-string (found by fuzz_fields).
+      {std::nullopt, {"q:=\"\\ud83d\""}, "'q:="},
+      {std::nullopt, {"q:=\"\\uDDaD\""}, "'q:="},
+      {std::nullopt, {"q:={\"\\udc00\": 1}"}, "'q:="},
+      {std::string("{\"a\": \"\\udfff\"}"), {}, "--data"},
   };
   for (const Bad& c : cases) {
     try {
