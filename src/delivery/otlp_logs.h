@@ -1,56 +1,62 @@
-// OTLP/HTTP JSON encoding of spooled events as log records (man page OPENTELEMETRY SINK),
-// following opentelemetry-proto's docs/specification.md: lowerCamelCase
-// keys, hex trace ids, 64-bit integers as decimal strings, enums as integers.
-// Pure: the caller gives the host name, the version and the observed time.
+// OTLP/HTTP JSON encoding of spooled events as log records (man page
+// OPENTELEMETRY SINK): one record per event, carrying the trace and span
+// ids of its interaction's span. Pure: the caller gives the host name, the
+// version and the observed time.
 #pragma once
+
+#include <rapidjson/document.h>
 
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <utility>
-#include <vector>
+
+#include "src/delivery/otlp_json.h"
+#include "src/event/event.h"
+#include "src/event/trace_context.h"
 
 namespace mcpr {
 
-struct OtlpResourceInfo {
-  std::string host_name;      // resource attribute host.name ("" leaves it out)
-  std::string scope_version;  // InstrumentationScope.version
+// One spooled event as the OTLP encoders read it: parsed once, then used by
+// both signals.
+struct OtlpEvent {
+  EventSummary summary{};
+  std::string event_id;  // the Idempotency-Key, "" when unknown
+  rapidjson::Document doc;
+  const rapidjson::Value* data = nullptr;  // its *_data object
+
+  // Parses `body`; false with the reason in `error` when it is not an event.
+  bool parse(std::string_view body, std::string* error);
+  // The traceparent and tracestate its data carries ("" when none).
+  std::string_view data_text(const char* name) const;
 };
 
-// The 32 lowercase hex digits of the trace id of an interaction: a hash of
-// the id, the same on every host and run, never all zeros (invalid in OTLP).
-std::string otlp_trace_id(std::string_view interaction_id);
+// The ids of the span of `event`'s interaction, by the trace context of its
+// start (nullptr when the start is unknown: a trace of its own).
+SpanIds span_ids_of(const EventSummary& event, const OtlpEvent* start);
 
-// Builds one ExportLogsServiceRequest from a batch of event bodies (man page
-// WIRE PROTOCOL). Records are grouped in one ResourceLogs per mcp_id, in the order the
-// mcp_ids first appear; within a resource the records keep the batch order.
+// Builds one ExportLogsServiceRequest (OtlpEnvelope's grouping by mcp_id).
 class OtlpLogsEncoder {
  public:
   // `observed_unix_nano` is the time of the export, every record's
   // observedTimeUnixNano.
   OtlpLogsEncoder(OtlpResourceInfo info, int64_t observed_unix_nano)
-      : info_(std::move(info)), observed_(std::to_string(observed_unix_nano)) {}
+      : envelope_(OtlpSignal::kLogs, std::move(info)),
+        observed_(std::to_string(observed_unix_nano)) {}
 
-  // Adds one event; `event_id`, when given, becomes its mcp.event.id
-  // attribute (the coordinator's Idempotency-Key: the same on every resend,
-  // so a receiver can drop the duplicates at-least-once allows). Returns
-  // false with the reason in `error` when `body` is not an event (it is then
-  // left out of the request).
+  // Adds one event's record, in the span `ids`.
+  void add(const OtlpEvent& event, const SpanIds& ids);
+  // The same from a body, in a span of its own interaction (tests, and
+  // callers without a start); false with the reason when it is not an event.
   bool add(std::string_view body, std::string* error, std::string_view event_id = {});
-  size_t size() const { return records_; }
-
-  // The request's JSON.
-  std::string finish() const;
+  size_t size() const { return envelope_.size(); }
+  std::string finish() const { return envelope_.finish(); }
 
  private:
-  OtlpResourceInfo info_;
+  OtlpEnvelope envelope_;
   std::string observed_;
-  // mcp_id, then its records' JSON joined by commas.
-  std::vector<std::pair<std::string, std::string>> resources_;
-  size_t records_ = 0;
 };
 
-// The JSON of an empty export request, a valid no-op (health).
+// The JSON of an empty logs export request, a valid no-op (health).
 inline constexpr const char kOtlpEmptyRequest[] = "{\"resourceLogs\":[]}";
 
 }  // namespace mcpr

@@ -1,4 +1,5 @@
 #include "src/event/event.h"
+#include "src/event/event_json.h"
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
@@ -111,6 +112,11 @@ std::string event_body(Action action, const std::string& interaction_id, const s
 
 std::optional<EventSummary> check_event(std::string_view body, std::string* error) {
   rapidjson::Document doc;
+  return parse_event(body, doc, error);
+}
+
+std::optional<EventSummary> parse_event(std::string_view body, rapidjson::Document& doc,
+                                        std::string* error) {
   // Not kParseFullPrecisionFlag: RapidJSON 1.1.0's full-precision path calls
   // clz(0) on inputs such as "-0e0080" (found by fuzz_event); microseconds
   // do not need it.

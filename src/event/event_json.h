@@ -1,15 +1,28 @@
 // How an event body is parsed, by every reader that parses one (check_event,
-// the OTLP encoder), so that they agree: UTF-8 checked, and Python's NaN,
+// the OTLP encoders), so that they agree: UTF-8 checked, and Python's NaN,
 // Infinity and -Infinity taken as numbers (json.dumps writes them, and the
 // old reporter sent them). check_event() refuses RapidJSON's other
-// spellings ("Inf", "-NaN"), which Python never wrote.
+// spellings ("Inf", "-NaN"), which Python never wrote. Readers that go on to
+// use the event's JSON (the OTLP sink) parse it once, with parse_event().
 #pragma once
 
+#include <rapidjson/document.h>
 #include <rapidjson/reader.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "src/event/event.h"
 
 namespace mcpr {
 
 constexpr unsigned kEventParseFlags =
     rapidjson::kParseValidateEncodingFlag | rapidjson::kParseNanAndInfFlag;
+
+// As check_event(), leaving the parsed body in `doc` (whatever it holds
+// when the body is not an event).
+std::optional<EventSummary> parse_event(std::string_view body, rapidjson::Document& doc,
+                                        std::string* error);
 
 }  // namespace mcpr

@@ -46,7 +46,7 @@ function sdkRecords(request) {
           severityNumber: r.severityNumber, severityText: r.severityText,
           body: r.body === undefined ? undefined : plain(r.body),
           attributes: attributes(r.attributes), droppedAttributesCount: 0,
-          spanContext: r.traceId ? { traceId: r.traceId, spanId: r.spanId || '', traceFlags: 0 } : undefined,
+          spanContext: r.traceId ? { traceId: r.traceId, spanId: r.spanId || '', traceFlags: r.flags || 0 } : undefined,
           eventName: r.eventName, resource,
           instrumentationScope: scope,
         });

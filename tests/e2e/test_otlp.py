@@ -135,10 +135,10 @@ class EncodingTest(OtlpCase):
         for rec in records:
             lr = rec["record"]
             attrs = {kv["key"]: kv["value"] for kv in lr["attributes"]}
-            iid = attrs["mcp.interaction.id"]["stringValue"]
+            iid = attrs["mcp_report.interaction.id"]["stringValue"]
             seen.setdefault(iid, []).append(int(lr["timeUnixNano"]))
             traces.setdefault(iid, set()).add(lr["traceId"])
-            self.assertEqual(attrs["mcp.action"]["stringValue"], lr["eventName"])
+            self.assertEqual(attrs["mcp_report.action"]["stringValue"], lr["eventName"])
             self.assertEqual(attrs["mcp.method.name"], {"stringValue": "tools/call"})
             self.assertEqual(attrs["gen_ai.tool.name"], {"stringValue": "search"})
             self.assertIn("stringValue", attrs["jsonrpc.request.id"])
@@ -395,9 +395,9 @@ class CrashTest(OtlpCase):
             i = int(next(kv["value"]["intValue"] for kv in values if kv["key"] == "i"))
             got.append(i)
             attrs = {kv["key"]: kv["value"] for kv in rec["record"]["attributes"]}
-            ids.setdefault(i, set()).add(attrs["mcp.event.id"]["stringValue"])
+            ids.setdefault(i, set()).add(attrs["mcp_report.event.id"]["stringValue"])
         self.assertEqual(set(got), set(range(n)))  # nothing lost
-        # A resent record carries the same mcp.event.id, so a receiver can
+        # A resent record carries the same mcp_report.event.id, so a receiver can
         # drop it: one id per event, and no two events share one.
         self.assertTrue(all(len(v) == 1 for v in ids.values()))
         self.assertEqual(len({next(iter(v)) for v in ids.values()}), n)

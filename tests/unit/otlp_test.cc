@@ -6,6 +6,7 @@
 #include <string>
 
 #include "src/delivery/otlp_logs.h"
+#include "src/event/trace_context.h"
 
 namespace mcpr {
 namespace {
@@ -37,7 +38,7 @@ TEST(OtlpLogsTest, OneEventIsOneLogRecordOfTheWholeRequest) {
   std::string error;
   ASSERT_TRUE(encoder.add(start("{\"mcp.method.name\":\"tools/call\",\"n\":1}"), &error));
   EXPECT_EQ(encoder.size(), 1u);
-  const std::string trace = otlp_trace_id("int_1_a");
+  const SpanIds ids = span_ids("m1", "int_1_a");
   EXPECT_EQ(encoder.finish(),
             "{\"resourceLogs\":[{\"resource\":{\"attributes\":["
             "{\"key\":\"service.name\",\"value\":{\"stringValue\":\"m1\"}},"
@@ -50,10 +51,12 @@ TEST(OtlpLogsTest, OneEventIsOneLogRecordOfTheWholeRequest) {
             "{\"key\":\"mcp.method.name\",\"value\":{\"stringValue\":\"tools/call\"}},"
             "{\"key\":\"n\",\"value\":{\"intValue\":\"1\"}}]}},"
             "\"attributes\":["
-            "{\"key\":\"mcp.interaction.id\",\"value\":{\"stringValue\":\"int_1_a\"}},"
-            "{\"key\":\"mcp.action\",\"value\":{\"stringValue\":\"interaction_start\"}},"
-            "{\"key\":\"mcp.method.name\",\"value\":{\"stringValue\":\"tools/call\"}}],"
-            "\"traceId\":\"" + trace + "\",\"eventName\":\"interaction_start\"}]}]}]}");
+            "{\"key\":\"mcp_report.interaction.id\",\"value\":{\"stringValue\":\"int_1_a\"}},"
+            "{\"key\":\"mcp_report.action\",\"value\":{\"stringValue\":\"interaction_start\"}},"
+            "{\"key\":\"mcp.method.name\",\"value\":{\"stringValue\":\"tools/call\"}},"
+            "{\"key\":\"gen_ai.operation.name\",\"value\":{\"stringValue\":\"execute_tool\"}}],"
+            "\"flags\":1,\"traceId\":\"" + ids.trace_id + "\",\"spanId\":\"" + ids.span_id +
+            "\",\"eventName\":\"interaction_start\"}]}]}]}");
 }
 
 TEST(OtlpLogsTest, TheEventIdIsAnAttributeWhenGiven) {
@@ -61,12 +64,12 @@ TEST(OtlpLogsTest, TheEventIdIsAnAttributeWhenGiven) {
   std::string error;
   ASSERT_TRUE(with.add(start("{}"), &error, "1764000000123456-0a0b0c0d0e0f.s.int_1_a"));
   ASSERT_TRUE(without.add(start("{}"), &error));
-  EXPECT_NE(with.finish().find("{\"key\":\"mcp.action\",\"value\":{\"stringValue\":"
-                               "\"interaction_start\"}},{\"key\":\"mcp.event.id\",\"value\":"
+  EXPECT_NE(with.finish().find("{\"key\":\"mcp_report.action\",\"value\":{\"stringValue\":"
+                               "\"interaction_start\"}},{\"key\":\"mcp_report.event.id\",\"value\":"
                                "{\"stringValue\":\"1764000000123456-0a0b0c0d0e0f.s.int_1_a\"}}"),
             std::string::npos)
       << with.finish();
-  EXPECT_EQ(without.finish().find("mcp.event.id"), std::string::npos);
+  EXPECT_EQ(without.finish().find("event.id"), std::string::npos);
 }
 
 TEST(OtlpLogsTest, JsonValuesBecomeAnyValues) {
@@ -125,12 +128,12 @@ TEST(OtlpLogsTest, SemanticConventionNamesInTheDataBecomeAttributes) {
   EXPECT_NE(json.find("\"timeUnixNano\":\"1500000000\""), std::string::npos);
   const std::string attributes =
       "\"attributes\":["
-      "{\"key\":\"mcp.interaction.id\",\"value\":{\"stringValue\":\"i\"}},"
-      "{\"key\":\"mcp.action\",\"value\":{\"stringValue\":\"interaction_error\"}},"
+      "{\"key\":\"mcp_report.interaction.id\",\"value\":{\"stringValue\":\"i\"}},"
+      "{\"key\":\"mcp_report.action\",\"value\":{\"stringValue\":\"interaction_error\"}},"
       "{\"key\":\"gen_ai.tool.name\",\"value\":{\"stringValue\":\"search\"}},"
       "{\"key\":\"jsonrpc.request.id\",\"value\":{\"stringValue\":\"7\"}},"
       "{\"key\":\"server.port\",\"value\":{\"intValue\":\"8080\"}},"
-      "{\"key\":\"error.type\",\"value\":{\"stringValue\":\"ToolError\"}}]";
+      "{\"key\":\"error.type\",\"value\":{\"stringValue\":\"tool_error\"}}]";
   EXPECT_NE(json.find(attributes), std::string::npos) << json;
   // The resource carries no host.name when none is known.
   EXPECT_EQ(json.find("host.name"), std::string::npos);
@@ -164,17 +167,29 @@ TEST(OtlpLogsTest, NotAnEventIsRefusedWithItsReason) {
   EXPECT_EQ(encoder.finish(), kOtlpEmptyRequest);
 }
 
-TEST(OtlpLogsTest, TraceIdsAreStableHexAndDistinct) {
-  std::set<std::string> seen;
-  for (const char* id : {"", "a", "b", "int_1764000000_0badf00d", "int_1764000000_0badf00e"}) {
-    const std::string t = otlp_trace_id(id);
-    EXPECT_EQ(t.size(), 32u);
-    EXPECT_EQ(t.find_first_not_of("0123456789abcdef"), std::string::npos) << t;
-    EXPECT_NE(t, std::string(32, '0'));
-    EXPECT_EQ(t, otlp_trace_id(id));
-    seen.insert(t);
-  }
-  EXPECT_EQ(seen.size(), 5u);
+TEST(OtlpLogsTest, AnInteractionsRecordsShareItsSpansIdsAndItsStartsTraceContext) {
+  const std::string parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  OtlpEvent begin, progress;
+  std::string error;
+  ASSERT_TRUE(begin.parse(start(("{\"traceparent\":\"" + parent + "\"}").c_str()), &error)) << error;
+  ASSERT_TRUE(progress.parse(event("interaction_progress", "int_1_a", "m1", "1764000001",
+                                   "progress_data", "{}"),
+                             &error));
+  const SpanIds ids = span_ids_of(progress.summary, &begin);
+  EXPECT_EQ(ids.trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(ids.parent_span_id, "00f067aa0ba902b7");
+  EXPECT_EQ(ids.span_id, span_ids("m1", "int_1_a").span_id);
+  OtlpLogsEncoder encoder({"", "v"}, 0);
+  encoder.add(begin, ids);
+  encoder.add(progress, ids);
+  const std::string json = encoder.finish();
+  const std::string ids_json = "\"traceId\":\"4bf92f3577b34da6a3ce929d0e0e4736\",\"spanId\":\"" +
+                               ids.span_id + "\"";
+  const size_t first = json.find(ids_json);
+  ASSERT_NE(first, std::string::npos) << json;
+  EXPECT_NE(json.find(ids_json, first + 1), std::string::npos) << json;
+  // Without a start, a record is in a trace of its own interaction.
+  EXPECT_EQ(span_ids_of(progress.summary, nullptr).trace_id, span_ids("m1", "int_1_a").trace_id);
 }
 
 }  // namespace

@@ -1,0 +1,71 @@
+// What the OTLP/HTTP JSON export requests of both signals share (man page
+// OPENTELEMETRY SINK), by opentelemetry-proto's docs/specification.md:
+// lowerCamelCase keys, hex ids, 64-bit integers as decimal strings, enums
+// as integers; AnyValues and attributes; and the envelope that groups the
+// items by resource (service.name = mcp_id, host.name) under one scope.
+#pragma once
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace mcpr {
+
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+// The two signals the sink sends, each to its own URL.
+enum class OtlpSignal { kTraces, kLogs };
+
+struct OtlpResourceInfo {
+  std::string host_name;      // resource attribute host.name ("" leaves it out)
+  std::string scope_version;  // InstrumentationScope.version
+};
+
+// An AnyValue (common.proto) holding a JSON value: objects are kvlists,
+// arrays arrays, integers that fit int64 decimal strings, null an empty value.
+void write_any_value(JsonWriter& w, const rapidjson::Value& v);
+
+// One KeyValue of an attributes list.
+void write_attribute(JsonWriter& w, std::string_view key, const rapidjson::Value& value);
+void write_string_attribute(JsonWriter& w, std::string_view key, std::string_view value);
+void write_int_attribute(JsonWriter& w, std::string_view key, int64_t value);
+
+// Writes a 64-bit integer as OTLP JSON wants it: a decimal string.
+void write_int64(JsonWriter& w, int64_t value);
+
+// One export request of a signal: items (spans or log records, each already
+// a JSON object) grouped in one ResourceSpans/ResourceLogs per mcp_id, in
+// the order the mcp_ids first appear; within a resource the items keep the
+// order they were added in.
+class OtlpEnvelope {
+ public:
+  OtlpEnvelope(OtlpSignal signal, OtlpResourceInfo info)
+      : signal_(signal), info_(std::move(info)) {}
+
+  // Adds one item's JSON to the resource of `mcp_id`.
+  void add(std::string_view mcp_id, const char* json, size_t size);
+  size_t size() const { return items_; }
+  // The request's JSON.
+  std::string finish() const;
+
+ private:
+  OtlpSignal signal_;
+  OtlpResourceInfo info_;
+  std::vector<std::pair<std::string, std::string>> resources_;  // mcp_id, items joined by ','
+  size_t items_ = 0;
+};
+
+// The JSON of an empty export request, a valid no-op (health).
+std::string otlp_empty_request(OtlpSignal signal);
+// The URL path of a signal's exports, "/v1/traces" or "/v1/logs".
+const char* otlp_path(OtlpSignal signal);
+// "traces" or "logs", as otlp_signals names them.
+const char* otlp_signal_name(OtlpSignal signal);
+
+}  // namespace mcpr

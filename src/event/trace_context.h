@@ -1,0 +1,61 @@
+// W3C Trace Context (https://www.w3.org/TR/trace-context/, Level 1 and 2)
+// for the man page's OPENTELEMETRY SINK: the caller's traceparent and
+// tracestate, as the proxy finds them in a request's params._meta and the
+// recording commands in TRACEPARENT/TRACESTATE (OpenTelemetry's environment
+// carriers), and the ids of an interaction's span. Pure functions: the same
+// ids come out of the same spooled events on every host and every resend.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mcpr {
+
+// A valid traceparent: version 00's fields (a later version is read as 00,
+// as the recommendation says).
+struct TraceParent {
+  std::string trace_id;   // 32 lowercase hex digits, not all zero
+  std::string parent_id;  // 16 lowercase hex digits, not all zero
+  uint8_t flags = 0;      // trace-flags; bit 0 is "sampled"
+};
+
+// Parses a traceparent header value; nullopt with the reason in `why` for
+// anything the recommendation says to ignore (a wrong length or field,
+// upper-case hex, an all-zero id, version ff).
+std::optional<TraceParent> parse_traceparent(std::string_view text, std::string* why = nullptr);
+
+// Why a tracestate value is not valid (its list-members, keys, values, at
+// most 32 members, no key twice); "" when it is. An empty value is valid.
+std::string tracestate_problem(std::string_view text);
+
+// The ids of an interaction's span. Its span id is derived from the mcp_id
+// and the interaction id; its trace id is the caller's when a valid
+// traceparent was given, else derived from the same two, so an interaction
+// without a caller starts its own trace.
+struct SpanIds {
+  std::string trace_id;        // 32 lowercase hex
+  std::string span_id;         // 16 lowercase hex
+  std::string parent_span_id;  // the caller's span, "" for none
+  std::string trace_state;     // the caller's tracestate when valid, else ""
+  uint8_t flags = 1;           // the caller's trace-flags, else sampled
+};
+SpanIds span_ids(std::string_view mcp_id, std::string_view interaction_id,
+                 std::string_view traceparent = {}, std::string_view tracestate = {});
+
+// The traceparent naming a span, to hand to a child: "00-<trace>-<span>-<flags>".
+std::string traceparent_of(const SpanIds& ids);
+
+// The environment's TRACEPARENT and TRACESTATE as members to add to a start
+// event's data: both when valid, none without a valid TRACEPARENT (and
+// TRACESTATE alone when it is invalid). Each value that is set but not
+// valid is left out with a line for the user in `notes`.
+struct TraceEnvironment {
+  std::vector<std::pair<std::string, std::string>> members;  // name, value
+  std::vector<std::string> notes;
+};
+TraceEnvironment trace_environment(const char* traceparent, const char* tracestate);
+
+}  // namespace mcpr
