@@ -214,8 +214,17 @@ MHD_Result Exchange::pass_response(MHD_Connection* connection) {
   context_.upstream_down = false;
   const HeaderList& headers = response_headers_;
 
+  // A response that came whole with its head (most answers to a call)
+  // goes out with it in one write, as a body of known size; any other is
+  // passed on as it arrives.
+  upstream.step();
   MHD_Response* response;
-  if (body_allowed(status_, method_) || method_ == "HEAD") {
+  if (upstream.ended() && body_allowed(status_, method_)) {
+    response = MHD_create_response_from_buffer(pending_.size(), pending_.data(),
+                                               MHD_RESPMEM_MUST_COPY);
+    pending_.clear();
+    end(ExchangeEnd::kComplete);
+  } else if (body_allowed(status_, method_) || method_ == "HEAD") {
     curl_off_t length = -1;
     // The size the upstream announced, if any (else chunked, or to the end).
     // Unknown for HEAD: libmicrohttpd then says no Content-Length.

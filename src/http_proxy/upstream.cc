@@ -86,18 +86,7 @@ UpstreamState UpstreamConnection::drive(const std::function<bool()>& ready, int 
     if (ready && ready()) return UpstreamState::kReady;
     if (ended_) return UpstreamState::kEnded;
     if (!running_) return UpstreamState::kFailed;
-    int running = 0;
-    curl_multi_perform(multi_, &running);
-    int left = 0;
-    while (CURLMsg* msg = curl_multi_info_read(multi_, &left)) {
-      if (msg->msg != CURLMSG_DONE) continue;
-      if (msg->data.result == CURLE_OK) {
-        ended_ = true;
-      } else {
-        error_ = error_buffer_[0] ? error_buffer_ : curl_easy_strerror(msg->data.result);
-        running_ = false;
-      }
-    }
+    step();
     if (ended_ || !running_ || (ready && ready())) continue;
     extra[0].revents = extra[1].revents = 0;
     curl_multi_poll(multi_, extra, watched, 1000, nullptr);
@@ -106,6 +95,22 @@ UpstreamState UpstreamConnection::drive(const std::function<bool()>& ready, int 
       if (client_closed(client_fd)) return UpstreamState::kClientGone;
       // The client sent more (its next request): only its end is news.
       watched = 1;
+    }
+  }
+}
+
+void UpstreamConnection::step() {
+  if (!running_ || ended_) return;
+  int running = 0;
+  curl_multi_perform(multi_, &running);
+  int left = 0;
+  while (CURLMsg* msg = curl_multi_info_read(multi_, &left)) {
+    if (msg->msg != CURLMSG_DONE) continue;
+    if (msg->data.result == CURLE_OK) {
+      ended_ = true;
+    } else {
+      error_ = error_buffer_[0] ? error_buffer_ : curl_easy_strerror(msg->data.result);
+      running_ = false;
     }
   }
 }

@@ -59,9 +59,13 @@ class UpstreamConnection {
   // it ends or fails, the client's socket `client_fd` is closed, or the
   // proxy stops.
   UpstreamState drive(const std::function<bool()>& ready, int client_fd);
+  // Takes what has arrived already, without waiting: the rest of a small
+  // response often came with its head.
+  void step();
   // Ends the transfer (a transfer cut short closes its connection).
   void finish();
 
+  bool ended() const { return ended_; }
   bool head_done() const { return head_done_; }
   long status() const { return status_; }
   // The response's headers, in order, once head_done().
