@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 
+import bench_http_proxy
 import bench_proxy
 
 BIN = sys.argv[1]
@@ -25,6 +26,7 @@ FLOOR = sys.argv[2] if len(sys.argv) > 2 else None
 DRAIN = sys.argv[3] if len(sys.argv) > 3 else None
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SMOKE = os.environ.get("BENCH_SMOKE") == "1"
+ONLY = os.environ.get("BENCH_ONLY")
 N = int(os.environ.get("BENCH_EVENTS", "300" if SMOKE else "100000"))
 RUNS = 30 if SMOKE else 300
 KEY = "bench-key"
@@ -101,13 +103,33 @@ def read_and_delete(qdir, threads=1):
     return int(out[0]), float(out[1])
 
 
-class Nginx:
-    """nginx on a loopback port: the three endpoints answer 200 when the
-    Bearer key is right, 401 otherwise; each request's time is logged."""
+# The coordinator's three endpoints answer 200 when the Bearer key is right,
+# 401 otherwise; each request's time is logged.
+COORDINATOR_STUB = """
+  log_format t '$msec $request_uri';
+  server {
+    listen 127.0.0.1:%(port)d;
+    location = /v1/logs {
+      access_log %(log)s t;
+      return 200 '{}';
+    }
+    location ~ ^/api/v2/(interactions|health|validate)$ {
+      access_log %(log)s t;
+      if ($http_authorization != "Bearer %(key)s") { return 401 '{"error":"key"}'; }
+      return 200 '{"status":"ok"}';
+    }
+  }
+"""
 
-    def __init__(self):
+
+class Nginx:
+    """nginx on a loopback port, in a folder of WORK, with `server` (the http
+    block's servers, given %(port)d and %(log)s) or the coordinator stub;
+    never the system's service."""
+
+    def __init__(self, name="nginx", server=COORDINATOR_STUB):
         self.port = free_port()
-        self.dir = os.path.join(WORK, "nginx")
+        self.dir = os.path.join(WORK, name)
         os.makedirs(os.path.join(self.dir, "logs"), exist_ok=True)
         self.log = os.path.join(self.dir, "logs", "requests.log")
         conf = os.path.join(self.dir, "nginx.conf")
@@ -121,22 +143,8 @@ events { worker_connections 1024; }
 http {
   access_log off;
   client_body_temp_path %(d)s/body;
-  log_format t '$msec $request_uri';
   keepalive_requests 1000000;
-  server {
-    listen 127.0.0.1:%(port)d;
-    location = /v1/logs {
-      access_log %(log)s t;
-      return 200 '{}';
-    }
-    location ~ ^/api/v2/(interactions|health|validate)$ {
-      access_log %(log)s t;
-      if ($http_authorization != "Bearer %(key)s") { return 401 '{"error":"key"}'; }
-      return 200 '{"status":"ok"}';
-    }
-  }
-}
-""" % {"d": self.dir, "port": self.port, "log": self.log, "key": KEY})
+""" % {"d": self.dir} + server % {"port": self.port, "log": self.log, "key": KEY} + "}\n")
         self.proc = subprocess.Popen(["nginx", "-c", conf, "-p", self.dir],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(200):
@@ -381,6 +389,10 @@ def main():
         ("smoke" if SMOKE else "full", platform.node(), os.cpu_count(), platform.platform()))
     nginx = Nginx()
     try:
+        if ONLY == "http-proxy":  # BENCH_ONLY=http-proxy: that section alone
+            bench_http_proxy.run(budget, say, BIN, env_for(os.path.join(WORK, "http-proxy-spool")),
+                                 SMOKE, Nginx)
+            return report()
         full = bench_recording(nginx)
         bench_flush(nginx)
         bench_none_due(nginx, full)
@@ -392,9 +404,15 @@ def main():
         os.sync()
         time.sleep(0 if SMOKE else 10)
         bench_proxy.run(budget, say, BIN, env_for(os.path.join(WORK, "proxy-spool")), WORK, SMOKE)
+        bench_http_proxy.run(budget, say, BIN, env_for(os.path.join(WORK, "http-proxy-spool")),
+                             SMOKE, Nginx)
     finally:
         nginx.stop()
         shutil.rmtree(WORK, ignore_errors=True)
+    return report()
+
+
+def report():
     say("\n%-44s %-28s %-18s %s" % ("budget (README.md, Performance)", "figure", "budget", "verdict"))
     for line in budgets:
         say(line)
