@@ -13,6 +13,9 @@ constexpr size_t kMaxQueuedMessages = 10000;
 constexpr size_t kMaxQueuedEvents = 10000;
 constexpr size_t kMaxQueuedBytes = 64u << 20;
 constexpr std::chrono::milliseconds kTrackPoll(10);
+// Sessions kept at once (a tracker is a few hundred bytes); beyond, the
+// longest idle one without a call open makes room.
+constexpr size_t kMaxSessions = 4096;
 // After the proxy stops, what is queued gets this long to be tracked and
 // written, as after the stdio proxy's server exits.
 constexpr std::chrono::milliseconds kFinishGrace(5000);
@@ -26,7 +29,8 @@ struct HttpRecorder::Session {
   explicit Session(InteractionTracker::Sink sink, TrackerOptions options)
       : tracker(std::move(options), std::move(sink)) {}
   InteractionTracker tracker;
-  bool own = false;  // an exchange's own (no MCP session): ends with it
+  bool own = false;    // an exchange's own (no MCP session): ends with it
+  uint64_t used = 0;   // when a message last came, in messages seen
 };
 
 HttpRecorder::HttpRecorder(const Config& config, TrackerOptions options,
@@ -69,8 +73,13 @@ void HttpRecorder::on_unreadable(uint64_t) {
 
 HttpRecorder::Session& HttpRecorder::session_of(const SeenHttp& seen) {
   const std::string key = seen.session.empty() ? "#" + std::to_string(seen.exchange) : seen.session;
+  ++messages_;
   auto it = sessions_.find(key);
-  if (it != sessions_.end()) return *it->second;
+  if (it != sessions_.end()) {
+    it->second->used = messages_;
+    return *it->second;
+  }
+  if (sessions_.size() >= kMaxSessions) forget_idle_session();
   // What the HTTP proxy knows and the messages do not (man page HTTP PROXY).
   TrackerOptions options = options_;
   options.start_attributes.push_back({"network.transport", std::string("tcp")});
@@ -80,7 +89,22 @@ HttpRecorder::Session& HttpRecorder::session_of(const SeenHttp& seen) {
   auto session = std::make_unique<Session>([this](ProxyEvent e) { events_->push(std::move(e)); },
                                            std::move(options));
   session->own = seen.session.empty();
+  session->used = messages_;
   return *sessions_.emplace(key, std::move(session)).first->second;
+}
+
+// Clients often leave without ending their session (no DELETE): the
+// longest idle session with no call open is forgotten to make room. Should
+// it come back, its next start events lack the client's name and version.
+void HttpRecorder::forget_idle_session() {
+  auto oldest = sessions_.end();
+  for (auto it = sessions_.begin(); it != sessions_.end(); ++it)
+    if (it->second->tracker.open_count() == 0 &&
+        (oldest == sessions_.end() || it->second->used < oldest->second->used))
+      oldest = it;
+  if (oldest == sessions_.end()) return;
+  unreadable_ += oldest->second->tracker.unreadable_lines();
+  sessions_.erase(oldest);
 }
 
 void HttpRecorder::track(SeenHttp& seen) {
@@ -108,6 +132,7 @@ void HttpRecorder::track(SeenHttp& seen) {
       else
         it->second->tracker.close_all(SessionEnd::kServerExited,
                                       "the server ended the session before the response", seen.at);
+      unreadable_ += it->second->tracker.unreadable_lines();
       sessions_.erase(it);
       break;
     }
@@ -115,6 +140,7 @@ void HttpRecorder::track(SeenHttp& seen) {
       // After lost messages an open call may have been answered in one of
       // them: it gets no outcome rather than an invented error.
       for (auto& [key, session] : sessions_) {
+        unreadable_ += session->tracker.unreadable_lines();
         if (lost_) forgotten_ += session->tracker.forget_all();
         else session->tracker.close_all(SessionEnd::kServerExited, kStoppedMessage, seen.at);
       }
@@ -159,7 +185,10 @@ void HttpRecorder::end_exchange(const SeenHttp& seen) {
     }
   }
   if (request != requests_.end()) requests_.erase(request);
-  if (session != sessions_.end() && session->second->own) sessions_.erase(session);
+  if (session != sessions_.end() && session->second->own) {
+    unreadable_ += session->second->tracker.unreadable_lines();
+    sessions_.erase(session);
+  }
 }
 
 RecordingOutcome HttpRecorder::finish() {

@@ -57,6 +57,7 @@ class HttpRecorder : public ExchangeObserver {
   void track(SeenHttp& seen);
   Session& session_of(const SeenHttp& seen);
   void end_exchange(const SeenHttp& seen);
+  void forget_idle_session();
 
   TrackerOptions options_;
   std::string server_address_;
@@ -67,7 +68,10 @@ class HttpRecorder : public ExchangeObserver {
   std::map<std::string, std::unique_ptr<Session>> sessions_;
   std::map<uint64_t, std::string> requests_;  // the request message of each exchange in flight
   std::atomic<bool> lost_{false};
-  std::atomic<uint64_t> unreadable_{0};  // responses not looked at
+  // Messages not looked at: responses in a coding the recorder cannot read,
+  // and messages no parse could read as JSON.
+  std::atomic<uint64_t> unreadable_{0};
+  uint64_t messages_ = 0;  // the tracking thread's clock for Session::used
   uint64_t forgotten_ = 0;
   std::unique_ptr<BoundedQueue<SeenHttp>> seen_;  // last: its thread uses the above
 };

@@ -134,6 +134,19 @@ class HttpProxyCase(Case):
         conn.close()
         return out
 
+    def raw_post(self, url, session, message, receive_buffer=None):
+        """POSTs `message` on a socket of its own, left open for the test to
+        read from, stop reading, or close."""
+        sock = socket.socket()
+        if receive_buffer:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+        sock.connect(("127.0.0.1", int(url.split(":")[2].split("/")[0])))
+        body = json.dumps(message).encode()
+        sock.sendall(b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                     b"Accept: text/event-stream\r\nMcp-Session-Id: %s\r\nContent-Length: %d\r\n\r\n%s"
+                     % (session.encode(), len(body), body))
+        return sock
+
     def session(self, url, **headers):
         status, got, _ = self.request(url, body=INITIALIZE, headers=headers)
         self.assertEqual(status, 200)
@@ -385,12 +398,7 @@ class HttpProxyFaultTest(HttpProxyCase):
         _, upstream = self.fake()
         proc, url = self.proxy(upstream + "/mcp")
         session = self.session(url)
-        port = int(url.split(":")[2].split("/")[0])
-        sock = socket.create_connection(("127.0.0.1", port))
-        body = json.dumps(call(1, "hold", token=5)).encode()
-        sock.sendall(b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                     b"Accept: text/event-stream\r\nMcp-Session-Id: %s\r\nContent-Length: %d\r\n\r\n%s"
-                     % (session.encode(), len(body), body))
+        sock = self.raw_post(url, session, call(1, "hold", token=5))
         got = b""
         while b"progress" not in got:
             got += sock.recv(4096)
@@ -403,6 +411,23 @@ class HttpProxyFaultTest(HttpProxyCase):
         self.wait_for("the call to end", lambda: len(self.summary()) == 2 and
                       self.summary()[0][1] == ["start", "progress", "error"])
         self.assertEqual(self.summary()[0][2]["error_type"], "ClientClosed")
+        self.assertEqual(self.stop(proc), 0)
+
+    def test_a_client_that_stops_reading_slows_no_other(self):
+        _, upstream = self.fake()
+        proc, url = self.proxy(upstream + "/mcp")
+        session = self.session(url)
+        stalled = self.raw_post(url, session, call(1, "flood"), receive_buffer=4096)
+        # It reads nothing more: its stream backs up to the server, while
+        # other calls, of its session and of another, go on.
+        other = self.session(url)
+        for rid, s in ((2, session), (3, other), (4, session)):
+            status, _, answer = self.request(url, body=call(rid, "json", n=rid), session=s)
+            self.assertEqual(status, 200)
+            self.assertEqual(json.loads(answer)["id"], rid)
+        stalled.close()
+        self.wait_for("the server to see the stalled client gone",
+                      lambda: any(r.get("tool") == "flood" for r in self.fake_requests()))
         self.assertEqual(self.stop(proc), 0)
 
     def test_an_oversized_body_is_refused_and_never_forwarded(self):

@@ -11,6 +11,7 @@ it); notifications get 202. tools/call answers by the tool's name:
   fail500   HTTP 500 with a JSON-RPC error (id null), as the SDK's servers answer
   die       one progress event, then the process exits (a server restarting)
   hold      one progress event, then comments until the client is gone
+  flood     events of 64 KiB as fast as they go, until the client is gone
 GET opens the server's SSE stream: a notification every 0.2 s until the
 client leaves; DELETE ends the session. Every response carries X-Fake: yes
 and the hop-by-hop headers Keep-Alive and X-Hop (named by Connection), which
@@ -120,7 +121,7 @@ class Handler(BaseHTTPRequestHandler):
         elif tool == "fail500":
             self.json(500, {"jsonrpc": "2.0", "id": None,
                             "error": {"code": -32603, "message": "Internal server error"}})
-        elif tool in ("echo", "slow", "die", "hold"):
+        elif tool in ("echo", "slow", "die", "hold", "flood"):
             self.head(200, "text/event-stream")
             ids = arguments.get("ids")
             if tool == "slow":
@@ -132,6 +133,15 @@ class Handler(BaseHTTPRequestHandler):
                 self.event(progress(1, 2))
                 time.sleep(0.1)
                 os._exit(1)
+            elif tool == "flood":
+                blob = "y" * 65536
+                try:
+                    while True:
+                        self.event({"jsonrpc": "2.0", "method": "notifications/message",
+                                    "params": {"level": "info", "data": blob}})
+                except OSError:
+                    log({"event": "client-gone", "tool": "flood"})
+                    return
             elif tool == "hold":
                 self.event(progress(1, 2))
                 try:
