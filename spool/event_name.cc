@@ -37,7 +37,7 @@ std::string EventName::format() const {
   name += '.';
   name += action;
   name += '.';
-  name += interaction_id;
+  name += interaction_key;
   if (attempts > 0 || due_ms > 0) {
     name += ',' + std::to_string(attempts) + ',' + std::to_string(due_ms);
   }
@@ -58,7 +58,7 @@ std::optional<EventName> EventName::parse(std::string_view name) {
   size_t comma = rest.find(',');
   std::string_view id = rest.substr(0, comma);
   if (id.empty()) return std::nullopt;
-  e.interaction_id = std::string(id);
+  e.interaction_key = std::string(id);
   if (comma != std::string_view::npos) {
     std::string_view state = rest.substr(comma + 1);
     size_t second = state.find(',');
@@ -81,9 +81,73 @@ std::string handle_of(std::string_view file_name) {
   return std::string(EventName::parse(file_name) ? event_id_of(file_name) : file_name);
 }
 
-std::string_view interaction_of(std::string_view file_name) {
+std::string_view interaction_key_of(std::string_view file_name) {
   std::string_view rest = file_name.substr(std::min<size_t>(file_name.size(), 32));
   return rest.substr(0, rest.find(','));
+}
+
+bool is_plain_id_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '.' ||
+         c == '_' || c == ':' || c == '-';
+}
+
+namespace {
+
+constexpr char kUpperHex[] = "0123456789ABCDEF";
+constexpr std::string_view kHashedKey = "%%";
+
+int upper_hex_value(char c) {
+  if (is_digit(c)) return c - '0';
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+std::string interaction_key(std::string_view id) {
+  std::string key;
+  for (char c : id) {
+    if (is_plain_id_char(c)) {
+      key += c;
+    } else {
+      const auto b = static_cast<unsigned char>(c);
+      key += '%';
+      key += kUpperHex[b >> 4];
+      key += kUpperHex[b & 15];
+    }
+  }
+  if (key.size() <= kMaxEscapedKey) return key;
+  uint64_t hash = 0xcbf29ce484222325ull;  // FNV-1a: stable, spread, not secret
+  for (unsigned char c : id) hash = (hash ^ c) * 0x100000001b3ull;
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash));
+  return std::string(kHashedKey) + hex;
+}
+
+std::optional<std::string> id_of_interaction_key(std::string_view key) {
+  if (key.empty() || key.size() > kMaxEscapedKey || key.substr(0, 2) == kHashedKey)
+    return std::nullopt;
+  std::string id;
+  for (size_t i = 0; i < key.size(); ++i) {
+    if (is_plain_id_char(key[i])) {
+      id += key[i];
+      continue;
+    }
+    if (key[i] != '%' || i + 2 >= key.size()) return std::nullopt;
+    const int high = upper_hex_value(key[i + 1]), low = upper_hex_value(key[i + 2]);
+    const auto byte = static_cast<unsigned char>(high * 16 + low);
+    // An escape of a plain byte is not what interaction_key() writes.
+    if (high < 0 || low < 0 || is_plain_id_char(static_cast<char>(byte))) return std::nullopt;
+    id += static_cast<char>(byte);
+    i += 2;
+  }
+  return id;
+}
+
+bool valid_interaction_key(std::string_view key) {
+  if (key.size() == kHashedKey.size() + 16 && key.substr(0, 2) == kHashedKey)
+    return all_of(key.substr(2), is_hex);
+  return id_of_interaction_key(key).has_value();
 }
 
 }  // namespace mcpr

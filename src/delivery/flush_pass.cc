@@ -17,6 +17,7 @@
 #include "src/delivery/scheduler.h"
 #include "src/delivery/throttle.h"
 #include "src/event/event.h"
+#include "src/event/pyjson.h"
 #include "src/util/failure.h"
 #include "src/util/plural.h"
 #include "src/util/random.h"
@@ -77,7 +78,7 @@ class Flusher {
 
   void scan() {
     for_each_name(spool_, SpoolState::kQueue, false, [this](std::string_view file) {
-      if (!plan_.add(file) || !valid_interaction_id(std::string(interaction_of(file))))
+      if (!plan_.add(file) || !valid_interaction_key(interaction_key_of(file)))
         set_aside_corrupt(std::string(file), "not an event file name");
     });
     // Order survives dead letters: later events of their interactions wait.
@@ -102,7 +103,9 @@ class Flusher {
       std::optional<EventName> name = EventName::parse(plan_.name(*i));
       const ActionInfo* action = action_by_code(name->action);
       if (options_.on_dry_run)
-        options_.on_dry_run({name->event_id(), action->name, name->interaction_id, name->attempts + 1});
+        options_.on_dry_run({name->event_id(), action->name,
+                             spooled_interaction_id(spool_, SpoolState::kQueue, this->name(*i)),
+                             name->attempts + 1});
       ++shown;
       plan_.delivered(*i);
     }
@@ -199,10 +202,12 @@ class Flusher {
         continue;
       }
       std::optional<EventName> parsed = EventName::parse(plan_.name(i));
+      std::string interaction_id;
       if (why.empty()) {
         std::optional<EventSummary> event = check_event(*body, &why);
-        if (event && event->interaction_id != parsed->interaction_id)
+        if (event && interaction_key(event->interaction_id) != parsed->interaction_key)
           why = "interaction_id differs from the file name";
+        if (event) interaction_id = std::move(event->interaction_id);
       }
       if (!why.empty()) {
         set_aside_corrupt(name(i), why);
@@ -211,7 +216,7 @@ class Flusher {
       }
       QueuedEvent e;
       e.event_id = parsed->event_id();
-      e.interaction_id = std::move(parsed->interaction_id);
+      e.interaction_id = std::move(interaction_id);
       e.action = parsed->action;
       e.timestamp_us = parsed->timestamp_us;
       e.attempts = parsed->attempts;
@@ -296,7 +301,7 @@ class Flusher {
 
   void delivered(Id i) {
     std::optional<EventName> parsed = EventName::parse(plan_.name(i));
-    starts_.delivered(parsed->action, parsed->interaction_id,
+    starts_.delivered(parsed->action, parsed->interaction_key,
                       static_cast<double>(parsed->timestamp_us) / 1e6);
     // The next event of its interaction goes once the file is gone.
     unlinker_.submit(i, name(i));
@@ -433,12 +438,13 @@ std::string DryRunEvent::line() const {
          (attempt > 1 ? "  (attempt " + std::to_string(attempt) + ")" : "");
 }
 
-// Event ids, actions and interaction ids are plain ASCII without quotes or
-// backslashes (checked when recorded and by the name parser).
+// Event ids and actions are plain ASCII; an imported interaction id may hold
+// quotes, backslashes and any UTF-8.
 std::string DryRunEvent::json() const {
+  std::string id_json;
+  python_string(interaction_id, &id_json);
   return "{\"would_send\": \"" + event_id + "\", \"action\": \"" + action +
-         "\", \"interaction_id\": \"" + interaction_id + "\", \"attempt\": " +
-         std::to_string(attempt) + "}";
+         "\", \"interaction_id\": " + id_json + ", \"attempt\": " + std::to_string(attempt) + "}";
 }
 
 void run_flush_pass(FlushSession& session, unsigned expired, FlushReport& report) {

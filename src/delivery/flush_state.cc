@@ -11,11 +11,11 @@
 
 namespace mcpr {
 
-void DeliveredStarts::delivered(char action, const std::string& interaction_id, double timestamp) {
+void DeliveredStarts::delivered(char action, const std::string& interaction_key, double timestamp) {
   if (action == 's')
-    open[interaction_id] = timestamp;
+    open[interaction_key] = timestamp;
   else if (action == 'c' || action == 'e')
-    open.erase(interaction_id);
+    open.erase(interaction_key);
   // A backlog of starts must not grow the map without bound mid-run.
   if (open.size() > 2 * kMaxOpen) trim(timestamp, 1e18);
 }

@@ -35,12 +35,14 @@ bool replaces_last_summary(const FlushSummary& run, bool follow, bool have_last)
 
 // Interactions whose start was delivered and whose complete or error was
 // not yet, with the start's time (epoch seconds): what `status` reports as
-// open once the events have left the spool.
+// open once the events have left the spool. Interactions are named by their
+// key in file names (spool/event_name.h interaction_key()), as `status`
+// finds them in the spool.
 struct DeliveredStarts {
   std::map<std::string, double> open;
 
-  // Notes a delivered event (its action code and interaction).
-  void delivered(char action, const std::string& interaction_id, double timestamp);
+  // Notes a delivered event (its action code and interaction key).
+  void delivered(char action, const std::string& interaction_key, double timestamp);
   // Forgets starts older than `max_age` seconds, and the oldest beyond
   // kMaxOpen, so the file stays small.
   void trim(double now, double max_age);

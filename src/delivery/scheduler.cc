@@ -20,7 +20,7 @@ bool Scheduler::add(std::string_view file_name) {
 
 void Scheduler::add_dead(std::string_view file_name) {
   if (!EventName::parse(file_name)) return;
-  auto [it, added] = first_dead_.emplace(std::string(interaction_of(file_name)), file_name);
+  auto [it, added] = first_dead_.emplace(std::string(interaction_key_of(file_name)), file_name);
   if (!added && file_name < it->second) it->second = std::string(file_name);
 }
 
@@ -189,7 +189,7 @@ std::string_view Scheduler::name(Id id) const {
   return std::string_view(names_).substr(entries_[id].name_at, entries_[id].name_size);
 }
 
-std::string_view Scheduler::interaction(Id id) const { return interaction_of(name(id)); }
+std::string_view Scheduler::interaction(Id id) const { return interaction_key_of(name(id)); }
 
 void Scheduler::set_name(Entry& e, std::string_view file) {
   e.name_at = static_cast<uint32_t>(names_.size());

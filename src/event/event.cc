@@ -8,8 +8,10 @@
 #include <cstdio>
 #include <cstring>
 
+#include "spool/event_name.h"
 #include "src/event/event_json.h"
 #include "src/util/failure.h"
+#include "src/util/utf8.h"
 #include "src/event/pyjson.h"
 #include "src/util/random.h"
 #include "src/util/time_text.h"
@@ -23,11 +25,6 @@ const ActionInfo kActions[] = {
     {Action::kComplete, "complete", "interaction_complete", "result_data", 'c'},
     {Action::kError, "error", "interaction_error", "error_data", 'e'},
 };
-
-bool id_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-         c == '_' || c == ':' || c == '-';
-}
 
 // Where `text` (valid JSON with RapidJSON's NaN and Inf extension) spells
 // a non-finite number other than Python's NaN, Infinity or -Infinity
@@ -74,14 +71,40 @@ const ActionInfo* action_by_code(char code) {
 bool valid_interaction_id(std::string_view id) {
   if (id.empty() || id.size() > 128) return false;
   for (char c : id)
-    if (!id_char(c)) return false;
+    if (!is_plain_id_char(c)) return false;
   return true;
+}
+
+std::string imported_interaction_id_problem(std::string_view id) {
+  if (id.empty()) return "is empty";
+  if (!valid_utf8(id)) return "is not valid UTF-8";
+  for (size_t i = 0; i < id.size(); ++i) {
+    const auto c = static_cast<unsigned char>(id[i]);
+    // C0, DEL, and C1 (U+0080-U+009F, UTF-8 C2 80 to C2 9F)
+    if (c < 0x20 || c == 0x7f ||
+        (c == 0xc2 && i + 1 < id.size() && static_cast<unsigned char>(id[i + 1]) < 0xa0))
+      return "holds a control character";
+  }
+  return "";
 }
 
 void require_valid_interaction_id(const std::string& id) {
   if (!valid_interaction_id(id))
     throw Failure(kExitDataErr, "interaction id '" + id + "'",
                   "must be 1-128 characters of A-Z a-z 0-9 . _ : -");
+}
+
+std::string spooled_interaction_id(const Spool& spool, SpoolState state, const std::string& name) {
+  const std::string key(interaction_key_of(name));
+  if (std::optional<std::string> id = id_of_interaction_key(key)) return *id;
+  std::optional<std::string> body;
+  try {
+    body = read_file(spool, state, name);
+  } catch (const SpoolError&) {
+  }
+  std::string ignored;
+  std::optional<EventSummary> event = body ? check_event(*body, &ignored) : std::nullopt;
+  return event ? event->interaction_id : key;
 }
 
 std::string new_interaction_id(int64_t now_seconds) {
@@ -154,8 +177,12 @@ std::optional<EventSummary> parse_event(std::string_view body, rapidjson::Docume
     return std::nullopt;
   }
   const rapidjson::Value* iid = member("interaction_id");
-  if (!iid || !iid->IsString() || !valid_interaction_id(text(*iid))) {
-    *error = "'interaction_id' missing or not 1-128 characters of [A-Za-z0-9._:-]";
+  if (!iid || !iid->IsString()) {
+    *error = "'interaction_id' missing or not a string";
+    return std::nullopt;
+  }
+  if (std::string why = imported_interaction_id_problem(text(*iid)); !why.empty()) {
+    *error = "'interaction_id' " + why;
     return std::nullopt;
   }
   const rapidjson::Value* mcp_id = member("mcp_id");

@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "spool/spool.h"
+
 namespace mcpr {
 
 enum class Action { kStart, kProgress, kComplete, kError };
@@ -22,10 +24,19 @@ const ActionInfo& action_info(Action action);
 const ActionInfo* action_by_name(std::string_view name);
 const ActionInfo* action_by_code(char code);
 
-// 1-128 characters of [A-Za-z0-9._:-].
+// 1-128 characters of [A-Za-z0-9._:-]: what the recording commands take.
 bool valid_interaction_id(std::string_view id);
+// Why `id` cannot be the interaction id of a whole event (import, flush):
+// empty, not UTF-8, or holding a control character; "" when it can. The
+// old reporter took any such id ("task 42/α"), and import keeps them.
+std::string imported_interaction_id_problem(std::string_view id);
 // The same, as a data error (Failure, exit 65) naming the id.
 void require_valid_interaction_id(const std::string& id);
+// The interaction id of a spooled event's file `name` in `state`: from the
+// name's key, or, for a key that is a hash (an imported id too long for a
+// name), from the body; the key itself when neither says.
+std::string spooled_interaction_id(const Spool& spool, SpoolState state, const std::string& name);
+
 // int_<unix seconds>_<8 lowercase hex>, the old reporter's format.
 std::string new_interaction_id(int64_t now_seconds);
 
@@ -42,7 +53,8 @@ struct EventSummary {
 };
 
 // Checks that `body` is exactly one event of the man page's WIRE PROTOCOL: an object with the
-// five members and nothing else, of the right types. Numbers may be
+// five members and nothing else, of the right types, its interaction id as
+// imported_interaction_id_problem() allows. Numbers may be
 // Python's NaN, Infinity and -Infinity (no other spelling: not "Inf"). On
 // failure returns nullopt with the reason in `error`.
 std::optional<EventSummary> check_event(std::string_view body, std::string* error);

@@ -47,7 +47,7 @@ EventName name_for(const EventSummary& event) {
   EventName name;
   name.timestamp_us = event.timestamp_us;
   name.action = action_info(event.action).code;
-  name.interaction_id = event.interaction_id;
+  name.interaction_key = interaction_key(event.interaction_id);
   return name;
 }
 

@@ -50,7 +50,7 @@ Scheduler plan_queue(const Spool& spool,
   return plan;
 }
 
-using StartedEnded = std::map<std::string, std::pair<bool, bool>>;  // by interaction
+using StartedEnded = std::map<std::string, std::pair<bool, bool>>;  // by interaction key
 
 // Counts the files of every state, their bytes and the queued events' ages,
 // notes which interactions started and ended, and plans the queue.
@@ -67,7 +67,7 @@ void count_files(const Spool& spool, int64_t now, SpoolStatus& st, StartedEnded&
       ++(s == SpoolState::kQueue ? st.queued : st.dead);
       std::optional<EventName> e = EventName::parse(name);
       if (!e) return;
-      auto& flags = interactions[e->interaction_id];
+      auto& flags = interactions[e->interaction_key];
       flags.first = flags.first || e->action == 's';
       flags.second = flags.second || e->action == 'c' || e->action == 'e';
       if (s == SpoolState::kDead) return plan.add_dead(name);
@@ -122,8 +122,9 @@ SpoolStatus spool_status(const Spool& spool, int64_t now) {
   // Started, in the spool or delivered already (state.json), and ended in
   // neither.
   for (const auto& [id, started] : state.open) interactions[id].first = true;
-  for (const auto& [id, flags] : interactions)
-    if (flags.first && !flags.second) st.open_interactions.push_back(id);
+  for (const auto& [key, flags] : interactions)
+    if (flags.first && !flags.second)
+      st.open_interactions.push_back(id_of_interaction_key(key).value_or(key));
   return st;
 }
 
@@ -310,7 +311,7 @@ ListedEvent listed(const Spool& spool, SpoolState state, std::string name) {
   e.action = "?";
   if (auto parsed = EventName::parse(name)) {
     if (const ActionInfo* a = action_by_code(parsed->action)) e.action = a->name;
-    e.interaction_id = parsed->interaction_id;
+    e.interaction_id = spooled_interaction_id(spool, state, name);
     e.timestamp_us = parsed->timestamp_us;
     e.attempts = parsed->attempts;
     // A dead event is never attempted again (until requeued).

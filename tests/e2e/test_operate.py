@@ -181,20 +181,72 @@ class ImportTest(Case):
         self.ok("flush")
         self.assertEqual(c.received_raw(), [line])
 
+    def test_the_ids_the_old_reporter_took_are_kept(self):
+        """The old reporter took any interaction id: import keeps each line
+        byte for byte, the file name carries the id escaped (or hashed when
+        too long), and every command that shows ids shows the id itself."""
+        ids = ["task 42/\u03b1", "a,b%c", "\u4efb\u52a1 #7", 'say "hi"\\', "\u00e9" * 100]
+        lines = []
+        for k, iid in enumerate(ids):
+            for step, (action, member) in enumerate([("interaction_start", "request_data"),
+                                                     ("interaction_complete", "result_data")]):
+                lines.append(json.dumps({"action": action, "interaction_id": iid,
+                                         "mcp_id": "old_mcp", "timestamp": 1700000000 + k + step / 10,
+                                         member: {"k": k}}))
+        lines.append(json.dumps({"action": "interaction_start", "interaction_id": "open/1",
+                                 "mcp_id": "old_mcp", "timestamp": round(time.time(), 6),
+                                 "request_data": {}}))
+        self.ok("import", "-", input="\n".join(lines) + "\n")
+        names = self.files()
+        self.assertEqual(len(names), len(lines))
+        for n in names:
+            self.assertNotIn("/", n)
+            self.assertLessEqual(len(n.encode()), 255)
+        self.assertIn("1700000000000000-", names[0])
+        self.assertTrue(names[0].endswith(".s.task%2042%2F%CE%B1"), names[0])
+        bodies = []
+        for n in names:
+            with open(os.path.join(self.spool, "queue", n)) as f:
+                bodies.append(f.read())
+        self.assertEqual(sorted(bodies), sorted(lines))  # byte for byte
+        # list, list --json and status show the ids themselves.
+        listed = [json.loads(l) for l in self.ok("list", "--json").stdout.splitlines()]
+        self.assertEqual(sorted({e["interaction_id"] for e in listed}), sorted(ids + ["open/1"]))
+        self.assertIn("task 42/\u03b1", self.ok("list").stdout)
+        status = json.loads(self.ok("status", "--json").stdout)
+        self.assertEqual(status["open_interaction_ids"], ["open/1"])
+        c = self.coordinator()
+        dry = [json.loads(l) for l in self.ok("flush", "--dry-run", "--json").stdout.splitlines()
+               if "would_send" in l]
+        self.assertEqual(len(dry), len(lines))
+        self.assertIn('say "hi"\\', {d["interaction_id"] for d in dry})
+        # Delivered unchanged, each interaction in order.
+        self.ok("flush")
+        self.assertEqual(sorted(c.received_raw()), sorted(lines))
+        got = {}
+        for b in c.received():
+            got.setdefault(b["interaction_id"], []).append(b["action"])
+        for iid in ids:
+            self.assertEqual(got[iid], ["interaction_start", "interaction_complete"], iid)
+        self.assertEqual(self.files("corrupt"), [])
+        # The delivered start of "open/1" is still open for status.
+        self.assertEqual(json.loads(self.ok("status", "--json").stdout)["open_interaction_ids"],
+                         ["open/1"])
+
     def test_bad_lines_are_reported_by_number_and_skipped(self):
         src = os.path.join(self.dir, "events.ndjson")
         with open(src, "w") as f:
             f.write(json.dumps(OLD_EVENTS[0]) + "\n")
             f.write("not json\n")
             f.write("\n")
-            f.write(json.dumps(dict(OLD_EVENTS[1], interaction_id="a/b")) + "\n")
+            f.write(json.dumps(dict(OLD_EVENTS[1], interaction_id="a\x07b")) + "\n")
             f.write(json.dumps(OLD_EVENTS[1]) + "\r\n")
             # The mcp_id rules of every other source hold for imported lines.
             f.write(json.dumps(dict(OLD_EVENTS[1], mcp_id="x\x1b[2Jy")) + "\n")
             f.write(json.dumps(dict(OLD_EVENTS[1], mcp_id="m" * 129)) + "\n")
         r = self.fails(65, "import", src)
         self.assertRegex(r.stderr, r"events.ndjson:2: invalid JSON")
-        self.assertRegex(r.stderr, r"events.ndjson:4: 'interaction_id'")
+        self.assertRegex(r.stderr, r"events.ndjson:4: 'interaction_id' holds a control character")
         self.assertRegex(r.stderr, r"events.ndjson:6: 'mcp_id' holds a control character")
         self.assertRegex(r.stderr, r"events.ndjson:7: 'mcp_id' is longer than 128 bytes")
         self.assertEqual(len(r.stderr.splitlines()), 4)

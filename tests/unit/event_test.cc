@@ -69,6 +69,22 @@ TEST(EventTest, CheckEventTakesPythonsNonFiniteNumbers) {
   EXPECT_NE(error.find("'timestamp'"), std::string::npos) << error;
 }
 
+// The old reporter took any interaction id; import keeps what it sent.
+TEST(EventTest, CheckEventTakesTheIdsTheOldReporterTook) {
+  for (const char* id : {"task 42/\\u03b1", "a,b", "../x", "\\u4efb\\u52a1 #7", "\\\"quoted\\\""}) {
+    std::string body = std::string("{\"action\": \"interaction_start\", \"interaction_id\": \"") + id +
+                       "\", \"mcp_id\": \"m\", \"timestamp\": 1, \"request_data\": {}}";
+    std::string error;
+    EXPECT_TRUE(check_event(body, &error)) << body << ": " << error;
+  }
+  std::string error;
+  auto e = check_event("{\"action\": \"interaction_start\", \"interaction_id\": \"task 42/\\u03b1\", "
+                       "\"mcp_id\": \"m\", \"timestamp\": 1, \"request_data\": {}}",
+                       &error);
+  ASSERT_TRUE(e) << error;
+  EXPECT_EQ(e->interaction_id, "task 42/\xce\xb1");
+}
+
 TEST(EventTest, CheckEventRejectsWrongShapes) {
   // Each body with the error it must give: any other error would mean the
   // check that was meant did not run.
@@ -79,12 +95,21 @@ TEST(EventTest, CheckEventRejectsWrongShapes) {
       {"{\"action\": \"x\", \"interaction_id\": \"i\", \"mcp_id\": \"m\", \"timestamp\": 1, "
        "\"request_data\": {}}",
        "unknown action 'x'"},
-      {"{\"action\": \"interaction_start\", \"interaction_id\": \"a/b\", \"mcp_id\": \"m\", "
+      {"{\"action\": \"interaction_start\", \"interaction_id\": \"\", \"mcp_id\": \"m\", "
        "\"timestamp\": 1, \"request_data\": {}}",
-       "'interaction_id' missing or not"},
+       "'interaction_id' is empty"},
+      {"{\"action\": \"interaction_start\", \"interaction_id\": 42, \"mcp_id\": \"m\", "
+       "\"timestamp\": 1, \"request_data\": {}}",
+       "'interaction_id' missing or not a string"},
       {"{\"action\": \"interaction_start\", \"interaction_id\": \"a\\u0000b\", \"mcp_id\": \"m\", "
        "\"timestamp\": 1, \"request_data\": {}}",
-       "'interaction_id' missing or not"},
+       "'interaction_id' holds a control character"},
+      {"{\"action\": \"interaction_start\", \"interaction_id\": \"a\\u0085b\", \"mcp_id\": \"m\", "
+       "\"timestamp\": 1, \"request_data\": {}}",
+       "'interaction_id' holds a control character"},
+      {"{\"action\": \"interaction_start\", \"interaction_id\": \"a\\ud800\", \"mcp_id\": \"m\", "
+       "\"timestamp\": 1, \"request_data\": {}}",
+       "invalid JSON: The surrogate pair"},
       {"{\"action\": \"interaction_start\\u0000x\", \"interaction_id\": \"a\", \"mcp_id\": \"m\", "
        "\"timestamp\": 1, \"request_data\": {}}",
        "unknown action"},
@@ -112,7 +137,7 @@ TEST(EventTest, CheckEventRejectsWrongShapes) {
   }
   // The whole action is named, not the part before a NUL.
   std::string error;
-  check_event(bad[6].first, &error);
+  check_event(bad[9].first, &error);
   EXPECT_EQ(error, std::string("unknown action 'interaction_start\0x'", 36));
 }
 

@@ -60,7 +60,7 @@ class FlushLoopTest : public TempDirTest {
     EventName n;
     n.timestamp_us = 1764000000000000LL + us;
     n.action = action;
-    n.interaction_id = iid;
+    n.interaction_key = interaction_key(iid);
     n.attempts = attempts;
     n.due_ms = due_ms;
     std::string body = std::string("{\"action\": \"") + action_name(action) +
@@ -128,7 +128,7 @@ TEST_F(FlushLoopTest, SendsOldestFirstAndNeverTwoOfOneInteractionInFlight) {
   // wave is the three interactions' first events.
   ASSERT_GE(t.sent().size(), 3u);
   EXPECT_EQ(t.sent()[0].at, t.sent()[2].at);
-  for (size_t i = 0; i < 3; ++i) EXPECT_NE(interaction_of(files[2]), "") << i;
+  for (size_t i = 0; i < 3; ++i) EXPECT_NE(interaction_key_of(files[2]), "") << i;
   EXPECT_EQ(order[0], event_id_of(files[0]));
   EXPECT_EQ(order[1], event_id_of(files[1]));
   EXPECT_EQ(order[2], event_id_of(files[4]));

@@ -23,7 +23,7 @@ EventName failed_twice() {
   EventName n;
   n.timestamp_us = 1764000000123456;
   n.action = 's';
-  n.interaction_id = "job-1";
+  n.interaction_key = "job-1";
   n.attempts = 2;
   n.due_ms = 1764000300250;
   return n;

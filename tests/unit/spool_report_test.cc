@@ -25,7 +25,7 @@ constexpr int64_t kNow = 1764000000;
 void queue_event(const Spool& spool, int64_t due_ms, int64_t age) {
   EventName name;
   name.timestamp_us = (kNow - 86400) * 1000000;
-  name.interaction_id = "job-1";
+  name.interaction_key = "job-1";
   name.attempts = due_ms ? 1 : 0;
   name.due_ms = due_ms;
   std::string file = enqueue(spool, name, "{}", false);
@@ -62,7 +62,7 @@ std::string queue_at(const Spool& spool, int second, char action, const std::str
   EventName name;
   name.timestamp_us = (kNow - 3600 + second) * 1000000;
   name.action = action;
-  name.interaction_id = iid;
+  name.interaction_key = interaction_key(iid);
   name.attempts = due_ms ? 1 : 0;
   name.due_ms = due_ms;
   return enqueue(spool, name, "{}", false);

@@ -30,7 +30,7 @@ EventName sample_name(const std::string& iid = "job-1") {
   EventName n;
   n.timestamp_us = 1764000000123456;
   n.action = 's';
-  n.interaction_id = iid;
+  n.interaction_key = interaction_key(iid);
   return n;
 }
 
@@ -51,10 +51,54 @@ TEST(EventNameTest, FormatsAndParsesBack) {
   ASSERT_TRUE(parsed);
   EXPECT_EQ(parsed->timestamp_us, n.timestamp_us);
   EXPECT_EQ(parsed->unique, n.unique);
-  EXPECT_EQ(parsed->interaction_id, n.interaction_id);
+  EXPECT_EQ(parsed->interaction_key, n.interaction_key);
   EXPECT_EQ(parsed->attempts, 2u);
   EXPECT_EQ(parsed->due_ms, 1764000300250);
   EXPECT_EQ(event_id_of(n.format()), "1764000000123456-3fa9c01e0001");
+}
+
+// An interaction id stands in a file name as its key: the ids the
+// recording commands take as they are, any other (import takes what the old
+// reporter sent) escaped byte by byte, and one too long for a name hashed.
+TEST(EventNameTest, InteractionKeys) {
+  const std::string long_plain(129, 'x');  // plain characters, over 128
+  const std::pair<std::string, std::string> cases[] = {
+      {"int_1764000000_9f8e7d6c", "int_1764000000_9f8e7d6c"},
+      {"a.b:c-d_E", "a.b:c-d_E"},
+      {std::string(128, 'y'), std::string(128, 'y')},
+      {long_plain, long_plain},
+      {"task 42/\xce\xb1", "task%2042%2F%CE%B1"},
+      {"50%", "50%25"},
+      {"a,b", "a%2Cb"},
+      {"..", ".."},
+      {"../etc/passwd", "..%2Fetc%2Fpasswd"},
+      {"\xe4\xbb\xbb\xe5\x8a\xa1#7", "%E4%BB%BB%E5%8A%A1%237"},
+  };
+  for (const auto& [id, key] : cases) {
+    EXPECT_EQ(interaction_key(id), key) << id;
+    EXPECT_TRUE(valid_interaction_key(key)) << key;
+    EXPECT_EQ(id_of_interaction_key(key).value_or("?"), id) << key;
+    EXPECT_EQ(key.find_first_of(",/"), std::string::npos) << key;
+  }
+  // Too long for a file name once escaped: a hash, the same for the same id.
+  const std::string hashed = interaction_key(std::string(100, ' '));
+  EXPECT_EQ(hashed.size(), 18u);
+  EXPECT_EQ(hashed.rfind("%%", 0), 0u);
+  EXPECT_TRUE(valid_interaction_key(hashed));
+  EXPECT_FALSE(id_of_interaction_key(hashed));
+  EXPECT_EQ(interaction_key(std::string(100, ' ')), hashed);
+  EXPECT_NE(interaction_key(std::string(101, ' ')), hashed);
+  EXPECT_LE(interaction_key(std::string(1000, 'z')).size(), 160u);
+  // Keys no id gives.
+  for (const char* bad : {"", "a b", "a%2", "a%zz", "a%2c", "%%12", "%%0123456789abcdeg", "a/b",
+                          "a,b", "%%0123456789abcdef0"})
+    EXPECT_FALSE(valid_interaction_key(bad)) << bad;
+  // A name carries the key, and the parser hands it back.
+  EventName n = sample_name("task 42/\xce\xb1");
+  n.unique = "3fa9c01e0001";
+  EXPECT_EQ(n.format(), "1764000000123456-3fa9c01e0001.s.task%2042%2F%CE%B1");
+  EXPECT_EQ(EventName::parse(n.format())->interaction_key, "task%2042%2F%CE%B1");
+  EXPECT_EQ(interaction_key_of(n.format() + ",1,1764000300250"), "task%2042%2F%CE%B1");
 }
 
 TEST(EventNameTest, OlderNamesWithDueSecondsAreReadAsMilliseconds) {
@@ -72,7 +116,7 @@ TEST(EventNameTest, OlderNamesWithDueSecondsAreReadAsMilliseconds) {
     auto parsed = EventName::parse(name);
     ASSERT_TRUE(parsed) << name;
     EXPECT_EQ(parsed->due_ms, due_ms) << name;
-    EXPECT_EQ(interaction_of(name), "x");
+    EXPECT_EQ(interaction_key_of(name), "x");
     auto again = EventName::parse(parsed->format());
     ASSERT_TRUE(again) << name;
     EXPECT_EQ(again->due_ms, parsed->due_ms) << name;
