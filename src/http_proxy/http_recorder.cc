@@ -29,7 +29,7 @@ struct HttpRecorder::Session {
   explicit Session(InteractionTracker::Sink sink, TrackerOptions options)
       : tracker(std::move(options), std::move(sink)) {}
   InteractionTracker tracker;
-  bool own = false;    // an exchange's own (no MCP session): ends with it
+  bool sessionless = false;  // an exchange's own (no MCP session): ends with it
   uint64_t used = 0;   // when a message last came, in messages seen
 };
 
@@ -88,7 +88,7 @@ HttpRecorder::Session& HttpRecorder::session_of(const SeenHttp& seen) {
   if (!seen.session.empty()) options.start_attributes.push_back({"mcp.session.id", seen.session});
   auto session = std::make_unique<Session>([this](ProxyEvent e) { events_->push(std::move(e)); },
                                            std::move(options));
-  session->own = seen.session.empty();
+  session->sessionless = seen.session.empty();
   session->used = messages_;
   return *sessions_.emplace(key, std::move(session)).first->second;
 }
@@ -150,45 +150,42 @@ void HttpRecorder::track(SeenHttp& seen) {
   }
 }
 
-// The calls an exchange carried and that are still open end with it, unless
-// an answer may still come in another exchange of their session: a stream
-// the client may resume (its events had ids), or a response that ended
-// before the answer (the server may send it on its GET stream).
 void HttpRecorder::end_exchange(const SeenHttp& seen) {
   const std::string key = seen.session.empty() ? "#" + std::to_string(seen.exchange) : seen.session;
   auto session = sessions_.find(key);
   auto request = requests_.find(seen.exchange);
   if (session != sessions_.end() && request != requests_.end()) {
-    InteractionTracker& tracker = session->second->tracker;
-    const bool own = session->second->own;
-    const ExchangeObserver::Ending& ending = seen.ending;
-    auto close = [&](const std::string& type, const std::string& message) {
-      tracker.close_requests(request->second, type, message, seen.at);
-    };
-    switch (ending.how) {
-      case ExchangeEnd::kComplete:
-        if (ending.status >= 400)
-          close("HttpError", "the server answered HTTP " + std::to_string(ending.status));
-        else if (own)
-          close("ServerExited", "the server ended its response before the answer");
-        break;
-      case ExchangeEnd::kUnreachable:
-        close("UpstreamUnavailable", "the upstream could not be reached or broke off its response");
-        break;
-      case ExchangeEnd::kClientGone:
-        if (own || !ending.resumable)
-          close("ClientClosed", "the client closed its connection before the response");
-        break;
-      case ExchangeEnd::kStopped:
-        close("ServerExited", kStoppedMessage);
-        break;
-    }
+    if (const auto end = open_calls_end(seen.ending, session->second->sessionless))
+      session->second->tracker.close_requests(request->second, end->error_type, end->message,
+                                              seen.at);
   }
   if (request != requests_.end()) requests_.erase(request);
-  if (session != sessions_.end() && session->second->own) {
+  if (session != sessions_.end() && session->second->sessionless) {
     unreadable_ += session->second->tracker.unreadable_lines();
     sessions_.erase(session);
   }
+}
+
+std::optional<CallsEnd> open_calls_end(const ExchangeObserver::Ending& ending, bool sessionless) {
+  switch (ending.how) {
+    case ExchangeEnd::kComplete:
+      if (ending.status >= 400)
+        return CallsEnd{"HttpError", "the server answered HTTP " + std::to_string(ending.status)};
+      // With a session, the answer may still come on its GET stream.
+      if (sessionless) return CallsEnd{"ServerExited", "the server ended its response before the answer"};
+      return std::nullopt;
+    case ExchangeEnd::kUnreachable:
+      return CallsEnd{"UpstreamUnavailable",
+                      "the upstream could not be reached or broke off its response"};
+    case ExchangeEnd::kClientGone:
+      // Events with ids: the client may resume the stream (Last-Event-ID).
+      if (sessionless || !ending.resumable)
+        return CallsEnd{"ClientClosed", "the client closed its connection before the response"};
+      return std::nullopt;
+    case ExchangeEnd::kStopped:
+      return CallsEnd{"ServerExited", kStoppedMessage};
+  }
+  return std::nullopt;
 }
 
 RecordingOutcome HttpRecorder::finish() {

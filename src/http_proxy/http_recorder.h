@@ -8,6 +8,7 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "src/config/config.h"
@@ -34,6 +35,18 @@ struct SeenHttp {
 inline size_t queued_bytes(const SeenHttp& s) {
   return s.message.text.size() + s.message.tail.size() + s.session.size();
 }
+
+// How the calls an exchange carried and that are still open end with it.
+struct CallsEnd {
+  std::string error_type;
+  std::string message;
+};
+// nullopt while an answer may still come in another exchange of their
+// session: a stream the client may resume (its events had ids), or a
+// response that ended before the answer (the server may send it on its GET
+// stream). `sessionless`: the exchange had no MCP session, so nothing else
+// can answer them.
+std::optional<CallsEnd> open_calls_end(const ExchangeObserver::Ending& ending, bool sessionless);
 
 class HttpRecorder : public ExchangeObserver {
  public:

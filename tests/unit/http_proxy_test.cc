@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "src/http_proxy/http_recorder.h"
 #include "src/http_proxy/listen_address.h"
 #include "src/http_proxy/message_tap.h"
 #include "src/http_proxy/request_policy.h"
@@ -275,6 +276,45 @@ TEST(InteractionTrackerTest, CloseRequestsEndsTheCallsALineCarries) {
                      "id2 {\"error_type\": \"UpstreamUnavailable\", \"error_message\": \"gone\", "
                      "\"processing_time\": 0.5}"}));
   EXPECT_EQ(tracker.open_count(), 1u);
+}
+
+TEST(OpenCallsEndTest, EndsCallsOnlyWhenNoAnswerCanStillCome) {
+  using E = ExchangeEnd;
+  struct Row {
+    E how;
+    long status;
+    bool resumable;
+    bool sessionless;
+    const char* error_type;  // nullptr: left open
+  } rows[] = {
+      {E::kComplete, 200, false, false, nullptr},  // may come on the GET stream
+      {E::kComplete, 200, true, false, nullptr},
+      {E::kComplete, 200, false, true, "ServerExited"},
+      {E::kComplete, 202, false, true, "ServerExited"},
+      {E::kComplete, 404, false, false, "HttpError"},
+      {E::kComplete, 500, true, true, "HttpError"},
+      {E::kUnreachable, 0, false, false, "UpstreamUnavailable"},
+      {E::kUnreachable, 200, true, false, "UpstreamUnavailable"},  // broke off mid-stream
+      {E::kClientGone, 200, false, false, "ClientClosed"},
+      {E::kClientGone, 200, true, false, nullptr},  // the client may resume
+      {E::kClientGone, 200, true, true, "ClientClosed"},
+      {E::kStopped, 200, true, false, "ServerExited"},
+      {E::kStopped, 0, false, true, "ServerExited"},
+  };
+  for (const Row& r : rows) {
+    const auto end = open_calls_end({r.how, r.status, r.resumable}, r.sessionless);
+    const std::string label = std::to_string(static_cast<int>(r.how)) + " " +
+                              std::to_string(r.status) + " " + std::to_string(r.resumable) +
+                              std::to_string(r.sessionless);
+    if (!r.error_type) {
+      EXPECT_FALSE(end) << label;
+      continue;
+    }
+    ASSERT_TRUE(end) << label;
+    EXPECT_EQ(end->error_type, r.error_type) << label;
+  }
+  EXPECT_EQ(open_calls_end({E::kComplete, 503, false}, false)->message,
+            "the server answered HTTP 503");
 }
 
 // `text` compressed as gzip (windowBits 31) or zlib ("deflate", 15).
