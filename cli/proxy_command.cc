@@ -127,8 +127,14 @@ void report_proxy_recording(const Globals& globals, const ProxyRecording& record
       what += " and " + std::to_string(outcome.unseen) +
               " messages not looked at (their calls are not recorded)";
     globals.warn("proxy: " + what + ": " + outcome.drop_reason);
-    count_proxy_drops(*recording.config, outcome);
   }
+  if (recording.config && outcome.unreadable > 0)
+    // Lines that are no JSON-RPC (a server that logs to stdout): counted
+    // for status, and said only with -v, as the client is the one to mind.
+    globals.note("proxy: " + std::to_string(outcome.unreadable) +
+                 " lines were not JSON-RPC messages");
+  if (recording.config && (outcome.dropped > 0 || outcome.unseen > 0 || outcome.unreadable > 0))
+    count_proxy_drops(*recording.config, outcome);
   globals.note("proxy: recorded " + std::to_string(outcome.recorded) + " events");
 }
 

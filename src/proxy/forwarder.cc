@@ -53,9 +53,12 @@ void client_to_server(int client_in, PipedChild& child, int stop_fd, StreamObser
     if (n <= 0) break;
     // Seen before it is written: the server's answer can then never reach
     // the observer ahead of its request.
-    lines.feed(std::string_view(buffer.data(), static_cast<size_t>(n)), [&](std::string_view line) {
-      observer.on_line(Direction::kClientToServer, line);
-    });
+    lines.feed(
+        std::string_view(buffer.data(), static_cast<size_t>(n)),
+        [&](std::string_view line) { observer.on_line(Direction::kClientToServer, line); },
+        [&](std::string_view head, std::string_view tail, size_t size) {
+          observer.on_long_line(Direction::kClientToServer, head, tail, size);
+        });
     const bool written = write_all(child.stdin_fd(), buffer.data(), static_cast<size_t>(n));
     observer.on_forwarded();
     if (!written) break;

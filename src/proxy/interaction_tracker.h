@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "src/event/event.h"
+#include "src/proxy/json_tree.h"
 
 namespace mcpr {
 
@@ -91,12 +92,12 @@ class InteractionTracker {
 
   InteractionTracker(TrackerOptions options, Sink sink, IdMaker make_id = nullptr);
 
-  // One complete line as it crossed the proxy (without its newline). Lines
-  // that are not JSON-RPC are ignored; a JSON array is a batch.
+  // One line as it crossed the proxy (without its newline): a JSON-RPC
+  // message, or a batch of them (a JSON array). Read leniently (JsonTree);
+  // a line that is not JSON even so is counted in unreadable_lines().
   void on_line(Direction direction, std::string_view line, SeenAt at);
-  // A line too long to parse, by its first and last bytes: an answer from
-  // the server whose id shows at either end (`{"jsonrpc":"2.0","id":7,...`
-  // or `...,"id":7}`) completes its request, with "parsed": false.
+  // A line too long to parse whole (10 MiB and more), by its first and last
+  // bytes: read as read_long_line says, its events say "parsed": false.
   void on_long_line(Direction direction, std::string_view head, std::string_view tail,
                     size_t size, SeenAt at);
   // The session is over: every interaction still open ends, as `how` says
@@ -114,37 +115,110 @@ class InteractionTracker {
   // than none. Returns how many ends are thus not recorded.
   size_t forget_all();
 
-  size_t open_count() const { return open_.size(); }
-  // Lines that no parse could read as JSON (man page PROXY: "messages not
-  // looked at"); blank lines are not counted.
+  size_t open_count() const { return interactions_.size(); }
+  // Lines that no parse could read as JSON, and long lines whose ends show
+  // no message (man page PROXY: "messages not looked at"); blank lines are
+  // not counted.
   uint64_t unreadable_lines() const { return unreadable_lines_; }
 
  private:
-  struct Open {
-    std::string interaction_id;
-    std::string progress_token;  // JSON text, "" when none
-    int64_t started_mono_us;
+  using Node = JsonTree::Node;
+  // One JSON-RPC message of a line (a batch holds several).
+  struct Message {
+    const JsonTree* tree = nullptr;
+    const Node* id = nullptr;
+    std::string_view method;  // "" for a response
+    const Node* params = nullptr;
+    const Node* result = nullptr;
+    const Node* error = nullptr;
+    size_t size = 0;       // bytes of the line
+    bool partial = false;  // read from a long line's ends
   };
-  struct Message;
+  // An interaction from its start to its end.
+  struct Interaction {
+    std::string id;  // int_<secs>_<8hex>
+    std::string method;
+    int64_t started_mono_us = 0;
+    std::string request;         // the key of the client request it waits on, "" when none
+    std::string progress_token;  // the key of its progress token, "" when none
+    std::string task_id;         // the task its call became, "" when none
+    std::string status;          // the task's last status and message seen
+    std::string status_message;
+    bool task_completed = false;  // a 2025-11-25 task seen completed: tasks/result brings the result
+    SeenAt completed_at;
+    bool cancel_requested = false;  // tasks/cancel acknowledged without a status
+    // Answered with input_required (2026-07-28): waiting for the client's
+    // retry, known by the requestState it must echo, or by the keys of the
+    // input it must give and the same target.
+    bool awaiting_retry = false;
+    bool has_request_state = false;
+    std::string request_state;
+    std::vector<std::string> input_keys;
+    std::string target;  // the tool, prompt or resource it calls
+    uint64_t notifications = 0;  // subscriptions/listen: notifications on its stream
+  };
+  // A client request waiting for its answer, kept when the answer matters:
+  // it belongs to an interaction, or it is about the session or a task.
+  struct Request {
+    enum class Role : uint8_t { kPlain, kInitialize, kTaskGet, kTaskResult, kTaskCancel, kTaskUpdate };
+    uint64_t interaction = 0;  // the interaction it starts or continues, 0 for none
+    Role role = Role::kPlain;
+    std::string task_id;          // of the task it is about
+    bool task_augmented = false;  // it asked for a task (2025-11-25 params.task)
+  };
+  using Interactions = std::map<uint64_t, Interaction>;
 
-  void on_message(Direction direction, const Message& m, size_t size, SeenAt at);
-  void on_client_request(const Message& m, size_t size, SeenAt at);
-  void on_server_response(const Message& m, size_t size, SeenAt at);
-  void on_progress(const Message& m, SeenAt at);
-  void on_cancelled(const Message& m, SeenAt at);
-  void finish(std::map<std::string, Open>::iterator it, Action action, std::string payload,
-              SeenAt at);
-  void close(std::map<std::string, Open>::iterator it, const std::string& error_type,
-             const std::string& message, SeenAt at);
-  std::string processing_time(const Open& open, SeenAt at) const;
+  // The message flow (interaction_tracker.cc).
+  static bool read_message(const JsonTree& tree, const Node* n, size_t size, bool partial,
+                           Message* m);
+  void on_message(Direction direction, const Message& m, SeenAt at);
+  void note_session(const Message& m);
+  void on_client_request(const Message& m, SeenAt at);
+  uint64_t retried(const Message& m) const;
+  void on_client_cancel(const Message& m, SeenAt at);
+  void on_server_response(const Message& m, SeenAt at);
+  void on_answer(Interactions::iterator it, const Request& request, const Message& m, SeenAt at);
+  void on_task_answer(const Request& request, const Message& m, SeenAt at);
+  void on_task_state(Interactions::iterator it, const Node* task, bool created, const Message& m,
+                     SeenAt at);
+  void on_server_notification(const Message& m, SeenAt at);
+  void finish(Interactions::iterator it, Action action, std::string payload, SeenAt at);
+
+  // What each event says (interaction_events.cc).
+  static std::string target_of(const Message& m);
+  std::string start_payload(const Message& m) const;
+  // The end that a result brings: complete, or error ToolError for isError.
+  std::string result_payload(const Interaction& i, const Message& m, const Node* result,
+                             SeenAt at, Action* action) const;
+  // An error of `error_type` from m's error (or a cancellation's reason).
+  std::string error_payload(const Interaction& i, const Message& m, const char* error_type,
+                            SeenAt at) const;
+  std::string task_error_payload(const Interaction& i, const JsonTree& tree, const Node* task,
+                                 const char* error_type, SeenAt at) const;
+  std::string listen_end_payload(const Interaction& i, const char* ended_by, SeenAt at) const;
+  std::string ended_payload(const Interaction& i, SessionEnd how, const std::string& message,
+                            SeenAt at, Action* action) const;
+  std::string closed_payload(const Interaction& i, const std::string& error_type,
+                             const std::string& message, SeenAt at) const;
+  static std::string progress_payload(const Message& m);
+  static std::string retry_payload(const Message& m);
+  static std::string input_payload(const Message& m, const std::string& task_id);
+  static std::string input_required_payload(const Message& m,
+                                            const std::vector<std::string>& keys);
+  static std::string status_payload(const std::string& task_id, const std::string& status,
+                                    const std::string& message,
+                                    const std::vector<std::string>& input_keys = {});
+  void progress(const Interaction& i, std::string payload, SeenAt at);
   std::string fit(std::string payload_head, const char* captured_key, std::string captured) const;
 
   TrackerOptions options_;
   Sink sink_;
   IdMaker make_id_;
-  std::map<std::string, Open> open_;                  // by the request id's JSON text
-  std::map<std::string, std::string> by_token_;       // progress token -> request id
-  std::string initialize_id_;                         // the initialize request in flight
+  Interactions interactions_;                      // open, by serial (start order)
+  uint64_t next_serial_ = 1;
+  std::map<std::string, Request> requests_;        // by the request id's key (id_key)
+  std::map<std::string, uint64_t> by_task_;        // task id -> interaction
+  std::map<std::string, uint64_t> by_token_;       // progress token's key -> interaction
   std::string protocol_version_;
   std::string client_name_;
   std::string client_version_;

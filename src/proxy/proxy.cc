@@ -74,6 +74,8 @@ class RecordingObserver : public StreamObserver {
   BoundedQueue<SeenLine>& lines() { return lines_; }
   // Ends of calls not recorded because lines were lost before them.
   uint64_t forgotten() const { return forgotten_; }
+  // Once the line queue has finished.
+  uint64_t unreadable() const { return tracker_.unreadable_lines(); }
 
  private:
   void note(bool queued) {
@@ -149,6 +151,7 @@ ProxyOutcome run_proxy(const ProxyRun& run) {
 
   outcome.recording = finish_recording(observer->lines(), *events, kFinishGrace,
                                        [&observer] { return observer->forgotten(); });
+  if (!outcome.recording.writer_stuck) outcome.recording.unreadable = observer->unreadable();
   if (outcome.recording.writer_stuck) {
     // Their threads still run, inside a write: everything they use stays
     // alive until the caller leaves with _exit.
@@ -193,10 +196,11 @@ std::unique_ptr<RecordingQueue> make_spool_writer(Recorder& recorder, size_t max
 void count_proxy_drops(const Config& config, const RecordingOutcome& outcome) {
   try {
     std::string line = outcome.drop_reason;
+    if (line.empty() && outcome.unreadable > 0) line = "lines that were not JSON-RPC messages";
     for (char& c : line)
       if (c == '\n' || c == '\r') c = ' ';
     add_proxy_counts(Spool::open(config.spool_path(), true), outcome.dropped,
-                     outcome.unseen, line, now_us() / 1000000);
+                     outcome.unseen + outcome.unreadable, line, now_us() / 1000000);
   } catch (const std::exception&) {
     // The spool is what failed: the warning on stderr is all there is.
   }

@@ -31,6 +31,7 @@ struct RecordingOutcome {
   uint64_t recorded = 0;
   uint64_t dropped = 0;       // events not recorded
   uint64_t unseen = 0;        // messages the tracker never saw (its queue was full)
+  uint64_t unreadable = 0;    // lines no parse could read as a message (not warned about)
   std::string drop_reason;    // the first write failure, or "queue full"
   bool writer_stuck = false;  // the spool writer could not finish: leave with _exit
 };

@@ -107,9 +107,13 @@ class ProxyStreamTest(ProxyCase):
 
         s = self.summary()
         names = [x[0] for x in s]
-        self.assertEqual(names, ["echo", "fail", "tool-error", "garbage", "huge", "progress",
-                                 "echo"])
-        echo, fail, tool_error, garbage, huge, progress, last = s
+        self.assertEqual(names, ["echo", "fail", "tool-error", "garbage", "echo", "huge",
+                                 "progress", "echo"])
+        echo, fail, tool_error, garbage, long_call, huge, progress, last = s
+        # The client's line of 10 MiB is a call too, known by its ends; its
+        # answer (the arguments echoed, as long) completes it.
+        self.assertEqual(long_call[1], ["start", "complete"])
+        self.assertEqual(long_call[2]["parsed"], False)
         self.assertEqual(echo[1], ["start", "complete"])
         self.assertEqual(echo[2]["success"], True)
         self.assertEqual(echo[2]["content_count"], 1)
@@ -147,7 +151,10 @@ class ProxyStreamTest(ProxyCase):
         self.assertGreaterEqual(done["processing_time"], 0)
         self.assertGreater(done["output_size"], 0)
         self.assertNotIn("result", done)
-        steps = [e["progress_data"] for e in events[5][1:3]]
+        self.assertEqual(events[4][0]["request_data"]["parsed"], False)
+        self.assertEqual(events[4][0]["request_data"]["parameters"], ["blob"])
+        self.assertGreater(events[4][0]["request_data"]["input_size"], 10 * 1024 * 1024)
+        steps = [e["progress_data"] for e in events[6][1:3]]
         self.assertEqual(steps, [{"progress": 1, "total": 2, "message": "step 1"},
                                  {"progress": 2, "total": 2, "message": "step 2"}])
         for body in self.bodies():
@@ -173,14 +180,27 @@ class ProxyStreamTest(ProxyCase):
         p = self.proxy(input=self.MIXED, env={"MCP_REPORT_CONFIG": config})
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(p.stdout, d.stdout)
-        self.assertIn(b"mcp-report: warning: proxy: 16 events not recorded: spool", p.stderr)
+        self.assertIn(b"mcp-report: warning: proxy: 18 events not recorded: spool", p.stderr)
         self.assertEqual(self.files(), [])
         status = json.loads(self.ok("status", "--json").stdout)
-        self.assertEqual(status["proxy_dropped"], 16)
-        self.assertIn("16 events not recorded", self.ok("status").stdout)
-        self.assertIn("mcp_report_proxy_dropped_events_total{", self.ok("status", "--prometheus").stdout)
+        self.assertEqual(status["proxy_dropped"], 18)
+        # The three lines that are not JSON (two from the client, one from
+        # the server) could not be looked at.
+        self.assertEqual(status["proxy_unseen_messages"], 3)
+        self.assertIn("18 events not recorded, 3 messages not looked at", self.ok("status").stdout)
+        prometheus = self.ok("status", "--prometheus").stdout
+        self.assertIn("mcp_report_proxy_dropped_events_total{", prometheus)
+        self.assertRegex(prometheus, r"mcp_report_proxy_unseen_messages_total\{[^}]*\} 3\n")
         self.proxy(input=self.MIXED, env={"MCP_REPORT_CONFIG": config})
-        self.assertEqual(json.loads(self.ok("status", "--json").stdout)["proxy_dropped"], 32)
+        status = json.loads(self.ok("status", "--json").stdout)
+        self.assertEqual((status["proxy_dropped"], status["proxy_unseen_messages"]), (36, 6))
+
+    def test_lines_no_parse_can_read_are_counted_without_a_warning(self):
+        p = self.proxy(input=self.MIXED)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertNotIn(b"warning", p.stderr)
+        status = json.loads(self.ok("status", "--json").stdout)
+        self.assertEqual((status["proxy_dropped"], status["proxy_unseen_messages"]), (0, 3))
 
     def test_a_burst_of_calls_is_recorded_whole_and_in_order(self):
         # 500 calls at once, sync on: the spool writer gathers them and
@@ -435,7 +455,7 @@ class ProxySdkTest(Case):
     def test_sdk_session_is_the_same_through_the_proxy_and_is_delivered(self):
         server = ["node", EVERYTHING, "stdio"]
         direct = self.scenario(*server)
-        proxied = self.scenario(BIN, "proxy", "--", *server)
+        proxied = self.scenario(BIN, "proxy", "--capture", "arguments,results", "--", *server)
         # The SDK client may miss the last progress notification, which the
         # server sends just before the result, directly as well as through
         # the proxy: the steps seen are compared as a prefix.
@@ -446,6 +466,7 @@ class ProxySdkTest(Case):
         self.assertEqual(proxied, direct)
         self.assertIn("echo", [t["name"] for t in direct["tools"]])
         self.assertEqual(direct["echo"]["result"]["content"][0]["text"], "Echo: hello proxy")
+        self.assertEqual(direct["surrogate"]["result"]["content"][0]["text"], "Echo: party \ud83c")
 
         events = {}
         for body in self.bodies():
@@ -459,7 +480,17 @@ class ProxySdkTest(Case):
             ("trigger-long-running-operation", ["start", "progress", "progress", "progress",
                                                 "complete"]),
             ("simple-prompt", ["start", "complete"]),
+            ("echo", ["start", "complete"]),
         ])
+        # The lone surrogate went both ways: the call is recorded whole, its
+        # captured values keep it as the text "\ud83c", and say so.
+        start, done = list(events.values())[-1]
+        self.assertEqual(start["request_data"]["parameters"], {"message": "party \\ud83c"})
+        self.assertIs(start["request_data"]["escaped"], True)
+        self.assertEqual(done["result_data"]["result"]["content"][0]["text"],
+                         "Echo: party \\ud83c")
+        self.assertIs(done["result_data"]["escaped"], True)
+        self.assertNotIn("escaped", list(events.values())[0][0]["request_data"])
         unknown = list(events.values())[1][-1]["error_data"]
         self.assertIn(unknown["error_type"], ("ToolError", "JsonRpcError"))
         self.assertIn("no-such-tool", unknown["error_message"])

@@ -22,6 +22,11 @@ if (mode === "scenario") {
   out.tools = tools.tools.map((t) => ({ name: t.name, inputSchema: t.inputSchema }));
   await toolCalls(client, out);
   out.prompt = await outcome(client.getPrompt({ name: "simple-prompt", arguments: {} }));
+  // A string cut inside an emoji: JSON.stringify sends a lone surrogate
+  // ("\ud83c"), which the server echoes back in its result.
+  out.surrogate = await outcome(
+    client.callTool({ name: "echo", arguments: { message: "party 🎉".slice(0, 7) } }),
+  );
   out.server = client.getServerVersion();
   console.log(JSON.stringify(out));
 } else if (mode === "bench") {

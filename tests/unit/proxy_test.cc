@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "src/proxy/interaction_tracker.h"
+#include "proxy_steps.h"
 #include "src/proxy/line_splitter.h"
 #include "src/proxy/mcp_methods.h"
 #include "src/proxy/recording_queue.h"
@@ -15,14 +16,6 @@
 
 namespace mcpr {
 namespace {
-
-constexpr Direction kUp = Direction::kClientToServer;
-constexpr Direction kDown = Direction::kServerToClient;
-
-struct Step {
-  Direction direction;
-  const char* line;
-};
 
 // "s id1 {payload}" per event; ids are id1, id2, ... in creation order.
 std::vector<std::string> track(const std::vector<Step>& steps, TrackerOptions options = {},
@@ -173,6 +166,36 @@ TEST(InteractionTrackerTest, BatchesAndCapture) {
   EXPECT_NE(events[1].find("\"content_count\": 1, \"result\": {\"messages\": [1]}}"),
             std::string::npos)
       << events[1];
+}
+
+TEST(InteractionTrackerTest, CapturedValuesJsonCannotCarryAreKeptEscapedAndMarked) {
+  TrackerOptions options;
+  options.capture_arguments = true;
+  options.capture_results = true;
+  // Bytes that are not UTF-8, and a lone surrogate: the value stays, its
+  // neighbours too, and the event says it holds escaped text.
+  const std::string up = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":"
+                         "{\"name\":\"a\",\"arguments\":{\"path\":\"/tmp/\xff\xfe\",\"n\":1,"
+                         "\"big\":1e400}}}";
+  const std::string down =
+      R"({"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"party \ud83c"}]}})";
+  auto events = track({{kUp, up.c_str()}, {kDown, down.c_str()}}, options);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_NE(events[0].find(R"("escaped": true, "parameters": {"path": "/tmp/\\xff\\xfe", "n": 1, )"
+                           R"("big": "1e400"}})"),
+            std::string::npos)
+      << events[0];
+  EXPECT_NE(events[1].find(R"("escaped": true, "result": {"content": [{"type": "text", )"
+                           R"("text": "party \\ud83c"}]}})"),
+            std::string::npos)
+      << events[1];
+  // Names only: a name that is not UTF-8 is escaped and marked as well.
+  const std::string names = "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\","
+                            "\"params\":{\"name\":\"a\",\"arguments\":{\"k\\u00e9\":1,\"\xc3\":2}}}";
+  events = track({{kUp, names.c_str()}});
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_NE(events[0].find(R"("parameters": ["k\u00e9", "\\xc3"])"), std::string::npos) << events[0];
+  EXPECT_NE(events[0].find(R"(, "escaped": true})"), std::string::npos) << events[0];
 }
 
 TEST(InteractionTrackerTest, CapturedValuesAreTruncatedToFit) {

@@ -1,0 +1,438 @@
+// The tracker over whole sessions: each row a sequence of messages as the
+// proxy saw them, and the events they must make (man page PROXY, the table
+// per revision).
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "src/proxy/interaction_tracker.h"
+#include "proxy_steps.h"
+
+namespace mcpr {
+namespace {
+
+// An event as a row says it: "s ID METHOD REQUEST-ID" for a start, else the
+// action's letter, the id and the payload without its timings and sizes.
+std::string render(const ProxyEvent& e) {
+  const char code = action_info(e.action).code;
+  if (e.action == Action::kStart) {
+    std::smatch type, id;
+    std::regex_search(e.payload, type, std::regex(R"re("request_type": "([^"]*)")re"));
+    std::regex_search(e.payload, id, std::regex(R"re("jsonrpc.request.id": "([^"]*)")re"));
+    return "s " + e.interaction_id + " " + type[1].str() + " " + id[1].str();
+  }
+  static const std::regex timings(R"(("processing_time"|"output_size"|"input_size"): [0-9.e+-]+(, )?)");
+  std::string payload = std::regex_replace(e.payload, timings, "");
+  payload = std::regex_replace(payload, std::regex(", \\}$"), "}");
+  return std::string(1, code) + " " + e.interaction_id + " " + payload;
+}
+
+struct Run {
+  std::vector<std::string> events;
+  uint64_t unreadable = 0;
+};
+
+Run run(const std::vector<Step>& steps, const TrackerOptions& options = {},
+        std::optional<SessionEnd> end = std::nullopt) {
+  Run out;
+  int made = 0;
+  InteractionTracker tracker(
+      options, [&](ProxyEvent e) { out.events.push_back(render(e)); },
+      [&](int64_t) { return "id" + std::to_string(++made); });
+  int64_t t = 0;
+  for (const Step& s : steps) {
+    t += 1000;
+    const SeenAt at{1800000000000000 + t, t};
+    if (s.tail) tracker.on_long_line(s.direction, s.line, s.tail, 20u << 20, at);
+    else tracker.on_line(s.direction, s.line, at);
+  }
+  if (end) tracker.close_all(*end, "gone", {1800000000000000 + t + 1000, t + 1000});
+  out.unreadable = tracker.unreadable_lines();
+  return out;
+}
+
+std::string call(const std::string& id, const std::string& extra = "") {
+  return R"({"jsonrpc":"2.0","id":)" + id + R"(,"method":"tools/call","params":{"name":"a")" +
+         extra + "}}";
+}
+std::string request(const std::string& id, const std::string& method, const std::string& params) {
+  return R"({"jsonrpc":"2.0","id":)" + id + R"(,"method":")" + method + R"(","params":)" + params +
+         "}";
+}
+std::string result(const std::string& id, const std::string& body) {
+  return R"({"jsonrpc":"2.0","id":)" + id + R"(,"result":)" + body + "}";
+}
+std::string error(const std::string& id, int code, const std::string& message) {
+  return R"({"jsonrpc":"2.0","id":)" + id + R"(,"error":{"code":)" + std::to_string(code) +
+         R"(,"message":")" + message + R"("}})";
+}
+std::string notification(const std::string& method, const std::string& params) {
+  return R"({"jsonrpc":"2.0","method":")" + method + R"(","params":)" + params + "}";
+}
+
+const std::string kText = R"({"content":[{"type":"text","text":"ok"}]})";
+const std::string kDone = R"(c id1 {"success": true, "content_count": 1})";
+
+struct Row {
+  const char* name;
+  std::vector<Step> steps;
+  std::vector<std::string> want;
+  std::optional<SessionEnd> end = std::nullopt;
+  uint64_t unreadable = 0;
+};
+
+void check(const std::vector<Row>& rows, const TrackerOptions& options = {}) {
+  for (const Row& row : rows) {
+    Run got = run(row.steps, options, row.end);
+    EXPECT_EQ(got.events, row.want) << row.name;
+    EXPECT_EQ(got.unreadable, row.unreadable) << row.name;
+  }
+}
+
+TEST(TrackerTableTest, RequestsResponsesAndIds) {
+  check({
+      {"a server request with the id of an open call, and the client's answer to it, end "
+       "nothing",
+       {{kUp, call("1")},
+        {kDown, request("1", "sampling/createMessage", R"({"messages":[],"maxTokens":5})")},
+        {kUp, result("1", R"({"role":"assistant","content":{"type":"text","text":"hi"}})")},
+        {kDown, result("1", kText)}},
+       {"s id1 tools/call 1", kDone}},
+      {"1 and \"1\" are different ids",
+       {{kUp, call("1")}, {kUp, call("\"1\"")}, {kDown, error("\"1\"", -32602, "bad")},
+        {kDown, result("1", kText)}},
+       {"s id1 tools/call 1", "s id2 tools/call 1",
+        R"(e id2 {"error_type": "JsonRpcError", "error_code": -32602, "error_message": "bad"})",
+        kDone}},
+      {"an id reused after its answer is a new call",
+       {{kUp, call("1")}, {kDown, result("1", kText)}, {kUp, call("1")},
+        {kDown, result("1", R"({"content":[]})")}},
+       {"s id1 tools/call 1", kDone, "s id2 tools/call 1",
+        R"(c id2 {"success": true, "content_count": 0})"}},
+      {"an id reused while open supersedes the first call",
+       {{kUp, call("1")}, {kUp, call("1")}, {kDown, result("1", kText)}},
+       {"s id1 tools/call 1",
+        R"(e id1 {"error_type": "Superseded", "error_message": "request id reused"})",
+        "s id2 tools/call 1", R"(c id2 {"success": true, "content_count": 1})"}},
+      {"an answer to no open call, and answers the client sends, are ignored",
+       {{kDown, result("9", kText)}, {kUp, result("9", "{}")}, {kUp, call("2")},
+        {kUp, error("2", -1, "not the client's to answer")}},
+       {"s id1 tools/call 2",
+        R"(e id1 {"error_type": "ClientClosed", "error_message": "gone"})"},
+       SessionEnd::kClientClosed},
+      {"a call still open when the server exits",
+       {{kUp, call("1")}},
+       {"s id1 tools/call 1", R"(e id1 {"error_type": "ServerExited", "error_message": "gone"})"},
+       SessionEnd::kServerExited},
+      {"cancelled: the answer that comes all the same is ignored",
+       {{kUp, call("1")},
+        {kUp, notification("notifications/cancelled", R"({"requestId":1,"reason":"user"})")},
+        {kDown, result("1", kText)},
+        {kUp, notification("notifications/cancelled", R"({"requestId":7})")}},
+       {"s id1 tools/call 1",
+        R"(e id1 {"error_type": "Cancelled", "error_message": "user"})"}},
+      {"the server cannot cancel the client's call",
+       {{kUp, call("1")},
+        {kDown, notification("notifications/cancelled", R"({"requestId":1})")},
+        {kDown, result("1", kText)}},
+       {"s id1 tools/call 1", kDone}},
+  });
+}
+
+TEST(TrackerTableTest, LinesAStrictParserRefuses) {
+  check({
+      {"a lone surrogate in the arguments (JSON.stringify of a string cut in an emoji)",
+       {{kUp, call("1", R"(,"arguments":{"s":"party \ud83c"})")}, {kDown, result("1", kText)}},
+       {"s id1 tools/call 1", kDone}},
+      {"a lone surrogate in the result: answered, not ServerExited",
+       {{kUp, call("1")},
+        {kDown, result("1", R"({"content":[{"type":"text","text":"\udf89 half"}]})")}},
+       {"s id1 tools/call 1", kDone},
+       SessionEnd::kServerExited},
+      {"NaN, Infinity and numbers beyond a double",
+       {{kUp, call("1", R"(,"arguments":{"x":NaN,"y":-Infinity,"z":1e400})")},
+        {kDown, result("1", R"({"content":[{"type":"text","text":"n"}],"structuredContent":{"v":1e999}})")}},
+       {"s id1 tools/call 1", kDone}},
+      {"not JSON at all: counted, nothing guessed",
+       {{kUp, call("1")}, {kDown, "this is not json {"}, {kDown, R"({"jsonrpc":"2.0","id":1,"result":{)"},
+        {kDown, "   "}, {kDown, result("1", kText)}},
+       {"s id1 tools/call 1", kDone},
+       std::nullopt,
+       2},
+      {"a batch",
+       {{kUp, "[" + call("1") + "," + call("2") + "]"},
+        {kDown, "[" + result("2", kText) + "," + error("1", -32000, "x") + "]"}},
+       {"s id1 tools/call 1", "s id2 tools/call 2",
+        R"(c id2 {"success": true, "content_count": 1})",
+        R"(e id1 {"error_type": "JsonRpcError", "error_code": -32000, "error_message": "x"})"}},
+  });
+}
+
+TEST(TrackerTableTest, LongLines) {
+  check({
+      {"a server request in the SDK's key order never completes the client's call of its id",
+       {{kUp, call("3")},
+        {kDown, R"({"method":"sampling/createMessage","params":{"messages":[{"x":"yy)",
+         R"(yy"}]},"jsonrpc":"2.0","id":3})"}},
+       {"s id1 tools/call 3", R"(e id1 {"error_type": "ServerExited", "error_message": "gone"})"},
+       SessionEnd::kServerExited},
+      {"nor does one in Python's key order",
+       {{kUp, call("3")},
+        {kDown, R"({"jsonrpc": "2.0", "id": 3, "method": "elicitation/create", "params": {"m": "y)",
+         R"(yy"}})"}},
+       {"s id1 tools/call 3", R"(e id1 {"error_type": "ServerExited", "error_message": "gone"})"},
+       SessionEnd::kServerExited},
+      {"a long answer completes its call, by the id at its end",
+       {{kUp, call("3")},
+        {kDown, R"({"result":{"content":[{"type":"text","text":"xx)", R"(xx"}]},"jsonrpc":"2.0","id":3})"}},
+       {"s id1 tools/call 3", R"(c id1 {"success": true, "parsed": false})"}},
+      {"or at its start",
+       {{kUp, call("\"r-1\"")},
+        {kDown, R"({"jsonrpc":"2.0","id":"r-1","result":{"content":[{"text":"xx)", R"(xx"}]}})"}},
+       {"s id1 tools/call r-1", R"(c id1 {"success": true, "parsed": false})"}},
+      {"a long line from the client answers a server request: it ends no call",
+       {{kUp, call("3")},
+        {kUp, R"({"result":{"content":{"text":"xx)", R"(xx"}},"jsonrpc":"2.0","id":3})"}},
+       {"s id1 tools/call 3", R"(e id1 {"error_type": "ClientClosed", "error_message": "gone"})"},
+       SessionEnd::kClientClosed},
+      {"a long request from the client is a call, with what its ends show",
+       {{kUp, R"({"method":"tools/call","params":{"name":"echo","arguments":{"blob":"yy)",
+         R"(yy"}},"jsonrpc":"2.0","id":5})"},
+        {kDown, result("5", kText)}},
+       {"s id1 tools/call 5", kDone}},
+      {"a long line whose ends show no id is counted, not guessed",
+       {{kUp, call("3")}, {kDown, R"({"result":{"content":[{"text":"xx)", R"(xx"}]}})"},
+        {kDown, "not json", "}"}},
+       {"s id1 tools/call 3", R"(e id1 {"error_type": "ServerExited", "error_message": "gone"})"},
+       SessionEnd::kServerExited,
+       2},
+  });
+}
+
+// 2025-11-25: a call with params.task is answered with a CreateTaskResult;
+// tasks/get, tasks/result, tasks/cancel and notifications/tasks/status say
+// how it goes on (the specification's basic/utilities/tasks).
+const std::string kTaskCall = call("1", R"(,"task":{"ttl":60000},"_meta":{"progressToken":"t"})");
+const std::string kCreated =
+    result("1", R"({"task":{"taskId":"T1","status":"working","statusMessage":"started",)"
+                R"("createdAt":"2025-11-25T10:30:00Z","ttl":60000,"pollInterval":5000}})");
+const std::string kWorking = R"(p id1 {"status": "working", "task_id": "T1", "message": "started"})";
+std::string task_state(const std::string& id, const std::string& status,
+                       const std::string& more = "") {
+  return result(id, R"({"taskId":"T1","status":")" + status + "\"" + more + "}");
+}
+std::string task_request(const std::string& id, const std::string& method) {
+  return request(id, method, R"({"taskId":"T1"})");
+}
+
+TEST(TrackerTableTest, Tasks20251125) {
+  check({
+      {"working, polled, input_required, completed, then tasks/result brings the outcome",
+       {{kUp, kTaskCall},
+        {kDown, kCreated},
+        {kDown, notification("notifications/progress", R"({"progressToken":"t","progress":1,"total":4})")},
+        {kUp, task_request("2", "tasks/get")},
+        {kDown, task_state("2", "working", R"(,"statusMessage":"started")")},
+        {kUp, task_request("3", "tasks/get")},
+        {kDown, task_state("3", "input_required", R"(,"statusMessage":"clarify")")},
+        {kDown, notification("notifications/tasks/status", R"({"taskId":"T1","status":"working"})")},
+        {kUp, task_request("4", "tasks/get")},
+        {kDown, task_state("4", "completed")},
+        {kUp, task_request("5", "tasks/result")},
+        {kDown, result("5", R"({"content":[{"type":"text","text":"a"},{"type":"text","text":"b"}],)"
+                            R"("_meta":{"io.modelcontextprotocol/related-task":{"taskId":"T1"}}})")}},
+       {"s id1 tools/call 1", kWorking, R"(p id1 {"progress": 1, "total": 4})",
+        R"(p id1 {"status": "input_required", "task_id": "T1", "message": "clarify"})",
+        R"(p id1 {"status": "working", "task_id": "T1"})",
+        R"(p id1 {"status": "completed", "task_id": "T1"})",
+        R"(c id1 {"success": true, "content_count": 2, "task_id": "T1"})"}},
+      {"failed, from a status notification",
+       {{kUp, kTaskCall}, {kDown, kCreated},
+        {kDown, notification("notifications/tasks/status",
+                             R"({"taskId":"T1","status":"failed","statusMessage":"rate limit"})")}},
+       {"s id1 tools/call 1", kWorking,
+        R"(e id1 {"error_type": "TaskFailed", "error_message": "rate limit", "task_id": "T1"})"}},
+      {"cancelled by tasks/cancel",
+       {{kUp, kTaskCall}, {kDown, kCreated}, {kUp, task_request("2", "tasks/cancel")},
+        {kDown, task_state("2", "cancelled", R"(,"statusMessage":"by request")")}},
+       {"s id1 tools/call 1", kWorking,
+        R"(e id1 {"error_type": "Cancelled", "error_message": "by request", "task_id": "T1"})"}},
+      {"expired: tasks/get says the task is no more",
+       {{kUp, kTaskCall}, {kDown, kCreated}, {kUp, task_request("2", "tasks/get")},
+        {kDown, error("2", -32602, "Failed to retrieve task: Task has expired")}},
+       {"s id1 tools/call 1", kWorking,
+        R"(e id1 {"error_type": "TaskExpired", "error_code": -32602, "error_message": )"
+        R"("Failed to retrieve task: Task has expired", "task_id": "T1"})"}},
+      {"another error of tasks/get ends nothing",
+       {{kUp, kTaskCall}, {kDown, kCreated}, {kUp, task_request("2", "tasks/get")},
+        {kDown, error("2", -32603, "busy")}},
+       {"s id1 tools/call 1", kWorking,
+        R"(e id1 {"error_type": "ClientClosed", "error_message": "gone", "task_id": "T1"})"},
+       SessionEnd::kClientClosed},
+      {"tasks/result answers the underlying call's error",
+       {{kUp, kTaskCall}, {kDown, kCreated}, {kUp, task_request("2", "tasks/result")},
+        {kDown, error("2", -32000, "tool broke")}},
+       {"s id1 tools/call 1", kWorking,
+        R"(e id1 {"error_type": "TaskFailed", "error_code": -32000, "error_message": "tool broke", )"
+        R"("task_id": "T1"})"}},
+      {"seen completed, its result never fetched: completed at the end",
+       {{kUp, kTaskCall}, {kDown, kCreated}, {kUp, task_request("2", "tasks/get")},
+        {kDown, task_state("2", "completed")}},
+       {"s id1 tools/call 1", kWorking, R"(p id1 {"status": "completed", "task_id": "T1"})",
+        R"(c id1 {"success": true, "task_id": "T1", "parsed": false})"},
+       SessionEnd::kClientClosed},
+      {"a result with a task member is no task when the call did not ask for one",
+       {{kUp, call("1")}, {kDown, result("1", R"({"task":{"taskId":"T1"},"content":[]})")}},
+       {"s id1 tools/call 1", R"(c id1 {"success": true, "content_count": 0})"}},
+      {"task requests from the server (its polls of a client's task) end nothing",
+       {{kUp, kTaskCall}, {kDown, kCreated}, {kDown, task_request("2", "tasks/get")},
+        {kUp, task_state("2", "failed")}},
+       {"s id1 tools/call 1", kWorking,
+        R"(e id1 {"error_type": "ServerExited", "error_message": "gone", "task_id": "T1"})"},
+       SessionEnd::kServerExited},
+  });
+}
+
+// The task extension of 2026-07-28 (io.modelcontextprotocol/tasks), from the
+// specification's own example flow: resultType "task", tasks/get polling,
+// tasks/update.
+TEST(TrackerTableTest, TaskExtension) {
+  const std::string created =
+      result("2", R"({"resultType":"task","taskId":"T1","status":"working",)"
+                  R"("createdAt":"2025-11-25T10:30:00Z","ttlMs":3600000,"pollIntervalMs":5000})");
+  const std::string hello = call("2", R"(,"_meta":{"io.modelcontextprotocol/clientCapabilities":)"
+                                      R"({"extensions":{"io.modelcontextprotocol/tasks":{}}}})");
+  const std::string working = R"(p id1 {"status": "working", "task_id": "T1"})";
+  auto polled = [](const std::string& id, const std::string& status, const std::string& more) {
+    return result(id, R"({"resultType":"complete","taskId":"T1","status":")" + status + "\"" + more + "}");
+  };
+  check({
+      {"input asked and given, then the inline result",
+       {{kUp, hello}, {kDown, created}, {kUp, task_request("3", "tasks/get")},
+        {kDown, polled("3", "working", "")}, {kUp, task_request("4", "tasks/get")},
+        {kDown, polled("4", "input_required",
+                       R"(,"inputRequests":{"name":{"method":"elicitation/create","params":{}}})")},
+        {kUp, request("6", "tasks/update",
+                      R"({"taskId":"T1","inputResponses":{"name":{"action":"accept"}}})")},
+        {kDown, result("6", R"({"resultType":"complete"})")},
+        {kUp, task_request("7", "tasks/get")}, {kDown, polled("7", "working", "")},
+        {kUp, task_request("8", "tasks/get")},
+        {kDown, polled("8", "completed",
+                       R"(,"result":{"content":[{"type":"text","text":"Hello, Luca!"}],"isError":false})")}},
+       {"s id1 tools/call 2", working,
+        R"(p id1 {"status": "input_required", "task_id": "T1", "input_requests": ["name"]})",
+        R"(p id1 {"status": "input_provided", "task_id": "T1", "input_responses": ["name"]})",
+        working, R"(c id1 {"success": true, "content_count": 1, "task_id": "T1"})"}},
+      {"completed with a tool error",
+       {{kUp, hello}, {kDown, created},
+        {kDown, notification("notifications/tasks",
+                             R"({"taskId":"T1","status":"completed","result":{"content":)"
+                             R"([{"type":"text","text":"invalid input"}],"isError":true}})")}},
+       {"s id1 tools/call 2", working,
+        R"(e id1 {"error_type": "ToolError", "error_message": "invalid input", "content_count": 1, )"
+        R"("task_id": "T1"})"}},
+      {"failed with its JSON-RPC error",
+       {{kUp, hello}, {kDown, created}, {kUp, task_request("3", "tasks/get")},
+        {kDown, polled("3", "failed",
+                       R"(,"statusMessage":"Tool execution failed","error":{"code":-32603,"message":"API rate limit exceeded"})")}},
+       {"s id1 tools/call 2", working,
+        R"(e id1 {"error_type": "TaskFailed", "error_code": -32603, "error_message": )"
+        R"("API rate limit exceeded", "task_id": "T1"})"}},
+      {"tasks/cancel is acknowledged only; the next status says how it ended",
+       {{kUp, hello}, {kDown, created}, {kUp, task_request("3", "tasks/cancel")},
+        {kDown, result("3", R"({"resultType":"complete"})")}, {kUp, task_request("4", "tasks/get")},
+        {kDown, polled("4", "cancelled", "")}},
+       {"s id1 tools/call 2", working, R"(p id1 {"status": "cancel_requested", "task_id": "T1"})",
+        R"(e id1 {"error_type": "Cancelled", "error_message": "", "task_id": "T1"})"}},
+      {"acknowledged and left: cancelled",
+       {{kUp, hello}, {kDown, created}, {kUp, task_request("3", "tasks/cancel")},
+        {kDown, result("3", R"({"resultType":"complete"})")}},
+       {"s id1 tools/call 2", working, R"(p id1 {"status": "cancel_requested", "task_id": "T1"})",
+        R"(e id1 {"error_type": "Cancelled", "error_message": "tasks/cancel was acknowledged; the )"
+        R"(session ended before the task's last status", "task_id": "T1"})"},
+       SessionEnd::kClientClosed},
+  });
+}
+
+// 2026-07-28 multi round-trip requests: input_required is progress, and the
+// retry that echoes its requestState (or answers its input requests for the
+// same tool) continues the interaction (basic/patterns/mrtr).
+TEST(TrackerTableTest, InputRequired) {
+  const std::string asked =
+      result("1", R"({"resultType":"input_required","inputRequests":{"github_login":)"
+                  R"({"method":"elicitation/create","params":{}}},"requestState":"AEAD-blob"})");
+  const std::string required =
+      R"(p id1 {"status": "input_required", "input_requests": ["github_login"]})";
+  check({
+      {"the retry echoes the requestState",
+       {{kUp, call("1")}, {kDown, asked},
+        {kUp, call("2", R"(,"inputResponses":{"github_login":{"action":"accept"}},"requestState":"AEAD-blob")")},
+        {kDown, result("2", kText)}},
+       {"s id1 tools/call 1", required,
+        R"(p id1 {"status": "input_provided", "jsonrpc.request.id": "2", "input_responses": ["github_login"]})",
+        kDone}},
+      {"a request with another requestState is another call",
+       {{kUp, call("1")}, {kDown, asked},
+        {kUp, call("2", R"(,"inputResponses":{"github_login":{}},"requestState":"other")")},
+        {kDown, result("2", kText)}},
+       {"s id1 tools/call 1", required, "s id2 tools/call 2",
+        R"(c id2 {"success": true, "content_count": 1})",
+        R"(e id1 {"error_type": "ClientClosed", "error_message": "gone"})"},
+       SessionEnd::kClientClosed},
+      {"without a requestState: the same tool, every input answered",
+       {{kUp, call("1")},
+        {kDown, result("1", R"({"resultType":"input_required","inputRequests":{"a":{},"b":{}}})")},
+        {kUp, call("2", R"(,"inputResponses":{"a":{}})")},
+        {kUp, call("3", R"(,"inputResponses":{"a":{},"b":{}})")},
+        {kDown, result("3", kText)}, {kDown, result("2", kText)}},
+       {"s id1 tools/call 1", R"(p id1 {"status": "input_required", "input_requests": ["a", "b"]})",
+        "s id2 tools/call 2",
+        R"(p id1 {"status": "input_provided", "jsonrpc.request.id": "3", "input_responses": ["a", "b"]})",
+        kDone, R"(c id2 {"success": true, "content_count": 1})"}},
+  });
+}
+
+// 2026-07-28 subscriptions/listen: a long-lived request whose stream the
+// client ends by cancelling it (basic/patterns/subscriptions).
+TEST(TrackerTableTest, SubscriptionsListen) {
+  TrackerOptions all;
+  all.methods = MethodFilter::parse("all");
+  const std::string listen = request("1", "subscriptions/listen", R"({"notifications":{"toolsListChanged":true}})");
+  const std::string ack = notification("notifications/subscriptions/acknowledged",
+                                       R"({"_meta":{"io.modelcontextprotocol/subscriptionId":1},)"
+                                       R"("notifications":{"toolsListChanged":true}})");
+  const std::string changed = notification("notifications/tools/list_changed",
+                                           R"({"_meta":{"io.modelcontextprotocol/subscriptionId":1}})");
+  check({
+      {"cancelled by the client: its normal end",
+       {{kUp, listen}, {kDown, ack}, {kDown, changed},
+        {kUp, notification("notifications/cancelled", R"({"requestId":1})")}},
+       {"s id1 subscriptions/listen 1",
+        R"(c id1 {"success": true, "ended_by": "client", "notification_count": 2})"}},
+      {"torn down by the server",
+       {{kUp, listen}, {kDown, ack}, {kDown, notification("notifications/cancelled", R"({"requestId":1})")}},
+       {"s id1 subscriptions/listen 1",
+        R"(c id1 {"success": true, "ended_by": "server", "notification_count": 1})"}},
+      {"closed gracefully with a response",
+       {{kUp, listen}, {kDown, ack},
+        {kDown, result("1", R"({"resultType":"complete","_meta":{"io.modelcontextprotocol/subscriptionId":1}})")}},
+       {"s id1 subscriptions/listen 1",
+        R"(c id1 {"success": true, "content_count": 0, "notification_count": 1})"}},
+      {"the client leaving ends it too",
+       {{kUp, listen}},
+       {"s id1 subscriptions/listen 1",
+        R"(c id1 {"success": true, "ended_by": "client_closed", "notification_count": 0})"},
+       SessionEnd::kClientClosed},
+      {"the server exiting is an unexpected end",
+       {{kUp, listen}},
+       {"s id1 subscriptions/listen 1",
+        R"(e id1 {"error_type": "ServerExited", "error_message": "gone"})"},
+       SessionEnd::kServerExited},
+  }, all);
+}
+
+}  // namespace
+}  // namespace mcpr
