@@ -28,7 +28,11 @@ void Globals::warn(const std::string& message) const {
 }
 
 void Globals::note(const std::string& message) const {
-  if (verbose > 0 && !quiet) std::cerr << "mcp-report: " << printable(message) << '\n';
+  if (verbose > 0) say(message);
+}
+
+void Globals::say(const std::string& message) const {
+  if (!quiet) std::cerr << "mcp-report: " << printable(message) << '\n';
 }
 
 CLI::App* add_command(CLI::App& app, const Globals& globals, const char* name,

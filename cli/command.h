@@ -30,6 +30,7 @@ struct Globals {
   Config load_config() const;
   void warn(const std::string& message) const;
   void note(const std::string& message) const;  // printed with -v only
+  void say(const std::string& message) const;   // printed unless -q
 };
 
 // What start, progress, complete and error take, however it was parsed.

@@ -22,6 +22,7 @@
 #include "src/event/recorder.h"
 #include "spool/spool_error.h"
 #include "src/util/path.h"
+#include "src/util/plural.h"
 #include "src/util/time_text.h"
 
 namespace mcpr::cli {
@@ -158,10 +159,23 @@ int run(const Globals& globals, const RunArgs& args) {
   return result.shell_status();
 }
 
-int import(const Globals& globals, const std::string& source) {
+struct ImportArgs {
+  std::string source;   // FILE, or "" / "-" for standard input
+  std::string rejects;  // --rejects FILE, or ""
+};
+
+// "spooled 3 events, 1 already in the spool, 2 rejected (set aside in FILE)"
+std::string import_summary(const ImportResult& r, const std::string& rejects) {
+  return "import: spooled " + plural(r.imported, "event") + ", " + std::to_string(r.duplicates) +
+         " already in the spool, " + std::to_string(r.bad) + " rejected" +
+         (r.bad && !rejects.empty() ? " (set aside in " + rejects + ")" : "");
+}
+
+int import(const Globals& globals, const ImportArgs& args) {
   Config config = globals.load_config();
   std::ifstream file;
   std::istream* in = &std::cin;
+  const std::string& source = args.source;
   if (!source.empty() && source != "-") {
     struct stat st;
     if (::stat(source.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
@@ -170,27 +184,29 @@ int import(const Globals& globals, const std::string& source) {
     if (!file) throw Failure(kExitNoInput, "import: " + source, std::strerror(errno));
     in = &file;
   }
+  std::optional<RejectsFile> rejects;
+  if (!args.rejects.empty()) rejects.emplace(args.rejects);
   Recorder recorder(config);
   const std::string label = source.empty() || source == "-" ? "stdin" : source;
   // A wrong file has a bad line everywhere: show the first few, then count.
   constexpr unsigned kShownBadLines = 10;
   unsigned shown = 0;
-  ImportResult r = import_events(recorder, *in, [&](unsigned line, const std::string& why) {
+  ImportResult r = import_events(recorder, *in, [&](const RejectedLine& bad) {
+    if (rejects) rejects->add(bad.text);
     if (shown++ < kShownBadLines)
-      std::cerr << "mcp-report: import: " << printable(label) << ":" << line << ": "
-                << printable(why) << '\n';
+      std::cerr << "mcp-report: import: " << printable(label) << ":" << bad.number << ": "
+                << printable(bad.why) << '\n';
   });
+  if (rejects) rejects->commit();
   if (r.bad > kShownBadLines)
     std::cerr << "mcp-report: import: " << printable(label) << ": " << r.bad - kShownBadLines
               << " more bad lines not shown (" << r.bad << " in all)\n";
-  // A migration that spools nothing is said, not only under -v.
   if (!config.enabled)
-    globals.warn(
-        "import: logging is disabled (enable_interaction_logging = false): nothing spooled");
-  else
-    globals.note("import: spooled " + std::to_string(r.imported) + " events, " +
-                 std::to_string(r.duplicates) + " already in the spool, skipped " +
-                 std::to_string(r.bad) + " bad lines");
+    globals.warn("import: logging is disabled (enable_interaction_logging = false): the events "
+                 "are spooled, and flush sends them once it is enabled");
+  // Said to a person at a terminal; cron and scripts get it with -v.
+  if (globals.verbose > 0 || ::isatty(STDERR_FILENO))
+    globals.say(import_summary(r, args.rejects));
   return r.bad ? kExitDataErr : kExitOk;
 }
 
@@ -219,15 +235,21 @@ void add_run_import_commands(CLI::App& app, Globals& globals, Commands& commands
     commands.push_back({run_cmd, [&globals, a] { return run(globals, *a); }});
   }
 
-  auto source = std::make_shared<std::string>();
+  auto import_args = std::make_shared<ImportArgs>();
   if (CLI::App* imp =
           add_command(app, globals, "import", "Spool whole events, one JSON object per line")) {
-    imp->add_option("file", *source, "NDJSON file, or - for stdin (default)")->type_name("FILE|-");
+    imp->add_option("file", import_args->source, "NDJSON file, or - for stdin (default)")
+        ->type_name("FILE|-");
+    imp->add_option("--rejects", import_args->rejects,
+                    "Write the lines that cannot be imported here, byte for byte")
+        ->type_name("FILE");
     imp->footer(
+        "Spools even with logging disabled (a migration). The summary (spooled, already\n"
+        "there, rejected) is printed on a terminal, or with -v.\n"
         "Example (migrating the old reporter's cache):\n"
-        "  sqlite3 cache.db 'SELECT interaction_data FROM failed_interactions' | mcp-report import "
-        "-");
-    commands.push_back({imp, [&globals, source] { return import(globals, *source); }});
+        "  sqlite3 cache.db 'SELECT interaction_data FROM failed_interactions' |\n"
+        "    mcp-report import --rejects rejected.ndjson -");
+    commands.push_back({imp, [&globals, import_args] { return import(globals, *import_args); }});
   }
 }
 

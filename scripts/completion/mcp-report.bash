@@ -8,7 +8,7 @@ _mcp_report() {
   local commands="start progress complete error run import flush health validate-key status list show requeue delete cleanup config"
   local globals="-c --config --spool --mcp-id -v --verbose -q --quiet --version -h --help"
   case $prev in
-    -c|--config|import) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    -c|--config|import|--rejects) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --spool) COMPREPLY=($(compgen -d -- "$cur")); return ;;
     --state) COMPREPLY=($(compgen -W "queue dead corrupt all" -- "$cur")); return ;;
   esac
@@ -22,6 +22,7 @@ _mcp_report() {
     start) opts="--id --data" ;;
     progress|complete|error) opts="--data" ;;
     run) opts="--id --strict --data --" ;;
+    import) opts="--rejects" ;;
     flush) opts="--max-events --max-time --splay --dry-run --wait --json --follow" ;;
     status) opts="--json --prometheus" ;;
     list) opts="--state --json" ;;

@@ -1,5 +1,11 @@
 #include "src/event/importer.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include "src/config/config.h"
 #include "src/util/failure.h"
 #include "src/util/text.h"
@@ -7,13 +13,13 @@
 namespace mcpr {
 
 ImportResult import_events(Recorder& recorder, std::istream& in,
-                           const std::function<void(unsigned, const std::string&)>& on_bad) {
+                           const std::function<void(const RejectedLine&)>& on_bad) {
   ImportResult result;
-  std::string line;
+  std::string raw;
   unsigned number = 0;
-  while (std::getline(in, line)) {
+  while (std::getline(in, raw)) {
     ++number;
-    line.resize(trim_right(line).size());
+    const std::string line(trim_right(raw));
     if (line.empty()) continue;
     std::string why;
     std::optional<EventSummary> event = check_event(line, &why);
@@ -21,23 +27,45 @@ ImportResult import_events(Recorder& recorder, std::istream& in,
       why = "'mcp_id' " + why;
       event.reset();
     }
-    if (!event) {
-      ++result.bad;
-      on_bad(number, why);
-      continue;
-    }
     try {
-      if (recorder.import_body(*event, line).empty() && recorder.enabled())
+      if (event && recorder.import_body(*event, line).empty())
         ++result.duplicates;
-      else
+      else if (event)
         ++result.imported;
     } catch (const Failure& f) {
       if (f.exit_code() != kExitDataErr) throw;
+      why = f.what();
+      event.reset();
+    }
+    if (!event) {
       ++result.bad;
-      on_bad(number, f.what());
+      on_bad({number, why, raw});
     }
   }
   return result;
+}
+
+RejectsFile::RejectsFile(std::string path) : path_(std::move(path)) {
+  fd_.reset(::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  if (!fd_) throw Failure(kExitCantCreate, "import: --rejects " + path_, std::strerror(errno));
+}
+
+void RejectsFile::add(std::string_view line) {
+  std::string text(line);
+  text += '\n';
+  for (size_t done = 0; done < text.size();) {
+    const ssize_t n = ::write(fd_.get(), text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0)
+      throw Failure(kExitIoErr, "import: --rejects " + path_,
+                    std::string(std::strerror(errno)) + " (a rejected line could not be set aside)");
+    done += static_cast<size_t>(n);
+  }
+}
+
+void RejectsFile::commit() {
+  if (::fsync(fd_.get()) != 0)
+    throw Failure(kExitIoErr, "import: --rejects " + path_, std::strerror(errno));
 }
 
 }  // namespace mcpr

@@ -61,7 +61,6 @@ std::string Recorder::record_body(const EventSummary& event, const std::string& 
 }
 
 std::string Recorder::import_body(const EventSummary& event, const std::string& body) {
-  if (!config_.enabled) return "";
   prepare(body);
   if (!spooled_ids_) {
     // One scan per import, not per line.

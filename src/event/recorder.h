@@ -51,7 +51,8 @@ class Recorder {
 
   // The same for import: the event id is derived from the body, and an
   // event whose id is already in the spool (queued, dead or corrupt) is not
-  // spooled again. Returns "" for such a duplicate (or when disabled).
+  // spooled again. Returns "" for such a duplicate. An explicit migration:
+  // it spools even when logging is disabled.
   std::string import_body(const EventSummary& event, const std::string& body);
 
  private:

@@ -252,14 +252,94 @@ class ImportTest(Case):
         self.assertEqual(len(r.stderr.splitlines()), 4)
         self.assertEqual(len(self.files()), 2)
 
-    def test_importing_with_logging_disabled_says_nothing_was_spooled(self):
+    def test_import_spools_even_with_logging_disabled(self):
+        """An explicit migration: a script that checks $? and then deletes the
+        old cache must find the events in the spool, whatever
+        enable_interaction_logging says (flush sends them once it is on)."""
         src = os.path.join(self.dir, "events.ndjson")
         with open(src, "w") as f:
-            f.write(json.dumps(OLD_EVENTS[0]) + "\n")
+            for e in OLD_EVENTS:
+                f.write(json.dumps(e) + "\n")
+        r = self.run_cli("-q", "import", src, env={"MCP_REPORT_ENABLED": "false"})
+        self.assertEqual((r.returncode, r.stderr), (0, ""))
+        self.assertEqual(len(self.files()), 2)
+        # Without -q, a warning says that flush will not send them yet.
+        self.ok("delete", "--state", "queue")
         r = self.run_cli("import", src, env={"MCP_REPORT_ENABLED": "false"})
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("mcp-report: warning: import: logging is disabled", r.stderr)
-        self.assertFalse(os.path.exists(os.path.join(self.spool, "queue")))
+        self.assertEqual(len(self.files()), 2)
+        self.assertEqual(r.stderr.splitlines(), [
+            "mcp-report: warning: import: logging is disabled (enable_interaction_logging = "
+            "false): the events are spooled, and flush sends them once it is enabled"])
+        c = self.coordinator()
+        self.ok("flush")
+        self.assertEqual(c.received(), OLD_EVENTS)
+
+    def test_rejects_gets_the_lines_import_cannot_take_byte_for_byte(self):
+        src = os.path.join(self.dir, "events.ndjson")
+        rejects = os.path.join(self.dir, "rejects.ndjson")
+        bad = [b"not json\n",
+               json.dumps(dict(OLD_EVENTS[1], interaction_id="a\x07b")).encode() + b"\r\n",
+               b'{"action": "interaction_start", "x": "\xff\xfe"}  \n',
+               json.dumps(dict(OLD_EVENTS[0], mcp_id="")).encode()]  # no newline at the end
+        with open(src, "wb") as f:
+            f.write(json.dumps(OLD_EVENTS[0]).encode() + b"\n")
+            f.write(bad[0] + b"\n" + bad[1] + bad[2])
+            f.write(json.dumps(OLD_EVENTS[1]).encode() + b"\n")
+            f.write(bad[3])
+        r = self.fails(65, "import", "--rejects", rejects, src)
+        self.assertEqual(len(self.files()), 2)
+        with open(rejects, "rb") as f:
+            self.assertEqual(f.read(), b"".join(bad[:3]) + bad[3] + b"\n")
+        self.assertEqual(os.stat(rejects).st_mode & 0o777, 0o600)
+        self.assertIn("events.ndjson:2: invalid JSON", r.stderr)
+        # Run again: the file is replaced, not appended to.
+        self.fails(65, "import", "--rejects", rejects, src)
+        with open(rejects, "rb") as f:
+            self.assertEqual(f.read().count(b"\n"), 4)
+        # A rejects file that cannot be written stops the import before it spools.
+        self.ok("delete", "--state", "queue")
+        r = self.fails(73, "import", "--rejects", os.path.join(self.dir, "no", "such"), src)
+        self.assertIn("--rejects", r.stderr)
+        self.assertEqual(self.files(), [])
+
+    def run_on_a_terminal(self, *args):
+        """Runs with stderr on a terminal (a person at a shell); returns
+        (exit status, what the terminal showed)."""
+        import pty
+        master, slave = pty.openpty()
+        p = subprocess.Popen([BIN, *args], env=self.env, cwd=self.cwd, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL, stderr=slave)
+        os.close(slave)
+        out = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        os.close(master)
+        return p.wait(30), out.decode().replace("\r\n", "\n")
+
+    def test_the_summary_is_said_to_a_person_and_not_to_cron(self):
+        src = os.path.join(self.dir, "events.ndjson")
+        with open(src, "w") as f:
+            f.write(json.dumps(OLD_EVENTS[0]) + "\nbad line\n" + json.dumps(OLD_EVENTS[0]) + "\n")
+        rejects = os.path.join(self.dir, "rejects.ndjson")
+        code, shown = self.run_on_a_terminal("import", "--rejects", rejects, src)
+        self.assertEqual(code, 65, shown)
+        self.assertIn("mcp-report: import: spooled 1 event, 1 already in the spool, 1 rejected "
+                      "(set aside in %s)\n" % rejects, shown)
+        # Not on a terminal (cron, a script): only the bad line, unless -v.
+        r = self.fails(65, "import", src)
+        self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
+        r = self.fails(65, "-v", "import", src)
+        self.assertIn("spooled 0 events, 2 already in the spool, 1 rejected\n", r.stderr)
+        # -q on a terminal says nothing but the bad line.
+        code, shown = self.run_on_a_terminal("-q", "import", src)
+        self.assertEqual(shown.count("\n"), 1, shown)
 
     def test_missing_file_is_66(self):
         self.fails(66, "import", os.path.join(self.dir, "none.ndjson"))
