@@ -495,6 +495,45 @@ class HttpProxyFaultTest(HttpProxyCase):
         self.assertEqual(summary[0][1], ["start", "progress", "progress", "progress", "progress",
                                          "complete"])
 
+    def test_a_stream_longer_than_the_grace_is_cut_and_its_call_ends(self):
+        # A call that outlasts the stop's grace: the second signal cuts the
+        # grace short (else this test would wait its 10 s), the response is
+        # broken off, and the call ends as ServerExited.
+        _, upstream = self.fake()
+        proc, url = self.proxy(upstream + "/mcp")
+        session = self.session(url)
+        sock = self.raw_post(url, session, call(1, "slow", token=1, steps=100))
+        got = b""
+        while b"progress" not in got:
+            got += sock.recv(4096)
+        proc.send_signal(signal.SIGTERM)
+        self.wait_for("the proxy to stop taking requests",
+                      lambda: "stopping (signal 15)" in self.stderr())
+        proc.send_signal(signal.SIGTERM)
+        self.assertEqual(proc.wait(60), 0)
+        while True:
+            more = sock.recv(65536)
+            if not more:
+                break
+            got += more
+        sock.close()
+        self.assertNotIn(b"\r\n0\r\n\r\n", got)  # no end of the chunked body: broken off
+        self.assertNotIn(b'"result"', got)
+        [(name, actions, data)] = self.summary()
+        self.assertEqual((name, actions[0], actions[-1]), ("slow", "start", "error"))
+        self.assertEqual(data["error_type"], "ServerExited")
+        self.assertEqual(data["error_message"], "the proxy stopped before the response")
+
+    def test_without_an_mcp_id_it_forwards_and_records_nothing(self):
+        _, upstream = self.fake()
+        proc, url = self.proxy(upstream + "/mcp", env={"MCP_REPORT_MCP_ID": ""})
+        session = self.session(url)
+        status, _, body = self.request(url, body=call(1, "json"), session=session)
+        self.assertEqual((status, json.loads(body)["id"]), (200, 1))
+        self.assertEqual(self.stop(proc), 0)
+        self.assertEqual(self.stderr().count("forwarding without recording"), 1, self.stderr())
+        self.assertEqual(self.files(), [])
+
     def test_exit_statuses(self):
         busy = socket.socket()
         busy.bind(("127.0.0.1", 0))
