@@ -4,6 +4,8 @@
 //   node sdk_http_client.mjs scenario -- CMD...  the same calls over stdio
 //   node sdk_http_client.mjs sessions K URL      K sessions at once, 3 calls each
 //   node sdk_http_client.mjs bench N URL         N echo calls, round trips (µs)
+//   node sdk_http_client.mjs bench N URL URL2    the same through two sessions at
+//                                                once, a call of each in turn
 // MCP_NPM names the folder the SDK was installed into (npm --prefix).
 import { sdk, outcome, toolCalls } from "./sdk_common.mjs";
 
@@ -73,17 +75,25 @@ async function sessions(k, target) {
   return Promise.all(Array.from({ length: k }, (_, i) => one(i)));
 }
 
-async function bench(n, target) {
-  const { client, transport } = await connect(target);
-  const times = [];
+// N echo calls on each URL's session; with two, a call of each in turn
+// (which goes first alternating), so that both see the machine alike.
+async function bench(n, urls) {
+  const sessions = [];
+  for (const url of urls) sessions.push(await connect([url]));
+  const times = urls.map(() => []);
   for (let i = 0; i < n; i++) {
-    const t0 = process.hrtime.bigint();
-    await client.callTool({ name: "echo", arguments: { message: "m" + i } });
-    times.push(Number(process.hrtime.bigint() - t0) / 1000);
+    for (let k = 0; k < sessions.length; k++) {
+      const which = i % 2 === 0 ? k : sessions.length - 1 - k;
+      const t0 = process.hrtime.bigint();
+      await sessions[which].client.callTool({ name: "echo", arguments: { message: "m" + i } });
+      times[which].push(Number(process.hrtime.bigint() - t0) / 1000);
+    }
   }
-  await transport.terminateSession();
-  await client.close();
-  return { round_trips_us: times };
+  for (const { client, transport } of sessions) {
+    await transport.terminateSession();
+    await client.close();
+  }
+  return urls.length === 1 ? { round_trips_us: times[0] } : { round_trips_us: times };
 }
 
 if (mode === "scenario") console.log(JSON.stringify(await scenario(rest)));
