@@ -68,7 +68,7 @@ void HttpRecorder::on_session_end(const std::string& session, bool by_client, Se
 
 void HttpRecorder::on_unreadable(uint64_t) {
   lost_ = true;
-  ++unreadable_;
+  ++undecoded_;
 }
 
 HttpRecorder::Session& HttpRecorder::session_of(const SeenHttp& seen) {
@@ -197,7 +197,8 @@ RecordingOutcome HttpRecorder::finish() {
   push(std::move(stopped));
   RecordingOutcome outcome =
       finish_recording(*seen_, *events_, kFinishGrace, [this] { return forgotten_; });
-  outcome.unseen += unreadable_;
+  outcome.unseen += undecoded_;
+  if (!outcome.writer_stuck) outcome.unreadable = unreadable_;
   if (outcome.writer_stuck) {
     // Their threads still run, inside a write: everything they use stays
     // alive until the caller leaves with _exit.

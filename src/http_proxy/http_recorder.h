@@ -81,9 +81,12 @@ class HttpRecorder : public ExchangeObserver {
   std::map<std::string, std::unique_ptr<Session>> sessions_;
   std::map<uint64_t, std::string> requests_;  // the request message of each exchange in flight
   std::atomic<bool> lost_{false};
-  // Messages not looked at: responses in a coding the recorder cannot read,
-  // and messages no parse could read as JSON.
-  std::atomic<uint64_t> unreadable_{0};
+  // Responses in a coding the recorder cannot read: messages not looked at,
+  // whose calls are not recorded.
+  std::atomic<uint64_t> undecoded_{0};
+  // Messages no parse could read, from the trackers gone (the tracking
+  // thread's).
+  uint64_t unreadable_ = 0;
   uint64_t messages_ = 0;  // the tracking thread's clock for Session::used
   uint64_t forgotten_ = 0;
   std::unique_ptr<BoundedQueue<SeenHttp>> seen_;  // last: its thread uses the above
