@@ -6,6 +6,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -109,9 +110,13 @@ std::string read_small_file(const std::string& what, const std::string& path, si
     throw Failure(kExitConfig, name, "is over " + std::to_string(max_bytes / 1024) + " KiB");
   if (warnings && (st.st_mode & 077))
     warnings->push_back(name + ": group or others can read it (chmod 600 " + path + ")");
-  std::string text(max_bytes + 1, '\0');
+  // Room for what fstat said, and more only if it grows meanwhile: a buffer
+  // of max_bytes zeroed for every command that reads a config (each
+  // recording does) was 257 pages to fault in.
+  std::string text(static_cast<size_t>(st.st_size) + 1, '\0');
   size_t got = 0;
   for (;;) {
+    if (got == text.size()) text.resize(std::min(2 * text.size(), max_bytes + 1));
     ssize_t n = ::read(fd.get(), text.data() + got, text.size() - got);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) throw Failure(kExitConfig, name, std::strerror(errno));

@@ -1,9 +1,9 @@
 // The config loader: any file is loaded, or refused with exit 78; never a
 // crash, never another exception.
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cstdint>
-#include <cstdio>
 #include <cstdlib>
 #include <string>
 
@@ -11,15 +11,12 @@
 #include "src/util/failure.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static std::string path = [] {
-    char name[] = "/tmp/mcpr-fuzz-config-XXXXXX";
-    int fd = ::mkstemp(name);
-    ::close(fd);
-    return std::string(name);
-  }();
-  FILE* f = std::fopen(path.c_str(), "wb");
-  std::fwrite(data, 1, size, f);
-  std::fclose(f);
+  // The input as a file in memory: a file on disk rewritten for every input
+  // made ext4 write it back at each close, ~100 inputs a second.
+  static const int fd = ::memfd_create("mcpr-fuzz-config", MFD_CLOEXEC);
+  static const std::string path = "/proc/self/fd/" + std::to_string(fd);
+  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, data, size, 0) != static_cast<ssize_t>(size))
+    std::abort();
   mcpr::ConfigOverrides overrides;
   overrides.config_file = path;
   try {
