@@ -10,7 +10,8 @@ with the power lost just after it ended. After each power loss:
   - the root state files parse, or are absent;
   - a flush then delivers all that is left: the receiver has every event,
     each Idempotency-Key with one body, a whole event, never a partial one.
-MCP_REPORT_CRASH_SEED chooses the sample (printed with each figure)."""
+MCP_REPORT_CRASH_SEED chooses the sample (printed with each figure),
+MCP_REPORT_CRASH_SAMPLE its size (4; 2 in the sanitizer build)."""
 import json
 import os
 import random
@@ -27,7 +28,8 @@ from harness import BIN, SOURCE, Case, start_server
 
 LONG = os.environ.get("MCP_REPORT_LONG") == "1"
 SEED = int(os.environ.get("MCP_REPORT_CRASH_SEED", "2020"))
-SHORT_SAMPLE = 4  # crash points per command in the short sweep, besides the end
+# Crash points per command in the short sweep, besides the end.
+SHORT_SAMPLE = int(os.environ.get("MCP_REPORT_CRASH_SAMPLE", "4"))
 OTLP_RECEIVER = os.path.join(SOURCE, "scripts", "dev-otlp-receiver.py")
 FAKE_SERVER = os.path.join(SOURCE, "tests", "proxy", "fake_server.py")
 DATA = {"interaction_start": "request_data", "interaction_progress": "progress_data",
