@@ -3,10 +3,26 @@
 # starting from the seed corpus in tests/fuzz/corpus/<target>/.
 #   ./scripts/fuzz.sh            10 s per target (./scripts/test.sh runs 5 s)
 #   ./scripts/fuzz.sh 600        10 minutes per target
+#   ./scripts/fuzz.sh -n 10000000          10^7 inputs per target: the long
+#                                run of the README's Reliability (hours, one core)
+#   ./scripts/fuzz.sh -n 10000000 --merge  the same, then adds to
+#                                tests/fuzz/corpus/<target>/ the inputs that
+#                                reached code the corpus did not (libFuzzer
+#                                -merge=1 on edges alone, -use_counters=0,
+#                                which keeps it small), to commit
 #   FUZZ_TARGETS="fields config" ./scripts/fuzz.sh 60
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=${1:-10}
+seconds=10 runs="" merge=0
+while [ "$#" -gt 0 ]; do
+  case "$1" in
+    -n) runs=$2; shift 2 ;;
+    --merge) merge=1; shift ;;
+    *) seconds=$1; shift ;;
+  esac
+done
+budget=(-max_total_time="$seconds")
+[ -n "$runs" ] && budget=(-runs="$runs")
 ./scripts/install-deps.sh clang libclang-rt-14-dev
 build=${FUZZ_BUILD_DIR:-build-fuzz}
 CC=clang CXX=clang++ cmake -S . -B "$build" -DMCPR_FUZZ=ON -DBUILD_TESTING=OFF \
@@ -18,7 +34,8 @@ trap 'rm -rf "$work"' EXIT
 for t in $targets; do
   mkdir -p "$work/$t"
   log="$work/$t.log"
-  if ! "$build/fuzz_$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=1024 \
+  start=$(date +%s)
+  if ! "$build/fuzz_$t" "${budget[@]}" -timeout=10 -rss_limit_mb=1024 \
        -print_final_stats=1 -artifact_prefix="$work/$t-" "$work/$t" "tests/fuzz/corpus/$t" \
        >"$log" 2>&1; then
     tail -40 "$log"
@@ -26,8 +43,14 @@ for t in $targets; do
     cp "$work/$t-"* "fuzz-crash-$t" 2>/dev/null || true
     exit 1
   fi
-  runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$')
+  done_runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$')
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*')
-  echo "fuzz: $t: $runs inputs in ${seconds} s, coverage $cov edges, no crash"
+  echo "fuzz: $t: $done_runs inputs in $(( $(date +%s) - start )) s, coverage $cov edges, no crash"
+  if [ "$merge" = 1 ]; then
+    before=$(ls "tests/fuzz/corpus/$t" | wc -l)
+    "$build/fuzz_$t" -merge=1 -use_counters=0 "tests/fuzz/corpus/$t" "$work/$t" >"$log" 2>&1 ||
+      { tail -20 "$log"; exit 1; }
+    echo "fuzz: $t: corpus $before -> $(ls "tests/fuzz/corpus/$t" | wc -l) inputs"
+  fi
 done
 echo "fuzz: $(echo $targets | wc -w) passed, 0 failed"
