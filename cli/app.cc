@@ -1,3 +1,4 @@
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -7,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <stdexcept>
 
 #include "cli/command.h"
 #include "cli/exit_status.h"
@@ -35,10 +37,11 @@ void Globals::say(const std::string& message) const {
   if (!quiet) std::cerr << "mcp-report: " << printable(message) << '\n';
 }
 
-CLI::App* add_command(CLI::App& app, const Globals& globals, const char* name,
-                      const std::string& description) {
+CLI::App* add_command(CLI::App& app, const Globals& globals, const char* name) {
   if (!globals.named_command.empty() && globals.named_command != name) return nullptr;
-  return app.add_subcommand(name, description);
+  for (CLI::App* sub : app.get_subcommands(nullptr))
+    if (sub->get_name() == name) return sub;
+  throw std::logic_error(std::string("'") + name + "' is not in cli/command_table.cc");
 }
 
 namespace {
@@ -76,21 +79,19 @@ void add_globals(CLI::App& app, Globals& g) {
 // The first word that is not an option or an option's value, if it names a
 // command.
 std::string named_command(int argc, char** argv) {
-  static const char* const kCommands[] = {
-      "start",        "progress", "complete", "error", "run",     "import", "flush",   "health",
-      "validate-key", "status",   "list",     "show",  "requeue", "delete", "cleanup", "config",
-      "proxy"};
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--") break;
-    if (arg == "-c" || arg == "--config" || arg == "--spool" || arg == "--mcp-id") {
+    // A global option whose value is the next word: --spool DIR, -c FILE,
+    // and -c ending a cluster of short flags (-vc FILE), as CLI11 reads them.
+    const bool cluster = arg.size() > 1 && arg[0] == '-' && arg[1] != '-';
+    if (arg == "--config" || arg == "--spool" || arg == "--mcp-id" ||
+        (cluster && arg.find('c', 1) == arg.size() - 1)) {
       ++i;
       continue;
     }
     if (!arg.empty() && arg[0] == '-') continue;
-    for (const char* command : kCommands)
-      if (arg == command) return arg;
-    break;
+    return find_command(arg) ? arg : "";
   }
   return "";
 }
@@ -115,14 +116,54 @@ int finish_output(int exit_status) {
   return exit_status == kExitOk ? kExitIoErr : exit_status;
 }
 
-int run_cli(int argc, char** argv) {
-  if (std::optional<SimpleRecording> simple = parse_simple_recording(argc, argv)) {
+namespace {
+
+// A standard fd we were started without (`<&-`, `>&-`) is held by /dev/null,
+// opened read-only: otherwise the next pipe or file we open would become fd
+// 0, 1 or 2 (the proxy once read its own pipe as its stdin and never ended).
+// Reads then see an end of input and writes fail (exit 74), as they would
+// have on the closed fd.
+void hold_closed_standard_fds() {
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (::fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+    const int held = ::open("/dev/null", O_RDONLY);
+    if (held >= 0 && held != fd) ::close(held);  // not the lowest free fd: leave it be
+  }
+}
+
+// A command of the other executable, run from this one.
+int hand_over(const Program& program, const char* command, int argc, char** argv) {
+  if (program.hand_over) return program.hand_over(argc, argv);
+  std::cerr << "mcp-report: " << command << ": run by "
+            << executable_name(executable_for(*find_command(command), argc, argv)) << ", not by "
+            << executable_name(program.self) << "\nmcp-report: hint: run 'mcp-report "
+            << command << "'\n";
+  return kExitUsage;
+}
+
+}  // namespace
+
+int run_program(int argc, char** argv, const Program& program) {
+  hold_closed_standard_fds();
+  if (program.fast_path) {
     try {
-      return record(simple->globals, simple->action, simple->request);
+      if (std::optional<int> status = program.fast_path(argc, argv)) return finish_output(*status);
+    } catch (const std::exception& e) {
+      return finish_output(report(e));
+    }
+  }
+  const std::string named = named_command(argc, argv);
+  if (!named.empty() && executable_for(*find_command(named), argc, argv) != program.self) {
+    try {
+      return hand_over(program, named.c_str(), argc, argv);
     } catch (const std::exception& e) {
       return report(e);
     }
   }
+  return finish_output(run_cli(argc, argv, program));
+}
+
+int run_cli(int argc, char** argv, const Program& program) {
   Globals globals;
   globals.named_command = named_command(argc, argv);
   CLI::App app(kDescription, "mcp-report");
@@ -130,13 +171,30 @@ int run_cli(int argc, char** argv) {
   app.fallthrough();  // global options may follow the command
   app.require_subcommand(0, 1);
   add_globals(app, globals);
+  // Every command of the table, in its order (the one named, when one is),
+  // filled in by the registrations of this executable.
+  for (size_t i = 0; i < kCommandCount; ++i) {
+    const CommandInfo& row = kCommandTable[i];
+    if (globals.named_command.empty() || globals.named_command == row.name)
+      app.add_subcommand(row.name, row.summary);
+  }
   Commands commands;
-  add_record_commands(app, globals, commands);
-  add_run_import_commands(app, globals, commands);
-  add_delivery_commands(app, globals, commands);
-  add_spool_commands(app, globals, commands);
-  add_config_command(app, globals, commands);
-  add_proxy_command(app, globals, commands);
+  for (const auto& add : program.add_commands) add(app, globals, commands);
+  for (CLI::App* sub : app.get_subcommands(nullptr)) {
+    const CommandInfo& row = *find_command(sub->get_name());
+    const bool registered = std::any_of(commands.begin(), commands.end(),
+                                        [sub](const Command& c) { return c.app == sub; });
+    // A command with a network option (proxy --listen) is in both.
+    const bool ours = row.runs_in == program.self || row.network_option;
+    if (registered != ours)
+      throw std::logic_error(std::string("'") + row.name + "' is registered by the wrong executable");
+    if (registered) continue;
+    // The other executable's: everything after it is that one's to parse.
+    sub->prefix_command();
+    commands.push_back({sub, [&program, &row, argc, argv] {
+                          return hand_over(program, row.name, argc, argv);
+                        }});
+  }
 
   // `run|proxy ... -- CMD ARG...`: CMD and its arguments are not ours to parse.
   std::vector<char*> args(argv, argv + argc);

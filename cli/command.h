@@ -7,7 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "cli/command_table.h"
 #include "src/config/config.h"
+#include "src/delivery/http_transport.h"
 #include "src/event/event.h"
 #include "src/util/printable.h"
 
@@ -69,26 +71,54 @@ struct Command {
 
 using Commands = std::vector<Command>;
 
-// Adds a subcommand, or returns nullptr when the command line names another
-// one: building CLI11's objects for every command would cost a recording
-// more than all its other work. With no command named (--help, a typo),
-// every command is added.
-CLI::App* add_command(CLI::App& app, const Globals& globals, const char* name,
-                      const std::string& description);
+// The subcommand `name` (a row of cli/command_table.h), to fill in with its
+// options and footer, or nullptr when the command line names another one:
+// building CLI11's objects for every command would cost a recording more
+// than all its other work. With no command named (--help, a typo), every
+// command is there.
+CLI::App* add_command(CLI::App& app, const Globals& globals, const char* name);
 
+// The registrations, each for the executable the table says runs them.
 void add_record_commands(CLI::App& app, Globals& globals, Commands& commands);
 void add_run_import_commands(CLI::App& app, Globals& globals, Commands& commands);
 void add_config_command(CLI::App& app, Globals& globals, Commands& commands);
-void add_delivery_commands(CLI::App& app, Globals& globals, Commands& commands);
 void add_spool_commands(CLI::App& app, Globals& globals, Commands& commands);
 void add_proxy_command(CLI::App& app, Globals& globals, Commands& commands);
+// flush, health and validate-key, on the transport `create_transport` makes.
+void add_delivery_commands(CLI::App& app, Globals& globals, Commands& commands,
+                           CreateTransport create_transport);
 
 // The command argv names (the first word that is not an option or an
 // option's value, if it is a command's name), or "".
 std::string named_command(int argc, char** argv);
 
-// Parses argv, runs the chosen command and returns the exit status.
-int run_cli(int argc, char** argv);
+// One executable: the commands it runs, and what it does with the others.
+struct Program {
+  Executable self;
+  std::vector<std::function<void(CLI::App&, Globals&, Commands&)>> add_commands;
+  // A command line run before (and without) CLI11, or nullopt for CLI11 to
+  // parse: the recording fast path of mcp-report.
+  std::optional<int> (*fast_path)(int argc, char** argv) = nullptr;
+  // Runs a command of the other executable with the whole command line;
+  // returns (the exit status) only when it cannot. nullptr: say which
+  // executable runs it (exit 64).
+  int (*hand_over)(int argc, char** argv) = nullptr;
+};
+
+// main() of each executable: standard fds held, the fast path, a command of
+// the other executable handed over, then CLI11; standard output flushed.
+int run_program(int argc, char** argv, const Program& program);
+
+// mcp-report's hand-over: execs mcp-report-net (beside this binary, or where
+// it is installed) with the same argv. When there is none, throws Failure
+// (69) naming each path it looked for.
+int run_network_executable(int argc, char** argv);
+
+// The recording fast path (parse_simple_recording, then record), or nullopt.
+std::optional<int> record_simple_command_line(int argc, char** argv);
+
+// Parses argv with CLI11, runs the chosen command and returns the exit status.
+int run_cli(int argc, char** argv, const Program& program);
 // Flushes standard output: when that fails (a full disk, a closed file),
 // one line on stderr and exit 74 instead of a success whose output is lost.
 int finish_output(int exit_status);

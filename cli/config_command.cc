@@ -9,8 +9,7 @@
 namespace mcpr::cli {
 
 void add_config_command(CLI::App& app, Globals& globals, Commands& commands) {
-  if (CLI::App* sub = add_command(app, globals, "config",
-                                  "Show the effective configuration, each value with its source")) {
+  if (CLI::App* sub = add_command(app, globals, "config")) {
     sub->footer("Example:\n  mcp-report config -c /etc/mcp-report/config.toml");
     commands.push_back({sub, [&globals] {
                           Config config = globals.load_config();

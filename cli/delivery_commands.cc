@@ -86,7 +86,7 @@ Config network_config(const Globals& globals) {
   return config;
 }
 
-int flush(const Globals& globals, const FlushArgs& args) {
+int flush(const Globals& globals, const FlushArgs& args, CreateTransport create_transport) {
   Config config = network_config(globals);
   if (!config.enabled) {
     globals.note("flush: logging is disabled (enable_interaction_logging = false): nothing sent");
@@ -137,7 +137,8 @@ int flush(const Globals& globals, const FlushArgs& args) {
   TransportOptions transport = transport_options(config);
   require_api_key(config, transport);
   FlushReport report =
-      flush_spool(config, options, [&transport] { return load_transport(transport); });
+      flush_spool(config, options,
+                  [&transport, create_transport] { return create_transport(transport); });
   if (progress_shown) std::cerr << "\r\033[K" << std::flush;
   const int exit_code = report.exit_status;
   if (report.locked_out) {
@@ -159,8 +160,8 @@ int flush(const Globals& globals, const FlushArgs& args) {
 }
 
 // health and validate-key: one request, a clear line, exit 0/69/77.
-int probe(const Globals& globals, ProbeKind kind) {
-  const std::string line = run_probe(network_config(globals), kind, load_transport);
+int probe(const Globals& globals, ProbeKind kind, CreateTransport create_transport) {
+  const std::string line = run_probe(network_config(globals), kind, create_transport);
   if (!globals.quiet) std::cout << line << '\n';
   return kExitOk;
 }
@@ -184,11 +185,10 @@ CLI::Validator non_negative(bool whole) {
 
 }  // namespace
 
-void add_delivery_commands(CLI::App& app, Globals& globals, Commands& commands) {
+void add_delivery_commands(CLI::App& app, Globals& globals, Commands& commands,
+                           CreateTransport create_transport) {
   auto args = std::make_shared<FlushArgs>();
-  if (CLI::App* flush_cmd =
-          add_command(app, globals, "flush",
-                      "Send what is due to the coordinator (or the OTLP endpoint)")) {
+  if (CLI::App* flush_cmd = add_command(app, globals, "flush")) {
     flush_cmd->add_option("--max-events", args->max_events, "Send at most N events this run (0: no limit)")
         ->type_name("N")
         ->check(non_negative(true));
@@ -222,25 +222,27 @@ void add_delivery_commands(CLI::App& app, Globals& globals, Commands& commands) 
         "Exit: 0 done, 65 events dead-lettered, 75 try again later, 77 key rejected, 78 config.\n"
         "An outage (no connection, 502/503/504, no answer) counts no attempt: events wait\n"
         "for it, up to max_age_days.");
-    commands.push_back({flush_cmd, [&globals, args] { return flush(globals, *args); }});
+    commands.push_back(
+        {flush_cmd, [&globals, args, create_transport] { return flush(globals, *args, create_transport); }});
   }
 
-  if (CLI::App* health =
-          add_command(app, globals, "health",
-                      "Check that the coordinator (or the OTLP endpoint) answers")) {
+  if (CLI::App* health = add_command(app, globals, "health")) {
     health->footer(
         "Example:\n  mcp-report health    # exit 0 up, 69 unreachable or failing, 77 key rejected\n"
         "With sink = \"otlp\" it POSTs an empty export request to {otlp_endpoint}/v1/logs.");
-    commands.push_back({health, [&globals] { return probe(globals, ProbeKind::kHealth); }});
+    commands.push_back({health, [&globals, create_transport] {
+                          return probe(globals, ProbeKind::kHealth, create_transport);
+                        }});
   }
 
-  if (CLI::App* validate = add_command(app, globals, "validate-key",
-                                       "Check that the coordinator accepts the API key (or the OTLP endpoint our headers)")) {
+  if (CLI::App* validate = add_command(app, globals, "validate-key")) {
     validate->footer(
         "Example:\n  MCP_REPORT_API_KEY_FILE=~/.mcp-key mcp-report validate-key\n"
         "With sink = \"otlp\" it checks the OTLP headers instead, with the same empty export\n"
         "request as health.");
-    commands.push_back({validate, [&globals] { return probe(globals, ProbeKind::kValidateKey); }});
+    commands.push_back({validate, [&globals, create_transport] {
+                          return probe(globals, ProbeKind::kValidateKey, create_transport);
+                        }});
   }
 }
 

@@ -146,20 +146,9 @@ int run_http_proxy_command(const Globals& globals, const ProxyArgs& args) {
   return http_proxy_command(globals, args);
 }
 
-bool is_http_proxy_command_line(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--") break;
-    if (arg == "--listen" || arg.rfind("--listen=", 0) == 0) return true;
-  }
-  return false;
-}
-
 void add_proxy_command(CLI::App& app, Globals& globals, Commands& commands) {
   auto args = std::make_shared<ProxyArgs>();
-  CLI::App* sub = add_command(app, globals, "proxy",
-                              "Run an MCP server (stdio), or stand before one over HTTP, and "
-                              "record each request it serves");
+  CLI::App* sub = add_command(app, globals, "proxy");
   if (!sub) return;
   sub->add_option("--methods", args->methods,
                   "Requests to record, comma-separated, or all (default: "

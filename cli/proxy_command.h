@@ -32,18 +32,14 @@ ProxyRecording proxy_recording(const Globals& globals, const ProxyArgs& args);
 void report_proxy_recording(const Globals& globals, const ProxyRecording& recording,
                             const RecordingOutcome& outcome);
 
-// `proxy --listen`: set by the executable that links the HTTP proxy
-// (mcp-report-net, see cli/main.cc); the static front hands such command
-// lines over to it before parsing them.
+// `proxy --listen`: set by mcp-report-net (cli/net_main.cc), which links the
+// HTTP proxy; mcp-report hands such command lines to it before parsing them
+// (cli/command_table.cc).
 using HttpProxyCommand = int (*)(const Globals& globals, const ProxyArgs& args);
 void set_http_proxy_command(HttpProxyCommand command);
 int run_http_proxy_command(const Globals& globals, const ProxyArgs& args);
 // The HTTP proxy's command, in cli/http_proxy_command.cc (library
-// mcpr_cli_http).
+// mcpr_cli_net).
 int http_proxy(const Globals& globals, const ProxyArgs& args);
-
-// Whether argv is a `proxy --listen` command line (the option before any
-// "--").
-bool is_http_proxy_command_line(int argc, char** argv);
 
 }  // namespace mcpr::cli

@@ -70,7 +70,7 @@ void add_data_options(CLI::App* sub, RecordArgs& args) {
 }
 
 void add_start_command(CLI::App& app, Globals& globals, Commands& commands) {
-  CLI::App* start = add_command(app, globals, "start", "Record interaction_start; prints the id");
+  CLI::App* start = add_command(app, globals, "start");
   if (!start) return;
   auto args = std::make_shared<RecordArgs>();
   args->id_option =
@@ -148,13 +148,17 @@ std::optional<SimpleRecording> parse_simple_recording(int argc, char** argv) {
   return out;
 }
 
+std::optional<int> record_simple_command_line(int argc, char** argv) {
+  std::optional<SimpleRecording> simple = parse_simple_recording(argc, argv);
+  if (!simple) return std::nullopt;
+  return record(simple->globals, simple->action, simple->request);
+}
+
 void add_record_commands(CLI::App& app, Globals& globals, Commands& commands) {
   add_start_command(app, globals, commands);
   for (Action action : {Action::kProgress, Action::kComplete, Action::kError}) {
     const ActionInfo& info = action_info(action);
-    CLI::App* sub =
-        add_command(app, globals, info.command,
-                    std::string("Record ") + info.name + " (payload: " + info.data_member + ")");
+    CLI::App* sub = add_command(app, globals, info.command);
     if (!sub) continue;
     auto args = std::make_shared<RecordArgs>();
     sub->add_option("id", args->id, "Interaction id, as printed by start")

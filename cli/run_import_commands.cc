@@ -214,9 +214,7 @@ int import(const Globals& globals, const ImportArgs& args) {
 
 void add_run_import_commands(CLI::App& app, Globals& globals, Commands& commands) {
   auto a = std::make_shared<RunArgs>();
-  if (CLI::App* run_cmd =
-          add_command(app, globals, "run",
-                      "Run CMD between interaction_start and interaction_complete/error")) {
+  if (CLI::App* run_cmd = add_command(app, globals, "run")) {
     a->id_option = run_cmd->add_option("--id", a->id, "Interaction id (default: int_<secs>_<hex>)")
                        ->type_name("ID");
     run_cmd->add_flag("--strict", a->strict,
@@ -236,8 +234,7 @@ void add_run_import_commands(CLI::App& app, Globals& globals, Commands& commands
   }
 
   auto import_args = std::make_shared<ImportArgs>();
-  if (CLI::App* imp =
-          add_command(app, globals, "import", "Spool whole events, one JSON object per line")) {
+  if (CLI::App* imp = add_command(app, globals, "import")) {
     imp->add_option("file", import_args->source, "NDJSON file, or - for stdin (default)")
         ->type_name("FILE|-");
     imp->add_option("--rejects", import_args->rejects,

@@ -168,8 +168,7 @@ void add_spool_commands(CLI::App& app, Globals& globals, Commands& commands) {
   };
   auto a = std::make_shared<Args>();
 
-  if (CLI::App* st =
-          add_command(app, globals, "status", "Counts, ages, next attempt and the last flush")) {
+  if (CLI::App* st = add_command(app, globals, "status")) {
     auto* json_opt = st->add_flag("--json", a->json, "As a JSON object");
     st->add_flag("--prometheus", a->prometheus, "In node_exporter textfile-collector format")
         ->excludes(json_opt);
@@ -179,8 +178,7 @@ void add_spool_commands(CLI::App& app, Globals& globals, Commands& commands) {
     commands.push_back({st, [&globals, a] { return status(globals, a->json, a->prometheus); }});
   }
 
-  if (CLI::App* ls =
-          add_command(app, globals, "list", "List events, oldest first, with their handles")) {
+  if (CLI::App* ls = add_command(app, globals, "list")) {
     ls->add_option("--state", a->state, "queue, dead, corrupt or all (default)")
         ->type_name("STATE");
     ls->add_flag("--json", a->json, "One JSON object per line");
@@ -188,8 +186,7 @@ void add_spool_commands(CLI::App& app, Globals& globals, Commands& commands) {
     commands.push_back({ls, [&globals, a] { return list(globals, a->state, a->json); }});
   }
 
-  if (CLI::App* sh =
-          add_command(app, globals, "show", "Show one event: file, state, reason and body")) {
+  if (CLI::App* sh = add_command(app, globals, "show")) {
     sh->add_option("event", a->handle, "Event handle, as list prints it")
         ->required()
         ->type_name("EVENT");
@@ -197,8 +194,7 @@ void add_spool_commands(CLI::App& app, Globals& globals, Commands& commands) {
     commands.push_back({sh, [&globals, a] { return show(globals, a->handle); }});
   }
 
-  if (CLI::App* rq = add_command(app, globals, "requeue",
-                                 "Put dead (or mended corrupt) events back in the queue")) {
+  if (CLI::App* rq = add_command(app, globals, "requeue")) {
     rq->add_option("events", a->handles, "Event handles")->type_name("EVENT...");
     rq->add_flag("--all", a->all, "Every dead event");
     rq->footer(
@@ -207,7 +203,7 @@ void add_spool_commands(CLI::App& app, Globals& globals, Commands& commands) {
     commands.push_back({rq, [&globals, a] { return requeue(globals, a->handles, a->all); }});
   }
 
-  if (CLI::App* del = add_command(app, globals, "delete", "Remove events for good")) {
+  if (CLI::App* del = add_command(app, globals, "delete")) {
     del->add_option("events", a->handles, "Event handles")->type_name("EVENT...");
     del->add_option("--state", a->state, "Remove every event in this state (e.g. dead)")
         ->type_name("STATE");
@@ -215,8 +211,7 @@ void add_spool_commands(CLI::App& app, Globals& globals, Commands& commands) {
     commands.push_back({del, [&globals, a] { return remove(globals, a->handles, a->state); }});
   }
 
-  if (CLI::App* cl =
-          add_command(app, globals, "cleanup", "Sweep stale tmp files, expire old events")) {
+  if (CLI::App* cl = add_command(app, globals, "cleanup")) {
     cl->footer("Example:\n  mcp-report cleanup -v");
     commands.push_back({cl, [&globals] { return cleanup(globals); }});
   }

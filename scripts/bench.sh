@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 build=${BUILD_DIR:-build}
 if [ ! -x "$build/mcp-report" ]; then
   cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-  cmake --build "$build" -j "$(nproc)" --target mcp-report mcp-report-transport >/dev/null
+  cmake --build "$build" -j "$(nproc)" --target mcp-report mcp-report-net >/dev/null
 fi
 # The floor of a durable recording, the same-run reference of the recording budget (README.md, Performance).
 gcc -O2 -static -o "$build/bench-floor" scripts/bench-floor.c

@@ -1,6 +1,6 @@
 // The HTTP transport, behind a small interface so the flusher can be driven
-// by any implementation, and so that the libcurl one lives in a module that
-// only network commands load (recording never maps libcurl).
+// by any implementation, and so that the libcurl one (src/curl/) is linked
+// only by mcp-report-net: recording never maps libcurl.
 #pragma once
 
 #include <cstdint>
@@ -64,16 +64,11 @@ class HttpTransport {
   virtual size_t in_flight() const = 0;
 };
 
-// Loads the transport module (mcp-report-transport.so, beside the binary or
-// in the install's lib/mcp-report/) and creates a transport. Throws Failure
-// (69) when the module cannot be loaded.
-std::unique_ptr<HttpTransport> load_transport(const TransportOptions& options);
+// Makes the transport the network commands use (src/curl/'s, linked only by
+// mcp-report-net; tests make fakes).
+using CreateTransport = std::unique_ptr<HttpTransport> (*)(const TransportOptions& options);
 
 // Sends one request and waits for its answer.
 HttpResponse perform(HttpTransport& transport, const HttpRequest& request);
-
-// The module's entry point, looked up by name.
-using CreateTransportFn = HttpTransport* (*)(const TransportOptions* options);
-constexpr const char kCreateTransportSymbol[] = "mcp_report_create_transport_v1";
 
 }  // namespace mcpr

@@ -2,6 +2,7 @@
 
     cli/ -> src/report/, src/http_proxy/ -> src/proxy/ -> src/delivery/
          -> src/event/ -> src/config/, spool/ -> src/util/
+    src/curl/ (the libcurl transport) -> src/delivery/
 
 Each library is compiled with an include folder of its own that holds only
 its source folder (CMakeLists.txt, mcpr_library), and sees the rest of the
@@ -33,11 +34,16 @@ LAYERS = {
     "src/delivery": ("mcpr_delivery", ["src/event"] + BELOW_EVENT),
     "src/report": ("mcpr_report", ["src/delivery", "src/event"] + BELOW_EVENT),
     "src/proxy": ("mcpr_proxy", ["src/delivery", "src/event"] + BELOW_EVENT),
-    # Linked only by the executable that runs network commands; cli/ reaches
-    # it through mcpr_cli_http (cli/http_proxy_command.cc).
     "src/http_proxy": ("mcpr_http_proxy", ["src/proxy", "src/delivery", "src/event"] + BELOW_EVENT),
+    "src/curl": ("mcpr_curl", ["src/delivery", "src/event"] + BELOW_EVENT),
+    # mcpr_cli, linked by both executables, never sees src/curl/ or
+    # src/http_proxy/: only mcpr_cli_net (NET_CLI below) does.
     "cli": ("mcpr_cli", ["src/proxy", "src/report", "src/delivery", "src/event"] + BELOW_EVENT),
 }
+
+
+# cli/'s second library, the commands of mcp-report-net.
+NET_CLI = ("mcpr_cli_net", LAYERS["cli"][1] + ["src/curl", "src/http_proxy"])
 
 
 def headers(folder):
@@ -92,8 +98,8 @@ def visible_folders(library):
 
 class LayoutTest(unittest.TestCase):
     def test_each_library_sees_only_the_layers_below_it(self):
-        for folder, (library, below) in LAYERS.items():
-            with self.subTest(folder=folder):
+        for folder, (library, below) in list(LAYERS.items()) + [("cli", NET_CLI)]:
+            with self.subTest(library=library):
                 self.assertEqual(sorted(visible_folders(library)), sorted([folder] + below))
 
     def test_an_include_up_the_layers_does_not_build(self):

@@ -1,6 +1,6 @@
-"""Installing: `cmake --install` puts the binary, the transport module, the
-man page, the bash completion and the examples in place, and the installed
-binary delivers; CPack's .deb holds the same and declares its dependencies."""
+"""Installing: `cmake --install` puts the two executables, the man page, the
+bash completion and the examples in place, and the installed binary
+delivers; CPack's .deb holds the same and declares its dependencies."""
 import glob
 import os
 import shutil
@@ -16,16 +16,13 @@ BUILD = os.environ.get("MCP_REPORT_BUILD") or os.path.join(
 class PackageTest(Case):
     def check_tree(self, prefix):
         binary = os.path.join(prefix, "bin", "mcp-report")
-        # The static front's dynamic twin (not in sanitizer builds).
-        twin = ["lib/mcp-report/mcp-report-net"] if os.path.exists(
-            os.path.join(BUILD, "mcp-report-net")) else []
-        for rel in twin + ["bin/mcp-report", "lib/mcp-report/mcp-report-transport.so",
+        for rel in ["bin/mcp-report", "libexec/mcp-report/mcp-report-net",
                     "share/man/man1/mcp-report.1", "share/bash-completion/completions/mcp-report",
                     "share/doc/mcp-report/examples/mcp-report-flush.timer",
                     "share/doc/mcp-report/examples/mcp-report-follow.service",
                     "share/doc/mcp-report/examples/cron.example"]:
             self.assertTrue(os.path.exists(os.path.join(prefix, rel)), rel)
-        # The installed binary finds its transport module and delivers.
+        # The installed binary finds mcp-report-net and delivers.
         c = self.coordinator()
         env = dict(self.env)
         r = subprocess.run([binary, "start", "--id", "pkg"], env=env, capture_output=True, text=True)

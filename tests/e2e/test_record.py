@@ -3,7 +3,6 @@ statuses, disabled mode, the spool's files and their modes."""
 import json
 import os
 import re
-import shutil
 import stat
 import subprocess
 import time
@@ -246,29 +245,6 @@ class RecordTest(Case):
             with open(BIN, "rb") as f:
                 elf = f.read(1 << 16)
             self.assertNotIn(b"ld-linux", elf, "dynamic, yet ld.so said nothing")
-
-    def test_network_commands_run_in_the_dynamic_build(self):
-        # The static front hands flush, health and validate-key to
-        # mcp-report-net, which loads the transport; recording stays static.
-        net = os.path.join(os.path.dirname(BIN), "mcp-report-net")
-        if not os.path.exists(net):
-            self.skipTest("a single dynamic build (sanitizers)")
-        self.coordinator()
-        r = self.ok("health", env={"LD_DEBUG": "libs"})
-        self.assertIn("mcp-report-transport.so", r.stderr)
-        self.assertIn("libcurl", r.stderr)
-        moved = os.path.join(self.dir, "alone")
-        os.makedirs(moved)
-        shutil.copy(BIN, moved)
-        alone = subprocess.run([os.path.join(moved, "mcp-report"), "health"], env=self.env,
-                               capture_output=True, text=True)
-        if not os.path.exists("/usr/lib/mcp-report/mcp-report-net") and \
-                not os.path.exists("/usr/local/lib/mcp-report/mcp-report-net"):
-            self.assertEqual(alone.returncode, 69, alone.stderr)
-            self.assertIn("cannot run mcp-report-net", alone.stderr)
-            self.assertEqual(len(alone.stderr.splitlines()), 2, alone.stderr)  # and a hint
-        self.assertEqual(subprocess.run([os.path.join(moved, "mcp-report"), "start"],
-                                        env=self.env, capture_output=True).returncode, 0)
 
     def test_a_failed_start_still_prints_the_id(self):
         for args, env, code in [(("bad:=nojson",), {}, 65),

@@ -1,8 +1,5 @@
-// The libcurl transport, built as the module mcp-report-transport.so. It runs
-// up to max_connections requests at once on one multi handle, which keeps
-// connections alive between requests. Redirects are never followed, only
-// http and https are spoken, TLS is verified, and proxies come from the usual
-// environment variables (libcurl's own behaviour).
+#include "src/curl/curl_transport.h"
+
 #include <curl/curl.h>
 
 #include <algorithm>
@@ -12,7 +9,6 @@
 #include <memory>
 #include <unordered_map>
 
-#include "src/delivery/http_transport.h"
 #include "src/util/redact.h"
 #include "src/util/text.h"
 
@@ -237,9 +233,10 @@ class CurlTransport : public HttpTransport {
 };
 
 }  // namespace
+
+std::unique_ptr<HttpTransport> make_curl_transport(const TransportOptions& options) {
+  return std::make_unique<CurlTransport>(options);
+}
+
 }  // namespace mcpr
 
-extern "C" __attribute__((visibility("default"))) mcpr::HttpTransport*
-mcp_report_create_transport_v1(const mcpr::TransportOptions* options) {
-  return new mcpr::CurlTransport(*options);
-}
