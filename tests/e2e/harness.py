@@ -4,6 +4,7 @@ port, started by the test itself."""
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -35,6 +36,24 @@ def start_server(argv, workdir, what):
         time.sleep(0.02)
     with open(port_file) as f:
         return proc, int(f.read())
+
+
+def wait_until_it_catches(proc, signum, timeout=60):
+    """Waits until `proc` has a handler for `signum` (its SigCgt in /proc):
+    a signal sent before then kills it instead, however long the start (an
+    exec of mcp-report-net, the sanitizers, a loaded machine) took."""
+    bit = 1 << (signum - 1)
+    deadline = time.time() + timeout
+    while time.time() < deadline and proc.poll() is None:
+        try:
+            with open("/proc/%d/status" % proc.pid) as f:
+                caught = int(re.search(r"^SigCgt:\s*([0-9a-f]+)", f.read(), re.M).group(1), 16)
+        except (OSError, AttributeError):
+            caught = 0
+        if caught & bit:
+            return
+        time.sleep(0.01)
+    raise AssertionError("process %d never caught signal %d" % (proc.pid, signum))
 
 
 class Coordinator:

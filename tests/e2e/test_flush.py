@@ -9,7 +9,7 @@ import socket
 import subprocess
 import time
 
-from harness import BIN, KEY, Case
+from harness import BIN, KEY, Case, wait_until_it_catches
 
 
 def free_port():
@@ -135,6 +135,7 @@ class FlushTest(Case):
         self.record(1)
         p = subprocess.Popen([BIN, "-q", "flush", "--follow"], env=self.env, cwd=self.cwd,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        wait_until_it_catches(p, signal.SIGTERM)
         time.sleep(2.5)  # passes at 0, 1 and 2 s, each finding the outage
         p.send_signal(signal.SIGTERM)
         out, err = p.communicate(timeout=10)
@@ -514,6 +515,7 @@ class FlushTest(Case):
             fcntl.flock(held, fcntl.LOCK_EX)
             waiter = subprocess.Popen([BIN, "flush", "--wait"], env=self.env, cwd=self.cwd,
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            wait_until_it_catches(waiter, signal.SIGTERM)
             time.sleep(0.5)
             self.assertIsNone(waiter.poll())  # it does wait
             waiter.send_signal(signal.SIGTERM)
