@@ -1,6 +1,6 @@
 """The two executables (README.md, Layout): mcp-report runs every command that
-does not use the network and hands flush, health and validate-key to
-mcp-report-net, which links libcurl. Both are position independent (ASLR);
+does not use the network and hands flush, health, validate-key and proxy
+--listen to mcp-report-net, which links libcurl. Both are position independent (ASLR);
 mcp-report is static outside the sanitizer builds and carries no delivery
 code; a binary copied on its own says where it looked for the other one."""
 import os
@@ -83,6 +83,15 @@ class BinariesTest(Case):
                                       capture_output=True, text=True)
                 self.assertEqual(here.returncode, 0, here.stderr)
                 self.assertIn("Usage: mcp-report " + command, here.stdout)
+
+    def test_proxy_over_http_runs_in_mcp_report_net(self):
+        alone = self.copied_alone()
+        for args, code in [(["proxy", "--help"], 0), (["proxy", "--listen", "127.0.0.1:0",
+                                                        "--help"], 69),
+                           (["-vc", "/dev/null", "proxy", "--listen=127.0.0.1:0", "--help"], 69)]:
+            with self.subTest(args=args):
+                r = subprocess.run([alone, *args], env=self.env, capture_output=True, text=True)
+                self.assertEqual(r.returncode, code, r.stderr)
 
     def test_a_binary_copied_alone_says_where_it_looked(self):
         alone = self.copied_alone()
