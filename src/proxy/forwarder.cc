@@ -50,7 +50,10 @@ void client_to_server(int client_in, PipedChild& child, int stop_fd, StreamObser
     }
     if (fds[1].revents) break;
     ssize_t n = read_some(client_in, buffer.data(), buffer.size());
-    if (n <= 0) break;
+    if (n <= 0) {
+      observer.on_client_input_ended();
+      break;
+    }
     // Seen before it is written: the server's answer can then never reach
     // the observer ahead of its request.
     lines.feed(

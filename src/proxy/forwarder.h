@@ -33,6 +33,9 @@ class StreamObserver {
   virtual void on_forwarded() {}
   // Our stdout is gone (EPIPE): what the server says next reaches no one.
   virtual void on_client_closed() = 0;
+  // Our stdin ended (or failed): the client has sent its last message. It
+  // may still read the answers; the server's stdin is closed next.
+  virtual void on_client_input_ended() {}
 };
 
 struct ForwardResult {

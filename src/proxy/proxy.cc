@@ -21,12 +21,13 @@ namespace mcpr {
 
 // A line as the forwarding threads saw it, or the end of one side.
 struct SeenLine {
-  enum Kind { kLine, kLongLine, kClientClosed, kServerExited } kind = kLine;
+  enum Kind { kLine, kLongLine, kClientClosed, kClientInputEnded, kServerExited } kind = kLine;
   Direction direction = Direction::kClientToServer;
   std::string text;  // the line (a long line's head); for kServerExited how the server ended
   SeenAt at;
   std::string tail;  // the end of a long line
   size_t size = 0;   // a long line's size
+  bool shutdown = false;  // kServerExited: it ended as a client's shutdown ends it
 };
 inline size_t queued_bytes(const SeenLine& l) { return l.text.size() + l.tail.size(); }
 
@@ -66,10 +67,19 @@ class RecordingObserver : public StreamObserver {
   void on_client_closed() override {
     lines_.push({SeenLine::kClientClosed, Direction::kServerToClient, "", seen_now(), {}, 0});
   }
+  void on_client_input_ended() override {
+    lines_.push({SeenLine::kClientInputEnded, Direction::kClientToServer, "", seen_now(), {}, 0});
+  }
   void on_server_exit(const ChildResult& child) {
     std::string how = child.signaled ? "the server was killed by signal " + std::to_string(child.code)
                                      : "the server exited with status " + std::to_string(child.code);
-    lines_.push({SeenLine::kServerExited, Direction::kServerToClient, how, seen_now(), {}, 0});
+    // How a server ends when its client shuts it down (MCP stdio: stdin
+    // closed, then SIGTERM): status 0, or SIGTERM, SIGINT or SIGHUP.
+    const bool shutdown = child.signaled ? child.code == SIGTERM || child.code == SIGINT ||
+                                               child.code == SIGHUP
+                                         : child.code == 0;
+    lines_.push({SeenLine::kServerExited, Direction::kServerToClient, how, seen_now(), {}, 0,
+                 shutdown});
   }
   BoundedQueue<SeenLine>& lines() { return lines_; }
   // Ends of calls not recorded because lines were lost before them.
@@ -89,6 +99,9 @@ class RecordingObserver : public StreamObserver {
       case SeenLine::kLongLine:
         tracker_.on_long_line(l.direction, l.text, l.tail, l.size, l.at);
         break;
+      case SeenLine::kClientInputEnded:
+        client_input_ended_ = true;
+        break;
       case SeenLine::kClientClosed:
       case SeenLine::kServerExited:
         // After lost lines an open call may have been answered in one of
@@ -98,6 +111,12 @@ class RecordingObserver : public StreamObserver {
         else if (l.kind == SeenLine::kClientClosed)
           tracker_.close_all(SessionEnd::kClientClosed,
                              "the client closed its end before the response", l.at);
+        else if (client_input_ended_ && l.shutdown)
+          // The client shut the server down with calls in flight: it left
+          // them, the server did not fail them.
+          tracker_.close_all(SessionEnd::kClientClosed,
+                             "the client closed its input before the response (" + l.text + ")",
+                             l.at);
         else
           tracker_.close_all(SessionEnd::kServerExited, l.text + " before the response", l.at);
         break;
@@ -106,6 +125,7 @@ class RecordingObserver : public StreamObserver {
 
   InteractionTracker tracker_;
   std::atomic<bool> lost_lines_{false};
+  bool client_input_ended_ = false;  // the tracking thread's
   uint64_t forgotten_ = 0;  // the tracking thread's
   BoundedQueue<SeenLine> lines_;  // last: its thread uses tracker_ and the two above
 };

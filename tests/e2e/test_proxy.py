@@ -403,6 +403,27 @@ class ProxyLifecycleTest(ProxyCase):
         self.assertEqual(s[0][2]["error_type"], "ClientClosed")
         self.assertEqual(s[2][2]["error_type"], "ClientClosed")
 
+    def test_a_client_that_closes_its_input_left_its_open_calls(self):
+        # The normal MCP shutdown: the client closes the server's stdin with
+        # a call in flight; the server exits 0 without answering it. The
+        # client left: ClientClosed, not ServerExited.
+        p = self.proxy(input=lines(call(1, "slow"), call(2, "echo")))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        s = self.summary()
+        self.assertEqual([(x[0], x[1]) for x in s],
+                         [("slow", ["start", "error"]), ("echo", ["start", "complete"])])
+        self.assertEqual(s[0][2]["error_type"], "ClientClosed")
+        self.assertIn("closed its input", s[0][2]["error_message"])
+        # A server that fails after the client's input ended is still the
+        # one to blame.
+        for f in self.files():
+            os.unlink(os.path.join(self.spool, "queue", f))
+        p = self.proxy(("--exit-status", "4"), input=lines(call(1, "slow")))
+        self.assertEqual(p.returncode, 4, p.stderr)
+        [(name, actions, data)] = self.summary()
+        self.assertEqual(data["error_type"], "ServerExited")
+        self.assertIn("status 4", data["error_message"])
+
     def test_cancellation(self):
         p = self.proxy(input=lines(call(7, "slow"), {
             "jsonrpc": "2.0", "method": "notifications/cancelled",
