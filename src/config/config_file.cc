@@ -36,11 +36,16 @@ ConfigValue from_toml(const toml::node& node, std::string* bad_type) {
 // TOML allows characters outside ASCII only in strings and comments. They
 // are refused here, before toml++ sees them: toml++ 3.3.0 reaches
 // __builtin_unreachable() classifying some of them as whitespace (e.g. U+00E9
-// or U+FEFD where a key or value should start). Returns the 1-based line and
-// column of the first one, or {0, 0}.
+// or U+FEFD where a key or value should start, or after a quote inside a bare
+// value, which starts no string). Returns the 1-based line and column of the
+// first one, or {0, 0}.
 std::pair<size_t, size_t> stray_non_ascii(const std::string& text) {
   size_t line = 1, column = 0;
   enum { kPlain, kComment, kBasic, kLiteral, kMultiBasic, kMultiLiteral } state = kPlain;
+  // The last character outside strings and comments that is not a blank:
+  // a quote starts a string only at the start of a line (a key) or after one
+  // of = [ , { . (a value, an element, a part of a dotted key).
+  char last = '\n';
   const size_t bom = text.compare(0, 3, "\xef\xbb\xbf") == 0 ? 3 : 0;  // a leading BOM is fine
   for (size_t i = bom; i < text.size(); ++i) {
     const char c = text[i];
@@ -48,23 +53,28 @@ std::pair<size_t, size_t> stray_non_ascii(const std::string& text) {
     if (c == '\n') {
       ++line;
       column = 0;
+      last = '\n';
       if (state == kComment || state == kBasic || state == kLiteral) state = kPlain;
       continue;
     }
     auto starts = [&](const char* s) { return text.compare(i, std::strlen(s), s) == 0; };
+    const bool string_may_start = last != '\0' && std::strchr("\n=[,{.", last) != nullptr;
     switch (state) {
       case kPlain:
         if (static_cast<unsigned char>(c) >= 0x80) return {line, column};
         if (c == '#')
           state = kComment;
-        else if (starts("\"\"\""))
+        else if (string_may_start && starts("\"\"\""))
           state = kMultiBasic, i += 2, column += 2;
-        else if (starts("'''"))
+        else if (string_may_start && starts("'''"))
           state = kMultiLiteral, i += 2, column += 2;
-        else if (c == '"')
+        else if (string_may_start && c == '"')
           state = kBasic;
-        else if (c == '\'')
+        else if (string_may_start && c == '\'')
           state = kLiteral;
+        else if (c != ' ' && c != '\t' && c != '\r')
+          last = c;
+        if (state != kPlain) last = '"';  // after the string, as after any value
         break;
       case kComment:
         break;
