@@ -453,9 +453,8 @@ class ProxyLifecycleTest(ProxyCase):
         self.assertEqual(data["output_size"], len(json.dumps(answer, separators=(",", ":"))))
 
 
-class ProxySdkTest(Case):
-    """The official SDK client against the reference server, directly and
-    through the proxy."""
+class SdkCase(Case):
+    """The official SDK client against the reference server."""
 
     def setUp(self):
         super().setUp()
@@ -466,6 +465,10 @@ class ProxySdkTest(Case):
                 self.fail(message)
             self.skipTest(message)
         self.env["MCP_NPM"] = NPM
+
+
+class ProxySdkTest(SdkCase):
+    """The SDK's session, directly and through the proxy."""
 
     def scenario(self, *command):
         r = subprocess.run(["node", CLIENT, "scenario", *command], capture_output=True,
@@ -526,6 +529,60 @@ class ProxySdkTest(Case):
         self.assertEqual(sorted(json.dumps(b, sort_keys=True) for b in c.received()),
                          sorted(json.dumps(b, sort_keys=True)
                                 for e in events.values() for b in e))
+
+
+class ProxySdkTasksTest(SdkCase):
+    """Tasks (2025-11-25, the SDK's experimental tasks API against
+    server-everything's research tool) and cancellation, directly and
+    through the proxy at once."""
+
+    def test_tasks_and_cancellation_are_recorded_with_their_outcomes(self):
+        server = ["node", EVERYTHING, "stdio"]
+        runs = [subprocess.Popen(["node", CLIENT, "tasks", *command], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, env=self.env, cwd=self.cwd)
+                for command in (server, [BIN, "proxy", "--", *server])]
+        outs = []
+        for r in runs:
+            out, err = r.communicate(timeout=120)
+            self.assertEqual(r.returncode, 0, err)
+            outs.append(json.loads(out))
+        direct, proxied = outs
+        # What the client saw in the end is the same; the statuses it polled
+        # on the way depend on timing.
+        for key in ("research", "cancelled"):
+            self.assertEqual(proxied[key][-1], direct[key][-1], key)
+            self.assertEqual(proxied[key][0], "created", key)
+        self.assertIn("input_required", proxied["research"])
+        self.assertIn("Research Report: python (programming)",
+                      proxied["research"][-1]["result"][0]["text"])
+        self.assertEqual(proxied["aborted"], direct["aborted"])
+
+        events = {}
+        for body in self.bodies():
+            events.setdefault(body["interaction_id"], []).append(body)
+        research, cancelled, aborted = events.values()
+        data = lambda e: e.get("result_data") or e.get("error_data") or e.get("progress_data")
+        # The call answered with a task stays open through the task's
+        # statuses, and ends with its result, fetched by tasks/result.
+        self.assertEqual(research[0]["request_data"]["gen_ai.tool.name"], "simulate-research-query")
+        task_id = data(research[1])["task_id"]
+        statuses = [data(e)["status"] for e in research[1:-1]]
+        self.assertTrue(all(e["action"] == "interaction_progress" for e in research[1:-1]))
+        self.assertEqual(statuses[0], "working")
+        self.assertIn("input_required", statuses)
+        self.assertTrue(set(statuses) <= {"working", "input_required", "completed"}, statuses)
+        self.assertEqual(research[-1]["action"], "interaction_complete")
+        self.assertEqual(data(research[-1])["task_id"], task_id)
+        self.assertEqual(data(research[-1])["content_count"], 1)
+        self.assertIs(data(research[-1])["success"], True)
+        # Cancelled once created: tasks/cancel's answer ends it.
+        self.assertEqual(cancelled[-1]["action"], "interaction_error")
+        self.assertEqual(data(cancelled[-1])["error_type"], "Cancelled")
+        self.assertNotEqual(data(cancelled[-1])["task_id"], task_id)
+        # A call the client aborts is cancelled with its reason.
+        self.assertEqual([e["action"][12:] for e in aborted], ["start", "error"])
+        self.assertEqual(data(aborted[-1])["error_type"], "Cancelled")
+        self.assertEqual(data(aborted[-1])["error_message"], "the user gave up")
 
 
 if __name__ == "__main__":
