@@ -215,7 +215,7 @@ MHD_Result Exchange::pass_response(MHD_Connection* connection) {
         length = static_cast<curl_off_t>(std::strtoull(announced.c_str(), nullptr, 10));
     }
     response = MHD_create_response_from_callback(length < 0 ? MHD_SIZE_UNKNOWN : static_cast<uint64_t>(length),
-                                                 32 * 1024, read_body, this, nullptr);
+                                                 16 * 1024, read_body, this, nullptr);
   } else {
     response = MHD_create_response_from_buffer(0, nullptr, MHD_RESPMEM_PERSISTENT);
   }

@@ -26,8 +26,10 @@ constexpr size_t kThreadStack = 512u << 10;
 constexpr unsigned kIdleTimeoutSeconds = 300;
 // After the grace, how long the streams cut short get to send their end.
 constexpr std::chrono::seconds kStreamEndGrace(2);
-// Room for a request's head (long Authorization tokens, cookies).
-constexpr size_t kConnectionMemory = 64u << 10;
+// Room for a request's head and the response's next bytes: libmicrohttpd's
+// default, which it zeroes after each request (a larger pool cost a
+// measurable memset per request).
+constexpr size_t kConnectionMemory = 32u << 10;
 
 // A socket listening on `listen`; its port is filled in when it was 0.
 UniqueFd listen_on(ListenAddress* listen) {
