@@ -19,7 +19,7 @@
 namespace mcpr::cli {
 
 Config Globals::load_config() const {
-  Config config = mcpr::load_config({config_file, spool_dir, mcp_id},
+  Config config = mcpr::load_config(overrides(),
                                     [](const char* name) { return std::getenv(name); });
   for (const std::string& w : config.warnings) warn(w);
   return config;

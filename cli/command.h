@@ -30,6 +30,8 @@ struct Globals {
 
   // Loads the configuration and prints its warnings (unless -q).
   Config load_config() const;
+  // What the command line says of the configuration (-c, --spool, --mcp-id).
+  ConfigOverrides overrides() const { return {config_file, spool_dir, mcp_id}; }
   void warn(const std::string& message) const;
   void note(const std::string& message) const;  // printed with -v only
   void say(const std::string& message) const;   // printed unless -q

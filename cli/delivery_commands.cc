@@ -82,7 +82,7 @@ void report_quietly(const Config& config, const FlushReport& report) {
 Config network_config(const Globals& globals) {
   Config config = globals.load_config();
   std::string w = config.url_warning();
-  if (!w.empty() && config.sink != "otlp") globals.warn(w);
+  if (!w.empty() && config.sink == SinkKind::kCoordinator) globals.warn(w);
   return config;
 }
 

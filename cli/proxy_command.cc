@@ -108,12 +108,9 @@ ProxyRecording proxy_recording(const Globals& globals, const ProxyArgs& args) {
     globals.warn("proxy: --methods: " + warning + ": nothing is recorded for it");
   parse_capture(args.capture, &recording.tracker);
   recording.config = recording_config(globals);
-  if (recording.config) {
-    // Room for the envelope around the payload (action, ids, timestamp).
-    const int64_t limit = recording.config->max_event_kb * 1024 - 256 -
-                          static_cast<int64_t>(recording.config->mcp_id.size());
-    recording.tracker.max_payload_bytes = limit > 0 ? static_cast<size_t>(limit) : 1;
-  }
+  if (recording.config)
+    recording.tracker.max_payload_bytes =
+        payload_room(recording.config->max_event_kb, recording.config->mcp_id);
   return recording;
 }
 

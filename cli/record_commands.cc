@@ -45,7 +45,7 @@ int record(const Globals& globals, Action action, const RecordRequest& args) {
     std::optional<std::string> data;
     if (args.data) data = read_data_argument(*args.data, data_limit(config));
     std::string payload = build_payload(data, args.fields);
-    file = Recorder(config).record(action, id, payload, now);
+    file = Recorder(recorder_options(config)).record(action, id, payload, now);
   } catch (...) {
     // `id=$(mcp-report start ...)` must never leave a wrapper with an empty
     // id: the id is printed even when recording fails (man page RECORDING COMMANDS).

@@ -5,7 +5,6 @@
 
 #include <CLI/CLI.hpp>
 #include <cerrno>
-#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -18,10 +17,9 @@
 #include "src/util/failure.h"
 #include "src/event/fields.h"
 #include "src/event/importer.h"
-#include "src/event/pyjson.h"
 #include "src/event/recorder.h"
+#include "src/event/wrapped_run.h"
 #include "spool/spool_error.h"
-#include "src/util/path.h"
 #include "src/util/plural.h"
 #include "src/util/time_text.h"
 
@@ -36,61 +34,6 @@ struct RunArgs {
   CLI::Option* data_option = nullptr;  // to tell --data '' from absent
   std::vector<std::string> fields;
 };
-
-// Seconds with microseconds, printed as Python prints a float.
-std::string seconds_json(double s) { return format_timestamp(std::llround(s * 1e6)); }
-
-// The complete or error payload for how the command ended.
-std::pair<Action, std::string> outcome_payload(const ChildResult& r, const std::string& cmd) {
-  JsonObject payload;
-  std::string text;
-  if (r.started && !r.signaled && r.code == 0) {
-    payload.set("success", "true");
-    payload.set("exit_code", "0");
-    payload.set("processing_time", seconds_json(r.seconds));
-    return {Action::kComplete, payload.str()};
-  }
-  std::string type = r.signaled ? "Signal" : "ExitStatus";
-  std::string message;
-  if (!r.started) {
-    message = "cannot run '" + cmd + "': " + std::strerror(r.exec_errno);
-  } else if (r.signaled) {
-    const char* name = ::sigabbrev_np(r.code);
-    message = "killed by signal " + std::to_string(r.code) +
-              (name ? std::string(" (SIG") + name + ")" : "");
-  } else {
-    message = "exited with status " + std::to_string(r.code);
-  }
-  python_string(type, &text);
-  payload.set("error_type", text);
-  text.clear();
-  python_string(message, &text);
-  payload.set("error_message", text);
-  payload.set("error_code", std::to_string(r.signaled ? r.code : r.shell_status()));
-  payload.set("processing_time", seconds_json(r.seconds));
-  return {Action::kError, payload.str()};
-}
-
-// What CMD gets in its environment: the interaction id, and the effective
-// config file, spool and mcp_id, so that a nested `mcp-report progress`
-// lands where run's own events do whatever flags run was given (man page RECORDING COMMANDS).
-// When the configuration could not be loaded, the flags are passed on.
-EnvVars child_environment(const Globals& globals, const std::optional<Config>& config,
-                          const std::string& id) {
-  EnvVars env{{"MCP_REPORT_INTERACTION_ID", id}};
-  if (config) {
-    env.emplace_back("MCP_REPORT_CONFIG", config->file);
-    env.emplace_back("MCP_REPORT_SPOOL_DIR", absolute_path(config->spool_path()));
-    if (!config->mcp_id.empty()) env.emplace_back("MCP_REPORT_MCP_ID", config->mcp_id);
-    return env;
-  }
-  if (!globals.config_file.empty())
-    env.emplace_back("MCP_REPORT_CONFIG", absolute_path(globals.config_file));
-  if (!globals.spool_dir.empty())
-    env.emplace_back("MCP_REPORT_SPOOL_DIR", absolute_path(globals.spool_dir));
-  if (!globals.mcp_id.empty()) env.emplace_back("MCP_REPORT_MCP_ID", globals.mcp_id);
-  return env;
-}
 
 int run(const Globals& globals, const RunArgs& args) {
   if (globals.wrapped_command.empty())
@@ -140,18 +83,19 @@ int run(const Globals& globals, const RunArgs& args) {
   std::optional<Recorder> recorder;
   attempt("interaction_start", [&] {
     if (config_failure) throw *config_failure;
-    recorder.emplace(*config);
+    recorder.emplace(recorder_options(*config));
     if (start_body)
       recorder->record_body({Action::kStart, id, config->mcp_id, now}, *start_body);
     else
       recorder->record(Action::kStart, id, payload, now);  // says why it cannot
   });
-  ChildResult result = run_child(globals.wrapped_command, child_environment(globals, config, id));
+  ChildResult result = run_child(globals.wrapped_command,
+                                 run_environment(id, config, globals.overrides()));
   if (!result.started)
     std::cerr << "mcp-report: run: cannot run '" << printable(globals.wrapped_command[0])
               << "': " << std::strerror(result.exec_errno) << '\n';
   if (recorder) {
-    auto [action, end_payload] = outcome_payload(result, globals.wrapped_command[0]);
+    auto [action, end_payload] = run_end_payload(result, globals.wrapped_command[0]);
     attempt(action_info(action).name, [&, action = action, &end_payload = end_payload] {
       recorder->record(action, id, end_payload, now_us());
     });
@@ -186,7 +130,7 @@ int import(const Globals& globals, const ImportArgs& args) {
   }
   std::optional<RejectsFile> rejects;
   if (!args.rejects.empty()) rejects.emplace(args.rejects);
-  Recorder recorder(config);
+  Recorder recorder(recorder_options(config));
   const std::string label = source.empty() || source == "-" ? "stdin" : source;
   // A wrong file has a bad line everywhere: show the first few, then count.
   constexpr unsigned kShownBadLines = 10;

@@ -23,8 +23,8 @@
 namespace mcpr {
 namespace {
 
-using Field =
-    std::variant<bool Config::*, int64_t Config::*, double Config::*, std::string Config::*>;
+using Field = std::variant<bool Config::*, int64_t Config::*, double Config::*,
+                           std::string Config::*, SinkKind Config::*>;
 
 struct KeySpec {
   const char* table;
@@ -166,6 +166,10 @@ bool is_loopback_host(const std::string& host) {
 
 }  // namespace
 
+const char* sink_name(SinkKind sink) {
+  return sink == SinkKind::kOtlp ? "otlp" : "coordinator";
+}
+
 bool is_config_key(const std::string& table_dot_key) {
   const KeySpec* spec = find_key(table_dot_key);
   return spec && full_name(*spec) == table_dot_key;
@@ -205,8 +209,6 @@ static void check_text_value(const std::string& name, const std::string& value, 
   auto refuse = [&](const std::string& why) {
     throw Failure(kExitConfig, origin.describe(), name + ": " + why);
   };
-  if (name == "interaction_logging.sink" && value != "coordinator" && value != "otlp")
-    refuse("'" + value + "' is not \"coordinator\" or \"otlp\"");
   if (is_id) {
     if (std::string why = mcp_id_problem(value); !why.empty()) refuse(why);
     return;
@@ -278,6 +280,15 @@ void Config::set(const std::string& key, const ConfigValue& value, const Origin&
             throw wrong("a number");
           check_min(d);
           this->*member = d;
+        } else if constexpr (std::is_same_v<T, SinkKind>) {
+          if (!std::holds_alternative<std::string>(v)) throw wrong("a string");
+          const std::string& s = std::get<std::string>(v);
+          if (s == sink_name(SinkKind::kCoordinator) || s == sink_name(SinkKind::kOtlp))
+            this->*member = s == sink_name(SinkKind::kOtlp) ? SinkKind::kOtlp
+                                                            : SinkKind::kCoordinator;
+          else
+            throw Failure(kExitConfig, origin.describe(),
+                          name + ": '" + s + "' is not \"coordinator\" or \"otlp\"");
         } else {
           if (!std::holds_alternative<std::string>(v)) throw wrong("a string");
           std::string s = std::get<std::string>(v);
@@ -429,6 +440,8 @@ std::vector<ConfigRow> describe_config(const Config& config) {
           using T = std::decay_t<decltype(v)>;
           if constexpr (std::is_same_v<T, bool>)
             return v ? "true" : "false";
+          else if constexpr (std::is_same_v<T, SinkKind>)
+            return sink_name(v);
           else if constexpr (std::is_same_v<T, std::string>)
             return v;
           else {
@@ -444,7 +457,7 @@ std::vector<ConfigRow> describe_config(const Config& config) {
     rows.push_back({full_name(spec), value, config.origin(full_name(spec)).describe()});
   }
   rows.push_back({"spool (effective)", config.spool_path(), "derived"});
-  if (config.sink == "otlp") {
+  if (config.sink == SinkKind::kOtlp) {
     rows.push_back({"otlp url (effective)", display_url(config.otlp_logs_url()), "derived"});
     // Header values are credentials (a vendor's API key): names only.
     std::string names;

@@ -25,6 +25,10 @@ struct Origin {
   std::string describe() const;
 };
 
+// Where flush delivers (man page CONFIGURATION, sink).
+enum class SinkKind { kCoordinator, kOtlp };
+const char* sink_name(SinkKind sink);  // "coordinator", "otlp"
+
 // A value as it came from a source: TOML gives typed values, the environment
 // and flags give text that is converted to the key's type.
 using ConfigValue = std::variant<bool, int64_t, double, std::string>;
@@ -54,7 +58,7 @@ struct Config {
   int64_t min_free_mb = 64;
   std::string ca_file;
   // The OpenTelemetry sink (man page OPENTELEMETRY SINK).
-  std::string sink = "coordinator";  // or "otlp"
+  SinkKind sink = SinkKind::kCoordinator;
   std::string otlp_endpoint;         // "" for $OTEL_EXPORTER_OTLP_ENDPOINT's default
   std::string otlp_headers_file;
   int64_t otlp_batch = 512;

@@ -53,7 +53,7 @@ TransportOptions transport_options(const Config& config) {
 }
 
 void require_api_key(const Config& config, const TransportOptions& options) {
-  if (options.api_key.empty() && config.sink != "otlp")
+  if (options.api_key.empty() && config.sink == SinkKind::kCoordinator)
     throw Failure(kExitConfig, "API key", "not set",
                   "set coordinator_api_key or api_key_file, or MCP_REPORT_API_KEY");
 }
@@ -87,7 +87,7 @@ FlushReport flush_spool(const Config& config, const FlushOptions& options,
   if (!config.enabled) {
     return report;
   }
-  std::unique_ptr<Sink> sink = config.sink == "otlp"
+  std::unique_ptr<Sink> sink = config.sink == SinkKind::kOtlp
                                    ? make_otlp_sink(otlp_sink_options(config))
                                    : make_coordinator_sink(config.coordinator_url());
   Spool spool = Spool::open(config.spool_path(), true);

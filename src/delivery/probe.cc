@@ -51,7 +51,7 @@ Probe otlp_probe(const OtlpSinkOptions& sink) {
 std::string accepted_line(const Config& config, bool validate, const Probe& p,
                           const HttpResponse& r, const std::string& latency) {
   const std::string status = std::to_string(r.status);
-  if (config.sink == "otlp")
+  if (config.sink == SinkKind::kOtlp)
     return validate ? "OTLP headers accepted by " + display_url(p.request.url) + " (HTTP " +
                           status + ", " + latency +
                           (p.request.headers.empty() ? "; no headers are set, none were needed"
@@ -71,7 +71,7 @@ std::string accepted_line(const Config& config, bool validate, const Probe& p,
 
 std::string run_probe(const Config& config, ProbeKind kind, const TransportMaker& make_transport) {
   const bool validate = kind == ProbeKind::kValidateKey;
-  const bool otlp = config.sink == "otlp";
+  const bool otlp = config.sink == SinkKind::kOtlp;
   // The sink's own settings first: a missing URL or headers file is 78
   // before the key is read.
   std::optional<OtlpSinkOptions> sink;

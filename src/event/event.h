@@ -2,6 +2,7 @@
 // action, interaction_id, mcp_id, timestamp and one *_data object.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -43,6 +44,11 @@ std::string new_interaction_id(int64_t now_seconds);
 // The request body. `payload_json` is an already serialized object.
 std::string event_body(Action action, const std::string& interaction_id, const std::string& mcp_id,
                        int64_t timestamp_us, const std::string& payload_json);
+
+// The most a payload may hold for an event of at most `max_event_kb` with
+// this mcp_id, keeping room for the envelope around it (action, ids,
+// timestamp): what the proxy cuts captured values to. At least 1.
+size_t payload_room(int64_t max_event_kb, const std::string& mcp_id);
 
 // What a whole event says about itself, once checked.
 struct EventSummary {

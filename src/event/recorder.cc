@@ -15,6 +15,17 @@ int64_t now_us() {
   return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
 }
 
+RecorderOptions recorder_options(const Config& config) {
+  RecorderOptions o;
+  o.enabled = config.enabled;
+  o.spool = config.spool_path();
+  o.mcp_id = config.mcp_id;
+  o.max_event_kb = config.max_event_kb;
+  o.min_free_mb = config.min_free_mb;
+  o.sync = config.sync;
+  return o;
+}
+
 void check_event_size(const std::string& body, int64_t max_event_kb) {
   if (body.size() > static_cast<uint64_t>(max_event_kb) * 1024)
     throw Failure(kExitDataErr, "event",
@@ -23,20 +34,20 @@ void check_event_size(const std::string& body, int64_t max_event_kb) {
 }
 
 void Recorder::prepare(const std::string& body) {
-  check_event_size(body, config_.max_event_kb);
-  if (!spool_) spool_.emplace(Spool::open(config_.spool_path(), true));
-  const uint64_t min_free = static_cast<uint64_t>(config_.min_free_mb) << 20;
+  check_event_size(body, options_.max_event_kb);
+  if (!spool_) spool_.emplace(Spool::open(options_.spool, true));
+  const uint64_t min_free = static_cast<uint64_t>(options_.min_free_mb) << 20;
   if (min_free > 0) {
     uint64_t free = spool_->free_bytes();
     if (free < min_free + body.size())
       throw Failure(kExitCantCreate, "spool " + spool_->root(),
                     "only " + std::to_string(free >> 20) + " MiB free (min_free_mb is " +
-                        std::to_string(config_.min_free_mb) + ")");
+                        std::to_string(options_.min_free_mb) + ")");
   }
 }
 
 void Recorder::require_mcp_id() const {
-  if (config_.mcp_id.empty())
+  if (options_.mcp_id.empty())
     throw Failure(kExitConfig, "mcp_id", "not set",
                   "set [mcp] mcp_id in the config file, MCP_REPORT_MCP_ID or --mcp-id");
 }
@@ -54,10 +65,10 @@ EventName name_for(const EventSummary& event) {
 }  // namespace
 
 std::string Recorder::record_body(const EventSummary& event, const std::string& body) {
-  if (!config_.enabled) return "";
+  if (!options_.enabled) return "";
   prepare(body);
   EventName name = name_for(event);
-  return enqueue(*spool_, name, body, config_.sync);
+  return enqueue(*spool_, name, body, options_.sync);
 }
 
 std::string Recorder::import_body(const EventSummary& event, const std::string& body) {
@@ -71,20 +82,20 @@ std::string Recorder::import_body(const EventSummary& event, const std::string& 
   EventName name = name_for(event);
   name.unique = content_unique(body);
   if (!spooled_ids_->insert(name.event_id()).second) return "";
-  return enqueue_as_named(*spool_, name, body, config_.sync);
+  return enqueue_as_named(*spool_, name, body, options_.sync);
 }
 
 std::string Recorder::record(Action action, const std::string& interaction_id,
                              const std::string& payload_json, int64_t timestamp_us) {
-  if (!config_.enabled) return "";
+  if (!options_.enabled) return "";
   require_mcp_id();
-  EventSummary event{action, interaction_id, config_.mcp_id, timestamp_us};
+  EventSummary event{action, interaction_id, options_.mcp_id, timestamp_us};
   return record_body(
-      event, event_body(action, interaction_id, config_.mcp_id, timestamp_us, payload_json));
+      event, event_body(action, interaction_id, options_.mcp_id, timestamp_us, payload_json));
 }
 
 size_t Recorder::record_all(const std::vector<Parts>& events, std::string& error) {
-  if (!config_.enabled) return 0;
+  if (!options_.enabled) return 0;
   auto fail = [&error](const std::exception& e) {
     if (error.empty()) error = *e.what() ? e.what() : "unknown error";
   };
@@ -94,9 +105,9 @@ size_t Recorder::record_all(const std::vector<Parts>& events, std::string& error
     try {
       require_mcp_id();
       std::string body =
-          event_body(p.action, p.interaction_id, config_.mcp_id, p.timestamp_us, p.payload_json);
+          event_body(p.action, p.interaction_id, options_.mcp_id, p.timestamp_us, p.payload_json);
       prepare(body);
-      pending.push_back({name_for({p.action, p.interaction_id, config_.mcp_id, p.timestamp_us}),
+      pending.push_back({name_for({p.action, p.interaction_id, options_.mcp_id, p.timestamp_us}),
                          std::move(body), {}});
     } catch (const std::exception& e) {
       fail(e);
@@ -104,7 +115,7 @@ size_t Recorder::record_all(const std::vector<Parts>& events, std::string& error
   }
   if (pending.empty()) return 0;
   try {
-    enqueue_all(*spool_, pending, config_.sync);
+    enqueue_all(*spool_, pending, options_.sync);
   } catch (const std::exception& e) {
     fail(e);
   }

@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "spool/spool.h"
@@ -20,11 +21,23 @@ int64_t now_us();
 // Failure 65 when `body` is over max_event_kb.
 void check_event_size(const std::string& body, int64_t max_event_kb);
 
+// What recording takes of the configuration.
+struct RecorderOptions {
+  bool enabled = true;          // enable_interaction_logging
+  std::string spool;            // the spool folder
+  std::string mcp_id;           // "" refuses to record (78)
+  int64_t max_event_kb = 1024;  // larger events are refused (65)
+  int64_t min_free_mb = 64;     // less free space than this refuses (73)
+  bool sync = true;
+};
+
+RecorderOptions recorder_options(const Config& config);
+
 class Recorder {
  public:
-  explicit Recorder(const Config& config) : config_(config) {}
+  explicit Recorder(RecorderOptions options) : options_(std::move(options)) {}
 
-  bool enabled() const { return config_.enabled; }
+  bool enabled() const { return options_.enabled; }
 
   // Spools an event built from its parts. Returns the file name, or "" when
   // logging is disabled. Throws Failure: 78 without mcp_id, 65 for an event
@@ -61,7 +74,7 @@ class Recorder {
   // Failure 78 when no mcp_id is set.
   void require_mcp_id() const;
 
-  const Config& config_;
+  const RecorderOptions options_;
   std::optional<Spool> spool_;  // opened on the first write
   std::optional<std::set<std::string>> spooled_ids_;  // import: ids already in the spool
 };

@@ -38,7 +38,7 @@ HttpRecorder::HttpRecorder(const Config& config, TrackerOptions options,
     : options_(std::move(options)),
       server_address_(upstream.host),
       server_port_(upstream.port),
-      recorder_(std::make_unique<Recorder>(config)),
+      recorder_(std::make_unique<Recorder>(recorder_options(config))),
       events_(make_spool_writer(*recorder_, kMaxQueuedEvents, kMaxQueuedBytes)),
       seen_(std::make_unique<BoundedQueue<SeenHttp>>(
           kMaxQueuedMessages, kMaxQueuedBytes, [this](SeenHttp& s) { track(s); }, kTrackPoll)) {}

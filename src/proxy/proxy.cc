@@ -157,7 +157,7 @@ ProxyOutcome run_proxy(const ProxyRun& run) {
     outcome.client_closed = forwarded.client_closed;
     return outcome;
   }
-  auto recorder = std::make_unique<Recorder>(*run.config);
+  auto recorder = std::make_unique<Recorder>(recorder_options(*run.config));
   auto events = make_spool_writer(*recorder, run.queue_events, run.queue_bytes);
   // Over stdio the messages cross pipes (the OpenTelemetry name for it).
   TrackerOptions options = run.tracker;

@@ -43,7 +43,7 @@ class OtlpConfigTest : public TempDirTest {
 
 TEST_F(OtlpConfigTest, Defaults) {
   Config c = load("");
-  EXPECT_EQ(c.sink, "coordinator");
+  EXPECT_EQ(c.sink, SinkKind::kCoordinator);
   EXPECT_EQ(c.otlp_batch, 512);
   EXPECT_EQ(c.otlp_logs_url(), "http://localhost:4318/v1/logs");
   EXPECT_TRUE(c.otlp_headers().empty());

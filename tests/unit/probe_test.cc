@@ -65,7 +65,7 @@ Config probe_config(bool otlp) {
   c.url = "http://c.test/";
   c.api_key = "k";
   if (otlp) {
-    c.sink = "otlp";
+    c.sink = SinkKind::kOtlp;
     c.otlp_endpoint = "http://o.test";
   }
   return c;
@@ -147,7 +147,7 @@ TEST(ProbeTest, ValidateKeyWithoutAKeyIsAConfigurationErrorBeforeAnyRequest) {
   }
   EXPECT_FALSE(made);
   // The OTLP sink has no key to need.
-  c.sink = "otlp";
+  c.sink = SinkKind::kOtlp;
   c.otlp_endpoint = "http://o.test";
   Answering::Log log;
   EXPECT_NO_THROW(run_probe(c, ProbeKind::kValidateKey, Answering::maker(answer(200), &log)));
