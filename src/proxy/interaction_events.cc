@@ -16,43 +16,67 @@ using Node = JsonTree::Node;
 constexpr size_t kMaxMessageChars = 1024;  // error messages, ToolError text, status messages
 
 // A payload object being built. Text JSON cannot carry is written escaped
-// (JsonTree::write_python), and then the payload says "escaped": true.
+// (JsonTree::write_python), names included, and then the payload says
+// "escaped": true.
 class Payload {
  public:
   // A string member, cut to at most `limit` bytes on a character boundary.
-  void text(const std::string& key, std::string_view s, size_t limit = std::string_view::npos) {
-    if (s.size() > limit) {
-      size_t cut = limit;
-      while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xc0) == 0x80) --cut;
-      s = s.substr(0, cut);
-    }
-    std::string out;
-    python_quoted(s, &out, &escaped);
-    object.set(key, std::move(out));
+  void text(std::string_view key, std::string_view s, size_t limit = std::string_view::npos) {
+    raw(key, quoted(cut(s, limit)));
   }
-  void raw(const std::string& key, std::string json) { object.set(key, std::move(json)); }
+  void raw(std::string_view key, std::string json) {
+    std::string name = quoted(key);
+    for (auto& member : members_) {
+      if (member.first == name) {  // as a Python dict: the first place kept
+        member.second = std::move(json);
+        return;
+      }
+    }
+    members_.emplace_back(std::move(name), std::move(json));
+  }
   // Any value, as it came; null when absent.
-  void value(const std::string& key, const JsonTree& tree, const Node* n) {
+  void value(std::string_view key, const JsonTree& tree, const Node* n) {
     std::string out;
     if (n) tree.write_python(n, &out, &escaped);
-    object.set(key, n ? std::move(out) : "null");
+    raw(key, n ? std::move(out) : "null");
   }
-  void names(const std::string& key, const JsonTree& tree, const Node* object_node) {
+  void names(std::string_view key, const JsonTree& tree, const Node* object_node) {
     std::string out = "[";
     for (const Node* n = tree.first(object_node); n; n = tree.next(n)) {
       if (n->key == "_meta") continue;
       if (out.size() > 1) out += ", ";
-      python_quoted(n->key, &out, &escaped);
+      out += quoted(n->key);
     }
-    object.set(key, out + "]");
+    raw(key, out + "]");
   }
-  std::string str() {
-    if (escaped) object.set("escaped", "true");
-    return object.str();
+  std::string quoted(std::string_view s) {
+    std::string out;
+    python_quoted(s, &out, &escaped);
+    return out;
+  }
+  // The object, with "escaped": true when something was (unless a value
+  // of another payload, which says it).
+  std::string str(bool mark = true) {
+    if (escaped && mark) raw("escaped", "true");
+    std::string out = "{";
+    for (const auto& [name, json] : members_) {
+      if (out.size() > 1) out += ", ";
+      out += name + ": " + json;
+    }
+    return out + "}";
   }
 
-  JsonObject object;
   bool escaped = false;
+
+ private:
+  static std::string_view cut(std::string_view s, size_t limit) {
+    if (s.size() <= limit) return s;
+    size_t at = limit;
+    while (at > 0 && (static_cast<unsigned char>(s[at]) & 0xc0) == 0x80) --at;
+    return s.substr(0, at);
+  }
+
+  std::vector<std::pair<std::string, std::string>> members_;  // quoted name, JSON value
 };
 
 std::string seconds(int64_t us) { return format_timestamp(us < 0 ? 0 : us); }
@@ -81,7 +105,7 @@ void key_list(Payload* p, const std::string& key, const std::vector<std::string>
   std::string out = "[";
   for (const std::string& k : keys) {
     if (out.size() > 1) out += ", ";
-    python_quoted(k, &out, &p->escaped);
+    out += p->quoted(k);
   }
   p->raw(key, out + "]");
 }
@@ -140,8 +164,8 @@ std::string InteractionTracker::start_payload(const Message& m) const {
   } else if (!named && JsonTree::is(arguments, Kind::kObject)) {
     Payload params;
     for (const Node* n = t.first(arguments); n; n = t.next(n))
-      if (n->key != "_meta") params.value(std::string(n->key), t, n);
-    captured = params.object.str();
+      if (n->key != "_meta") params.value(n->key, t, n);
+    captured = params.str(false);
     p.escaped = p.escaped || params.escaped;
   }
   return fit(p.str(), "parameters", std::move(captured));
@@ -338,7 +362,7 @@ std::string InteractionTracker::fit(std::string payload_head, const char* captur
   for (;;) {
     Payload cut;
     cut.text("v", captured, room);
-    std::string quoted = cut.object.str();
+    std::string quoted = cut.str(false);
     quoted = quoted.substr(6, quoted.size() - 7);  // {"v": ...}
     const size_t size = head.size() + quoted.size() + tail.size();
     if (size <= limit || room == 0) return head + quoted + tail;

@@ -196,6 +196,16 @@ TEST(InteractionTrackerTest, CapturedValuesJsonCannotCarryAreKeptEscapedAndMarke
   ASSERT_EQ(events.size(), 1u);
   EXPECT_NE(events[0].find(R"("parameters": ["k\u00e9", "\\xc3"])"), std::string::npos) << events[0];
   EXPECT_NE(events[0].find(R"(, "escaped": true})"), std::string::npos) << events[0];
+  // The params of a method without "arguments", captured: the names too
+  // (found by fuzz_tracker: such a name cut the payload's JSON short).
+  options.methods = MethodFilter::parse("all");
+  const std::string params = "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tasks/get\","
+                             "\"params\":{\"task\xffId\":\"T\"}}";
+  events = track({{kUp, params.c_str()}}, options);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_NE(events[0].find(R"("escaped": true, "parameters": {"task\\xffId": "T"}})"),
+            std::string::npos)
+      << events[0];
 }
 
 TEST(InteractionTrackerTest, CapturedValuesAreTruncatedToFit) {
