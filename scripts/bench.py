@@ -393,6 +393,9 @@ def main():
             bench_http_proxy.run(budget, say, BIN, env_for(os.path.join(WORK, "http-proxy-spool")),
                                  SMOKE, Nginx)
             return report()
+        if ONLY == "proxy":  # BENCH_ONLY=proxy: the stdio proxy's section alone
+            bench_proxy.run(budget, say, BIN, env_for(os.path.join(WORK, "proxy-spool")), WORK, SMOKE)
+            return report()
         full = bench_recording(nginx)
         bench_flush(nginx)
         bench_none_due(nginx, full)

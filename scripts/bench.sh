@@ -3,6 +3,7 @@
 # machine and prints one line per budget of README.md, Performance.
 #   ./scripts/bench.sh               full sizes (100,000 events), a few minutes
 #   BENCH_SMOKE=1 ./scripts/bench.sh tiny sizes: checks that every line is produced
+#   BENCH_ONLY=proxy|http-proxy      one proxy's section alone
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh hyperfine nginx-light time
@@ -15,5 +16,7 @@ fi
 gcc -O2 -static -o "$build/bench-floor" scripts/bench-floor.c
 # The floor of a flush: the queue's files read and deleted, no network.
 gcc -O2 -pthread -o "$build/bench-drain-floor" scripts/bench-drain-floor.c
+# The floor of a stdio proxy: a bare byte forwarder (scripts/bench_proxy.py finds it beside the binary).
+gcc -O2 -pthread -o "$build/bench-forwarder" scripts/bench-forwarder.c
 exec python3 scripts/bench.py "$PWD/$build/mcp-report" "$PWD/$build/bench-floor" \
   "$PWD/$build/bench-drain-floor"

@@ -1,9 +1,10 @@
 """The proxy section of the benchmark (the `proxy` budgets of README.md, Performance), called by
 bench.py:
   - round trip: the official MCP SDK client calls `echo` of the reference
-    server 1,000 times directly and 1,000 times through `mcp-report proxy`,
-    in ten alternating pairs of sessions of the same run; median ratio and
-    added microseconds;
+    server 1,000 times through a bare C byte forwarder (scripts/bench-forwarder.c,
+    two threads copying the pipes: the floor of any stdio proxy) and 1,000
+    times through `mcp-report proxy`, in ten alternating pairs of sessions of
+    the same run; median ratio and added microseconds;
   - pass-through: a fast writer sends tools/call lines through the proxy
     (recording on) to a server answering each at once; messages/s both ways.
 The SDK comes from the npm cache folder that scripts/test.sh fills
@@ -32,9 +33,14 @@ out.flush()
 """
 
 
+def forwarder_of(bin_path):
+    return os.path.join(os.path.dirname(bin_path), "bench-forwarder")
+
+
 def sdk_round_trips(bin_path, env, calls, through_proxy):
     server = ["node", EVERYTHING, "stdio"]
-    command = [bin_path, "proxy", "--", *server] if through_proxy else server
+    command = ([bin_path, "proxy", "--", *server] if through_proxy
+               else [forwarder_of(bin_path), *server])
     r = subprocess.run(["node", CLIENT, "bench", str(calls), *command], env=env,
                        capture_output=True, text=True, timeout=600)
     if r.returncode != 0:
@@ -44,7 +50,7 @@ def sdk_round_trips(bin_path, env, calls, through_proxy):
 
 def bench_round_trip(budget, say, bin_path, env, smoke):
     calls = 10 if smoke else 1000
-    name = "proxy: tools/call round trip vs direct"
+    name = "proxy: round trip vs a C forwarder"
     if not os.path.exists(EVERYTHING):
         budget(name, "SDK not installed", "<= 1.10x, +100 us", False)
         say("proxy: %s is missing (scripts/test.sh installs it)" % NPM)
@@ -52,23 +58,23 @@ def bench_round_trip(budget, say, bin_path, env, smoke):
     env = dict(env, MCP_NPM=NPM)
     # Many short sessions, alternating which goes first: on a small VM a
     # session's speed depends on where the scheduler puts its processes (the
-    # same client and server directly vary 600-1,100 us from one session to
-    # the next), so two long sessions made the ratio a coin toss.
+    # same client and server vary 600-1,100 us from one session to the
+    # next), so two long sessions made the ratio a coin toss.
     rounds = 1 if smoke else 10
-    direct, proxied, per_round = [], [], []
+    floor, proxied, per_round = [], [], []
     for k in range(rounds):
         got = {}
         for through_proxy in ((False, True) if k % 2 == 0 else (True, False)):
             times = sdk_round_trips(bin_path, env, calls // rounds, through_proxy)
             # The first calls of a session warm up the JIT: left out of both.
             got[through_proxy] = times[max(1, len(times) // 10):]
-        direct += got[False]
+        floor += got[False]
         proxied += got[True]
         per_round.append(statistics.median(got[True]) / statistics.median(got[False]))
-    d = statistics.median(direct)
+    d = statistics.median(floor)
     p = statistics.median(proxied)
-    say("proxy: echo round trip median direct %.1f us, through the proxy %.1f us (%d sessions "
-        "of %d calls each way; per-session ratios %.2f-%.2fx)"
+    say("proxy: echo round trip median through a bare C forwarder %.1f us, through the proxy "
+        "%.1f us (%d sessions of %d calls each way; per-session ratios %.2f-%.2fx)"
         % (d, p, rounds, calls // rounds, min(per_round), max(per_round)))
     budget(name, "%.3fx, %+.1f us" % (p / d, p - d), "<= 1.10x, +100 us",
            p / d <= 1.10 and p - d <= 100)
