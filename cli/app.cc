@@ -1,6 +1,5 @@
-#include <fcntl.h>
-#include <unistd.h>
-
+// mcp-report-cli's command line: the CLI11 app, built from the command table,
+// with the global options; each command filled in by its registration.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cerrno>
@@ -17,25 +16,6 @@
 #include "src/util/version.h"
 
 namespace mcpr::cli {
-
-Config Globals::load_config() const {
-  Config config = mcpr::load_config(overrides(),
-                                    [](const char* name) { return std::getenv(name); });
-  for (const std::string& w : config.warnings) warn(w);
-  return config;
-}
-
-void Globals::warn(const std::string& message) const {
-  if (!quiet) std::cerr << "mcp-report: warning: " << printable(message) << '\n';
-}
-
-void Globals::note(const std::string& message) const {
-  if (verbose > 0) say(message);
-}
-
-void Globals::say(const std::string& message) const {
-  if (!quiet) std::cerr << "mcp-report: " << printable(message) << '\n';
-}
 
 CLI::App* add_command(CLI::App& app, const Globals& globals, const char* name) {
   if (!globals.named_command.empty() && globals.named_command != name) return nullptr;
@@ -76,94 +56,8 @@ void add_globals(CLI::App& app, Globals& g) {
 
 }  // namespace
 
-// The first word that is not an option or an option's value, if it names a
-// command.
-std::string named_command(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--") break;
-    // A global option whose value is the next word: --spool DIR, -c FILE,
-    // and -c ending a cluster of short flags (-vc FILE), as CLI11 reads them.
-    const bool cluster = arg.size() > 1 && arg[0] == '-' && arg[1] != '-';
-    if (arg == "--config" || arg == "--spool" || arg == "--mcp-id" ||
-        (cluster && arg.find('c', 1) == arg.size() - 1)) {
-      ++i;
-      continue;
-    }
-    if (!arg.empty() && arg[0] == '-') continue;
-    return find_command(arg) ? arg : "";
-  }
-  return "";
-}
 
-namespace {
-
-int report(const std::exception& error) {
-  ErrorReport r = describe_error(error);
-  std::cerr << "mcp-report: " << printable(r.message) << '\n';
-  if (!r.hint.empty()) std::cerr << "mcp-report: hint: " << printable(r.hint) << '\n';
-  return r.exit_status;
-}
-
-}  // namespace
-
-int finish_output(int exit_status) {
-  std::cout.flush();
-  if (std::fflush(stdout) == 0 && !std::ferror(stdout) && std::cout) return exit_status;
-  const int err = errno;
-  std::cerr << "mcp-report: standard output: " << (err ? std::strerror(err) : "write error")
-            << " (what the command printed is lost)\n";
-  return exit_status == kExitOk ? kExitIoErr : exit_status;
-}
-
-namespace {
-
-// A standard fd we were started without (`<&-`, `>&-`) is held by /dev/null,
-// opened read-only: otherwise the next pipe or file we open would become fd
-// 0, 1 or 2 (the proxy once read its own pipe as its stdin and never ended).
-// Reads then see an end of input and writes fail (exit 74), as they would
-// have on the closed fd.
-void hold_closed_standard_fds() {
-  for (int fd = 0; fd <= 2; ++fd) {
-    if (::fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
-    const int held = ::open("/dev/null", O_RDONLY);
-    if (held >= 0 && held != fd) ::close(held);  // not the lowest free fd: leave it be
-  }
-}
-
-// A command of the other executable, run from this one.
-int hand_over(const Program& program, const char* command, int argc, char** argv) {
-  if (program.hand_over) return program.hand_over(argc, argv);
-  std::cerr << "mcp-report: " << command << ": run by "
-            << executable_name(executable_for(*find_command(command), argc, argv)) << ", not by "
-            << executable_name(program.self) << "\nmcp-report: hint: run 'mcp-report "
-            << command << "'\n";
-  return kExitUsage;
-}
-
-}  // namespace
-
-int run_program(int argc, char** argv, const Program& program) {
-  hold_closed_standard_fds();
-  if (program.fast_path) {
-    try {
-      if (std::optional<int> status = program.fast_path(argc, argv)) return finish_output(*status);
-    } catch (const std::exception& e) {
-      return finish_output(report(e));
-    }
-  }
-  const std::string named = named_command(argc, argv);
-  if (!named.empty() && executable_for(*find_command(named), argc, argv) != program.self) {
-    try {
-      return hand_over(program, named.c_str(), argc, argv);
-    } catch (const std::exception& e) {
-      return report(e);
-    }
-  }
-  return finish_output(run_cli(argc, argv, program));
-}
-
-int run_cli(int argc, char** argv, const Program& program) {
+int run_cli(int argc, char** argv, const std::vector<Registration>& registrations) {
   Globals globals;
   globals.named_command = named_command(argc, argv);
   CLI::App app(kDescription, "mcp-report");
@@ -172,29 +66,18 @@ int run_cli(int argc, char** argv, const Program& program) {
   app.require_subcommand(0, 1);
   add_globals(app, globals);
   // Every command of the table, in its order (the one named, when one is),
-  // filled in by the registrations of this executable.
+  // each filled in by its registration.
   for (size_t i = 0; i < kCommandCount; ++i) {
     const CommandInfo& row = kCommandTable[i];
     if (globals.named_command.empty() || globals.named_command == row.name)
       app.add_subcommand(row.name, row.summary);
   }
   Commands commands;
-  for (const auto& add : program.add_commands) add(app, globals, commands);
-  for (CLI::App* sub : app.get_subcommands(nullptr)) {
-    const CommandInfo& row = *find_command(sub->get_name());
-    const bool registered = std::any_of(commands.begin(), commands.end(),
-                                        [sub](const Command& c) { return c.app == sub; });
-    // A command with a network option (proxy --listen) is in both.
-    const bool ours = row.runs_in == program.self || row.network_option;
-    if (registered != ours)
-      throw std::logic_error(std::string("'") + row.name + "' is registered by the wrong executable");
-    if (registered) continue;
-    // The other executable's: everything after it is that one's to parse.
-    sub->prefix_command();
-    commands.push_back({sub, [&program, &row, argc, argv] {
-                          return hand_over(program, row.name, argc, argv);
-                        }});
-  }
+  for (const Registration& add : registrations) add(app, globals, commands);
+  for (CLI::App* sub : app.get_subcommands(nullptr))
+    if (std::none_of(commands.begin(), commands.end(),
+                     [sub](const Command& c) { return c.app == sub; }))
+      throw std::logic_error("no registration for '" + sub->get_name() + "'");
 
   // `run|proxy ... -- CMD ARG...`: CMD and its arguments are not ours to parse.
   std::vector<char*> args(argv, argv + argc);
@@ -223,7 +106,7 @@ int run_cli(int argc, char** argv, const Program& program) {
       try {
         return command.extras(rest);
       } catch (const std::exception& failure) {
-        return report(failure);
+        return report_error(failure);
       }
     }
     // A mistyped command name ("flsuh") is said as such, not as a stray argument.
@@ -239,13 +122,13 @@ int run_cli(int argc, char** argv, const Program& program) {
               << "mcp-report: hint: see 'mcp-report --help'\n";
     return kExitUsage;
   } catch (const std::exception& e) {
-    return report(e);
+    return report_error(e);
   }
   try {
     for (const Command& command : commands)
       if (command.app->parsed()) return command.run();
   } catch (const std::exception& e) {
-    return report(e);
+    return report_error(e);
   }
   std::cerr << app.help();
   return kExitUsage;

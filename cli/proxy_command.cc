@@ -14,8 +14,6 @@
 namespace mcpr::cli {
 namespace {
 
-HttpProxyCommand http_proxy_command = nullptr;
-
 // --capture arguments,results
 void parse_capture(const std::string& list, TrackerOptions* options) {
   size_t start = 0;
@@ -75,7 +73,7 @@ int proxy(const Globals& globals, const ProxyArgs& args) {
     if (!globals.wrapped_command.empty())
       throw Failure(kExitUsage, "proxy", "--listen with a server command",
                     "the HTTP proxy forwards to --upstream; give no -- CMD");
-    return run_http_proxy_command(globals, args);
+    return http_proxy(globals, args);
   }
   if (globals.wrapped_command.empty())
     throw Failure(kExitUsage, "proxy", "no server command",
@@ -135,13 +133,6 @@ void report_proxy_recording(const Globals& globals, const ProxyRecording& record
   globals.note("proxy: recorded " + std::to_string(outcome.recorded) + " events");
 }
 
-void set_http_proxy_command(HttpProxyCommand command) { http_proxy_command = command; }
-
-int run_http_proxy_command(const Globals& globals, const ProxyArgs& args) {
-  if (!http_proxy_command)
-    throw Failure(kExitSoftware, "proxy --listen", "not built into this executable");
-  return http_proxy_command(globals, args);
-}
 
 void add_proxy_command(CLI::App& app, Globals& globals, Commands& commands) {
   auto args = std::make_shared<ProxyArgs>();

@@ -32,14 +32,7 @@ ProxyRecording proxy_recording(const Globals& globals, const ProxyArgs& args);
 void report_proxy_recording(const Globals& globals, const ProxyRecording& recording,
                             const RecordingOutcome& outcome);
 
-// `proxy --listen`: set by mcp-report-net (cli/net_main.cc), which links the
-// HTTP proxy; mcp-report hands such command lines to it before parsing them
-// (cli/command_table.cc).
-using HttpProxyCommand = int (*)(const Globals& globals, const ProxyArgs& args);
-void set_http_proxy_command(HttpProxyCommand command);
-int run_http_proxy_command(const Globals& globals, const ProxyArgs& args);
-// The HTTP proxy's command, in cli/http_proxy_command.cc (library
-// mcpr_cli_net).
+// `proxy --listen`: the HTTP proxy's command, in cli/http_proxy_command.cc.
 int http_proxy(const Globals& globals, const ProxyArgs& args);
 
 }  // namespace mcpr::cli

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 build=${BUILD_DIR:-build}
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" -j "$(nproc)" --target mcp-report mcp-report-net >/dev/null
+cmake --build "$build" -j "$(nproc)" --target mcp-report mcp-report-cli >/dev/null
 bin=$PWD/$build/mcp-report
 
 work=$(mktemp -d /tmp/mcp-report-demo.XXXXXX)

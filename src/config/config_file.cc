@@ -9,8 +9,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #define TOML_HEADER_ONLY 1
 #define TOML_ENABLE_FORMATTERS 0
@@ -140,14 +138,15 @@ std::string read_small_file(const std::string& what, const std::string& path, si
 }
 
 void read_config_file(Config& config, const std::string& path) {
-  std::stringstream text;
-  text << read_small_file("", path, kMaxConfigBytes);
+  // A string, not a stream: a recording never sets up iostreams or locales
+  // (README.md, Performance).
+  const std::string text = read_small_file("", path, kMaxConfigBytes);
   toml::table root;
-  if (auto [line, column] = stray_non_ascii(text.str()); line > 0)
+  if (auto [line, column] = stray_non_ascii(text); line > 0)
     throw Failure(kExitConfig, path + ":" + std::to_string(line) + ":" + std::to_string(column),
                   "a character outside ASCII may only stand in a string or a comment");
   try {
-    root = toml::parse(text.str(), path);
+    root = toml::parse(text, path);
   } catch (const toml::parse_error& e) {
     // "Error while parsing key-value pair: expected value" -> "expected value"
     std::string what(e.description());

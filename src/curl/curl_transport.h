@@ -1,5 +1,5 @@
-// The HttpTransport on libcurl. Only mcp-report-net links it, so that no
-// recording ever loads libcurl and its dependencies.
+// The HttpTransport on libcurl, for flush, health and validate-key. Only
+// mcp-report-cli links it: mcp-report, which records, never loads libcurl.
 #pragma once
 
 #include <memory>

@@ -1,6 +1,6 @@
 // The HTTP transport, behind a small interface so the flusher can be driven
 // by any implementation, and so that the libcurl one (src/curl/) is linked
-// only by mcp-report-net: recording never maps libcurl.
+// only by mcp-report-cli: recording never maps libcurl.
 #pragma once
 
 #include <cstdint>
@@ -65,7 +65,7 @@ class HttpTransport {
 };
 
 // Makes the transport the network commands use (src/curl/'s, linked only by
-// mcp-report-net; tests make fakes).
+// mcp-report-cli; tests make fakes).
 using CreateTransport = std::unique_ptr<HttpTransport> (*)(const TransportOptions& options);
 
 // Sends one request and waits for its answer.

@@ -1,15 +1,16 @@
 #include "src/event/fields.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <iostream>
 #include <iterator>
 
-#include "src/util/failure.h"
 #include "src/event/pyjson.h"
+#include "src/util/failure.h"
+#include "src/util/unique_fd.h"
 
 namespace mcpr {
 
@@ -54,24 +55,28 @@ std::string build_payload(const std::optional<std::string>& data,
 
 namespace {
 
-std::string read_at_most(std::istream& in, const std::string& arg, size_t limit) {
+// Plain read(2), no streams: a recording command never sets up iostreams or
+// locales (README.md, Performance).
+std::string read_at_most(int fd, const std::string& arg, size_t limit) {
   std::string text;
   char chunk[65536];
-  while (in.read(chunk, sizeof chunk) || in.gcount() > 0) {
-    text.append(chunk, static_cast<size_t>(in.gcount()));
+  for (;;) {
+    const ssize_t n = ::read(fd, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw Failure(kExitNoInput, "--data " + arg, std::strerror(errno));
+    if (n == 0) return text;
+    text.append(chunk, static_cast<size_t>(n));
     if (text.size() > limit)
       throw Failure(kExitDataErr, "--data " + arg,
                     "more than " + std::to_string((limit + 1023) / 1024) +
                         " KiB (max_event_kb); stopped reading");
   }
-  if (in.bad()) throw Failure(kExitNoInput, "--data " + arg, "read error");
-  return text;
 }
 
 }  // namespace
 
 std::string read_data_argument(const std::string& arg, size_t limit) {
-  if (arg == "-") return read_at_most(std::cin, arg, limit);
+  if (arg == "-") return read_at_most(STDIN_FILENO, arg, limit);
   if (arg.empty())
     throw Failure(kExitDataErr, "--data", "is empty; give a JSON object, @FILE or - for stdin");
   if (arg[0] != '@') return arg;  // the size check comes with the event's
@@ -79,9 +84,9 @@ std::string read_data_argument(const std::string& arg, size_t limit) {
   struct stat st;
   if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
     throw Failure(kExitNoInput, "--data " + arg, "is a directory, not a file");
-  std::ifstream in(path, std::ios::binary);
+  UniqueFd in(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!in) throw Failure(kExitNoInput, "--data " + arg, std::strerror(errno));
-  return read_at_most(in, arg, limit);
+  return read_at_most(in.get(), arg, limit);
 }
 
 }  // namespace mcpr

@@ -41,7 +41,7 @@ def start_server(argv, workdir, what):
 def wait_until_it_catches(proc, signum, timeout=60):
     """Waits until `proc` has a handler for `signum` (its SigCgt in /proc):
     a signal sent before then kills it instead, however long the start (an
-    exec of mcp-report-net, the sanitizers, a loaded machine) took."""
+    exec of mcp-report-cli, the sanitizers, a loaded machine) took."""
     bit = 1 << (signum - 1)
     deadline = time.time() + timeout
     while time.time() < deadline and proc.poll() is None:

@@ -1,8 +1,9 @@
-"""The two executables (README.md, Layout): mcp-report runs every command that
-does not use the network and hands flush, health, validate-key and proxy
---listen to mcp-report-net, which links libcurl. Both are position independent (ASLR);
-mcp-report is static outside the sanitizer builds and carries no delivery
-code; a binary copied on its own says where it looked for the other one."""
+"""The two executables (README.md, Layout): mcp-report records a plain
+recording command line itself and execs mcp-report-cli, which runs every
+command (CLI11, libcurl, libmicrohttpd), for anything else. Both are position
+independent (ASLR); mcp-report is static outside the sanitizer builds and
+carries neither CLI11, nor iostreams, nor delivery code; a binary copied on
+its own says where it looked for the other one."""
 import os
 import re
 import shutil
@@ -12,8 +13,7 @@ import unittest
 from harness import BIN, Case
 
 BUILD = os.environ.get("MCP_REPORT_BUILD") or os.path.dirname(BIN)
-NET = os.path.join(os.path.dirname(BIN), "mcp-report-net")
-NETWORK_COMMANDS = ["flush", "health", "validate-key"]
+FULL = os.path.join(os.path.dirname(BIN), "mcp-report-cli")
 
 
 def cache(name):
@@ -23,8 +23,8 @@ def cache(name):
 
 
 SANITIZED = cache("MCPR_SANITIZE").upper() in ("ON", "1", "TRUE", "YES")
-INSTALLED_NET = os.path.join(cache("CMAKE_INSTALL_PREFIX"), cache("CMAKE_INSTALL_LIBEXECDIR"),
-                             "mcp-report", "mcp-report-net")
+INSTALLED_CLI = os.path.join(cache("CMAKE_INSTALL_PREFIX"), cache("CMAKE_INSTALL_LIBEXECDIR"),
+                             "mcp-report", "mcp-report-cli")
 
 
 def readelf(*args):
@@ -37,7 +37,7 @@ def symbols(path):
 
 class BinariesTest(Case):
     def test_every_executable_is_position_independent(self):
-        for exe in (BIN, NET):
+        for exe in (BIN, FULL):
             with self.subTest(exe=exe):
                 self.assertRegex(readelf("-h", exe), r"Type:\s+DYN ")
 
@@ -49,73 +49,52 @@ class BinariesTest(Case):
             self.assertNotIn("INTERP", program_headers)
             self.assertNotIn("NEEDED", readelf("-d", BIN))
 
-    def test_only_mcp_report_net_carries_delivery_and_libcurl(self):
-        delivery = ["mcpr::flush_spool(", "mcpr::make_curl_transport(", "OtlpSink::",
-                    "CoordinatorSink::", " deflate\n"]
-        front, net = symbols(BIN), symbols(NET)
-        for name in delivery:
+    def test_mcp_report_carries_no_cli11_iostreams_or_delivery(self):
+        only_in_full = ["CLI::App::", "std::ios_base::Init::Init()", "mcpr::flush_spool(",
+                        "mcpr::make_curl_transport(", "OtlpSink::", "CoordinatorSink::",
+                        " deflate\n"]
+        front, full = symbols(BIN), symbols(FULL)
+        for name in only_in_full:
             with self.subTest(name=name):
                 self.assertFalse(name in front, "mcp-report carries " + name)
-                self.assertTrue(name in net, "mcp-report-net lacks " + name)
-        self.assertRegex(readelf("-d", NET), r"NEEDED.*\[libcurl")
+                self.assertTrue(name in full, "mcp-report-cli lacks " + name)
+        self.assertRegex(readelf("-d", FULL), r"NEEDED.*\[libcurl")
 
-    def test_each_command_runs_in_the_executable_the_table_names(self):
-        alone = self.copied_alone()
-        help_text = self.ok("--help").stdout
-        # Each executable registers exactly its own commands (or --help fails).
-        net = subprocess.run([NET, "--help"], env=self.env, capture_output=True, text=True)
-        self.assertEqual((net.returncode, net.stdout), (0, help_text), net.stderr)
-        table = help_text.split("Subcommands:\n")[1].split("\n\n")[0]
-        listed = re.findall(r"^  ([a-z-]+) ", table, re.M)
-        self.assertTrue(set(NETWORK_COMMANDS) < set(listed), listed)
-        for command in listed:
-            with self.subTest(command=command):
-                r = subprocess.run([alone, command, "--help"], env=self.env, capture_output=True,
-                                   text=True)
-                if command in NETWORK_COMMANDS:
-                    self.assertEqual(r.returncode, 69, r.stdout + r.stderr)
-                    self.assertIn("mcp-report-net", r.stderr)
-                else:
-                    self.assertEqual(r.returncode, 0, r.stderr)
-                    self.assertIn("mcp-report " + command, r.stdout)
-                # mcp-report-net has the same --help for its own commands.
-                here = subprocess.run([BIN, command, "--help"], env=self.env,
-                                      capture_output=True, text=True)
-                self.assertEqual(here.returncode, 0, here.stderr)
-                self.assertIn("Usage: mcp-report " + command, here.stdout)
-
-    def test_proxy_over_http_runs_in_mcp_report_net(self):
-        alone = self.copied_alone()
-        for args, code in [(["proxy", "--help"], 0), (["proxy", "--listen", "127.0.0.1:0",
-                                                        "--help"], 69),
-                           (["-vc", "/dev/null", "proxy", "--listen=127.0.0.1:0", "--help"], 69)]:
-            with self.subTest(args=args):
-                r = subprocess.run([alone, *args], env=self.env, capture_output=True, text=True)
-                self.assertEqual(r.returncode, code, r.stderr)
-
-    def test_a_binary_copied_alone_says_where_it_looked(self):
+    def test_a_copy_alone_records_and_hands_everything_else_over(self):
         alone = self.copied_alone()
         folder = os.path.dirname(alone)
-        r = subprocess.run([alone, "health"], env=self.env, capture_output=True, text=True)
-        self.assertEqual(r.returncode, 69, r.stderr)
-        first, hint = r.stderr.splitlines()
-        self.assertEqual(first, "mcp-report: health: mcp-report-net, which runs flush, health "
-                         "and validate-key, is not installed: looked for %s/mcp-report-net, "
-                         "%s/../libexec/mcp-report/mcp-report-net, %s"
-                         % (folder, folder, INSTALLED_NET))
-        self.assertTrue(hint.startswith("mcp-report: hint: "), hint)
-        # Recording needs nothing beside it.
-        self.assertEqual(subprocess.run([alone, "start"], env=self.env,
-                                        capture_output=True).returncode, 0)
+        for args in (["start", "--id", "a1", "k=v"], ["progress", "a1"], ["complete", "a1"],
+                     ["-q", "-c", "/dev/null", "error", "a1", "--data", "{}"]):
+            with self.subTest(args=args):
+                r = subprocess.run([alone, *args], env=self.env, capture_output=True, text=True)
+                self.assertEqual((r.returncode, r.stderr), (0, ""))
+        self.assertEqual(len(self.files()), 4)
+        table = self.ok("--help").stdout.split("Subcommands:\n")[1].split("\n\n")[0]
+        commands = re.findall(r"^  ([a-z-]+) ", table, re.M)
+        self.assertEqual(len(commands), 17, table)
+        for args in [[c, "--help"] for c in commands] + [["--version"], ["start", "--id=x"]]:
+            with self.subTest(args=args):
+                r = subprocess.run([alone, *args], env=self.env, capture_output=True, text=True)
+                self.assertEqual(r.returncode, 69, r.stdout + r.stderr)
+                first, hint = r.stderr.splitlines()
+                self.assertEqual(first, "mcp-report: %s: mcp-report-cli, which runs every command "
+                                 "but the plain recording ones, is not installed: looked for "
+                                 "%s/mcp-report-cli, %s/../libexec/mcp-report/mcp-report-cli, %s"
+                                 % (args[0] if args[0][0] != "-" else "mcp-report", folder,
+                                    folder, INSTALLED_CLI))
+                self.assertTrue(hint.startswith("mcp-report: hint: "), hint)
 
-    def test_mcp_report_net_run_directly_names_the_right_executable(self):
-        r = subprocess.run([NET, "start"], env=self.env, capture_output=True, text=True)
-        self.assertEqual(r.returncode, 64, r.stderr)
-        self.assertIn("mcp-report: start: run by mcp-report, not by mcp-report-net", r.stderr)
+    def test_both_executables_say_the_same_help(self):
+        for args in (["--help"], ["start", "--help"], ["flush", "--help"], ["--version"]):
+            with self.subTest(args=args):
+                front = self.ok(*args)
+                full = subprocess.run([FULL, *args], env=self.env, capture_output=True, text=True)
+                self.assertEqual((full.returncode, full.stdout, full.stderr),
+                                 (0, front.stdout, front.stderr))
 
     def copied_alone(self):
-        if os.path.exists(INSTALLED_NET):
-            self.skipTest("mcp-report-net is installed in %s on this machine" % INSTALLED_NET)
+        if os.path.exists(INSTALLED_CLI):
+            self.skipTest("mcp-report-cli is installed in %s on this machine" % INSTALLED_CLI)
         folder = os.path.join(self.dir, "alone")
         os.makedirs(folder)
         shutil.copy(BIN, folder)

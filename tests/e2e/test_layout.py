@@ -1,8 +1,8 @@
 """The layers are the build's: each folder's library sees only the folders below it.
 
-    cli/ -> src/report/, src/http_proxy/ -> src/proxy/ -> src/delivery/
-         -> src/event/ -> src/config/, spool/ -> src/util/
-    src/curl/ (the libcurl transport) -> src/delivery/
+    cli/ (mcpr_cli) -> src/report/, src/http_proxy/, src/curl/ -> src/proxy/
+         -> src/delivery/ -> src/event/ -> src/config/, spool/ -> src/util/
+    cli/ (mcpr_front, the recording front door) -> src/event/ and below
 
 Each library is compiled with an include folder of its own that holds only
 its source folder (CMakeLists.txt, mcpr_library), and sees the rest of the
@@ -36,14 +36,13 @@ LAYERS = {
     "src/proxy": ("mcpr_proxy", ["src/delivery", "src/event"] + BELOW_EVENT),
     "src/http_proxy": ("mcpr_http_proxy", ["src/proxy", "src/delivery", "src/event"] + BELOW_EVENT),
     "src/curl": ("mcpr_curl", ["src/delivery", "src/event"] + BELOW_EVENT),
-    # mcpr_cli, linked by both executables, never sees src/curl/ or
-    # src/http_proxy/: only mcpr_cli_net (NET_CLI below) does.
-    "cli": ("mcpr_cli", ["src/proxy", "src/report", "src/delivery", "src/event"] + BELOW_EVENT),
+    # mcpr_front (mcp-report's front door) sees only what a recording needs;
+    # mcpr_cli (FULL_CLI below), every command on CLI11, sees everything.
+    "cli": ("mcpr_front", BELOW_EVENT + ["src/event"]),
 }
 
-
-# cli/'s second library, the commands of mcp-report-net.
-NET_CLI = ("mcpr_cli_net", LAYERS["cli"][1] + ["src/curl", "src/http_proxy"])
+# cli/'s second library, mcp-report-cli's commands.
+FULL_CLI = ("mcpr_cli", [f for f in LAYERS if f != "cli"])
 
 
 def headers(folder):
@@ -98,7 +97,7 @@ def visible_folders(library):
 
 class LayoutTest(unittest.TestCase):
     def test_each_library_sees_only_the_layers_below_it(self):
-        for folder, (library, below) in list(LAYERS.items()) + [("cli", NET_CLI)]:
+        for folder, (library, below) in list(LAYERS.items()) + [("cli", FULL_CLI)]:
             with self.subTest(library=library):
                 self.assertEqual(sorted(visible_folders(library)), sorted([folder] + below))
 

@@ -16,13 +16,13 @@ BUILD = os.environ.get("MCP_REPORT_BUILD") or os.path.join(
 class PackageTest(Case):
     def check_tree(self, prefix):
         binary = os.path.join(prefix, "bin", "mcp-report")
-        for rel in ["bin/mcp-report", "libexec/mcp-report/mcp-report-net",
+        for rel in ["bin/mcp-report", "libexec/mcp-report/mcp-report-cli",
                     "share/man/man1/mcp-report.1", "share/bash-completion/completions/mcp-report",
                     "share/doc/mcp-report/examples/mcp-report-flush.timer",
                     "share/doc/mcp-report/examples/mcp-report-follow.service",
                     "share/doc/mcp-report/examples/cron.example"]:
             self.assertTrue(os.path.exists(os.path.join(prefix, rel)), rel)
-        # The installed binary finds mcp-report-net and delivers.
+        # The installed binary finds mcp-report-cli and delivers.
         c = self.coordinator()
         env = dict(self.env)
         r = subprocess.run([binary, "start", "--id", "pkg"], env=env, capture_output=True, text=True)

@@ -1,0 +1,114 @@
+// Recording one event, and the plain recording command lines mcp-report
+// reads without CLI11. No iostreams here (README.md, Performance): this file
+// is on the recording path of mcp-report.
+#include <cstdio>
+#include <optional>
+
+#include "cli/front.h"
+#include "src/event/event.h"
+#include "src/event/fields.h"
+#include "src/event/recorder.h"
+#include "src/util/failure.h"
+
+namespace mcpr::cli {
+namespace {
+
+// start's id on stdout, at once: a wrapper reads it even when recording
+// then fails.
+void print_id_line(const std::string& id) {
+  std::fputs((id + "\n").c_str(), stdout);
+  flush_stdout();
+}
+
+}  // namespace
+
+int record(const Globals& globals, Action action, const RecordRequest& args) {
+  const bool print_id = action == Action::kStart;
+  const int64_t now = now_us();
+  std::string id = args.generate_id ? new_interaction_id(now / 1000000) : args.id;
+  require_valid_interaction_id(id);
+  std::string file;
+  Config config;
+  try {
+    config = globals.load_config();
+    std::optional<std::string> data;
+    if (args.data) data = read_data_argument(*args.data, data_limit(config));
+    std::string payload = build_payload(data, args.fields);
+    file = Recorder(recorder_options(config)).record(action, id, payload, now);
+  } catch (...) {
+    // `id=$(mcp-report start ...)` must never leave a wrapper with an empty
+    // id: the id is printed even when recording fails (man page RECORDING COMMANDS).
+    if (print_id) print_id_line(id);
+    throw;
+  }
+  if (print_id) print_id_line(id);
+  if (file.empty()) {
+    globals.note("logging is disabled (enable_interaction_logging = false): nothing recorded");
+  } else {
+    globals.note("spooled " + config.spool_path() + "/queue/" + file);
+  }
+  return kExitOk;
+}
+
+std::optional<SimpleRecording> parse_simple_recording(int argc, char** argv) {
+  SimpleRecording out;
+  bool have_command = false, have_id = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const bool has_value = i + 1 < argc;
+    // An option's value; one that looks like an option ("-" alone is
+    // stdin for --data) is left to CLI11.
+    auto take = [&](std::string* into) {
+      if (!has_value || (argv[i + 1][0] == '-' && std::string(argv[i + 1]) != "-")) return false;
+      // An empty global option is CLI11's to refuse.
+      const bool global = into == &out.globals.config_file || into == &out.globals.spool_dir ||
+                          into == &out.globals.mcp_id;
+      if (global && argv[i + 1][0] == '\0') return false;
+      *into = argv[++i];
+      return true;
+    };
+    if (arg == "-c" || arg == "--config") {
+      if (!out.globals.config_file.empty() || !take(&out.globals.config_file)) return std::nullopt;
+    } else if (arg == "--spool") {
+      if (!out.globals.spool_dir.empty() || !take(&out.globals.spool_dir)) return std::nullopt;
+    } else if (arg == "--mcp-id") {
+      if (!out.globals.mcp_id.empty() || !take(&out.globals.mcp_id)) return std::nullopt;
+    } else if (arg == "-v" || arg == "--verbose") {
+      ++out.globals.verbose;
+    } else if (arg == "-vv") {
+      out.globals.verbose += 2;
+    } else if (arg == "-q" || arg == "--quiet") {
+      out.globals.quiet = true;
+    } else if (!have_command) {
+      // The first word names the command; an unknown one is CLI11's to say.
+      const Action actions[] = {Action::kStart, Action::kProgress, Action::kComplete,
+                                Action::kError};
+      const Action* found = nullptr;
+      for (const Action& a : actions)
+        if (arg == action_info(a).command) found = &a;
+      if (!found) return std::nullopt;
+      out.action = *found;
+      out.globals.named_command = arg;
+      out.request.generate_id = out.action == Action::kStart;
+      have_command = true;
+    } else if (arg == "--id" && out.action == Action::kStart) {
+      if (!out.request.generate_id || !take(&out.request.id)) return std::nullopt;
+      out.request.generate_id = false;
+    } else if (arg == "--data") {
+      std::string data;
+      if (out.request.data || !take(&data)) return std::nullopt;
+      out.request.data = data;
+    } else if (!arg.empty() && arg[0] == '-') {
+      return std::nullopt;  // --help, --id=X, "--", a typo: CLI11 says what it means
+    } else if (out.action != Action::kStart && !have_id) {
+      out.request.id = arg;
+      have_id = true;
+    } else {
+      out.request.fields.push_back(arg);
+    }
+  }
+  if (!have_command || (out.action != Action::kStart && !have_id)) return std::nullopt;
+  return out;
+}
+
+}  // namespace mcpr::cli
