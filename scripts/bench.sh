@@ -3,14 +3,14 @@
 # machine and prints one line per budget of README.md, Performance.
 #   ./scripts/bench.sh               full sizes (100,000 events), a few minutes
 #   BENCH_SMOKE=1 ./scripts/bench.sh tiny sizes: checks that every line is produced
-#   BENCH_ONLY=proxy|http-proxy      one proxy's section alone
+#   BENCH_ONLY=recording|proxy|http-proxy   one section alone
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh hyperfine nginx-light time
 build=${BUILD_DIR:-build}
 if [ ! -x "$build/mcp-report" ]; then
   cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-  cmake --build "$build" -j "$(nproc)" --target mcp-report mcp-report-net >/dev/null
+  cmake --build "$build" -j "$(nproc)" --target mcp-report mcp-report-cli >/dev/null
 fi
 # The floor of a durable recording, the same-run reference of the recording budget (README.md, Performance).
 gcc -O2 -static -o "$build/bench-floor" scripts/bench-floor.c
