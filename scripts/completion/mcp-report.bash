@@ -1,14 +1,15 @@
-# bash completion for mcp-report
+# bash completion for mcp-report. tests/e2e/test_commands.py checks it against
+# the commands and options the built binary's --help lists.
 _mcp_report() {
   local cur prev words cword
   _init_completion 2>/dev/null || {
     cur=${COMP_WORDS[COMP_CWORD]}
     prev=${COMP_WORDS[COMP_CWORD-1]}
   }
-  local commands="start progress complete error run import flush health validate-key status list show requeue delete cleanup config"
+  local commands="start progress complete error run import flush health validate-key status list show requeue delete cleanup config proxy"
   local globals="-c --config --spool --mcp-id -v --verbose -q --quiet --version -h --help"
   case $prev in
-    -c|--config|import|--rejects) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    -c|--config|import|--rejects|--data) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --spool) COMPREPLY=($(compgen -d -- "$cur")); return ;;
     --state) COMPREPLY=($(compgen -W "queue dead corrupt all" -- "$cur")); return ;;
   esac
@@ -28,6 +29,7 @@ _mcp_report() {
     list) opts="--state --json" ;;
     requeue) opts="--all" ;;
     delete) opts="--state" ;;
+    proxy) opts="--methods --capture --listen --upstream --" ;;
   esac
   COMPREPLY=($(compgen -W "$opts $globals" -- "$cur"))
 }
