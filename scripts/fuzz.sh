@@ -27,7 +27,7 @@ budget=(-max_total_time="$seconds")
 build=${FUZZ_BUILD_DIR:-build-fuzz}
 CC=clang CXX=clang++ cmake -S . -B "$build" -DMCPR_FUZZ=ON -DBUILD_TESTING=OFF \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-targets=${FUZZ_TARGETS:-fields config retry_after event_name event tracker}
+targets=${FUZZ_TARGETS:-fields config retry_after event_name event tracker http_message}
 cmake --build "$build" -j "$(nproc)" --target $(printf 'fuzz_%s ' $targets) >/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
