@@ -92,8 +92,14 @@ int flush(const Globals& globals, const FlushArgs& args, CreateTransport create_
     globals.note("flush: logging is disabled (enable_interaction_logging = false): nothing sent");
     return kExitOk;
   }
-  // --follow waits for the first event, so it may make the spool.
-  if (!args.follow) require_existing_spool(config);
+  // --follow waits for the first event, so it may make the spool. A
+  // one-shot flush makes none: a missing spool is 66, except under -q (a
+  // fresh node's cron line, before anything was recorded: nothing to send,
+  // nothing to say).
+  if (!args.follow) {
+    if (globals.quiet && !spool_exists(config)) return kExitOk;
+    require_existing_spool(config);
+  }
   splay_sleep(globals, args.splay);
   FlushOptions options;
   options.max_events = args.max_events;
@@ -219,7 +225,8 @@ void add_delivery_commands(CLI::App& app, Globals& globals, Commands& commands,
         "  mcp-report flush --follow                 # as a service: near-real-time delivery\n"
         "  MCP_REPORT_SINK=otlp OTEL_EXPORTER_OTLP_ENDPOINT=http://collector:4318 mcp-report flush\n"
         "                                            # into an OpenTelemetry Collector (OTLP/HTTP)\n"
-        "Exit: 0 done, 65 events dead-lettered, 75 try again later, 77 key rejected, 78 config.\n"
+        "Exit: 0 done, 65 events dead-lettered, 66 no spool (0 under -q), 75 try again later,\n"
+        "77 key rejected, 78 config.\n"
         "An outage (no connection, 502/503/504, no answer) counts no attempt: events wait\n"
         "for it, up to max_age_days.");
     commands.push_back(

@@ -19,10 +19,14 @@
 #include "src/util/time_text.h"
 
 namespace mcpr::cli {
+bool spool_exists(const Config& config) {
+  struct stat st;
+  return ::lstat(config.spool_path().c_str(), &st) == 0 || errno != ENOENT;
+}
+
 void require_existing_spool(const Config& config) {
   const std::string root = config.spool_path();
-  struct stat st;
-  if (::lstat(root.c_str(), &st) != 0 && errno == ENOENT)
+  if (!spool_exists(config))
     throw Failure(kExitNoInput, "spool " + root, "does not exist",
                   "nothing was recorded there yet, or the path is mistyped (see 'mcp-report config')");
 }

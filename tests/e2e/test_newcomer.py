@@ -80,6 +80,17 @@ class FlushMissingSpoolTest(Case):
         self.assertIn("does not exist", r.stderr)
         self.assertFalse(os.path.exists(os.path.join(self.dir, "typo")))
 
+    def test_flush_q_on_a_configured_spool_not_made_yet_is_silent_and_0(self):
+        # A fresh node's cron line runs before anything was recorded: no
+        # mail, no failed unit, and still nothing made.
+        self.coordinator()
+        spool = os.path.join(self.dir, "var", "spool", "mcp-report")
+        cfg = self.write_config('[interaction_logging]\nspool_dir = "%s"\n' % spool)
+        r = self.run_cli("-q", "-c", cfg, "flush", "--splay", "0",
+                         env={"MCP_REPORT_SPOOL_DIR": None})
+        self.assertEqual((r.returncode, r.stdout, r.stderr), (0, "", ""))
+        self.assertFalse(os.path.exists(os.path.join(self.dir, "var")))
+
     def test_an_empty_existing_spool_flushes_quietly(self):
         self.coordinator()
         os.makedirs(self.spool)

@@ -51,6 +51,7 @@ class PackageTest(Case):
         depends = subprocess.run(["dpkg-deb", "-f", deb, "Depends"], capture_output=True,
                                  text=True, check=True).stdout
         self.assertIn("libcurl4", depends)
+        self.assertIn("passwd", depends)  # useradd, for the postinst
         root = os.path.join(self.dir, "root")
         subprocess.run(["dpkg-deb", "-x", deb, root], check=True)
         self.check_tree(os.path.join(root, "usr"))
@@ -61,3 +62,57 @@ class PackageTest(Case):
             ok = any(subprocess.run(["dpkg", "-s", a], capture_output=True).returncode == 0
                      for a in alternatives)
             self.assertTrue(ok, dep)
+        self.check_fleet_set_up(deb, root)
+
+    def check_fleet_set_up(self, deb, unpacked):
+        """A fleet node: the config names the spool the postinst makes, owned
+        by a system user, 0700; the config is a conffile an upgrade keeps."""
+        control = os.path.join(self.dir, "control")
+        subprocess.run(["dpkg-deb", "-e", deb, control], check=True)
+        with open(os.path.join(control, "conffiles")) as f:
+            self.assertEqual(f.read().split(), ["/etc/mcp-report/config.toml"])
+        with open(os.path.join(unpacked, "etc/mcp-report/config.toml")) as f:
+            self.assertRegex(f.read(), r'(?m)^spool_dir = "/var/spool/mcp-report"$')
+        self.assertTrue(os.access(os.path.join(control, "postinst"), os.X_OK))
+        if os.geteuid() != 0:
+            self.skipTest("installing into a throwaway root needs root")
+        # dpkg --root with chroot-less scripts: the postinst runs against the
+        # throwaway root ($DPKG_ROOT), never this machine's /etc.
+        root = os.path.join(self.dir, "node")
+        os.makedirs(os.path.join(root, "var/lib/dpkg/info"))
+        os.makedirs(os.path.join(root, "var/lib/dpkg/updates"))
+        os.makedirs(os.path.join(root, "etc"))
+        for name, line in [("passwd", "root:x:0:0:root:/root:/bin/sh"), ("group", "root:x:0:"),
+                           ("shadow", "root:*:19000:0:99999:7:::"), ("gshadow", "root:*::"),
+                           ("../var/lib/dpkg/status", "")]:
+            with open(os.path.join(root, "etc", name), "w") as f:
+                f.write(line + "\n" if line else "")
+
+        def install():
+            r = subprocess.run(["dpkg", "--root", root, "--force-script-chrootless",
+                                "--force-depends", "--force-confold", "--log", "/dev/null",
+                                "-i", deb], capture_output=True, text=True)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+        install()
+        with open(os.path.join(root, "etc/passwd")) as f:
+            users = [l.split(":") for l in f.read().splitlines()]
+        [user] = [u for u in users if u[0] == "mcp-report"]
+        uid, gid = int(user[2]), int(user[3])
+        self.assertTrue(0 < uid < 1000, user)  # a system user
+        self.assertEqual(user[6], "/usr/sbin/nologin")
+        spool = os.path.join(root, "var/spool/mcp-report")
+        st = os.stat(spool)
+        self.assertEqual((st.st_uid, st.st_gid, oct(st.st_mode & 0o7777)), (uid, gid, "0o700"))
+        # Again over a node its operator set up: the config and the spool's
+        # mode stay as they are, and no second user is made.
+        config = os.path.join(root, "etc/mcp-report/config.toml")
+        with open(config, "a") as f:
+            f.write('coordinator_url = "http://coordinator.example:8080"\n')
+        os.chmod(spool, 0o2770)
+        install()
+        with open(config) as f:
+            self.assertIn("coordinator.example", f.read())
+        self.assertEqual(oct(os.stat(spool).st_mode & 0o7777), "0o2770")
+        with open(os.path.join(root, "etc/passwd")) as f:
+            self.assertEqual(f.read().count("mcp-report:"), 1)
