@@ -1,7 +1,8 @@
 // The hand-overs between the forwarding threads, the thread that tracks
 // interactions and the thread that writes the spool: bounded, and never
 // blocking the producer. A full queue or a failed consumer drops the item
-// and counts it.
+// and counts it. Its timed waits (poll, gather, finish's grace) are on a
+// Clock, so tests drive them with a fake one.
 #pragma once
 
 #include <sched.h>
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "src/proxy/interaction_tracker.h"
+#include "src/util/clock.h"
 
 namespace mcpr {
 
@@ -43,16 +45,19 @@ class BoundedQueue {
   // it looks every `poll` by itself, so the producer (a forwarding thread)
   // makes no wake-up per item and no thread is made runnable beside it.
   BoundedQueue(size_t max_items, size_t max_bytes, Consume consume,
-               std::chrono::milliseconds poll = std::chrono::milliseconds(0))
+               std::chrono::milliseconds poll = std::chrono::milliseconds(0),
+               Clock& clock = system_clock())
       : BoundedQueue(max_items, max_bytes, one_at_a_time(std::move(consume)),
-                     std::chrono::milliseconds(0), poll) {}
+                     std::chrono::milliseconds(0), poll, clock) {}
   // With `gather`, the consumer waits that long after the first item of a
   // run (unless kMaxRun queue up first, or the queue finishes) so that one
   // commit takes a burst whole.
   BoundedQueue(size_t max_items, size_t max_bytes, ConsumeRun consume_run,
                std::chrono::milliseconds gather = std::chrono::milliseconds(0),
-               std::chrono::milliseconds poll = std::chrono::milliseconds(0))
-      : max_items_(max_items),
+               std::chrono::milliseconds poll = std::chrono::milliseconds(0),
+               Clock& clock = system_clock())
+      : clock_(clock),
+        max_items_(max_items),
         max_bytes_(max_bytes),
         gather_(gather),
         poll_(poll),
@@ -111,7 +116,7 @@ class BoundedQueue {
     auto drained = [this] { return queue_.empty() && !busy_; };
     if (grace == std::chrono::milliseconds::max()) {
       idle_.wait(lock, drained);
-    } else if (!idle_.wait_for(lock, grace, drained)) {
+    } else if (!clock_.wait_until(idle_, lock, deadline(grace), drained)) {
       dropped_ += queue_.size();
       queue_.clear();
       queued_bytes_ = 0;
@@ -156,6 +161,11 @@ class BoundedQueue {
     };
   }
 
+  // The clock's time `wait` from now.
+  double deadline(std::chrono::milliseconds wait) const {
+    return clock_.mono() + std::chrono::duration<double>(wait).count();
+  }
+
   // Whether a push must wake the consumer: always, unless it polls and is
   // still in its polling stretch.
   bool consumer_sleeps() const { return poll_.count() == 0 || consumer_idle_; }
@@ -166,7 +176,7 @@ class BoundedQueue {
     auto work = [this] { return stopping_ || !queue_.empty(); };
     bool polling = false;  // in a busy stretch: it looks again after poll_
     for (;;) {
-      if (!polling || !wake_.wait_for(lock, poll_, work)) {
+      if (!polling || !clock_.wait_until(wake_, lock, deadline(poll_), work)) {
         consumer_idle_ = true;
         wake_.wait(lock, work);
         consumer_idle_ = false;
@@ -174,8 +184,8 @@ class BoundedQueue {
       polling = poll_.count() > 0;
       if (queue_.empty()) break;
       if (gather_.count() > 0)
-        gather_cv_.wait_for(lock, gather_,
-                            [this] { return stopping_ || queue_.size() >= kMaxRun; });
+        clock_.wait_until(gather_cv_, lock, deadline(gather_),
+                          [this] { return stopping_ || queue_.size() >= kMaxRun; });
       items.clear();
       while (!queue_.empty() && items.size() < kMaxRun) {
         queued_bytes_ -= queued_bytes(queue_.front());
@@ -201,6 +211,7 @@ class BoundedQueue {
     idle_.notify_all();
   }
 
+  Clock& clock_;
   const size_t max_items_;
   const size_t max_bytes_;
   const std::chrono::milliseconds gather_;

@@ -3,6 +3,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cmath>
 
 namespace mcpr {
@@ -20,6 +21,11 @@ class SystemClock : public Clock {
   double wall() const override { return read(CLOCK_REALTIME); }
   void sleep(double seconds) override {
     if (seconds > 0) ::usleep(static_cast<useconds_t>(seconds * 1e6));
+  }
+  bool wait_until(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
+                  double deadline, const std::function<bool()>& ready) override {
+    const double left = deadline - mono();
+    return cv.wait_for(lock, std::chrono::duration<double>(left > 0 ? left : 0), ready);
   }
 };
 

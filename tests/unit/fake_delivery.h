@@ -1,4 +1,4 @@
-// A fake clock and a fake transport (ninja's FakeCommandRunner), so the flush
+// A fake transport (ninja's FakeCommandRunner) on the fake clock, so the flush
 // loop runs deterministically: time moves only when the loop sleeps or waits
 // on the transport, and each request is answered by a script after a fixed
 // latency.
@@ -9,28 +9,9 @@
 #include <vector>
 
 #include "src/delivery/http_transport.h"
-#include "src/util/clock.h"
+#include "fake_clock.h"
 
 namespace mcpr {
-
-class FakeClock : public Clock {
- public:
-  static constexpr double kEpoch = 1764000100.0;  // the wall time at mono 0
-  double mono() const override { return now_; }
-  double wall() const override { return kEpoch + now_; }
-  void sleep(double seconds) override { advance(seconds); }
-  void advance(double seconds) {
-    if (seconds <= 0) return;
-    now_ += seconds;
-    if (on_advance) on_advance(now_);
-  }
-  // Called with the new monotonic time whenever time moves: what the world
-  // does meanwhile (another process changing the spool).
-  std::function<void(double mono)> on_advance;
-
- private:
-  double now_ = 0;
-};
 
 struct SentRequest {
   HttpRequest request;
@@ -79,6 +60,18 @@ class FakeTransport : public HttpTransport {
   double latency_;
   std::vector<SentRequest> sent_;
   std::vector<std::pair<double, HttpResponse>> pending_;
+};
+
+// Hands the test's FakeTransport to the loop, which owns what it is given.
+class Forward : public HttpTransport {
+ public:
+  explicit Forward(HttpTransport& to) : to_(to) {}
+  void submit(const HttpRequest& r) override { to_.submit(r); }
+  std::vector<HttpResponse> wait(double w) override { return to_.wait(w); }
+  size_t in_flight() const override { return to_.in_flight(); }
+
+ private:
+  HttpTransport& to_;
 };
 
 inline HttpResponse answer(int status, const std::string& retry_after = "") {

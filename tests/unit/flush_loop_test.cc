@@ -21,18 +21,6 @@
 namespace mcpr {
 namespace {
 
-// Hands the test's FakeTransport to the loop, which owns what it is given.
-class Forward : public HttpTransport {
- public:
-  explicit Forward(HttpTransport& to) : to_(to) {}
-  void submit(const HttpRequest& r) override { to_.submit(r); }
-  std::vector<HttpResponse> wait(double w) override { return to_.wait(w); }
-  size_t in_flight() const override { return to_.in_flight(); }
-
- private:
-  HttpTransport& to_;
-};
-
 const char* action_name(char a) {
   switch (a) {
     case 's': return "interaction_start";

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "fake_clock.h"
 #include "src/proxy/interaction_tracker.h"
 #include "proxy_steps.h"
 #include "src/proxy/line_splitter.h"
@@ -394,16 +395,18 @@ TEST(RecordingQueueTest, RunsHandOverWhatQueuedUpAndCountPartialFailures) {
 
 TEST(RecordingQueueTest, AGatheringWriterTakesTheBurstInOneRunAndFinishEndsTheWait) {
   std::vector<size_t> runs;
-  // A gather of an hour: only finish() can end it (a hang here is the failure).
+  FakeClock clock;
+  // A gather of an hour that never passes: only finish() can end it (a
+  // hang here is the failure).
   RecordingQueue queue(100, 1 << 20,
                        RecordingQueue::ConsumeRun([&](std::vector<ProxyEvent>& run,
                                                       std::string&) -> size_t {
                          runs.push_back(run.size());
                          return run.size();
                        }),
-                       std::chrono::hours(1));
+                       std::chrono::hours(1), std::chrono::milliseconds(0), clock);
   ASSERT_TRUE(queue.push(event("a")));
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_TRUE(clock.await_waiting_threads(1));  // the writer gathers
   ASSERT_TRUE(queue.push(event("b")));
   ASSERT_TRUE(queue.push(event("c")));
   EXPECT_TRUE(queue.finish(std::chrono::milliseconds::max()));
@@ -419,6 +422,7 @@ bool consumed_within(const RecordingQueue& queue, uint64_t n) {
 }
 
 TEST(RecordingQueueTest, APollingConsumerIsWokenOnlyWhenIdleOrARunIsFull) {
+  FakeClock clock;
   std::vector<size_t> runs;
   RecordingQueue queue(1000, 1 << 20,
                        RecordingQueue::ConsumeRun([&](std::vector<ProxyEvent>& run,
@@ -426,17 +430,22 @@ TEST(RecordingQueueTest, APollingConsumerIsWokenOnlyWhenIdleOrARunIsFull) {
                          runs.push_back(run.size());
                          return run.size();
                        }),
-                       std::chrono::milliseconds(0), std::chrono::milliseconds(1500));
+                       std::chrono::milliseconds(0), std::chrono::milliseconds(1500), clock);
   // Idle: the first push wakes it.
   ASSERT_TRUE(queue.push(event("first")));
   ASSERT_TRUE(consumed_within(queue, 1));
   // Busy (within its poll): pushes do not wake it; it takes them together
-  // when it looks again.
+  // when it looks again, once its poll has passed.
+  ASSERT_TRUE(clock.await_waiting_threads(1));
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(queue.push(event("busy")));
+  EXPECT_EQ(queue.consumed(), 1u);
+  clock.advance(1.5);
   ASSERT_TRUE(consumed_within(queue, 6));
   EXPECT_EQ(runs, (std::vector<size_t>{1, 5}));
   // Idle again after a quiet poll: a push must wake it (it would never look).
-  std::this_thread::sleep_for(std::chrono::milliseconds(3100));
+  ASSERT_TRUE(clock.await_waiting_threads(1));
+  clock.advance(1.5);
+  ASSERT_TRUE(clock.await_waiting_threads(0));  // no longer polling: it waits for a push
   ASSERT_TRUE(queue.push(event("after a quiet spell")));
   EXPECT_TRUE(consumed_within(queue, 7));
   EXPECT_TRUE(queue.finish(std::chrono::milliseconds::max()));
