@@ -3,6 +3,7 @@ bash completion and the examples in place, and the installed binary
 delivers; CPack's .deb holds the same and declares its dependencies."""
 import glob
 import os
+import re
 import shutil
 import subprocess
 import unittest
@@ -14,14 +15,21 @@ BUILD = os.environ.get("MCP_REPORT_BUILD") or os.path.join(
 
 
 class PackageTest(Case):
-    def check_tree(self, prefix):
+    def check_tree(self, prefix, installed_prefix=None):
         binary = os.path.join(prefix, "bin", "mcp-report")
         for rel in ["bin/mcp-report", "libexec/mcp-report/mcp-report-cli",
                     "share/man/man1/mcp-report.1", "share/bash-completion/completions/mcp-report",
-                    "share/doc/mcp-report/examples/mcp-report-flush.timer",
-                    "share/doc/mcp-report/examples/mcp-report-follow.service",
+                    "lib/systemd/system/mcp-report-flush.timer",
                     "share/doc/mcp-report/examples/cron.example"]:
             self.assertTrue(os.path.exists(os.path.join(prefix, rel)), rel)
+        # The units run the binary where this install put it, as the service
+        # user the package (or the hand install's useradd) made.
+        for unit in ["mcp-report-flush.service", "mcp-report-follow.service"]:
+            with open(os.path.join(prefix, "lib/systemd/system", unit)) as f:
+                text = f.read()
+            [exec_start] = re.findall(r"(?m)^ExecStart=(\S+)", text)
+            self.assertEqual(exec_start, os.path.join(installed_prefix or prefix, "bin/mcp-report"))
+            self.assertIn("\nUser=mcp-report\n", text)
         # The installed binary finds mcp-report-cli and delivers.
         c = self.coordinator()
         env = dict(self.env)
@@ -54,7 +62,7 @@ class PackageTest(Case):
         self.assertIn("passwd", depends)  # useradd, for the postinst
         root = os.path.join(self.dir, "root")
         subprocess.run(["dpkg-deb", "-x", deb, root], check=True)
-        self.check_tree(os.path.join(root, "usr"))
+        self.check_tree(os.path.join(root, "usr"), "/usr")
         # Every dependency it declares is a package this machine has.
         for dep in depends.split(","):
             name = dep.strip().split()[0].split(":")[0]
