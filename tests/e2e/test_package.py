@@ -71,6 +71,33 @@ class PackageTest(Case):
                      for a in alternatives)
             self.assertTrue(ok, dep)
         self.check_fleet_set_up(deb, root)
+        self.check_debug_symbols_split(deb, root)
+
+    def check_debug_symbols_split(self, deb, unpacked):
+        """Stripped binaries in the .deb, their debug information in the
+        -dbgsym package under the build ids gdb looks for."""
+        [ddeb] = glob.glob(os.path.join(os.path.dirname(deb), "mcp-report-dbgsym_*.ddeb"))
+        debug = os.path.join(self.dir, "dbgsym")
+        subprocess.run(["dpkg-deb", "-x", ddeb, debug], check=True)
+        for rel in ["usr/bin/mcp-report", "usr/libexec/mcp-report/mcp-report-cli"]:
+            binary = os.path.join(unpacked, rel)
+            described = subprocess.run(["file", "-b", binary], capture_output=True, text=True,
+                                       check=True).stdout
+            self.assertRegex(described, r", stripped$", rel)
+            self.assertNotIn("debug_info", described, rel)
+            build_id = re.search(r"BuildID\[sha1\]=([0-9a-f]+)", described).group(1)
+            split = os.path.join(debug, "usr/lib/debug/.build-id", build_id[:2],
+                                 build_id[2:] + ".debug")
+            self.assertIn("with debug_info", subprocess.run(
+                ["file", "-b", split], capture_output=True, text=True, check=True).stdout, rel)
+            sections = subprocess.run(["readelf", "-S", binary], capture_output=True,
+                                      text=True, check=True).stdout
+            self.assertIn(".gnu_debuglink", sections, rel)
+        # Installed-Size is in KiB: the two binaries without their debug
+        # information (it was 48 MB with it).
+        size = int(subprocess.run(["dpkg-deb", "-f", deb, "Installed-Size"],
+                                  capture_output=True, text=True, check=True).stdout)
+        self.assertLess(size, 8 * 1024)
 
     def check_fleet_set_up(self, deb, unpacked):
         """A fleet node: the config names the spool the postinst makes, owned
