@@ -26,12 +26,30 @@ std::string own_folder() {
   return slash == std::string::npos ? "." : path.substr(0, slash);
 }
 
-// Where mcp-report-cli may be, in this order: beside this binary (the build
-// tree), where an install puts it relative to this binary (an unpacked .deb,
-// another prefix), and where this build installs it.
+// `folder` + "/" + `relative`, each leading "../" of `relative` taken off
+// `folder` (which has no symlinks left): the full path a user can look at.
+std::string join_lexically(std::string folder, std::string relative) {
+  while (relative.compare(0, 3, "../") == 0 && folder.size() > 1) {
+    const size_t slash = folder.find_last_of('/');
+    folder = slash == 0 ? "/" : folder.substr(0, slash);
+    relative.erase(0, 3);
+  }
+  return folder == "/" ? "/" + relative : folder + "/" + relative;
+}
+
+// Where mcp-report-cli may be, in this order, each once: beside this binary
+// (the build tree), where an install puts it relative to this binary (an
+// unpacked .deb, another prefix), and where this build installs it.
 std::vector<std::string> cli_paths() {
   const std::string dir = own_folder();
-  return {dir + "/mcp-report-cli", dir + "/" MCPR_CLI_RELATIVE_PATH, MCPR_CLI_INSTALLED_PATH};
+  std::vector<std::string> paths;
+  for (std::string path : {dir + "/mcp-report-cli", join_lexically(dir, MCPR_CLI_RELATIVE_PATH),
+                           std::string(MCPR_CLI_INSTALLED_PATH)}) {
+    bool seen = false;
+    for (const std::string& p : paths) seen = seen || p == path;
+    if (!seen) paths.push_back(std::move(path));
+  }
+  return paths;
 }
 
 // Execs mcp-report-cli with argv; returns only when it cannot (Failure 69,

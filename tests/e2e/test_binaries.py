@@ -76,13 +76,27 @@ class BinariesTest(Case):
             with self.subTest(args=args):
                 r = subprocess.run([alone, *args], env=self.env, capture_output=True, text=True)
                 self.assertEqual(r.returncode, 69, r.stdout + r.stderr)
-                first, hint = r.stderr.splitlines()
-                self.assertEqual(first, "mcp-report: %s: mcp-report-cli, which runs every command "
-                                 "but the plain recording ones, is not installed: looked for "
-                                 "%s/mcp-report-cli, %s/../libexec/mcp-report/mcp-report-cli, %s"
-                                 % (args[0] if args[0][0] != "-" else "mcp-report", folder,
-                                    folder, INSTALLED_CLI))
-                self.assertTrue(hint.startswith("mcp-report: hint: "), hint)
+                self.assert_looked_for_cli(r, args[0] if args[0][0] != "-" else "mcp-report",
+                                           folder)
+
+    def test_health_from_a_copy_alone_names_every_path_it_tried(self):
+        # An operator's first check on a node where only mcp-report was
+        # copied: one line naming each full path tried, and 69.
+        alone = self.copied_alone()
+        r = subprocess.run([alone, "health"], env=self.env, capture_output=True, text=True)
+        self.assertEqual(r.returncode, 69, r.stdout + r.stderr)
+        self.assertEqual(r.stdout, "")
+        self.assert_looked_for_cli(r, "health", os.path.dirname(alone))
+
+    def assert_looked_for_cli(self, r, what, folder):
+        """The line of a copy alone: the full paths (no "..") it tried."""
+        first, hint = r.stderr.splitlines()
+        parent = os.path.dirname(folder)
+        self.assertEqual(first, "mcp-report: %s: mcp-report-cli, which runs every command "
+                         "but the plain recording ones, is not installed: looked for "
+                         "%s/mcp-report-cli, %s/libexec/mcp-report/mcp-report-cli, %s"
+                         % (what, folder, parent, INSTALLED_CLI))
+        self.assertTrue(hint.startswith("mcp-report: hint: "), hint)
 
     def test_both_executables_say_the_same_help(self):
         for args in (["--help"], ["start", "--help"], ["flush", "--help"], ["--version"]):
