@@ -12,7 +12,7 @@ void add_config_command(CLI::App& app, Globals& globals, Commands& commands) {
   if (CLI::App* sub = add_command(app, globals, "config")) {
     sub->footer("Example:\n  mcp-report config -c /etc/mcp-report/config.toml");
     commands.push_back({sub, [&globals] {
-                          Config config = globals.load_config();
+                          Config config = globals.load_config(Globals::ConfigUse::kDeliver);
                           if (std::string w = config.url_warning(); !w.empty()) globals.warn(w);
                           size_t width = 0;
                           auto rows = describe_config(config);

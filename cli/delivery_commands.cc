@@ -80,7 +80,7 @@ void report_quietly(const Config& config, const FlushReport& report) {
 }
 
 Config network_config(const Globals& globals) {
-  Config config = globals.load_config();
+  Config config = globals.load_config(Globals::ConfigUse::kDeliver);
   std::string w = config.url_warning();
   if (!w.empty() && config.sink == SinkKind::kCoordinator) globals.warn(w);
   return config;

@@ -24,8 +24,15 @@ struct Globals {
   std::vector<std::string> wrapped_command;  // what follows "--" after run or proxy
   std::string named_command;                 // the command the command line names, "" if none
 
-  // Loads the configuration and prints its warnings (unless -q).
-  Config load_config() const;
+  // What a command does with the configuration, which says which of its
+  // warnings it prints (man page CONFIGURATION), each once, never under -q.
+  enum class ConfigUse {
+    kRecord,   // recording commands: none (a wrapper prints nothing per event)
+    kLook,     // status, list, ...: unknown keys, with -v
+    kDeliver,  // flush, health, validate-key, config: unknown keys, secrets others can read
+  };
+  // Loads the configuration and prints the warnings `use` calls for.
+  Config load_config(ConfigUse use) const;
   // What the command line says of the configuration (-c, --spool, --mcp-id).
   ConfigOverrides overrides() const { return {config_file, spool_dir, mcp_id}; }
   void warn(const std::string& message) const;

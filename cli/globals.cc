@@ -27,10 +27,13 @@ void print_line(const char* prefix, const std::string& text) {
 
 }  // namespace
 
-Config Globals::load_config() const {
+Config Globals::load_config(ConfigUse use) const {
   Config config = mcpr::load_config(overrides(),
                                     [](const char* name) { return std::getenv(name); });
-  for (const std::string& w : config.warnings) warn(w);
+  if (use == ConfigUse::kDeliver || (use == ConfigUse::kLook && verbose > 0))
+    for (const std::string& w : config.warnings) warn(w);
+  if (use == ConfigUse::kDeliver)
+    for (const std::string& w : secret_file_warnings(config)) warn(w);
   return config;
 }
 

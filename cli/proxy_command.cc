@@ -33,7 +33,7 @@ void parse_capture(const std::string& list, TrackerOptions* options) {
 // recording cannot work: the server must run all the same.
 std::optional<Config> recording_config(const Globals& globals) {
   try {
-    Config config = globals.load_config();
+    Config config = globals.load_config(Globals::ConfigUse::kRecord);
     if (!config.enabled) {
       globals.warn("proxy: enable_interaction_logging = false: forwarding without recording");
       return std::nullopt;

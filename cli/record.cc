@@ -30,7 +30,7 @@ int record(const Globals& globals, Action action, const RecordRequest& args) {
   std::string file;
   Config config;
   try {
-    config = globals.load_config();
+    config = globals.load_config(Globals::ConfigUse::kRecord);
     std::optional<std::string> data;
     if (args.data) data = read_data_argument(*args.data, data_limit(config));
     std::string payload = build_payload(data, args.fields);

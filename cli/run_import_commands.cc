@@ -50,7 +50,7 @@ int run(const Globals& globals, const RunArgs& args) {
   std::optional<Config> config;
   std::optional<Failure> config_failure;
   try {
-    config.emplace(globals.load_config());
+    config.emplace(globals.load_config(Globals::ConfigUse::kRecord));
   } catch (const Failure& f) {
     config_failure = f;
   }
@@ -116,7 +116,7 @@ std::string import_summary(const ImportResult& r, const std::string& rejects) {
 }
 
 int import(const Globals& globals, const ImportArgs& args) {
-  Config config = globals.load_config();
+  Config config = globals.load_config(Globals::ConfigUse::kLook);
   std::ifstream file;
   std::istream* in = &std::cin;
   const std::string& source = args.source;

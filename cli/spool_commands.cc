@@ -47,7 +47,7 @@ std::optional<SpoolState> parse_state(const std::string& text) {
 // so a mistyped path in a monitoring job cannot report a healthy empty spool
 // for ever (man page RECORDING COMMANDS), nor a cleanup make a folder.
 Spool open_existing_spool(const Globals& globals, Config* config_out = nullptr) {
-  Config config = globals.load_config();
+  Config config = globals.load_config(Globals::ConfigUse::kLook);
   if (config_out) *config_out = config;
   require_existing_spool(config);
   return Spool::open(config.spool_path(), true);  // the root exists: its state folders may be made

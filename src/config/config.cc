@@ -414,18 +414,26 @@ Config load_config(const ConfigOverrides& overrides, const GetEnv& getenv) {
     config.set("interaction_logging.spool_dir", overrides.spool_dir, {Origin::kFlag, "--spool"});
   if (!overrides.mcp_id.empty())
     config.set("mcp.mcp_id", overrides.mcp_id, {Origin::kFlag, "--mcp-id"});
-  // Files that hold secrets: a warning when others can read them, as for a
-  // config file holding the key.
-  for (const auto& [what, path] : {std::pair<const char*, const std::string&>{
-                                       "api_key_file", config.api_key_file},
-                                   {"otlp_headers_file", config.otlp_headers_file}}) {
-    struct stat st;
-    if (!path.empty() && ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
-        (st.st_mode & 077))
-      config.warnings.push_back(std::string(what) + " " + path +
-                                ": group or others can read it (chmod 600 " + path + ")");
-  }
   return config;
+}
+
+std::vector<std::string> secret_file_warnings(const Config& config) {
+  const std::string config_holds_key = config.file_holds_api_key ? config.file : "";
+  const std::pair<std::string, const std::string&> secrets[] = {
+      {config_holds_key + " holds coordinator_api_key", config_holds_key},
+      {"api_key_file " + config.api_key_file, config.api_key_file},
+      {"otlp_headers_file " + config.otlp_headers_file, config.otlp_headers_file},
+  };
+  std::vector<std::string> warnings;
+  for (const auto& [what, path] : secrets) {
+    struct stat st;
+    // Group read is how a secret is shared with a service account; only
+    // others reading it is a leak.
+    if (!path.empty() && ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+        (st.st_mode & S_IROTH))
+      warnings.push_back(what + ": others can read it (chmod o-r " + path + ")");
+  }
+  return warnings;
 }
 
 std::vector<ConfigRow> describe_config(const Config& config) {

@@ -66,9 +66,13 @@ struct Config {
   double quiet_outage = 3600;  // seconds flush -q stays silent through an outage or hold
 
   std::string file;                       // the config file read, "" when none
+  bool file_holds_api_key = false;        // it sets coordinator_api_key (a secret to guard)
   Origin file_origin;                     // --config, MCP_REPORT_CONFIG or the search
   std::string default_spool;              // $XDG_STATE_HOME/mcp-report/spool, set by load_config
   std::map<std::string, Origin> origins;  // by "table.key"
+  // Unknown keys, "file:line:column: unknown key 'x' (ignored)": said by
+  // the commands that deliver or show the configuration, never by the
+  // recording commands (man page CONFIGURATION).
   std::vector<std::string> warnings;
 
   // Sets "table.key" (or a bare key name, looked up in both tables) from a
@@ -104,6 +108,13 @@ struct Config {
 // token or a value with control characters; values are never echoed.
 void parse_otlp_headers(const std::string& text, bool lines, const std::string& source,
                         std::vector<std::pair<std::string, std::string>>* out);
+
+// The files holding a secret (the config file when the API key comes from
+// it, api_key_file, otlp_headers_file) that users other than the owner and
+// its group can read, one warning each: "api_key_file PATH: others can read
+// it (chmod o-r PATH)". Group read (0640 root:service-group) is fine. Said
+// by the commands that use the key, never by the recording commands.
+std::vector<std::string> secret_file_warnings(const Config& config);
 
 // Whether "table.key" is a key of the configuration.
 bool is_config_key(const std::string& table_dot_key);

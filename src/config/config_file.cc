@@ -102,8 +102,7 @@ std::string where(const std::string& path, const toml::source_region& src) {
 
 }  // namespace
 
-std::string read_small_file(const std::string& what, const std::string& path, size_t max_bytes,
-                            std::vector<std::string>* warnings) {
+std::string read_small_file(const std::string& what, const std::string& path, size_t max_bytes) {
   const std::string name = what.empty() ? path : what + " " + path;
   // O_NONBLOCK: opening a FIFO with no writer must not hang.
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
@@ -116,8 +115,6 @@ std::string read_small_file(const std::string& what, const std::string& path, si
   if (!S_ISREG(st.st_mode)) throw Failure(kExitConfig, name, "is not a regular file");
   if (static_cast<uint64_t>(st.st_size) > max_bytes)
     throw Failure(kExitConfig, name, "is over " + std::to_string(max_bytes / 1024) + " KiB");
-  if (warnings && (st.st_mode & 077))
-    warnings->push_back(name + ": group or others can read it (chmod 600 " + path + ")");
   // Room for what fstat said, and more only if it grows meanwhile: a buffer
   // of max_bytes zeroed for every command that reads a config (each
   // recording does) was 257 pages to fault in.
@@ -184,15 +181,8 @@ void read_config_file(Config& config, const std::string& path) {
         throw Failure(kExitConfig, where(path, node.source()),
                       name + ": expected a value of its own type, not " + bad_type);
       config.set(name, value, origin, base_dir);
+      if (name == "interaction_logging.coordinator_api_key") config.file_holds_api_key = true;
     }
-  }
-  if (config.origin("interaction_logging.coordinator_api_key").kind == Origin::kFile) {
-    struct stat st;
-    if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077))
-      config.warnings.push_back(path +
-                                ": holds coordinator_api_key but group or others can "
-                                "read it (chmod 600 " +
-                                path + ")");
   }
 }
 

@@ -2,8 +2,9 @@
 discovery, precedence, `config`, and every error's line and exit status."""
 import os
 import shutil
+import time
 
-from harness import Case
+from harness import SOURCE, Case
 
 OLD_CONFIG = """# mcp_config.toml
 [mcp]
@@ -98,17 +99,89 @@ class ConfigTest(Case):
 
     def test_unknown_key_is_a_warning_with_file_and_line(self):
         cfg = self.write_config("[mcp]\nmcp_id = \"a\"\nmcpid = \"typo\"\n")
-        r = self.ok("-c", cfg, "--spool", self.spool, "start")
+        r = self.ok("-c", cfg, "--spool", self.spool, "config")
         self.assertIn("warning: %s:3:1: unknown key 'mcp.mcpid'" % cfg, r.stderr)
-        r = self.ok("-c", cfg, "--spool", self.spool, "-q", "start")
+        r = self.ok("-c", cfg, "--spool", self.spool, "-q", "config")
         self.assertEqual(r.stderr, "")
 
     def test_key_readable_by_others_is_a_warning(self):
         cfg = self.write_config("[mcp]\nmcp_id = \"a\"\n[interaction_logging]\n"
                                 "coordinator_api_key = \"s3cret-k\"\n", mode=0o644)
-        r = self.ok("-c", cfg, "--spool", self.spool, "start")
-        self.assertIn("chmod 600", r.stderr)
+        r = self.ok("-c", cfg, "--spool", self.spool, "config")
+        self.assertIn("%s holds coordinator_api_key: others can read it (chmod o-r %s)"
+                      % (cfg, cfg), r.stderr)
         self.assertNotIn("s3cret-k", r.stderr)
+
+    def test_recording_commands_print_no_config_warnings(self):
+        """The old file often holds the application's own settings, and its
+        key may be readable: a wrapper must not print four lines per event.
+        The commands that use the key or deliver say each warning once."""
+        c = self.coordinator()
+        cfg = self.write_config(
+            "[mcp]\nmcp_id = \"a\"\n[app]\ndb = \"x\"\n[interaction_logging]\n"
+            "coordinator_url = \"%s\"\ncoordinator_api_key = \"%s\"\ntheme = \"dark\"\n"
+            "cache_size = 3\n" % (c.url, self.env["MCP_REPORT_API_KEY"]), mode=0o644)
+        warnings = ["unknown key 'app'", "unknown key 'interaction_logging.theme'",
+                    "unknown key 'interaction_logging.cache_size'", "others can read it"]
+        for args in (["start", "--id", "w1"], ["progress", "w1"], ["complete", "w1"],
+                     ["error", "w1"], ["run", "--", "true"], ["start", "--data", "{}"]):
+            r = self.ok("-c", cfg, "--spool", self.spool, *args)
+            self.assertEqual(r.stderr, "", args)
+        # Not even with -v, which says what was spooled.
+        r = self.ok("-c", cfg, "--spool", self.spool, "-v", "start", "--id", "w2")
+        self.assertNotIn("warning", r.stderr)
+        r = self.ok("-c", cfg, "--spool", self.spool, "import", "-",
+                    input='{"action": "interaction_start", "interaction_id": "i", '
+                          '"mcp_id": "a", "timestamp": %.6f, "request_data": {}}\n' % time.time())
+        self.assertEqual(r.stderr, "")
+        for args in (["flush"], ["health"], ["validate-key"], ["config"]):
+            r = self.run_cli("-c", cfg, "--spool", self.spool, *args)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            for w in warnings:
+                self.assertEqual(r.stderr.count(w), 1, (args, w, r.stderr))
+            self.assertEqual(len(r.stderr.splitlines()), 4, (args, r.stderr))
+        # Commands that only look say the unknown keys with -v, never the key's file.
+        self.assertEqual(self.ok("-c", cfg, "--spool", self.spool, "status").stderr, "")
+        r = self.ok("-c", cfg, "--spool", self.spool, "-v", "status")
+        self.assertEqual(len(r.stderr.splitlines()), 3, r.stderr)
+        self.assertNotIn("others can read", r.stderr)
+
+    def test_a_key_shared_with_the_service_group_draws_no_advice(self):
+        """0640 root:service-group is how a secret is shared with a service
+        account: no warning (and no 'chmod 600' that would lock it out)."""
+        c = self.coordinator()
+        key = os.path.join(self.dir, "key")
+        with open(key, "w") as f:
+            f.write(self.env["MCP_REPORT_API_KEY"] + "\n")
+        os.chown(key, 0, 1)  # root:daemon, say
+        os.chmod(key, 0o640)
+        cfg = self.write_config('[mcp]\nmcp_id = "svc"\n[interaction_logging]\n'
+                                'coordinator_url = "%s"\napi_key_file = "%s"\n' % (c.url, key),
+                                mode=0o640)
+        env = {"MCP_REPORT_API_KEY": None}
+        self.ok("-c", cfg, "start", "--id", "g")
+        for args in (["config"], ["flush"], ["health"], ["validate-key"]):
+            r = self.ok("-c", cfg, *args, env=env)
+            self.assertEqual(r.stderr, "", args)
+        os.chmod(key, 0o644)
+        r = self.ok("-c", cfg, "config", env=env)
+        self.assertEqual(r.stderr, "mcp-report: warning: api_key_file %s: others can read it "
+                                   "(chmod o-r %s)\n" % (key, key))
+
+    def test_the_docs_give_the_default_of_enable_interaction_logging_the_binary_has(self):
+        """Without the key, logging is on: the binary, the man page and the
+        README say so alike (the README once called false the default)."""
+        r = self.ok("--mcp-id", "m", "-c", "/dev/null", "config")
+        [line] = [l for l in r.stdout.splitlines() if "enable_interaction_logging" in l]
+        self.assertEqual(line.split()[1:], ["true", "(default)"])
+        with open(os.path.join(SOURCE, "man", "mcp-report.1")) as f:
+            man = f.read()
+        self.assertIn("enable_interaction_logging \" (true when nothing says otherwise)\"", man)
+        with open(os.path.join(SOURCE, "README.md")) as f:
+            readme = f.read()
+        lines = [l for l in readme.splitlines() if "enable_interaction_logging" in l]
+        self.assertTrue(any("default true" in l or "logging is on" in l for l in lines), lines)
+        self.assertFalse(any("old default" in l for l in lines), lines)
 
     def test_plain_http_to_a_remote_host_is_a_warning(self):
         cfg = self.write_config("[interaction_logging]\ncoordinator_url = \"http://coord.example\"\n")

@@ -166,8 +166,8 @@ class MessagesTest(Case):
         env = {"MCP_REPORT_API_KEY": None, "MCP_REPORT_API_KEY_FILE": key}
         cfg = self.write_config('[interaction_logging]\notlp_headers_file = "%s"\n' % headers)
         r = self.ok("-c", cfg, "config", env=env)
-        self.assertIn("api_key_file %s: group or others can read it" % key, r.stderr)
-        self.assertIn("otlp_headers_file %s: group or others can read it" % headers, r.stderr)
+        self.assertIn("api_key_file %s: others can read it" % key, r.stderr)
+        self.assertIn("otlp_headers_file %s: others can read it" % headers, r.stderr)
         os.chmod(key, 0o600)
         os.chmod(headers, 0o600)
         self.assertNotIn("can read it", self.ok("-c", cfg, "config", env=env).stderr)
