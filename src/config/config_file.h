@@ -11,8 +11,9 @@ namespace mcpr {
 
 // Reads `path` (absolute) into `config`: every known key through
 // Config::set() with its file:line origin and relative paths resolved against
-// the file's folder; unknown keys become warnings. Throws Failure (78) for a file that cannot be read or parsed
-// ("file:line:column: what") and for a value of the wrong type.
+// the file's folder; unknown keys become warnings. Throws Failure (78) for a
+// file that cannot be read or parsed ("file:line:column: what") and for a
+// value of the wrong type.
 void read_config_file(Config& config, const std::string& path);
 
 // The whole of a small file the user names (the config file, api_key_file,
