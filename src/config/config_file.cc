@@ -14,6 +14,7 @@
 #define TOML_ENABLE_FORMATTERS 0
 #include <toml++/toml.h>
 
+#include "src/config/toml_ascii.h"
 #include "src/util/failure.h"
 #include "src/util/unique_fd.h"
 
@@ -29,71 +30,6 @@ ConfigValue from_toml(const toml::node& node, std::string* bad_type) {
   if (auto v = node.as_string()) return v->get();
   *bad_type = node.is_table() ? "a table" : node.is_array() ? "an array" : "a date or time";
   return std::string();
-}
-
-// TOML allows characters outside ASCII only in strings and comments. They
-// are refused here, before toml++ sees them: toml++ 3.3.0 reaches
-// __builtin_unreachable() classifying some of them as whitespace (e.g. U+00E9
-// or U+FEFD where a key or value should start, or after a quote inside a bare
-// value, which starts no string). Returns the 1-based line and column of the
-// first one, or {0, 0}.
-std::pair<size_t, size_t> stray_non_ascii(const std::string& text) {
-  size_t line = 1, column = 0;
-  enum { kPlain, kComment, kBasic, kLiteral, kMultiBasic, kMultiLiteral } state = kPlain;
-  // The last character outside strings and comments that is not a blank:
-  // a quote starts a string only at the start of a line (a key) or after one
-  // of = [ , { . (a value, an element, a part of a dotted key).
-  char last = '\n';
-  const size_t bom = text.compare(0, 3, "\xef\xbb\xbf") == 0 ? 3 : 0;  // a leading BOM is fine
-  for (size_t i = bom; i < text.size(); ++i) {
-    const char c = text[i];
-    ++column;
-    if (c == '\n') {
-      ++line;
-      column = 0;
-      last = '\n';
-      if (state == kComment || state == kBasic || state == kLiteral) state = kPlain;
-      continue;
-    }
-    auto starts = [&](const char* s) { return text.compare(i, std::strlen(s), s) == 0; };
-    const bool string_may_start = last != '\0' && std::strchr("\n=[,{.", last) != nullptr;
-    switch (state) {
-      case kPlain:
-        if (static_cast<unsigned char>(c) >= 0x80) return {line, column};
-        if (c == '#')
-          state = kComment;
-        else if (string_may_start && starts("\"\"\""))
-          state = kMultiBasic, i += 2, column += 2;
-        else if (string_may_start && starts("'''"))
-          state = kMultiLiteral, i += 2, column += 2;
-        else if (string_may_start && c == '"')
-          state = kBasic;
-        else if (string_may_start && c == '\'')
-          state = kLiteral;
-        else if (c != ' ' && c != '\t' && c != '\r')
-          last = c;
-        if (state != kPlain) last = '"';  // after the string, as after any value
-        break;
-      case kComment:
-        break;
-      case kBasic:
-      case kMultiBasic:
-        if (c == '\\')
-          ++i, ++column;
-        else if (state == kBasic && c == '"')
-          state = kPlain;
-        else if (state == kMultiBasic && starts("\"\"\""))
-          state = kPlain, i += 2, column += 2;
-        break;
-      case kLiteral:
-        if (c == '\'') state = kPlain;
-        break;
-      case kMultiLiteral:
-        if (starts("'''")) state = kPlain, i += 2, column += 2;
-        break;
-    }
-  }
-  return {0, 0};
 }
 
 std::string where(const std::string& path, const toml::source_region& src) {
@@ -136,14 +72,17 @@ std::string read_small_file(const std::string& what, const std::string& path, si
 
 void read_config_file(Config& config, const std::string& path) {
   // A string, not a stream: a recording never sets up iostreams or locales
-  // (README.md, Performance).
-  const std::string text = read_small_file("", path, kMaxConfigBytes);
+  // (README.md, Performance). toml++ is given the document in ASCII
+  // (toml_ascii.h says why): lines are the same, columns after an escaped
+  // character may differ.
+  const AsciiToml ascii = ascii_toml(read_small_file("", path, kMaxConfigBytes));
+  if (ascii.line > 0)
+    throw Failure(kExitConfig,
+                  path + ":" + std::to_string(ascii.line) + ":" + std::to_string(ascii.column),
+                  ascii.error);
   toml::table root;
-  if (auto [line, column] = stray_non_ascii(text); line > 0)
-    throw Failure(kExitConfig, path + ":" + std::to_string(line) + ":" + std::to_string(column),
-                  "a character outside ASCII may only stand in a string or a comment");
   try {
-    root = toml::parse(text, path);
+    root = toml::parse(ascii.text, path);
   } catch (const toml::parse_error& e) {
     // "Error while parsing key-value pair: expected value" -> "expected value"
     std::string what(e.description());
