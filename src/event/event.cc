@@ -143,7 +143,7 @@ std::optional<EventSummary> parse_event(std::string_view body, rapidjson::Docume
   // Not kParseFullPrecisionFlag: RapidJSON 1.1.0's full-precision path calls
   // clz(0) on inputs such as "-0e0080" (found by fuzz_event); microseconds
   // do not need it.
-  doc.Parse<kEventParseFlags>(body.data(), body.size());
+  parse_json(doc, body);
   if (doc.HasParseError()) {
     *error = std::string("invalid JSON: ") + rapidjson::GetParseError_En(doc.GetParseError()) +
              " (at byte " + std::to_string(doc.GetErrorOffset()) + ")";

@@ -19,7 +19,11 @@ ImportResult import_events(Recorder& recorder, std::istream& in,
   unsigned number = 0;
   while (std::getline(in, raw)) {
     ++number;
-    const std::string line(trim_right(raw));
+    std::string line(trim_right(raw));
+    // A file saved with a byte order mark (as some editors do): the mark is
+    // not part of the first event (a body starting with it is not JSON to
+    // the receiver).
+    if (number == 1 && line.compare(0, 3, "\xef\xbb\xbf") == 0) line.erase(0, 3);
     if (line.empty()) continue;
     std::string why;
     std::optional<EventSummary> event = check_event(line, &why);

@@ -275,28 +275,42 @@ class ImportTest(Case):
         self.ok("flush")
         self.assertEqual(c.received(), OLD_EVENTS)
 
+    def test_a_byte_order_mark_before_the_first_line_is_not_spooled(self):
+        src = os.path.join(self.dir, "events.ndjson")
+        lines = [json.dumps(e) for e in OLD_EVENTS]
+        with open(src, "wb") as f:
+            f.write(b"\xef\xbb\xbf" + "\n".join(lines).encode() + b"\n")
+        self.ok("import", src)
+        spooled = []
+        for n in self.files():
+            with open(os.path.join(self.spool, "queue", n), "rb") as f:
+                spooled.append(f.read())
+        self.assertEqual(sorted(spooled), sorted(l.encode() for l in lines))
+
     def test_rejects_gets_the_lines_import_cannot_take_byte_for_byte(self):
         src = os.path.join(self.dir, "events.ndjson")
         rejects = os.path.join(self.dir, "rejects.ndjson")
         bad = [b"not json\n",
+               # RapidJSON took it as the event after it (a byte it skipped).
+               b"\xbb" + json.dumps(OLD_EVENTS[0]).encode() + b"\n",
                json.dumps(dict(OLD_EVENTS[1], interaction_id="a\x07b")).encode() + b"\r\n",
                b'{"action": "interaction_start", "x": "\xff\xfe"}  \n',
                json.dumps(dict(OLD_EVENTS[0], mcp_id="")).encode()]  # no newline at the end
         with open(src, "wb") as f:
             f.write(json.dumps(OLD_EVENTS[0]).encode() + b"\n")
-            f.write(bad[0] + b"\n" + bad[1] + bad[2])
+            f.write(bad[0] + b"\n" + bad[1] + bad[2] + bad[3])
             f.write(json.dumps(OLD_EVENTS[1]).encode() + b"\n")
-            f.write(bad[3])
+            f.write(bad[4])
         r = self.fails(65, "import", "--rejects", rejects, src)
         self.assertEqual(len(self.files()), 2)
         with open(rejects, "rb") as f:
-            self.assertEqual(f.read(), b"".join(bad[:3]) + bad[3] + b"\n")
+            self.assertEqual(f.read(), b"".join(bad[:4]) + bad[4] + b"\n")
         self.assertEqual(os.stat(rejects).st_mode & 0o777, 0o600)
         self.assertIn("events.ndjson:2: invalid JSON", r.stderr)
         # Run again: the file is replaced, not appended to.
         self.fails(65, "import", "--rejects", rejects, src)
         with open(rejects, "rb") as f:
-            self.assertEqual(f.read().count(b"\n"), 4)
+            self.assertEqual(f.read().count(b"\n"), 5)
         # A rejects file that cannot be written stops the import before it spools.
         self.ok("delete", "--state", "queue")
         r = self.fails(73, "import", "--rejects", os.path.join(self.dir, "no", "such"), src)

@@ -20,7 +20,7 @@ namespace {
 
 void check_payload(const std::string& payload) {
   rapidjson::Document doc;
-  doc.Parse<mcpr::kEventParseFlags>(payload.data(), payload.size());
+  mcpr::parse_json(doc, payload);
   if (doc.HasParseError() || !doc.IsObject()) std::abort();
 }
 
@@ -68,7 +68,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     tracker.on_line(d, line, at);
     // What a strict parser takes, the lenient one takes.
     rapidjson::Document strict;
-    strict.Parse(line.data(), line.size());
+    parse_json<0>(strict, line);
     JsonTree tree;
     if (!strict.HasParseError() && line.find('\0') == std::string_view::npos && !tree.parse(line))
       std::abort();

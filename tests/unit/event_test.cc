@@ -128,6 +128,13 @@ TEST(EventTest, CheckEventRejectsWrongShapes) {
       {"{\"action\": \"interaction_start\", \"interaction_id\": \"i\", \"mcp_id\": \"m\", "
        "\"timestamp\": 1, \"request_data\": {}, \"extra\": 1}",
        "members other than"},
+      // RapidJSON's Parse(data, size) skipped these leading bytes one by one.
+      {"\xbb{\"action\": \"interaction_start\", \"interaction_id\": \"i\", \"mcp_id\": \"m\", "
+       "\"timestamp\": 1, \"request_data\": {}}",
+       "invalid JSON: Invalid value. (at byte 0)"},
+      {"\xef\xbb\xbf{\"action\": \"interaction_start\", \"interaction_id\": \"i\", "
+       "\"mcp_id\": \"m\", \"timestamp\": 1, \"request_data\": {}}",
+       "invalid JSON: Invalid value. (at byte 0)"},
   };
   for (const auto& [body, expected] : bad) {
     std::string error;
