@@ -227,8 +227,8 @@ void add_delivery_commands(CLI::App& app, Globals& globals, Commands& commands,
         "                                            # into an OpenTelemetry Collector (OTLP/HTTP)\n"
         "Exit: 0 done, 65 events dead-lettered, 66 no spool (0 under -q), 75 try again later,\n"
         "77 key rejected, 78 config.\n"
-        "An outage (no connection, 502/503/504, no answer) counts no attempt: events wait\n"
-        "for it, up to max_age_days.");
+        "An outage (no connection, 502/503/504 without Retry-After) counts no attempt:\n"
+        "events wait for it, up to max_age_days. A timeout after sending is an attempt.");
     commands.push_back(
         {flush_cmd, [&globals, args, create_transport] { return flush(globals, *args, create_transport); }});
   }

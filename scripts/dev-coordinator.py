@@ -18,9 +18,10 @@ of the same names, e.g. {"fail_first": 3, "status_code": 503}):
   location URL       Location sent with 3xx answers
   health_status N    the status of GET /api/v2/health (default 200)
   validate_status N  the status of POST /api/v2/validate with the right key
-  script [..]        statuses (or "drop", "half", "stall") used in order for the
-                     next POSTs; "stall" sends the start of an answer and then
-                     nothing for a minute
+  script [..]        statuses (or "drop", "half", "stall", "hang") used in order
+                     for the next POSTs; "stall" sends the start of an answer and
+                     then nothing for a minute; "hang" takes the request and
+                     sends not one byte for a minute
   error_body TEXT    raw body of failing answers (event POSTs and health), with
                      {auth} replaced by the request's Authorization header: a
                      careless server echoing the key, or control characters
@@ -177,6 +178,11 @@ class Handler(BaseHTTPRequestHandler):
                 self.wfile.flush()
                 self.close_connection = True
                 self.connection.shutdown(2)
+                return
+            if answer == "hang":
+                self.record("hang", body, started)
+                time.sleep(60)
+                self.close_connection = True
                 return
             if answer == "stall":
                 self.record("stall", body, started)

@@ -23,7 +23,8 @@ of the same names, e.g. {"fail_first": 2, "status_code": 503}):
   partial_message M   the partialSuccess errorMessage
   slow S              wait S seconds before answering
   script [..]         answers used in order for the next requests: statuses,
-                      "drop", or {"partial": N}
+                      "drop", "hang" (not one byte back for a minute), or
+                      {"partial": N}
 GET /_stats gives counts. Every request is also logged (--log) with its
 headers, status and record count, so tests can check gzip and headers.
 """
@@ -302,6 +303,11 @@ class Handler(BaseHTTPRequestHandler):
             slow = st.faults["slow"]
         if slow:
             time.sleep(slow)
+        if answer == "hang":
+            self.record("hang", 0, len(raw))
+            time.sleep(60)
+            self.close_connection = True
+            return
         if answer == "drop":
             self.record("drop", 0, len(raw))
             self.close_connection = True

@@ -76,10 +76,9 @@ NetError classify_curl_error(CURLcode code, CURL* easy) {
     case CURLE_USE_SSL_FAILED:
       return NetError::kUnreachable;
     case CURLE_OPERATION_TIMEDOUT: {
-      // Timed out before anything was sent: the peer is unreachable; sent,
-      // but not one byte came back: it is not answering (a hung server, a
-      // gateway holding the request), an outage too; only an answer cut
-      // short is the request's own failure.
+      // Timed out before anything was sent: the peer is unreachable (an
+      // outage); after sending, the request's own failed attempt, whether or
+      // not an answer began (kNoAnswer only words the message).
       curl_off_t pretransfer = 0, first_byte = 0;
       curl_easy_getinfo(easy, CURLINFO_PRETRANSFER_TIME_T, &pretransfer);
       curl_easy_getinfo(easy, CURLINFO_STARTTRANSFER_TIME_T, &first_byte);

@@ -23,7 +23,6 @@ Outcome classify(const HttpResponse& r, Peer peer) {
     case NetError::kBadUrl:
       return Outcome::kUnreachable;
     case NetError::kNoAnswer:
-      return Outcome::kUnavailable;
     case NetError::kTimeout:
     case NetError::kReset:
       return Outcome::kRetry;

@@ -11,10 +11,10 @@ namespace mcpr {
 enum class Outcome {
   kDelivered,    // 2xx: remove the event
   kUnreachable,  // no connection: stop the run, keep everything, not an attempt
-  kUnavailable,  // 502/503/504 without Retry-After, or no answer at all: as kUnreachable
+  kUnavailable,  // 502/503/504 without Retry-After: as kUnreachable
   kKeyRejected,  // 401/403: stop the run, keep everything, not an attempt
   kThrottled,    // 429, or 502/503/504 with Retry-After: wait, not an attempt
-  kRetry,        // other 5xx, 408, 425, a cut answer, reset: an attempt, back off
+  kRetry,        // other 5xx, 408, 425, a timeout or reset after sending: an attempt, back off
   kPermanent,    // 3xx, 400, 404, 413, 422, other 4xx, 501: dead at once
 };
 
@@ -33,9 +33,11 @@ enum class Peer { kCoordinator, kOtlp };
 // status).
 Outcome classify_status(int status, bool has_retry_after, Peer peer);
 
-// What a response means: a network error first (no connection, a bad URL,
-// or not one byte back within the timeout is an outage; an answer cut short
-// or a connection broken after sending, a retry), else its status.
+// What a response means: a network error first (no connection or a bad URL
+// is an outage; a timeout or a broken connection after the request was sent,
+// even with not one byte back, is a failed attempt of that request, so that
+// a server hanging on one poison event does not hold back the rest), else
+// its status.
 Outcome classify(const HttpResponse& response, Peer peer = Peer::kCoordinator);
 
 // The exit status of `health` and `validate-key` for a response's outcome

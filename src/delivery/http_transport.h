@@ -28,7 +28,7 @@ struct HttpRequest {
 enum class NetError {
   kNone,
   kUnreachable,  // DNS, refused, TLS, or no connection within the timeout
-  kNoAnswer,     // connected and sent, but not one byte of an answer in time
+  kNoAnswer,     // connected and sent, but not one byte of an answer in time (as kTimeout)
   kTimeout,      // an answer began, but did not end in time
   kReset,        // connection broken after sending, or a garbled answer
   kBadUrl,       // not an http/https URL

@@ -258,6 +258,25 @@ class RetryTest(OtlpCase):
         self.assertEqual(self.files("dead"), [])
         self.assertEqual(len(rx.records()), 8)
 
+    def test_a_collector_that_never_answers_a_request_is_a_failed_attempt(self):
+        """A request taken and not answered within the timeout (a poison
+        batch that hangs the Collector) is a failed attempt of that batch,
+        backed off and counted, not an outage that would hold the whole
+        backlog until max_age_days."""
+        cfg = self.write_config("[interaction_logging]\nsync = false\ntimeout = 0.5\n"
+                                "retry_delay = 0.01\nmax_backoff = 0.05\n", name="hang.toml")
+        rx = self.receiver()
+        rx.control(script=["hang"])
+        self.import_events(self.interactions(8))
+        r = self.run_cli("-c", cfg, "flush")
+        self.assertEqual(r.returncode, 75, r.stderr)
+        self.assertNotIn("unavailable", r.stderr)
+        self.assertEqual(len(self.files()), 8)
+        self.assertTrue(all(re.search(r",1,\d+$", n) for n in self.files()), self.files())
+        self.flush_until_empty()
+        self.assertEqual(self.files("dead"), [])
+        self.assertEqual(len(rx.records()), 8)
+
     def test_an_unavailable_collector_never_dead_letters(self):
         """502, 503 (a Collector's memory limiter) and 504 without
         Retry-After: an outage, no attempt counted, however many runs."""

@@ -288,21 +288,17 @@ TEST_F(FlushLoopTest, AnOutageStopsTheRunAndKeepsEverything) {
       << report.messages[0];
 }
 
-// A load balancer's 502, a Collector's 503 from its memory limiter, a 504,
-// or a peer that takes the request and answers nothing within the timeout:
-// the peer is unavailable, as when it cannot be reached. However many runs
+// A load balancer's 502, a Collector's 503 from its memory limiter, or a
+// 504: the peer is unavailable, as when it cannot be reached. However many runs
 // meet it, no event is counted an attempt and none is dead-lettered.
 TEST_F(FlushLoopTest, AnUnavailablePeerIsAnOutageInEveryRunAndNeverAnAttempt) {
   config_.max_retries = 0;  // dead at the first failed attempt, were it one
   config_.concurrency = 1;
   record(1, 's', "a");
   record(2, 's', "b");
-  HttpResponse no_answer;
-  no_answer.error = NetError::kNoAnswer;
-  no_answer.error_text = "Operation timed out after 5000 milliseconds with 0 bytes received";
   HttpResponse html = answer(502);
   html.body_start = "<html><head><title>502 Bad Gateway</title></head></html>";
-  for (const HttpResponse& r : {answer(503), html, answer(504), no_answer}) {
+  for (const HttpResponse& r : {answer(503), html, answer(504)}) {
     for (int run = 0; run < 3; ++run) {
       clock_.advance(60);
       FakeTransport t(clock_, [&r](const HttpRequest&, size_t) { return r; });
@@ -330,6 +326,40 @@ TEST_F(FlushLoopTest, AnUnavailablePeerIsAnOutageInEveryRunAndNeverAnAttempt) {
   FakeTransport t(clock_, [](const HttpRequest&, size_t) { return answer(500); });
   FlushReport report = flush(t);
   EXPECT_EQ(report.summary.dead, 2u);
+}
+
+// A server that takes one event and never answers it (a poison event that
+// hangs its handler) must not stop the rest: a timeout after sending is a
+// failed attempt of that event, backed off and counted, and the run goes on
+// with the others. Were it an outage, the whole backlog would wait behind
+// that one event until max_age_days.
+TEST_F(FlushLoopTest, ATimeoutAfterSendingIsAnAttemptAndTheOthersAreDelivered) {
+  config_.concurrency = 1;
+  record(1, 's', "poison");
+  record(2, 's', "b");
+  record(3, 's', "c");
+  HttpResponse no_answer;
+  no_answer.error = NetError::kNoAnswer;
+  no_answer.error_text = "Operation timed out after 5000 milliseconds with 0 bytes received";
+  const std::string poison = interaction_key("poison");
+  FakeTransport t(clock_, [&](const HttpRequest& r, size_t) {
+    return r.body.find("\"poison\"") != std::string::npos ? no_answer : answer(200);
+  });
+  FlushReport report = flush(t);
+  EXPECT_FALSE(report.outage);
+  EXPECT_EQ(report.summary.sent, 2u);
+  EXPECT_EQ(report.summary.retried, 1u);
+  EXPECT_EQ(report.summary.exit_code, kExitTempFail);
+  ASSERT_EQ(queued().size(), 1u);
+  EXPECT_EQ(EventName::parse(queued()[0])->attempts, 1u);
+  EXPECT_EQ(EventName::parse(queued()[0])->interaction_key, poison);
+  // With max_retries = 0 it is dead at its next failure, never blocking.
+  config_.max_retries = 0;
+  clock_.advance(3600);
+  FakeTransport again(clock_, [&](const HttpRequest&, size_t) { return no_answer; });
+  report = flush(again);
+  EXPECT_EQ(report.summary.dead, 1u);
+  EXPECT_EQ(report.summary.exit_code, kExitDataErr);
 }
 
 TEST_F(FlushLoopTest, ARejectedKeyStopsWith77) {

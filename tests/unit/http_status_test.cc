@@ -29,9 +29,10 @@ TEST(HttpStatusTest, TheTable) {
       {status(299), O::kDelivered, O::kDelivered, 0},
       {error(NetError::kUnreachable), O::kUnreachable, O::kUnreachable, 69},
       {error(NetError::kBadUrl), O::kUnreachable, O::kUnreachable, 69},
-      // Connected and sent, but not one byte back within the timeout: the
-      // peer is not answering, as for a gateway's 503 (an outage).
-      {error(NetError::kNoAnswer), O::kUnavailable, O::kUnavailable, 69},
+      // Connected and sent, but not one byte back within the timeout: a
+      // failed attempt of that request (a server hanging on one event must
+      // not hold back the rest), not an outage.
+      {error(NetError::kNoAnswer), O::kRetry, O::kRetry, 69},
       {error(NetError::kTimeout), O::kRetry, O::kRetry, 69},
       {error(NetError::kReset), O::kRetry, O::kRetry, 69},
       {status(401), O::kKeyRejected, O::kKeyRejected, 77},
