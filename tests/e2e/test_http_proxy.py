@@ -3,8 +3,16 @@ official MCP SDK client against the reference server over Streamable HTTP
 sees the same session through the proxy as directly, and the spool holds
 what the stdio proxy records for the same calls; a scripted fake server
 (tests/proxy/fake_http_server.py) covers the faults: an upstream that is
-down, restarts mid-stream or answers 500, a client that leaves mid-stream,
-an oversized body, a foreign Origin, SIGTERM, exit statuses, TLS."""
+down, restarts mid-stream or answers 500, a client that leaves mid-stream
+(and one that resumes with Last-Event-ID), an oversized body, a foreign
+Origin, SIGTERM, exit statuses, TLS. Every request carries an Authorization
+header, and the upstream URL of one a password: neither is ever in what the
+proxy writes (its log, the spool, its own answers).
+
+No test sleeps: servers say when they listen, the fake server answers
+/_wait when a client went away, the proxy's log is read as it comes, and the
+spool is read after the proxy stopped (its writer gathers events for 100 ms
+and is flushed by the stop)."""
 import gzip
 import http.client
 import json
@@ -15,10 +23,9 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 import unittest
 
-from harness import BIN, SOURCE, Case, start_server
+from harness import BIN, SOURCE, Case
 
 PROXY_TESTS = os.path.join(SOURCE, "tests", "proxy")
 FAKE = os.path.join(PROXY_TESTS, "fake_http_server.py")
@@ -27,7 +34,9 @@ NPM = os.environ.get("MCPR_NPM_DIR") or os.path.join(SOURCE, ".cache", "npm-mcp"
 EVERYTHING = os.path.join(NPM, "node_modules", "@modelcontextprotocol", "server-everything",
                           "dist", "index.js")
 SECRET = "Bearer s3cr3t-t0ken-4711"
-JSON_HEADERS = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
+PASSWORD = "pa55w0rd-0815"  # in an upstream URL's user information
+JSON_HEADERS = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream",
+                "Authorization": SECRET}
 
 
 def free_port():
@@ -55,14 +64,26 @@ class HttpProxyCase(Case):
     def setUp(self):
         super().setUp()
         self.procs = []
+        self.output = []  # all the proxies wrote and answered, for the secrets' check
+        self.lines = threading.Condition()
 
     def tearDown(self):
         for p in self.procs:
             if p.poll() is None:
                 p.kill()
             p.wait()
-            if p.stderr:
-                p.stderr.close()
+            for f in (p.stdout, p.stderr):
+                if f:
+                    f.close()
+        # Authorization (and a URL's password) in no log line, event or error.
+        written = [os.path.join(d, n) for d, _, names in os.walk(self.spool) for n in names]
+        seen = "".join(str(o) for o in self.output)
+        for path in written:
+            with open(path, "rb") as f:
+                seen += f.read().decode("utf-8", "replace")
+        for secret in (SECRET.split()[1], PASSWORD):
+            at = seen.find(secret)
+            self.assertEqual(at, -1, "a secret shown: ..." + seen[max(0, at - 300):at + 20])
         super().tearDown()
 
     def spawn(self, argv, **kw):
@@ -73,11 +94,19 @@ class HttpProxyCase(Case):
     def fake(self, *flags, port=0):
         """The fake server; returns (process, its base URL)."""
         self.fake_log = os.path.join(self.dir, "fake.ndjson")
-        argv = [sys.executable, FAKE, "--port", str(port), "--log", self.fake_log, *flags]
-        proc, port = start_server(argv, self.dir, "fake MCP server")
-        self.procs.append(proc)
+        proc = self.spawn([sys.executable, FAKE, "--port", str(port), "--log", self.fake_log,
+                           *flags], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        port = int(proc.stdout.readline())  # the fake server's first line, once it listens
         scheme = "https" if "--tls-cert" in flags else "http"
-        return proc, "%s://127.0.0.1:%d" % (scheme, port)
+        self.fake_url = "%s://127.0.0.1:%d" % (scheme, port)
+        return proc, self.fake_url
+
+    def fake_saw_client_leave(self, tool):
+        """Returns once the fake server saw the client of a `tool` call go."""
+        conn = http.client.HTTPConnection(self.fake_url.split("//")[1], timeout=60)
+        conn.request("GET", "/_wait?tool=" + tool)
+        conn.getresponse().read()
+        conn.close()
 
     def fake_requests(self):
         if not os.path.exists(self.fake_log):
@@ -97,14 +126,26 @@ class HttpProxyCase(Case):
         url = None
         for line in proc.stderr:
             self.stderr_lines.append(line)
+            self.output.append(line)
             if "listening on " in line:
                 url = line.split("listening on ")[1].split(",")[0]
                 break
         self.assertIsNotNone(url, "".join(self.stderr_lines))
-        drain = threading.Thread(target=lambda: self.stderr_lines.extend(proc.stderr), daemon=True)
-        drain.start()
-        self.drain = drain
+
+        def drain(lines):
+            for line in proc.stderr:
+                with self.lines:
+                    lines.append(line)
+                    self.output.append(line)
+                    self.lines.notify_all()
+        self.drain = threading.Thread(target=drain, args=(self.stderr_lines,), daemon=True)
+        self.drain.start()
         return proc, url
+
+    def wait_for_log(self, text):
+        """Returns once the proxy wrote a line holding `text`."""
+        with self.lines:
+            self.assertTrue(self.lines.wait_for(lambda: text in self.stderr(), 60), text)
 
     def stop(self, proc):
         proc.send_signal(signal.SIGTERM)
@@ -131,6 +172,7 @@ class HttpProxyCase(Case):
         except http.client.IncompleteRead as e:  # a response that broke off
             body = e.partial + b"<broken off>"
         out = (r.status, r.getheaders(), body)
+        self.output.append(out)
         conn.close()
         return out
 
@@ -143,9 +185,21 @@ class HttpProxyCase(Case):
         sock.connect(("127.0.0.1", int(url.split(":")[2].split("/")[0])))
         body = json.dumps(message).encode()
         sock.sendall(b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                     b"Accept: text/event-stream\r\nMcp-Session-Id: %s\r\nContent-Length: %d\r\n\r\n%s"
-                     % (session.encode(), len(body), body))
+                     b"Accept: text/event-stream\r\nAuthorization: %s\r\n"
+                     b"Mcp-Session-Id: %s\r\nContent-Length: %d\r\n\r\n%s"
+                     % (SECRET.encode(), session.encode(), len(body), body))
         return sock
+
+    def receive_until(self, sock, text):
+        """What `sock` received up to and including `text` (and a little
+        more, what came with it)."""
+        got = b""
+        while text not in got:
+            more = sock.recv(4096)
+            self.assertTrue(more, got)
+            got += more
+        self.output.append(got)
+        return got
 
     def session(self, url, **headers):
         status, got, _ = self.request(url, body=INITIALIZE, headers=headers)
@@ -166,19 +220,34 @@ class HttpProxyCase(Case):
                         [e["action"][12:] for e in events], data))
         return out
 
-    def wait_for(self, what, predicate, seconds=30):
-        """Waits until predicate() holds (the proxy's writer gathers events for
-        100 ms; a server notices a client leaving on its next write)."""
-        deadline = time.time() + seconds
-        while not predicate():
-            if time.time() > deadline:
-                self.fail("timed out waiting for " + what)
-            time.sleep(0.05)
-
 
 class HttpProxySdkTest(HttpProxyCase):
     """The official SDK client against server-everything over Streamable
-    HTTP, directly and through the proxy."""
+    HTTP, directly and through the proxy: one server for the class (its
+    sessions are the clients' own)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = None
+        if not os.path.exists(EVERYTHING):
+            return
+        # server-everything over Streamable HTTP (it reads PORT and serves
+        # /mcp), started once; it says on stderr when it listens.
+        port = free_port()
+        cls.server = subprocess.Popen(["node", EVERYTHING, "streamableHttp"],
+                                      env=dict(os.environ, PORT=str(port)),
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        for line in cls.server.stderr:
+            if "listening on port" in line:
+                break
+        threading.Thread(target=cls.server.stderr.read, daemon=True).start()
+        cls.upstream = "http://127.0.0.1:%d/mcp" % port
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.server:
+            cls.server.kill()
+            cls.server.wait()
 
     def setUp(self):
         super().setUp()
@@ -188,25 +257,9 @@ class HttpProxySdkTest(HttpProxyCase):
             if os.environ.get("MCPR_REQUIRE_NPM") == "1":
                 self.fail(message)
             self.skipTest(message)
+        self.assertIsNone(self.server.poll(), "server-everything did not start or stopped")
         self.env["MCP_NPM"] = NPM
-
-    def everything(self):
-        """server-everything over Streamable HTTP on a free port (it reads PORT
-        and serves /mcp); returns its URL."""
-        port = free_port()
-        env = dict(self.env, PORT=str(port))
-        proc = self.spawn(["node", EVERYTHING, "streamableHttp"], env=env,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.time() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.time() > deadline:
-                    self.fail("server-everything did not start")
-                time.sleep(0.1)
-        return "http://127.0.0.1:%d/mcp" % port
+        self.env["MCP_AUTHORIZATION"] = SECRET  # the SDK client sends it with every request
 
     def client(self, *args, env=None):
         r = subprocess.run(["node", CLIENT, *args], capture_output=True, timeout=180,
@@ -233,7 +286,7 @@ class HttpProxySdkTest(HttpProxyCase):
         return out
 
     def test_sdk_session_is_the_same_through_the_proxy_and_recorded_as_over_stdio(self):
-        upstream = self.everything()
+        upstream = self.upstream
         direct = self.client("scenario", upstream)
         proc, url = self.proxy(upstream)
         proxied = self.client("scenario", url)
@@ -275,9 +328,25 @@ class HttpProxySdkTest(HttpProxyCase):
                     r[:] = [e for e in r if e[0] != "interaction_progress"]
         self.assertEqual(http_records, stdio_records)
 
+    def test_tasks_are_recorded_as_over_stdio(self):
+        # The 2025-11-25 tasks of the stdio proxy's test, over HTTP: the
+        # session's tracker follows the task across the POSTs that poll it.
+        proc, url = self.proxy(self.upstream)
+        seen = self.client("tasks", url)
+        self.assertIn("Research Report: python (programming)", seen["research"][-1]["result"][0]["text"])
+        self.assertEqual(self.stop(proc), 0)
+        ends = [(name, actions[0], actions[-1], data.get("error_type"), data.get("task_id") is not None)
+                for name, actions, data in self.summary()]
+        self.assertEqual(ends, [("simulate-research-query", "start", "complete", None, True),
+                                ("simulate-research-query", "start", "error", "Cancelled", True),
+                                ("trigger-long-running-operation", "start", "error", "Cancelled",
+                                 False)])
+        research = self.summary()[0]
+        self.assertIn("progress", research[1])  # the task's statuses
+        self.assertEqual(self.summary()[2][2]["error_message"], "the user gave up")
+
     def test_fifty_sessions_at_once(self):
-        upstream = self.everything()
-        proc, url = self.proxy(upstream)
+        proc, url = self.proxy(self.upstream)
         sessions = self.client("sessions", "50", url)
         self.assertEqual(len(sessions), 50)
         self.assertEqual(len({s["session"] for s in sessions}), 50)
@@ -331,8 +400,6 @@ class HttpProxyFaultTest(HttpProxyCase):
         self.assertEqual(json.loads(body)["result"]["content"][0]["text"], '{"x": 2}')
         self.assertEqual(self.request(url, method="DELETE", session=session)[0], 200)
         self.assertEqual(self.stop(proc), 0)
-        self.assertNotIn(SECRET.split()[1], self.stderr())
-        self.assertNotIn(SECRET.split()[1], json.dumps(self.bodies()))
         self.assertEqual([(n, a) for n, a, _ in self.summary()],
                          [("json", ["start", "error"]), ("json", ["start", "complete"])])
         self.assertEqual(self.summary()[0][2]["error_type"], "HttpError")
@@ -357,17 +424,16 @@ class HttpProxyFaultTest(HttpProxyCase):
         self.assertEqual(data["output_size"], len(answer))
 
     def test_upstream_down_is_502_and_the_call_is_upstream_unavailable(self):
-        proc, url = self.proxy("http://127.0.0.1:%d/mcp" % free_port())
+        # The password in the URL is libcurl's to send; tearDown checks that
+        # neither it nor the Authorization header shows anywhere.
+        proc, url = self.proxy("http://mcp-user:%s@127.0.0.1:%d/mcp" % (PASSWORD, free_port()))
         for rid in (1, 2):
-            status, _, body = self.request(url, body=call(rid, "echo"), session="s-1",
-                                           headers={"Authorization": SECRET})
+            status, _, body = self.request(url, body=call(rid, "echo"), session="s-1")
             self.assertEqual(status, 502)
             self.assertIn(b"unreachable", body)
-            self.assertNotIn(SECRET.split()[1].encode(), body)
         self.assertEqual(self.stop(proc), 0)
         self.assertEqual(self.stderr().count("mcp-report: warning: proxy: upstream"), 1,
                          self.stderr())
-        self.assertNotIn(SECRET.split()[1], self.stderr())
         summary = self.summary()
         self.assertEqual([(n, a) for n, a, _ in summary], [("echo", ["start", "error"])] * 2)
         self.assertEqual({d["error_type"] for _, _, d in summary}, {"UpstreamUnavailable"})
@@ -399,19 +465,79 @@ class HttpProxyFaultTest(HttpProxyCase):
         proc, url = self.proxy(upstream + "/mcp")
         session = self.session(url)
         sock = self.raw_post(url, session, call(1, "hold", token=5))
-        got = b""
-        while b"progress" not in got:
-            got += sock.recv(4096)
+        self.receive_until(sock, b"progress")
         sock.close()
-        self.wait_for("the server to see the client gone",
-                      lambda: any(r.get("event") == "client-gone" for r in self.fake_requests()))
+        self.fake_saw_client_leave("hold")
         # Others are served all the while.
         status, _, body = self.request(url, body=call(2, "json"), session=session)
         self.assertEqual(status, 200)
-        self.wait_for("the call to end", lambda: len(self.summary()) == 2 and
-                      self.summary()[0][1] == ["start", "progress", "error"])
-        self.assertEqual(self.summary()[0][2]["error_type"], "ClientClosed")
         self.assertEqual(self.stop(proc), 0)
+        summary = self.summary()
+        self.assertEqual([(n, a) for n, a, _ in summary],
+                         [("hold", ["start", "progress", "error"]), ("json", ["start", "complete"])])
+        self.assertEqual(summary[0][2]["error_type"], "ClientClosed")
+
+    def test_a_client_resumes_a_stream_with_last_event_id_and_its_call_goes_on(self):
+        # The stream's events have ids: a client that leaves may resume it
+        # (GET with Last-Event-ID), so its call is not ended but answered.
+        _, upstream = self.fake()
+        proc, url = self.proxy(upstream + "/mcp")
+        session = self.session(url)
+        sock = self.raw_post(url, session, call(1, "resumable", token=5))
+        self.assertIn(b"id: r1-1\n", self.receive_until(sock, b"progress"))
+        sock.close()
+        self.fake_saw_client_leave("resumable")
+        status, _, body = self.request(url, method="GET", session=session,
+                                       headers={"Last-Event-ID": "r1-1",
+                                                "Accept": "text/event-stream"})
+        self.assertEqual(status, 200)
+        self.assertIn(b"id: r1-2\n", body)
+        self.assertEqual(json.loads(body.split(b"data: ")[1])["result"]["content"][0]["text"], "{}")
+        # The server's own stream resumes after the event named, too.
+        host, port = url.split("//")[1].split("/")[0].rsplit(":", 1)
+        stream = http.client.HTTPConnection(host, int(port), timeout=30)
+        stream.request("GET", "/mcp", headers={"Accept": "text/event-stream", "Last-Event-ID": "g41",
+                                               "Mcp-Session-Id": session, "Authorization": SECRET})
+        events = stream.getresponse()
+        self.assertEqual((events.status, events.readline()), (200, b"event: message\n"))
+        self.assertEqual(events.readline(), b"id: g42\n")
+        stream.close()
+        resumed = [dict((k.lower(), v) for k, v in r["headers"]).get("last-event-id")
+                   for r in self.fake_requests() if r.get("method") == "GET"]
+        self.assertEqual(resumed, ["r1-1", "g41"])
+        self.assertEqual(self.stop(proc), 0)
+        [(name, actions, data)] = self.summary()
+        self.assertEqual((name, actions), ("resumable", ["start", "progress", "complete"]))
+
+    def test_upstream_answering_500_is_passed_on_and_the_call_is_an_http_error(self):
+        _, upstream = self.fake()
+        proc, url = self.proxy(upstream + "/mcp")
+        session = self.session(url)
+        status, got, body = self.request(url, body=call(1, "fail500"), session=session)
+        self.assertEqual(status, 500)
+        self.assertEqual(dict((k.lower(), v) for k, v in got)["content-type"], "application/json")
+        self.assertEqual(json.loads(body)["error"]["message"], "Internal server error")
+        self.assertEqual(self.stop(proc), 0)
+        [(name, actions, data)] = self.summary()
+        self.assertEqual((name, actions), ("fail500", ["start", "error"]))
+        self.assertEqual((data["error_type"], data["error_message"]),
+                         ("HttpError", "the server answered HTTP 500"))
+
+    def test_messages_a_strict_parser_refuses_are_recorded_as_over_stdio(self):
+        # NaN and a lone surrogate in the answer, and an id the client wrote
+        # 7.0 and the server (JavaScript) 7: the same call.
+        _, upstream = self.fake()
+        proc, url = self.proxy(upstream + "/mcp")
+        session = self.session(url)
+        request = b'{"jsonrpc": "2.0", "id": 7.0, "method": "tools/call", "params": {"name": "lenient"}}'
+        status, _, body = self.request(url, body=request, session=session)
+        self.assertEqual(status, 200)
+        self.assertIn(b'"id": 7, ', body)
+        self.assertIn(b'"score": NaN', body)
+        self.assertEqual(self.stop(proc), 0)
+        [(name, actions, data)] = self.summary()
+        self.assertEqual((name, actions), ("lenient", ["start", "complete"]))
+        self.assertEqual(data["content_count"], 1)
 
     def test_a_client_that_stops_reading_slows_no_other(self):
         _, upstream = self.fake()
@@ -426,8 +552,7 @@ class HttpProxyFaultTest(HttpProxyCase):
             self.assertEqual(status, 200)
             self.assertEqual(json.loads(answer)["id"], rid)
         stalled.close()
-        self.wait_for("the server to see the stalled client gone",
-                      lambda: any(r.get("tool") == "flood" for r in self.fake_requests()))
+        self.fake_saw_client_leave("flood")
         self.assertEqual(self.stop(proc), 0)
 
     def test_an_oversized_body_is_refused_and_never_forwarded(self):
@@ -503,12 +628,9 @@ class HttpProxyFaultTest(HttpProxyCase):
         proc, url = self.proxy(upstream + "/mcp")
         session = self.session(url)
         sock = self.raw_post(url, session, call(1, "slow", token=1, steps=100))
-        got = b""
-        while b"progress" not in got:
-            got += sock.recv(4096)
+        got = self.receive_until(sock, b"progress")
         proc.send_signal(signal.SIGTERM)
-        self.wait_for("the proxy to stop taking requests",
-                      lambda: "stopping (signal 15)" in self.stderr())
+        self.wait_for_log("stopping (signal 15)")
         proc.send_signal(signal.SIGTERM)
         self.assertEqual(proc.wait(60), 0)
         while True:
@@ -553,20 +675,60 @@ class HttpProxyFaultTest(HttpProxyCase):
         self.fails(78, "-c", config, "proxy", "--listen", "0", "--upstream", "https://h/mcp")
 
     def test_tls_to_the_upstream_is_verified(self):
-        cert, key = os.path.join(self.dir, "cert.pem"), os.path.join(self.dir, "key.pem")
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-                        "-keyout", key, "-out", cert], check=True, capture_output=True)
-        _, upstream = self.fake("--tls-cert", cert, "--tls-key", key)
+        # A CA of the test's own, and the server's certificate signed by it.
+        path = lambda name: os.path.join(self.dir, name)
+        openssl = lambda *args: subprocess.run(["openssl", *args], check=True, capture_output=True)
+        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+                "/CN=mcp-report test CA", "-keyout", path("ca.key"), "-out", path("ca.pem"))
+        openssl("req", "-new", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
+                "-keyout", path("key.pem"), "-out", path("server.csr"))
+        with open(path("san.ext"), "w") as f:
+            f.write("subjectAltName=IP:127.0.0.1\n")
+        openssl("x509", "-req", "-in", path("server.csr"), "-CA", path("ca.pem"), "-CAkey",
+                path("ca.key"), "-CAcreateserial", "-days", "2", "-extfile", path("san.ext"),
+                "-out", path("cert.pem"))
+        _, upstream = self.fake("--tls-cert", path("cert.pem"), "--tls-key", path("key.pem"))
+        # The system's CAs do not know it: 502, saying why.
         proc, url = self.proxy(upstream + "/mcp")
         status, _, body = self.request(url, body=INITIALIZE)
         self.assertEqual(status, 502)
         self.assertIn(b"certificate", body)
         self.stop(proc)
-        config = self.write_config('[interaction_logging]\nca_file = "%s"\n' % cert)
+        config = self.write_config('[interaction_logging]\nca_file = "%s"\n' % path("ca.pem"))
         proc, url = self.proxy(upstream + "/mcp", env={"MCP_REPORT_CONFIG": config})
         self.assertEqual(self.request(url, body=INITIALIZE)[0], 200)
+        # The name is verified too: the certificate is not localhost's.
+        self.stop(proc)
+        proc, url = self.proxy(upstream.replace("127.0.0.1", "localhost") + "/mcp",
+                               env={"MCP_REPORT_CONFIG": config})
+        status, _, body = self.request(url, body=INITIALIZE)
+        self.assertEqual(status, 502)
         self.assertEqual(self.stop(proc), 0)
+
+    def test_a_revision_without_sessions_is_recorded_without_a_session_id(self):
+        # 2026-07-28: no initialize, no Mcp-Session-Id; the client's name,
+        # version and revision come in each request's _meta.
+        _, upstream = self.fake()
+        proc, url = self.proxy(upstream + "/mcp")
+        meta = {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                "io.modelcontextprotocol/clientInfo": {"name": "stateless", "version": "9"}}
+        for rid, tool in ((1, "json"), (2, "echo")):
+            message = call(rid, tool, n=rid)
+            message["params"]["_meta"] = meta
+            status, _, body = self.request(url, body=message,
+                                           headers={"MCP-Protocol-Version": "2026-07-28"})
+            self.assertEqual(status, 200)
+            self.assertEqual(json.loads(body.split(b"data: ")[-1])["id"], rid)
+        self.assertEqual(self.stop(proc), 0)
+        self.assertEqual([(n, a) for n, a, _ in self.summary()],
+                         [("json", ["start", "complete"]), ("echo", ["start", "complete"])])
+        port = int(upstream.rsplit(":", 1)[1])
+        for start in (b["request_data"] for b in self.bodies() if b["action"] == "interaction_start"):
+            self.assertNotIn("mcp.session.id", start)
+            self.assertEqual((start["mcp.protocol.version"], start["mcp.client.name"],
+                              start["network.transport"], start["server.address"],
+                              start["server.port"]), ("2026-07-28", "stateless", "tcp", "127.0.0.1",
+                                                      port))
 
 
 if __name__ == "__main__":

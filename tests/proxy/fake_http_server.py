@@ -2,7 +2,8 @@
 """A scripted Streamable HTTP MCP server for the HTTP proxy's edge cases
 (tests/e2e/test_http_proxy.py). POST initialize opens a session (its id in
 Mcp-Session-Id, a JSON response); other requests need that id (404 without
-it); notifications get 202. tools/call answers by the tool's name:
+it; at revision 2026-07-28, named by MCP-Protocol-Version, there are no
+sessions); notifications get 202. tools/call answers by the tool's name:
   echo      an SSE stream of one event: a result echoing the arguments
             ({"ids": true} gives the events ids, so a client may resume)
   json      the same result as an application/json response
@@ -11,12 +12,21 @@ it); notifications get 202. tools/call answers by the tool's name:
   fail500   HTTP 500 with a JSON-RPC error (id null), as the SDK's servers answer
   die       one progress event, then the process exits (a server restarting)
   hold      one progress event, then comments until the client is gone
+  resumable the same, its progress event with an id: the client may resume
+            the stream with a GET naming it in Last-Event-ID, which then
+            brings the result
   flood     events of 64 KiB as fast as they go, until the client is gone
+  lenient   a JSON response that JavaScript's JSON.parse takes and a strict
+            parser refuses (NaN, a lone surrogate), its id as JavaScript
+            writes the request's (7.0 -> 7)
 GET opens the server's SSE stream: a notification every 0.2 s until the
-client leaves; DELETE ends the session. Every response carries X-Fake: yes
-and the hop-by-hop headers Keep-Alive and X-Hop (named by Connection), which
-a proxy must not pass on. --log FILE appends one JSON line per request (its
-method, path, headers and body) and per client that went away."""
+client leaves, numbered after the Last-Event-ID the client sends; DELETE
+ends the session. Every response carries X-Fake: yes and the hop-by-hop
+headers Keep-Alive and X-Hop (named by Connection), which a proxy must not
+pass on. --log FILE appends one JSON line per request (its method, path,
+headers and body) and per client that went away. GET /_wait?tool=NAME
+(not logged) answers once the client of a NAME call went away. The port
+is written to --port-file, and to standard output as a line."""
 import argparse
 import gzip
 import json
@@ -28,15 +38,21 @@ import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-LOG_LOCK = threading.Lock()
+LOG_LOCK = threading.Condition()
 SESSIONS = set()
+GONE = set()     # tools whose client went away
+RESUME = {}      # event id -> the result a GET resuming after it brings
 ARGS = None
 
 
 def log(entry):
-    if ARGS.log:
-        with LOG_LOCK, open(ARGS.log, "a") as f:
-            f.write(json.dumps(entry) + "\n")
+    with LOG_LOCK:
+        if ARGS.log:
+            with open(ARGS.log, "a") as f:
+                f.write(json.dumps(entry) + "\n")
+        if entry.get("event") == "client-gone":
+            GONE.add(entry["tool"])
+            LOG_LOCK.notify_all()
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -96,7 +112,8 @@ class Handler(BaseHTTPRequestHandler):
             self.json(200, {"jsonrpc": "2.0", "id": msg["id"], "result": result},
                       [("Mcp-Session-Id", session)])
             return
-        if session not in SESSIONS:
+        stateless = self.headers.get("MCP-Protocol-Version") == "2026-07-28"
+        if session not in SESSIONS and not stateless:
             self.json(404, {"jsonrpc": "2.0", "id": None,
                             "error": {"code": -32001, "message": "Session not found"}})
             return
@@ -116,12 +133,19 @@ class Handler(BaseHTTPRequestHandler):
 
         if tool == "json":
             self.json(200, answer)
+        elif tool == "lenient":
+            rid = msg["id"]
+            rid = int(rid) if isinstance(rid, float) and rid.is_integer() else rid
+            body = ('{"jsonrpc": "2.0", "id": %s, "result": {"content": [{"type": "text", '
+                    '"text": "\\ud83d"}], "score": NaN}}' % json.dumps(rid)).encode()
+            self.head(200, "application/json", len(body))
+            self.wfile.write(body)
         elif tool == "gzip":
             self.json(200, answer, packed="gzip" in self.headers.get("Accept-Encoding", ""))
         elif tool == "fail500":
             self.json(500, {"jsonrpc": "2.0", "id": None,
                             "error": {"code": -32603, "message": "Internal server error"}})
-        elif tool in ("echo", "slow", "die", "hold", "flood"):
+        elif tool in ("echo", "slow", "die", "hold", "resumable", "flood"):
             self.head(200, "text/event-stream")
             ids = arguments.get("ids")
             if tool == "slow":
@@ -142,14 +166,18 @@ class Handler(BaseHTTPRequestHandler):
                 except OSError:
                     log({"event": "client-gone", "tool": "flood"})
                     return
-            elif tool == "hold":
-                self.event(progress(1, 2))
+            elif tool in ("hold", "resumable"):
+                event_id = None
+                if tool == "resumable":
+                    event_id = "r%s-1" % msg["id"]
+                    RESUME[event_id] = answer
+                self.event(progress(1, 2), event_id)
                 try:
                     while True:
                         time.sleep(0.05)
                         self.chunk(b": ping\n\n")
                 except OSError:
-                    log({"event": "client-gone", "tool": "hold"})
+                    log({"event": "client-gone", "tool": tool})
                     return
             self.event(answer, ids and "last")
             self.chunk(b"")
@@ -157,14 +185,25 @@ class Handler(BaseHTTPRequestHandler):
             self.json(200, {"jsonrpc": "2.0", "id": msg["id"], "result": {}})
 
     def do_GET(self):
+        if self.path.startswith("/_wait?tool="):
+            tool = self.path.split("=", 1)[1]
+            with LOG_LOCK:
+                LOG_LOCK.wait_for(lambda: tool in GONE)
+            self.head(200, length=0)
+            return
         self.record()
         if self.headers.get("Mcp-Session-Id") not in SESSIONS:
             self.json(404, {"jsonrpc": "2.0", "id": None,
                             "error": {"code": -32001, "message": "Session not found"}})
             return
         self.head(200, "text/event-stream")
+        last = self.headers.get("Last-Event-ID", "")
+        if last in RESUME:
+            self.event(RESUME.pop(last), last[:-1] + "2")
+            self.chunk(b"")
+            return
         try:
-            n = 0
+            n = int(last[1:]) if last.startswith("g") and last[1:].isdigit() else 0
             while True:
                 n += 1
                 self.event({"jsonrpc": "2.0", "method": "notifications/message",
@@ -199,6 +238,7 @@ def main():
         with open(tmp, "w") as f:
             f.write(str(server.server_address[1]))
         os.rename(tmp, ARGS.port_file)
+    print(server.server_address[1], flush=True)
     server.serve_forever()
 
 

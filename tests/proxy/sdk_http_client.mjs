@@ -2,31 +2,37 @@
 // server's URL (directly, or through `mcp-report proxy --listen`).
 //   node sdk_http_client.mjs scenario URL        what one session saw, as JSON
 //   node sdk_http_client.mjs scenario -- CMD...  the same calls over stdio
+//   node sdk_http_client.mjs tasks URL           tasks and cancellation (sdk_common.mjs)
 //   node sdk_http_client.mjs sessions K URL      K sessions at once, 3 calls each
 //   node sdk_http_client.mjs bench N URL         N echo calls, round trips (µs)
 //   node sdk_http_client.mjs bench N URL URL2    the same through two sessions at
 //                                                once, a call of each in turn
-// MCP_NPM names the folder the SDK was installed into (npm --prefix).
-import { sdk, outcome, toolCalls } from "./sdk_common.mjs";
+// MCP_NPM names the folder the SDK was installed into (npm --prefix);
+// MCP_AUTHORIZATION, when set, is sent as every request's Authorization.
+import { sdk, outcome, toolCalls, taskCalls, elicitationAnswer } from "./sdk_common.mjs";
 
 const { Client } = await sdk("client/index.js");
 const { StreamableHTTPClientTransport } = await sdk("client/streamableHttp.js");
 const { StdioClientTransport } = await sdk("client/stdio.js");
-const { CreateMessageRequestSchema } = await sdk("types.js");
+const { CreateMessageRequestSchema, ElicitRequestSchema } = await sdk("types.js");
 
 const [mode, ...rest] = process.argv.slice(2);
 const count = mode === "bench" || mode === "sessions" ? Number(rest.shift()) : 0;
 
-// A client that can answer the server's sampling requests.
+// A client that can answer the server's sampling requests (and, for tasks,
+// its elicitations).
 async function connect(target) {
+  const authorization = process.env.MCP_AUTHORIZATION;
+  const requestInit = authorization ? { headers: { Authorization: authorization } } : undefined;
   const transport =
     target[0] === "--"
       ? new StdioClientTransport({ command: target[1], args: target.slice(2), env: process.env, stderr: "inherit" })
-      : new StreamableHTTPClientTransport(new URL(target[0]));
+      : new StreamableHTTPClientTransport(new URL(target[0]), { requestInit });
   const client = new Client(
     { name: "mcp-report-test-client", version: "1.2.3" },
-    { capabilities: { sampling: {} } },
+    { capabilities: mode === "tasks" ? { sampling: {}, elicitation: {} } : { sampling: {} } },
   );
+  if (mode === "tasks") client.setRequestHandler(ElicitRequestSchema, elicitationAnswer);
   client.setRequestHandler(CreateMessageRequestSchema, async (request) => ({
     model: "test-model",
     role: "assistant",
@@ -96,10 +102,19 @@ async function bench(n, urls) {
   return urls.length === 1 ? { round_trips_us: times[0] } : { round_trips_us: times };
 }
 
+async function tasks(target) {
+  const { client, transport } = await connect(target);
+  const out = await taskCalls(client);
+  if (transport.terminateSession) await transport.terminateSession();
+  await client.close();
+  return out;
+}
+
 if (mode === "scenario") console.log(JSON.stringify(await scenario(rest)));
+else if (mode === "tasks") console.log(JSON.stringify(await tasks(rest)));
 else if (mode === "sessions") console.log(JSON.stringify(await sessions(count, rest)));
 else if (mode === "bench") console.log(JSON.stringify(await bench(count, rest)));
 else {
-  console.error("sdk_http_client.mjs: mode is scenario, sessions or bench");
+  console.error("sdk_http_client.mjs: mode is scenario, tasks, sessions or bench");
   process.exitCode = 2;
 }
