@@ -162,8 +162,9 @@ void add_proxy_command(CLI::App& app, Globals& globals, Commands& commands) {
       "\"--\", \"npx\", \"-y\", \"@modelcontextprotocol/server-filesystem\", \"/data\"]}\n"
       "With --listen, an HTTP reverse proxy for one Streamable HTTP MCP server: POST, GET\n"
       "and DELETE with every header, SSE streams event by event, the server's statuses;\n"
-      "502 when it cannot be reached. It runs until SIGTERM or SIGINT (requests in flight\n"
-      "get 10 s). Point the client at http://HOST:PORT/PATH (PATH is the upstream's):\n"
+      "502 when it cannot be reached. It runs until SIGTERM, SIGINT or SIGHUP (requests\n"
+      "in flight get 10 s), then exits 0. Point the client at http://HOST:PORT/PATH\n"
+      "(PATH is the upstream's):\n"
       "  mcp-report proxy --mcp-id docs_01 --listen 127.0.0.1:8808 --upstream "
       "https://mcp.example.com/mcp\n"
       "  {\"type\": \"http\", \"url\": \"http://127.0.0.1:8808/mcp\"}");
