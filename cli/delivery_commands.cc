@@ -54,15 +54,13 @@ void print_messages(const FlushReport& report) {
 
 // Sleeps a random 0..`seconds`; -vv says how long it chose.
 void splay_sleep(const Globals& globals, double seconds) {
-  if (seconds <= 0) return;
-  const double chosen = random_uniform(0, seconds);
-  if (globals.verbose >= 2 && !globals.quiet) {
+  splay(system_clock(), seconds, random_unit(), [&](double chosen) {
+    if (globals.verbose < 2 || globals.quiet) return;
     char line[96];
     std::snprintf(line, sizeof line, "flush: splay: sleeping %.3f s of at most %g s", chosen,
                   seconds);
     std::cerr << "mcp-report: " << line << '\n';
-  }
-  ::usleep(static_cast<useconds_t>(chosen * 1e6));
+  });
 }
 
 // flush -q through an outage or a hold (exit 75): silent until the oldest

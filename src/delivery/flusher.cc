@@ -52,6 +52,15 @@ void require_api_key(const Config& config, const TransportOptions& options) {
                   "set coordinator_api_key or api_key_file, or MCP_REPORT_API_KEY");
 }
 
+double splay(Clock& clock, double max_seconds, double unit,
+             const std::function<void(double chosen)>& announce) {
+  if (!(max_seconds > 0)) return 0;
+  const double chosen = max_seconds * unit;
+  if (announce) announce(chosen);
+  clock.sleep(chosen);
+  return chosen;
+}
+
 FlushReport flush_spool(const Config& config, const FlushOptions& options,
                         const TransportFactory& make_transport) {
   FlushReport report;

@@ -12,6 +12,7 @@
 #include "src/config/config.h"
 #include "src/delivery/flush_state.h"
 #include "src/delivery/http_transport.h"
+#include "src/util/clock.h"
 
 namespace mcpr {
 
@@ -62,6 +63,13 @@ using TransportFactory = std::function<std::unique_ptr<HttpTransport>()>;
 // (78) for a missing URL, (73) for a spool it cannot use.
 FlushReport flush_spool(const Config& config, const FlushOptions& options,
                         const TransportFactory& make_transport);
+
+// flush --splay N (man page DELIVERY COMMANDS): sleeps `unit` (a uniform
+// draw in [0, 1)) times N seconds on `clock`, so that a fleet's cron runs do
+// not all reach the coordinator in the same second. `announce` hears the
+// sleep chosen before it starts. Returns it.
+double splay(Clock& clock, double max_seconds, double unit,
+             const std::function<void(double chosen)>& announce = {});
 
 // The TransportOptions for a config (reads the API key; Failure 78).
 TransportOptions transport_options(const Config& config);

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -12,6 +13,7 @@
 #include "spool/event_name.h"
 #include "spool/spool.h"
 #include "spool/writer.h"
+#include "src/event/event.h"
 #include "src/delivery/flush_pass.h"
 #include "src/delivery/root_state.h"
 #include "src/delivery/sink.h"
@@ -20,15 +22,6 @@
 
 namespace mcpr {
 namespace {
-
-const char* action_name(char a) {
-  switch (a) {
-    case 's': return "interaction_start";
-    case 'p': return "interaction_progress";
-    case 'c': return "interaction_complete";
-    default: return "interaction_error";
-  }
-}
 
 class FlushLoopTest : public TempDirTest {
  protected:
@@ -42,19 +35,21 @@ class FlushLoopTest : public TempDirTest {
     config_.max_retries = 2;
   }
 
-  // Queues an event `us` microseconds into the test's epoch second.
+  // Queues an event `us` microseconds into the test's epoch second, with
+  // the data member its action has (request_data, progress_data,
+  // result_data, error_data), or `data_member` to make a corrupt one.
   std::string record(int us, char action, const std::string& iid, unsigned attempts = 0,
-                     int64_t due_ms = 0) {
+                     int64_t due_ms = 0, const char* data_member = nullptr) {
+    const ActionInfo* info = action_by_code(action);
     EventName n;
     n.timestamp_us = 1764000000000000LL + us;
     n.action = action;
     n.interaction_key = interaction_key(iid);
     n.attempts = attempts;
     n.due_ms = due_ms;
-    std::string body = std::string("{\"action\": \"") + action_name(action) +
-                       "\", \"interaction_id\": \"" + iid +
-                       "\", \"mcp_id\": \"m\", \"timestamp\": 1764000000.0, \"" +
-                       (action == 's' ? "request_data" : "result_data") + "\": {}}";
+    std::string body = std::string("{\"action\": \"") + info->name + "\", \"interaction_id\": \"" +
+                       iid + "\", \"mcp_id\": \"m\", \"timestamp\": 1764000000.0, \"" +
+                       (data_member ? data_member : info->data_member) + "\": {}}";
     return enqueue(*spool_, n, body, false);
   }
 
@@ -121,6 +116,57 @@ TEST_F(FlushLoopTest, SendsOldestFirstAndNeverTwoOfOneInteractionInFlight) {
   EXPECT_EQ(order[1], event_id_of(files[1]));
   EXPECT_EQ(order[2], event_id_of(files[4]));
   EXPECT_EQ(report.summary.left, 0u);
+}
+
+// Each action carries its own data member; an event with another's (a
+// progress or error with result_data, a complete with error_data, a start
+// with result_data) is a corrupt shape: set aside to corrupt/ with the
+// reason, never sent, while the well-shaped events beside it are sent.
+TEST_F(FlushLoopTest, AnEventWithAnotherActionsDataMemberIsSetAsideAsCorrupt) {
+  struct Row {
+    char action;
+    const char* data_member;  // nullptr: the action's own
+    const char* reason;       // nullptr: sent
+  } rows[] = {
+      {'p', nullptr, nullptr},
+      {'p', "result_data", "'progress_data' missing or not an object"},
+      {'e', nullptr, nullptr},
+      {'e', "result_data", "'error_data' missing or not an object"},
+      {'c', nullptr, nullptr},
+      {'c', "error_data", "'result_data' missing or not an object"},
+      {'s', "result_data", "'request_data' missing or not an object"},
+      {'p', "request_data", "'progress_data' missing or not an object"},
+  };
+  std::map<std::string, const Row*> files;  // by file name
+  int us = 0;
+  for (const Row& row : rows) {
+    const std::string iid = "i" + std::to_string(us);
+    if (row.action != 's') record(++us, 's', iid);
+    files[record(++us, row.action, iid, 0, 0, row.data_member)] = &row;
+  }
+  FakeTransport t(clock_, [](const HttpRequest&, size_t) { return answer(200); });
+  FlushReport report = flush(t);
+  std::set<std::string> sent;
+  for (const auto& r : t.sent()) sent.insert(r.request.idempotency_key);
+  const auto corrupt = list_names(*spool_, SpoolState::kCorrupt);
+  const std::set<std::string> set_aside(corrupt.begin(), corrupt.end());
+  size_t bad = 0;
+  for (const auto& [name, row] : files) {
+    SCOPED_TRACE(std::string(1, row->action) + " with " +
+                 (row->data_member ? row->data_member : "its own member"));
+    if (row->reason) {
+      ++bad;
+      EXPECT_EQ(set_aside.count(name), 1u);
+      EXPECT_EQ(sent.count(std::string(event_id_of(name))), 0u);
+      EXPECT_EQ(read_reason(*spool_, SpoolState::kCorrupt, name), row->reason);
+    } else {
+      EXPECT_EQ(set_aside.count(name), 0u);
+      EXPECT_EQ(sent.count(std::string(event_id_of(name))), 1u);
+    }
+  }
+  EXPECT_EQ(report.summary.corrupt, bad);
+  EXPECT_EQ(corrupt.size(), bad);
+  EXPECT_TRUE(queued().empty());
 }
 
 TEST_F(FlushLoopTest, TheThrottleSpacesRequestsOnTheClock) {
@@ -214,8 +260,11 @@ TEST_F(FlushLoopTest, RetryAfterWithinTheRunIsWaitedOut) {
   EXPECT_EQ(report.summary.exit_code, 0);
   const auto& sent = t.sent();
   ASSERT_EQ(sent.size(), 3u);
-  // Nothing is sent until the hold ends (b was already in flight).
-  EXPECT_GE(sent[2].at, sent[0].at + 3.0 - 0.02);
+  // Nothing is sent until the hold ends (b was already in flight): the 429
+  // came at 0.01 s, so the hold ends on the wall clock's next whole second
+  // after 3 s, at 4 s, and a is sent again then.
+  EXPECT_NEAR(sent[1].at, 0, 1e-9);
+  EXPECT_NEAR(sent[2].at, 4, 1e-6);
   EXPECT_EQ(sent[2].request.idempotency_key, sent[0].request.idempotency_key);
 }
 
@@ -228,7 +277,8 @@ TEST_F(FlushLoopTest, RetryAfterBeyondTheRunStopsItAndIsKept) {
   EXPECT_EQ(report.summary.exit_code, kExitTempFail);
   EXPECT_EQ(report.summary.result, "held");
   EXPECT_EQ(t.sent().size(), 1u);
-  EXPECT_NEAR(static_cast<double>(read_root_state(*spool_).hold_until), clock_.wall() + 120, 2);
+  // Answered at 0.01 s: kept until the wall clock's whole second after 120 s.
+  EXPECT_EQ(read_root_state(*spool_).hold_until, static_cast<int64_t>(FakeClock::kEpoch) + 121);
   EXPECT_EQ(queued().size(), 1u);
   EXPECT_EQ(EventName::parse(queued()[0])->attempts, 0u);
   // The next run keeps to it: nothing is sent.
@@ -261,13 +311,37 @@ TEST_F(FlushLoopTest, AHoldClearedWhileThePassWaitsEndsTheWait) {
   EXPECT_EQ(read_root_state(*spool_).hold_until, 0);
 }
 
-TEST_F(FlushLoopTest, AFarRetryAfterIsBounded) {
+// The hold kept is what the peer asked for, up to an hour or max_backoff if
+// that is longer (answered at 0.01 s: the wall clock's next whole second).
+TEST_F(FlushLoopTest, TheKeptHoldIsTheRetryAfterUpToItsBound) {
   options_.max_time = 10;
-  config_.max_backoff = 60;
-  record(1, 's', "a");
-  FakeTransport t(clock_, [](const HttpRequest&, size_t) { return answer(429, "99999999999"); });
-  flush(t);
-  EXPECT_LE(static_cast<double>(read_root_state(*spool_).hold_until), clock_.wall() + 3600 + 1);
+  struct Row {
+    const char* retry_after;
+    double max_backoff;
+    int64_t hold;  // seconds after the request
+  } rows[] = {
+      {"30", 60, 31},
+      {"99999999999", 60, 3601},
+      {"7000", 60, 3601},
+      {"7000", 7200, 7001},
+      {"99999999999", 7200, 7201},
+  };
+  for (const Row& row : rows) {
+    SCOPED_TRACE(std::string(row.retry_after) + " with max_backoff " +
+                 std::to_string(row.max_backoff));
+    clear_hold(*spool_);
+    for (const std::string& n : queued()) remove_file(*spool_, SpoolState::kQueue, n);
+    clock_.advance(std::ceil(clock_.mono()) + 100 - clock_.mono());  // a whole second
+    const int64_t now = std::llround(clock_.wall());
+    config_.max_backoff = row.max_backoff;
+    record(1, 's', "a");
+    const std::string ra = row.retry_after;
+    FakeTransport t(clock_, [ra](const HttpRequest&, size_t) { return answer(429, ra); });
+    FlushReport report = flush(t);
+    EXPECT_EQ(report.summary.result, "held");
+    EXPECT_EQ(t.sent().size(), 1u);
+    EXPECT_EQ(read_root_state(*spool_).hold_until, now + row.hold);
+  }
 }
 
 TEST_F(FlushLoopTest, AnOutageStopsTheRunAndKeepsEverything) {

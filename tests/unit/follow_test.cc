@@ -3,6 +3,7 @@
 // the outage backoff, hold waits, the periodic sweep, the summary kept
 // through idle passes, and how the run ends.
 #include "src/delivery/follow.h"
+#include "src/delivery/flusher.h"
 
 #include <gtest/gtest.h>
 #include <fcntl.h>
@@ -242,6 +243,30 @@ TEST_F(FollowTest, WithoutFollowOnePassAndItsExitStatus) {
   EXPECT_TRUE(passes.empty());  // on_pass is for followers
   EXPECT_EQ(report.exit_status, kExitTempFail);
   EXPECT_EQ(read_root_state(*spool_).last_flush->result, "outage");
+}
+
+// flush --splay N sleeps its draw times N on the clock, after saying so.
+TEST(SplayTest, SleepsTheDrawTimesNOnTheClock) {
+  struct Row {
+    double max_seconds, unit, slept;
+  } rows[] = {{20, 0.25, 5}, {20, 0, 0}, {0.5, 0.999, 0.4995}, {0, 0.7, 0}, {-5, 0.7, 0}};
+  for (const Row& row : rows) {
+    SCOPED_TRACE(std::to_string(row.max_seconds) + " s, drawn " + std::to_string(row.unit));
+    FakeClock clock;
+    double announced = -1, mono_when_announced = -1;
+    const double chosen = splay(clock, row.max_seconds, row.unit, [&](double c) {
+      announced = c;
+      mono_when_announced = clock.mono();
+    });
+    EXPECT_DOUBLE_EQ(chosen, row.slept);
+    EXPECT_DOUBLE_EQ(clock.mono(), row.slept);
+    if (row.max_seconds > 0) {
+      EXPECT_DOUBLE_EQ(announced, row.slept);
+      EXPECT_EQ(mono_when_announced, 0);  // said before it sleeps
+    } else {
+      EXPECT_EQ(announced, -1);  // no --splay: nothing to say
+    }
+  }
 }
 
 }  // namespace

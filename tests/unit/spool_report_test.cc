@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <climits>
 #include <fstream>
 #include <string>
 
@@ -156,6 +157,107 @@ TEST_F(SpoolStatusTest, ListSaysWhichDeadEventHoldsAnEvent) {
   std::vector<ListedEvent> all = list_events(*spool_, std::nullopt);
   ASSERT_EQ(all.size(), 6u);  // and the dead one and the corrupt file, not tmp/
   EXPECT_EQ(list_events(*spool_, SpoolState::kDead).front().reason, "HTTP 400");
+}
+
+// status and list over spools in many states, each built from a few events
+// (a letter per interaction, an action, a retry's due time, buried or not)
+// and foreign files: the counts, the next attempt and what list says of
+// each file, as the Scheduler decides for flush.
+TEST_F(SpoolReportTest, StatusAndListOverSpoolsInManyStates) {
+  constexpr int64_t kNone = INT64_MIN;
+  struct Event {
+    const char* iid;
+    char action;
+    int64_t due_in = kNone;  // seconds from now of its next attempt; kNone: never failed
+    bool dead = false;
+  };
+  struct Row {
+    const char* what;
+    std::vector<Event> events;
+    int64_t hold_in = kNone;  // seconds from now the kept hold ends
+    bool junk = false;         // a corrupt file, a temp file, a queued name that is no event's
+    // status
+    unsigned queued, due, held, waiting_for_hold, dead, corrupt, tmp;
+    int64_t next_in;  // kNone: no next attempt
+    // list, oldest first: "<state> <iid> <action>[ due+N][ <reason up to its '('>]"
+    std::vector<std::string> listed;
+  } rows[] = {
+      {"empty", {}, kNone, false, 0, 0, 0, 0, 0, 0, 0, kNone, {}},
+      {"one due", {{"a", 's'}}, kNone, false, 1, 1, 0, 0, 0, 0, 0, 0,
+       {"queue a interaction_start"}},
+      {"a retry not yet due", {{"a", 's', 60}}, kNone, false, 1, 0, 0, 0, 0, 0, 0, 60,
+       {"queue a interaction_start due+60"}},
+      {"a retry already due", {{"a", 's', -5}}, kNone, false, 1, 1, 0, 0, 0, 0, 0, 0,
+       {"queue a interaction_start due-5"}},
+      {"blocked behind an earlier event not yet due: its own due time does not count",
+       {{"a", 's', 60}, {"a", 'p', 30}, {"a", 'c'}}, kNone, false, 3, 0, 0, 0, 0, 0, 0, 60,
+       {"queue a interaction_start due+60", "queue a interaction_progress due+30",
+        "queue a interaction_complete"}},
+      {"blocked, and another interaction due", {{"a", 's', 60}, {"a", 'c'}, {"b", 's'}}, kNone,
+       false, 3, 1, 0, 0, 0, 0, 0, 0,
+       {"queue a interaction_start due+60", "queue a interaction_complete",
+        "queue b interaction_start"}},
+      {"held behind a dead event", {{"a", 's', kNone, true}, {"a", 'p'}, {"a", 'c'}}, kNone,
+       false, 2, 0, 2, 0, 1, 0, 0, kNone,
+       {"dead a interaction_start HTTP 400",
+        "queue a interaction_progress held: an earlier event of this interaction is dead",
+        "queue a interaction_complete held: an earlier event of this interaction is dead"}},
+      {"a dead event is never attempted again", {{"a", 's', 60, true}}, kNone, false, 0, 0, 0, 0,
+       1, 0, 0, kNone, {"dead a interaction_start HTTP 400"}},
+      {"a dead event holds only the later ones", {{"a", 's'}, {"a", 'c', kNone, true}}, kNone,
+       false, 1, 1, 0, 0, 1, 0, 0, 0,
+       {"queue a interaction_start", "dead a interaction_complete HTTP 400"}},
+      {"a hold: the due events wait for it", {{"a", 's'}, {"b", 's', 60}}, 30, false, 2, 0, 0,
+       1, 0, 0, 0, 30, {"queue a interaction_start", "queue b interaction_start due+60"}},
+      {"a hold with nothing due: the next retry", {{"a", 's', 60}}, 30, false, 1, 0, 0, 0, 0, 0,
+       0, 60, {"queue a interaction_start due+60"}},
+      {"a hold that has passed is none", {{"a", 's'}}, -5, false, 1, 1, 0, 0, 0, 0, 0, 0,
+       {"queue a interaction_start"}},
+      {"corrupt, temp and foreign files", {{"a", 's'}}, kNone, true, 2, 1, 0, 0, 0, 1, 1, 0,
+       {"queue a interaction_start", "corrupt z interaction_start not JSON", "queue  ?"}},
+  };
+  int n = 0;
+  for (const Row& row : rows) {
+    SCOPED_TRACE(row.what);
+    Spool spool = Spool::open(path("s" + std::to_string(++n)), true);
+    int second = 0;
+    for (const Event& e : row.events) {
+      const std::string name = queue_at(spool, ++second, e.action, e.iid,
+                                        e.due_in == kNone ? 0 : (kNow + e.due_in) * 1000);
+      if (e.dead) ASSERT_EQ(bury(spool, name, "HTTP 400", false), SpoolOutcome::kDone);
+    }
+    if (row.hold_in != kNone) extend_hold(spool, kNow + row.hold_in, kNow + row.hold_in - 1, 300);
+    if (row.junk) {
+      const std::string bad = queue_at(spool, ++second, 's', "z");
+      ASSERT_EQ(quarantine(spool, bad, "not JSON", false), SpoolOutcome::kDone);
+      std::ofstream(path("s" + std::to_string(n) + "/queue/zz-not-an-event")) << "{}";
+      std::ofstream(path("s" + std::to_string(n) + "/tmp/being-written")) << "{";
+    }
+
+    const SpoolStatus st = spool_status(spool, kNow);
+    EXPECT_EQ(st.queued, row.queued);
+    EXPECT_EQ(st.due, row.due);
+    EXPECT_EQ(st.held, row.held);
+    EXPECT_EQ(st.waiting_for_hold, row.waiting_for_hold);
+    EXPECT_EQ(st.dead, row.dead);
+    EXPECT_EQ(st.corrupt, row.corrupt);
+    EXPECT_EQ(st.tmp, row.tmp);
+    EXPECT_EQ(st.hold_until, row.hold_in != kNone && row.hold_in > 0 ? kNow + row.hold_in : 0);
+    if (row.next_in == kNone)
+      EXPECT_FALSE(st.next_attempt_at);
+    else
+      EXPECT_EQ(st.next_attempt_at, kNow + row.next_in);
+    EXPECT_EQ(oldest_due_wait(spool, kNow) > 0 || st.due > 0, st.due > 0);
+
+    std::vector<std::string> listed;
+    for (const ListedEvent& e : list_events(spool, std::nullopt)) {
+      std::string line = std::string(state_name(e.state)) + " " + e.interaction_id + " " + e.action;
+      if (e.due) line += " due" + std::string(e.due >= kNow ? "+" : "") + std::to_string(e.due - kNow);
+      if (!e.reason.empty()) line += " " + e.reason.substr(0, e.reason.find(" ("));
+      listed.push_back(line);
+    }
+    EXPECT_EQ(listed, row.listed);
+  }
 }
 
 TEST_F(SpoolReportTest, StatusShowsWhatTheProxyCouldNotRecord) {
