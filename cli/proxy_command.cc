@@ -154,7 +154,9 @@ void add_proxy_command(CLI::App& app, Globals& globals, Commands& commands) {
   sub->footer(
       "Every byte passes unchanged both ways; stderr is the server's; the exit status\n"
       "is the server's (128+N for signal N). Recording failures never touch the stream:\n"
-      "events are dropped and counted (a warning, and in `mcp-report status`).\n"
+      "events are dropped and counted (a warning, and in `mcp-report status`). Once the\n"
+      "server has exited, its queue gets 5 s; a signal then ends that wait, not the\n"
+      "proxy (what is not written is counted).\n"
       "Example (the command of an MCP client's server entry):\n"
       "  mcp-report proxy --mcp-id files_01 -- npx -y @modelcontextprotocol/server-filesystem "
       "/data\n"

@@ -4,7 +4,13 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <poll.h>
+
 #include <atomic>
+#include <cerrno>
+#include <functional>
+#include <iterator>
+#include <thread>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -16,6 +22,7 @@
 #include "src/proxy/forwarder.h"
 #include "src/proxy/recording_queue.h"
 #include "src/delivery/root_state.h"
+#include "src/util/unique_fd.h"
 
 namespace mcpr {
 
@@ -82,8 +89,14 @@ class RecordingObserver : public StreamObserver {
                  shutdown});
   }
   BoundedQueue<SeenLine>& lines() { return lines_; }
-  // Ends of calls not recorded because lines were lost before them.
-  uint64_t forgotten() const { return forgotten_; }
+  // Ends of calls not recorded because lines were lost before them; with
+  // `at_end` (once the line queue has finished), lines were left untracked
+  // at the end, the server's exit perhaps among them: every call still open
+  // then has an end not recorded.
+  uint64_t forgotten(bool at_end) {
+    if (at_end) forgotten_ += tracker_.forget_all();
+    return forgotten_;
+  }
   // Once the line queue has finished.
   uint64_t unreadable() const { return tracker_.unreadable_lines(); }
 
@@ -136,6 +149,77 @@ class NullObserver : public StreamObserver {
   void on_client_closed() override {}
 };
 
+// Signals once the server has exited (the forwarding of child_process.cc
+// passes them to the server while it runs, and puts these handlers back when
+// it is reaped): each the proxy would die of ends the final write at once,
+// its remains counted as dropped, and the exit status stays the server's.
+// The handler only writes the signal's number to a pipe; a thread reads it
+// and cuts the queues' waits short.
+constexpr int kEndSignals[] = {SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2};
+int g_signal_pipe = -1;
+
+void note_signal(int sig) {
+  const int saved = errno;
+  const unsigned char byte = static_cast<unsigned char>(sig);
+  (void)!::write(g_signal_pipe, &byte, 1);
+  errno = saved;
+}
+
+class EndSignals {
+ public:
+  // Installed before the server starts, so that no signal finds the default
+  // action between its exit and the watch.
+  EndSignals() {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) return;
+    read_.reset(fds[0]);
+    write_.reset(fds[1]);
+    g_signal_pipe = fds[1];
+    struct sigaction action = {};
+    action.sa_handler = note_signal;
+    action.sa_flags = SA_RESTART;
+    sigemptyset(&action.sa_mask);
+    for (size_t i = 0; i < std::size(kEndSignals); ++i)
+      ::sigaction(kEndSignals[i], &action, &saved_[i]);
+    installed_ = true;
+  }
+  ~EndSignals() {
+    stop_watching();
+    if (!installed_) return;
+    for (size_t i = 0; i < std::size(kEndSignals); ++i)
+      ::sigaction(kEndSignals[i], &saved_[i], nullptr);
+    g_signal_pipe = -1;
+  }
+  // From now on (and for one already caught), a signal sets `caught` and
+  // calls `cut`.
+  void watch(std::function<void()> cut) {
+    if (!installed_) return;
+    watcher_ = std::thread([this, cut = std::move(cut)] {
+      pollfd fd = {read_.get(), POLLIN, 0};
+      for (;;) {
+        if (::poll(&fd, 1, -1) < 0 && errno != EINTR) return;
+        unsigned char byte = 0;
+        if (::read(read_.get(), &byte, 1) != 1) continue;
+        if (byte == 0) return;  // stop_watching()
+        if (caught.exchange(byte) == 0) cut();
+      }
+    });
+  }
+  void stop_watching() {
+    if (!watcher_.joinable()) return;
+    const unsigned char stop = 0;
+    (void)!::write(write_.get(), &stop, 1);
+    watcher_.join();
+  }
+  std::atomic<int> caught{0};
+
+ private:
+  bool installed_ = false;
+  UniqueFd read_, write_;
+  struct sigaction saved_[std::size(kEndSignals)] = {};
+  std::thread watcher_;
+};
+
 // The client sees the end of the stream as soon as the server's ends, not
 // once the spool writer is done: fd 1 becomes /dev/null.
 void end_client_stream() {
@@ -163,14 +247,24 @@ ProxyOutcome run_proxy(const ProxyRun& run) {
   TrackerOptions options = run.tracker;
   options.start_attributes.push_back({"network.transport", std::string("pipe")});
   auto observer = std::make_unique<RecordingObserver>(options, events.get(), run.queue_bytes);
+  EndSignals signals;
   ForwardResult forwarded = forward_stdio(run.command, *observer);
   end_client_stream();
   outcome.child = forwarded.child;
   outcome.client_closed = forwarded.client_closed;
   if (forwarded.child.started) observer->on_server_exit(forwarded.child);
 
-  outcome.recording = finish_recording(observer->lines(), *events, kFinishGrace,
-                                       [&observer] { return observer->forgotten(); });
+  // The tracker ends the lines it is at (it cannot hang); the writer stops
+  // between two writes, or is left in one.
+  signals.watch([&observer, &events] {
+    observer->lines().cut_short(true);
+    events->cut_short();
+  });
+  SessionFinish finish{kFinishGrace, "the server exited", &signals.caught};
+  outcome.recording = finish_recording(observer->lines(), *events, finish, [&observer](bool at_end) {
+    return observer->forgotten(at_end);
+  });
+  signals.stop_watching();
   if (!outcome.recording.writer_stuck) outcome.recording.unreadable = observer->unreadable();
   if (outcome.recording.writer_stuck) {
     // Their threads still run, inside a write: everything they use stays
@@ -211,6 +305,23 @@ std::unique_ptr<RecordingQueue> make_spool_writer(Recorder& recorder, size_t max
         return r->record_all(parts, error);
       }),
       kGather);
+}
+
+std::string drop_reason(const std::string& first_error, bool failed, bool full, bool at_end,
+                        const SessionFinish& finish, int signal) {
+  std::string why;
+  auto add = [&why](const std::string& cause) { why += (why.empty() ? "" : "; ") + cause; };
+  if (failed) add(first_error.empty() ? "the spool refused them" : first_error);
+  if (full) add("the spool writer could not keep up (queue full)");
+  if (at_end && signal > 0) {
+    const char* name = sigabbrev_np(signal);
+    add((name ? "SIG" + std::string(name) : "signal " + std::to_string(signal)) + " after " +
+        finish.end + " cut the final write short");
+  }
+  else if (at_end)
+    add("not written within " + std::to_string(finish.grace.count() / 1000) + " s after " +
+        finish.end);
+  return why;
 }
 
 void count_proxy_drops(const Config& config, const RecordingOutcome& outcome) {

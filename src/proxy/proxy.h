@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -32,7 +33,7 @@ struct RecordingOutcome {
   uint64_t dropped = 0;       // events not recorded
   uint64_t unseen = 0;        // messages the tracker never saw (its queue was full)
   uint64_t unreadable = 0;    // lines no parse could read as a message (not warned about)
-  std::string drop_reason;    // the first write failure, or "queue full"
+  std::string drop_reason;    // why, each cause once (drop_reason())
   bool writer_stuck = false;  // the spool writer could not finish: leave with _exit
 };
 
@@ -56,26 +57,57 @@ std::unique_ptr<RecordingQueue> make_spool_writer(Recorder& recorder, size_t max
 // The two clocks of now, for a message seen.
 SeenAt seen_now();
 
+// How the end of a session went for finish_recording: `grace` in all to
+// finish, what ended the session (for the drop reason: "after <end>"), and
+// the signal that cut the wait short (0: none; set before the queues'
+// cut_short()).
+struct SessionFinish {
+  std::chrono::milliseconds grace;
+  std::string end = "the session ended";
+  const std::atomic<int>* cut_by = nullptr;
+};
+
+// Why events were dropped, in words ("" when none): each cause that
+// applies once, "; " between them: writes that failed (the first error),
+// a full queue, what was left when the end's wait ran out or `signal` cut it.
+std::string drop_reason(const std::string& first_error, bool failed, bool full, bool at_end,
+                        const SessionFinish& finish, int signal);
+
 // After the last message: gives the tracking thread's queue `seen`, then the
-// spool writer `events`, `grace` in all to finish. `forgotten()` is asked
-// once tracking is done: the ends of calls it could not record (messages
-// were lost before them).
+// spool writer `events`, `finish.grace` in all to finish. `forgotten(at_end)`
+// is asked once tracking is done: the ends of calls it could not record
+// (messages were lost before them; with `at_end`, lines were left untracked
+// at the end, so every call still open is one).
+template <typename Seen, typename Forgotten>
+RecordingOutcome finish_recording(BoundedQueue<Seen>& seen, RecordingQueue& events,
+                                  const SessionFinish& finish, Forgotten forgotten) {
+  RecordingOutcome outcome;
+  const auto deadline = std::chrono::steady_clock::now() + finish.grace;
+  const bool seen_done = seen.finish(finish.grace);
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+  // Even when tracking could not finish, what reached the writer is
+  // written or counted.
+  const bool events_done = events.finish(std::max(left, std::chrono::milliseconds(0)));
+  outcome.writer_stuck = !seen_done || !events_done;
+  const uint64_t forgot = seen_done ? forgotten(seen.dropped_at_end() > 0) : 0;
+  outcome.recorded = events.consumed();
+  outcome.unseen = seen.dropped();
+  outcome.dropped = events.dropped() + forgot;
+  const int signal = finish.cut_by ? finish.cut_by->load() : 0;
+  const bool at_end = events.dropped_at_end() + seen.dropped_at_end() > 0;
+  const bool failed = events.dropped() > events.dropped_full() + events.dropped_at_end();
+  // Forgotten ends follow lines lost to a full queue or left at the end.
+  const bool full = events.dropped_full() + seen.dropped_full() > 0 || (forgot > 0 && !at_end);
+  outcome.drop_reason =
+      drop_reason(events.first_error(), failed, full, at_end, finish, signal);
+  return outcome;
+}
 template <typename Seen, typename Forgotten>
 RecordingOutcome finish_recording(BoundedQueue<Seen>& seen, RecordingQueue& events,
                                   std::chrono::milliseconds grace, Forgotten forgotten) {
-  RecordingOutcome outcome;
-  const auto deadline = std::chrono::steady_clock::now() + grace;
-  const bool seen_done = seen.finish(grace);
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      deadline - std::chrono::steady_clock::now());
-  outcome.writer_stuck = !seen_done || !events.finish(std::max(left, std::chrono::milliseconds(0)));
-  outcome.recorded = events.consumed();
-  outcome.unseen = seen.dropped();
-  outcome.dropped = events.dropped() + (seen_done ? forgotten() : 0);
-  outcome.drop_reason = events.first_error();
-  if ((outcome.dropped > 0 || outcome.unseen > 0) && outcome.drop_reason.empty())
-    outcome.drop_reason = "the spool writer could not keep up (queue full)";
-  return outcome;
+  return finish_recording(seen, events, SessionFinish{grace},
+                          [&forgotten](bool) { return forgotten(); });
 }
 
 // Adds what a run could not record to the spool's root state (best effort),

@@ -73,8 +73,7 @@ class BoundedQueue {
   BoundedQueue(const BoundedQueue&) = delete;
   BoundedQueue& operator=(const BoundedQueue&) = delete;
   ~BoundedQueue() {
-    if (abandoned_) thread_.detach();
-    else finish(std::chrono::milliseconds::max());
+    if (abandoned_ || !finish(std::chrono::milliseconds::max())) thread_.detach();
   }
 
   // Queues `item`; false (and counted as dropped) when full or finishing.
@@ -82,8 +81,12 @@ class BoundedQueue {
   bool push(Item item, bool wake = true) {
     const size_t bytes = queued_bytes(item);
     std::lock_guard<std::mutex> lock(mutex_);
-    if (stopping_ || queue_.size() >= max_items_ || queued_bytes_ + bytes > max_bytes_) {
-      ++dropped_;
+    if (stopping_) {
+      ++dropped_at_end_;  // after finish() began (an abandoned producer still at it)
+      return false;
+    }
+    if (queue_.size() >= max_items_ || queued_bytes_ + bytes > max_bytes_) {
+      ++dropped_full_;
       return false;
     }
     queued_bytes_ += bytes;
@@ -102,10 +105,13 @@ class BoundedQueue {
     if (!queue_.empty() && consumer_sleeps()) wake_.notify_one();
   }
 
-  // Consumes what is queued, waiting at most `grace`; whatever is left after
-  // that is counted as dropped. Returns false when the consumer is still busy
-  // (stuck in a write): it then cannot be joined and the caller must leave
-  // with _exit.
+  // Consumes what is queued, waiting at most `grace` (or until cut_short());
+  // whatever is left then is counted as dropped at the end, with the run the
+  // consumer is still in, if any: it returns false then (the consumer is
+  // stuck in a write or still at it), the thread cannot be joined and the
+  // caller must leave with _exit. (Some of that run may still reach the
+  // spool before the exit: it is counted as dropped all the same, as nothing
+  // tells which.)
   bool finish(std::chrono::milliseconds grace) {
     std::unique_lock<std::mutex> lock(mutex_);
     if (abandoned_) return false;
@@ -113,22 +119,37 @@ class BoundedQueue {
     stopping_ = true;
     wake_.notify_one();
     gather_cv_.notify_one();
-    auto drained = [this] { return queue_.empty() && !busy_; };
-    if (grace == std::chrono::milliseconds::max()) {
-      idle_.wait(lock, drained);
-    } else if (!clock_.wait_until(idle_, lock, deadline(grace), drained)) {
-      dropped_ += queue_.size();
+    auto done = [this] {
+      return (queue_.empty() && !busy_) || (cut_ && (!busy_ || !cut_waits_for_run_));
+    };
+    if (grace == std::chrono::milliseconds::max()) idle_.wait(lock, done);
+    else clock_.wait_until(idle_, lock, deadline(grace), done);
+    if (!queue_.empty() || busy_) {
+      dropped_at_end_ += queue_.size();
       queue_.clear();
       queued_bytes_ = 0;
       wake_.notify_one();
       if (busy_) {
+        dropped_at_end_ += in_flight_;
         abandoned_ = true;
-        return false;
       }
+      if (abandoned_) return false;
     }
     lock.unlock();
     thread_.join();
     return true;
+  }
+
+  // Ends finish()'s wait now, as if its grace had passed (from any thread;
+  // before finish() too: it then waits for nothing). The consumer takes no
+  // new run; with `wait_for_run`, finish() still lets it end the run it is
+  // in (for a consumer that cannot hang, such as the tracker).
+  void cut_short(bool wait_for_run = false) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    cut_ = true;
+    cut_waits_for_run_ = wait_for_run;
+    idle_.notify_all();
+    gather_cv_.notify_one();
   }
 
   uint64_t consumed() const {
@@ -137,7 +158,18 @@ class BoundedQueue {
   }
   uint64_t dropped() const {
     std::lock_guard<std::mutex> lock(mutex_);
-    return dropped_;
+    return dropped_full_ + dropped_failed_ + dropped_at_end_;
+  }
+  // Of dropped(): refused because the queue was full...
+  uint64_t dropped_full() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return dropped_full_;
+  }
+  // ...and still queued or being written when finish() stopped waiting (or
+  // pushed after it began).
+  uint64_t dropped_at_end() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return dropped_at_end_;
   }
   // Why the first failed item failed, "" when none did.
   std::string first_error() const {
@@ -182,10 +214,11 @@ class BoundedQueue {
         consumer_idle_ = false;
       }
       polling = poll_.count() > 0;
-      if (queue_.empty()) break;
+      if (queue_.empty() || cut_) break;
       if (gather_.count() > 0)
         clock_.wait_until(gather_cv_, lock, deadline(gather_),
                           [this] { return stopping_ || queue_.size() >= kMaxRun; });
+      if (queue_.empty() || cut_) break;
       items.clear();
       while (!queue_.empty() && items.size() < kMaxRun) {
         queued_bytes_ -= queued_bytes(queue_.front());
@@ -193,6 +226,7 @@ class BoundedQueue {
         queue_.pop_front();
       }
       busy_ = true;
+      in_flight_ = items.size();
       lock.unlock();
       std::string error;
       size_t done = 0;
@@ -202,9 +236,10 @@ class BoundedQueue {
         error = *e.what() ? e.what() : "unknown error";
       }
       lock.lock();
+      if (abandoned_) return;  // finish() counted the run as dropped; we are exiting
       busy_ = false;
       consumed_ += done;
-      dropped_ += items.size() - std::min(done, items.size());
+      dropped_failed_ += items.size() - std::min(done, items.size());
       if (!error.empty() && first_error_.empty()) first_error_ = error;
       if (queue_.empty()) idle_.notify_all();
     }
@@ -227,8 +262,14 @@ class BoundedQueue {
   bool busy_ = false;
   bool consumer_idle_ = true;  // the consumer waits for a wake-up, not for its next poll
   bool abandoned_ = false;  // finish() gave up on a stuck consumer
+  bool cut_ = false;        // cut_short(): finish() waits no longer
+  bool cut_waits_for_run_ = false;
+  size_t in_flight_ = 0;    // the items of the run being consumed
   uint64_t consumed_ = 0;
-  uint64_t dropped_ = 0;
+  // Dropped: refused by push, failed in the consumer, left at finish().
+  uint64_t dropped_full_ = 0;
+  uint64_t dropped_failed_ = 0;
+  uint64_t dropped_at_end_ = 0;
   std::string first_error_;
   std::thread thread_;
 };

@@ -1,0 +1,138 @@
+// The end of a proxy session: what the spool writer's queue could not write
+// by its deadline, or when a signal cut the wait short, is counted as
+// dropped with the run it was in, and the reason says which (man page PROXY).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "fake_clock.h"
+#include "src/proxy/proxy.h"
+#include "src/proxy/recording_queue.h"
+
+namespace mcpr {
+namespace {
+
+ProxyEvent event(int i) { return {Action::kStart, "i", std::to_string(i), 0}; }
+
+// A writer that takes its first run and then waits until released: the
+// state outlives the queue, whose abandoned thread may still hold it.
+struct HeldWriter {
+  std::mutex mutex;
+  std::condition_variable cv;
+  bool released = false;
+  bool in_run = false;
+  void release() {
+    std::lock_guard<std::mutex> lock(mutex);
+    released = true;
+    cv.notify_all();
+  }
+  void await_run() {
+    std::unique_lock<std::mutex> lock(mutex);
+    cv.wait(lock, [this] { return in_run; });
+  }
+};
+
+RecordingQueue::ConsumeRun held(std::shared_ptr<HeldWriter> w) {
+  return [w](std::vector<ProxyEvent>& run, std::string&) -> size_t {
+    std::unique_lock<std::mutex> lock(w->mutex);
+    w->in_run = true;
+    w->cv.notify_all();
+    w->cv.wait(lock, [&] { return w->released; });
+    return run.size();
+  };
+}
+
+std::unique_ptr<RecordingQueue> held_queue(std::shared_ptr<HeldWriter> w, FakeClock& clock) {
+  return std::make_unique<RecordingQueue>(10000, 1 << 20, held(std::move(w)),
+                                          std::chrono::milliseconds(0),
+                                          std::chrono::milliseconds(0), clock);
+}
+
+TEST(SessionEndTest, TheDeadlineCountsTheQueueAndTheRunBeingWritten) {
+  FakeClock clock;
+  auto writer = std::make_shared<HeldWriter>();
+  auto queue = held_queue(writer, clock);
+  for (int i = 0; i < 300; ++i) ASSERT_TRUE(queue->push(event(i)));
+  writer->await_run();  // it writes a run of 256; 44 wait
+  bool finished = true;
+  std::thread ending([&] { finished = queue->finish(std::chrono::milliseconds(5000)); });
+  ASSERT_TRUE(clock.await_waiting_threads(1));
+  clock.advance(5);
+  ending.join();
+  EXPECT_FALSE(finished);  // the writer is still in its run: the caller must _exit
+  EXPECT_EQ(queue->consumed(), 0u);
+  EXPECT_EQ(queue->dropped(), 300u);
+  EXPECT_EQ(queue->dropped_at_end(), 300u);
+  EXPECT_EQ(queue->dropped_full(), 0u);
+  EXPECT_FALSE(queue->push(event(1)));
+  EXPECT_EQ(queue->dropped_at_end(), 301u);  // a late push counts at the end, not as full
+  writer->release();
+  (void)queue.release();  // as the proxy does: its thread may still run
+}
+
+TEST(SessionEndTest, ASignalCutsTheWaitShortWithoutTheClockMoving) {
+  FakeClock clock;
+  auto writer = std::make_shared<HeldWriter>();
+  auto queue = held_queue(writer, clock);
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(queue->push(event(i)));
+  writer->await_run();
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(queue->push(event(i)));
+  std::thread cut([&] {
+    ASSERT_TRUE(clock.await_waiting_threads(1));
+    queue->cut_short();
+  });
+  EXPECT_FALSE(queue->finish(std::chrono::milliseconds(5000)));  // a hang is the failure
+  cut.join();
+  EXPECT_EQ(queue->dropped_at_end(), 15u);
+  writer->release();
+  (void)queue.release();
+}
+
+TEST(SessionEndTest, ACutTrackerEndsItsRunAndDropsTheRest) {
+  FakeClock clock;
+  auto writer = std::make_shared<HeldWriter>();
+  auto owned = held_queue(writer, clock);
+  RecordingQueue& queue = *owned;
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(queue.push(event(i)));
+  writer->await_run();
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(queue.push(event(i)));
+  queue.cut_short(true);
+  std::thread release([&] {
+    ASSERT_TRUE(clock.await_waiting_threads(1));  // finish() waits for the run
+    writer->release();
+  });
+  EXPECT_TRUE(queue.finish(std::chrono::milliseconds(5000)));
+  release.join();
+  EXPECT_EQ(queue.consumed(), 3u);
+  EXPECT_EQ(queue.dropped_at_end(), 4u);
+}
+
+TEST(SessionEndTest, TheReasonNamesEachCauseOnce) {
+  const SessionFinish end{std::chrono::milliseconds(5000), "the server exited"};
+  struct Row {
+    bool failed, full, at_end;
+    int signal;
+    std::string want;
+  };
+  const Row rows[] = {
+      {false, false, false, 0, ""},
+      {false, true, false, 0, "the spool writer could not keep up (queue full)"},
+      {false, false, true, 0, "not written within 5 s after the server exited"},
+      {false, false, true, SIGTERM, "SIGTERM after the server exited cut the final write short"},
+      {false, false, false, SIGTERM, ""},
+      {true, true, true, SIGHUP,
+       "disk full; the spool writer could not keep up (queue full); SIGHUP after the server "
+       "exited cut the final write short"},
+  };
+  for (const Row& r : rows)
+    EXPECT_EQ(drop_reason("disk full", r.failed, r.full, r.at_end, end, r.signal), r.want);
+}
+
+}  // namespace
+}  // namespace mcpr
