@@ -13,7 +13,12 @@ namespace mcpr {
 
 UniqueFd lock_root_file(const Spool& spool, const char* name, bool wait,
                         const std::function<bool()>& stop) {
-  UniqueFd fd(::openat(spool.root_fd(), name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
+  UniqueFd fd(::openat(spool.root_fd(), name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                       spool.file_mode()));
+  if (fd)
+    exact_mode(fd.get(), spool.file_mode());
+  else if (errno == EEXIST)
+    fd.reset(::openat(spool.root_fd(), name, O_RDWR | O_NOFOLLOW | O_CLOEXEC));
   if (!fd) {
     int err = errno;
     throw SpoolError(SpoolError::Kind::kIo, spool.root() + "/" + name, std::strerror(err), err);

@@ -19,8 +19,8 @@
 namespace mcpr {
 namespace {
 
+// A spool's root folder, when this makes it: never shared (see Spool::open).
 constexpr mode_t kDirMode = 0700;
-constexpr mode_t kFileMode = 0600;
 
 [[noreturn]] void fail(const std::string& what, int err) {
   throw SpoolError(SpoolError::Kind::kIo, what, std::strerror(err), err);
@@ -98,6 +98,28 @@ int open_dir_at(int at, const char* name) {
   return ::openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 }
 
+// A spool folder its owner shares with a group: writable by the group, not
+// by others, and set-group-ID, so that what each member makes belongs to the
+// group (man page FILES, "A spool shared by a group").
+bool shared_mode(mode_t mode) {
+  return (mode & S_IWGRP) && (mode & S_ISGID) && !(mode & S_IWOTH);
+}
+
+bool in_group(gid_t gid) {
+  if (gid == ::getegid()) return true;
+  gid_t groups[256];
+  const int n = ::getgroups(256, groups);
+  return std::find(groups, groups + std::max(n, 0), gid) != groups + std::max(n, 0);
+}
+
+// mkdirat, then the mode exactly (the umask takes bits off; setgid is
+// inherited in a shared folder only when asked).
+bool make_dir_at(int at, const char* name, mode_t mode) {
+  if (::mkdirat(at, name, mode) != 0) return false;
+  ::fchmodat(at, name, mode, 0);
+  return true;
+}
+
 }  // namespace
 
 const char* state_name(SpoolState state) {
@@ -142,10 +164,13 @@ Spool Spool::open(const std::string& root, bool create) {
   Spool spool(root, fd);
   struct stat st;
   if (::fstat(fd, &st) != 0) fail("spool " + root, errno);
-  if (st.st_uid != ::geteuid())
+  spool.shared_ = shared_mode(st.st_mode);
+  if (st.st_uid != ::geteuid() && !(spool.shared_ && in_group(st.st_gid)))
     throw SpoolError(SpoolError::Kind::kRefused, "spool " + root,
                      "owned by uid " + std::to_string(st.st_uid) + ", not by uid " +
-                         std::to_string(::geteuid()) + ": refusing to use it");
+                         std::to_string(::geteuid()) +
+                         ": refusing to use it (a spool shared with a group is mode 2770 and "
+                         "the group one of ours)");
   spool.create_ = create;
   if (create && !is_spool_or_empty(fd)) {
     // A folder of other things (a mistyped --spool /etc, ~): not made into a
@@ -157,8 +182,7 @@ Spool Spool::open(const std::string& root, bool create) {
   if (create) {
     bool made = false;
     for (SpoolState s : kAllStates) {
-      if (::mkdirat(fd, state_name(s), kDirMode) == 0) {
-        ::fchmodat(fd, state_name(s), kDirMode, 0);
+      if (make_dir_at(fd, state_name(s), spool.dir_mode())) {
         made = true;
       } else if (errno != EEXIST) {
         fail(spool.path(s, ""), errno);
@@ -170,7 +194,10 @@ Spool Spool::open(const std::string& root, bool create) {
 }
 
 Spool::Spool(Spool&& other) noexcept
-    : root_(std::move(other.root_)), root_fd_(other.root_fd_), create_(other.create_) {
+    : root_(std::move(other.root_)),
+      root_fd_(other.root_fd_),
+      create_(other.create_),
+      shared_(other.shared_) {
   other.root_fd_ = -1;
   for (int i = 0; i < 4; ++i) {
     dir_fds_[i] = other.dir_fds_[i];
@@ -190,10 +217,7 @@ int Spool::dir_fd(SpoolState state) const {
     fd = open_dir_at(root_fd_, state_name(state));
     // Removed since the spool was opened (by hand): make it again.
     if (fd < 0 && errno == ENOENT && create_) {
-      if (::mkdirat(root_fd_, state_name(state), kDirMode) == 0) {
-        ::fchmodat(root_fd_, state_name(state), kDirMode, 0);
-        sync_dir(root_fd_, root_);
-      }
+      if (make_dir_at(root_fd_, state_name(state), dir_mode())) sync_dir(root_fd_, root_);
       fd = open_dir_at(root_fd_, state_name(state));
     }
     if (fd < 0) fail(path(state, ""), errno);
@@ -214,16 +238,21 @@ uint64_t Spool::free_bytes() const {
 AtomicFile::AtomicFile(const Spool& spool, std::string name)
     : spool_(spool), name_(std::move(name)) {
   fd_ = ::openat(spool.dir_fd(SpoolState::kTmp), name_.c_str(),
-                 O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, kFileMode);
+                 O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, spool.file_mode());
   if (fd_ < 0) {
     int err = errno;
     fail(spool.path(SpoolState::kTmp, name_), err);
   }
-  // The umask may have taken bits off 0600 (e.g. 0200): then set it exactly.
-  // Only then: an fchmod is one more journalled change to the new inode.
+  exact_mode(fd_, spool.file_mode());
+}
+
+void exact_mode(int fd, mode_t mode) {
+  // The umask may have taken bits off the mode (0600 and 0200, a shared
+  // spool's 0660 and the usual 022): then set it exactly. Only then: an
+  // fchmod is one more journalled change to the new inode.
   const mode_t mask = ::umask(0);
   ::umask(mask);
-  if (mask & kFileMode) ::fchmod(fd_, kFileMode);
+  if (mask & mode) ::fchmod(fd, mode);
 }
 
 AtomicFile::~AtomicFile() {

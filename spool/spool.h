@@ -32,7 +32,10 @@ class Spool {
  public:
   // Opens the spool at `root`. With `create`, any missing folder is made,
   // mode 0700 whatever the umask. Refuses (SpoolError kRefused) a root that is
-  // not a directory, is a symlink, or is owned by another user.
+  // not a directory, is a symlink, or is owned by another user, unless it is
+  // shared: writable by its group (not by others), and that group is one of
+  // ours. In a shared spool, folders are made 2770 and files 0660, so that
+  // the group's members record and the owner's flusher sends and removes.
   static Spool open(const std::string& root, bool create);
 
   Spool(Spool&& other) noexcept;
@@ -48,13 +51,21 @@ class Spool {
   // Bytes available to an unprivileged writer on the spool's filesystem.
   uint64_t free_bytes() const;
 
+  // The mode of the files and folders made in it (see open()).
+  mode_t file_mode() const { return shared_ ? 0660 : 0600; }
+  mode_t dir_mode() const { return shared_ ? 02770 : 0700; }
+
  private:
   Spool(std::string root, int root_fd) : root_(std::move(root)), root_fd_(root_fd) {}
   std::string root_;
   int root_fd_;
   bool create_ = false;
+  bool shared_ = false;
   mutable int dir_fds_[4] = {-1, -1, -1, -1};
 };
+
+// Gives the file just created as `fd` exactly `mode`, whatever the umask.
+void exact_mode(int fd, mode_t mode);
 
 // A file being written in tmp/ and published into another folder by commit().
 // If commit() is never reached, the destructor removes the temp file, so a

@@ -1,0 +1,96 @@
+"""Two users on one machine (man page FILES, "A spool shared by a group"):
+one spool owned by the service user and shared with a group. Its members
+record into it, the owner's flusher delivers and removes what they recorded,
+and a user outside the group is refused. Real processes under other uids
+(setpriv), so the test needs root."""
+import os
+import shutil
+import stat
+import subprocess
+import unittest
+
+from harness import BIN, Case
+
+OWNER, ALICE, BOB, STRANGER = 61001, 61002, 61003, 61004
+GROUP = 61000
+
+
+@unittest.skipUnless(os.geteuid() == 0 and shutil.which("setpriv"), "needs root and setpriv")
+class SharedSpoolTest(Case):
+    def setUp(self):
+        super().setUp()
+        # The other uids reach the spool, the binary and a working folder.
+        os.chmod(self.dir, 0o711)
+        os.chmod(self.cwd, 0o777)
+
+    def as_user(self, uid, *args, groups=(GROUP,)):
+        """mcp-report as `uid` in `groups`; each user its own umask (Alice's
+        077 would make owner-only files of anything not set exactly)."""
+        env = dict(self.env, HOME="/nonexistent")
+        umask = {ALICE: "077", BOB: "002"}.get(uid, "022")
+        ids = ["--reuid", str(uid), "--regid", str(uid)]
+        ids += ["--groups", ",".join(map(str, groups))] if groups else ["--clear-groups"]
+        return subprocess.run(
+            ["setpriv", *ids, "--", "sh", "-c", 'umask %s && exec "$0" "$@"' % umask, BIN, *args],
+            env=env, cwd=self.cwd, capture_output=True, text=True, timeout=60)
+
+    def ok_as(self, uid, *args, **kw):
+        r = self.as_user(uid, *args, **kw)
+        self.assertEqual(r.returncode, 0, "uid %d %s: %s" % (uid, args, r.stderr))
+        return r
+
+    def share(self):
+        """The man page's commands for sharing a spool the owner already used."""
+        subprocess.run(["sh", "-c", 'chgrp -R %d "$1" && chmod -R g+rwX "$1" && '
+                        'find "$1" -type d -exec chmod g+s {} +' % GROUP, "sh", self.spool],
+                       check=True)
+
+    def test_members_record_the_owner_flushes(self):
+        c = self.coordinator()
+        # The owner's spool (made as the package's postinst makes it), used
+        # before it was shared (0700, 0600).
+        os.makedirs(self.spool)
+        os.chown(self.spool, OWNER, OWNER)
+        os.chmod(self.spool, 0o700)
+        self.ok_as(OWNER, "start", "--id", "o1")
+        self.assertEqual(stat.S_IMODE(os.stat(self.spool).st_mode), 0o700)
+        self.share()
+        self.ok_as(ALICE, "start", "--id", "a1")
+        self.ok_as(BOB, "start", "--id", "b1")
+        self.ok_as(ALICE, "complete", "a1")
+        # What the members made is the group's, readable and removable by
+        # the owner, whatever their umask.
+        for name in self.files():
+            st = os.stat(os.path.join(self.spool, "queue", name))
+            self.assertEqual((st.st_gid, stat.S_IMODE(st.st_mode)), (GROUP, 0o660), name)
+        r = self.as_user(STRANGER, "start", "--id", "s1", groups=())
+        self.assertEqual(r.returncode, 73, r.stderr)
+        self.assertIn("spool %s: Permission denied" % self.spool, r.stderr)
+        self.ok_as(OWNER, "flush")
+        self.assertEqual(sorted(b["interaction_id"] for b in c.received()),
+                         ["a1", "a1", "b1", "o1"])
+        self.assertEqual(self.files(), [])
+        # The owner's flush wrote the root state; a member still reads and
+        # records after it.
+        self.ok_as(ALICE, "status")
+        self.ok_as(ALICE, "start", "--id", "a2")
+        self.ok_as(OWNER, "flush")
+        self.assertEqual(len(c.received()), 5)
+
+    def test_a_new_folder_in_a_shared_spool_is_the_groups(self):
+        os.makedirs(self.spool)
+        os.chown(self.spool, OWNER, GROUP)
+        os.chmod(self.spool, 0o2770)
+        self.ok_as(ALICE, "start", "--id", "a1")
+        for sub in ["queue", "tmp", "dead", "corrupt"]:
+            st = os.stat(os.path.join(self.spool, sub))
+            self.assertEqual((st.st_gid, stat.S_IMODE(st.st_mode)), (GROUP, 0o2770), sub)
+        # Without the set-group-ID bit it is not shared: refused, saying how.
+        os.chmod(self.spool, 0o770)
+        r = self.as_user(BOB, "start", "--id", "b1")
+        self.assertEqual(r.returncode, 73, r.stderr)
+        self.assertIn("mode 2770", r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
