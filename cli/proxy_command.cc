@@ -14,18 +14,19 @@
 namespace mcpr::cli {
 namespace {
 
-// --capture arguments,results
-void parse_capture(const std::string& list, TrackerOptions* options) {
+// --capture arguments,results; given more than once, the lists combine
+// (CLI11 joins the values with newlines).
+void parse_capture(const std::string& lists, TrackerOptions* options) {
   size_t start = 0;
-  while (start <= list.size() && !list.empty()) {
-    size_t comma = list.find(',', start);
-    if (comma == std::string::npos) comma = list.size();
-    const std::string item = list.substr(start, comma - start);
+  while (start <= lists.size() && !lists.empty()) {
+    size_t end = lists.find_first_of(",\n", start);
+    if (end == std::string::npos) end = lists.size();
+    const std::string item = lists.substr(start, end - start);
     if (item == "arguments") options->capture_arguments = true;
     else if (item == "results") options->capture_results = true;
     else if (!item.empty())
-      throw Failure(kExitUsage, "--capture '" + item + "'", "not arguments or results");
-    start = comma + 1;
+      throw Failure(kExitUsage, "--capture '" + printable(item) + "'", "not arguments or results");
+    start = end + 1;
   }
 }
 
@@ -44,6 +45,9 @@ std::optional<Config> recording_config(const Globals& globals) {
           "without recording");
       return std::nullopt;
     }
+    // Where the events go, for a session that finds no HOME (the spool is
+    // then under the user's home from the password database).
+    globals.note("proxy: recording into " + config.spool_path() + " as " + config.mcp_id);
     return config;
   } catch (const Failure& f) {
     globals.warn(std::string("proxy: ") + f.what() + ": forwarding without recording");
@@ -127,7 +131,7 @@ void report_proxy_recording(const Globals& globals, const ProxyRecording& record
     // Lines that are no JSON-RPC (a server that logs to stdout): counted
     // for status, and said only with -v, as the client is the one to mind.
     globals.note("proxy: " + std::to_string(outcome.unreadable) +
-                 " lines were not JSON-RPC messages");
+                 " lines were not JSON-RPC messages (or had no newline)");
   if (recording.config && (outcome.dropped > 0 || outcome.unseen > 0 || outcome.unreadable > 0))
     count_proxy_drops(*recording.config, outcome);
   globals.note("proxy: recorded " + std::to_string(outcome.recorded) + " events");
@@ -142,9 +146,17 @@ void add_proxy_command(CLI::App& app, Globals& globals, Commands& commands) {
                   "Requests to record, comma-separated, or all (default: "
                   "tools/call,resources/read,prompts/get)")
       ->type_name("LIST|all");
+  // An empty value is a usage error, as for every option; repeated, the
+  // lists combine.
+  const CLI::Validator not_empty(
+      [](std::string& v) { return v.empty() ? std::string("an empty value") : std::string(); },
+      "");
   sub->add_option("--capture", args->capture,
-                  "Also record argument values and/or results (default: names only)")
-      ->type_name("arguments,results");
+                  "Also record argument values and/or results (default: names only; "
+                  "repeated, the lists combine)")
+      ->type_name("arguments,results")
+      ->check(not_empty)
+      ->multi_option_policy(CLI::MultiOptionPolicy::Join);
   sub->add_option("--listen", args->listen,
                   "Be an HTTP proxy for a Streamable HTTP MCP server, listening here "
                   "(loopback unless HOST names another address)")

@@ -36,6 +36,14 @@ ssize_t read_some(int fd, char* buffer, size_t size) {
   return n;
 }
 
+void report_unfinished(const LineSplitter& lines, Direction direction, StreamObserver& observer,
+                       bool server_gone) {
+  std::string_view start;
+  size_t size = 0;
+  if (lines.unfinished(&start, &size))
+    observer.on_unfinished_line(direction, start, size, server_gone);
+}
+
 // Client to server, until our stdin ends, the server stops reading, or
 // `stop_fd` becomes readable (the server has exited). Then closes the
 // server's stdin so it sees EOF too.
@@ -43,6 +51,7 @@ void client_to_server(int client_in, PipedChild& child, int stop_fd, StreamObser
   std::vector<char> buffer(kChunk);
   LineSplitter lines(kMaxParsedLine);
   pollfd fds[2] = {{client_in, POLLIN, 0}, {stop_fd, POLLIN, 0}};
+  bool client_ended = false;
   for (;;) {
     if (::poll(fds, 2, -1) < 0) {
       if (errno == EINTR) continue;
@@ -52,6 +61,7 @@ void client_to_server(int client_in, PipedChild& child, int stop_fd, StreamObser
     ssize_t n = read_some(client_in, buffer.data(), buffer.size());
     if (n <= 0) {
       observer.on_client_input_ended();
+      client_ended = true;
       break;
     }
     // Seen before it is written: the server's answer can then never reach
@@ -66,6 +76,7 @@ void client_to_server(int client_in, PipedChild& child, int stop_fd, StreamObser
     observer.on_forwarded();
     if (!written) break;
   }
+  report_unfinished(lines, Direction::kClientToServer, observer, !client_ended);
   child.close_stdin();
 }
 
@@ -104,6 +115,7 @@ ForwardResult forward_stdio(const std::vector<std::string>& argv, StreamObserver
           observer.on_long_line(Direction::kServerToClient, head, tail, size);
         });
   }
+  if (!result.client_closed) report_unfinished(lines, Direction::kServerToClient, observer, false);
   result.child = child.wait();
   (void)!::write(stop_write.get(), "x", 1);
   upstream.join();

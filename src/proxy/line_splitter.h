@@ -57,6 +57,20 @@ class LineSplitter {
 
   size_t skipped() const { return skipped_; }  // lines too long to parse
 
+  // At the end of the stream: whether a line had begun without its newline,
+  // with its start (all of it, or its first kLineEdge bytes when it is too
+  // long to parse) and its size so far.
+  bool unfinished(std::string_view* start, size_t* size) const {
+    if (skipping_) {
+      *start = head_;
+      *size = skipped_size_;
+      return true;
+    }
+    *start = pending_;
+    *size = pending_.size();
+    return !pending_.empty();
+  }
+
  private:
   void keep(std::string_view part);
   void start_skipping(std::string_view kept, std::string_view part);

@@ -20,6 +20,7 @@
 #include "spool/spool.h"
 #include "src/event/recorder.h"
 #include "src/proxy/forwarder.h"
+#include "src/proxy/line_splitter.h"
 #include "src/proxy/recording_queue.h"
 #include "src/delivery/root_state.h"
 #include "src/util/unique_fd.h"
@@ -28,13 +29,24 @@ namespace mcpr {
 
 // A line as the forwarding threads saw it, or the end of one side.
 struct SeenLine {
-  enum Kind { kLine, kLongLine, kClientClosed, kClientInputEnded, kServerExited } kind = kLine;
+  enum Kind {
+    kLine,
+    kLongLine,
+    kUnfinishedLine,
+    kClientClosed,
+    kClientInputEnded,
+    kServerExited
+  } kind = kLine;
   Direction direction = Direction::kClientToServer;
-  std::string text;  // the line (a long line's head); for kServerExited how the server ended
+  // The line (a long or unfinished line's start); for kServerExited how the
+  // server ended.
+  std::string text;
   SeenAt at;
   std::string tail;  // the end of a long line
-  size_t size = 0;   // a long line's size
-  bool shutdown = false;  // kServerExited: it ended as a client's shutdown ends it
+  size_t size = 0;   // a long or unfinished line's size
+  // kServerExited: it ended as a client's shutdown ends it; kUnfinishedLine:
+  // the server's end cut the client's line short.
+  bool shutdown = false;
 };
 inline size_t queued_bytes(const SeenLine& l) { return l.text.size() + l.tail.size(); }
 
@@ -71,6 +83,11 @@ class RecordingObserver : public StreamObserver {
     note(lines_.push({SeenLine::kLongLine, direction, std::string(head), seen_now(),
                       std::string(tail), size}));
   }
+  void on_unfinished_line(Direction direction, std::string_view start, size_t size,
+                          bool server_gone) override {
+    note(lines_.push({SeenLine::kUnfinishedLine, direction, std::string(start.substr(0, kLineEdge)),
+                      seen_now(), {}, size, server_gone}));
+  }
   void on_client_closed() override {
     lines_.push({SeenLine::kClientClosed, Direction::kServerToClient, "", seen_now(), {}, 0});
   }
@@ -98,7 +115,7 @@ class RecordingObserver : public StreamObserver {
     return forgotten_;
   }
   // Once the line queue has finished.
-  uint64_t unreadable() const { return tracker_.unreadable_lines(); }
+  uint64_t unreadable() const { return tracker_.unreadable_lines() + unfinished_; }
 
  private:
   void note(bool queued) {
@@ -112,8 +129,21 @@ class RecordingObserver : public StreamObserver {
       case SeenLine::kLongLine:
         tracker_.on_long_line(l.direction, l.text, l.tail, l.size, l.at);
         break;
+      case SeenLine::kUnfinishedLine: {
+        // No SDK reads a line without its newline: it is counted as a line
+        // not looked at. But a request the server's end cut short (an SDK
+        // server reads at most 10 MiB of a line, then fails and exits) is
+        // the call the server ended on: tracked by its start too, as the
+        // ends of a long line are, when that shows its id and method.
+        const uint64_t unreadable = tracker_.unreadable_lines();
+        if (l.direction == Direction::kClientToServer && l.shutdown)
+          tracker_.on_long_line(l.direction, l.text, {}, l.size, l.at);
+        if (tracker_.unreadable_lines() == unreadable) ++unfinished_;
+        break;
+      }
       case SeenLine::kClientInputEnded:
         client_input_ended_ = true;
+        client_input_ended_at_ = l.at;
         break;
       case SeenLine::kClientClosed:
       case SeenLine::kServerExited:
@@ -126,10 +156,12 @@ class RecordingObserver : public StreamObserver {
                              "the client closed its end before the response", l.at);
         else if (client_input_ended_ && l.shutdown)
           // The client shut the server down with calls in flight: it left
-          // them, the server did not fail them.
+          // them, the server did not fail them, when it closed its input
+          // (its processing_time ends there, not at the server's exit,
+          // which an SDK client forces with SIGTERM seconds later).
           tracker_.close_all(SessionEnd::kClientClosed,
                              "the client closed its input before the response (" + l.text + ")",
-                             l.at);
+                             client_input_ended_at_);
         else
           tracker_.close_all(SessionEnd::kServerExited, l.text + " before the response", l.at);
         break;
@@ -139,7 +171,9 @@ class RecordingObserver : public StreamObserver {
   InteractionTracker tracker_;
   std::atomic<bool> lost_lines_{false};
   bool client_input_ended_ = false;  // the tracking thread's
+  SeenAt client_input_ended_at_;
   uint64_t forgotten_ = 0;  // the tracking thread's
+  uint64_t unfinished_ = 0;  // the tracking thread's: lines cut short, not looked at
   BoundedQueue<SeenLine> lines_;  // last: its thread uses tracker_ and the two above
 };
 
@@ -327,7 +361,7 @@ std::string drop_reason(const std::string& first_error, bool failed, bool full, 
 void count_proxy_drops(const Config& config, const RecordingOutcome& outcome) {
   try {
     std::string line = outcome.drop_reason;
-    if (line.empty() && outcome.unreadable > 0) line = "lines that were not JSON-RPC messages";
+    if (line.empty() && outcome.unreadable > 0) line = "lines that were not JSON-RPC messages (or had no newline)";
     for (char& c : line)
       if (c == '\n' || c == '\r') c = ' ';
     add_proxy_counts(Spool::open(config.spool_path(), true), outcome.dropped,

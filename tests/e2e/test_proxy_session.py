@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import unittest
 
 from harness import BIN, Case
@@ -47,6 +48,8 @@ class ProxySessionEndTest(Case):
                 proc.send_signal(sig)
                 err = proc.stderr.read()
                 self.assertEqual(proc.wait(60), 0, err)
+                proc.stdout.close()
+                proc.stderr.close()
                 self.assertEqual(answers.count(b"\n"), n)
                 dropped, unseen = (a - b for a, b in zip(self.counts(), before))
                 recorded = len(self.files())
@@ -56,6 +59,104 @@ class ProxySessionEndTest(Case):
                     self.assertIn(b"events not recorded", err)
                     self.assertIn(b"after the server exited", err)
                     self.assertNotIn(b"queue full", err)
+
+
+
+    def test_a_last_line_without_newline_is_counted_not_recorded(self):
+        # An SDK reads a message only at its newline: a client's last line
+        # without one never reaches an SDK server, and the server's answer
+        # without one never reaches an SDK client (this server, a Python
+        # line reader, answers it all the same): both are counted as lines
+        # not looked at, and call 2 is no interaction.
+        last = b'{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":{}}}'
+        p = subprocess.run([BIN, "proxy", "--", sys.executable, "-c", ANSWERING],
+                           input=calls(1) + last, capture_output=True, env=self.env,
+                           cwd=self.cwd, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertTrue(p.stdout.endswith(b'"id":2,"result":{"name":"echo","arguments":{}}}'))
+        self.assertEqual([b["action"] for b in self.bodies()],
+                         ["interaction_start", "interaction_complete"])
+        self.assertEqual(self.counts(), (0, 2))
+
+    def test_a_long_request_the_server_dies_of_is_recorded_by_its_start(self):
+        # The server reads 4 MiB of an 11 MiB request and exits (an SDK
+        # server gives up at 10 MiB): the request was forwarded in part and
+        # ended the server. It is a line not looked at whole (counted) and,
+        # with its id and method at its start, a call that ended
+        # ServerExited.
+        dying = "import sys\nsys.stdin.buffer.read(4 << 20)\nsys.exit(3)\n"
+        blob = b"x" * (11 << 20)
+        for line, recorded, unseen in (
+                (b'{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"echo",'
+                 b'"arguments":{"m":"' + blob + b'"}}}\n', True, 1),
+                (b'{"method":"tools/call","params":{"name":"echo","arguments":{"m":"' + blob +
+                 b'"}},"jsonrpc":"2.0","id":8}\n', False, 2)):
+            with self.subTest(recorded=recorded):
+                before = len(self.bodies())
+                p = subprocess.run([BIN, "proxy", "--", sys.executable, "-c", dying],
+                                   input=line, capture_output=True, env=self.env, cwd=self.cwd,
+                                   timeout=120)
+                self.assertEqual(p.returncode, 3, p.stderr)
+                bodies = self.bodies()[before:]
+                if recorded:
+                    self.assertEqual([b["action"] for b in bodies],
+                                     ["interaction_start", "interaction_error"])
+                    self.assertEqual(bodies[0]["request_data"]["gen_ai.tool.name"], "echo")
+                    self.assertEqual(bodies[1]["error_data"]["error_type"], "ServerExited")
+                else:
+                    self.assertEqual(bodies, [])
+                self.assertEqual(self.counts()[1], unseen)
+
+
+    def test_a_call_the_client_left_ends_when_it_closed_its_input(self):
+        # The server answers nothing and, at its input's end, says so on
+        # stderr and waits for the SIGTERM an SDK client sends seconds later.
+        # The open call is ClientClosed, and its processing_time ends when
+        # the client closed its input, before the test even sends SIGTERM.
+        silent = ("import sys, time\nfor line in sys.stdin.buffer: pass\n"
+                  "sys.stderr.write('eof\\n'); sys.stderr.flush()\ntime.sleep(600)\n")
+        proc = subprocess.Popen([BIN, "proxy", "--", sys.executable, "-c", silent],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env=self.env, cwd=self.cwd)
+        proc.stdin.write(calls(1))
+        proc.stdin.close()
+        self.assertEqual(proc.stderr.readline(), b"eof\n")
+        before_sigterm = time.time()
+        proc.send_signal(signal.SIGTERM)
+        self.assertEqual(proc.wait(60), 128 + signal.SIGTERM)
+        proc.stdout.close()
+        proc.stderr.close()
+        start, end = self.bodies()
+        self.assertEqual(end["error_data"]["error_type"], "ClientClosed")
+        ended = start["timestamp"] + end["error_data"]["processing_time"]
+        self.assertLess(ended, before_sigterm)
+
+
+class ProxyFrontDoorTest(Case):
+    def test_capture_empty_is_a_usage_error_and_repeated_lists_combine(self):
+        p = self.fails(64, "proxy", "--capture", "", "--", sys.executable, "-c", ANSWERING)
+        self.assertRegex(p.stderr, r"^mcp-report: [^\n]*--capture[^\n]*: an empty value\n")
+        p = self.run_cli("proxy", "--capture", "arguments", "--capture", "results", "--",
+                         sys.executable, "-c", ANSWERING, input=calls(1).decode())
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stderr, "")
+        by_action = {b["action"]: b for b in self.bodies()}
+        self.assertEqual(by_action["interaction_start"]["request_data"]["parameters"], {"i": 1})
+        self.assertIn("result", by_action["interaction_complete"]["result_data"])
+
+    def test_verbose_says_where_the_spool_is(self):
+        # Without HOME or a config file the spool is found through the
+        # user's entry in the password database: -v says where it went.
+        env = dict(self.env)
+        del env["HOME"]
+        del env["MCP_REPORT_SPOOL_DIR"]
+        env["XDG_STATE_HOME"] = os.path.join(self.dir, "state")
+        p = subprocess.run([BIN, "-v", "proxy", "--", sys.executable, "-c", ANSWERING],
+                           input=calls(1), capture_output=True, env=env, cwd=self.cwd, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        spool = os.path.join(self.dir, "state", "mcp-report", "spool")
+        self.assertIn(("proxy: recording into %s as test_mcp" % spool).encode(), p.stderr)
+        self.assertEqual(len(os.listdir(os.path.join(spool, "queue"))), 2)
 
 
 if __name__ == "__main__":
