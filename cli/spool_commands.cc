@@ -177,6 +177,9 @@ void add_spool_commands(CLI::App& app, Globals& globals, Commands& commands) {
     st->add_flag("--prometheus", a->prometheus, "In node_exporter textfile-collector format")
         ->excludes(json_opt);
     st->footer(
+        "Alert on gauges, not on the last flush alone: mcp_report_events{state=\"dead\"},\n"
+        "mcp_report_dead_lettered_events_total, mcp_report_held_events and\n"
+        "mcp_report_due_events (a Retry-After hold's waiting events included).\n"
         "Examples:\n  mcp-report status\n"
         "  mcp-report status --prometheus > /var/lib/node_exporter/mcp-report.prom");
     commands.push_back({st, [&globals, a] { return status(globals, a->json, a->prometheus); }});

@@ -92,6 +92,8 @@ Loaded load(const Spool& spool) {
       state.proxy.last_reason = get_string(p, "last_reason");
     }
     state.otlp_rejected = get_uint(doc, "otlp_rejected");
+    state.dead_lettered = get_uint(doc, "dead_lettered");
+    state.last_dead_lettered_at = static_cast<int64_t>(get_double(doc, "last_dead_lettered_at"));
   }
   if (!has_proxy) {
     if (std::optional<std::string> legacy = read_root_file(spool, kProxyDroppedFile)) {
@@ -136,6 +138,10 @@ std::string serialize(const RootState& state) {
   w.EndObject();
   w.Key("otlp_rejected");
   w.Uint64(state.otlp_rejected);
+  w.Key("dead_lettered");
+  w.Uint64(state.dead_lettered);
+  w.Key("last_dead_lettered_at");
+  w.Int64(state.last_dead_lettered_at);
   w.EndObject();
   return std::string(buf.GetString()) + "\n";
 }
@@ -150,6 +156,12 @@ void update(const Spool& spool, Change change) {
   write_root_file(spool, kStateFile, serialize(loaded.state));
   // Folded in: the old file would count twice for a reader of both.
   if (loaded.legacy_proxy_file) remove_root_file(spool, kProxyDroppedFile);
+}
+
+void count_dead_lettered(RootState& s, uint64_t events, int64_t when) {
+  if (events == 0) return;
+  s.dead_lettered += events;
+  s.last_dead_lettered_at = when;
 }
 
 }  // namespace
@@ -174,8 +186,17 @@ void record_flush(const Spool& spool, const FlushSummary& run, const DeliveredSt
     if (replaces_last_summary(run, follow, s.last_flush.has_value())) s.last_flush = run;
     s.open = starts.open;
     s.otlp_rejected += run.rejected;
+    count_dead_lettered(s, run.dead, static_cast<int64_t>(run.started_at + run.seconds));
     // Written even when nothing changed: the file's time says when the
     // flusher last looked.
+    return true;
+  });
+}
+
+void add_dead_lettered(const Spool& spool, uint64_t events, int64_t now) {
+  if (events == 0) return;
+  update(spool, [&](RootState& s) {
+    count_dead_lettered(s, events, now);
     return true;
   });
 }

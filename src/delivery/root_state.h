@@ -44,6 +44,11 @@ struct RootState {
   std::map<std::string, double> open;  // DeliveredStarts::open
   ProxyCounts proxy;
   uint64_t otlp_rejected = 0;  // records OTLP endpoints refused in a partialSuccess, ever
+  // Events moved to dead/ by flush or cleanup (expiry included), ever, and
+  // when that last happened (epoch seconds, 0 for never): a clean run after
+  // one that dead-lettered does not hide it from a monitor.
+  uint64_t dead_lettered = 0;
+  int64_t last_dead_lettered_at = 0;
 };
 
 // The root state as it is now, without the lock.
@@ -59,10 +64,12 @@ void clear_hold(const Spool& spool);
 // effective_hold) counts as none.
 void extend_hold(const Spool& spool, int64_t until, int64_t now, double max_backoff);
 // A pass's end: its summary (kept as the last one as replaces_last_summary
-// says), the flusher's delivered starts, and the records it saw refused
-// added to otlp_rejected.
+// says), the flusher's delivered starts, and the records it saw refused and
+// the events it dead-lettered added to the counters.
 void record_flush(const Spool& spool, const FlushSummary& run, const DeliveredStarts& starts,
                   bool follow);
+// Events that `cleanup` expired to dead/ at `now`, added to dead_lettered.
+void add_dead_lettered(const Spool& spool, uint64_t events, int64_t now);
 // What a proxy run could not record, added to the counts, with why.
 void add_proxy_counts(const Spool& spool, uint64_t dropped_events, uint64_t unseen_messages,
                       const std::string& reason, int64_t now);

@@ -1,6 +1,7 @@
 #include "src/delivery/sweep.h"
 
 #include "spool/flush_lock.h"
+#include "src/delivery/root_state.h"
 
 namespace mcpr {
 
@@ -16,7 +17,9 @@ std::optional<CleanupResult> sweep_unless_flushing(const Config& config, const S
                                                    int64_t now) {
   std::optional<FlushLock> lock = FlushLock::acquire(spool, false);
   if (!lock) return std::nullopt;
-  return cleanup_spool(spool, cleanup_policy(config, now));
+  CleanupResult swept = cleanup_spool(spool, cleanup_policy(config, now));
+  add_dead_lettered(spool, swept.expired, now);  // status counts expiry as flush does
+  return swept;
 }
 
 }  // namespace mcpr

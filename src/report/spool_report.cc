@@ -114,6 +114,9 @@ SpoolStatus spool_status(const Spool& spool, int64_t now) {
   st.hold_until = state.hold_until > now ? state.hold_until : 0;
   st.last_flush = state.last_flush;
   st.proxy = state.proxy;
+  st.otlp_rejected = state.otlp_rejected;
+  st.dead_lettered = state.dead_lettered;
+  st.last_dead_lettered_at = state.last_dead_lettered_at;
 
   StartedEnded interactions;
   Scheduler plan;
@@ -143,6 +146,12 @@ std::string prometheus_label_value(const std::string& value) {
   return out;
 }
 
+std::string SpoolStatus::dead_letters_text() const {
+  if (dead_lettered == 0) return "";
+  return " (" + std::to_string(dead_lettered) + " dead-lettered in all, the last at " +
+         local_time_text(last_dead_lettered_at) + ")";
+}
+
 std::string SpoolStatus::text() const {
   std::ostringstream out;
   out << "spool:        " << spool << "\n"
@@ -151,7 +160,7 @@ std::string SpoolStatus::text() const {
       << (waiting_for_hold ? ", " + std::to_string(waiting_for_hold) + " waiting for Retry-After"
                            : std::string())
       << ")\n"
-      << "dead:         " << dead << "\n"
+      << "dead:         " << dead << dead_letters_text() << "\n"
       << "corrupt:      " << corrupt << "\n"
       << "tmp:          " << tmp << "\n"
       << "bytes:        " << bytes << "\n";
@@ -169,8 +178,12 @@ std::string SpoolStatus::text() const {
   out << "last flush:   ";
   if (last_flush) {
     out << local_time_text(static_cast<int64_t>(last_flush->started_at)) << ", "
-        << last_flush->result << " (exit " << last_flush->exit_code << "): " << last_flush->line()
-        << "\n";
+        << last_flush->result << " (exit " << last_flush->exit_code << "): " << last_flush->line();
+    // A clean run does not make events that died before it look delivered.
+    if (dead > 0)
+      out << "; " << plural(dead, "dead event") << (dead == 1 ? " waits" : " wait")
+          << " (list --state dead)";
+    out << "\n";
   } else {
     out << "never\n";
   }
@@ -182,6 +195,9 @@ std::string SpoolStatus::text() const {
       out << ", " << proxy.unseen_messages << " messages not looked at";
     out << " (last: " << printable(proxy.last_reason) << ")\n";
   }
+  if (otlp_rejected > 0)
+    out << "otlp:         " << plural(otlp_rejected, "record")
+        << " refused by the endpoint (partialSuccess)\n";
   if (queued > 0) {
     out << "age (minutes):";
     for (const AgeBucket& b : age_buckets)
@@ -225,6 +241,12 @@ std::string SpoolStatus::json() const {
   w.Uint64(proxy.dropped_events);
   w.Key("proxy_unseen_messages");
   w.Uint64(proxy.unseen_messages);
+  w.Key("dead_lettered");
+  w.Uint64(dead_lettered);
+  optional_int(w, "last_dead_lettered_at",
+               last_dead_lettered_at ? std::optional<int64_t>(last_dead_lettered_at) : std::nullopt);
+  w.Key("otlp_rejected");
+  w.Uint64(otlp_rejected);
   w.Key("age_buckets");
   w.StartObject();
   for (const AgeBucket& b : age_buckets) {
@@ -255,9 +277,32 @@ std::string SpoolStatus::prometheus() const {
       {"queued", queued}, {"dead", dead}, {"corrupt", corrupt}, {"tmp", tmp}};
   for (const auto& [name, n] : states)
     out << "mcp_report_events{state=\"" << name << "\"," << spool_label << "} " << n << "\n";
-  out << "# HELP mcp_report_due_events Queued events that may be sent now.\n"
-      << "# TYPE mcp_report_due_events gauge\n"
-      << "mcp_report_due_events" << labels << " " << due << "\n"
+  // Due counts the events a Retry-After hold keeps waiting: an alert on
+  // "due for too long" must fire through a long hold as through an outage.
+  const auto gauge = [&](const char* name, const char* help, auto value, const char* type = "gauge") {
+    out << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n"
+        << name << labels << " " << value << "\n";
+  };
+  gauge("mcp_report_due_events",
+        "Queued events whose time to be sent has come (those waiting for a Retry-After hold "
+        "included).",
+        due + waiting_for_hold);
+  gauge("mcp_report_hold_waiting_events",
+        "Due events a Retry-After hold keeps waiting.", waiting_for_hold);
+  gauge("mcp_report_hold_until_timestamp_seconds",
+        "Until when a Retry-After hold keeps every event waiting; 0 for no hold.", hold_until);
+  gauge("mcp_report_held_events",
+        "Queued events held behind a dead event of their interaction (requeue it to release "
+        "them).",
+        held);
+  gauge("mcp_report_dead_lettered_events_total", "Events moved to dead/ (expiry included).",
+        dead_lettered, "counter");
+  if (last_dead_lettered_at > 0)
+    gauge("mcp_report_last_dead_letter_timestamp_seconds",
+          "When events were last moved to dead/.", last_dead_lettered_at);
+  gauge("mcp_report_otlp_rejected_records_total",
+        "Records OTLP endpoints refused in a partialSuccess answer.", otlp_rejected, "counter");
+  out
       << "# HELP mcp_report_spool_bytes Bytes of all files in the spool.\n"
       << "# TYPE mcp_report_spool_bytes gauge\n"
       << "mcp_report_spool_bytes" << labels << " " << bytes << "\n"

@@ -37,8 +37,12 @@ struct SpoolStatus {
   // and no complete or error queued, dead or delivered.
   std::vector<std::string> open_interactions;
   ProxyCounts proxy;  // what `proxy` could not record, ever
+  uint64_t otlp_rejected = 0;        // records OTLP endpoints refused (partialSuccess), ever
+  uint64_t dead_lettered = 0;        // events moved to dead/, ever
+  int64_t last_dead_lettered_at = 0;  // epoch seconds; 0 for never
 
   std::string text() const;
+  std::string dead_letters_text() const;  // " (N dead-lettered in all, the last at T)", or ""
   std::string json() const;
   std::string prometheus() const;  // node_exporter textfile-collector format
 };

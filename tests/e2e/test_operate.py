@@ -581,6 +581,44 @@ class StatusTest(Case):
             self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
             print("\nprometheus: promtool check metrics: clean")
 
+    def test_a_clean_run_after_dead_letters_and_a_hold_do_not_look_healthy(self):
+        """After a run that dead-lettered, the next clean run reads ok, but
+        the gauges and the last flush's line still say events are dead; a
+        Retry-After hold does not make due events read 0."""
+        c = self.coordinator()
+        self.ok("start", "--id", "poison")
+        c.control(script=[400])
+        self.fails(65, "flush")
+        self.ok("start", "--id", "fine")
+        self.ok("flush")
+        text = self.ok("status").stdout
+        self.assertRegex(text, r"dead: +1 \(1 dead-lettered in all, the last at ")
+        self.assertRegex(text, r"last flush: .*, ok \(exit 0\): sent 1, .*; 1 dead event waits "
+                               r"\(list --state dead\)\n")
+        metrics = parse_prometheus(self, self.ok("status", "--prometheus").stdout, self.spool)
+        self.assertEqual(metrics["mcp_report_last_flush_success"], 1)
+        self.assertEqual(metrics['mcp_report_events{state="dead"}'], 1)
+        self.assertEqual(metrics["mcp_report_dead_lettered_events_total"], 1)
+        self.assertAlmostEqual(metrics["mcp_report_last_dead_letter_timestamp_seconds"],
+                               time.time(), delta=60)
+        # A later event of the dead one's interaction is held behind it.
+        self.ok("complete", "poison")
+        self.ok("start", "--id", "later")
+        c.control(script=[429], retry_after="600")
+        self.fails(75, "flush", "--max-time", "1")
+        out = self.ok("status", "--prometheus").stdout
+        metrics = parse_prometheus(self, out, self.spool)
+        self.assertEqual(metrics["mcp_report_held_events"], 1)
+        self.assertEqual(metrics["mcp_report_due_events"], 1)  # "later", waiting for the hold
+        self.assertEqual(metrics["mcp_report_hold_waiting_events"], 1)
+        self.assertGreater(metrics["mcp_report_hold_until_timestamp_seconds"], time.time() + 500)
+        self.assertEqual(metrics["mcp_report_otlp_rejected_records_total"], 0)
+        promtool = shutil.which("promtool") or os.environ.get("MCP_REPORT_PROMTOOL")
+        if promtool and os.access(promtool, os.X_OK):
+            r = subprocess.run([promtool, "check", "metrics"], input=out, text=True,
+                               capture_output=True)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
     def test_prometheus_samples_name_their_spool_escaped(self):
         # Two spools on one node must not collide in the textfile collector.
         self.spool = os.path.join(self.dir, 'odd "name" \\ here')

@@ -260,6 +260,59 @@ TEST_F(SpoolReportTest, StatusAndListOverSpoolsInManyStates) {
   }
 }
 
+// A monitor alerts on gauges, not on text: after a run that dead-lettered,
+// a clean run must not make the spool look healthy, a Retry-After hold must
+// not read as "nothing due", and what an OTLP endpoint refused is counted.
+TEST_F(SpoolStatusTest, DeadLettersHoldsAndRefusalsShowAfterACleanRun) {
+  FlushSummary dying;
+  dying.started_at = kNow - 120;
+  dying.dead = 2;
+  dying.exit_code = 65;
+  dying.result = "dead";
+  dying.rejected = 3;
+  record_flush(*spool_, dying, DeliveredStarts{}, false);
+  FlushSummary clean;
+  clean.started_at = kNow - 60;
+  clean.sent = 1;
+  record_flush(*spool_, clean, DeliveredStarts{}, false);
+  extend_hold(*spool_, kNow + 30, kNow, 300);
+
+  SpoolStatus st = spool_status(*spool_, kNow);
+  EXPECT_EQ(st.dead_lettered, 2u);
+  EXPECT_EQ(st.last_dead_lettered_at, kNow - 120);
+  EXPECT_EQ(st.otlp_rejected, 3u);
+  const std::string text = st.text();
+  EXPECT_NE(text.find("dead:         1 (2 dead-lettered in all, the last at "), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("ok (exit 0): sent 1, retried 0, dead 0, left 0 in 0.0 s; 1 dead event waits "
+                      "(list --state dead)\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("otlp:         3 records refused by the endpoint (partialSuccess)\n"),
+            std::string::npos)
+      << text;
+
+  const std::string prom = st.prometheus();
+  const std::string l = "{spool=\"" + spool_->root() + "\"}";
+  for (const std::string& sample :
+       {"mcp_report_last_flush_success" + l + " 1\n",
+        "mcp_report_events{state=\"dead\",spool=\"" + spool_->root() + "\"} 1\n",
+        "mcp_report_dead_lettered_events_total" + l + " 2\n",
+        "mcp_report_last_dead_letter_timestamp_seconds" + l + " " + std::to_string(kNow - 120) + "\n",
+        "mcp_report_held_events" + l + " 1\n",
+        // a is due but waits for the hold: due, and counted as waiting
+        "mcp_report_due_events" + l + " 1\n", "mcp_report_hold_waiting_events" + l + " 1\n",
+        "mcp_report_hold_until_timestamp_seconds" + l + " " + std::to_string(kNow + 30) + "\n",
+        "mcp_report_otlp_rejected_records_total" + l + " 3\n",
+        "mcp_report_proxy_unseen_messages_total" + l + " 0\n"})
+    EXPECT_NE(prom.find(sample), std::string::npos) << sample << prom;
+  const std::string json = st.json();
+  EXPECT_NE(json.find("\"dead_lettered\":2,\"last_dead_lettered_at\":" + std::to_string(kNow - 120) +
+                      ",\"otlp_rejected\":3"),
+            std::string::npos)
+      << json;
+}
+
 TEST_F(SpoolReportTest, StatusShowsWhatTheProxyCouldNotRecord) {
   Spool spool = Spool::open(path("s"), true);
   EXPECT_EQ(spool_status(spool, kNow).text().find("proxy:"), std::string::npos);
