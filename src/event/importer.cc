@@ -1,6 +1,7 @@
 #include "src/event/importer.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -50,8 +51,18 @@ ImportResult import_events(Recorder& recorder, std::istream& in,
 }
 
 RejectsFile::RejectsFile(std::string path) : path_(std::move(path)) {
-  fd_.reset(::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  fd_.reset(::open(path_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
   if (!fd_) throw Failure(kExitCantCreate, "import: --rejects " + path_, std::strerror(errno));
+  // Never clobber: `import --rejects cache.ndjson` (the cache meant as the
+  // input) or the input named twice would empty the old cache, which a
+  // migration script then deletes.
+  struct stat st;
+  if (::fstat(fd_.get(), &st) != 0)
+    throw Failure(kExitCantCreate, "import: --rejects " + path_, std::strerror(errno));
+  if (S_ISREG(st.st_mode) && st.st_size != 0)
+    throw Failure(kExitCantCreate, "import: --rejects " + path_,
+                  "exists and is not empty: refusing to overwrite it (remove it, or name a new "
+                  "file)");
 }
 
 void RejectsFile::add(std::string_view line) {

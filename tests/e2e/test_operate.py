@@ -307,10 +307,22 @@ class ImportTest(Case):
             self.assertEqual(f.read(), b"".join(bad[:4]) + bad[4] + b"\n")
         self.assertEqual(os.stat(rejects).st_mode & 0o777, 0o600)
         self.assertIn("events.ndjson:2: invalid JSON", r.stderr)
-        # Run again: the file is replaced, not appended to.
-        self.fails(65, "import", "--rejects", rejects, src)
+        # Run again: a file that holds something is never overwritten (it
+        # may be the old cache itself), and nothing is imported.
+        self.ok("delete", "--state", "queue")
+        r = self.fails(73, "import", "--rejects", rejects, src)
+        self.assertIn("not empty", r.stderr)
         with open(rejects, "rb") as f:
             self.assertEqual(f.read().count(b"\n"), 5)
+        self.assertEqual(self.files(), [])
+        # The cache named as the rejects file (meant as the input; the input
+        # is then an empty stdin), or named twice, is left whole.
+        with open(src, "rb") as f:
+            cache = f.read()
+        self.fails(73, "import", "--rejects", src)
+        self.fails(73, "import", "--rejects", src, src)
+        with open(src, "rb") as f:
+            self.assertEqual(f.read(), cache)
         # A rejects file that cannot be written stops the import before it spools.
         self.ok("delete", "--state", "queue")
         r = self.fails(73, "import", "--rejects", os.path.join(self.dir, "no", "such"), src)
