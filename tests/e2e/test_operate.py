@@ -55,10 +55,18 @@ class RunTest(Case):
 
     def test_signals_are_forwarded_to_the_command(self):
         marker = os.path.join(self.dir, "got-term")
+        ready = os.path.join(self.dir, "trap-set")
         p = subprocess.Popen([BIN, "run", "--id", "fw", "--", "sh", "-c",
-                              "trap 'touch %s; exit 7' TERM; while :; do sleep 0.05; done" % marker],
+                              "trap 'touch %s; exit 7' TERM; touch %s; while :; do sleep 0.05; done"
+                              % (marker, ready)],
                              env=self.env, cwd=self.cwd)
-        time.sleep(0.5)
+        # Signal once the command has set its trap (run forwards only to a
+        # command it has started; under the sanitizers on a loaded machine
+        # that takes seconds).
+        deadline = time.monotonic() + 60
+        while not os.path.exists(ready) and p.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.assertTrue(os.path.exists(ready), "the command never started")
         p.send_signal(signal.SIGTERM)
         self.assertEqual(p.wait(10), 7)
         self.assertTrue(os.path.exists(marker))
