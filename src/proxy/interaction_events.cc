@@ -309,12 +309,12 @@ std::string InteractionTracker::retry_payload(const Message& m) {
   return p.str();
 }
 
-std::string InteractionTracker::input_payload(const Message& m, const std::string& task_id) {
-  const JsonTree& t = *m.tree;
+std::string InteractionTracker::input_payload(const std::string& task_id,
+                                              const std::vector<std::string>& keys) {
   Payload p;
   p.raw("status", "\"input_provided\"");
   p.text("task_id", task_id);
-  key_list(&p, "input_responses", keys_of(t, t.member(m.params, "inputResponses")));
+  key_list(&p, "input_responses", keys);
   return p.str();
 }
 

@@ -182,11 +182,10 @@ void InteractionTracker::on_client_request(const Message& m, SeenAt at) {
       by_token_[token] = request.interaction;
     }
   }
-  if (request.role == Role::kTaskUpdate) {
-    // The client gives the input a task asked for (the task extension).
-    if (auto task = by_task_.find(request.task_id); task != by_task_.end())
-      progress(interactions_[task->second], input_payload(m, request.task_id), at);
-  }
+  // The client gives the input a task asked for (the task extension): it
+  // is progress once the server acknowledges it.
+  if (request.role == Role::kTaskUpdate)
+    request.input_keys = keys_of(t, t.member(m.params, "inputResponses"));
   if (request.interaction || request.role != Role::kPlain) requests_[key] = std::move(request);
 }
 
@@ -258,6 +257,7 @@ void InteractionTracker::on_answer(Interactions::iterator it, const Request& req
   const std::string_view type = JsonTree::string(t.member(m.result, "resultType"));
   const Node* legacy_task = request.task_augmented ? t.member(m.result, "task") : nullptr;
   if (type == "task" && JsonTree::is(t.member(m.result, "taskId"), Kind::kString)) {
+    i.extension_task = true;
     on_task_state(it, m.result, true, m, at);  // the task extension: the result is the task
   } else if (JsonTree::is(t.member(legacy_task, "taskId"), Kind::kString)) {
     on_task_state(it, legacy_task, true, m, at);  // 2025-11-25: CreateTaskResult
@@ -296,6 +296,9 @@ void InteractionTracker::on_task_answer(const Request& request, const Message& m
       return;
     case Role::kTaskResult: {
       // 2025-11-25: "exactly what the underlying request would have returned".
+      // The task extension has no tasks/result ("clients calling it MUST
+      // receive -32601"): its answer says nothing of the task.
+      if (it->second.extension_task) return;
       if (m.error) {
         finish(it, Action::kError, error_payload(it->second, m, "TaskFailed", at), at);
         return;
@@ -314,6 +317,11 @@ void InteractionTracker::on_task_answer(const Request& request, const Message& m
         it->second.cancel_requested = true;
         progress(it->second, status_payload(it->second.task_id, "cancel_requested", {}), at);
       }
+      return;
+    case Role::kTaskUpdate:
+      // "On success, the server MUST acknowledge the request with an empty
+      // result"; an error (an unknown taskId) gave nothing.
+      if (m.result) progress(it->second, input_payload(it->second.task_id, request.input_keys), at);
       return;
     default:
       return;

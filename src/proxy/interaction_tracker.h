@@ -142,6 +142,7 @@ class InteractionTracker {
     std::string request;         // the key of the client request it waits on, "" when none
     std::string progress_token;  // the key of its progress token, "" when none
     std::string task_id;         // the task its call became, "" when none
+    bool extension_task = false;  // made by the task extension (resultType "task")
     std::string status;          // the task's last status and message seen
     std::string status_message;
     bool task_completed = false;  // a 2025-11-25 task seen completed: tasks/result brings the result
@@ -165,6 +166,7 @@ class InteractionTracker {
     Role role = Role::kPlain;
     std::string task_id;          // of the task it is about
     bool task_augmented = false;  // it asked for a task (2025-11-25 params.task)
+    std::vector<std::string> input_keys;  // tasks/update: the inputs it gives
   };
   using Interactions = std::map<uint64_t, Interaction>;
 
@@ -202,7 +204,7 @@ class InteractionTracker {
                              const std::string& message, SeenAt at) const;
   static std::string progress_payload(const Message& m);
   static std::string retry_payload(const Message& m);
-  static std::string input_payload(const Message& m, const std::string& task_id);
+  static std::string input_payload(const std::string& task_id, const std::vector<std::string>& keys);
   static std::string input_required_payload(const Message& m,
                                             const std::vector<std::string>& keys);
   static std::string status_payload(const std::string& task_id, const std::string& status,

@@ -362,6 +362,272 @@ TEST(TrackerTableTest, TaskExtension) {
   });
 }
 
+// The task extension's own examples, as SEP-2663 (io.modelcontextprotocol/
+// tasks, "Example Message Flow" and "Error Handling") writes them, whitespace
+// and all: the hello_world call that asks for the user's name.
+namespace sep2663 {
+const char* kCall = R"({
+  "jsonrpc": "2.0",
+  "id": 2,
+  "method": "tools/call",
+  "params": {
+    "name": "hello_world",
+    "arguments": {},
+    "_meta": {
+      "io.modelcontextprotocol/clientCapabilities": {
+        "extensions": {
+          "io.modelcontextprotocol/tasks": {}
+        }
+      }
+    }
+  }
+})";
+std::string get(int id) {
+  return R"({
+  "jsonrpc": "2.0",
+  "id": )" + std::to_string(id) + R"(,
+  "method": "tasks/get",
+  "params": {
+    "taskId": "786512e2-9e0d-44bd-8f29-789f320fe840"
+  }
+})";
+}
+// The CreateTaskResult (resultType "task") and a working task polled
+// (resultType "complete"): the same task state.
+std::string working(int id, const char* result_type = "complete") {
+  return R"({
+  "jsonrpc": "2.0",
+  "id": )" + std::to_string(id) + R"(,
+  "result": {
+    "resultType": ")" + result_type + R"(",
+    "taskId": "786512e2-9e0d-44bd-8f29-789f320fe840",
+    "status": "working",
+    "createdAt": "2025-11-25T10:30:00Z",
+    "lastUpdatedAt": "2025-11-25T10:50:00Z",
+    "ttlMs": 3600000,
+    "pollIntervalMs": 5000
+  }
+})";
+}
+const std::string kCreated = working(2, "task");
+std::string input_required(int id) {
+  return R"({
+  "id": )" + std::to_string(id) + R"(,
+  "jsonrpc": "2.0",
+  "result": {
+    "resultType": "complete",
+    "taskId": "786512e2-9e0d-44bd-8f29-789f320fe840",
+    "status": "input_required",
+    "createdAt": "2025-11-25T10:30:00Z",
+    "lastUpdatedAt": "2025-11-25T10:50:00Z",
+    "ttlMs": 3600000,
+    "pollIntervalMs": 5000,
+    "inputRequests": {
+      "name": {
+        "method": "elicitation/create",
+        "params": {
+          "mode": "form",
+          "message": "Please enter your name.",
+          "requestedSchema": {
+            "type": "object",
+            "properties": {
+              "name": { "type": "string" }
+            },
+            "required": ["name"]
+          }
+        }
+      }
+    }
+  }
+})";
+}
+const char* kUpdate = R"({
+  "jsonrpc": "2.0",
+  "id": 6,
+  "method": "tasks/update",
+  "params": {
+    "taskId": "786512e2-9e0d-44bd-8f29-789f320fe840",
+    "inputResponses": {
+      "name": {
+        "action": "accept",
+        "content": {
+          "input": "Luca"
+        }
+      }
+    }
+  }
+})";
+const char* kAck = R"({
+  "jsonrpc": "2.0",
+  "id": 6,
+  "result": {
+    "resultType": "complete"
+  }
+})";
+const char* kCompleted = R"({
+  "jsonrpc": "2.0",
+  "id": 8,
+  "result": {
+    "resultType": "complete",
+    "taskId": "786512e2-9e0d-44bd-8f29-789f320fe840",
+    "status": "completed",
+    "createdAt": "2025-11-25T10:30:00Z",
+    "lastUpdatedAt": "2025-11-25T10:50:00Z",
+    "ttlMs": 3600000,
+    "pollIntervalMs": 5000,
+    "result": {
+      "content": [
+        {
+          "type": "text",
+          "text": "Hello, Luca!"
+        }
+      ],
+      "isError": false
+    }
+  }
+})";
+// "Example: Task with JSON-RPC execution error" and "Tool call completed
+// with tool error (isError: true)": a task already ended in the answer that
+// made it.
+const char* kCreatedFailed = R"({
+  "jsonrpc": "2.0",
+  "id": 4,
+  "result": {
+    "resultType": "task",
+    "taskId": "786512e2-9e0d-44bd-8f29-789f820fe840",
+    "status": "failed",
+    "createdAt": "2025-11-25T10:30:00Z",
+    "lastUpdatedAt": "2025-11-25T10:40:00Z",
+    "ttlMs": 3600000,
+    "statusMessage": "Tool execution failed: API rate limit exceeded",
+    "error": {
+      "code": -32603,
+      "message": "API rate limit exceeded"
+    }
+  }
+})";
+const char* kCreatedToolError = R"({
+  "jsonrpc": "2.0",
+  "id": 5,
+  "result": {
+    "resultType": "task",
+    "taskId": "786512e2-9e0d-44bd-8f29-789f820fe840",
+    "status": "completed",
+    "createdAt": "2025-11-25T10:30:00Z",
+    "lastUpdatedAt": "2025-11-25T10:40:00Z",
+    "ttlMs": 3600000,
+    "result": {
+      "content": [
+        {
+          "type": "text",
+          "text": "Failed to process request: invalid input"
+        }
+      ],
+      "isError": true
+    }
+  }
+})";
+// "Task Status Notifications": the full task, its result inline.
+const char* kNotifiedCompleted = R"({
+  "jsonrpc": "2.0",
+  "method": "notifications/tasks",
+  "params": {
+    "taskId": "786512e2-9e0d-44bd-8f29-789f320fe840",
+    "status": "completed",
+    "createdAt": "2025-11-25T10:30:00Z",
+    "lastUpdatedAt": "2025-11-25T10:50:00Z",
+    "ttlMs": 60000,
+    "pollIntervalMs": 5000,
+    "result": {
+      "content": [
+        {
+          "type": "text",
+          "text": "Operation completed successfully."
+        }
+      ],
+      "isError": false
+    }
+  }
+})";
+// "Example: Task not found" (and "Task expired", the same code).
+std::string not_found(int id) {
+  return R"({
+  "jsonrpc": "2.0",
+  "id": )" + std::to_string(id) + R"(,
+  "error": {
+    "code": -32602,
+    "message": "Failed to retrieve task: Task not found"
+  }
+})";
+}
+std::string task_request(int id, const char* method) {
+  return R"({"jsonrpc":"2.0","id":)" + std::to_string(id) + R"(,"method":")" + method +
+         R"(","params":{"taskId":"786512e2-9e0d-44bd-8f29-789f320fe840"}})";
+}
+const std::string kWorking =
+    R"(p id1 {"status": "working", "task_id": "786512e2-9e0d-44bd-8f29-789f320fe840"})";
+}  // namespace sep2663
+
+TEST(TrackerTableTest, TaskExtensionAsItsSpecificationShowsIt) {
+  using sep2663::get, sep2663::working, sep2663::input_required, sep2663::not_found,
+      sep2663::task_request, sep2663::kCall, sep2663::kUpdate, sep2663::kAck, sep2663::kCompleted,
+      sep2663::kCreatedFailed, sep2663::kCreatedToolError, sep2663::kNotifiedCompleted;
+  const std::string kCreated = sep2663::kCreated, kWorking = sep2663::kWorking;
+  const std::string task = "\"task_id\": \"786512e2-9e0d-44bd-8f29-789f320fe840\"";
+  const std::string failed_task = "\"task_id\": \"786512e2-9e0d-44bd-8f29-789f820fe840\"";
+  auto call_with_id = [](int id) {
+    std::string c = kCall;
+    c.replace(c.find("\"id\": 2"), 7, "\"id\": " + std::to_string(id));
+    return c;
+  };
+  check({
+      {"the example message flow: created, polled, input asked twice and given once, "
+       "working again, completed with the result inline",
+       {{kUp, kCall}, {kDown, kCreated}, {kUp, get(3)}, {kDown, working(3)}, {kUp, get(4)},
+        {kDown, input_required(4)}, {kUp, get(5)}, {kDown, input_required(5)}, {kUp, kUpdate},
+        {kDown, kAck}, {kUp, get(7)}, {kDown, working(7)}, {kUp, get(8)}, {kDown, kCompleted}},
+       {"s id1 tools/call 2", kWorking,
+        "p id1 {\"status\": \"input_required\", " + task + ", \"input_requests\": [\"name\"]}",
+        "p id1 {\"status\": \"input_provided\", " + task + ", \"input_responses\": [\"name\"]}",
+        kWorking, "c id1 {\"success\": true, \"content_count\": 1, " + task + "}"}},
+      {"a task that failed with a JSON-RPC error in the answer that made it",
+       {{kUp, call_with_id(4)}, {kDown, kCreatedFailed}},
+       {"s id1 tools/call 4",
+        "e id1 {\"error_type\": \"TaskFailed\", \"error_code\": -32603, \"error_message\": "
+        "\"API rate limit exceeded\", " + failed_task + "}"}},
+      {"a task completed with a tool error in the answer that made it",
+       {{kUp, call_with_id(5)}, {kDown, kCreatedToolError}},
+       {"s id1 tools/call 5",
+        "e id1 {\"error_type\": \"ToolError\", \"error_message\": \"Failed to process request: "
+        "invalid input\", \"content_count\": 1, " + failed_task + "}"}},
+      {"the outcome from a status notification",
+       {{kUp, kCall}, {kDown, kCreated}, {kDown, kNotifiedCompleted}},
+       {"s id1 tools/call 2", kWorking, "c id1 {\"success\": true, \"content_count\": 1, " + task + "}"}},
+      {"tasks/result is no method of the extension: its -32601 is no outcome of the task",
+       {{kUp, kCall}, {kDown, kCreated}, {kUp, task_request(3, "tasks/result")},
+        {kDown, R"({"jsonrpc":"2.0","id":3,"error":{"code":-32601,"message":"Method not found"}})"},
+        {kUp, get(8)}, {kDown, kCompleted}},
+       {"s id1 tools/call 2", kWorking, "c id1 {\"success\": true, \"content_count\": 1, " + task + "}"}},
+      {"tasks/update and tasks/cancel refused with -32602 end nothing; tasks/get so answered "
+       "says the task is gone",
+       {{kUp, kCall}, {kDown, kCreated}, {kUp, kUpdate}, {kDown, not_found(6)},
+        {kUp, task_request(4, "tasks/cancel")}, {kDown, not_found(4)},
+        {kUp, get(5)}, {kDown, not_found(5)}},
+       {"s id1 tools/call 2", kWorking,
+        "e id1 {\"error_type\": \"TaskExpired\", \"error_code\": -32602, \"error_message\": "
+        "\"Failed to retrieve task: Task not found\", " + task + "}"}},
+      {"input_required on the call, its retry answered with a task (\"Composition with Multi "
+       "Round-Trip Requests\"): one interaction",
+       {{kUp, call_with_id(1)},
+        {kDown, R"({"jsonrpc":"2.0","id":1,"result":{"resultType":"input_required","requestState":"s1"}})"},
+        {kUp, R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"hello_world","arguments":{},"requestState":"s1"}})"},
+        {kDown, kCreated}, {kUp, get(8)}, {kDown, kCompleted}},
+       {"s id1 tools/call 1", "p id1 {\"status\": \"input_required\", \"input_requests\": []}",
+        "p id1 {\"status\": \"input_provided\", \"jsonrpc.request.id\": \"2\", \"input_responses\": []}",
+        kWorking, "c id1 {\"success\": true, \"content_count\": 1, " + task + "}"}},
+  });
+}
+
 // 2026-07-28 multi round-trip requests: input_required is progress, and the
 // retry that echoes its requestState (or answers its input requests for the
 // same tool) continues the interaction (basic/patterns/mrtr).
