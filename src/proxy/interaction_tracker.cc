@@ -46,6 +46,10 @@ std::vector<std::string> MethodFilter::warnings() const {
 bool InteractionTracker::read_message(const JsonTree& tree, const Node* n, size_t size,
                                       bool partial, Message* m) {
   if (!JsonTree::is(n, Kind::kObject)) return false;
+  // Both SDKs refuse a message without "jsonrpc": "2.0" (a long line's ends
+  // may not show it).
+  const Node* version = tree.member(n, "jsonrpc");
+  if (!partial && !(JsonTree::is(version, Kind::kString) && version->text == "2.0")) return false;
   const Node* method = tree.member(n, "method");
   if (method && (!JsonTree::is(method, Kind::kString) || method->text.empty())) return false;
   // A long line's ends may not show its method: one whose "params" shows is
@@ -73,14 +77,18 @@ void InteractionTracker::on_line(Direction direction, std::string_view line, See
     if (line.find_first_not_of(" \t\r") != std::string_view::npos) ++unreadable_lines_;
     return;
   }
-  auto handle = [&](const Node* n) {
+  if (!JsonTree::is(tree.root(), Kind::kArray)) {
     Message m;
-    if (read_message(tree, n, line.size(), false, &m)) on_message(direction, m, at);
-  };
-  if (JsonTree::is(tree.root(), Kind::kArray)) {
-    for (const Node* n = tree.first(tree.root()); n; n = tree.next(n)) handle(n);
-  } else {
-    handle(tree.root());
+    if (read_message(tree, tree.root(), line.size(), false, &m)) on_message(direction, m, at);
+    return;
+  }
+  // A batch: 2025-03-26 has them ("MUST support receiving JSON-RPC
+  // batches"); the revisions before it do not "explicitly support JSON-RPC
+  // batches", and 2025-06-18 removed them, so their peers refuse one.
+  if (!protocol_version_.empty() && protocol_version_ != "2025-03-26") return;
+  for (const Node* n = tree.first(tree.root()); n; n = tree.next(n)) {
+    Message m;
+    if (read_message(tree, n, n->text.size(), false, &m)) on_message(direction, m, at);
   }
 }
 
@@ -101,7 +109,13 @@ void InteractionTracker::on_long_line(Direction direction, std::string_view head
 void InteractionTracker::on_message(Direction direction, const Message& m, SeenAt at) {
   const bool request = !m.method.empty() && !id_key(m.id).empty();
   const bool notification = !m.method.empty() && !m.id;
-  const bool response = m.method.empty() && m.id && (m.result || m.error);
+  // A response has a result or an error, an object ("both members MUST NOT
+  // be included"; a long line's may be cut).
+  auto object = [&](const Node* n) {
+    return JsonTree::is(n, Kind::kObject) || (m.partial && JsonTree::is(n, Kind::kCut));
+  };
+  const bool response = m.method.empty() && m.id &&
+                        (m.result ? !m.error && object(m.result) : object(m.error));
   if (direction == Direction::kClientToServer) {
     if (request) on_client_request(m, at);
     else if (notification && m.method == "notifications/cancelled") on_client_cancel(m, at);
@@ -364,6 +378,17 @@ void InteractionTracker::on_task_state(Interactions::iterator it, const Node* ta
 
 void InteractionTracker::on_server_notification(const Message& m, SeenAt at) {
   const JsonTree& t = *m.tree;
+  // 2026-07-28: every notification on a subscriptions/listen stream names
+  // it ("All notifications delivered on the stream carry
+  // io.modelcontextprotocol/subscriptionId in _meta").
+  const Node* subscription =
+      t.member(t.member(m.params, "_meta"), "io.modelcontextprotocol/subscriptionId");
+  if (auto listen = requests_.find(id_key(subscription));
+      listen != requests_.end() && m.method != "notifications/cancelled") {
+    auto it = interactions_.find(listen->second.interaction);
+    if (it != interactions_.end() && it->second.method == "subscriptions/listen")
+      ++it->second.notifications;
+  }
   if (m.method == "notifications/progress") {
     auto by = by_token_.find(id_key(t.member(m.params, "progressToken")));
     if (by == by_token_.end()) return;
@@ -375,20 +400,13 @@ void InteractionTracker::on_server_notification(const Message& m, SeenAt at) {
     if (by != by_task_.end()) on_task_state(interactions_.find(by->second), m.params, false, m, at);
     return;
   }
-  // 2026-07-28: notifications on a subscriptions/listen stream name it; the
-  // server ends one it tears down with notifications/cancelled.
-  const bool cancelled = m.method == "notifications/cancelled";
-  const Node* named = cancelled ? t.member(m.params, "requestId")
-                                : t.member(t.member(m.params, "_meta"),
-                                           "io.modelcontextprotocol/subscriptionId");
-  auto request = requests_.find(id_key(named));
+  // The server ends a subscriptions/listen it tears down with
+  // notifications/cancelled.
+  if (m.method != "notifications/cancelled") return;
+  auto request = requests_.find(id_key(t.member(m.params, "requestId")));
   if (request == requests_.end()) return;
   auto it = interactions_.find(request->second.interaction);
   if (it == interactions_.end() || it->second.method != "subscriptions/listen") return;
-  if (!cancelled) {
-    ++it->second.notifications;
-    return;
-  }
   requests_.erase(request);
   finish(it, Action::kComplete, listen_end_payload(it->second, "server", at), at);
 }

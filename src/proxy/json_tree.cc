@@ -248,14 +248,20 @@ class JsonTree::Reader {
   Result container(std::string_view key, uint32_t* index, int depth) {
     const bool object = s_[i_] == '{';
     const char close = object ? '}' : ']';
+    const size_t start = i_;
     *index = tree_.add(object ? Kind::kObject : Kind::kArray, key, {});
+    // Read whole, it keeps its text as written (a batch's messages' sizes).
+    auto whole = [&] {
+      tree_.nodes_[*index].text = s_.substr(start, i_ - start);
+      return kOk;
+    };
     uint32_t last = 0;
     ++i_;
     skip_space();
     if (i_ >= s_.size()) return end();
     if (s_[i_] == close) {
       ++i_;
-      return kOk;
+      return whole();
     }
     for (;;) {
       std::string_view name;
@@ -275,7 +281,7 @@ class JsonTree::Reader {
       skip_space();
       if (i_ >= s_.size()) return end();
       const char c = s_[i_++];
-      if (c == close) return kOk;
+      if (c == close) return whole();
       if (c != ',') return kFail;
       skip_space();
       if (i_ >= s_.size()) return end();

@@ -31,7 +31,8 @@ class JsonTree {
   struct Node {
     Kind kind = Kind::kNull;
     std::string_view key;   // the member's name, in an object
-    std::string_view text;  // strings, numbers, and "true"/"false"/"null"
+    std::string_view text;  // strings, numbers, "true"/"false"/"null"; an array or
+                            // object read whole: its text as written
     uint32_t first = 0;     // first child (0: none)
     uint32_t next = 0;      // next sibling (0: none)
     uint32_t size = 0;      // children

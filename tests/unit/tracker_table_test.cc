@@ -147,6 +147,76 @@ TEST(TrackerTableTest, RequestsResponsesAndIds) {
   });
 }
 
+// Messages that real peers send but that are no answer: what the SDKs'
+// readers refuse (the TypeScript SDK's JSONRPCMessageSchema, strict; the
+// Python SDK's JSONRPCMessage) ends no call.
+TEST(TrackerTableTest, WhatNoPeerTakesForAnAnswerEndsNothing) {
+  const std::string init_03 = request("0", "initialize", R"({"protocolVersion":"2025-03-26"})");
+  const std::string init_06 = request("0", "initialize", R"({"protocolVersion":"2025-06-18"})");
+  check({
+      {"a response with both result and error (JSON-RPC 2.0: \"both members MUST NOT be "
+       "included\")",
+       {{kUp, call("1")},
+        {kDown, R"({"jsonrpc":"2.0","id":1,"result":{"content":[]},"error":{"code":-1,"message":"x"}})"},
+        {kDown, result("1", kText)}},
+       {"s id1 tools/call 1", kDone}},
+      {"a result or an error that is not an object",
+       {{kUp, call("1")}, {kDown, R"({"jsonrpc":"2.0","id":1,"result":"ok"})"},
+        {kDown, R"({"jsonrpc":"2.0","id":1,"error":"bad"})"}, {kDown, result("1", kText)}},
+       {"s id1 tools/call 1", kDone}},
+      {"messages without \"jsonrpc\": \"2.0\": no request, no answer",
+       {{kUp, R"({"id":1,"method":"tools/call","params":{"name":"a"}})"},
+        {kUp, R"({"jsonrpc":"1.0","id":2,"method":"tools/call","params":{"name":"a"}})"},
+        {kUp, call("3")}, {kDown, R"({"id":3,"result":{"content":[]}})"},
+        {kDown, result("3", kText)}},
+       {"s id1 tools/call 3", kDone}},
+      {"the error with id null that answers a line the server could not parse",
+       {{kUp, call("1")},
+        {kDown, R"({"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error"}})"}},
+       {"s id1 tools/call 1", R"(e id1 {"error_type": "ClientClosed", "error_message": "gone"})"},
+       SessionEnd::kClientClosed},
+      {"notifications/cancelled naming no open call: an unknown id, \"1\" for 1, an answered "
+       "call",
+       {{kUp, call("1")},
+        {kUp, notification("notifications/cancelled", R"({"requestId":99})")},
+        {kUp, notification("notifications/cancelled", R"({"requestId":"1"})")},
+        {kDown, result("1", kText)},
+        {kUp, notification("notifications/cancelled", R"({"requestId":1})")}},
+       {"s id1 tools/call 1", kDone}},
+      {"a batch in 2025-03-26, which has them",
+       {{kUp, init_03}, {kDown, result("0", R"({"protocolVersion":"2025-03-26"})")},
+        {kUp, "[" + call("1") + "," + notification("notifications/cancelled", R"({"requestId":1})") + "]"}},
+       {"s id1 tools/call 1", R"(e id1 {"error_type": "Cancelled", "error_message": ""})"}},
+      {"a batch in 2025-06-18, which removed them (\"Remove support for JSON-RPC batching\")",
+       {{kUp, init_06}, {kDown, result("0", R"({"protocolVersion":"2025-06-18"})")},
+        {kUp, "[" + call("1") + "]"}, {kUp, call("2")},
+        {kDown, "[" + result("2", kText) + "]"}, {kDown, result("2", kText)}},
+       {"s id1 tools/call 2", kDone}},
+      {"a batch where the server chose 2025-03-26",
+       {{kUp, init_06}, {kDown, result("0", R"({"protocolVersion":"2025-03-26"})")},
+        {kUp, call("2")}, {kDown, "[" + result("2", kText) + "]"}},
+       {"s id1 tools/call 2", kDone}},
+  });
+}
+
+// A batch's calls are each as large as their own message, not the batch.
+TEST(TrackerTableTest, EachMessageOfABatchHasItsOwnSize) {
+  const std::string one = call("1"), two = call("2", R"(,"arguments":{"k":"longer"})");
+  const std::string answer = result("2", kText);
+  std::vector<std::string> payloads;
+  InteractionTracker tracker({}, [&](ProxyEvent e) { payloads.push_back(e.payload); });
+  tracker.on_line(kUp, "[" + one + ", " + two + "]", {});
+  tracker.on_line(kDown, "[ " + answer + " ]", {});
+  ASSERT_EQ(payloads.size(), 3u);
+  EXPECT_NE(payloads[0].find("\"input_size\": " + std::to_string(one.size()) + ","), std::string::npos)
+      << payloads[0];
+  EXPECT_NE(payloads[1].find("\"input_size\": " + std::to_string(two.size()) + ","), std::string::npos)
+      << payloads[1];
+  EXPECT_NE(payloads[2].find("\"output_size\": " + std::to_string(answer.size()) + ","),
+            std::string::npos)
+      << payloads[2];
+}
+
 TEST(TrackerTableTest, LinesAStrictParserRefuses) {
   check({
       {"a lone surrogate in the arguments (JSON.stringify of a string cut in an emoji)",
@@ -645,6 +715,15 @@ TEST(TrackerTableTest, InputRequired) {
        {"s id1 tools/call 1", required,
         R"(p id1 {"status": "input_provided", "jsonrpc.request.id": "2", "input_responses": ["github_login"]})",
         kDone}},
+      {"only a requestState (the schema's \"load shedding\" example): the retry echoes it",
+       {{kUp, call("1")},
+        {kDown, result("1", R"({"resultType": "input_required", "requestState": )"
+                            R"("eyJwcm9ncmVzcyI6IjUwJSIsInN0YXRlIjoicHJvY2Vzc2luZyJ9"})")},
+        {kUp, call("2", R"(,"requestState":"eyJwcm9ncmVzcyI6IjUwJSIsInN0YXRlIjoicHJvY2Vzc2luZyJ9")")},
+        {kDown, result("2", kText)}},
+       {"s id1 tools/call 1", R"(p id1 {"status": "input_required", "input_requests": []})",
+        R"(p id1 {"status": "input_provided", "jsonrpc.request.id": "2", "input_responses": []})",
+        kDone}},
       {"a request with another requestState is another call",
        {{kUp, call("1")}, {kDown, asked},
         {kUp, call("2", R"(,"inputResponses":{"github_login":{}},"requestState":"other")")},
@@ -697,6 +776,22 @@ TEST(TrackerTableTest, SubscriptionsListen) {
        {"s id1 subscriptions/listen 1",
         R"(c id1 {"success": true, "ended_by": "client_closed", "notification_count": 0})"},
        SessionEnd::kClientClosed},
+      {"task status notifications on its stream count too (SEP-2663: \"clients send a "
+       "subscriptions/listen request ... including a list of task IDs\")",
+       {{kUp, call("2")},
+        {kDown, result("2", R"({"resultType":"task","taskId":"T1","status":"working"})")},
+        {kUp, request("1", "subscriptions/listen", R"({"notifications":{"taskIds":["T1"]}})")},
+        {kDown, notification("notifications/subscriptions/acknowledged",
+                             R"({"_meta":{"io.modelcontextprotocol/subscriptionId":1},)"
+                             R"("notifications":{"taskIds":["T1"]}})")},
+        {kDown, notification("notifications/tasks",
+                             R"({"_meta":{"io.modelcontextprotocol/subscriptionId":1},"taskId":"T1",)"
+                             R"("status":"completed","result":{"content":[]}})")},
+        {kUp, notification("notifications/cancelled", R"({"requestId":1})")}},
+       {"s id1 tools/call 2", R"(p id1 {"status": "working", "task_id": "T1"})",
+        "s id2 subscriptions/listen 1",
+        R"(c id1 {"success": true, "content_count": 0, "task_id": "T1"})",
+        R"(c id2 {"success": true, "ended_by": "client", "notification_count": 2})"}},
       {"the server exiting is an unexpected end",
        {{kUp, listen}},
        {"s id1 subscriptions/listen 1",
