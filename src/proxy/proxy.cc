@@ -98,9 +98,11 @@ class RecordingObserver : public StreamObserver {
     std::string how = child.signaled ? "the server was killed by signal " + std::to_string(child.code)
                                      : "the server exited with status " + std::to_string(child.code);
     // How a server ends when its client shuts it down (MCP stdio: stdin
-    // closed, then SIGTERM): status 0, or SIGTERM, SIGINT or SIGHUP.
+    // closed, then SIGTERM): status 0, or SIGTERM, SIGINT or SIGHUP; or
+    // SIGPIPE, when what it wrote on its way out found the client's stderr
+    // gone with the client (its stdout is ours, read to the end).
     const bool shutdown = child.signaled ? child.code == SIGTERM || child.code == SIGINT ||
-                                               child.code == SIGHUP
+                                               child.code == SIGHUP || child.code == SIGPIPE
                                          : child.code == 0;
     lines_.push({SeenLine::kServerExited, Direction::kServerToClient, how, seen_now(), {}, 0,
                  shutdown});

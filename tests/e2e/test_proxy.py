@@ -429,6 +429,26 @@ class ProxyLifecycleTest(ProxyCase):
         self.assertEqual(data["error_type"], "ServerExited")
         self.assertIn("status 4", data["error_message"])
 
+    def test_a_client_gone_whole_left_its_calls_though_the_server_died_of_it(self):
+        # The client exits: its ends of our stdout and stderr close, then our
+        # stdin. The server's goodbye on stderr (the client's) kills it with
+        # SIGPIPE: the client left its call, the server did not fail it.
+        proc = subprocess.Popen([BIN, "proxy", "--", *self.server("--stderr-at-exit")],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env=self.env, cwd=self.cwd)
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        self.send(proc, call(1, "echo"), call(2, "slow"))
+        proc.stdout.readline()  # echo answered: slow is open in the server
+        proc.stdout.close()
+        proc.stderr.close()
+        proc.stdin.close()
+        self.assertEqual(proc.wait(60), 128 + signal.SIGPIPE)
+        s = self.summary()
+        self.assertEqual([(x[0], x[1]) for x in s],
+                         [("echo", ["start", "complete"]), ("slow", ["start", "error"])])
+        self.assertEqual(s[1][2]["error_type"], "ClientClosed")
+        self.assertIn("signal 13", s[1][2]["error_message"])
+
     def test_cancellation(self):
         p = self.proxy(input=lines(call(7, "slow"), {
             "jsonrpc": "2.0", "method": "notifications/cancelled",

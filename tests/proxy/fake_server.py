@@ -14,7 +14,8 @@ client request by the tool name it calls:
   progress        two notifications/progress for the request's token, then the result
 Other methods (initialize, tools/list, ...) get an empty result. With
 --exit-status N the server exits N when stdin ends; --log FILE appends every
-line it reads (to compare byte for byte)."""
+line it reads (to compare byte for byte); --stderr-at-exit says goodbye on
+stderr when stdin ends, and dies of SIGPIPE if no one reads it any more."""
 import json
 import os
 import signal
@@ -31,6 +32,7 @@ def send(obj):
 def main():
     exit_status = 0
     log = None
+    goodbye = False
     args = sys.argv[1:]
     while args:
         a = args.pop(0)
@@ -38,6 +40,8 @@ def main():
             exit_status = int(args.pop(0))
         elif a == "--log":
             log = open(args.pop(0), "ab")
+        elif a == "--stderr-at-exit":
+            goodbye = True
     waiting = {}  # our request id -> the client request it serves
     for raw in sys.stdin.buffer:
         if log:
@@ -94,6 +98,9 @@ def main():
                 "content": [{"type": "text", "text": json.dumps(params.get("arguments"))}]}})
         else:
             send({"jsonrpc": "2.0", "id": rid, "result": {}})
+    if goodbye:
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # as a C or Go server dies of it
+        os.write(2, b"fake server: stdin ended, bye\n")
     sys.exit(exit_status)
 
 
