@@ -145,15 +145,15 @@ bool file_exists(const std::string& path) {
 // $MCP_REPORT_CONFIG, or the first that exists of the usual places. Named
 // files must exist; "" when none is found.
 std::pair<std::string, Origin> find_config_file(const ConfigOverrides& overrides,
-                                                const GetEnv& getenv) {
+                                                const GetEnv& getenv, const ConfigSearch& search) {
   if (!overrides.config_file.empty())
     return {overrides.config_file, {Origin::kFlag, "--config"}};
   const char* env = getenv("MCP_REPORT_CONFIG");
   if (env && *env) return {env, {Origin::kEnvironment, "MCP_REPORT_CONFIG"}};
   const std::string candidates[] = {
-      "mcp_config.toml",
+      search.working_dir_file,
       xdg_dir(getenv, "XDG_CONFIG_HOME", ".config") + "/mcp-report/config.toml",
-      "/etc/mcp-report/config.toml",
+      search.system_file,
   };
   for (const std::string& candidate : candidates)
     if (file_exists(candidate)) return {candidate, {Origin::kDefault, "search"}};
@@ -380,11 +380,12 @@ static void apply_otel_environment(Config& config, const GetEnv& getenv) {
   }
 }
 
-Config load_config(const ConfigOverrides& overrides, const GetEnv& getenv) {
+Config load_config(const ConfigOverrides& overrides, const GetEnv& getenv,
+                   const ConfigSearch& search) {
   Config config;
   config.default_spool = xdg_dir(getenv, "XDG_STATE_HOME", ".local/state") + "/mcp-report/spool";
   apply_otel_environment(config, getenv);
-  auto [path, file_origin] = find_config_file(overrides, getenv);
+  auto [path, file_origin] = find_config_file(overrides, getenv, search);
   config.file_origin = file_origin;
   if (!path.empty() && file_origin.kind != Origin::kDefault && ::access(path.c_str(), R_OK) != 0) {
     // Name where the name came from: a stale MCP_REPORT_CONFIG in a

@@ -128,10 +128,19 @@ struct ConfigOverrides {
 
 using GetEnv = std::function<const char*(const char*)>;
 
+// Where the search for a config file looks besides $XDG_CONFIG_HOME, when
+// neither -c nor MCP_REPORT_CONFIG names one (man page CONFIGURATION): a
+// test gives its own folder instead of the machine's.
+struct ConfigSearch {
+  std::string working_dir_file = "mcp_config.toml";
+  std::string system_file = "/etc/mcp-report/config.toml";
+};
+
 // Finds and reads the config file (man page CONFIGURATION) and applies the environment
 // and the overrides. Throws Failure (78) for a named file that is missing or
 // invalid ("file:line:column: what") and for wrong values.
-Config load_config(const ConfigOverrides& overrides, const GetEnv& getenv);
+Config load_config(const ConfigOverrides& overrides, const GetEnv& getenv,
+                   const ConfigSearch& search = ConfigSearch());
 
 // One row of the `mcp-report config` table.
 struct ConfigRow {

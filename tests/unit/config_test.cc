@@ -23,12 +23,22 @@ class ConfigTest : public TempDirTest {
     o.config_file = f;
     return o;
   }
+  // Loads as the binary would with only `env` and HOME (the test's folder)
+  // in the environment, searching the test's folder for mcp_config.toml and
+  // the system file (etc/mcp-report/config.toml in it): never the
+  // machine's configuration or the caller's environment.
   Config load(const ConfigOverrides& o, std::map<std::string, std::string> env = {}) {
     env.emplace("HOME", dir_);
-    return load_config(o, [env](const char* name) -> const char* {
-      auto it = env.find(name);
-      return it == env.end() ? nullptr : it->second.c_str();
-    });
+    ConfigSearch search;
+    search.working_dir_file = path("mcp_config.toml");
+    search.system_file = path("etc/mcp-report/config.toml");
+    return load_config(
+        o,
+        [env](const char* name) -> const char* {
+          auto it = env.find(name);
+          return it == env.end() ? nullptr : it->second.c_str();
+        },
+        search);
   }
   // The Failure message of loading `text`, or "" when it loads.
   std::string error_of(const std::string& text) {
@@ -87,6 +97,22 @@ TEST_F(ConfigTest, DefaultsWithoutAFile) {
   EXPECT_TRUE(c.sync);
   EXPECT_EQ(c.spool_path(), dir_ + "/.local/state/mcp-report/spool");
   EXPECT_EQ(c.origin("interaction_logging.rate_limit").describe(), "default");
+}
+
+// The search reads the places it is given, in order: the working folder's
+// mcp_config.toml, $XDG_CONFIG_HOME's (~/.config's), the system file.
+TEST_F(ConfigTest, TheSearchReadsOnlyThePlacesItIsGiven) {
+  ASSERT_EQ(::mkdir(path("etc").c_str(), 0700), 0);
+  ASSERT_EQ(::mkdir(path("etc/mcp-report").c_str(), 0700), 0);
+  write("etc/mcp-report/config.toml", "[mcp]\nmcp_id = \"system\"\n");
+  EXPECT_EQ(load(ConfigOverrides()).mcp_id, "system");
+  EXPECT_EQ(load(ConfigOverrides()).file_origin.kind, Origin::kDefault);
+  ASSERT_EQ(::mkdir(path(".config").c_str(), 0700), 0);
+  ASSERT_EQ(::mkdir(path(".config/mcp-report").c_str(), 0700), 0);
+  write(".config/mcp-report/config.toml", "[mcp]\nmcp_id = \"user\"\n");
+  EXPECT_EQ(load(ConfigOverrides()).mcp_id, "user");
+  write("mcp_config.toml", "[mcp]\nmcp_id = \"here\"\n");
+  EXPECT_EQ(load(ConfigOverrides()).mcp_id, "here");
 }
 
 TEST_F(ConfigTest, PrecedenceFlagsThenEnvironmentThenFile) {
