@@ -46,10 +46,15 @@ std::optional<SpoolState> parse_state(const std::string& text) {
 // delete, cleanup) never create one: a spool that does not exist is an error,
 // so a mistyped path in a monitoring job cannot report a healthy empty spool
 // for ever (man page RECORDING COMMANDS), nor a cleanup make a folder.
-Spool open_existing_spool(const Globals& globals, Config* config_out = nullptr) {
+// The commands that change it refuse a spool owned by another user; those
+// that only look (status, list, show) read it wherever permissions let them.
+enum class Access { kChange, kLook };
+Spool open_existing_spool(const Globals& globals, Config* config_out = nullptr,
+                          Access access = Access::kChange) {
   Config config = globals.load_config(Globals::ConfigUse::kLook);
   if (config_out) *config_out = config;
   require_existing_spool(config);
+  if (access == Access::kLook) return Spool::open_to_look(config.spool_path());
   return Spool::open(config.spool_path(), true);  // the root exists: its state folders may be made
 }
 
@@ -64,7 +69,7 @@ SpooledFile find_one(const Spool& spool, const std::string& handle) {
 }
 
 int status(const Globals& globals, bool json, bool prometheus) {
-  Spool spool = open_existing_spool(globals);
+  Spool spool = open_existing_spool(globals, nullptr, Access::kLook);
   SpoolStatus st = spool_status(spool, now_s());
   std::cout << (prometheus ? st.prometheus() : json ? st.json() + "\n" : st.text());
   return kExitOk;
@@ -72,7 +77,7 @@ int status(const Globals& globals, bool json, bool prometheus) {
 
 int list(const Globals& globals, const std::string& state, bool json) {
   std::optional<SpoolState> only = parse_state(state);
-  Spool spool = open_existing_spool(globals);
+  Spool spool = open_existing_spool(globals, nullptr, Access::kLook);
   const int64_t now = now_s();
   for (const ListedEvent& e : list_events(spool, only)) {
     if (json) {
@@ -93,7 +98,7 @@ int list(const Globals& globals, const std::string& state, bool json) {
 }
 
 int show(const Globals& globals, const std::string& handle) {
-  Spool spool = open_existing_spool(globals);
+  Spool spool = open_existing_spool(globals, nullptr, Access::kLook);
   SpooledFile file = find_one(spool, handle);
   std::optional<std::string> body = read_file(spool, file.state, file.name);
   if (!body) throw Failure(kExitNoInput, "event " + handle, "gone meanwhile");

@@ -141,7 +141,7 @@ bool is_reason_file(const std::string& name) {
   return name.size() > n && name.compare(name.size() - n, n, kReasonSuffix) == 0;
 }
 
-Spool Spool::open(const std::string& root, bool create) {
+int Spool::open_root(const std::string& root, bool create) {
   int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0 && errno == ENOENT && create) {
     make_dirs(root);
@@ -161,7 +161,22 @@ Spool Spool::open(const std::string& root, bool create) {
     }
     fail("spool " + root, errno);
   }
-  Spool spool(root, fd);
+  return fd;
+}
+
+Spool Spool::open_to_look(const std::string& root) {
+  Spool spool(root, open_root(root, false));
+  struct stat st;
+  if (::fstat(spool.root_fd_, &st) != 0) fail("spool " + root, errno);
+  // One's own spool, or one shared with our group, as open() has it (a state
+  // folder removed by hand is made again); another user's is only read.
+  const bool ours = st.st_uid == ::geteuid() || (shared_mode(st.st_mode) && in_group(st.st_gid));
+  return ours ? open(root, true) : std::move(spool);
+}
+
+Spool Spool::open(const std::string& root, bool create) {
+  Spool spool(root, open_root(root, create));
+  const int fd = spool.root_fd_;
   struct stat st;
   if (::fstat(fd, &st) != 0) fail("spool " + root, errno);
   spool.shared_ = shared_mode(st.st_mode);

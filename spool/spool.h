@@ -37,6 +37,12 @@ class Spool {
   // ours. In a shared spool, folders are made 2770 and files 0660, so that
   // the group's members record and the owner's flusher sends and removes.
   static Spool open(const std::string& root, bool create);
+  // Opens an existing spool only to look at it (status, list, show): a spool
+  // owned by another user is read, wherever file permissions let this one
+  // read it (root's monitoring cron on the service user's spool), and nothing
+  // is made in it; one's own is opened as open(root, true) opens it. A
+  // symlink or a non-directory is refused as by open().
+  static Spool open_to_look(const std::string& root);
 
   Spool(Spool&& other) noexcept;
   Spool& operator=(Spool&&) = delete;
@@ -57,6 +63,8 @@ class Spool {
 
  private:
   Spool(std::string root, int root_fd) : root_(std::move(root)), root_fd_(root_fd) {}
+  // The root folder's descriptor (made first with `create`); SpoolError else.
+  static int open_root(const std::string& root, bool create);
   std::string root_;
   int root_fd_;
   bool create_ = false;

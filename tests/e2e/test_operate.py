@@ -9,6 +9,7 @@ import signal
 import sqlite3
 import subprocess
 import time
+import unittest
 
 from harness import BIN, SOURCE, Case
 from test_flush import free_port
@@ -647,6 +648,64 @@ class StatusTest(Case):
         self.assertIn('spool="%s"' % self.spool.replace("\\", "\\\\").replace('"', '\\"'), out)
         metrics = parse_prometheus(self, out, self.spool)
         self.assertEqual(metrics['mcp_report_events{state="queued"}'], 1)
+
+
+@unittest.skipUnless(os.geteuid() == 0, "needs root to give the spool to another uid")
+class ForeignSpoolTest(Case):
+    """Root's monitoring cron on the service user's spool: the commands that
+    only look read it; those that change it refuse it."""
+
+    STRANGER = 4242
+
+    def setUp(self):
+        super().setUp()
+        self.ok("start", "--id", "a")
+        self.ok("start", "--id", "b")
+        for root, dirs, files in os.walk(self.spool):
+            for name in dirs + files:
+                os.lchown(os.path.join(root, name), self.STRANGER, self.STRANGER)
+        os.lchown(self.spool, self.STRANGER, self.STRANGER)
+
+    def owned_by_the_stranger(self):
+        for root, dirs, files in os.walk(self.spool):
+            for name in [root] + [os.path.join(root, n) for n in dirs + files]:
+                self.assertEqual(os.lstat(name).st_uid, self.STRANGER, name)
+
+    def test_looking_works_and_changing_is_refused(self):
+        self.assertIn("queued:       2", self.ok("status").stdout)
+        self.assertEqual(json.loads(self.ok("status", "--json").stdout)["queued"], 2)
+        metrics = parse_prometheus(self, self.ok("status", "--prometheus").stdout, self.spool)
+        self.assertEqual(metrics['mcp_report_events{state="queued"}'], 2)
+        listed = self.ok("list").stdout.splitlines()
+        self.assertEqual(len(listed), 2)
+        self.assertIn('"interaction_id": "a"', self.ok("show", listed[0].split()[0]).stdout +
+                      self.ok("show", listed[1].split()[0]).stdout)
+        for args in (["requeue", "--all"], ["delete", "--state", "dead"], ["cleanup"],
+                     ["start", "--id", "c"]):
+            with self.subTest(args=args):
+                r = self.fails(73, *args)
+                self.assertIn("owned by uid %d" % self.STRANGER, r.stderr)
+        self.owned_by_the_stranger()  # nothing made or changed in it
+        self.assertEqual(len(self.files()), 2)
+
+    def test_the_cron_example_leaves_no_temp_file_when_status_fails(self):
+        with open(os.path.join(SOURCE, "scripts", "cron.example")) as f:
+            [line] = [l for l in f if l.startswith("*") and "--prometheus" in l]
+        textfiles = os.path.join(self.dir, "textfiles")
+        os.makedirs(textfiles)
+        command = line.split(None, 5)[5].strip()
+        command = command.replace("/var/lib/prometheus/node-exporter", textfiles)
+        command = command.replace("mcp-report -c /etc/mcp-report/config.toml", BIN)
+        self.assertIn(BIN, command)
+        subprocess.run(["sh", "-c", command], env=self.env, cwd=self.cwd, check=False)
+        self.assertEqual(os.listdir(textfiles), ["mcp-report.prom"])
+        with open(os.path.join(textfiles, "mcp-report.prom")) as f:
+            self.assertIn("mcp_report_events", f.read())
+        missing = dict(self.env, MCP_REPORT_SPOOL_DIR=os.path.join(self.dir, "no-such-spool"))
+        for _ in range(3):
+            subprocess.run(["sh", "-c", command], env=missing, cwd=self.cwd, check=False,
+                           stderr=subprocess.DEVNULL)
+        self.assertEqual(os.listdir(textfiles), ["mcp-report.prom"])  # the last good one kept
 
 
 def parse_prometheus(test, text, spool):
