@@ -142,9 +142,10 @@ std::string InteractionTracker::start_payload(const Message& m) const {
   if (const std::string_view uri = JsonTree::string(t.member(m.params, "uri")); !uri.empty())
     p.text("mcp.resource.uri", uri);
   p.text("jsonrpc.request.id", m.id->text);
-  if (!protocol_version_.empty()) p.text("mcp.protocol.version", protocol_version_);
-  if (!client_name_.empty()) p.text("mcp.client.name", client_name_);
-  if (!client_version_.empty()) p.text("mcp.client.version", client_version_);
+  const Session session = session_of(m);
+  if (!session.protocol_version.empty()) p.text("mcp.protocol.version", session.protocol_version);
+  if (!session.client_name.empty()) p.text("mcp.client.name", session.client_name);
+  if (!session.client_version.empty()) p.text("mcp.client.version", session.client_version);
   // W3C trace context, for the OpenTelemetry sink to join the caller's trace.
   for (const char* key : {"traceparent", "tracestate"})
     if (const Node* v = t.member(meta, key); JsonTree::is(v, Kind::kString)) p.text(key, v->text);

@@ -130,24 +130,40 @@ void InteractionTracker::on_message(Direction direction, const Message& m, SeenA
 }
 
 void InteractionTracker::note_session(const Message& m) {
+  if (m.method != "initialize") return;
+  const JsonTree& t = *m.tree;
+  const Node* info = t.member(m.params, "clientInfo");
+  initialized_ = true;
+  client_name_ = std::string(JsonTree::string(t.member(info, "name")));
+  client_version_ = std::string(JsonTree::string(t.member(info, "version")));
+  protocol_version_ = std::string(JsonTree::string(t.member(m.params, "protocolVersion")));
+}
+
+// The session a request is in: the one initialize began, or in revisions
+// without initialize (2026-07-28), what the request's own _meta says: that
+// request's alone.
+InteractionTracker::Session InteractionTracker::session_of(const Message& m) const {
+  Session s{protocol_version_, client_name_, client_version_};
+  if (initialized_) return s;
   const JsonTree& t = *m.tree;
   const Node* meta = t.member(m.params, "_meta");
-  if (m.method == "initialize") {
-    const Node* info = t.member(m.params, "clientInfo");
-    client_name_ = std::string(JsonTree::string(t.member(info, "name")));
-    client_version_ = std::string(JsonTree::string(t.member(info, "version")));
-    protocol_version_ = std::string(JsonTree::string(t.member(m.params, "protocolVersion")));
-  }
-  // Revisions without initialize (2026-07-28) carry both in every request.
   for (const char* key : {"io.modelcontextprotocol/protocolVersion", "protocolVersion"})
     if (const Node* v = t.member(meta, key); JsonTree::is(v, Kind::kString))
-      protocol_version_ = std::string(v->text);
+      s.protocol_version = std::string(v->text);
   for (const char* key : {"io.modelcontextprotocol/clientInfo", "clientInfo"}) {
     if (const Node* info = t.member(meta, key); JsonTree::is(info, Kind::kObject)) {
-      client_name_ = std::string(JsonTree::string(t.member(info, "name")));
-      client_version_ = std::string(JsonTree::string(t.member(info, "version")));
+      s.client_name = std::string(JsonTree::string(t.member(info, "name")));
+      s.client_version = std::string(JsonTree::string(t.member(info, "version")));
     }
   }
+  return s;
+}
+
+// A session that negotiated a revision before 2026-07-28 (the versions are
+// dates): what only 2026-07-28 has (resultType "task" of the task
+// extension, "input_required") is not honoured in it.
+bool InteractionTracker::before_2026_07_28() const {
+  return !protocol_version_.empty() && protocol_version_ < "2026-07-28";
 }
 
 void InteractionTracker::on_client_request(const Message& m, SeenAt at) {
@@ -268,7 +284,8 @@ void InteractionTracker::on_answer(Interactions::iterator it, const Request& req
     finish(it, Action::kError, error_payload(i, m, "JsonRpcError", at), at);
     return;
   }
-  const std::string_view type = JsonTree::string(t.member(m.result, "resultType"));
+  const std::string_view type =
+      before_2026_07_28() ? std::string_view() : JsonTree::string(t.member(m.result, "resultType"));
   const Node* legacy_task = request.task_augmented ? t.member(m.result, "task") : nullptr;
   if (type == "task" && JsonTree::is(t.member(m.result, "taskId"), Kind::kString)) {
     i.extension_task = true;

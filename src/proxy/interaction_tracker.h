@@ -175,6 +175,13 @@ class InteractionTracker {
                            Message* m);
   void on_message(Direction direction, const Message& m, SeenAt at);
   void note_session(const Message& m);
+  struct Session {
+    std::string protocol_version;
+    std::string client_name;
+    std::string client_version;
+  };
+  Session session_of(const Message& m) const;
+  bool before_2026_07_28() const;
   void on_client_request(const Message& m, SeenAt at);
   uint64_t retried(const Message& m) const;
   void on_client_cancel(const Message& m, SeenAt at);
@@ -221,6 +228,7 @@ class InteractionTracker {
   std::map<std::string, Request> requests_;        // by the request id's key (id_key)
   std::map<std::string, uint64_t> by_task_;        // task id -> interaction
   std::map<std::string, uint64_t> by_token_;       // progress token's key -> interaction
+  bool initialized_ = false;  // an initialize began the session: _meta overrides nothing
   std::string protocol_version_;
   std::string client_name_;
   std::string client_version_;

@@ -16,13 +16,23 @@ namespace {
 
 // An event as a row says it: "s ID METHOD REQUEST-ID" for a start, else the
 // action's letter, the id and the payload without its timings and sizes.
-std::string render(const ProxyEvent& e) {
+// With `session`, a start adds the protocol version and the client's name
+// and version it records ("-" for none).
+std::string render(const ProxyEvent& e, bool session) {
   const char code = action_info(e.action).code;
   if (e.action == Action::kStart) {
     std::smatch type, id;
     std::regex_search(e.payload, type, std::regex(R"re("request_type": "([^"]*)")re"));
     std::regex_search(e.payload, id, std::regex(R"re("jsonrpc.request.id": "([^"]*)")re"));
-    return "s " + e.interaction_id + " " + type[1].str() + " " + id[1].str();
+    std::string out = "s " + e.interaction_id + " " + type[1].str() + " " + id[1].str();
+    for (const char* key : {"mcp.protocol.version", "mcp.client.name", "mcp.client.version"}) {
+      if (!session) break;
+      std::smatch v;
+      const bool has = std::regex_search(
+          e.payload, v, std::regex("\"" + std::string(key) + R"re(": "([^"]*)")re"));
+      out += " " + (has ? v[1].str() : std::string("-"));
+    }
+    return out;
   }
   static const std::regex timings(R"(("processing_time"|"output_size"|"input_size"): [0-9.e+-]+(, )?)");
   std::string payload = std::regex_replace(e.payload, timings, "");
@@ -36,11 +46,11 @@ struct Run {
 };
 
 Run run(const std::vector<Step>& steps, const TrackerOptions& options = {},
-        std::optional<SessionEnd> end = std::nullopt) {
+        std::optional<SessionEnd> end = std::nullopt, bool session = false) {
   Run out;
   int made = 0;
   InteractionTracker tracker(
-      options, [&](ProxyEvent e) { out.events.push_back(render(e)); },
+      options, [&](ProxyEvent e) { out.events.push_back(render(e, session)); },
       [&](int64_t) { return "id" + std::to_string(++made); });
   int64_t t = 0;
   for (const Step& s : steps) {
@@ -84,9 +94,10 @@ struct Row {
   uint64_t unreadable = 0;
 };
 
-void check(const std::vector<Row>& rows, const TrackerOptions& options = {}) {
+void check(const std::vector<Row>& rows, const TrackerOptions& options = {},
+           bool session = false) {
   for (const Row& row : rows) {
-    Run got = run(row.steps, options, row.end);
+    Run got = run(row.steps, options, row.end, session);
     EXPECT_EQ(got.events, row.want) << row.name;
     EXPECT_EQ(got.unreadable, row.unreadable) << row.name;
   }
@@ -742,6 +753,47 @@ TEST(TrackerTableTest, InputRequired) {
         "s id2 tools/call 2",
         R"(p id1 {"status": "input_provided", "jsonrpc.request.id": "3", "input_responses": ["a", "b"]})",
         kDone, R"(c id2 {"success": true, "content_count": 1})"}},
+  });
+}
+
+// What only 2026-07-28 has is not honoured in a session that negotiated an
+// older revision: a request's _meta never overrides initialize (man page
+// PROXY, the table per revision), and input_required and the task
+// extension's resultType "task" are results like any other there.
+TEST(TrackerTableTest, RevisionGates) {
+  const std::string init = request(
+      "0", "initialize",
+      R"({"protocolVersion":"2025-11-25","clientInfo":{"name":"real","version":"1.0"}})");
+  const std::string ok = result("0", R"({"protocolVersion":"2025-11-25"})");
+  const std::string meta =
+      R"(,"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28",)"
+      R"("io.modelcontextprotocol/clientInfo":{"name":"spoof","version":"9"}})";
+  check({
+      {"2025-11-25: a request's _meta overrides nothing",
+       {{kUp, init}, {kDown, ok}, {kUp, call("1", meta)}, {kUp, call("2")}},
+       {"s id1 tools/call 1 2025-11-25 real 1.0", "s id2 tools/call 2 2025-11-25 real 1.0"}},
+      {"without initialize: _meta is that request's alone",
+       {{kUp, call("1", meta)}, {kUp, call("2")}},
+       {"s id1 tools/call 1 2026-07-28 spoof 9", "s id2 tools/call 2 - - -"}},
+  }, {}, true);
+  check({
+      {"2025-11-25: input_required is a result, not progress",
+       {{kUp, init}, {kDown, ok}, {kUp, call("1")},
+        {kDown, result("1", R"({"resultType":"input_required","requestState":"s","content":[]})")}},
+       {"s id1 tools/call 1", R"(c id1 {"success": true, "content_count": 0})"},
+       SessionEnd::kClientClosed},
+      {"2025-11-25: resultType \"task\" is a result too",
+       {{kUp, init}, {kDown, ok}, {kUp, call("1")},
+        {kDown, result("1", R"({"resultType":"task","taskId":"T1","status":"working","content":[]})")}},
+       {"s id1 tools/call 1", R"(c id1 {"success": true, "content_count": 0})"},
+       SessionEnd::kClientClosed},
+      {"2026-07-28: input_required is progress",
+       {{kUp, request("0", "initialize", R"({"protocolVersion":"2026-07-28"})")},
+        {kDown, result("0", R"({"protocolVersion":"2026-07-28"})")}, {kUp, call("1")},
+        {kDown, result("1", R"({"resultType":"input_required","requestState":"s"})")}},
+       {"s id1 tools/call 1", R"(p id1 {"status": "input_required", "input_requests": []})",
+        R"(e id1 {"error_type": "ClientClosed", "error_message": "gone"})"},
+       SessionEnd::kClientClosed},
   });
 }
 
