@@ -111,13 +111,11 @@ void HttpRecorder::track(SeenHttp& seen) {
   switch (seen.kind) {
     case SeenHttp::kMessage: {
       InteractionTracker& tracker = session_of(seen).tracker;
-      const TappedMessage& m = seen.message;
-      if (m.cut) {
-        tracker.on_long_line(seen.direction, m.text, m.tail, m.size, seen.at);
-        break;
-      }
-      tracker.on_line(seen.direction, m.text, seen.at);
-      if (seen.direction == Direction::kClientToServer) requests_[seen.exchange] = m.text;
+      TappedMessage& m = seen.message;
+      if (m.cut) tracker.on_long_line(seen.direction, m.text, m.tail, m.size, seen.at);
+      else tracker.on_line(seen.direction, m.text, seen.at);
+      // Kept to end its calls with the exchange, a long one by its ends too.
+      if (seen.direction == Direction::kClientToServer) requests_[seen.exchange] = std::move(m);
       break;
     }
     case SeenHttp::kExchangeEnd:
@@ -155,9 +153,13 @@ void HttpRecorder::end_exchange(const SeenHttp& seen) {
   auto session = sessions_.find(key);
   auto request = requests_.find(seen.exchange);
   if (session != sessions_.end() && request != requests_.end()) {
-    if (const auto end = open_calls_end(seen.ending, session->second->sessionless))
-      session->second->tracker.close_requests(request->second, end->error_type, end->message,
-                                              seen.at);
+    const TappedMessage& m = request->second;
+    InteractionTracker& tracker = session->second->tracker;
+    if (const auto end = open_calls_end(seen.ending, session->second->sessionless)) {
+      if (m.cut) tracker.close_long_request(m.text, m.tail, m.size, end->error_type, end->message,
+                                            seen.at);
+      else tracker.close_requests(m.text, end->error_type, end->message, seen.at);
+    }
   }
   if (request != requests_.end()) requests_.erase(request);
   if (session != sessions_.end() && session->second->sessionless) {

@@ -79,7 +79,8 @@ class HttpRecorder : public ExchangeObserver {
   std::unique_ptr<RecordingQueue> events_;
   // The tracking thread's: trackers by session ("#N" for exchange N without one).
   std::map<std::string, std::unique_ptr<Session>> sessions_;
-  std::map<uint64_t, std::string> requests_;  // the request message of each exchange in flight
+  // The request message of each exchange in flight (a long one by its ends).
+  std::map<uint64_t, TappedMessage> requests_;
   std::atomic<bool> lost_{false};
   // Responses in a coding the recorder cannot read: messages not looked at,
   // whose calls are not recorded.

@@ -444,24 +444,38 @@ void InteractionTracker::close_requests(std::string_view line, const std::string
   if (!tree.parse(line)) return;
   auto handle = [&](const Node* n) {
     Message m;
-    if (!read_message(tree, n, line.size(), false, &m) || m.method.empty()) return;
-    const std::string key = id_key(m.id);
-    auto request = requests_.find(key);
-    if (request == requests_.end()) return;
-    auto it = interactions_.find(request->second.interaction);
-    requests_.erase(request);
-    if (it == interactions_.end() || it->second.request != key) return;
-    // Over HTTP a client closes a subscriptions/listen stream to end it.
-    if (it->second.method == "subscriptions/listen" && error_type == "ClientClosed")
-      finish(it, Action::kComplete, listen_end_payload(it->second, "client", at), at);
-    else
-      finish(it, Action::kError, closed_payload(it->second, error_type, message, at), at);
+    if (read_message(tree, n, line.size(), false, &m)) close_request(m, error_type, message, at);
   };
   if (JsonTree::is(tree.root(), Kind::kArray)) {
     for (const Node* n = tree.first(tree.root()); n; n = tree.next(n)) handle(n);
   } else {
     handle(tree.root());
   }
+}
+
+void InteractionTracker::close_long_request(std::string_view head, std::string_view tail,
+                                            size_t size, const std::string& error_type,
+                                            const std::string& message, SeenAt at) {
+  JsonTree tree;
+  Message m;
+  if (read_long_line(head, tail, &tree) && read_message(tree, tree.root(), size, true, &m))
+    close_request(m, error_type, message, at);
+}
+
+void InteractionTracker::close_request(const Message& m, const std::string& error_type,
+                                       const std::string& message, SeenAt at) {
+  if (m.method.empty()) return;
+  const std::string key = id_key(m.id);
+  auto request = requests_.find(key);
+  if (request == requests_.end()) return;
+  auto it = interactions_.find(request->second.interaction);
+  requests_.erase(request);
+  if (it == interactions_.end() || it->second.request != key) return;
+  // Over HTTP a client closes a subscriptions/listen stream to end it.
+  if (it->second.method == "subscriptions/listen" && error_type == "ClientClosed")
+    finish(it, Action::kComplete, listen_end_payload(it->second, "client", at), at);
+  else
+    finish(it, Action::kError, closed_payload(it->second, error_type, message, at), at);
 }
 
 size_t InteractionTracker::forget_all() {

@@ -110,6 +110,10 @@ class InteractionTracker {
   // ("UpstreamUnavailable") or was left by its client ("ClientClosed").
   void close_requests(std::string_view line, const std::string& error_type,
                       const std::string& message, SeenAt at);
+  // The same for a request too long to parse whole, by the ends given to
+  // on_long_line (its id is at either end).
+  void close_long_request(std::string_view head, std::string_view tail, size_t size,
+                          const std::string& error_type, const std::string& message, SeenAt at);
   // Forgets every open interaction without an outcome, when lines were lost
   // and their answers may have been among them: an invented error is worse
   // than none. Returns how many ends are thus not recorded.
@@ -171,6 +175,9 @@ class InteractionTracker {
   using Interactions = std::map<uint64_t, Interaction>;
 
   // The message flow (interaction_tracker.cc).
+  // close_requests' and close_long_request's: ends request `m`'s open interaction.
+  void close_request(const Message& m, const std::string& error_type, const std::string& message,
+                     SeenAt at);
   static bool read_message(const JsonTree& tree, const Node* n, size_t size, bool partial,
                            Message* m);
   void on_message(Direction direction, const Message& m, SeenAt at);

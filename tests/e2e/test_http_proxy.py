@@ -523,6 +523,22 @@ class HttpProxyFaultTest(HttpProxyCase):
         self.assertEqual((data["error_type"], data["error_message"]),
                          ("HttpError", "the server answered HTTP 500"))
 
+    def test_a_large_request_the_upstream_refuses_is_an_http_error(self):
+        # 5 MiB is parsed whole; 11 MiB is a long message, read by its ends
+        # ("parsed": false): both calls end with the upstream's 413.
+        _, upstream = self.fake()
+        proc, url = self.proxy(upstream + "/mcp")
+        session = self.session(url)
+        for rid, mib in ((1, 5), (2, 11)):
+            status, _, _ = self.request(url, body=call(rid, "big", blob="x" * (mib << 20)),
+                                        session=session)
+            self.assertEqual(status, 413)
+        self.assertEqual(self.stop(proc), 0)
+        summary = self.summary()
+        self.assertEqual([a for _, a, _ in summary], [["start", "error"]] * 2, summary)
+        self.assertEqual({(d["error_type"], d["error_message"]) for _, _, d in summary},
+                         {("HttpError", "the server answered HTTP 413")})
+
     def test_messages_a_strict_parser_refuses_are_recorded_as_over_stdio(self):
         # NaN and a lone surrogate in the answer, and an id the client wrote
         # 7.0 and the server (JavaScript) 7: the same call.

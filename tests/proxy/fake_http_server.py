@@ -19,6 +19,8 @@ sessions); notifications get 202. tools/call answers by the tool's name:
   lenient   a JSON response that JavaScript's JSON.parse takes and a strict
             parser refuses (NaN, a lone surrogate), its id as JavaScript
             writes the request's (7.0 -> 7)
+A POST body over 4 MiB gets HTTP 413 with a JSON-RPC error (id null), as
+the SDK's servers answer (logged without its body).
 GET opens the server's SSE stream: a notification every 0.2 s until the
 client leaves, numbered after the Last-Event-ID the client sends; DELETE
 ends the session. Every response carries X-Fake: yes and the hop-by-hop
@@ -43,6 +45,7 @@ SESSIONS = set()
 GONE = set()     # tools whose client went away
 RESUME = {}      # event id -> the result a GET resuming after it brings
 ARGS = None
+MAX_BODY = 4 << 20  # as server-everything's body parser
 
 
 def log(entry):
@@ -100,7 +103,14 @@ class Handler(BaseHTTPRequestHandler):
              "body": body})
 
     def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length", "0"))).decode()
+        length = int(self.headers.get("Content-Length", "0"))
+        if length > MAX_BODY:
+            self.rfile.read(length)
+            self.record("<%d bytes>" % length)
+            self.json(413, {"jsonrpc": "2.0", "id": None,
+                            "error": {"code": -32000, "message": "Payload too large"}})
+            return
+        body = self.rfile.read(length).decode()
         self.record(body)
         msg = json.loads(body)
         session = self.headers.get("Mcp-Session-Id")

@@ -278,6 +278,38 @@ TEST(InteractionTrackerTest, CloseRequestsEndsTheCallsALineCarries) {
   EXPECT_EQ(tracker.open_count(), 1u);
 }
 
+// A request too long to parse whole is known by its ends: its id at either
+// end ends its call with the exchange, as a short one's.
+TEST(InteractionTrackerTest, CloseLongRequestFindsTheIdAtEitherEnd) {
+  std::vector<std::string> out;
+  int made = 0;
+  InteractionTracker tracker(
+      TrackerOptions{}, [&](ProxyEvent e) {
+        out.push_back(e.interaction_id + (e.action == Action::kError ? " error " : " other ") +
+                      e.payload.substr(0, 26));
+      },
+      [&](int64_t) { return "id" + std::to_string(++made); });
+  const SeenAt t0{1800000000000000, 1000000}, t1{1800000000500000, 1500000};
+  const size_t size = 11u << 20;
+  struct Case {
+    std::string head, tail;
+  };
+  const std::vector<Case> cases = {
+      {R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"a","arguments":{"x":"xxx)",
+       R"(xxx"}}})"},
+      {R"({"jsonrpc":"2.0","method":"tools/call","params":{"name":"b","arguments":{"x":"xxx)",
+       R"(xxx"}},"id":"2"})"},
+  };
+  for (const Case& c : cases) tracker.on_long_line(Direction::kClientToServer, c.head, c.tail, size, t0);
+  ASSERT_EQ(tracker.open_count(), 2u);
+  out.clear();
+  for (const Case& c : cases)
+    tracker.close_long_request(c.head, c.tail, size, "HttpError", "the server answered HTTP 413", t1);
+  EXPECT_EQ(out, (std::vector<std::string>{"id1 error {\"error_type\": \"HttpError\"",
+                                           "id2 error {\"error_type\": \"HttpError\""}));
+  EXPECT_EQ(tracker.open_count(), 0u);
+}
+
 TEST(OpenCallsEndTest, EndsCallsOnlyWhenNoAnswerCanStillCome) {
   using E = ExchangeEnd;
   struct Row {
