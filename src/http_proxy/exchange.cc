@@ -11,6 +11,10 @@
 namespace mcpr {
 namespace {
 
+// What a client is told when the upstream cannot be reached: never its
+// address (clients may be remote); the detail is in the proxy's log.
+constexpr char kUnreachableBody[] = "mcp-report proxy: the upstream MCP server is unreachable\n";
+
 bool starts_with_ignoring_case(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && strncasecmp(s.data(), prefix.data(), prefix.size()) == 0;
 }
@@ -136,9 +140,11 @@ MHD_Result Exchange::forward(MHD_Connection* connection) {
   UpstreamConnection& upstream = client_->upstream;
   if (!upstream.start(request_, [this] { on_head(); },
                       [this](std::string_view data) { on_body(data); })) {
+    if (!context_.upstream_down.exchange(true) && context_.warn)
+      context_.warn("proxy: cannot send to upstream " + context_.upstream.shown + ": " +
+                    upstream.error());
     end(ExchangeEnd::kUnreachable);
-    return refuse(connection, MHD_HTTP_BAD_GATEWAY,
-                  "mcp-report proxy: cannot send to the upstream: " + upstream.error() + "\n");
+    return refuse(connection, MHD_HTTP_BAD_GATEWAY, kUnreachableBody);
   }
   switch (upstream.drive([&upstream] { return upstream.head_done(); }, client_fd_)) {
     case UpstreamState::kReady:
@@ -150,9 +156,7 @@ MHD_Result Exchange::forward(MHD_Connection* connection) {
         context_.warn("proxy: upstream " + context_.upstream.shown + " unreachable: " +
                       upstream.error());
       end(ExchangeEnd::kUnreachable);
-      return refuse(connection, MHD_HTTP_BAD_GATEWAY,
-                    "mcp-report proxy: upstream " + context_.upstream.shown +
-                        " unreachable: " + upstream.error() + "\n");
+      return refuse(connection, MHD_HTTP_BAD_GATEWAY, kUnreachableBody);
     }
     case UpstreamState::kClientGone:
       end(ExchangeEnd::kClientGone);

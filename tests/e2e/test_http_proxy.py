@@ -426,14 +426,17 @@ class HttpProxyFaultTest(HttpProxyCase):
     def test_upstream_down_is_502_and_the_call_is_upstream_unavailable(self):
         # The password in the URL is libcurl's to send; tearDown checks that
         # neither it nor the Authorization header shows anywhere.
-        proc, url = self.proxy("http://mcp-user:%s@127.0.0.1:%d/mcp" % (PASSWORD, free_port()))
+        port = free_port()
+        proc, url = self.proxy("http://mcp-user:%s@127.0.0.1:%d/mcp" % (PASSWORD, port))
         for rid in (1, 2):
             status, _, body = self.request(url, body=call(rid, "echo"), session="s-1")
             self.assertEqual(status, 502)
-            self.assertIn(b"unreachable", body)
+            # The client learns nothing of the upstream's address; the log does.
+            self.assertEqual(body, b"mcp-report proxy: the upstream MCP server is unreachable\n")
         self.assertEqual(self.stop(proc), 0)
         self.assertEqual(self.stderr().count("mcp-report: warning: proxy: upstream"), 1,
                          self.stderr())
+        self.assertIn("127.0.0.1:%d/mcp unreachable: " % port, self.stderr())
         summary = self.summary()
         self.assertEqual([(n, a) for n, a, _ in summary], [("echo", ["start", "error"])] * 2)
         self.assertEqual({d["error_type"] for _, _, d in summary}, {"UpstreamUnavailable"})
@@ -704,12 +707,12 @@ class HttpProxyFaultTest(HttpProxyCase):
                 path("ca.key"), "-CAcreateserial", "-days", "2", "-extfile", path("san.ext"),
                 "-out", path("cert.pem"))
         _, upstream = self.fake("--tls-cert", path("cert.pem"), "--tls-key", path("key.pem"))
-        # The system's CAs do not know it: 502, saying why.
+        # The system's CAs do not know it: 502, and the log says why.
         proc, url = self.proxy(upstream + "/mcp")
         status, _, body = self.request(url, body=INITIALIZE)
         self.assertEqual(status, 502)
-        self.assertIn(b"certificate", body)
         self.stop(proc)
+        self.assertIn("certificate", self.stderr())
         config = self.write_config('[interaction_logging]\nca_file = "%s"\n' % path("ca.pem"))
         proc, url = self.proxy(upstream + "/mcp", env={"MCP_REPORT_CONFIG": config})
         self.assertEqual(self.request(url, body=INITIALIZE)[0], 200)
