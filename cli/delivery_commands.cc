@@ -163,7 +163,7 @@ int flush(const Globals& globals, const FlushArgs& args, CreateTransport create_
   return exit_code;
 }
 
-// health and validate-key: one request, a clear line, exit 0/69/77.
+// health and validate-key: a request to each URL of the sink, a line each, exit 0/69/77.
 int probe(const Globals& globals, ProbeKind kind, CreateTransport create_transport) {
   const std::string line = run_probe(network_config(globals), kind, create_transport);
   if (!globals.quiet) std::cout << line << '\n';
@@ -222,7 +222,8 @@ void add_delivery_commands(CLI::App& app, Globals& globals, Commands& commands,
         "      (crontab: silent unless events died or the backlog waited quiet_outage)\n"
         "  mcp-report flush --follow                 # as a service: near-real-time delivery\n"
         "  MCP_REPORT_SINK=otlp OTEL_EXPORTER_OTLP_ENDPOINT=http://collector:4318 mcp-report flush\n"
-        "                                            # into an OpenTelemetry Collector (OTLP/HTTP)\n"
+        "                                            # spans and log records into an OpenTelemetry\n"
+        "                                            # Collector (OTLP/HTTP; otlp_signals chooses)\n"
         "Exit: 0 done, 65 events dead-lettered, 66 no spool (0 under -q), 75 try again later,\n"
         "77 key rejected, 78 config.\n"
         "An outage (no connection, 502/503/504 without Retry-After) counts no attempt:\n"
@@ -234,7 +235,8 @@ void add_delivery_commands(CLI::App& app, Globals& globals, Commands& commands,
   if (CLI::App* health = add_command(app, globals, "health")) {
     health->footer(
         "Example:\n  mcp-report health    # exit 0 up, 69 unreachable or failing, 77 key rejected\n"
-        "With sink = \"otlp\" it POSTs an empty export request to {otlp_endpoint}/v1/logs.");
+        "With sink = \"otlp\" it POSTs an empty export request to each signal's URL\n"
+        "({otlp_endpoint}/v1/traces and /v1/logs), one line each.");
     commands.push_back({health, [&globals, create_transport] {
                           return probe(globals, ProbeKind::kHealth, create_transport);
                         }});

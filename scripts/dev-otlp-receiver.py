@@ -1,17 +1,26 @@
 #!/usr/bin/env python3
-"""A development OTLP/HTTP logs receiver: POST /v1/logs in OTLP's JSON
-encoding, checked strictly, with faults to inject for tests and demos.
+"""A development OTLP/HTTP receiver: POST /v1/traces and /v1/logs in OTLP's
+JSON encoding, checked strictly, with faults to inject for tests and demos.
 
-    scripts/dev-otlp-receiver.py --out records.ndjson        # picks a free port
+    scripts/dev-otlp-receiver.py --out records.ndjson --spans spans.ndjson
 
 Every request is decoded (Content-Encoding: gzip too) and checked against the
-OTLP JSON rules of opentelemetry-proto's docs/specification.md and logs.proto:
-only known lowerCamelCase key names, the right types, 32/16 hex digit trace
-and span ids, 64-bit integers as decimal strings, severityNumber an integer
-in 0-24, an AnyValue holding at most one value. A violation is answered 400
-with the reason (and nothing is recorded), as a strict collector would lose
-the data silently. An accepted request appends one NDJSON line per log
-record to --out: {"resource": {attributes}, "scope": {...}, "record": {...}}.
+OTLP JSON rules of opentelemetry-proto's docs/specification.md, trace.proto
+and logs.proto: only known lowerCamelCase key names, the right types, 32/16
+hex digit trace and span ids (never all zero), 64-bit integers as decimal
+strings, enums as integers in range, an AnyValue holding at most one value,
+a span ending no earlier than it starts. A span that carries mcp.method.name
+is also checked against the OpenTelemetry semantic conventions for MCP
+(semantic-conventions v1.41.0, the MCP server span of docs/gen-ai/mcp.md and
+the registries it refers to): kind SERVER, its name, each attribute's name
+and type from the table below, the conditionally required ones, error.type
+exactly when the status is ERROR; our own attributes must be mcp_report.*.
+A violation is answered 400 with the reason (and nothing is recorded), as a
+strict collector would lose the data silently. An accepted request appends
+one NDJSON line per log record to --out ({"resource": {attributes}, "scope":
+{...}, "record": {...}}) and per span to --spans ({..., "span": {...}}).
+GET /_spans is the dedup view a tracing backend keeps: one span per (traceId,
+spanId) with how many times it came and whether a resend differed.
 
 Faults (flags at start, or at run time with POST /_control and a JSON object
 of the same names, e.g. {"fail_first": 2, "status_code": 503}):
@@ -19,12 +28,17 @@ of the same names, e.g. {"fail_first": 2, "status_code": 503}):
   status_code N       the failing status (default 503)
   retry_after V       Retry-After sent with a failing 429/502/503/504 (seconds or a date)
   drop_first N        close the connection without answering the next N
-  partial_rejected N  answer 200 with partialSuccess rejecting N records
+  partial_rejected N  answer 200 with partialSuccess rejecting N spans or records
   partial_message M   the partialSuccess errorMessage
   slow S              wait S seconds before answering
   script [..]         answers used in order for the next requests: statuses,
                       "drop", "hang" (not one byte back for a minute), or
                       {"partial": N}
+  only_path P         the faults above apply to requests to P alone (e.g.
+                      "/v1/traces"); others are answered 200
+  kill_pid N, kill_path P
+                      after answering the next request to P, SIGKILL process N
+                      (a client that dies between a 2xx and what it does next)
 GET /_stats gives counts. Every request is also logged (--log) with its
 headers, status and record count, so tests can check gzip and headers.
 """
@@ -181,6 +195,133 @@ def check_request(doc):
     fields(doc, "request", {"resourceLogs": repeated(resource_logs)})
 
 
+def span_kind(v, where):
+    if not is_int(v) or not 0 <= v <= 5:
+        raise Invalid("%s: SpanKind must be an integer 0-5, got %r" % (where, v))
+
+
+def status_code(v, where):
+    if not is_int(v) or not 0 <= v <= 2:
+        raise Invalid("%s: StatusCode must be an integer 0-2, got %r" % (where, v))
+
+
+def span_event(v, where):
+    fields(v, where, {"timeUnixNano": fixed64, "name": string, "attributes": ATTRIBUTES,
+                      "droppedAttributesCount": uint32})
+
+
+def span_link(v, where):
+    fields(v, where, {"traceId": hex_id(HEX32, 32), "spanId": hex_id(HEX16, 16),
+                      "traceState": string, "attributes": ATTRIBUTES,
+                      "droppedAttributesCount": uint32, "flags": uint32})
+
+
+def span(v, where):
+    fields(v, where, {
+        "traceId": hex_id(HEX32, 32), "spanId": hex_id(HEX16, 16), "traceState": string,
+        "parentSpanId": hex_id(HEX16, 16), "flags": uint32, "name": string, "kind": span_kind,
+        "startTimeUnixNano": fixed64, "endTimeUnixNano": fixed64, "attributes": ATTRIBUTES,
+        "droppedAttributesCount": uint32, "events": repeated(span_event),
+        "droppedEventsCount": uint32, "links": repeated(span_link), "droppedLinksCount": uint32,
+        "status": lambda s, w: fields(s, w, {"message": string, "code": status_code}),
+    })
+    for required in ("traceId", "spanId", "name", "startTimeUnixNano", "endTimeUnixNano"):
+        if not v.get(required):
+            raise Invalid("%s: a span without %s" % (where, required))
+    if v.get("parentSpanId") == v["spanId"]:
+        raise Invalid("%s: a span cannot be its own parent" % where)
+    if int(v["endTimeUnixNano"]) < int(v["startTimeUnixNano"]):
+        raise Invalid("%s: ends before it starts" % where)
+    if "mcp.method.name" in attribute_dict(v.get("attributes")):
+        check_mcp_server_span(v, where)
+
+
+# The MCP server span of the OpenTelemetry semantic conventions v1.41.0
+# (docs/gen-ai/mcp.md, "Server"; model/mcp/spans.yaml and common.yaml): each
+# attribute with its registry's type and requirement level.
+MCP_SERVER_SPAN = {
+    "mcp.method.name": (str, "required"),
+    "error.type": (str, "conditionally required: if and only if the operation fails"),
+    "gen_ai.prompt.name": (str, "conditionally required: when related to a prompt"),
+    "gen_ai.tool.name": (str, "conditionally required: when related to a tool"),
+    "jsonrpc.request.id": (str, "conditionally required: when the client executes a request"),
+    "mcp.resource.uri": (str, "conditionally required: for a request with a resource URI"),
+    "rpc.response.status_code": (str, "conditionally required: if the response has an error code"),
+    "client.address": (str, "recommended"),
+    "client.port": (int, "recommended"),
+    "gen_ai.operation.name": (str, "recommended: execute_tool for a tool call, else unset"),
+    "jsonrpc.protocol.version": (str, "recommended when not 2.0"),
+    "mcp.protocol.version": (str, "recommended"),
+    "mcp.session.id": (str, "recommended"),
+    "network.protocol.name": (str, "recommended"),
+    "network.protocol.version": (str, "recommended"),
+    "network.transport": (str, "recommended"),
+    "gen_ai.tool.call.arguments": (object, "opt-in"),
+    "gen_ai.tool.call.result": (object, "opt-in"),
+    # Not in the server span's table, but the registry's (server.md): where
+    # an MCP server behind an HTTP proxy is reached.
+    "server.address": (str, "registry"),
+    "server.port": (int, "registry"),
+}
+NETWORK_TRANSPORTS = {"pipe", "quic", "tcp", "udp", "unix"}
+CONVENTION_NAMESPACES = ("mcp.", "gen_ai.", "jsonrpc.", "rpc.", "network.", "server.",
+                         "client.", "error.")
+
+
+def check_mcp_server_span(v, where):
+    attrs = {kv["key"]: kv.get("value", {}) for kv in v.get("attributes", [])}
+    values = attribute_dict(v.get("attributes"))
+    if v.get("kind") != 2:
+        raise Invalid("%s: an MCP server span's kind is SERVER (2), not %r" % (where, v.get("kind")))
+    for key, value in attrs.items():
+        if key.startswith("mcp_report."):
+            continue
+        if key not in MCP_SERVER_SPAN:
+            if key.startswith(CONVENTION_NAMESPACES):
+                raise Invalid("%s: %s is not an attribute of the MCP server span (our own "
+                              "attributes are mcp_report.*)" % (where, key))
+            continue
+        kind = MCP_SERVER_SPAN[key][0]
+        ok = ("stringValue" in value if kind is str else "intValue" in value if kind is int
+              else True)
+        if not ok:
+            raise Invalid("%s: %s must be %s, got %r" % (where, key, kind.__name__, value))
+    method = values["mcp.method.name"]
+    target = values.get("gen_ai.tool.name") or values.get("gen_ai.prompt.name")
+    expected = "%s %s" % (method, target) if target else method
+    if v["name"] != expected:
+        raise Invalid("%s: an MCP span is named %r, not %r" % (where, expected, v["name"]))
+    if method == "tools/call" and "gen_ai.tool.name" not in values:
+        raise Invalid("%s: tools/call without gen_ai.tool.name" % where)
+    if method == "prompts/get" and "gen_ai.prompt.name" not in values:
+        raise Invalid("%s: prompts/get without gen_ai.prompt.name" % where)
+    if method == "resources/read" and "mcp.resource.uri" not in values:
+        raise Invalid("%s: resources/read without mcp.resource.uri" % where)
+    if (values.get("gen_ai.operation.name") == "execute_tool") != (method == "tools/call"):
+        raise Invalid("%s: gen_ai.operation.name is execute_tool for tools/call and only then"
+                      % where)
+    failed = v.get("status", {}).get("code") == 2
+    if failed != ("error.type" in values):
+        raise Invalid("%s: error.type is set if and only if the status is ERROR" % where)
+    if "network.transport" in values and values["network.transport"] not in NETWORK_TRANSPORTS:
+        raise Invalid("%s: network.transport %r is not one of %s"
+                      % (where, values["network.transport"], sorted(NETWORK_TRANSPORTS)))
+
+
+def scope_spans(v, where):
+    fields(v, where, {"scope": scope, "spans": repeated(span), "schemaUrl": string})
+
+
+def resource_spans(v, where):
+    fields(v, where, {"resource": resource, "scopeSpans": repeated(scope_spans),
+                      "schemaUrl": string})
+
+
+def check_traces_request(doc):
+    """Raises Invalid unless doc is an ExportTraceServiceRequest."""
+    fields(doc, "request", {"resourceSpans": repeated(resource_spans)})
+
+
 def plain(value):
     """An AnyValue as the JSON value it holds, for the record file."""
     if "kvlistValue" in value:
@@ -205,20 +346,27 @@ class State:
         self.out = open(args.out, "a", buffering=1) if args.out else None
         self.log = open(args.log, "a", buffering=1) if args.log else None
         self.requests_file = open(args.requests, "a", buffering=1) if args.requests else None
+        self.spans_file = open(args.spans, "a", buffering=1) if args.spans else None
         self.faults = {
             "fail_first": args.fail_first, "status_code": args.status_code,
             "retry_after": args.retry_after, "drop_first": args.drop_first,
             "partial_rejected": args.partial_rejected,
             "partial_message": args.partial_message, "script": [], "slow": args.slow,
+            "only_path": None, "kill_pid": None, "kill_path": None,
         }
         self.requests = 0
         self.accepted = 0
         self.records = 0
+        self.span_count = 0
         self.invalid = 0
+        self.spans = {}  # (traceId, spanId) -> {"span": first, "deliveries": n, "differs": bool}
 
-    def choose(self):
-        """The answer for the next export request: a status, "drop" or {"partial": N}."""
+    def choose(self, path):
+        """The answer for the next export request: a status, "drop", "hang" or
+        {"partial": N}."""
         f = self.faults
+        if f["only_path"] and f["only_path"] != path:
+            return 200
         if f["script"]:
             return f["script"].pop(0)
         if f["drop_first"] > 0:
@@ -263,7 +411,11 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/_stats":
             with st.lock:
                 return self.reply(200, {"requests": st.requests, "accepted": st.accepted,
-                                        "records": st.records, "invalid": st.invalid})
+                                        "records": st.records, "spans": st.span_count,
+                                        "invalid": st.invalid})
+        if self.path == "/_spans":
+            with st.lock:
+                return self.reply(200, {"spans": list(st.spans.values())})
         self.reply(404, {"error": "not found"})
 
     def decode(self, raw):
@@ -292,15 +444,19 @@ class Handler(BaseHTTPRequestHandler):
             with st.lock:
                 st.faults.update(json.loads(raw or b"{}"))
                 return self.reply(200, st.faults)
-        if self.path != "/v1/logs":
+        if self.path not in ("/v1/logs", "/v1/traces"):
             self.record(404, 0, len(raw))
             return self.reply(404, {"error": "not found"})
+        traces = self.path == "/v1/traces"
         with st.lock:
             st.requests += 1
-            answer = st.choose()
+            answer = st.choose(self.path)
             retry_after = st.faults["retry_after"]
             message = st.faults["partial_message"]
-            slow = st.faults["slow"]
+            slow = st.faults["slow"] if st.faults["only_path"] in (None, self.path) else 0
+            kill = None
+            if st.faults["kill_pid"] and st.faults["kill_path"] == self.path:
+                kill, st.faults["kill_pid"] = st.faults["kill_pid"], None
         if slow:
             time.sleep(slow)
         if answer == "hang":
@@ -315,19 +471,22 @@ class Handler(BaseHTTPRequestHandler):
             return
         try:
             doc = self.decode(raw)
-            check_request(doc)
+            (check_traces_request if traces else check_request)(doc)
         except Invalid as e:
             with st.lock:
                 st.invalid += 1
             self.record(400, 0, len(raw), str(e))
             return self.reply(400, {"code": 3, "message": str(e)})
-        lines = []
-        for rl in doc.get("resourceLogs", []):
+        lines, spans = [], []
+        for rl in doc.get("resourceSpans" if traces else "resourceLogs", []):
             res = attribute_dict(rl.get("resource", {}).get("attributes"))
-            for sl in rl.get("scopeLogs", []):
-                for rec in sl.get("logRecords", []):
-                    lines.append(json.dumps({"resource": res, "scope": sl.get("scope", {}),
-                                             "record": rec}))
+            for sl in rl.get("scopeSpans" if traces else "scopeLogs", []):
+                for item in sl.get("spans" if traces else "logRecords", []):
+                    entry = {"resource": res, "scope": sl.get("scope", {})}
+                    entry["span" if traces else "record"] = item
+                    lines.append(json.dumps(entry))
+                    if traces:
+                        spans.append(item)
         status = answer if isinstance(answer, int) else 200
         if not 200 <= status < 300:
             self.record(status, len(lines), len(raw))
@@ -337,17 +496,32 @@ class Handler(BaseHTTPRequestHandler):
         rejected = answer.get("partial", 0) if isinstance(answer, dict) else 0
         with st.lock:
             st.accepted += 1
-            st.records += len(lines)
-            if st.out and lines:
-                st.out.write("\n".join(lines) + "\n")
+            if traces:
+                st.span_count += len(lines)
+                for sp in spans:
+                    seen = st.spans.setdefault((sp["traceId"], sp["spanId"]),
+                                               {"span": sp, "deliveries": 0, "differs": False})
+                    seen["deliveries"] += 1
+                    seen["differs"] = seen["differs"] or seen["span"] != sp
+            else:
+                st.records += len(lines)
+            out = st.spans_file if traces else st.out
+            if out and lines:
+                out.write("\n".join(lines) + "\n")
             if st.requests_file:
                 st.requests_file.write(json.dumps(doc) + "\n")
         self.record(status, len(lines), len(raw))
         body = {}
         if rejected:
-            body = {"partialSuccess": {"rejectedLogRecords": str(rejected),
-                                       "errorMessage": message}}
+            body = {"partialSuccess": {"rejectedSpans" if traces else "rejectedLogRecords":
+                                       str(rejected), "errorMessage": message}}
         self.reply(status, body)
+        if kill:
+            self.wfile.flush()
+            try:
+                os.kill(kill, 9)
+            except ProcessLookupError:
+                pass
 
 
 def main():
@@ -358,6 +532,7 @@ def main():
     p.add_argument("--port", type=int, default=0, help="default 0: a free port, printed")
     p.add_argument("--port-file", help="write the port here once listening")
     p.add_argument("--out", help="append accepted log records here (NDJSON)")
+    p.add_argument("--spans", help="append accepted spans here (NDJSON)")
     p.add_argument("--log", help="append every request here (NDJSON)")
     p.add_argument("--requests", help="append each accepted request's decoded JSON here, one a line")
     p.add_argument("--fail-first", type=int, default=0, metavar="N")
@@ -376,7 +551,8 @@ def main():
         with open(args.port_file + ".tmp", "w") as f:
             f.write(str(port))
         os.rename(args.port_file + ".tmp", args.port_file)
-    print("dev-otlp-receiver: listening on http://%s:%d (POST /v1/logs)" % (args.host, port),
+    print("dev-otlp-receiver: listening on http://%s:%d (POST /v1/traces, /v1/logs)"
+          % (args.host, port),
           flush=True)
     try:
         server.serve_forever()

@@ -1,5 +1,7 @@
 #include "spool/cleanup.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -82,6 +84,31 @@ void sweep_dead(const Spool& spool, const CleanupPolicy& policy, CleanupResult& 
   }
 }
 
+// A kept start waits for its interaction's end, which may sit in queue/ or
+// dead/ (to be requeued) for as long as those keep it. One recorded longer
+// than max_age ago with neither holding an event of its interaction waits
+// for nothing: its end expired and was removed, or was delivered by a flush
+// killed before it removed the start.
+void sweep_started(const Spool& spool, const CleanupPolicy& policy, CleanupResult& result) {
+  struct stat st;
+  if (::fstatat(spool.root_fd(), state_name(SpoolState::kStarted), &st, AT_SYMLINK_NOFOLLOW) != 0)
+    return;  // a spool no OTLP sink has kept a start in
+  const int64_t cutoff = policy.now - policy.max_age;
+  std::unordered_set<std::string> old;
+  for_each_name(spool, SpoolState::kStarted, false, [&](std::string_view name) {
+    auto info = stat_file(spool, SpoolState::kStarted, std::string(name));
+    if (info && info->mtime < cutoff) old.emplace(name);
+  });
+  if (old.empty()) return;
+  for (SpoolState s : {SpoolState::kQueue, SpoolState::kDead})
+    for_each_name(spool, s, false, [&](std::string_view name) {
+      if (EventName::parse(name)) old.erase(std::string(interaction_key_of(name)));
+    });
+  for (const std::string& name : old)
+    if (::unlinkat(spool.dir_fd(SpoolState::kStarted), name.c_str(), 0) == 0)
+      ++result.started_removed;
+}
+
 }  // namespace
 
 CleanupResult cleanup_spool(const Spool& spool, const CleanupPolicy& policy) {
@@ -89,6 +116,7 @@ CleanupResult cleanup_spool(const Spool& spool, const CleanupPolicy& policy) {
   sweep_tmp(spool, policy, result);
   expire_queue(spool, policy, result);
   sweep_dead(spool, policy, result);
+  sweep_started(spool, policy, result);
   return result;
 }
 

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <iterator>
 #include <string_view>
 
 #include "spool/spool_error.h"
@@ -74,7 +75,8 @@ bool is_spool_or_empty(int fd) {
     return true;
   }
   static const std::string_view kOwn[] = {state_name(SpoolState::kDead),
-                                          state_name(SpoolState::kCorrupt), kStateFile, kLockFile,
+                                          state_name(SpoolState::kCorrupt),
+                                          state_name(SpoolState::kStarted), kStateFile, kLockFile,
                                           kStateLockFile, kProxyDroppedFile};
   bool empty = true, own = true, beyond_tmp = false;
   while (struct dirent* e = ::readdir(dir)) {
@@ -132,6 +134,8 @@ const char* state_name(SpoolState state) {
       return "corrupt";
     case SpoolState::kTmp:
       return "tmp";
+    case SpoolState::kStarted:
+      return "started";
   }
   return "?";
 }
@@ -214,7 +218,7 @@ Spool::Spool(Spool&& other) noexcept
       create_(other.create_),
       shared_(other.shared_) {
   other.root_fd_ = -1;
-  for (int i = 0; i < 4; ++i) {
+  for (size_t i = 0; i < std::size(dir_fds_); ++i) {
     dir_fds_[i] = other.dir_fds_[i];
     other.dir_fds_[i] = -1;
   }

@@ -3,6 +3,11 @@
 // sent, never cleaned up). Events move between states by rename(2) only, so an
 // event is always whole and always in exactly one folder. The lock and state
 // files live in the root folder; events never do.
+//
+// started/ holds delivered interaction_start events that a sink still needs
+// (the OTLP sink's span is sent with the interaction's end): one file per
+// interaction, named by its interaction's key (interaction_key()), made on
+// first use, left out of the states that list and status count (kAllStates).
 #pragma once
 
 #include <sys/types.h>
@@ -18,7 +23,7 @@
 
 namespace mcpr {
 
-enum class SpoolState { kQueue, kDead, kCorrupt, kTmp };
+enum class SpoolState { kQueue, kDead, kCorrupt, kTmp, kStarted };
 constexpr SpoolState kAllStates[] = {SpoolState::kQueue, SpoolState::kDead, SpoolState::kCorrupt,
                                      SpoolState::kTmp};
 
@@ -69,7 +74,7 @@ class Spool {
   int root_fd_;
   bool create_ = false;
   bool shared_ = false;
-  mutable int dir_fds_[4] = {-1, -1, -1, -1};
+  mutable int dir_fds_[5] = {-1, -1, -1, -1, -1};
 };
 
 // Gives the file just created as `fd` exactly `mode`, whatever the umask.

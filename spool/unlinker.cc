@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <chrono>
 #include <cstring>
 
@@ -26,12 +27,37 @@ Unlinker::~Unlinker() {
 }
 
 void Unlinker::submit(uint64_t token, std::string name) {
+  push({token, std::move(name), Task::kRemove, -1, {}});
+}
+
+void Unlinker::submit_move(uint64_t token, std::string name, int to_dir_fd, std::string new_name) {
+  push({token, std::move(name), Task::kMove, to_dir_fd, std::move(new_name)});
+}
+
+void Unlinker::submit_then_remove(uint64_t token, std::string name, int after_dir_fd,
+                                  std::string after) {
+  push({token, std::move(name), Task::kRemoveThen, after_dir_fd, std::move(after)});
+}
+
+void Unlinker::push(Task task) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    todo_.emplace_back(token, std::move(name));
+    todo_.push_back(std::move(task));
   }
   ++pending_;
   work_cv_.notify_one();
+}
+
+int Unlinker::perform(const Task& task) {
+  if (task.kind == Task::kMove)
+    return ::renameat(dir_fd_, task.name.c_str(), task.other_dir_fd, task.other_name.c_str()) == 0
+               ? 0
+               : errno;
+  int err = ::unlinkat(dir_fd_, task.name.c_str(), 0) == 0 ? 0 : errno;
+  if (task.kind == Task::kRemoveThen && (err == 0 || err == ENOENT) &&
+      ::unlinkat(task.other_dir_fd, task.other_name.c_str(), 0) != 0 && errno != ENOENT)
+    err = errno;
+  return err;
 }
 
 std::vector<uint64_t> Unlinker::take_done() {
@@ -58,14 +84,14 @@ void Unlinker::work() {
   for (;;) {
     work_cv_.wait(lock, [this] { return stopping_ || !todo_.empty(); });
     if (todo_.empty()) return;  // stopping, and all submitted is done
-    auto [token, name] = std::move(todo_.front());
+    Task task = std::move(todo_.front());
     todo_.pop_front();
     lock.unlock();
-    int err = ::unlinkat(dir_fd_, name.c_str(), 0) == 0 ? 0 : errno;
+    const int err = perform(task);
     lock.lock();
     if (err != 0 && err != ENOENT && error_.empty())
-      error_ = dir_path_ + "/" + name + ": " + std::strerror(err);
-    done_.push_back(token);
+      error_ = dir_path_ + "/" + task.name + ": " + std::strerror(err);
+    done_.push_back(task.token);
     done_cv_.notify_one();
   }
 }

@@ -33,6 +33,7 @@ struct KeySpec {
   double min = 0;  // lowest accepted number
   bool is_path = false;
   bool secret = false;
+  bool list = false;  // a TOML array of strings, kept comma-joined
 };
 
 const KeySpec kKeys[] = {
@@ -61,6 +62,7 @@ const KeySpec kKeys[] = {
     {"interaction_logging", "otlp_endpoint", &Config::otlp_endpoint},
     {"interaction_logging", "otlp_headers_file", &Config::otlp_headers_file, 0, true},
     {"interaction_logging", "otlp_batch", &Config::otlp_batch, 1},
+    {"interaction_logging", "otlp_signals", &Config::otlp_signals, 0, false, false, true},
     {"interaction_logging", "quiet_outage", &Config::quiet_outage},
 };
 
@@ -175,6 +177,32 @@ bool is_config_key(const std::string& table_dot_key) {
   return spec && full_name(*spec) == table_dot_key;
 }
 
+bool is_list_key(const std::string& table_dot_key) {
+  const KeySpec* spec = find_key(table_dot_key);
+  return spec && spec->list;
+}
+
+// Why `value` cannot be a URL we POST to; "" when it can. A `base` URL gets
+// our paths appended.
+static std::string url_problem(const std::string& value, bool base) {
+  for (unsigned char c : value)
+    if (c < 0x20 || c == 0x7f) return "holds a control character";
+  if (!valid_utf8(value)) return "is not valid UTF-8";
+  if (value.empty()) return "";
+  std::string lower;
+  for (char c : value.substr(0, 8)) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  size_t host = lower.rfind("https://", 0) == 0 ? 8 : lower.rfind("http://", 0) == 0 ? 7 : 0;
+  if (host == 0) return "is not an http:// or https:// URL";
+  if (host >= value.size() || value[host] == '/' || value.find(' ') != std::string::npos)
+    return "is not a valid URL";
+  // The API paths are appended to a base URL: after a query or a fragment
+  // they would be part of that, and every request would miss.
+  if (base && value.find_first_of("?#") != std::string::npos)
+    return "has a query or a fragment (give the base URL: /api/v2/..., /v1/traces or "
+           "/v1/logs is appended to it)";
+  return "";
+}
+
 std::string Origin::describe() const {
   switch (kind) {
     case kDefault:
@@ -213,23 +241,34 @@ static void check_text_value(const std::string& name, const std::string& value, 
     if (std::string why = mcp_id_problem(value); !why.empty()) refuse(why);
     return;
   }
+  if (name == "interaction_logging.otlp_signals") {
+    if (value.find_first_not_of(" \t") == std::string::npos)
+      refuse("names no signal (give [\"traces\", \"logs\"], or one of them)");
+    std::string canonical;
+    size_t at = 0;
+    for (;;) {
+      size_t comma = value.find(',', at);
+      std::string one = value.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+      one.erase(0, one.find_first_not_of(" \t"));
+      one.erase(one.find_last_not_of(" \t") + 1);
+      if (one != "traces" && one != "logs")
+        refuse("'" + one + "' is not \"traces\" or \"logs\"");
+      if (("," + canonical + ",").find("," + one + ",") != std::string::npos)
+        refuse("names '" + one + "' twice");
+      canonical += (canonical.empty() ? "" : ",") + one;
+      if (comma == std::string::npos) break;
+      at = comma + 1;
+    }
+    return;
+  }
   if (!is_url && name != "interaction_logging.coordinator_api_key") return;
+  if (is_url) {
+    if (std::string why = url_problem(value, true); !why.empty()) refuse(why);
+    return;
+  }
   for (unsigned char c : value)
     if (c < 0x20 || c == 0x7f) refuse("holds a control character");
   if (!valid_utf8(value)) refuse("is not valid UTF-8");
-  if (is_url && !value.empty()) {
-    std::string lower;
-    for (char c : value.substr(0, 8)) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    size_t host = lower.rfind("https://", 0) == 0 ? 8 : lower.rfind("http://", 0) == 0 ? 7 : 0;
-    if (host == 0) refuse("is not an http:// or https:// URL");
-    if (host >= value.size() || value[host] == '/' || value.find(' ') != std::string::npos)
-      refuse("is not a valid URL");
-    // The API paths are appended to it: after a query or a fragment they
-    // would be part of that, and every request would miss.
-    if (value.find_first_of("?#") != std::string::npos)
-      refuse("has a query or a fragment (give the base URL: /api/v2/... or /v1/logs is "
-             "appended to it)");
-  }
 }
 
 void Config::set(const std::string& key, const ConfigValue& value, const Origin& origin,
@@ -365,18 +404,30 @@ std::string Config::url_warning() const {
 // OpenTelemetry's exporter variables (man page CONFIGURATION, OPENTELEMETRY SINK) are defaults: the
 // config file and mcp-report's own variables rank above them.
 static void apply_otel_environment(Config& config, const GetEnv& getenv) {
-  for (const char* var : {"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT"}) {
+  if (const char* value = getenv("OTEL_EXPORTER_OTLP_ENDPOINT"); value && *value)
+    config.set("interaction_logging.otlp_endpoint", std::string(value),
+               {Origin::kEnvironment, "OTEL_EXPORTER_OTLP_ENDPOINT"});
+  // The signal-specific endpoints are whole URLs: a query is theirs to have.
+  const std::pair<const char*, std::string Config::*> urls[] = {
+      {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", &Config::otlp_env_traces_url},
+      {"OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", &Config::otlp_env_logs_url}};
+  for (const auto& [var, field] : urls) {
     const char* value = getenv(var);
-    if (value && *value)
-      config.set("interaction_logging.otlp_endpoint", std::string(value),
-                 {Origin::kEnvironment, var});
+    if (!value || !*value) continue;
+    if (std::string why = url_problem(value, false); !why.empty())
+      throw Failure(kExitConfig, std::string("environment ") + var, why);
+    config.*field = value;
   }
+  const std::pair<const char*, std::string Config::*> headers[] = {
+      {"OTEL_EXPORTER_OTLP_HEADERS", &Config::otlp_env_headers},
+      {"OTEL_EXPORTER_OTLP_TRACES_HEADERS", &Config::otlp_env_traces_headers},
+      {"OTEL_EXPORTER_OTLP_LOGS_HEADERS", &Config::otlp_env_logs_headers}};
   std::vector<std::pair<std::string, std::string>> checked;
-  for (const char* var : {"OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_LOGS_HEADERS"}) {
+  for (const auto& [var, field] : headers) {
     const char* value = getenv(var);
     if (!value || !*value) continue;
     parse_otlp_headers(value, false, var, &checked);
-    config.otlp_env_headers += (config.otlp_env_headers.empty() ? "" : ",") + std::string(value);
+    config.*field = value;
   }
 }
 
@@ -467,16 +518,20 @@ std::vector<ConfigRow> describe_config(const Config& config) {
   }
   rows.push_back({"spool (effective)", config.spool_path(), "derived"});
   if (config.sink == SinkKind::kOtlp) {
-    rows.push_back({"otlp url (effective)", display_url(config.otlp_logs_url()), "derived"});
-    // Header values are credentials (a vendor's API key): names only.
-    std::string names;
-    try {
-      for (const auto& [name, value] : config.otlp_headers())
-        names += (names.empty() ? "" : ", ") + name + ": ***";
-    } catch (const Failure& e) {
-      names = "(unreadable: " + std::string(e.what()) + ")";
+    for (const char* signal : {"traces", "logs"}) {
+      if (!config.otlp_sends(signal)) continue;
+      const std::string label = std::string("otlp ") + signal;
+      rows.push_back({label + " url (effective)", display_url(config.otlp_url(signal)), "derived"});
+      // Header values are credentials (a vendor's API key): names only.
+      std::string names;
+      try {
+        for (const auto& [name, value] : config.otlp_headers(signal))
+          names += (names.empty() ? "" : ", ") + name + ": ***";
+      } catch (const Failure& e) {
+        names = "(unreadable: " + std::string(e.what()) + ")";
+      }
+      rows.push_back({label + " headers (effective)", names.empty() ? "(none)" : names, "derived"});
     }
-    rows.push_back({"otlp headers (effective)", names.empty() ? "(none)" : names, "derived"});
   }
   return rows;
 }

@@ -62,7 +62,14 @@ struct Config {
   std::string otlp_endpoint;         // "" for $OTEL_EXPORTER_OTLP_ENDPOINT's default
   std::string otlp_headers_file;
   int64_t otlp_batch = 512;
-  std::string otlp_env_headers;  // $OTEL_EXPORTER_OTLP_HEADERS, then the logs one
+  // The signals the OTLP sink sends, "traces", "logs" or both, comma-joined
+  // (a TOML array of strings in the file).
+  std::string otlp_signals = "traces,logs";
+  std::string otlp_env_headers;  // $OTEL_EXPORTER_OTLP_HEADERS
+  // OpenTelemetry's signal-specific variables: full URLs and extra headers,
+  // "" when unset.
+  std::string otlp_env_traces_url, otlp_env_logs_url;
+  std::string otlp_env_traces_headers, otlp_env_logs_headers;
   double quiet_outage = 3600;  // seconds flush -q stays silent through an outage or hold
 
   std::string file;                       // the config file read, "" when none
@@ -92,13 +99,19 @@ struct Config {
   std::string coordinator_url() const;
   // A warning about a plain-http URL to a host not on loopback, or "".
   std::string url_warning() const;
-  // The URL OTLP log exports are POSTed to: otlp_endpoint + "/v1/logs", or
-  // $OTEL_EXPORTER_OTLP_LOGS_ENDPOINT as given, or the default's.
-  std::string otlp_logs_url() const;
-  // The extra headers of OTLP requests: $OTEL_EXPORTER_OTLP_HEADERS, then
-  // the lines of otlp_headers_file, a later one replacing an earlier of the
-  // same name. Throws Failure (78) for an unreadable file or a bad line.
-  std::vector<std::pair<std::string, std::string>> otlp_headers() const;
+  // Whether otlp_signals names `signal` ("traces" or "logs").
+  bool otlp_sends(const std::string& signal) const;
+  // The URL a signal's OTLP exports are POSTed to: otlp_endpoint from the
+  // file + "/v1/<signal>", else $OTEL_EXPORTER_OTLP_<SIGNAL>_ENDPOINT as
+  // given, else $OTEL_EXPORTER_OTLP_ENDPOINT (or the default) + "/v1/<signal>".
+  std::string otlp_url(const std::string& signal) const;
+  // The extra headers of a signal's OTLP requests ("" for none in
+  // particular): $OTEL_EXPORTER_OTLP_HEADERS, then the signal's own
+  // variable, then the lines of otlp_headers_file, a later one replacing an
+  // earlier of the same name. Throws Failure (78) for an unreadable file or
+  // a bad line.
+  std::vector<std::pair<std::string, std::string>> otlp_headers(
+      const std::string& signal = "") const;
 };
 
 // Parses OTEL_EXPORTER_OTLP_HEADERS' format, "k=v,k2=v2" with URL-encoded
@@ -118,6 +131,8 @@ std::vector<std::string> secret_file_warnings(const Config& config);
 
 // Whether "table.key" is a key of the configuration.
 bool is_config_key(const std::string& table_dot_key);
+// Whether the key takes a list (a TOML array of strings, kept comma-joined).
+bool is_list_key(const std::string& table_dot_key);
 
 // What the command line says, before any file is read.
 struct ConfigOverrides {

@@ -32,6 +32,20 @@ ConfigValue from_toml(const toml::node& node, std::string* bad_type) {
   return std::string();
 }
 
+// A list key's array of strings, comma-joined (Config::set checks each).
+ConfigValue from_toml_list(const toml::array& array, std::string* bad_type) {
+  std::string joined;
+  for (const toml::node& element : array) {
+    auto v = element.as_string();
+    if (!v) {
+      *bad_type = "an array holding something other than strings";
+      return std::string();
+    }
+    joined += (joined.empty() ? "" : ",") + v->get();
+  }
+  return joined;
+}
+
 std::string where(const std::string& path, const toml::source_region& src) {
   return path + ":" + std::to_string(src.begin.line) + ":" + std::to_string(src.begin.column);
 }
@@ -115,7 +129,8 @@ void read_config_file(Config& config, const std::string& path) {
         continue;
       }
       std::string bad_type;
-      ConfigValue value = from_toml(node, &bad_type);
+      ConfigValue value = is_list_key(name) && node.is_array() ? from_toml_list(*node.as_array(), &bad_type)
+                                                                : from_toml(node, &bad_type);
       if (!bad_type.empty())
         throw Failure(kExitConfig, where(path, node.source()),
                       name + ": expected a value of its own type, not " + bad_type);

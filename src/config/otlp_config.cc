@@ -90,19 +90,34 @@ void parse_otlp_headers(const std::string& text, bool lines, const std::string& 
   }
 }
 
-std::string Config::otlp_logs_url() const {
-  const Origin& from = origin("interaction_logging.otlp_endpoint");
-  if (from.kind == Origin::kEnvironment && from.detail == "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT")
-    return otlp_endpoint;
-  std::string base = otlp_endpoint.empty() ? kDefaultOtlpEndpoint : otlp_endpoint;
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  return base + "/v1/logs";
+bool Config::otlp_sends(const std::string& signal) const {
+  return ("," + otlp_signals + ",").find("," + signal + ",") != std::string::npos;
 }
 
-std::vector<std::pair<std::string, std::string>> Config::otlp_headers() const {
+std::string Config::otlp_url(const std::string& signal) const {
+  const std::string& given = signal == "traces" ? otlp_env_traces_url : otlp_env_logs_url;
+  const Origin::Kind from = origin("interaction_logging.otlp_endpoint").kind;
+  // OpenTelemetry's variables are defaults: an otlp_endpoint from the file
+  // ranks above the signal's own variable, which ranks above the generic one.
+  if (!given.empty() && (otlp_endpoint.empty() || from == Origin::kEnvironment)) return given;
+  std::string base = otlp_endpoint.empty() ? kDefaultOtlpEndpoint : otlp_endpoint;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  return base + "/v1/" + signal;
+}
+
+std::vector<std::pair<std::string, std::string>> Config::otlp_headers(
+    const std::string& signal) const {
   std::vector<std::pair<std::string, std::string>> headers;
   if (!otlp_env_headers.empty())
     parse_otlp_headers(otlp_env_headers, false, "OTEL_EXPORTER_OTLP_HEADERS", &headers);
+  const std::string& own = signal == "traces" ? otlp_env_traces_headers
+                           : signal == "logs" ? otlp_env_logs_headers
+                                              : otlp_env_headers;
+  if (!signal.empty() && !own.empty())
+    parse_otlp_headers(own, false,
+                       signal == "traces" ? "OTEL_EXPORTER_OTLP_TRACES_HEADERS"
+                                          : "OTEL_EXPORTER_OTLP_LOGS_HEADERS",
+                       &headers);
   if (!otlp_headers_file.empty()) {
     parse_otlp_headers(read_small_file("otlp_headers_file", otlp_headers_file, 64 * 1024), true,
                        otlp_headers_file, &headers);

@@ -17,15 +17,15 @@ class CoordinatorSink : public Sink {
   size_t max_batch() const override { return 1; }
   std::string peer() const override { return peer_; }
 
-  HttpRequest request(const std::vector<const QueuedEvent*>& batch) override {
-    HttpRequest r;
-    r.url = url_;
-    r.body = batch.front()->body;
-    r.idempotency_key = batch.front()->event_id;
-    return r;
+  std::vector<SinkRequest> requests(const std::vector<const QueuedEvent*>& batch) override {
+    SinkRequest r;
+    r.http.url = url_;
+    r.http.body = batch.front()->body;
+    r.http.idempotency_key = batch.front()->event_id;
+    return {std::move(r)};
   }
 
-  BatchOutcome outcome(const HttpResponse& response, size_t) override {
+  BatchOutcome outcome(const HttpResponse& response, int, size_t) override {
     return batch_outcome(classify(response, Peer::kCoordinator), response);
   }
 

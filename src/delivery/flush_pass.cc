@@ -4,7 +4,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
+#include <iterator>
 #include <map>
+#include <optional>
 #include <unordered_map>
 
 #include "spool/event_name.h"
@@ -34,6 +37,16 @@ using Kind = BatchOutcome::Kind;
 // One pass over the queue: scan, then send what is due until it is all sent
 // or the run must stop.
 class Flusher {
+  // A batch whose requests are out: its events, the requests still to send
+  // (a throttle slot or a connection away) and the answers so far.
+  struct Flight {
+    std::vector<Id> ids;
+    std::deque<SinkRequest> unsent;
+    size_t answers_due = 0;               // sent and not yet answered
+    std::optional<BatchOutcome> outcome;  // the answers so far, combined
+    double hold_wait = 0;                 // the longest Retry-After among them
+    bool cancelled = false;               // the run stopped before all were sent
+  };
  public:
   Flusher(FlushSession& session, FlushReport& report)
       : config_(session.config),
@@ -137,28 +150,31 @@ class Flusher {
     for (;;) {
       if (options_.should_stop && options_.should_stop()) stop(Stop::kInterrupted);
       for (uint64_t id : unlinker_.take_done()) plan_.delivered(static_cast<Id>(id));
-      if (stop_ == Stop::kNone) start_requests();
-      if (flying_.empty() && unlinker_.pending() == 0 && (stop_ != Stop::kNone || !has_ready()))
+      // A run that stops for good sends no more of a batch's requests; one
+      // that ran out of budget finishes the batches it began.
+      if (stop_ != Stop::kNone && stop_ != Stop::kBudget) cancel_unsent();
+      start_requests();
+      if (flights_.empty() && unlinker_.pending() == 0 && (stop_ != Stop::kNone || !has_ready()))
         break;
       double now = clock_.mono();
       if (hold_until_mono_ > now) notice_cleared_hold(now);
       double wake = deadline_;
       // Wake for the next throttle slot only when a request could start then
       // (with every connection busy, only an answer can change anything).
-      if (has_ready() && stop_ == Stop::kNone &&
-          flying_.size() < static_cast<size_t>(config_.concurrency)) {
+      if (((has_ready() && stop_ == Stop::kNone) || has_unsent()) &&
+          requests_.size() < static_cast<size_t>(config_.concurrency)) {
         wake = std::min(wake, throttle_.next_allowed(now));
         if (hold_until_mono_ > now) wake = std::max(wake, hold_until_mono_);
       }
       double wait = std::clamp(wake - now, 0.0, 0.5);
-      if (!flying_.empty()) {
+      if (!requests_.empty()) {
         // The transport waits in whole milliseconds: the last one before a
         // throttle slot is slept here, so that 1000/s keeps its timeline.
         std::vector<HttpResponse> done = transport_->wait(wait < 0.002 ? 0 : wait - 0.001);
         for (HttpResponse& r : done) handle(r);
         wait = done.empty() ? std::clamp(wake - clock_.mono(), 0.0, 0.0002) : 0;
       }
-      if (flying_.empty() && unlinker_.pending() > 0 && (stop_ != Stop::kNone || !has_ready()))
+      if (flights_.empty() && unlinker_.pending() > 0 && (stop_ != Stop::kNone || !has_ready()))
         unlinker_.wait_some(0.5);  // only a delete can release what waits
       else if (wait > 0)
         clock_.sleep(wait);
@@ -170,20 +186,36 @@ class Flusher {
     }
   }
 
+  // Starts requests while connections are free and the throttle and any
+  // hold allow: the rest of a batch begun before a new batch.
   void start_requests() {
-    while (has_ready() && flying_.size() < static_cast<size_t>(config_.concurrency)) {
-      double now = clock_.mono();
+    while (requests_.size() < static_cast<size_t>(config_.concurrency)) {
+      const double now = clock_.mono();
+      auto waiting = std::find_if(flights_.begin(), flights_.end(),
+                                  [](const auto& f) { return !f.second.unsent.empty(); });
       size_t room = sink_.max_batch();
-      if (options_.max_events > 0)
-        room = std::min<size_t>(room, static_cast<uint64_t>(options_.max_events) -
-                                          std::min<uint64_t>(started_, options_.max_events));
-      if (now >= deadline_ || room == 0) {
-        stop(Stop::kBudget);
-        return;
+      if (waiting == flights_.end()) {
+        if (stop_ != Stop::kNone || !has_ready()) return;
+        if (options_.max_events > 0)
+          room = std::min<size_t>(room, static_cast<uint64_t>(options_.max_events) -
+                                            std::min<uint64_t>(started_, options_.max_events));
+        if (now >= deadline_ || room == 0) {
+          stop(Stop::kBudget);
+          return;
+        }
       }
       if (hold_until_mono_ > now || throttle_.next_allowed(now) > now) return;
-      send(plan_.pop_batch(start_ms_, room), now);
+      if (waiting != flights_.end())
+        submit_part(waiting->first, waiting->second, now);
+      else
+        start_batch(plan_.pop_batch(start_ms_, room), now);
     }
+  }
+
+  bool has_unsent() const {
+    for (const auto& f : flights_)
+      if (!f.second.unsent.empty()) return true;
+    return false;
   }
 
   // Reads the batch's files; those gone or unreadable leave the plan.
@@ -216,6 +248,12 @@ class Flusher {
       }
       QueuedEvent e;
       e.event_id = parsed->event_id();
+      if (sink_.keeps_starts() && parsed->action != 's') {
+        const bool started_here = std::any_of(events.begin(), events.end(), [&](const QueuedEvent& x) {
+          return x.action == 's' && x.interaction_id == interaction_id;
+        });
+        if (!started_here) e.started_body = kept_start(parsed->interaction_key);
+      }
       e.interaction_id = std::move(interaction_id);
       e.action = parsed->action;
       e.timestamp_us = parsed->timestamp_us;
@@ -227,70 +265,140 @@ class Flusher {
     return events;
   }
 
-  void send(const std::vector<Id>& batch, double now) {
+  // The start kept in started/ for an interaction (by its key), "" when
+  // none is.
+  std::string kept_start(const std::string& interaction_key) {
+    try {
+      return read_file(spool_, SpoolState::kStarted, interaction_key).value_or("");
+    } catch (const SpoolError&) {
+      return "";  // unreadable: the span falls back on what the end says
+    }
+  }
+
+  void start_batch(const std::vector<Id>& batch, double now) {
     std::vector<Id> ids;
     std::vector<QueuedEvent> events = load(batch, ids);
     if (ids.empty()) return;
     std::vector<const QueuedEvent*> view;
     for (const QueuedEvent& e : events) view.push_back(&e);
-    if (!transport_) transport_ = make_transport_();
-    HttpRequest request = sink_.request(view);
-    request.tag = ++last_tag_;
-    transport_->submit(request);
-    throttle_.record(now);
-    // The time the throttle counted, on the wall clock.
+    std::vector<SinkRequest> parts = sink_.requests(view);
+    started_ += ids.size();
+    // The time the throttle counts for its first request, on the wall clock.
     if (options_.on_send)
       for (const QueuedEvent& e : events) options_.on_send(e.event_id, now + wall_minus_mono_);
-    started_ += ids.size();
-    flying_.emplace(request.tag, std::move(ids));
+    if (parts.empty()) {  // its events feed nothing the sink sends
+      deliver(ids);
+      return;
+    }
+    const uint64_t number = ++last_batch_;
+    Flight& flight = flights_[number];
+    flight.ids = std::move(ids);
+    flight.unsent.assign(std::make_move_iterator(parts.begin()),
+                         std::make_move_iterator(parts.end()));
+    submit_part(number, flight, now);
+  }
+
+  void submit_part(uint64_t number, Flight& flight, double now) {
+    if (!transport_) transport_ = make_transport_();
+    SinkRequest part = std::move(flight.unsent.front());
+    flight.unsent.pop_front();
+    part.http.tag = ++last_tag_;
+    transport_->submit(part.http);
+    throttle_.record(now);
+    requests_.emplace(part.http.tag, std::make_pair(number, part.part));
+    ++flight.answers_due;
+  }
+
+  // The run stopped: requests not yet sent never will be in it, and their
+  // batches end with what the sent ones were answered.
+  void cancel_unsent() {
+    for (auto it = flights_.begin(); it != flights_.end();) {
+      Flight& f = it->second;
+      if (!f.unsent.empty()) {
+        f.unsent.clear();
+        f.cancelled = true;
+      }
+      if (f.unsent.empty() && f.answers_due == 0 && f.outcome)
+        it = finish_flight(it);
+      else
+        ++it;
+    }
   }
 
   void handle(const HttpResponse& r) {
-    auto it = flying_.find(r.tag);
-    if (it == flying_.end()) return;
-    std::vector<Id> ids = std::move(it->second);
-    flying_.erase(it);
-    BatchOutcome o = sink_.outcome(r, ids.size());
+    auto req = requests_.find(r.tag);
+    if (req == requests_.end()) return;
+    const auto [number, part] = req->second;
+    requests_.erase(req);
+    auto it = flights_.find(number);
+    Flight& f = it->second;
+    --f.answers_due;
+    BatchOutcome o = sink_.outcome(r, part, f.ids.size());
     switch (o.kind) {
-      case Kind::kDelivered:
-        for (Id i : ids) delivered(i);
-        report_.summary.rejected += o.rejected;
-        if (o.rejected || !o.note.empty())
-          report_.messages.push_back(sink_.peer() + " refused " + plural(o.rejected, "record") +
-                                     (o.note.empty() ? "" : ": " + o.note));
-        return;
       case Kind::kOutage:
-        for (Id i : ids) plan_.held(i);
         if (stop_ != Stop::kOutage)
           report_.messages.push_back((o.unavailable ? sink_.peer() + " is unavailable: "
                                                     : "cannot reach " + sink_.peer() + ": ") +
                                      o.detail + " (everything kept; try again later)");
         stop(Stop::kOutage);
-        return;
+        break;
       case Kind::kKeyRejected:
-        for (Id i : ids) plan_.held(i);
         if (stop_ != Stop::kKeyRejected)
-          report_.messages.push_back(peer_short() + " rejected " + sink_.credentials() + " (" + o.detail +
-                                     "); nothing was consumed");
+          report_.messages.push_back(peer_short() + " rejected " + sink_.credentials() + " (" +
+                                     o.detail + "); nothing was consumed");
         report_.hint = sink_.key_hint();
         stop(Stop::kKeyRejected);
-        return;
-      case Kind::kHold: {
-        for (Id i : ids) plan_.held(i);
-        double wait = bounded_wait(
-            parse_retry_after(o.retry_after, static_cast<int64_t>(clock_.wall()))
-                .value_or(std::max(1.0, config_.retry_delay)),
-            config_.max_backoff);
-        hold(static_cast<int64_t>(std::ceil(clock_.wall() + wait)));
-        return;
-      }
-      case Kind::kRetry:
-        for (Id i : ids) retry_or_bury(i, o);
-        return;
-      case Kind::kDead:
-        for (Id i : ids) bury(i, o.reason, o.category);
-        return;
+        break;
+      case Kind::kHold:
+        f.hold_wait = std::max(
+            f.hold_wait,
+            bounded_wait(parse_retry_after(o.retry_after, static_cast<int64_t>(clock_.wall()))
+                             .value_or(std::max(1.0, config_.retry_delay)),
+                         config_.max_backoff));
+        break;
+      default:
+        break;
     }
+    f.outcome = f.outcome ? combine(std::move(*f.outcome), o) : std::move(o);
+    if (f.answers_due == 0 && f.unsent.empty()) finish_flight(it);
+  }
+
+  // Every request of a batch was answered (or will not be sent): what the
+  // answers mean together happens to all its events.
+  std::map<uint64_t, Flight>::iterator finish_flight(std::map<uint64_t, Flight>::iterator it) {
+    Flight f = std::move(it->second);
+    it = flights_.erase(it);
+    const BatchOutcome& o = *f.outcome;
+    if (f.cancelled && o.kind == Kind::kDelivered) {
+      // Some of it went, not all: not delivered, not an attempt.
+      for (Id i : f.ids) plan_.held(i);
+      return it;
+    }
+    switch (o.kind) {
+      case Kind::kDelivered:
+        deliver(f.ids);
+        report_.summary.rejected += o.rejected;
+        if (o.rejected || !o.note.empty())
+          report_.messages.push_back(sink_.peer() + " refused " +
+                                     plural(o.rejected, o.rejected_what) +
+                                     (o.note.empty() ? "" : ": " + o.note));
+        break;
+      case Kind::kOutage:
+      case Kind::kKeyRejected:
+        for (Id i : f.ids) plan_.held(i);
+        break;
+      case Kind::kHold:
+        for (Id i : f.ids) plan_.held(i);
+        hold(static_cast<int64_t>(std::ceil(clock_.wall() + f.hold_wait)));
+        break;
+      case Kind::kRetry:
+        for (Id i : f.ids) retry_or_bury(i, o);
+        break;
+      case Kind::kDead:
+        for (Id i : f.ids) bury(i, o.reason, o.category);
+        break;
+    }
+    return it;
   }
 
   // "the coordinator at URL" → "the coordinator".
@@ -299,13 +407,37 @@ class Flusher {
     return p.substr(0, p.find(" at "));
   }
 
-  void delivered(Id i) {
-    std::optional<EventName> parsed = EventName::parse(plan_.name(i));
-    starts_.delivered(parsed->action, parsed->interaction_key,
-                      static_cast<double>(parsed->timestamp_us) / 1e6);
-    // The next event of its interaction goes once the file is gone.
-    unlinker_.submit(i, name(i));
-    ++report_.summary.sent;
+  // A batch was taken: its files go (a start the sink keeps is moved into
+  // started/ instead, named by its interaction's key, and removed after its
+  // interaction's end), and the next event of each interaction goes once its
+  // predecessor's file has.
+  void deliver(const std::vector<Id>& ids) {
+    const bool keeps = sink_.keeps_starts();
+    std::vector<EventName> names;
+    for (Id i : ids) names.push_back(*EventName::parse(plan_.name(i)));
+    auto in_batch = [&](const std::string& interaction, bool ends) {
+      for (const EventName& n : names)
+        if (n.interaction_key == interaction && (ends ? n.action == 'c' || n.action == 'e'
+                                                      : n.action == 's'))
+          return true;
+      return false;
+    };
+    for (size_t k = 0; k < ids.size(); ++k) {
+      const Id i = ids[k];
+      const EventName& parsed = names[k];
+      starts_.delivered(parsed.action, parsed.interaction_key,
+                        static_cast<double>(parsed.timestamp_us) / 1e6);
+      const bool ends = parsed.action == 'c' || parsed.action == 'e';
+      if (keeps && parsed.action == 's' && !in_batch(parsed.interaction_key, true))
+        unlinker_.submit_move(i, name(i), spool_.dir_fd(SpoolState::kStarted),
+                              parsed.interaction_key);
+      else if (keeps && ends && !in_batch(parsed.interaction_key, false))
+        unlinker_.submit_then_remove(i, name(i), spool_.dir_fd(SpoolState::kStarted),
+                                     parsed.interaction_key);
+      else
+        unlinker_.submit(i, name(i));
+      ++report_.summary.sent;
+    }
   }
 
   void retry_or_bury(Id i, const BatchOutcome& o) {
@@ -416,7 +548,10 @@ class Flusher {
   static constexpr int kUnlinkThreads = 8;
   Scheduler plan_;
   Unlinker unlinker_;
-  std::unordered_map<uint64_t, std::vector<Id>> flying_;  // by request tag
+  std::map<uint64_t, Flight> flights_;  // by batch number, oldest first
+  // Requests in flight: their batch's number and the sink's part.
+  std::unordered_map<uint64_t, std::pair<uint64_t, int>> requests_;
+  uint64_t last_batch_ = 0;
   uint64_t last_tag_ = 0;
   uint64_t started_ = 0;  // events sent in this pass
   int64_t start_ms_ = 0;

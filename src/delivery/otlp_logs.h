@@ -19,6 +19,10 @@ namespace mcpr {
 // One spooled event as the OTLP encoders read it: parsed once, then used by
 // both signals.
 struct OtlpEvent {
+  // Parsed values live in `pool` when given (a batch shares one), else in
+  // the event's own.
+  explicit OtlpEvent(rapidjson::MemoryPoolAllocator<>* pool = nullptr) : doc(pool) {}
+
   EventSummary summary{};
   std::string event_id;  // the Idempotency-Key, "" when unknown
   rapidjson::Document doc;
@@ -55,8 +59,5 @@ class OtlpLogsEncoder {
   OtlpEnvelope envelope_;
   std::string observed_;
 };
-
-// The JSON of an empty logs export request, a valid no-op (health).
-inline constexpr const char kOtlpEmptyRequest[] = "{\"resourceLogs\":[]}";
 
 }  // namespace mcpr

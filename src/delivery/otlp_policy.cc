@@ -40,13 +40,14 @@ std::string json_string_at(std::string_view body, size_t at) {
 
 }  // namespace
 
-std::optional<OtlpPartialSuccess> parse_partial_success(std::string_view body) {
+std::optional<OtlpPartialSuccess> parse_partial_success(std::string_view body,
+                                                       std::string_view count_key) {
   const size_t partial = value_of(body, "partialSuccess");
   if (partial == std::string_view::npos) return std::nullopt;
   body = body.substr(partial);
   OtlpPartialSuccess p;
   // int64 in OTLP JSON is a decimal string, but receivers also send numbers.
-  if (size_t at = value_of(body, "rejectedLogRecords"); at != std::string_view::npos) {
+  if (size_t at = value_of(body, count_key); at != std::string_view::npos) {
     if (at < body.size() && body[at] == '"') ++at;
     while (at < body.size() && std::isdigit(static_cast<unsigned char>(body[at])) &&
            p.rejected < INT64_MAX / 10)

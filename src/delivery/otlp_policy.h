@@ -12,16 +12,18 @@
 
 namespace mcpr {
 
-// ExportLogsServiceResponse.partial_success: a 2xx whose records were not
-// all accepted. The export is not retried; the count and message are told.
+// Export*ServiceResponse.partial_success: a 2xx whose spans or records were
+// not all accepted. The export is not retried; the count and message are told.
 struct OtlpPartialSuccess {
   int64_t rejected = 0;
   std::string message;
 };
 
 // Reads partialSuccess from the start of a response body (it may be cut
-// short). nullopt when there is none, or when it rejects nothing and says
-// nothing (OTLP's way of saying "all accepted").
-std::optional<OtlpPartialSuccess> parse_partial_success(std::string_view body);
+// short), its count under `count_key` (rejectedSpans for traces). nullopt
+// when there is none, or when it rejects nothing and says nothing (OTLP's
+// way of saying "all accepted").
+std::optional<OtlpPartialSuccess> parse_partial_success(
+    std::string_view body, std::string_view count_key = "rejectedLogRecords");
 
 }  // namespace mcpr

@@ -2,12 +2,15 @@
 
 #include <unistd.h>
 
+#include <map>
+#include <unordered_map>
 
 #include "src/config/config.h"
 #include "src/delivery/gzip.h"
 #include "src/delivery/http_status.h"
 #include "src/delivery/otlp_logs.h"
 #include "src/delivery/otlp_policy.h"
+#include "src/delivery/otlp_traces.h"
 #include "src/util/clock.h"
 #include "src/util/version.h"
 
@@ -16,9 +19,27 @@ namespace {
 
 int64_t wall_unix_nano() { return wall_now_ns(); }
 
+// "the OTLP endpoint at http://c:4318" when every signal goes to its own
+// path of one base URL, else each URL.
+std::string describe_urls(const std::vector<OtlpSinkOptions::Signal>& signals) {
+  std::string base, all;
+  bool one_base = true;
+  for (const OtlpSinkOptions::Signal& s : signals) {
+    const std::string path = otlp_path(s.signal);
+    const bool standard = s.url.size() > path.size() &&
+                          s.url.compare(s.url.size() - path.size(), path.size(), path) == 0;
+    const std::string b = standard ? s.url.substr(0, s.url.size() - path.size()) : s.url;
+    one_base = one_base && standard && (base.empty() || b == base);
+    base = b;
+    all += (all.empty() ? "" : " and ") + display_url(s.url);
+  }
+  return "the OTLP endpoint at " + (one_base && signals.size() > 1 ? display_url(base) : all);
+}
+
 class OtlpSink : public Sink {
  public:
-  explicit OtlpSink(OtlpSinkOptions options) : options_(std::move(options)) {
+  explicit OtlpSink(OtlpSinkOptions options)
+      : options_(std::move(options)), peer_(describe_urls(options_.signals)) {
     if (!options_.now_unix_nano) options_.now_unix_nano = wall_unix_nano;
   }
 
@@ -27,17 +48,77 @@ class OtlpSink : public Sink {
   std::string key_hint() const override {
     return "check the headers in otlp_headers_file or OTEL_EXPORTER_OTLP_HEADERS";
   }
-  std::string peer() const override { return "the OTLP endpoint at " + display_url(options_.url); }
+  std::string peer() const override { return peer_; }
+  bool keeps_starts() const override { return true; }
 
-  HttpRequest request(const std::vector<const QueuedEvent*>& batch) override {
-    OtlpLogsEncoder encoder({options_.host_name, kVersion}, options_.now_unix_nano());
-    std::string ignored;  // the loop sets aside what is not an event before it gets here
-    for (const QueuedEvent* e : batch) encoder.add(e->body, &ignored, e->event_id);
+  std::vector<SinkRequest> requests(const std::vector<const QueuedEvent*>& batch) override {
+    // Every body is parsed once, into one pool for the batch.
+    rapidjson::MemoryPoolAllocator<> pool;
+    std::vector<OtlpEvent> events;
+    events.reserve(batch.size());
+    std::map<std::string, OtlpEvent> kept;  // starts kept in started/, by interaction
+    std::unordered_map<std::string, const OtlpEvent*> starts;
+    std::string ignored;  // the loop set aside what is not an event before it got here
+    for (const QueuedEvent* q : batch) {
+      events.emplace_back(&pool);
+      OtlpEvent& e = events.back();
+      if (!e.parse(q->body, &ignored)) {
+        events.pop_back();
+        continue;
+      }
+      e.event_id = q->event_id;
+      const std::string& iid = e.summary.interaction_id;
+      if (e.summary.action == Action::kStart) {
+        starts[iid] = &e;
+      } else if (!starts.count(iid) && !q->started_body.empty()) {
+        OtlpEvent& start = kept.try_emplace(iid, &pool).first->second;
+        if (start.parse(q->started_body, &ignored) && start.summary.action == Action::kStart &&
+            start.summary.interaction_id == iid)
+          starts[iid] = &start;
+      }
+    }
+    OtlpResourceInfo info{options_.host_name, kVersion};
+    OtlpTracesEncoder traces(info);
+    OtlpLogsEncoder logs(info, options_.now_unix_nano());
+    for (const OtlpEvent& e : events) {
+      auto start = starts.find(e.summary.interaction_id);
+      const OtlpEvent* begin = start == starts.end() ? nullptr : start->second;
+      const SpanIds ids = span_ids_of(e.summary, begin);
+      logs.add(e, ids);
+      if (e.summary.action == Action::kComplete || e.summary.action == Action::kError)
+        traces.add(begin, e, ids);
+    }
+    std::vector<SinkRequest> out;
+    for (size_t k = 0; k < options_.signals.size(); ++k) {
+      const OtlpSinkOptions::Signal& s = options_.signals[k];
+      const bool spans = s.signal == OtlpSignal::kTraces;
+      if ((spans ? traces.size() : logs.size()) == 0) continue;
+      out.push_back({http_request(s, spans ? traces.finish() : logs.finish()), static_cast<int>(k)});
+    }
+    return out;
+  }
+
+  BatchOutcome outcome(const HttpResponse& response, int part, size_t) override {
+    const bool spans = options_.signals[static_cast<size_t>(part)].signal == OtlpSignal::kTraces;
+    BatchOutcome o = batch_outcome(classify(response, Peer::kOtlp), response);
+    if (o.kind == BatchOutcome::Kind::kDelivered) {
+      if (std::optional<OtlpPartialSuccess> p = parse_partial_success(
+              response.body_start, spans ? "rejectedSpans" : "rejectedLogRecords")) {
+        o.rejected = static_cast<unsigned>(p->rejected);
+        o.rejected_what = spans ? "span" : "record";
+        o.note = p->message;
+      }
+    }
+    return o;
+  }
+
+ private:
+  HttpRequest http_request(const OtlpSinkOptions::Signal& s, std::string body) const {
     HttpRequest r;
-    r.url = options_.url;
-    r.body = encoder.finish();
+    r.url = s.url;
+    r.body = std::move(body);
     r.bearer = false;  // the coordinator's key is not the endpoint's business
-    r.headers = options_.headers;
+    r.headers = s.headers;
     if (r.body.size() >= kGzipThreshold) {
       if (std::optional<std::string> gz = gzip_compress(r.body)) {
         r.body = std::move(*gz);
@@ -47,19 +128,8 @@ class OtlpSink : public Sink {
     return r;
   }
 
-  BatchOutcome outcome(const HttpResponse& response, size_t) override {
-    BatchOutcome o = batch_outcome(classify(response, Peer::kOtlp), response);
-    if (o.kind == BatchOutcome::Kind::kDelivered) {
-      if (std::optional<OtlpPartialSuccess> p = parse_partial_success(response.body_start)) {
-        o.rejected = static_cast<unsigned>(p->rejected);
-        o.note = p->message;
-      }
-    }
-    return o;
-  }
-
- private:
   OtlpSinkOptions options_;
+  std::string peer_;
 };
 
 }  // namespace
@@ -70,8 +140,11 @@ std::unique_ptr<Sink> make_otlp_sink(OtlpSinkOptions options) {
 
 OtlpSinkOptions otlp_sink_options(const Config& config) {
   OtlpSinkOptions o;
-  o.url = config.otlp_logs_url();
-  o.headers = config.otlp_headers();
+  for (OtlpSignal signal : {OtlpSignal::kTraces, OtlpSignal::kLogs}) {
+    const std::string name = otlp_signal_name(signal);
+    if (config.otlp_sends(name))
+      o.signals.push_back({signal, config.otlp_url(name), config.otlp_headers(name)});
+  }
   o.max_batch = static_cast<size_t>(config.otlp_batch);
   char host[256] = {0};
   if (::gethostname(host, sizeof host - 1) == 0) o.host_name = host;

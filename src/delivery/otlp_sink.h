@@ -1,6 +1,9 @@
-// The OpenTelemetry sink (man page OPENTELEMETRY SINK): batches of up to otlp_batch events as
-// one OTLP/HTTP JSON logs export request each, gzipped when that pays,
-// answers read by OTLP's retry rules (otlp_policy.h).
+// The OpenTelemetry sink (man page OPENTELEMETRY SINK): each batch of up to
+// otlp_batch events is one OTLP/HTTP JSON export request per signal, gzipped
+// when that pays: the spans of the interactions that end in it (traces) and
+// one record per event (logs); answers are read by OTLP's rules
+// (http_status.h, otlp_policy.h). Delivered starts are kept until their
+// interaction ends, for its span.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "src/delivery/otlp_json.h"
 #include "src/delivery/sink.h"
 
 namespace mcpr {
@@ -17,10 +21,14 @@ namespace mcpr {
 struct Config;
 
 struct OtlpSinkOptions {
-  std::string url;  // the full logs URL, .../v1/logs
-  std::vector<std::pair<std::string, std::string>> headers;
+  struct Signal {
+    OtlpSignal signal;
+    std::string url;  // the full URL, .../v1/traces or .../v1/logs
+    std::vector<std::pair<std::string, std::string>> headers;
+  };
+  std::vector<Signal> signals;  // those otlp_signals names, traces first
   size_t max_batch = 512;
-  std::string host_name;                 // resource host.name
+  std::string host_name;                   // resource host.name
   std::function<int64_t()> now_unix_nano;  // observedTimeUnixNano; the wall clock when unset
 };
 

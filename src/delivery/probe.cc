@@ -1,10 +1,11 @@
 #include "src/delivery/probe.h"
 
 #include <cstdio>
+#include <vector>
 
 #include "src/delivery/flusher.h"
 #include "src/delivery/http_status.h"
-#include "src/delivery/otlp_logs.h"
+#include "src/delivery/otlp_json.h"
 #include "src/delivery/otlp_sink.h"
 #include "src/delivery/retry_policy.h"
 #include "src/util/failure.h"
@@ -34,11 +35,11 @@ Probe coordinator_probe(const Config& config, bool validate, const TransportOpti
   return p;
 }
 
-Probe otlp_probe(const OtlpSinkOptions& sink) {
+Probe otlp_probe(const OtlpSinkOptions::Signal& signal) {
   Probe p;
-  p.request.url = sink.url;
-  p.request.body = kOtlpEmptyRequest;
-  p.request.headers = sink.headers;
+  p.request.url = signal.url;
+  p.request.body = otlp_empty_request(signal.signal);
+  p.request.headers = signal.headers;
   p.request.bearer = false;
   p.peer = Peer::kOtlp;
   p.refused = "the endpoint refused us";
@@ -81,24 +82,34 @@ std::string run_probe(const Config& config, ProbeKind kind, const TransportMaker
     config.coordinator_url();
   const TransportOptions options = transport_options(config);
   if (validate) require_api_key(config, options);
-  const Probe p = otlp ? otlp_probe(*sink) : coordinator_probe(config, validate, options);
-  const HttpResponse r = perform(*make_transport(options), p.request);
-  char latency[32];
-  std::snprintf(latency, sizeof latency, "%.0f ms", r.seconds * 1000);
-  const std::string what = (validate ? "validate-key: " : "health: ") + display_url(p.request.url);
-  const int exit_code = probe_exit_status(classify(r, p.peer));
-  if (exit_code == kExitNoPerm)
-    throw Failure(exit_code, what,
-                  p.refused + " (HTTP " + std::to_string(r.status) + ", " + latency + ")",
-                  p.refused_hint);
-  if (exit_code != kExitOk) {
-    const bool answered = r.error == NetError::kNone;
-    throw Failure(exit_code, what,
-                  answered ? describe_response(r, true) + " (" + latency + ")"
-                           : describe_response(r, false),
-                  answered ? "" : p.unreachable_hint);
+  std::vector<Probe> probes;
+  if (otlp)
+    for (const OtlpSinkOptions::Signal& signal : sink->signals) probes.push_back(otlp_probe(signal));
+  else
+    probes.push_back(coordinator_probe(config, validate, options));
+  std::unique_ptr<HttpTransport> transport = make_transport(options);
+  std::string lines;
+  for (const Probe& p : probes) {
+    const HttpResponse r = perform(*transport, p.request);
+    char latency[32];
+    std::snprintf(latency, sizeof latency, "%.0f ms", r.seconds * 1000);
+    const std::string what =
+        (validate ? "validate-key: " : "health: ") + display_url(p.request.url);
+    const int exit_code = probe_exit_status(classify(r, p.peer));
+    if (exit_code == kExitNoPerm)
+      throw Failure(exit_code, what,
+                    p.refused + " (HTTP " + std::to_string(r.status) + ", " + latency + ")",
+                    p.refused_hint);
+    if (exit_code != kExitOk) {
+      const bool answered = r.error == NetError::kNone;
+      throw Failure(exit_code, what,
+                    answered ? describe_response(r, true) + " (" + latency + ")"
+                             : describe_response(r, false),
+                    answered ? "" : p.unreachable_hint);
+    }
+    lines += (lines.empty() ? "" : "\n") + accepted_line(config, validate, p, r, latency);
   }
-  return accepted_line(config, validate, p, r, latency);
+  return lines;
 }
 
 }  // namespace mcpr

@@ -37,4 +37,47 @@ BatchOutcome batch_outcome(Outcome outcome, const HttpResponse& response) {
   return o;
 }
 
+namespace {
+
+// How much an answer weighs when a batch's requests disagree.
+int rank(BatchOutcome::Kind kind) {
+  using Kind = BatchOutcome::Kind;
+  switch (kind) {
+    case Kind::kKeyRejected:
+      return 5;
+    case Kind::kOutage:
+      return 4;
+    case Kind::kHold:
+      return 3;
+    case Kind::kDead:
+      return 2;
+    case Kind::kRetry:
+      return 1;
+    case Kind::kDelivered:
+      return 0;
+  }
+  return 0;
+}
+
+}  // namespace
+
+BatchOutcome combine(BatchOutcome a, const BatchOutcome& b) {
+  using Kind = BatchOutcome::Kind;
+  if (a.kind == Kind::kDelivered && b.kind == Kind::kDelivered) {
+    if (b.rejected || !b.note.empty()) {
+      // Both refused some: one line for both, in the sum of their items.
+      if (a.rejected || !a.note.empty()) {
+        a.rejected_what = a.rejected_what == b.rejected_what ? a.rejected_what : "item";
+        a.note = a.note.empty() ? b.note : b.note.empty() ? a.note : a.note + "; " + b.note;
+      } else {
+        a.rejected_what = b.rejected_what;
+        a.note = b.note;
+      }
+      a.rejected += b.rejected;
+    }
+    return a;
+  }
+  return rank(b.kind) > rank(a.kind) ? b : a;
+}
+
 }  // namespace mcpr

@@ -4,6 +4,11 @@
 // backoff; a sink only makes requests and reads answers, so a new sink (the
 // OTLP one of the man page's OPENTELEMETRY SINK) is a pair of pure functions.
 //
+// A batch may take several requests (the OTLP sink sends one per signal):
+// it is delivered only when every one of them is, and otherwise the answer
+// that matters most decides for all its events (combine()), so an event
+// never leaves the spool before every signal it feeds has taken it.
+//
 // The coordinator sink (max_batch 1) sends each event as its own request,
 // exactly as the old reporter did (man page WIRE PROTOCOL).
 #pragma once
@@ -28,6 +33,10 @@ struct QueuedEvent {
   int64_t timestamp_us = 0;    // recording time
   unsigned attempts = 0;       // failed attempts before this one
   std::string body;            // the file's content: the coordinator's request body
+  // For a sink that keeps starts (Sink::keeps_starts), an event whose
+  // interaction_start is not in its batch: that start as kept in started/
+  // ("" when none is kept).
+  std::string started_body;
 };
 
 // What an answer means for every event of the batch it answers.
@@ -56,10 +65,25 @@ struct BatchOutcome {
   std::string category;
   // kHold: the Retry-After value ("" for none: the loop's default wait).
   std::string retry_after;
-  // kDelivered with a partial success (OTLP): records the endpoint refused
-  // and its message; the loop logs it and does not retry.
+  // kDelivered with a partial success (OTLP): items the endpoint refused
+  // ("record", "span": rejected_what) and its message; the loop logs it and
+  // does not retry.
   unsigned rejected = 0;
+  std::string rejected_what = "record";
   std::string note;
+};
+
+// The outcome of a batch whose requests were answered `a` and `b`: the one
+// that must be acted on, by this order: a rejected key, an outage, a hold, a
+// dead letter, a retry, a delivery (of two holds, the loop waits out the
+// longer). Partial successes of delivered parts add up.
+BatchOutcome combine(BatchOutcome a, const BatchOutcome& b);
+
+// One request of a batch, and which of the sink's kinds of request it is
+// (handed back to Sink::outcome with its answer).
+struct SinkRequest {
+  HttpRequest http;
+  int part = 0;
 };
 
 class Sink {
@@ -69,17 +93,24 @@ class Sink {
   virtual size_t max_batch() const = 0;
   // Who is on the other side, for messages: "the coordinator at https://c".
   virtual std::string peer() const = 0;
-  // The request for a batch of 1..max_batch() events, oldest first (several
-  // of one interaction are consecutive and in order). Its url, body and
-  // extra headers; `bearer` says whether the API key goes along. The loop
-  // sets the tag.
-  virtual HttpRequest request(const std::vector<const QueuedEvent*>& batch) = 0;
+  // The requests for a batch of 1..max_batch() events, oldest first
+  // (several of one interaction are consecutive and in order): each one's
+  // url, body and extra headers; `bearer` says whether the API key goes
+  // along. The loop sets the tags. None when the batch's events feed
+  // nothing the sink sends: the batch is then delivered as it is.
+  virtual std::vector<SinkRequest> requests(const std::vector<const QueuedEvent*>& batch) = 0;
   // The hint printed when the peer refuses our credentials (401/403).
   virtual std::string key_hint() const { return "check the key with 'mcp-report validate-key'"; }
   // What a 401 or 403 rejected, for its message.
   virtual std::string credentials() const { return "the API key"; }
-  // What an answer (or a transport error) means for the `n` events sent.
-  virtual BatchOutcome outcome(const HttpResponse& response, size_t n) = 0;
+  // What an answer (or a transport error) to the request of kind `part`
+  // means for the `n` events of its batch.
+  virtual BatchOutcome outcome(const HttpResponse& response, int part, size_t n) = 0;
+  // Whether a delivered interaction_start whose interaction's end was not
+  // in its batch is kept in started/ until that end is delivered (then
+  // removed after it), and handed back with the interaction's later events
+  // as QueuedEvent::started_body.
+  virtual bool keeps_starts() const { return false; }
 };
 
 // What a classified answer means for a batch, the same for every sink: the

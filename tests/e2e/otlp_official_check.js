@@ -1,17 +1,20 @@
 // Checks OTLP/HTTP JSON export requests made by mcp-report against the
 // official OpenTelemetry JS implementation (@opentelemetry/otlp-transformer):
-// each request read from the files named on the command line is turned back
-// into the SDK's log records, serialized by the official JSON serializer
-// (and by its protobuf one, which must accept them), and the two JSON
-// documents compared after normalizing what protobuf JSON allows either way
-// (default values left out, 64-bit integers as numbers or strings). A field
-// name we got wrong is missing from the records the SDK sees, so it shows as
-// a difference. Exit 0 when all match; 1 with the first difference.
+// each request read from the files named on the command line (logs or
+// traces, by its top-level key) is turned back into the SDK's log records or
+// ReadableSpans, serialized by the official JSON serializer (and by its
+// protobuf one, which must accept them), and the two JSON documents compared
+// after normalizing what protobuf JSON allows either way (default values left
+// out, 64-bit integers as numbers or strings). A field name we got wrong is
+// missing from what the SDK sees, so it shows as a difference. Exit 0 when
+// all match; 1 with the first difference.
 // Usage: NODE_PATH=.cache/npm-otlp/node_modules node otlp_official_check.js FILE...
 'use strict';
 const fs = require('fs');
-const { JsonLogsSerializer, ProtobufLogsSerializer } = require('@opentelemetry/otlp-transformer');
+const { JsonLogsSerializer, ProtobufLogsSerializer, JsonTraceSerializer, ProtobufTraceSerializer } =
+  require('@opentelemetry/otlp-transformer');
 const { resourceFromAttributes } = require('@opentelemetry/resources');
+const { TraceState } = require('@opentelemetry/core');
 
 function plain(any) {
   if ('kvlistValue' in any)
@@ -56,16 +59,48 @@ function sdkRecords(request) {
   return out;
 }
 
-// Sorted keys; defaults (0, "", []) dropped; intValue as a string.
+// The SDK's ReadableSpans that an instrumented server would have ended.
+function sdkSpans(request) {
+  const out = [];
+  for (const rs of request.resourceSpans || []) {
+    const resource = resourceFromAttributes(attributes(rs.resource && rs.resource.attributes));
+    for (const ss of rs.scopeSpans || []) {
+      const scope = { name: ss.scope.name, version: ss.scope.version };
+      for (const s of ss.spans || []) {
+        const flags = s.flags || 0;
+        out.push({
+          name: s.name,
+          kind: s.kind - 1,  // the SDK's SpanKind is OTLP's minus one
+          spanContext: () => ({
+            traceId: s.traceId, spanId: s.spanId, traceFlags: flags & 0xff,
+            traceState: s.traceState ? new TraceState(s.traceState) : undefined,
+          }),
+          parentSpanContext: s.parentSpanId
+            ? { traceId: s.traceId, spanId: s.parentSpanId, traceFlags: flags & 0xff,
+                isRemote: (flags & 0x200) !== 0 }
+            : undefined,
+          startTime: hrTime(s.startTimeUnixNano), endTime: hrTime(s.endTimeUnixNano),
+          status: s.status ? { code: s.status.code || 0, message: s.status.message } : { code: 0 },
+          attributes: attributes(s.attributes), links: [], events: [],
+          duration: [0, 0], ended: true, resource, instrumentationScope: scope,
+          droppedAttributesCount: 0, droppedEventsCount: 0, droppedLinksCount: 0,
+        });
+      }
+    }
+  }
+  return out;
+}
+
+// Sorted keys; defaults (0, "", [], {}, null) dropped; intValue as a string.
 function normalize(v, key) {
   if (Array.isArray(v)) return v.map(x => normalize(x));
   if (v && typeof v === 'object') {
     const o = {};
     for (const k of Object.keys(v).sort()) {
-      const x = v[k];
-      if (x === 0 && (k === 'droppedAttributesCount' || k === 'flags')) continue;
-      if (x === '' && (k === 'spanId' || k === 'traceId' || k === 'schemaUrl')) continue;
-      o[k] = normalize(x, k);
+      const x = normalize(v[k], k);
+      if (x === 0 || x === '' || x === undefined || x === null) continue;
+      if (typeof x === 'object' && Object.keys(x).length === 0) continue;
+      o[k] = x;
     }
     return o;
   }
@@ -76,9 +111,11 @@ function normalize(v, key) {
 let failed = false;
 for (const file of process.argv.slice(2)) {
   const ours = JSON.parse(fs.readFileSync(file, 'utf8'));
-  const records = sdkRecords(ours);
-  const official = JSON.parse(Buffer.from(JsonLogsSerializer.serializeRequest(records)).toString());
-  const protobuf = ProtobufLogsSerializer.serializeRequest(records);
+  const traces = 'resourceSpans' in ours;
+  const records = traces ? sdkSpans(ours) : sdkRecords(ours);
+  const json = traces ? JsonTraceSerializer : JsonLogsSerializer;
+  const official = JSON.parse(Buffer.from(json.serializeRequest(records)).toString());
+  const protobuf = (traces ? ProtobufTraceSerializer : ProtobufLogsSerializer).serializeRequest(records);
   if (!protobuf || (records.length && protobuf.length === 0)) {
     console.error(file + ': the protobuf serializer refused the records');
     failed = true;
@@ -92,7 +129,8 @@ for (const file of process.argv.slice(2)) {
                   b.slice(Math.max(0, i - 80), i + 80));
     failed = true;
   } else {
-    console.log(file + ': ' + records.length + ' records match the official serialization');
+    console.log(file + ': ' + records.length + (traces ? ' spans' : ' records') +
+                ' match the official serialization');
   }
 }
 process.exit(failed ? 1 : 0);

@@ -1,11 +1,14 @@
 """The OpenTelemetry sink (man page OPENTELEMETRY SINK): flush with sink = "otlp" into the
 strict development receiver (scripts/dev-otlp-receiver.py, which answers 400
-to anything that breaks OTLP's JSON rules), on a free loopback port."""
+to anything that breaks OTLP's JSON rules or, for a span, the MCP semantic
+conventions), on a free loopback port: one span per interaction and one log
+record per event."""
 import json
 import os
 import random
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -13,7 +16,7 @@ import time
 import unittest
 import urllib.request
 
-from harness import SOURCE, Case, Coordinator, start_server
+from harness import BIN, SOURCE, Case, Coordinator, start_server
 
 RECEIVER = os.path.join(SOURCE, "scripts", "dev-otlp-receiver.py")
 CHECKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "otlp_official_check.js")
@@ -33,18 +36,78 @@ class Receiver(Coordinator):
         self.dir = os.path.join(workdir, "receiver%d" % Receiver.count)
         os.makedirs(self.dir)
         self.out = os.path.join(self.dir, "records.ndjson")
+        self.spans_path = os.path.join(self.dir, "spans.ndjson")
         self.log_path = os.path.join(self.dir, "requests.ndjson")
         self.requests_path = os.path.join(self.dir, "bodies.ndjson")
         self.proc, self.port = start_server(
-            [sys.executable, RECEIVER, "--port", "0", "--out", self.out, "--log", self.log_path,
-             "--requests", self.requests_path, *flags], self.dir, "dev-otlp-receiver")
+            [sys.executable, RECEIVER, "--port", "0", "--out", self.out, "--spans",
+             self.spans_path, "--log", self.log_path, "--requests", self.requests_path, *flags],
+            self.dir, "dev-otlp-receiver")
         self.url = "http://127.0.0.1:%d" % self.port
 
-    def records(self):
-        if not os.path.exists(self.out):
+    @staticmethod
+    def _lines(path):
+        if not os.path.exists(path):
             return []
-        with open(self.out) as f:
+        with open(path) as f:
             return [json.loads(line) for line in f if line.strip()]
+
+    def records(self):
+        """Every log record received, resends included."""
+        return self._lines(self.out)
+
+    def unique_records(self):
+        """The log records by mcp_report.event.id: what a pipeline that drops
+        duplicates keeps."""
+        return {values(r["record"])["mcp_report.event.id"]: r for r in self.records()}
+
+    def spans(self):
+        """Every span received, resends included."""
+        return [line["span"] for line in self._lines(self.spans_path)]
+
+    def dedup(self):
+        """The receiver's dedup view (what a tracing backend shows): by
+        (traceId, spanId), each with its deliveries and whether a resend
+        differed."""
+        with urllib.request.urlopen(self.url + "/_spans", timeout=10) as r:
+            return {(s["span"]["traceId"], s["span"]["spanId"]): s
+                    for s in json.load(r)["spans"]}
+
+    def paths(self):
+        return [e["path"] for e in self.log()]
+
+
+def values(item):
+    """An item's attributes as plain values."""
+    out = {}
+    for kv in item.get("attributes", []):
+        (kind, value), = kv["value"].items() if kv["value"] else [(None, None)]
+        out[kv["key"]] = int(value) if kind == "intValue" else value
+    return out
+
+
+# The ids flush derives for an interaction without a caller (man page
+# OPENTELEMETRY SINK), computed apart: FNV-1a 64 over the mcp_id's length (8
+# bytes, little-endian), the mcp_id and the interaction id, from a seed, then
+# SplitMix64's finalizer.
+def derived_ids(mcp_id, interaction_id):
+    mask = (1 << 64) - 1
+
+    def derive(seed):
+        h = seed
+        data = (len(mcp_id.encode()).to_bytes(8, "little") + mcp_id.encode() +
+                interaction_id.encode())
+        for c in data:
+            h = ((h ^ c) * 0x100000001b3) & mask
+        h ^= h >> 30
+        h = (h * 0xbf58476d1ce4e5b9) & mask
+        h ^= h >> 27
+        h = (h * 0x94d049bb133111eb) & mask
+        return h ^ (h >> 31)
+
+    span = derive(0xcbf29ce484222325) or 1
+    return ("%016x%016x" % (derive(0x84222325cbf29ce4), derive(0x9e3779b97f4a7c15)),
+            "%016x" % span)
 
 
 def event(i, iid, step, ts=None):
@@ -156,6 +219,25 @@ class EncodingTest(OtlpCase):
                          [{"intValue": "1"}, {"stringValue": "two"}, {}, {"boolValue": True},
                           {"doubleValue": 2.5}])
         self.assertEqual(lr["timeUnixNano"], "1764000000005000000")
+        # One span per interaction, from its start to its end, in its trace;
+        # the records share the span's ids.
+        spans = {values(sp)["mcp_report.interaction.id"]: sp for sp in rx.spans()}
+        self.assertEqual(len(rx.spans()), 300)
+        self.assertEqual(len(spans), 300)
+        for k in (0, 1, 299):
+            iid = "int_%d" % k
+            sp = spans[iid]
+            self.assertEqual(sp["name"], "tools/call search")
+            self.assertEqual(sp["kind"], 2)
+            self.assertEqual(sp["startTimeUnixNano"], str(min(seen[iid]) * 1))
+            self.assertEqual(sp["endTimeUnixNano"], str(max(seen[iid]) * 1))
+            self.assertEqual((sp["traceId"], sp["spanId"]), derived_ids("test_mcp", iid))
+            self.assertNotIn("parentSpanId", sp)
+            self.assertEqual(sp.get("status", {}).get("code", 0), 2 if k % 2 else 0)
+        for rec in records:
+            lr = rec["record"]
+            sp = spans[values(lr)["mcp_report.interaction.id"]]
+            self.assertEqual((lr["traceId"], lr["spanId"]), (sp["traceId"], sp["spanId"]))
 
     def test_pythons_nan_and_infinities_become_the_special_strings(self):
         """OTLP's JSON follows the proto3 mapping: a double that is not
@@ -181,7 +263,7 @@ class EncodingTest(OtlpCase):
         self.ok("-c", self.cfg, "flush")
         self.import_events(self.interactions(40))
         self.ok("-c", self.cfg, "flush")
-        small, big = rx.log()
+        small, big = [e for e in rx.log() if e["path"] == "/v1/logs"]
         self.assertNotIn("content-encoding", small["headers"])
         self.assertEqual(big["headers"].get("content-encoding"), "gzip")
         self.assertEqual(big["records"], 40)
@@ -245,6 +327,285 @@ class EncodingTest(OtlpCase):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
 
+CALLER = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+T0 = 1764000000.123456
+
+
+def pair(iid, start_data, end_action, end_data, start_ts=T0, seconds=0.25, mcp_id="test_mcp"):
+    """An interaction's start and its end `seconds` later."""
+    member = "result_data" if end_action == "interaction_complete" else "error_data"
+    return [{"action": "interaction_start", "interaction_id": iid, "mcp_id": mcp_id,
+             "timestamp": start_ts, "request_data": start_data},
+            {"action": end_action, "interaction_id": iid, "mcp_id": mcp_id,
+             "timestamp": round(start_ts + seconds, 6), member: end_data}]
+
+
+def process_state(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        return f.read().rsplit(")", 1)[1].split()[0]
+
+
+def nanos(ts):
+    """Epoch seconds with microseconds as OTLP's decimal nanoseconds, exactly."""
+    return str(round(ts * 1e6) * 1000)
+
+
+class SpanTest(OtlpCase):
+    def started(self):
+        folder = os.path.join(self.spool, "started")
+        return sorted(os.listdir(folder)) if os.path.isdir(folder) else []
+
+    def wait_for(self, what, timeout=30):
+        deadline = time.time() + timeout
+        while not what():
+            if time.time() > deadline:
+                self.fail("timed out")
+            time.sleep(0.02)
+
+    def test_one_server_span_per_interaction_by_the_mcp_conventions(self):
+        rx = self.receiver()
+        tool = {"request_type": "tools/call", "input_size": 120, "parameters": ["city"],
+                "mcp.method.name": "tools/call", "gen_ai.tool.name": "get-weather",
+                "jsonrpc.request.id": "3", "mcp.protocol.version": "2025-06-18",
+                "mcp.client.name": "claude-code", "mcp.client.version": "2.0.1",
+                "network.transport": "pipe", "traceparent": CALLER,
+                "tracestate": "rojo=00f067aa0ba902b7"}
+        events = (
+            pair("t1", tool, "interaction_error",
+                 {"error_type": "JsonRpcError", "error_code": -32602,
+                  "error_message": "Invalid params: city", "processing_time": 0.25}) +
+            pair("p1", {"request_type": "prompts/get", "mcp.method.name": "prompts/get",
+                        "gen_ai.prompt.name": "review", "jsonrpc.request.id": 7},
+                 "interaction_complete", {"success": True, "content_count": 1}, seconds=1.5) +
+            pair("r1", {"request_type": "resources/read", "mcp.method.name": "resources/read",
+                        "mcp.resource.uri": "file:///etc/motd", "jsonrpc.request.id": "r-1",
+                        "network.transport": "tcp", "server.address": "mcp.example.com",
+                        "server.port": 8443, "mcp.session.id": "8267461134f24305af708e66b8eda71a"},
+                 "interaction_complete", {"success": True}) +
+            pair("t2", dict(tool, **{"traceparent": "junk"}), "interaction_error",
+                 {"error_type": "ToolError", "error_message": "city not found"}) +
+            pair("w1", {"user_id": "u1", "request_type": "search"}, "interaction_complete",
+                 {"success": True, "exit_code": 0}, seconds=3) +
+            pair("w2", {}, "interaction_error",
+                 {"error_type": "ExitStatus", "error_message": "exited with status 3",
+                  "error_code": 3}))
+        self.import_events(events)
+        self.ok("-c", self.cfg, "flush")
+        self.assertEqual(self.files(), [])
+        self.assertEqual(self.started(), [])  # every start went with its end
+        spans = {values(sp)["mcp_report.interaction.id"]: sp for sp in rx.spans()}
+        self.assertEqual(sorted(spans), ["p1", "r1", "t1", "t2", "w1", "w2"])
+        for sp in spans.values():
+            self.assertEqual(sp["kind"], 2)  # SERVER: we report from the server's side
+        shape = {iid: (sp["name"], sp["startTimeUnixNano"], sp["endTimeUnixNano"],
+                       sp.get("status"), values(sp)) for iid, sp in spans.items()}
+        end = {iid: nanos(T0 + d) for iid, d in
+               (("t1", 0.25), ("p1", 1.5), ("r1", 0.25), ("t2", 0.25), ("w1", 3), ("w2", 0.25))}
+        self.assertEqual(shape["t1"], (
+            "tools/call get-weather", nanos(T0), end["t1"],
+            {"code": 2, "message": "Invalid params: city"},
+            {"mcp.method.name": "tools/call", "gen_ai.tool.name": "get-weather",
+             "jsonrpc.request.id": "3", "mcp.protocol.version": "2025-06-18",
+             "network.transport": "pipe", "mcp_report.client.name": "claude-code",
+             "mcp_report.client.version": "2.0.1", "gen_ai.operation.name": "execute_tool",
+             "mcp_report.interaction.id": "t1", "error.type": "-32602",
+             "rpc.response.status_code": "-32602"}))
+        self.assertEqual(shape["p1"], (
+            "prompts/get review", nanos(T0), end["p1"], None,
+            {"mcp.method.name": "prompts/get", "gen_ai.prompt.name": "review",
+             "jsonrpc.request.id": "7", "mcp_report.interaction.id": "p1"}))
+        self.assertEqual(shape["r1"], (
+            "resources/read", nanos(T0), end["r1"], None,
+            {"mcp.method.name": "resources/read", "mcp.resource.uri": "file:///etc/motd",
+             "jsonrpc.request.id": "r-1", "mcp.session.id": "8267461134f24305af708e66b8eda71a",
+             "network.transport": "tcp", "server.address": "mcp.example.com",
+             "server.port": 8443, "mcp_report.interaction.id": "r1"}))
+        self.assertEqual(shape["t2"][0], "tools/call get-weather")
+        self.assertEqual(shape["t2"][3], {"code": 2, "message": "city not found"})
+        self.assertEqual(shape["t2"][4]["error.type"], "tool_error")
+        self.assertNotIn("rpc.response.status_code", shape["t2"][4])
+        # Recording commands: the request_type names the span, nothing claims MCP.
+        self.assertEqual(shape["w1"], ("search", nanos(T0), end["w1"], None,
+                                       {"mcp_report.interaction.id": "w1"}))
+        self.assertEqual(shape["w2"], ("interaction", nanos(T0), end["w2"],
+                                       {"code": 2, "message": "exited with status 3"},
+                                       {"mcp_report.interaction.id": "w2",
+                                        "error.type": "ExitStatus"}))
+        # The caller's context: its trace, its span as the parent, its
+        # tracestate, and the remote-parent bits; a bad traceparent is none.
+        t1 = spans["t1"]
+        self.assertEqual((t1["traceId"], t1["parentSpanId"], t1["traceState"], t1["flags"]),
+                         ("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7",
+                          "rojo=00f067aa0ba902b7", 0x301))
+        self.assertEqual(t1["spanId"], derived_ids("test_mcp", "t1")[1])
+        for iid in ("p1", "r1", "t2", "w1", "w2"):
+            self.assertEqual((spans[iid]["traceId"], spans[iid]["spanId"]),
+                             derived_ids("test_mcp", iid))
+            self.assertNotIn("parentSpanId", spans[iid])
+            self.assertEqual(spans[iid]["flags"], 0x101)
+        # Each record is in its interaction's span.
+        for rec in rx.records():
+            lr = rec["record"]
+            sp = spans[values(lr)["mcp_report.interaction.id"]]
+            self.assertEqual((lr["traceId"], lr["spanId"], lr["flags"]),
+                             (sp["traceId"], sp["spanId"], 1))
+
+    def test_the_receiver_refuses_spans_against_the_conventions(self):
+        """The receiver's conventions table is real: each of these is a 400."""
+        rx = self.receiver()
+        good = {"traceId": "4bf92f3577b34da6a3ce929d0e0e4736", "spanId": "00f067aa0ba902b7",
+                "name": "tools/call t", "kind": 2, "startTimeUnixNano": "1",
+                "endTimeUnixNano": "2",
+                "attributes": [{"key": "mcp.method.name", "value": {"stringValue": "tools/call"}},
+                               {"key": "gen_ai.tool.name", "value": {"stringValue": "t"}},
+                               {"key": "gen_ai.operation.name",
+                                "value": {"stringValue": "execute_tool"}}]}
+
+        def post(sp):
+            body = json.dumps({"resourceSpans": [{"scopeSpans": [{"spans": [sp]}]}]}).encode()
+            req = urllib.request.Request(rx.url + "/v1/traces", data=body,
+                                         headers={"Content-Type": "application/json"})
+            try:
+                with urllib.request.urlopen(req, timeout=5) as r:
+                    return r.status
+            except urllib.error.HTTPError as e:
+                return e.code
+
+        self.assertEqual(post(good), 200)
+        wrong = [dict(good, kind=3), dict(good, name="tools/call"),
+                 dict(good, endTimeUnixNano="0"), dict(good, parentSpanId=good["spanId"]),
+                 dict(good, status={"code": 2}),
+                 dict(good, attributes=good["attributes"] + [
+                     {"key": "mcp.interaction.id", "value": {"stringValue": "x"}}]),
+                 dict(good, attributes=good["attributes"] + [
+                     {"key": "server.port", "value": {"stringValue": "80"}}]),
+                 dict(good, attributes=good["attributes"][:2])]
+        for sp in wrong:
+            self.assertEqual(post(sp), 400, sp)
+
+    def test_start_and_end_days_apart_with_kill_9_between_a_2xx_and_the_delete(self):
+        rx = self.receiver()
+        later = T0 + 3 * 86400 + 0.5
+        start, end = pair("int_days", {"mcp.method.name": "tools/call", "gen_ai.tool.name": "slow",
+                                       "jsonrpc.request.id": "9", "traceparent": CALLER},
+                          "interaction_complete", {"success": True}, seconds=later - T0)
+        self.import_events([start])
+        self.ok("-c", self.cfg, "flush")  # the start's record; the start is kept for its span
+        self.assertEqual(rx.spans(), [])
+        self.assertEqual(self.files(), [])
+        self.assertEqual(self.started(), ["int_days"])
+        self.import_events([end])
+        # The span is taken (2xx) while the records are not answered yet:
+        # kill -9 there, between a 2xx and the deletes.
+        rx.control(slow=60, only_path="/v1/logs")
+        p = subprocess.Popen([BIN, "-c", self.cfg, "flush"], env=self.env, cwd=self.cwd,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.wait_for(lambda: len(rx.spans()) == 1)
+        p.kill()
+        p.wait()
+        self.assertEqual(len(self.files()), 1)  # the end is still queued
+        self.assertEqual(self.started(), ["int_days"])  # and its start still kept
+        rx.control(slow=0, only_path=None)
+        self.ok("-c", self.cfg, "flush")
+        self.assertEqual(self.files(), [])
+        self.assertEqual(self.started(), [])
+        (seen,) = rx.dedup().values()
+        self.assertEqual(seen["deliveries"], 2)  # resent after the crash...
+        self.assertFalse(seen["differs"])        # ...as the same span
+        sp = seen["span"]
+        self.assertEqual((sp["startTimeUnixNano"], sp["endTimeUnixNano"]), (nanos(T0), nanos(later)))
+        self.assertEqual((sp["traceId"], sp["parentSpanId"]),
+                         ("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"))
+        # Killed right after the last 2xx instead: the end may or may not be
+        # gone by then; either way one span, whole.
+        for k in range(3):
+            iid = "int_race%d" % k
+            start, end = pair(iid, {"request_type": "job"}, "interaction_complete", {},
+                              start_ts=T0 + k)
+            self.import_events([start])
+            self.ok("-c", self.cfg, "flush")
+            self.import_events([end])
+            # The shell stops itself until the receiver knows its pid, which
+            # exec hands on to flush.
+            p = subprocess.Popen(["sh", "-c", 'kill -STOP $$; exec "$0" "$@"', BIN, "-c",
+                                  self.cfg, "flush"], env=self.env, cwd=self.cwd,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            self.wait_for(lambda: process_state(p.pid) == "T")
+            rx.control(kill_pid=p.pid, kill_path="/v1/traces")
+            os.kill(p.pid, signal.SIGCONT)
+            p.wait()
+            rx.control(kill_pid=None)
+            self.ok("-c", self.cfg, "flush")
+            self.assertEqual((self.files(), self.started()), ([], []))
+            spans = [s for s in rx.dedup().values()
+                     if values(s["span"])["mcp_report.interaction.id"] == iid]
+            self.assertEqual(len(spans), 1)
+            self.assertFalse(spans[0]["differs"])
+            self.assertEqual(spans[0]["span"]["startTimeUnixNano"], nanos(T0 + k))
+
+    def test_a_start_requeued_from_dead_keeps_its_times(self):
+        rx = self.receiver()
+        start, end = pair("int_dead", {"request_type": "job"}, "interaction_error",
+                          {"error_type": "Timeout", "error_message": "took too long"},
+                          seconds=86400.25)
+        rx.control(script=[400], only_path="/v1/logs")
+        self.import_events([start])
+        self.assertEqual(self.flush().returncode, 65)
+        self.import_events([end])
+        self.ok("-c", self.cfg, "flush")  # the end waits behind its dead start
+        self.assertEqual(rx.spans(), [])
+        self.ok("-c", self.cfg, "requeue", "--all")
+        self.ok("-c", self.cfg, "flush")
+        (sp,) = rx.spans()
+        self.assertEqual((sp["startTimeUnixNano"], sp["endTimeUnixNano"]),
+                         (nanos(T0), nanos(T0 + 86400.25)))
+        self.assertEqual(sp["status"], {"code": 2, "message": "took too long"})
+
+    def test_otlp_signals_chooses_what_is_sent(self):
+        rx = self.receiver()
+        traces = self.write_config("[interaction_logging]\nsync = false\n"
+                                   "otlp_signals = [\"traces\"]\n", name="traces.toml")
+        start, end = pair("int_t", {"request_type": "job"}, "interaction_complete", {})
+        self.import_events([start])
+        self.ok("-c", traces, "flush")
+        self.assertEqual(rx.log(), [])  # a start alone feeds no span: nothing to send
+        self.assertEqual(self.started(), ["int_t"])
+        self.import_events([end] + self.interactions(8))
+        self.ok("-c", traces, "flush")
+        self.assertEqual(set(rx.paths()), {"/v1/traces"})
+        self.assertEqual(len(rx.spans()), 3)
+        self.assertEqual(rx.records(), [])
+        sp = [s for s in rx.spans() if values(s)["mcp_report.interaction.id"] == "int_t"][0]
+        self.assertEqual(sp["startTimeUnixNano"], nanos(T0))
+        rx.stop()
+        rx = self.receiver()
+        logs = self.write_config("[interaction_logging]\nsync = false\n"
+                                 "otlp_signals = [\"logs\"]\n", name="logs.toml")
+        self.import_events(self.interactions(8))
+        self.ok("-c", logs, "flush")
+        self.assertEqual(set(rx.paths()), {"/v1/logs"})
+        self.assertEqual(len(rx.records()), 8)
+        self.assertEqual(self.started(), [])
+        self.assertIn("otlp_signals", self.fails(78, "-c", self.write_config(
+            "[interaction_logging]\notlp_signals = [\"metrics\"]\n", name="bad.toml"),
+            "flush").stderr)
+
+    def test_each_signal_may_have_its_own_endpoint(self):
+        rx = self.receiver()
+        spans_rx = Receiver(self.dir)
+        self.receivers.append(spans_rx)
+        self.import_events(self.interactions(8))
+        self.ok("-c", self.cfg, "flush",
+                env={"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": spans_rx.url + "/v1/traces"})
+        self.assertEqual(set(rx.paths()), {"/v1/logs"})
+        self.assertEqual(set(spans_rx.paths()), {"/v1/traces"})
+        self.assertEqual(len(spans_rx.spans()), 2)
+        shown = self.ok("-c", self.cfg, "config",
+                        env={"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": spans_rx.url + "/v1/traces"})
+        self.assertIn("otlp traces url (effective)", shown.stdout)
+        self.assertIn(spans_rx.url + "/v1/traces", shown.stdout)
+
+
 class RetryTest(OtlpCase):
     def test_a_dropped_connection_is_retried(self):
         rx = self.receiver()
@@ -256,7 +617,7 @@ class RetryTest(OtlpCase):
         self.assertTrue(all(re.search(r",1,\d+$", n) for n in self.files()), self.files())
         self.flush_until_empty()
         self.assertEqual(self.files("dead"), [])
-        self.assertEqual(len(rx.records()), 8)
+        self.assertEqual(len(rx.unique_records()), 8)
 
     def test_a_collector_that_never_answers_a_request_is_a_failed_attempt(self):
         """A request taken and not answered within the timeout (a poison
@@ -275,7 +636,9 @@ class RetryTest(OtlpCase):
         self.assertTrue(all(re.search(r",1,\d+$", n) for n in self.files()), self.files())
         self.flush_until_empty()
         self.assertEqual(self.files("dead"), [])
-        self.assertEqual(len(rx.records()), 8)
+        # The logs request of the batch was taken while its traces request
+        # hung: its records come again with the span (the same ids).
+        self.assertEqual(len(rx.unique_records()), 8)
 
     def test_an_unavailable_collector_never_dead_letters(self):
         """502, 503 (a Collector's memory limiter) and 504 without
@@ -285,18 +648,21 @@ class RetryTest(OtlpCase):
         rx = self.receiver()
         self.import_events(self.interactions(8))
         before = self.files()
-        for status in (502, 503, 504):
+        for status, path in ((502, "/v1/logs"), (503, "/v1/traces"), (504, "/v1/logs")):
             with self.subTest(status=status):
-                rx.control(fail_first=2, status_code=status)
+                rx.control(fail_first=2, status_code=status, only_path=path)
                 for _ in range(2):
                     r = self.run_cli("-c", cfg, "flush")
                     self.assertEqual(r.returncode, 75, r.stderr)
-                    self.assertIn("the OTLP endpoint at %s/v1/logs is unavailable: HTTP %d"
+                    self.assertIn("the OTLP endpoint at %s is unavailable: HTTP %d"
                                   % (rx.url, status), r.stderr)
                     self.assertEqual(self.files(), before)
                     self.assertEqual(self.files("dead"), [])
         self.assertEqual(self.run_cli("-c", cfg, "flush").returncode, 0)
-        self.assertEqual(len(rx.records()), 8)
+        self.assertEqual(len(rx.unique_records()), 8)
+        # The signal that was taken each time came again with the same ids.
+        self.assertEqual([s["deliveries"] for s in rx.dedup().values()], [5, 5])
+        self.assertFalse(any(s["differs"] for s in rx.dedup().values()))
 
     def test_429_with_retry_after_is_waited_out(self):
         rx = self.receiver("--retry-after", "1")
@@ -304,20 +670,23 @@ class RetryTest(OtlpCase):
         self.import_events(self.interactions(8))
         r = self.flush("-v")
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertEqual([e["status"] for e in rx.log()], [429, 200])
-        self.assertEqual(len(rx.records()), 8)
+        self.assertEqual(sorted(e["status"] for e in rx.log()), [200, 200, 200, 429])
+        self.assertEqual(len(rx.unique_records()), 8)
+        self.assertEqual(len(rx.dedup()), 2)
 
     def test_other_statuses_dead_letter_the_batch_with_status_and_body(self):
         for status in (400, 500, 413):
             with self.subTest(status=status):
                 rx = self.receiver()
-                rx.control(script=[status])
+                # The spans refused, the records taken: the batch is dead
+                # all the same, for its spans.
+                rx.control(script=[status], only_path="/v1/traces")
                 self.import_events(self.interactions(8))
                 r = self.flush()
                 self.assertEqual(r.returncode, 65, r.stderr)
                 self.assertIn("8 events dead-lettered: HTTP %d" % status, r.stderr)
                 self.assertEqual(len(self.files("dead")), 8)
-                self.assertEqual(len(rx.log()), 1)  # not retried
+                self.assertEqual(sorted(rx.paths()), ["/v1/logs", "/v1/traces"])  # not retried
                 with open(os.path.join(self.spool, "dead", self.files("dead")[0] + "#reason")) as f:
                     self.assertIn("injected failure %d" % status, f.read())
                 shutil.rmtree(os.path.join(self.spool, "dead"))
@@ -354,24 +723,28 @@ class RetryTest(OtlpCase):
         self.assertEqual(len(self.files()), 8)
 
     def test_partial_success_is_not_retried_but_told_and_counted(self):
-        rx = self.receiver("--partial-message", "2 records too old")
-        rx.control(script=[{"partial": 2}])
-        self.import_events(self.interactions(8))
-        r = self.flush("--json")
-        self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertEqual(self.files(), [])
-        self.assertEqual(len(rx.log()), 1)
-        self.assertIn("refused 2 records: 2 records too old", r.stderr)
-        self.assertEqual(json.loads(r.stdout)["rejected"], 2)
+        for path, told in (("/v1/logs", "refused 2 records: too old"),
+                           ("/v1/traces", "refused 2 spans: too old")):
+            with self.subTest(path=path):
+                rx = self.receiver("--partial-message", "too old")
+                rx.control(script=[{"partial": 2}], only_path=path)
+                self.import_events(self.interactions(8))
+                r = self.flush("--json")
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertEqual(self.files(), [])
+                self.assertEqual(len(rx.log()), 2)
+                self.assertIn(told, r.stderr)
+                self.assertEqual(json.loads(r.stdout)["rejected"], 2)
+                rx.stop()
 
 
 class HealthTest(OtlpCase):
     def test_health_posts_an_empty_export_request(self):
         rx = self.receiver()
         r = self.ok("health")
-        self.assertIn("up", r.stdout)
-        (req,) = rx.log()
-        self.assertEqual((req["path"], req["status"], req["records"]), ("/v1/logs", 200, 0))
+        self.assertEqual(r.stdout.count(" is up: HTTP 200"), 2, r.stdout)
+        self.assertEqual([(e["path"], e["status"], e["records"]) for e in rx.log()],
+                         [("/v1/traces", 200, 0), ("/v1/logs", 200, 0)])
         rx.control(fail_first=1, status_code=503)
         self.fails(69, "health")
         rx.control(fail_first=1, status_code=401)
@@ -385,13 +758,14 @@ class HealthTest(OtlpCase):
         # No coordinator key is needed (or sent) with sink = "otlp".
         r = self.ok("validate-key", env={"MCP_REPORT_API_KEY": None,
                                          "OTEL_EXPORTER_OTLP_HEADERS": "x-api-key=s3cret"})
+        self.assertIn("OTLP headers accepted by " + rx.url + "/v1/traces", r.stdout)
         self.assertIn("OTLP headers accepted by " + rx.url + "/v1/logs", r.stdout)
         self.assertNotIn("s3cret", r.stdout + r.stderr)
-        (req,) = rx.log()
-        self.assertEqual((req["path"], req["records"]), ("/v1/logs", 0))
-        self.assertEqual(req["headers"]["x-api-key"], "s3cret")
-        self.assertNotIn("authorization", req["headers"])
-        rx.control(fail_first=1, status_code=403)
+        for req in rx.log():
+            self.assertEqual(req["records"], 0)
+            self.assertEqual(req["headers"]["x-api-key"], "s3cret")
+            self.assertNotIn("authorization", req["headers"])
+        rx.control(fail_first=1, status_code=403, only_path="/v1/logs")
         r = self.fails(77, "validate-key")
         self.assertIn("validate-key: " + rx.url + "/v1/logs", r.stderr)
         self.assertIn("OTEL_EXPORTER_OTLP_HEADERS", r.stderr)
@@ -424,8 +798,13 @@ class CrashTest(OtlpCase):
         # never more than the batches in flight when it died, per round.
         resent = len(got) - n
         self.assertLessEqual(resent, rounds * 4 * 50)
-        print("\notlp crash: %d kill -9 rounds over %d events: 0 lost, %d resent in %d requests"
-              % (rounds, n, resent, len(rx.log())))
+        # One span per interaction in the dedup view, each resend the same.
+        dedup = rx.dedup()
+        self.assertEqual(len(dedup), n // 5)
+        self.assertFalse([s for s in dedup.values() if s["differs"]])
+        print("\notlp crash: %d kill -9 rounds over %d events: 0 lost, %d resent in %d requests; "
+              "%d spans, %d resent" % (rounds, n, resent, len(rx.log()), len(dedup),
+                                       len(rx.spans()) - len(dedup)))
 
 
 if __name__ == "__main__":

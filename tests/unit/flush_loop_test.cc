@@ -15,6 +15,7 @@
 #include "spool/writer.h"
 #include "src/event/event.h"
 #include "src/delivery/flush_pass.h"
+#include "src/delivery/http_status.h"
 #include "src/delivery/root_state.h"
 #include "src/delivery/sink.h"
 #include "src/util/failure.h"
@@ -504,16 +505,16 @@ class BatchSink : public Sink {
   explicit BatchSink(size_t max) : max_(max) {}
   size_t max_batch() const override { return max_; }
   std::string peer() const override { return "the collector at http://otel.test"; }
-  HttpRequest request(const std::vector<const QueuedEvent*>& batch) override {
-    HttpRequest r;
-    r.url = "http://otel.test/v1/logs";
-    r.bearer = false;
-    r.headers.push_back({"Content-Encoding", "identity"});
-    for (const QueuedEvent* e : batch) r.body += e->event_id + " " + e->interaction_id + "\n";
+  std::vector<SinkRequest> requests(const std::vector<const QueuedEvent*>& batch) override {
+    SinkRequest r;
+    r.http.url = "http://otel.test/v1/logs";
+    r.http.bearer = false;
+    r.http.headers.push_back({"Content-Encoding", "identity"});
+    for (const QueuedEvent* e : batch) r.http.body += e->event_id + " " + e->interaction_id + "\n";
     batches.push_back(batch.size());
-    return r;
+    return {r};
   }
-  BatchOutcome outcome(const HttpResponse& response, size_t n) override {
+  BatchOutcome outcome(const HttpResponse& response, int, size_t n) override {
     BatchOutcome o;
     if (response.status == 200 && n >= 2) {
       o.rejected = 1;
@@ -571,6 +572,158 @@ TEST_F(FlushLoopTest, AFailedBatchCountsAnAttemptForEachEvent) {
   report = flush(sink, ok);
   EXPECT_EQ(report.summary.sent, 1u);
   EXPECT_EQ(sink.batches.back(), 1u);
+}
+
+// A sink of two signals, as the OTLP one: a request per part, the second
+// only for batches with an end; it keeps starts, and its requests' bodies
+// show what it was handed back of them.
+class TwoPartSink : public Sink {
+ public:
+  size_t max_batch() const override { return 10; }
+  std::string peer() const override { return "the OTLP endpoint at http://otel.test"; }
+  bool keeps_starts() const override { return true; }
+  std::vector<SinkRequest> requests(const std::vector<const QueuedEvent*>& batch) override {
+    SinkRequest logs, spans;
+    logs.http.url = "http://otel.test/v1/logs";
+    spans.http.url = "http://otel.test/v1/traces";
+    logs.part = 1;
+    for (const QueuedEvent* e : batch) {
+      logs.http.body += std::string(1, e->action) + ":" + e->interaction_id + " ";
+      if (e->action == 'c' || e->action == 'e')
+        spans.http.body += e->interaction_id + (e->started_body.empty() ? "(no start) " : "(kept start) ");
+    }
+    std::vector<SinkRequest> out;
+    if (!spans.http.body.empty()) out.push_back(spans);
+    out.push_back(logs);
+    return out;
+  }
+  BatchOutcome outcome(const HttpResponse& response, int part, size_t) override {
+    parts.push_back(part);
+    if (response.status == 200) {
+      BatchOutcome o;
+      if (response.retry_after == "partial") {
+        o.rejected = 1;
+        o.rejected_what = part == 0 ? "span" : "record";
+      }
+      return o;
+    }
+    return batch_outcome(classify(response, Peer::kOtlp), response);
+  }
+  std::vector<int> parts;
+};
+
+std::string bodies(const FakeTransport& t) {
+  std::string out;
+  for (const auto& s : t.sent()) out += s.request.url.substr(20) + " " + s.request.body + "| ";
+  return out;
+}
+
+TEST_F(FlushLoopTest, ABatchIsDeliveredOnlyWhenEverySignalTookIt) {
+  record(1, 's', "a");
+  record(2, 'c', "a");
+  TwoPartSink sink;
+  // The logs are taken, the spans are not: both stay, and the next run
+  // sends both again (the records twice, which at least once allows).
+  FakeTransport t(clock_, [](const HttpRequest& r, size_t) {
+    return answer(r.url.find("traces") != std::string::npos ? 500 : 200);
+  });
+  FlushReport report = flush(sink, t);
+  EXPECT_EQ(bodies(t), "traces a(no start) | logs s:a c:a | ");
+  EXPECT_EQ(report.summary.sent, 0u);
+  EXPECT_EQ(report.summary.dead, 2u);  // OTLP's 500 is not retried
+  // Dead letters keep the spans' reason; the next batch is whole again.
+  EXPECT_EQ(list_names(*spool_, SpoolState::kDead).size(), 2u);
+  for (auto status : {503, 401}) {
+    record(10, 's', "b");
+    record(11, 'c', "b");
+    FakeTransport u(clock_, [status](const HttpRequest& r, size_t) {
+      return answer(r.url.find("logs") != std::string::npos ? status : 200);
+    });
+    report = flush(sink, u);
+    EXPECT_EQ(report.summary.sent, 0u) << status;
+    EXPECT_EQ(queued().size(), 2u) << status;  // an outage or a refused key keeps both
+    EXPECT_EQ(report.summary.exit_code, status == 503 ? 75 : 77);
+    for (const std::string& n : queued()) EXPECT_EQ(EventName::parse(n)->attempts, 0u);
+    for (const std::string& n : queued()) remove_file(*spool_, SpoolState::kQueue, n);
+  }
+}
+
+TEST_F(FlushLoopTest, AKeptStartComesBackWithItsEndAndGoesAfterIt) {
+  record(1, 's', "a");
+  TwoPartSink sink;
+  FakeTransport t(clock_, [](const HttpRequest&, size_t) { return answer(200); });
+  FlushReport report = flush(sink, t);
+  EXPECT_EQ(report.summary.sent, 1u);
+  EXPECT_TRUE(queued().empty());
+  // The start left the queue into started/, named by its interaction.
+  EXPECT_EQ(list_names(*spool_, SpoolState::kStarted), std::vector<std::string>{"a"});
+  record(2, 'p', "a");
+  record(3, 'c', "a");
+  FakeTransport u(clock_, [](const HttpRequest&, size_t) { return answer(200); });
+  report = flush(sink, u);
+  EXPECT_EQ(report.summary.sent, 2u);
+  EXPECT_EQ(bodies(u), "traces a(kept start) | logs p:a c:a | ");
+  EXPECT_TRUE(list_names(*spool_, SpoolState::kStarted).empty());
+  EXPECT_TRUE(queued().empty());
+  // A start whose end is in its batch is never kept.
+  record(4, 's', "b");
+  record(5, 'c', "b");
+  FakeTransport v(clock_, [](const HttpRequest&, size_t) { return answer(200); });
+  flush(sink, v);
+  EXPECT_EQ(bodies(v), "traces b(no start) | logs s:b c:b | ");
+  EXPECT_TRUE(list_names(*spool_, SpoolState::kStarted).empty());
+  // A failed end leaves the kept start where it is.
+  record(6, 's', "c");
+  FakeTransport w(clock_, [](const HttpRequest&, size_t) { return answer(200); });
+  flush(sink, w);
+  record(7, 'e', "c");
+  FakeTransport x(clock_, [](const HttpRequest&, size_t) { return answer(400); });
+  report = flush(sink, x);
+  EXPECT_EQ(report.summary.dead, 1u);
+  EXPECT_EQ(list_names(*spool_, SpoolState::kStarted), std::vector<std::string>{"c"});
+}
+
+TEST_F(FlushLoopTest, TheThrottleCountsEachRequestOfABatch) {
+  config_.rate_limit = 1;
+  config_.rate_period = 1.0;
+  record(1, 's', "a");
+  record(2, 'c', "a");
+  TwoPartSink sink;
+  FakeTransport t(clock_, [](const HttpRequest& r, size_t) {
+    return answer(200, r.url.find("logs") != std::string::npos ? "partial" : "partial");
+  });
+  FlushReport report = flush(sink, t);
+  ASSERT_EQ(t.sent().size(), 2u);
+  EXPECT_GE(t.sent()[1].at - t.sent()[0].at, 1.0);  // one request a second, parts too
+  EXPECT_EQ(report.summary.sent, 2u);
+  // Both parts' partial successes add up, on one line.
+  EXPECT_EQ(report.summary.rejected, 2u);
+  ASSERT_EQ(report.messages.size(), 1u);
+  EXPECT_EQ(report.messages[0], "the OTLP endpoint at http://otel.test refused 2 items");
+}
+
+TEST(CombineTest, TheAnswerThatMattersMostDecides) {
+  using Kind = BatchOutcome::Kind;
+  const Kind kinds[] = {Kind::kDelivered, Kind::kRetry, Kind::kDead,
+                        Kind::kHold,      Kind::kOutage, Kind::kKeyRejected};
+  for (size_t i = 0; i < std::size(kinds); ++i)
+    for (size_t j = 0; j < std::size(kinds); ++j) {
+      BatchOutcome a, b;
+      a.kind = kinds[i];
+      b.kind = kinds[j];
+      EXPECT_EQ(combine(a, b).kind, kinds[std::max(i, j)]) << i << " " << j;
+    }
+  BatchOutcome a, b;
+  a.rejected = 2;
+  a.rejected_what = "span";
+  a.note = "too old";
+  b.rejected = 3;
+  b.note = "too big";
+  BatchOutcome c = combine(a, b);
+  EXPECT_EQ(c.rejected, 5u);
+  EXPECT_EQ(c.rejected_what, "item");
+  EXPECT_EQ(c.note, "too old; too big");
+  EXPECT_EQ(combine(BatchOutcome(), b).rejected_what, "record");
 }
 
 }  // namespace

@@ -45,7 +45,10 @@ TEST_F(OtlpConfigTest, Defaults) {
   Config c = load("");
   EXPECT_EQ(c.sink, SinkKind::kCoordinator);
   EXPECT_EQ(c.otlp_batch, 512);
-  EXPECT_EQ(c.otlp_logs_url(), "http://localhost:4318/v1/logs");
+  EXPECT_EQ(c.otlp_url("logs"), "http://localhost:4318/v1/logs");
+  EXPECT_EQ(c.otlp_url("traces"), "http://localhost:4318/v1/traces");
+  EXPECT_TRUE(c.otlp_sends("traces"));
+  EXPECT_TRUE(c.otlp_sends("logs"));
   EXPECT_TRUE(c.otlp_headers().empty());
 }
 
@@ -53,22 +56,56 @@ TEST_F(OtlpConfigTest, EndpointSources) {
   struct Case {
     std::string toml;
     std::map<std::string, std::string> env;
-    std::string url;
+    std::string traces, logs;
   } cases[] = {
-      {"otlp_endpoint = \"https://otel.example:4318/\"\n", {}, "https://otel.example:4318/v1/logs"},
-      {"otlp_endpoint = \"http://c:4318/prefix\"\n", {}, "http://c:4318/prefix/v1/logs"},
-      {"", {{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://e:4318"}}, "http://e:4318/v1/logs"},
-      // the signal-specific variable is used as given, and wins over the generic one
+      {"otlp_endpoint = \"https://otel.example:4318/\"\n", {},
+       "https://otel.example:4318/v1/traces", "https://otel.example:4318/v1/logs"},
+      {"otlp_endpoint = \"http://c:4318/prefix\"\n", {}, "http://c:4318/prefix/v1/traces",
+       "http://c:4318/prefix/v1/logs"},
+      {"", {{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://e:4318"}}, "http://e:4318/v1/traces",
+       "http://e:4318/v1/logs"},
+      // a signal-specific variable is used as given (a query too), and wins
+      // over the generic one for its signal alone
       {"",
        {{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://e:4318"},
         {"OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "http://l:9/custom/logs"}},
-       "http://l:9/custom/logs"},
+       "http://e:4318/v1/traces", "http://l:9/custom/logs"},
+      {"",
+       {{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "https://t:9/ingest?tenant=a"}},
+       "https://t:9/ingest?tenant=a", "http://localhost:4318/v1/logs"},
       // OpenTelemetry's variables are defaults: the config file ranks above them
       {"otlp_endpoint = \"http://f:4318\"\n",
-       {{"OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "http://l:9/x"}},
-       "http://f:4318/v1/logs"},
+       {{"OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "http://l:9/x"},
+        {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://t:9/x"}},
+       "http://f:4318/v1/traces", "http://f:4318/v1/logs"},
   };
-  for (const Case& c : cases) EXPECT_EQ(load(c.toml, c.env).otlp_logs_url(), c.url) << c.toml;
+  for (const Case& c : cases) {
+    Config config = load(c.toml, c.env);
+    EXPECT_EQ(config.otlp_url("traces"), c.traces) << c.toml;
+    EXPECT_EQ(config.otlp_url("logs"), c.logs) << c.toml;
+  }
+}
+
+TEST_F(OtlpConfigTest, Signals) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"otlp_signals = [\"traces\", \"logs\"]\n", "traces,logs"},
+      {"otlp_signals = [\"logs\"]\n", "logs"},
+      {"otlp_signals = [\"traces\"]\n", "traces"},
+      {"otlp_signals = [\"logs\", \"traces\"]\n", "logs,traces"},
+      {"otlp_signals = \"traces, logs\"\n", "traces, logs"},
+  };
+  for (const auto& [toml, signals] : cases) EXPECT_EQ(load(toml).otlp_signals, signals) << toml;
+  EXPECT_FALSE(load("otlp_signals = [\"logs\"]\n").otlp_sends("traces"));
+  EXPECT_TRUE(load("otlp_signals = [\"logs\"]\n").otlp_sends("logs"));
+  EXPECT_NE(error_of("otlp_signals = [\"metrics\"]\n").find("'metrics' is not \"traces\" or \"logs\""),
+            std::string::npos);
+  EXPECT_NE(error_of("otlp_signals = []\n").find("names no signal"), std::string::npos);
+  EXPECT_NE(error_of("otlp_signals = [\"logs\", \"logs\"]\n").find("names 'logs' twice"),
+            std::string::npos);
+  EXPECT_NE(error_of("otlp_signals = [1]\n").find("an array holding something other than strings"),
+            std::string::npos);
+  // A key that takes no list still refuses one.
+  EXPECT_NE(error_of("sink = [\"otlp\"]\n").find("not an array"), std::string::npos);
 }
 
 TEST_F(OtlpConfigTest, HeadersFromTheEnvironmentAndAFile) {
@@ -77,6 +114,11 @@ TEST_F(OtlpConfigTest, HeadersFromTheEnvironmentAndAFile) {
                   {{"OTEL_EXPORTER_OTLP_HEADERS", "x-tenant=env, x-b=a%20b%2Cc"}});
   EXPECT_EQ(c.otlp_headers(),
             (Headers{{"x-tenant", "t1"}, {"x-b", "a b,c"}, {"X-Api-Key", "secret value"}}));
+  // A signal's own variable adds to the generic one, for that signal only.
+  Config s = load("", {{"OTEL_EXPORTER_OTLP_HEADERS", "a=1,b=2"},
+                       {"OTEL_EXPORTER_OTLP_TRACES_HEADERS", "b=3,c=4"}});
+  EXPECT_EQ(s.otlp_headers("traces"), (Headers{{"a", "1"}, {"b", "3"}, {"c", "4"}}));
+  EXPECT_EQ(s.otlp_headers("logs"), (Headers{{"a", "1"}, {"b", "2"}}));
 }
 
 TEST_F(OtlpConfigTest, BadValuesAre78WithoutEchoingHeaderValues) {
@@ -95,11 +137,15 @@ TEST_F(OtlpConfigTest, BadValuesAre78WithoutEchoingHeaderValues) {
   EXPECT_EQ(error_of("otlp_headers_file = \"bad2\"\n"), path("bad2") + ":1: not a 'Name: value' line");
   EXPECT_EQ(error_of("otlp_headers_file = \"bad3\"\n"),
             path("bad3") + ":1: 'Bad Name' is not a header name");
-  for (const char* env : {"k=a\nb", "k=%0Asecret", "k=%zz", "novalue"}) {
-    std::string e = error_of("", {{"OTEL_EXPORTER_OTLP_HEADERS", env}});
-    EXPECT_NE(e.find("OTEL_EXPORTER_OTLP_HEADERS"), std::string::npos) << env;
-    EXPECT_EQ(e.find("secret"), std::string::npos) << e;
+  for (const char* var : {"OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS"}) {
+    for (const char* env : {"k=a\nb", "k=%0Asecret", "k=%zz", "novalue"}) {
+      std::string e = error_of("", {{var, env}});
+      EXPECT_NE(e.find(var), std::string::npos) << env;
+      EXPECT_EQ(e.find("secret"), std::string::npos) << e;
+    }
   }
+  EXPECT_EQ(error_of("", {{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "grpc://t:4317"}}),
+            "environment OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: is not an http:// or https:// URL");
 }
 
 TEST_F(OtlpConfigTest, DescribeMasksHeaderValues) {
@@ -108,8 +154,12 @@ TEST_F(OtlpConfigTest, DescribeMasksHeaderValues) {
                   {{"MCP_REPORT_SINK", "otlp"}});
   std::string all;
   for (const ConfigRow& row : describe_config(c)) all += row.key + "=" + row.value + "\n";
-  EXPECT_NE(all.find("otlp headers (effective)=X-Api-Key: ***"), std::string::npos) << all;
-  EXPECT_NE(all.find("otlp url (effective)=http://localhost:4318/v1/logs"), std::string::npos);
+  EXPECT_NE(all.find("otlp traces headers (effective)=X-Api-Key: ***"), std::string::npos) << all;
+  EXPECT_NE(all.find("otlp logs headers (effective)=X-Api-Key: ***"), std::string::npos) << all;
+  EXPECT_NE(all.find("otlp traces url (effective)=http://localhost:4318/v1/traces"),
+            std::string::npos);
+  EXPECT_NE(all.find("otlp logs url (effective)=http://localhost:4318/v1/logs"), std::string::npos);
+  EXPECT_NE(all.find("interaction_logging.otlp_signals=traces,logs"), std::string::npos);
   EXPECT_EQ(all.find("topsecret"), std::string::npos);
 }
 

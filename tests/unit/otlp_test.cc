@@ -164,7 +164,7 @@ TEST(OtlpLogsTest, NotAnEventIsRefusedWithItsReason) {
   EXPECT_NE(error.find("interaction_id"), std::string::npos) << error;
   EXPECT_FALSE(encoder.add("not json", &error));
   EXPECT_EQ(encoder.size(), 0u);
-  EXPECT_EQ(encoder.finish(), kOtlpEmptyRequest);
+  EXPECT_EQ(encoder.finish(), otlp_empty_request(OtlpSignal::kLogs));
 }
 
 TEST(OtlpLogsTest, AnInteractionsRecordsShareItsSpansIdsAndItsStartsTraceContext) {

@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "fake_delivery.h"
-#include "src/delivery/otlp_logs.h"
 #include "src/util/failure.h"
 
 namespace mcpr {
@@ -88,17 +87,23 @@ TEST(ProbeTest, EachAnswerOfEachSink) {
        "health: http://c.test/api/v2/health: HTTP 500: oops (0 ms)", ""},
       {"validate-key unreachable: no hint about the URL", false, validate, no_connection(), 69,
        "validate-key: http://c.test/api/v2/validate: cannot connect: Connection refused", ""},
+      // The OTLP sink: one request per signal, one line each; the first to
+      // fail says why.
       {"OTLP up", true, health, answer(200), 0,
-       "OTLP endpoint http://o.test/v1/logs is up: HTTP 200 in 0 ms", ""},
+       "OTLP endpoint http://o.test/v1/traces is up: HTTP 200 in 0 ms\n"
+       "OTLP endpoint http://o.test/v1/logs is up: HTTP 200 in 0 ms",
+       ""},
       {"OTLP headers accepted", true, validate, answer(200), 0,
+       "OTLP headers accepted by http://o.test/v1/traces (HTTP 200, 0 ms; no headers are set, "
+       "none were needed)\n"
        "OTLP headers accepted by http://o.test/v1/logs (HTTP 200, 0 ms; no headers are set, none "
        "were needed)",
        ""},
       {"OTLP refused", true, validate, answer(403), 77,
-       "validate-key: http://o.test/v1/logs: the endpoint refused us (HTTP 403, 0 ms)",
+       "validate-key: http://o.test/v1/traces: the endpoint refused us (HTTP 403, 0 ms)",
        "check otlp_headers_file / OTEL_EXPORTER_OTLP_HEADERS"},
       {"OTLP down", true, health, no_connection(), 69,
-       "health: http://o.test/v1/logs: cannot connect: Connection refused",
+       "health: http://o.test/v1/traces: cannot connect: Connection refused",
        "is the OpenTelemetry Collector running, and is otlp_endpoint right?"},
   };
   for (const Row& row : rows) {
@@ -116,11 +121,14 @@ TEST(ProbeTest, EachAnswerOfEachSink) {
     EXPECT_EQ(exit_code, row.exit_code);
     EXPECT_EQ(message, row.message);
     EXPECT_EQ(hint, row.hint);
-    ASSERT_EQ(log.sent.size(), 1u);
+    ASSERT_EQ(log.sent.size(), row.otlp && row.exit_code == 0 ? 2u : 1u);
     const HttpRequest& r = log.sent[0];
     if (row.otlp) {
       EXPECT_EQ(r.method, "POST");
-      EXPECT_EQ(r.body, kOtlpEmptyRequest);
+      EXPECT_EQ(r.body, "{\"resourceSpans\":[]}");
+      if (log.sent.size() == 2) {
+        EXPECT_EQ(log.sent[1].body, "{\"resourceLogs\":[]}");
+      }
       EXPECT_FALSE(r.bearer);
     } else {
       EXPECT_EQ(r.method, row.kind == health ? "GET" : "POST");
@@ -151,7 +159,7 @@ TEST(ProbeTest, ValidateKeyWithoutAKeyIsAConfigurationErrorBeforeAnyRequest) {
   c.otlp_endpoint = "http://o.test";
   Answering::Log log;
   EXPECT_NO_THROW(run_probe(c, ProbeKind::kValidateKey, Answering::maker(answer(200), &log)));
-  EXPECT_EQ(log.sent.size(), 1u);
+  EXPECT_EQ(log.sent.size(), 2u);  // traces and logs
 }
 
 }  // namespace
