@@ -46,15 +46,17 @@ struct RecordRequest {
   bool generate_id = false;         // start without --id
   std::optional<std::string> data;  // --data as given, when given
   std::vector<std::string> fields;  // key=value, key:=json
+  bool print_traceparent = false;   // start: print "ID TRACEPARENT"
 };
 
 // Records one event (the id printed first for start, even when recording
-// fails). Throws Failure.
+// fails; with TRACEPARENT/TRACESTATE in the environment, a start joins that
+// trace). Throws Failure.
 int record(const Globals& globals, Action action, const RecordRequest& request);
 
 // A recording command line in its plain form: the global options, start,
 // progress, complete or error, --id and --data with their values as
-// separate words, the id and the DATA words. mcp-report records such a line
+// separate words, start's --print-traceparent, the id and the DATA words. mcp-report records such a line
 // itself, without CLI11 (whose objects and iostreams would cost a recording
 // more than its system calls); it hands anything else (--help, --opt=value,
 // "--", repeated or unknown options, a missing id) to mcp-report-cli, where

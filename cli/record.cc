@@ -2,21 +2,23 @@
 // reads without CLI11. No iostreams here (README.md, Performance): this file
 // is on the recording path of mcp-report.
 #include <cstdio>
+#include <cstdlib>
 #include <optional>
 
 #include "cli/front.h"
 #include "src/event/event.h"
 #include "src/event/fields.h"
 #include "src/event/recorder.h"
+#include "src/event/trace_context.h"
 #include "src/util/failure.h"
 
 namespace mcpr::cli {
 namespace {
 
-// start's id on stdout, at once: a wrapper reads it even when recording
-// then fails.
-void print_id_line(const std::string& id) {
-  std::fputs((id + "\n").c_str(), stdout);
+// start's id (or "ID TRACEPARENT") on stdout, at once: a wrapper reads it
+// even when recording then fails.
+void print_id_line(const std::string& line) {
+  std::fputs((line + "\n").c_str(), stdout);
   flush_stdout();
 }
 
@@ -27,21 +29,39 @@ int record(const Globals& globals, Action action, const RecordRequest& args) {
   const int64_t now = now_us();
   std::string id = args.generate_id ? new_interaction_id(now / 1000000) : args.id;
   require_valid_interaction_id(id);
+  // A start joins the caller's trace (TRACEPARENT, TRACESTATE: man page
+  // OPENTELEMETRY SINK); with neither, its body is what it always was.
+  const char* traceparent = action == Action::kStart ? std::getenv("TRACEPARENT") : nullptr;
+  const char* tracestate = action == Action::kStart ? std::getenv("TRACESTATE") : nullptr;
+  std::optional<StartContext> context;
   std::string file;
   Config config;
+  // "ID" or "ID TRACEPARENT" (--print-traceparent): one line for $(...) and read.
+  auto id_line = [&] {
+    if (!args.print_traceparent) return id;
+    if (!context)
+      context = start_context("{}", config.mcp_id.empty() ? globals.mcp_id : config.mcp_id, id,
+                              traceparent, tracestate);
+    return id + " " + context->child_traceparent;
+  };
   try {
     config = globals.load_config(Globals::ConfigUse::kRecord);
     std::optional<std::string> data;
     if (args.data) data = read_data_argument(*args.data, data_limit(config));
     std::string payload = build_payload(data, args.fields);
+    if ((traceparent && *traceparent) || args.print_traceparent) {
+      context = start_context(payload, config.mcp_id, id, traceparent, tracestate);
+      payload = context->payload;
+      for (const std::string& note : context->notes) globals.warn(note);
+    }
     file = Recorder(recorder_options(config)).record(action, id, payload, now);
   } catch (...) {
     // `id=$(mcp-report start ...)` must never leave a wrapper with an empty
     // id: the id is printed even when recording fails (man page RECORDING COMMANDS).
-    if (print_id) print_id_line(id);
+    if (print_id) print_id_line(id_line());
     throw;
   }
-  if (print_id) print_id_line(id);
+  if (print_id) print_id_line(id_line());
   if (file.empty()) {
     globals.note("logging is disabled (enable_interaction_logging = false): nothing recorded");
   } else {
@@ -91,6 +111,9 @@ std::optional<SimpleRecording> parse_simple_recording(int argc, char** argv) {
       out.globals.named_command = arg;
       out.request.generate_id = out.action == Action::kStart;
       have_command = true;
+    } else if (arg == "--print-traceparent" && out.action == Action::kStart) {
+      if (out.request.print_traceparent) return std::nullopt;
+      out.request.print_traceparent = true;
     } else if (arg == "--id" && out.action == Action::kStart) {
       if (!out.request.generate_id || !take(&out.request.id)) return std::nullopt;
       out.request.generate_id = false;

@@ -17,6 +17,7 @@ struct RecordArgs {
   std::string data;                  // --data as given
   CLI::Option* data_option = nullptr;  // to tell --data '' from absent
   std::vector<std::string> fields;
+  bool print_traceparent = false;
 
   RecordRequest request() const {
     RecordRequest r;
@@ -24,6 +25,7 @@ struct RecordArgs {
     r.generate_id = id_option && id_option->count() == 0;
     if (data_option && data_option->count() > 0) r.data = data;
     r.fields = fields;
+    r.print_traceparent = print_traceparent;
     return r;
   }
 };
@@ -47,11 +49,21 @@ void add_start_command(CLI::App& app, Globals& globals, Commands& commands) {
   args->id_option =
       start->add_option("--id", args->id, "Interaction id (default: int_<secs>_<hex>)")
           ->type_name("ID");
+  start->add_flag("--print-traceparent", args->print_traceparent,
+                  "Print \"ID TRACEPARENT\": the W3C traceparent naming this interaction's span, "
+                  "for what it calls");
   add_data_options(start, *args);
   start->footer(
       "Examples:\n"
       "  id=$(mcp-report start user_id=u1 request_type=search params:='{\"q\":\"x\"}')\n"
-      "  mcp-report start --id job-42 --data @request.json input_size:=812");
+      "  mcp-report start --id job-42 --data @request.json input_size:=812\n"
+      "  read -r id TRACEPARENT <<EOF\n"
+      "  $(mcp-report start --print-traceparent request_type=search)\n"
+      "  EOF\n"
+      "  export TRACEPARENT     # what this script runs is a child of the interaction's span\n"
+      "A TRACEPARENT (and TRACESTATE) in the environment makes the interaction a child of\n"
+      "that span: they are recorded in request_data (an invalid one is ignored, with a\n"
+      "warning).");
   commands.push_back(
       {start, [&globals, args] { return record(globals, Action::kStart, args->request()); }});
 }

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -19,6 +20,7 @@
 #include "src/event/importer.h"
 #include "src/event/recorder.h"
 #include "src/event/wrapped_run.h"
+#include "src/event/trace_context.h"
 #include "spool/spool_error.h"
 #include "src/util/plural.h"
 #include "src/util/time_text.h"
@@ -58,6 +60,12 @@ int run(const Globals& globals, const RunArgs& args) {
   if (args.data_option && args.data_option->count() > 0)
     data = read_data_argument(args.data, data_limit(config ? *config : Config{}));
   std::string payload = build_payload(data, args.fields);
+  // The caller's trace context joins the start, as for `start`.
+  const StartContext context =
+      start_context(payload, config ? config->mcp_id : globals.mcp_id, id,
+                    std::getenv("TRACEPARENT"), std::getenv("TRACESTATE"));
+  payload = context.payload;
+  for (const std::string& note : context.notes) globals.warn("run: " + note);
   // An event too large to record is bad DATA too: 65, and CMD does not run.
   // The body checked is the body recorded.
   std::optional<std::string> start_body;
@@ -90,7 +98,7 @@ int run(const Globals& globals, const RunArgs& args) {
       recorder->record(Action::kStart, id, payload, now);  // says why it cannot
   });
   ChildResult result = run_child(globals.wrapped_command,
-                                 run_environment(id, config, globals.overrides()));
+                                 run_environment(id, config, globals.overrides(), &context));
   if (!result.started)
     std::cerr << "mcp-report: run: cannot run '" << printable(globals.wrapped_command[0])
               << "': " << std::strerror(result.exec_errno) << '\n';
@@ -168,8 +176,9 @@ void add_run_import_commands(CLI::App& app, Globals& globals, Commands& commands
     run_cmd->add_option("data", a->fields, "Start payload members: key=value or key:=json")
         ->type_name("DATA... -- CMD [ARG...]");
     run_cmd->footer(
-        "CMD runs with MCP_REPORT_INTERACTION_ID set and its stdio untouched; mcp-report\n"
-        "exits with CMD's status (128+N for signal N).\n"
+        "CMD runs with MCP_REPORT_INTERACTION_ID set, TRACEPARENT naming the interaction's\n"
+        "span (a TRACEPARENT given to run is the span's parent) and its stdio untouched;\n"
+        "mcp-report exits with CMD's status (128+N for signal N).\n"
         "Examples:\n"
         "  mcp-report run user_id=u1 -- ./summarize.sh input.txt\n"
         "  mcp-report run --id job-7 -- sh -c 'mcp-report progress \"$MCP_REPORT_INTERACTION_ID\" "

@@ -20,7 +20,7 @@ _mcp_report() {
   local opts
   case $cmd in
     "") COMPREPLY=($(compgen -W "$commands $globals" -- "$cur")); return ;;
-    start) opts="--id --data" ;;
+    start) opts="--id --print-traceparent --data" ;;
     progress|complete|error) opts="--data" ;;
     run) opts="--id --strict --data --" ;;
     import) opts="--rejects" ;;

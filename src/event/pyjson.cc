@@ -142,6 +142,12 @@ void JsonObject::set(const std::string& key, std::string value_json) {
   members_.emplace_back(key, std::move(value_json));
 }
 
+const std::string* JsonObject::get(const std::string& key) const {
+  for (const auto& member : members_)
+    if (member.first == key) return &member.second;
+  return nullptr;
+}
+
 std::string JsonObject::str() const {
   std::string out = "{";
   for (size_t i = 0; i < members_.size(); ++i) {

@@ -16,6 +16,8 @@ class JsonObject {
  public:
   // Sets a member; an existing one keeps its place (as a Python dict does).
   void set(const std::string& key, std::string value_json);
+  // The serialized value of a member, nullptr when there is none.
+  const std::string* get(const std::string& key) const;
   std::string str() const;
   size_t size() const { return members_.size(); }
 

@@ -1,7 +1,11 @@
 #include "src/event/trace_context.h"
 
+#include <rapidjson/document.h>
+
 #include <cstdio>
 #include <set>
+
+#include "src/event/pyjson.h"
 
 namespace mcpr {
 namespace {
@@ -80,6 +84,15 @@ std::string_view trim_ows(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
+}
+
+// The text of a serialized JSON string, "" for any other value.
+std::string string_of(const std::string* value_json) {
+  if (!value_json) return "";
+  rapidjson::Document d;
+  d.Parse(value_json->c_str(), value_json->size());
+  return !d.HasParseError() && d.IsString() ? std::string(d.GetString(), d.GetStringLength())
+                                            : "";
 }
 
 }  // namespace
@@ -176,6 +189,37 @@ TraceEnvironment trace_environment(const char* traceparent, const char* tracesta
       env.notes.push_back("TRACESTATE: " + problem + " (ignored: not a W3C tracestate)");
   }
   return env;
+}
+
+StartContext start_context(const std::string& payload, std::string_view mcp_id,
+                           std::string_view interaction_id, const char* traceparent,
+                           const char* tracestate) {
+  StartContext out;
+  out.payload = payload;
+  TraceEnvironment env = trace_environment(traceparent, tracestate);
+  out.notes = std::move(env.notes);
+  JsonObject object;
+  std::string error;
+  const bool parsed = parse_object(payload, &object, &error);
+  if (parsed && !env.members.empty()) {
+    bool added = false;
+    for (const auto& [name, value] : env.members) {
+      // The DATA's own context is the caller's word; the environment's
+      // fills in only what it lacks (a tracestate goes with its traceparent).
+      if (object.get(name) || (name == "tracestate" && object.get("traceparent") && !added))
+        continue;
+      std::string quoted;
+      python_string(value, &quoted);  // checked plain ASCII
+      object.set(name, std::move(quoted));
+      added = true;
+    }
+    if (added) out.payload = object.str();
+  }
+  const SpanIds ids = span_ids(mcp_id, interaction_id, string_of(object.get("traceparent")),
+                               string_of(object.get("tracestate")));
+  out.child_traceparent = traceparent_of(ids);
+  out.child_tracestate = ids.trace_state;
+  return out;
 }
 
 }  // namespace mcpr

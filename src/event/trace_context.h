@@ -58,4 +58,20 @@ struct TraceEnvironment {
 };
 TraceEnvironment trace_environment(const char* traceparent, const char* tracestate);
 
+// The trace context of an interaction_start a recording command records
+// (start, run): `payload` (a serialized JSON object) with the environment's
+// valid TRACEPARENT and TRACESTATE added as its "traceparent" and
+// "tracestate" members where it has none of its own (left byte for byte as
+// it was when there is nothing to add), the notes about values ignored, and
+// the context a child of the interaction's span inherits.
+struct StartContext {
+  std::string payload;
+  std::vector<std::string> notes;
+  std::string child_traceparent;  // "00-<trace id>-<the span's id>-<flags>"
+  std::string child_tracestate;   // the caller's valid tracestate, "" for none
+};
+StartContext start_context(const std::string& payload, std::string_view mcp_id,
+                           std::string_view interaction_id, const char* traceparent,
+                           const char* tracestate);
+
 }  // namespace mcpr

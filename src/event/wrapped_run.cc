@@ -47,8 +47,12 @@ std::pair<Action, std::string> run_end_payload(const ChildResult& r, const std::
 }
 
 EnvVars run_environment(const std::string& id, const std::optional<Config>& config,
-                        const ConfigOverrides& flags) {
+                        const ConfigOverrides& flags, const StartContext* trace) {
   EnvVars env{{"MCP_REPORT_INTERACTION_ID", id}};
+  if (trace) {
+    env.emplace_back("TRACEPARENT", trace->child_traceparent);
+    if (!trace->child_tracestate.empty()) env.emplace_back("TRACESTATE", trace->child_tracestate);
+  }
   if (config) {
     env.emplace_back("MCP_REPORT_CONFIG", config->file);
     env.emplace_back("MCP_REPORT_SPOOL_DIR", absolute_path(config->spool_path()));

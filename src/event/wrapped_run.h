@@ -9,6 +9,7 @@
 
 #include "src/config/config.h"
 #include "src/event/event.h"
+#include "src/event/trace_context.h"
 #include "src/util/child_process.h"
 
 namespace mcpr {
@@ -26,7 +27,10 @@ std::pair<Action, std::string> run_end_payload(const ChildResult& result,
 // progress` lands where run's own events do whatever flags run was given.
 // When the configuration could not be loaded (no `config`), the flags are
 // passed on. Relative paths are made absolute: the command may change folder.
+// With the start's `trace` context, TRACEPARENT names the interaction's span
+// (and the caller's TRACESTATE goes along), so what the command does is its
+// child (man page OPENTELEMETRY SINK).
 EnvVars run_environment(const std::string& interaction_id, const std::optional<Config>& config,
-                        const ConfigOverrides& flags);
+                        const ConfigOverrides& flags, const StartContext* trace = nullptr);
 
 }  // namespace mcpr

@@ -606,6 +606,75 @@ class SpanTest(OtlpCase):
         self.assertIn(spans_rx.url + "/v1/traces", shown.stdout)
 
 
+class TraceContextTest(OtlpCase):
+    """The caller's trace context end to end: a shell wrapper's run and
+    start, and the official SDK client through the proxy."""
+
+    def test_a_wrapper_run_and_its_nested_start_are_parent_and_child(self):
+        rx = self.receiver()
+        script = 'id=$("$0" start request_type=step) && "$0" complete "$id" success:=true'
+        self.ok("run", "--id", "wrapper", "request_type=job", "--", "sh", "-c", script, BIN,
+                env={"TRACEPARENT": CALLER})
+        self.ok("-c", self.cfg, "flush")
+        spans = {s["name"]: s for s in rx.spans()}
+        self.assertEqual(sorted(spans), ["job", "step"])
+        job, step = spans["job"], spans["step"]
+        self.assertEqual(job["traceId"], "4bf92f3577b34da6a3ce929d0e0e4736")
+        self.assertEqual(job["parentSpanId"], "00f067aa0ba902b7")  # the caller's span
+        self.assertEqual(job["spanId"], derived_ids("test_mcp", "wrapper")[1])
+        self.assertEqual(step["traceId"], job["traceId"])
+        self.assertEqual(step["parentSpanId"], job["spanId"])  # run's span is the parent
+        # The child ran within the parent.
+        self.assertLessEqual(int(job["startTimeUnixNano"]), int(step["startTimeUnixNano"]))
+        self.assertLessEqual(int(step["endTimeUnixNano"]), int(job["endTimeUnixNano"]))
+        # Without a caller, run starts a trace of its own and the child joins it.
+        self.ok("run", "--id", "alone", "request_type=job2", "--", "sh", "-c",
+                script.replace("step", "step2"), BIN)
+        self.ok("-c", self.cfg, "flush")
+        spans = {s["name"]: s for s in rx.spans()}
+        self.assertEqual(spans["job2"]["traceId"], derived_ids("test_mcp", "alone")[0])
+        self.assertNotIn("parentSpanId", spans["job2"])
+        self.assertEqual(spans["step2"]["parentSpanId"], spans["job2"]["spanId"])
+        self.assertEqual(spans["step2"]["traceId"], spans["job2"]["traceId"])
+
+    def test_the_sdk_clients_meta_traceparent_through_the_proxy(self):
+        npm = os.environ.get("MCPR_NPM_DIR") or os.path.join(SOURCE, ".cache", "npm-mcp")
+        everything = os.path.join(npm, "node_modules", "@modelcontextprotocol",
+                                  "server-everything", "dist", "index.js")
+        if not os.path.exists(everything):
+            if os.environ.get("MCPR_REQUIRE_NPM") == "1":
+                self.fail("%s is missing (scripts/test.sh installs it)" % everything)
+            self.skipTest("@modelcontextprotocol/server-everything is not installed")
+        rx = self.receiver()
+        client_trace, client_span = "0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331"
+        r = subprocess.run(
+            ["node", os.path.join(os.path.dirname(CHECKER), "otlp_traced_client.mjs"),
+             "00-%s-%s-01" % (client_trace, client_span), "congo=t61rcWkgMzE", BIN, "proxy",
+             "--", "node", everything, "stdio"],
+            capture_output=True, text=True, env=dict(self.env, MCP_NPM=npm), cwd=self.cwd,
+            timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("Echo: traced", r.stdout)
+        self.ok("-c", self.cfg, "flush")
+        (span,) = [s for s in rx.spans() if s["name"] == "tools/call echo"]
+        self.assertEqual((span["traceId"], span["parentSpanId"], span["traceState"]),
+                         (client_trace, client_span, "congo=t61rcWkgMzE"))
+        self.assertEqual(span["kind"], 2)
+        got = values(span)
+        self.assertEqual(got["network.transport"], "pipe")
+        self.assertEqual(got["gen_ai.operation.name"], "execute_tool")
+        self.assertEqual(got["mcp_report.client.name"], "traced-client")
+        self.assertTrue(got["mcp.protocol.version"])
+        self.assertTrue(got["jsonrpc.request.id"])
+        # Every record of the call is in the client's trace, in our span.
+        iid = got["mcp_report.interaction.id"]
+        records = [x["record"] for x in rx.records()
+                   if values(x["record"])["mcp_report.interaction.id"] == iid]
+        self.assertEqual(len(records), 2)
+        for lr in records:
+            self.assertEqual((lr["traceId"], lr["spanId"]), (client_trace, span["spanId"]))
+
+
 class RetryTest(OtlpCase):
     def test_a_dropped_connection_is_retried(self):
         rx = self.receiver()

@@ -3,6 +3,7 @@ statuses, disabled mode, the spool's files and their modes."""
 import json
 import os
 import re
+import shutil
 import stat
 import subprocess
 import time
@@ -278,3 +279,92 @@ class RecordTest(Case):
         self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
         self.assertIn("is a directory", r.stderr)
         self.assertEqual(self.files(), [])
+
+CALLER = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+
+class TraceContextTest(Case):
+    """Recording commands and the caller's W3C trace context (man page
+    OPENTELEMETRY SINK): TRACEPARENT/TRACESTATE in, a traceparent out."""
+
+    def test_the_environments_context_joins_the_start_only(self):
+        env = {"TRACEPARENT": CALLER, "TRACESTATE": "rojo=00f067aa0ba902b7"}
+        iid = self.ok("start", "request_type=search", env=env).stdout.strip()
+        self.ok("progress", iid, "step=1", env=env)
+        self.ok("complete", iid, env=env)
+        start, progress, complete = self.bodies()
+        self.assertEqual(start["request_data"], {"request_type": "search", "traceparent": CALLER,
+                                                 "tracestate": "rojo=00f067aa0ba902b7"})
+        self.assertEqual(progress["progress_data"], {"step": "1"})
+        self.assertEqual(complete["result_data"], {})
+        # The members follow the DATA, in the old reporter's formatting.
+        with open(os.path.join(self.spool, "queue", sorted(self.files())[0])) as f:
+            self.assertTrue(f.read().endswith(
+                '"request_data": {"request_type": "search", "traceparent": "%s", '
+                '"tracestate": "rojo=00f067aa0ba902b7"}}' % CALLER))
+
+    def test_the_datas_own_context_wins(self):
+        mine = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+        self.ok("start", "traceparent=" + mine, env={"TRACEPARENT": CALLER,
+                                                     "TRACESTATE": "rojo=1"})
+        (start,) = self.bodies()
+        self.assertEqual(start["request_data"], {"traceparent": mine})
+
+    def test_a_bad_context_is_ignored_with_a_warning_never_fatal(self):
+        cases = (({"TRACEPARENT": "00-XYZ"}, {}, "TRACEPARENT"),
+                 ({"TRACEPARENT": CALLER.upper()}, {}, "TRACEPARENT"),
+                 ({"TRACEPARENT": CALLER, "TRACESTATE": "Bad Key=1"}, {"traceparent": CALLER},
+                  "TRACESTATE"),
+                 ({"TRACESTATE": "rojo=1"}, {}, None))  # a tracestate alone means nothing
+        for env, kept, warned in cases:
+            with self.subTest(env=env):
+                shutil.rmtree(self.spool, ignore_errors=True)
+                r = self.ok("start", env=env)
+                (start,) = self.bodies()
+                self.assertEqual(start["request_data"], kept)
+                if warned:
+                    self.assertRegex(r.stderr, r"^mcp-report: warning: %s: .* \(ignored: not a "
+                                               r"W3C \w+\)\n$" % warned)
+                else:
+                    self.assertEqual(r.stderr, "")
+                self.assertEqual(self.ok("-q", "start", env=env).stderr, "")
+
+    def test_print_traceparent_is_one_line_for_read_and_set(self):
+        r = self.ok("start", "--id", "job-1", "--print-traceparent")
+        iid, traceparent = r.stdout.split()
+        self.assertEqual(r.stdout.count("\n"), 1)
+        self.assertEqual(iid, "job-1")
+        self.assertRegex(traceparent, r"^00-[0-9a-f]{32}-[0-9a-f]{16}-01$")
+        # With a caller, the trace is the caller's and the span is ours.
+        r = self.ok("start", "--id", "job-2", "--print-traceparent", env={"TRACEPARENT": CALLER})
+        self.assertRegex(r.stdout, r"^job-2 00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01\n$")
+        self.assertNotIn("00f067aa0ba902b7", r.stdout)
+        # The same id, the same span: a resend names the same one.
+        again = self.ok("start", "--id", "job-2", "--print-traceparent",
+                        env={"TRACEPARENT": CALLER}).stdout
+        self.assertEqual(again, r.stdout)
+        # A shell wrapper reads both; a failed recording still prints both.
+        script = ('read -r id tp <<EOF\n$("$0" start --print-traceparent)\nEOF\n'
+                  'echo "id=$id tp=$tp"')
+        out = subprocess.run(["sh", "-c", script, BIN], capture_output=True, text=True,
+                             env=self.env, timeout=30).stdout
+        self.assertRegex(out, r"^id=int_\d+_[0-9a-f]{8} tp=00-[0-9a-f]{32}-[0-9a-f]{16}-01\n$")
+        r = self.run_cli("start", "--print-traceparent", env={"MCP_REPORT_MCP_ID": None})
+        self.assertEqual(r.returncode, 78)
+        self.assertRegex(r.stdout, r"^int_\d+_[0-9a-f]{8} 00-[0-9a-f]{32}-[0-9a-f]{16}-01\n$")
+
+    def test_run_gives_its_command_a_traceparent_naming_its_span(self):
+        r = self.ok("run", "--id", "outer", "--", "sh", "-c",
+                    'echo "$TRACEPARENT|${TRACESTATE-unset}"',
+                    env={"TRACEPARENT": CALLER, "TRACESTATE": "rojo=1"})
+        traceparent, tracestate = r.stdout.strip().split("|")
+        self.assertRegex(traceparent, r"^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01$")
+        self.assertEqual(tracestate, "rojo=1")
+        self.assertEqual(self.ok("start", "--id", "outer", "--print-traceparent",
+                                 env={"TRACEPARENT": CALLER}).stdout.split()[1], traceparent)
+        start = self.bodies()[0]
+        self.assertEqual(start["request_data"], {"traceparent": CALLER, "tracestate": "rojo=1"})
+        # Without a caller, run's span is the root of a trace of its own.
+        r = self.ok("run", "--", "sh", "-c", 'echo "$TRACEPARENT"')
+        self.assertRegex(r.stdout, r"^00-[0-9a-f]{32}-[0-9a-f]{16}-01\n$")
+

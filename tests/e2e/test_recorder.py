@@ -26,7 +26,7 @@ COMMANDS = ["start", "progress", "complete", "error", "strat", "START"]
 OPTIONS = [["--id", "i1"], ["--id", "i 2"], ["--id", ""], ["--id", "-i"], ["--id=i3"], ["--id"],
            ["--data", '{"a": 1}'], ["--data", "@DATA@"], ["--data", "-"], ["--data", "[1]"],
            ["--data", ""], ["--data", "@@MISSING@"], ["--data={}"], ["--data"], ["--help"],
-           ["-h"], ["--"], ["--bogus"], ["-x"], ["-"]]
+           ["-h"], ["--"], ["--bogus"], ["-x"], ["-"], ["--print-traceparent"]]
 WORDS = ["i1", "k=v", "n:=1", "o:={\"x\": [1, 2]}", "bad:=nojson", "novalue", "k=", "=v",
          "k=a=b", "u=\u00e9", "id-2", "x" * 130, "k=v"]
 
@@ -35,7 +35,15 @@ PLAIN_GLOBALS = [["-v"], ["-q"], ["-vv"], ["--verbose"], ["--quiet"], ["-c", "@C
                  ["--config", "@CFG@"], ["--spool", "@SPOOL@"], ["--mcp-id", "m1"],
                  ["-c", "@MISSING@"]]
 PLAIN_OPTIONS = [["--id", "i1"], ["--id", "i 2"], ["--data", '{"a": 1}'], ["--data", "@DATA@"],
-                 ["--data", "-"], ["--data", "[1]"], ["--data", "@@MISSING@"]]
+                 ["--data", "-"], ["--data", "[1]"], ["--data", "@@MISSING@"],
+                 ["--print-traceparent"]]
+# The caller's trace context a start joins (man page OPENTELEMETRY SINK):
+# none, valid, invalid.
+TRACE_ENVS = [{}, {}, {"TRACEPARENT": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+                       "TRACESTATE": "congo=t61rcWkgMzE"},
+              {"TRACEPARENT": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+               "TRACESTATE": "bad key=1"},
+              {"TRACEPARENT": "00-00000000000000000000000000000000-b7ad6b7169203331-01"}]
 
 
 def command_line(rng):
@@ -74,7 +82,7 @@ class RecorderTest(Case):
         with open(self.data, "w") as f:
             f.write('{"from": "file"}')
 
-    def run_one(self, binary, args, tag):
+    def run_one(self, binary, args, tag, trace_env):
         spool = os.path.join(self.dir, "spool-" + tag)
         shutil.rmtree(spool, ignore_errors=True)
         subst = {"@CFG@": self.cfg, "@SPOOL@": spool, "@DATA@": self.data,
@@ -84,13 +92,16 @@ class RecorderTest(Case):
             for k, v in subst.items():
                 a = a.replace(k, v)
             argv.append(a)
-        env = dict(self.env, MCP_REPORT_SPOOL_DIR=spool)
+        env = dict(self.env, MCP_REPORT_SPOOL_DIR=spool, **trace_env)
         r = subprocess.run([binary, *argv], env=env, input='{"from": "stdin"}',
                            capture_output=True, text=True, cwd=self.cwd, timeout=30)
 
         def same(text):
             text = text.replace(spool, "SPOOL").replace(binary, "BIN")
             text = re.sub(r"\d{16}-[0-9a-f]{12}\.", "NAME.", text)  # a spool file's name
+            # A generated id's traceparent (--print-traceparent) is derived from it.
+            text = re.sub(r"(int_\d+_[0-9a-f]{8}) 00-[0-9a-f]{32}-[0-9a-f]{16}-",
+                          r"\1 00-TRACE-SPAN-", text)
             return re.sub(r"int_\d+_[0-9a-f]{8}", "int_ID", text)
         events = []
         queue = os.path.join(spool, "queue")
@@ -106,12 +117,13 @@ class RecorderTest(Case):
         fast = 0
         for _ in range(CASES):
             args = command_line(rng)
-            mine = self.run_one(self.alone, args, "fast")
+            trace_env = rng.choice(TRACE_ENVS)
+            mine = self.run_one(self.alone, args, "fast", trace_env)
             if mine[0] == 69 and "mcp-report-cli" in mine[2]:
                 continue  # handed over: mcp-report-cli itself runs it
             fast += 1
-            theirs = self.run_one(FULL, args, "cli")
-            self.assertEqual(mine, theirs, "command line: %r" % (args,))
+            theirs = self.run_one(FULL, args, "cli", trace_env)
+            self.assertEqual(mine, theirs, "command line: %r, %r" % (args, trace_env))
         print("\nrecorder: %d of %d command lines recorded without CLI11, each as "
               "mcp-report-cli records it" % (fast, CASES))
         self.assertGreater(fast, CASES // 4)

@@ -62,6 +62,13 @@ TEST(SimpleRecordingTest, TakesThePlainForms) {
   EXPECT_EQ(r->request.id, "job-1");
   EXPECT_EQ(r->request.fields, (std::vector<std::string>{"success:=true"}));
   EXPECT_TRUE(parse({"start", "--id", ""}));  // an empty id is the recorder's to refuse (65)
+  EXPECT_FALSE(r->request.print_traceparent);
+
+  r = parse({"start", "--print-traceparent", "--id", "job-1", "a=b"});
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->request.print_traceparent);
+  EXPECT_EQ(r->request.id, "job-1");
+  EXPECT_EQ(r->request.fields, (std::vector<std::string>{"a=b"}));
 }
 
 TEST(SimpleRecordingTest, LeavesEverythingElseToCli11) {
@@ -86,6 +93,8 @@ TEST(SimpleRecordingTest, LeavesEverythingElseToCli11) {
       {"progress", "--id", "x"},
       {"-vvv", "start"},
       {"strat", "a=1"},
+      {"start", "--print-traceparent", "--print-traceparent"},
+      {"complete", "--print-traceparent", "x"},  // start's option only
   };
   for (const auto& words : others) {
     std::string line;

@@ -159,5 +159,45 @@ TEST(TraceContextTest, TheEnvironmentsContextForAStartEvent) {
   }
 }
 
+TEST(TraceContextTest, AStartsPayloadGetsTheEnvironmentsContextWhereItHasNone) {
+  const std::string ours = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+  struct Case {
+    std::string payload;
+    const char* traceparent;
+    const char* tracestate;
+    std::string expected;
+  } cases[] = {
+      // Nothing given: the payload byte for byte, however it is written.
+      {"{\"a\": 1,   \"b\": [1,2]}", nullptr, nullptr, "{\"a\": 1,   \"b\": [1,2]}"},
+      {"{}", "", "rojo=1", "{}"},
+      {"{}", "00-bad", "rojo=1", "{}"},
+      {"{}", kParent, nullptr, std::string("{\"traceparent\": \"") + kParent + "\"}"},
+      {"{\"q\": \"x\"}", kParent, "rojo=1",
+       std::string("{\"q\": \"x\", \"traceparent\": \"") + kParent +
+           "\", \"tracestate\": \"rojo=1\"}"},
+      // The DATA's own context is the caller's word: the environment's
+      // tracestate does not go with another traceparent.
+      {"{\"traceparent\": \"" + ours + "\"}", kParent, "rojo=1",
+       "{\"traceparent\": \"" + ours + "\"}"},
+      {"{\"tracestate\": \"mine=1\"}", kParent, "rojo=1",
+       std::string("{\"tracestate\": \"mine=1\", \"traceparent\": \"") + kParent + "\"}"},
+  };
+  for (const Case& c : cases) {
+    StartContext context = start_context(c.payload, "m", "i", c.traceparent, c.tracestate);
+    EXPECT_EQ(context.payload, c.expected) << c.payload;
+  }
+  // The child's traceparent names the interaction's span, in the effective trace.
+  const std::string span = span_ids("m", "i").span_id;
+  EXPECT_EQ(start_context("{}", "m", "i", nullptr, nullptr).child_traceparent,
+            traceparent_of(span_ids("m", "i")));
+  StartContext joined = start_context("{}", "m", "i", kParent, "rojo=1");
+  EXPECT_EQ(joined.child_traceparent, "00-4bf92f3577b34da6a3ce929d0e0e4736-" + span + "-01");
+  EXPECT_EQ(joined.child_tracestate, "rojo=1");
+  EXPECT_EQ(start_context("{\"traceparent\": \"" + ours + "\"}", "m", "i", kParent, nullptr)
+                .child_traceparent,
+            "00-0af7651916cd43dd8448eb211c80319c-" + span + "-01");
+  EXPECT_EQ(start_context("{}", "m", "i", "00-bad", nullptr).notes.size(), 1u);
+}
+
 }  // namespace
 }  // namespace mcpr

@@ -78,6 +78,14 @@ TEST(WrappedRunTest, TheCommandLandsWhereRunDoes) {
     SCOPED_TRACE(row.what);
     EXPECT_EQ(run_environment("id1", row.config, row.flags), row.env);
   }
+  // With the start's trace context, the command is a child of its span.
+  StartContext trace;
+  trace.child_traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  EXPECT_EQ(run_environment("id1", std::nullopt, {}, &trace),
+            (EnvVars{{"MCP_REPORT_INTERACTION_ID", "id1"}, {"TRACEPARENT", trace.child_traceparent}}));
+  trace.child_tracestate = "rojo=1";
+  EXPECT_EQ(run_environment("id1", std::nullopt, {}, &trace).back(),
+            (std::pair<std::string, std::string>{"TRACESTATE", "rojo=1"}));
 }
 
 // The largest payload the room allows fits in an event of max_event_kb
