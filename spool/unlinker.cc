@@ -30,10 +30,6 @@ void Unlinker::submit(uint64_t token, std::string name) {
   push({token, std::move(name), Task::kRemove, -1, {}});
 }
 
-void Unlinker::submit_move(uint64_t token, std::string name, int to_dir_fd, std::string new_name) {
-  push({token, std::move(name), Task::kMove, to_dir_fd, std::move(new_name)});
-}
-
 void Unlinker::submit_then_remove(uint64_t token, std::string name, int after_dir_fd,
                                   std::string after) {
   push({token, std::move(name), Task::kRemoveThen, after_dir_fd, std::move(after)});
@@ -49,10 +45,6 @@ void Unlinker::push(Task task) {
 }
 
 int Unlinker::perform(const Task& task) {
-  if (task.kind == Task::kMove)
-    return ::renameat(dir_fd_, task.name.c_str(), task.other_dir_fd, task.other_name.c_str()) == 0
-               ? 0
-               : errno;
   int err = ::unlinkat(dir_fd_, task.name.c_str(), 0) == 0 ? 0 : errno;
   if (task.kind == Task::kRemoveThen && (err == 0 || err == ENOENT) &&
       ::unlinkat(task.other_dir_fd, task.other_name.c_str(), 0) != 0 && errno != ENOENT)

@@ -6,9 +6,9 @@
 // own Idempotency-Key, which at-least-once allows.
 //
 // An event a sink still needs after its delivery (an OTLP span's start) is
-// moved into another folder instead; a file kept that way is deleted after
-// the event that no longer needs it, never before, so a crash between the
-// two leaves the keeper, not a resend without it.
+// moved into another folder by the caller instead; a file kept that way is
+// deleted here after the event that no longer needs it, never before, so a
+// crash between the two leaves the keeper, not a resend without it.
 #pragma once
 
 #include <condition_variable>
@@ -32,9 +32,6 @@ class Unlinker {
 
   // Queues the delete of `name`; `token` comes back from take_done().
   void submit(uint64_t token, std::string name);
-  // Queues the move of `name` into the folder open as `to_dir_fd` (not
-  // owned) as `new_name`, replacing a file of that name, instead of its delete.
-  void submit_move(uint64_t token, std::string name, int to_dir_fd, std::string new_name);
   // Queues the delete of `name` and then, once it is done, of `after` in the
   // folder open as `after_dir_fd` (not owned), which may be gone already.
   void submit_then_remove(uint64_t token, std::string name, int after_dir_fd, std::string after);
@@ -50,9 +47,9 @@ class Unlinker {
   struct Task {
     uint64_t token;
     std::string name;
-    enum Kind { kRemove, kMove, kRemoveThen } kind;
+    enum Kind { kRemove, kRemoveThen } kind;
     int other_dir_fd;
-    std::string other_name;  // kMove: the new name; kRemoveThen: the file removed after
+    std::string other_name;  // kRemoveThen: the file removed after
   };
   void push(Task task);
   void work();

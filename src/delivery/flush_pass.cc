@@ -428,14 +428,21 @@ class Flusher {
       starts_.delivered(parsed.action, parsed.interaction_key,
                         static_cast<double>(parsed.timestamp_us) / 1e6);
       const bool ends = parsed.action == 'c' || parsed.action == 'e';
-      if (keeps && parsed.action == 's' && !in_batch(parsed.interaction_key, true))
-        unlinker_.submit_move(i, name(i), spool_.dir_fd(SpoolState::kStarted),
-                              parsed.interaction_key);
-      else if (keeps && ends && !in_batch(parsed.interaction_key, false))
+      if (keeps && parsed.action == 's' && !in_batch(parsed.interaction_key, true)) {
+        // Moved here, before the batch's next events of its interaction
+        // are handed to the Unlinker's threads: once those are gone, its
+        // end may be loaded into a later batch, which must find the start in
+        // started/ (moved on another thread, it could be late, and the span
+        // lost).
+        move_file(spool_, SpoolState::kQueue, name(i), SpoolState::kStarted,
+                  parsed.interaction_key, false);
+        plan_.delivered(i);
+      } else if (keeps && ends && !in_batch(parsed.interaction_key, false)) {
         unlinker_.submit_then_remove(i, name(i), spool_.dir_fd(SpoolState::kStarted),
                                      parsed.interaction_key);
-      else
+      } else {
         unlinker_.submit(i, name(i));
+      }
       ++report_.summary.sent;
     }
   }

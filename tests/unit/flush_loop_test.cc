@@ -579,7 +579,8 @@ TEST_F(FlushLoopTest, AFailedBatchCountsAnAttemptForEachEvent) {
 // show what it was handed back of them.
 class TwoPartSink : public Sink {
  public:
-  size_t max_batch() const override { return 10; }
+  size_t batch = 10;
+  size_t max_batch() const override { return batch; }
   std::string peer() const override { return "the OTLP endpoint at http://otel.test"; }
   bool keeps_starts() const override { return true; }
   std::vector<SinkRequest> requests(const std::vector<const QueuedEvent*>& batch) override {
@@ -681,6 +682,25 @@ TEST_F(FlushLoopTest, AKeptStartComesBackWithItsEndAndGoesAfterIt) {
   report = flush(sink, x);
   EXPECT_EQ(report.summary.dead, 1u);
   EXPECT_EQ(list_names(*spool_, SpoolState::kStarted), std::vector<std::string>{"c"});
+}
+
+TEST_F(FlushLoopTest, AStartIsInStartedBeforeTheNextEventsOfItsBatchAreDeleted) {
+  // A batch [start, progress] whose end comes in the next batch: the end is
+  // loaded once the progress is deleted (on the Unlinker's threads), and
+  // must find the start in started/ by then, however the threads run.
+  TwoPartSink sink;
+  sink.batch = 2;
+  for (int k = 0; k < 100; ++k) {
+    const std::string iid = "i" + std::to_string(k);
+    record(3 * k + 1, 's', iid);
+    record(3 * k + 2, 'p', iid);
+    record(3 * k + 3, 'c', iid);
+    FakeTransport t(clock_, [](const HttpRequest&, size_t) { return answer(200); });
+    flush(sink, t);
+    ASSERT_EQ(bodies(t), "logs s:" + iid + " p:" + iid + " | traces " + iid + "(kept start) | logs c:" +
+                             iid + " | ");
+    ASSERT_TRUE(list_names(*spool_, SpoolState::kStarted).empty());
+  }
 }
 
 TEST_F(FlushLoopTest, TheThrottleCountsEachRequestOfABatch) {
