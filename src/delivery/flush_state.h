@@ -17,7 +17,7 @@ struct FlushSummary {
   unsigned dead = 0;
   unsigned corrupt = 0;
   unsigned left = 0;
-  unsigned rejected = 0;  // records an OTLP endpoint refused in a partialSuccess
+  unsigned rejected = 0;  // spans and log records an OTLP endpoint refused in a partialSuccess
   int exit_code = 0;
   std::string result = "ok";  // ok, dead, retry, outage, key-rejected, held, budget
 

@@ -43,7 +43,7 @@ struct RootState {
   std::optional<FlushSummary> last_flush;
   std::map<std::string, double> open;  // DeliveredStarts::open
   ProxyCounts proxy;
-  uint64_t otlp_rejected = 0;  // records OTLP endpoints refused in a partialSuccess, ever
+  uint64_t otlp_rejected = 0;  // spans and log records OTLP endpoints refused in a partialSuccess, ever
   // Events moved to dead/ by flush or cleanup (expiry included), ever, and
   // when that last happened (epoch seconds, 0 for never): a clean run after
   // one that dead-lettered does not hide it from a monitor.

@@ -196,8 +196,8 @@ std::string SpoolStatus::text() const {
     out << " (last: " << printable(proxy.last_reason) << ")\n";
   }
   if (otlp_rejected > 0)
-    out << "otlp:         " << plural(otlp_rejected, "record")
-        << " refused by the endpoint (partialSuccess)\n";
+    out << "otlp:         " << otlp_rejected
+        << " spans or log records refused by the endpoint (partialSuccess)\n";
   if (queued > 0) {
     out << "age (minutes):";
     for (const AgeBucket& b : age_buckets)
@@ -301,7 +301,7 @@ std::string SpoolStatus::prometheus() const {
     gauge("mcp_report_last_dead_letter_timestamp_seconds",
           "When events were last moved to dead/.", last_dead_lettered_at);
   gauge("mcp_report_otlp_rejected_records_total",
-        "Records OTLP endpoints refused in a partialSuccess answer.", otlp_rejected, "counter");
+        "Spans and log records OTLP endpoints refused in a partialSuccess answer.", otlp_rejected, "counter");
   out
       << "# HELP mcp_report_spool_bytes Bytes of all files in the spool.\n"
       << "# TYPE mcp_report_spool_bytes gauge\n"

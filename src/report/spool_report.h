@@ -37,7 +37,7 @@ struct SpoolStatus {
   // and no complete or error queued, dead or delivered.
   std::vector<std::string> open_interactions;
   ProxyCounts proxy;  // what `proxy` could not record, ever
-  uint64_t otlp_rejected = 0;        // records OTLP endpoints refused (partialSuccess), ever
+  uint64_t otlp_rejected = 0;        // spans and log records OTLP endpoints refused (partialSuccess), ever
   uint64_t dead_lettered = 0;        // events moved to dead/, ever
   int64_t last_dead_lettered_at = 0;  // epoch seconds; 0 for never
 

@@ -798,13 +798,21 @@ class RetryTest(OtlpCase):
                 rx = self.receiver("--partial-message", "too old")
                 rx.control(script=[{"partial": 2}], only_path=path)
                 self.import_events(self.interactions(8))
+                before = self.refused_ever()
                 r = self.flush("--json")
                 self.assertEqual(r.returncode, 0, r.stderr)
                 self.assertEqual(self.files(), [])
                 self.assertEqual(len(rx.log()), 2)
                 self.assertIn(told, r.stderr)
                 self.assertEqual(json.loads(r.stdout)["rejected"], 2)
+                # status counts refused spans as it counts refused records
+                self.assertEqual(self.refused_ever(), before + 2)
+                self.assertIn("spans or log records refused by the endpoint",
+                              self.ok("-c", self.cfg, "status").stdout)
                 rx.stop()
+
+    def refused_ever(self):
+        return json.loads(self.ok("-c", self.cfg, "status", "--json").stdout)["otlp_rejected"]
 
 
 class HealthTest(OtlpCase):

@@ -288,7 +288,7 @@ TEST_F(SpoolStatusTest, DeadLettersHoldsAndRefusalsShowAfterACleanRun) {
                       "(list --state dead)\n"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find("otlp:         3 records refused by the endpoint (partialSuccess)\n"),
+  EXPECT_NE(text.find("otlp:         3 spans or log records refused by the endpoint (partialSuccess)\n"),
             std::string::npos)
       << text;
 
