@@ -7,6 +7,7 @@ import os
 import shutil
 import stat
 import subprocess
+import tempfile
 import unittest
 
 from harness import BIN, Case
@@ -22,6 +23,15 @@ class SharedSpoolTest(Case):
         # The other uids reach the spool, the binary and a working folder.
         os.chmod(self.dir, 0o711)
         os.chmod(self.cwd, 0o777)
+        # The build folder may sit where only root can reach it (a clone in
+        # root's home, or under mktemp -d): the other uids run copies of both
+        # executables from a folder they can enter.
+        self.bin_dir = tempfile.mkdtemp(prefix="mcpr-shared-bin-")
+        self.addCleanup(shutil.rmtree, self.bin_dir, True)
+        os.chmod(self.bin_dir, 0o755)
+        for name in ("mcp-report", "mcp-report-cli"):
+            shutil.copy2(os.path.join(os.path.dirname(BIN), name), self.bin_dir)
+        self.bin = os.path.join(self.bin_dir, "mcp-report")
 
     def as_user(self, uid, *args, groups=(GROUP,)):
         """mcp-report as `uid` in `groups`; each user its own umask (Alice's
@@ -31,7 +41,7 @@ class SharedSpoolTest(Case):
         ids = ["--reuid", str(uid), "--regid", str(uid)]
         ids += ["--groups", ",".join(map(str, groups))] if groups else ["--clear-groups"]
         return subprocess.run(
-            ["setpriv", *ids, "--", "sh", "-c", 'umask %s && exec "$0" "$@"' % umask, BIN, *args],
+            ["setpriv", *ids, "--", "sh", "-c", 'umask %s && exec "$0" "$@"' % umask, self.bin, *args],
             env=env, cwd=self.cwd, capture_output=True, text=True, timeout=60)
 
     def ok_as(self, uid, *args, **kw):
