@@ -54,13 +54,16 @@ class ProxySessionEndTest(Case):
                 dropped, unseen = (a - b for a, b in zip(self.counts(), before))
                 recorded = len(self.files())
                 if unseen == 0:
-                    self.assertEqual(recorded + dropped, 2 * n, err)
+                    # Nothing is unaccounted for. The run the writer was in
+                    # when the signal cut the wait is counted as dropped,
+                    # though some of it may still reach the queue (man page):
+                    # at most one run (256 events) is counted twice.
+                    self.assertGreaterEqual(recorded + dropped, 2 * n, err)
+                    self.assertLessEqual(recorded + dropped, 2 * n + 256, err)
                 if dropped or unseen:
                     self.assertIn(b"events not recorded", err)
                     self.assertIn(b"after the server exited", err)
                     self.assertNotIn(b"queue full", err)
-
-
 
     def test_a_last_line_without_newline_is_counted_not_recorded(self):
         # An SDK reads a message only at its newline: a client's last line
