@@ -132,9 +132,10 @@ MHD_Result Exchange::forward(MHD_Connection* connection) {
   if (!client_) return MHD_NO;
   if (const MHD_ConnectionInfo* fd = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD))
     client_fd_ = fd->connect_fd;
-  if (const char* session = header(connection, "Mcp-Session-Id")) session_ = session;
+  if (const char* session = header(connection, "Mcp-Session-Id")) session_ = sent_session_ = session;
   request_ = upstream_request(connection);
   request_at_ = seen_now();
+  if (endpoint_ && !context_.observer) ++context_.unrecorded;
   context_.begin_request(method_ == "GET");
   counted_ = true;
   UpstreamConnection& upstream = client_->upstream;
@@ -175,6 +176,11 @@ void Exchange::on_head() {
   status_ = upstream.status();
   response_headers_ = upstream.response_headers();
   if (session_.empty()) session_ = joined_values(response_headers_, "Mcp-Session-Id");
+  // A session id the server did not take (400: it cannot read it; 404: it
+  // knows no such session; 431: the header is too large) names no session:
+  // the request is recorded as one without.
+  if (!sent_session_.empty() && (status_ == 400 || status_ == 404 || status_ == 431))
+    session_.clear();
   const std::string type = joined_values(response_headers_, "Content-Type");
   if (endpoint_ && context_.observer) {
     if (starts_with_ignoring_case(type, "text/event-stream")) tap_ = Tap::kSse;
@@ -327,12 +333,12 @@ void Exchange::end(ExchangeEnd how) {
   const SeenAt at = seen_now();
   if (how == ExchangeEnd::kComplete && tap_ == Tap::kJson && !json_.empty())
     observer->on_message(id_, session_, Direction::kServerToClient, json_.take(), at);
-  observer->on_exchange_end(id_, session_, {how, status_, sse_.saw_event_id()}, at);
-  if (!session_.empty() && how == ExchangeEnd::kComplete) {
+  observer->on_exchange_end(id_, session_, {how, status_}, at);
+  if (!sent_session_.empty() && how == ExchangeEnd::kComplete) {
     if (method_ == "DELETE" && status_ >= 200 && status_ < 300)
-      observer->on_session_end(session_, true, at);
+      observer->on_session_end(sent_session_, true, at);
     else if (status_ == 404)
-      observer->on_session_end(session_, false, at);
+      observer->on_session_end(sent_session_, false, at);
   }
 }
 

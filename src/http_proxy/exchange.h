@@ -53,7 +53,10 @@ class Exchange {
   bool too_large_ = false;
   bool counted_ = false;  // in ProxyContext's requests in flight
   std::string body_;
-  std::string session_;  // Mcp-Session-Id: the request's, else the response's
+  // The MCP session recorded: the request's Mcp-Session-Id unless the
+  // server rejected it, else the response's.
+  std::string session_;
+  std::string sent_session_;  // the request's Mcp-Session-Id, as sent
   ClientConnection* client_ = nullptr;
   int client_fd_ = -1;
   UpstreamRequest request_;

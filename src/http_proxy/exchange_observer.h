@@ -31,12 +31,10 @@ class ExchangeObserver {
   // does not know): its messages are lost, as when a queue is full.
   virtual void on_unreadable(uint64_t exchange) = 0;
   // The exchange is over: how, with the upstream's status (0 when none
-  // came), and whether its SSE events had ids, so that the client may
-  // resume the stream in another request (Last-Event-ID).
+  // came).
   struct Ending {
     ExchangeEnd how = ExchangeEnd::kComplete;
     long status = 0;
-    bool resumable = false;
   };
   virtual void on_exchange_end(uint64_t exchange, const std::string& session, Ending ending,
                                SeenAt at) = 0;

@@ -191,6 +191,10 @@ RecordingOutcome run_http_proxy(const HttpProxyRun& run) {
   // must not kill it while the spool writer finishes.
   RecordingOutcome outcome;
   if (recorder) outcome = recorder->finish();
+  else if (run.note)
+    // Said once at start (why); the count, for the operator who asks (-v).
+    run.note("proxy: " + std::to_string(context.unrecorded.load()) + " requests to " +
+             run.upstream.path + " forwarded without recording");
   curl_global_cleanup();
   return outcome;
 }

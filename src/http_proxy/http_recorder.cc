@@ -180,10 +180,11 @@ std::optional<CallsEnd> open_calls_end(const ExchangeObserver::Ending& ending, b
       return CallsEnd{"UpstreamUnavailable",
                       "the upstream could not be reached or broke off its response"};
     case ExchangeEnd::kClientGone:
-      // Events with ids: the client may resume the stream (Last-Event-ID).
-      if (sessionless || !ending.resumable)
-        return CallsEnd{"ClientClosed", "the client closed its connection before the response"};
-      return std::nullopt;
+      // As over stdio, a client that went away ends the calls it left, when
+      // the proxy found it gone. Even when the stream's events had ids: a
+      // client killed resumes nothing, and one that resumes (Last-Event-ID)
+      // gets the rest of the stream all the same.
+      return CallsEnd{"ClientClosed", "the client closed its connection before the response"};
     case ExchangeEnd::kStopped:
       return CallsEnd{"ServerExited", kStoppedMessage};
   }

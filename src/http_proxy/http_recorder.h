@@ -42,9 +42,8 @@ struct CallsEnd {
   std::string message;
 };
 // nullopt while an answer may still come in another exchange of their
-// session: a stream the client may resume (its events had ids), or a
-// response that ended before the answer (the server may send it on its GET
-// stream). `sessionless`: the exchange had no MCP session, so nothing else
+// session: a response that ended before the answer (the server may send it
+// on its GET stream). `sessionless`: the exchange had no MCP session, so nothing else
 // can answer them.
 std::optional<CallsEnd> open_calls_end(const ExchangeObserver::Ending& ending, bool sessionless);
 

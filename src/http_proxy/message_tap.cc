@@ -11,7 +11,7 @@
 namespace mcpr {
 namespace {
 
-constexpr size_t kMaxFieldName = 16;  // "data" and "id" are all we look for
+constexpr size_t kMaxFieldName = 16;  // "data" is all we look for
 constexpr char kBom[] = "\xEF\xBB\xBF";
 
 std::string_view trim(std::string_view s) {
@@ -94,7 +94,6 @@ void SseTap::feed(std::string_view chunk, std::vector<TappedMessage>* out) {
       case kField:
         if (c == ':') {
           data_field_ = field_ == "data";
-          id_field_ = field_ == "id";
           state_ = kValueStart;
         } else if (field_.size() < kMaxFieldName) {
           field_.push_back(c);
@@ -109,7 +108,6 @@ void SseTap::feed(std::string_view chunk, std::vector<TappedMessage>* out) {
         size_t end = chunk.find_first_of("\r\n", i);
         if (end == std::string_view::npos) end = chunk.size();
         if (data_field_) data_.append(chunk.substr(i, end - i));
-        if (id_field_) saw_id_ = true;
         i = end;
         continue;
       }
@@ -138,7 +136,6 @@ void SseTap::end_of_line(std::vector<TappedMessage>* out) {
       break;
     case kField:  // a field name alone: its value is empty
       data_field_ = field_ == "data";
-      id_field_ = field_ == "id";
       [[fallthrough]];
     case kValueStart:
     case kValue:
@@ -146,13 +143,12 @@ void SseTap::end_of_line(std::vector<TappedMessage>* out) {
         data_.append("\n");
         event_has_data_ = true;
       }
-      if (id_field_) saw_id_ = true;
       break;
     case kSkip:
       break;
   }
   state_ = kLineStart;
-  data_field_ = id_field_ = false;
+  data_field_ = false;
 }
 
 struct Inflater::Stream {

@@ -44,9 +44,6 @@ class SseTap {
  public:
   // Appends each event completed by `chunk` to `out`.
   void feed(std::string_view chunk, std::vector<TappedMessage>* out);
-  // Whether an event carried an id: the server keeps its events, so a client
-  // may resume the stream (Last-Event-ID) after it broke.
-  bool saw_event_id() const { return saw_id_; }
 
  private:
   void end_of_line(std::vector<TappedMessage>* out);
@@ -57,9 +54,7 @@ class SseTap {
   bool started_ = false;
   std::string field_;        // the current line's field name (capped)
   bool data_field_ = false;  // the current line is "data"
-  bool id_field_ = false;
   bool event_has_data_ = false;
-  bool saw_id_ = false;
   MessageText data_;
 };
 

@@ -36,6 +36,8 @@ struct ProxyContext {
   std::atomic<bool> stopping{false};  // no new requests
   std::atomic<uint64_t> next_exchange{1};
   std::atomic<bool> upstream_down{false};  // warned once until it answers again
+  // Requests to the MCP endpoint forwarded with no observer: not recorded.
+  std::atomic<uint64_t> unrecorded{0};
 
   // Requests whose response is still coming, so that a stop can wait for
   // them. A GET's stream has no end of its own: it counts only as a stream.

@@ -23,6 +23,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 import unittest
 
 from harness import BIN, SOURCE, Case
@@ -480,9 +481,35 @@ class HttpProxyFaultTest(HttpProxyCase):
                          [("hold", ["start", "progress", "error"]), ("json", ["start", "complete"])])
         self.assertEqual(summary[0][2]["error_type"], "ClientClosed")
 
-    def test_a_client_resumes_a_stream_with_last_event_id_and_its_call_goes_on(self):
-        # The stream's events have ids: a client that leaves may resume it
-        # (GET with Last-Event-ID), so its call is not ended but answered.
+    def test_a_client_killed_mid_stream_ends_its_call_when_it_leaves(self):
+        # The stream's events have ids, but a client that is gone resumes
+        # nothing: as over stdio, its call ends ClientClosed when the proxy
+        # finds it gone, not when the proxy stops.
+        _, upstream = self.fake()
+        proc, url = self.proxy(upstream + "/mcp")
+        session = self.session(url)
+        began = time.monotonic()
+        sock = self.raw_post(url, session, call(1, "resumable", token=5))
+        self.assertIn(b"id: r1-1\n", self.receive_until(sock, b"progress"))
+        sock.close()
+        self.fake_saw_client_leave("resumable")
+        # The proxy closed the upstream request after it ended the call.
+        left = time.monotonic() - began
+        status, _, _ = self.request(url, body=call(2, "json"), session=session)
+        self.assertEqual(status, 200)
+        self.assertEqual(self.stop(proc), 0)
+        summary = self.summary()
+        self.assertEqual([(n, a) for n, a, _ in summary],
+                         [("resumable", ["start", "progress", "error"]),
+                          ("json", ["start", "complete"])])
+        data = summary[0][2]
+        self.assertEqual((data["error_type"], data["error_message"]),
+                         ("ClientClosed", "the client closed its connection before the response"))
+        self.assertLessEqual(data["processing_time"], left + 1e-6)
+
+    def test_a_stream_resumed_with_last_event_id_is_passed_through(self):
+        # A client that resumes a stream it lost (GET with Last-Event-ID)
+        # gets the rest of it through the proxy; its call ended when it left.
         _, upstream = self.fake()
         proc, url = self.proxy(upstream + "/mcp")
         session = self.session(url)
@@ -510,7 +537,24 @@ class HttpProxyFaultTest(HttpProxyCase):
         self.assertEqual(resumed, ["r1-1", "g41"])
         self.assertEqual(self.stop(proc), 0)
         [(name, actions, data)] = self.summary()
-        self.assertEqual((name, actions), ("resumable", ["start", "progress", "complete"]))
+        self.assertEqual((name, actions, data["error_type"]),
+                         ("resumable", ["start", "progress", "error"], "ClientClosed"))
+
+    def test_a_session_id_the_upstream_rejects_is_not_recorded(self):
+        # 404 (a session it does not know) or 400 (an id it cannot read):
+        # the request was in no session, and its call is recorded without one.
+        _, upstream = self.fake()
+        proc, url = self.proxy(upstream + "/mcp")
+        session = self.session(url)
+        for rid, bogus, status in ((1, "no-such-session", 404), (2, "malformed id", 400)):
+            self.assertEqual(self.request(url, body=call(rid, "json"), session=bogus)[0], status)
+        self.assertEqual(self.request(url, body=call(3, "json"), session=session)[0], 200)
+        self.assertEqual(self.stop(proc), 0)
+        self.assertEqual([(n, a, d.get("error_type")) for n, a, d in self.summary()],
+                         [("json", ["start", "error"], "HttpError")] * 2 +
+                         [("json", ["start", "complete"], None)])
+        starts = [b["request_data"] for b in self.bodies() if b["action"] == "interaction_start"]
+        self.assertEqual([s.get("mcp.session.id") for s in starts], [None, None, session])
 
     def test_upstream_answering_500_is_passed_on_and_the_call_is_an_http_error(self):
         _, upstream = self.fake()
@@ -673,6 +717,23 @@ class HttpProxyFaultTest(HttpProxyCase):
         self.assertEqual((status, json.loads(body)["id"]), (200, 1))
         self.assertEqual(self.stop(proc), 0)
         self.assertEqual(self.stderr().count("forwarding without recording"), 1, self.stderr())
+        self.assertEqual(self.files(), [])
+
+    def test_a_configuration_that_cannot_be_loaded_forwards_and_records_nothing(self):
+        # As over stdio: the server stays reachable, one warning says why,
+        # and the stop counts what went unrecorded.
+        _, upstream = self.fake()
+        config = self.write_config("[interaction_logging\n")
+        proc, url = self.proxy(upstream + "/mcp", env={"MCP_REPORT_CONFIG": config})
+        session = self.session(url)
+        for rid in (1, 2):
+            status, _, body = self.request(url, body=call(rid, "json"), session=session)
+            self.assertEqual((status, json.loads(body)["id"]), (200, rid))
+        self.assertEqual(self.stop(proc), 0)
+        self.assertEqual(self.stderr().count("warning"), 1, self.stderr())
+        self.assertIn("config.toml:1:", self.stderr())
+        self.assertIn("forwarding without recording", self.stderr())
+        self.assertIn("proxy: 3 requests to /mcp forwarded without recording", self.stderr())
         self.assertEqual(self.files(), [])
 
     def test_exit_statuses(self):

@@ -2,8 +2,8 @@
 """A scripted Streamable HTTP MCP server for the HTTP proxy's edge cases
 (tests/e2e/test_http_proxy.py). POST initialize opens a session (its id in
 Mcp-Session-Id, a JSON response); other requests need that id (404 without
-it; at revision 2026-07-28, named by MCP-Protocol-Version, there are no
-sessions); notifications get 202. tools/call answers by the tool's name:
+it, 400 for an id with a space; at revision 2026-07-28, named by
+MCP-Protocol-Version, there are no sessions); notifications get 202. tools/call answers by the tool's name:
   echo      an SSE stream of one event: a result echoing the arguments
             ({"ids": true} gives the events ids, so a client may resume)
   json      the same result as an application/json response
@@ -123,6 +123,10 @@ class Handler(BaseHTTPRequestHandler):
                       [("Mcp-Session-Id", session)])
             return
         stateless = self.headers.get("MCP-Protocol-Version") == "2026-07-28"
+        if session and " " in session:
+            self.json(400, {"jsonrpc": "2.0", "id": None,
+                            "error": {"code": -32000, "message": "Bad Request: invalid session ID"}})
+            return
         if session not in SESSIONS and not stateless:
             self.json(404, {"jsonrpc": "2.0", "id": None,
                             "error": {"code": -32001, "message": "Session not found"}})

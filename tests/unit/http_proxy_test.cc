@@ -156,7 +156,7 @@ TEST(UpstreamUrlTest, TakesTheUrlApart) {
 }
 
 // The events' data an SSE stream cut into `chunks` carries.
-std::vector<std::string> sse_data(const std::vector<std::string>& chunks, bool* saw_id = nullptr) {
+std::vector<std::string> sse_data(const std::vector<std::string>& chunks) {
   SseTap tap;
   std::vector<TappedMessage> out;
   for (const std::string& c : chunks) tap.feed(c, &out);
@@ -166,7 +166,6 @@ std::vector<std::string> sse_data(const std::vector<std::string>& chunks, bool* 
     EXPECT_EQ(m.size, m.text.size());
     data.push_back(m.text);
   }
-  if (saw_id) *saw_id = tap.saw_event_id();
   return data;
 }
 
@@ -175,27 +174,22 @@ TEST(SseTapTest, FindsEachEventsDataHoweverTheStreamIsCut) {
   struct Row {
     V chunks;
     V data;
-    bool saw_id;
   } rows[] = {
-      {{"event: message\nid: 7\ndata: {\"id\":1}\n\n"}, {"{\"id\":1}"}, true},
-      {{"data: a\n", "data: b\n\n"}, {"a\nb"}, false},
-      {{"data:no-space\r\n\r\ndata:  two spaces\r\r"}, {"no-space", " two spaces"}, false},
-      {{"data: x\r", "\ndata: y\r", "\n\r", "\n"}, {"x\ny"}, false},
-      {{": a comment\n\n", "retry: 10\n\n", "data\n\n", "data:\n\n"}, {"", ""}, false},
-      {{"\xEF\xBB\xBF", "data: after bom\n\n"}, {"after bom"}, false},
-      {{"\xEF\xBB", "\xBF" "data: split bom\n\n"}, {"split bom"}, false},
-      {{"data: unfinished\n"}, {}, false},
-      {{"dat", "a: pieces", " of a line", "\n", "\n"}, {"pieces of a line"}, false},
-      {{"id\n\n"}, {}, true},
-      {{"datum: no\ndata: yes\n\n"}, {"yes"}, false},
+      {{"event: message\nid: 7\ndata: {\"id\":1}\n\n"}, {"{\"id\":1}"}},
+      {{"data: a\n", "data: b\n\n"}, {"a\nb"}},
+      {{"data:no-space\r\n\r\ndata:  two spaces\r\r"}, {"no-space", " two spaces"}},
+      {{"data: x\r", "\ndata: y\r", "\n\r", "\n"}, {"x\ny"}},
+      {{": a comment\n\n", "retry: 10\n\n", "data\n\n", "data:\n\n"}, {"", ""}},
+      {{"\xEF\xBB\xBF", "data: after bom\n\n"}, {"after bom"}},
+      {{"\xEF\xBB", "\xBF" "data: split bom\n\n"}, {"split bom"}},
+      {{"data: unfinished\n"}, {}},
+      {{"dat", "a: pieces", " of a line", "\n", "\n"}, {"pieces of a line"}},
+      {{"id\n\n"}, {}},
+      {{"datum: no\ndata: yes\n\n"}, {"yes"}},
       {{"data: {\"jsonrpc\":\"2.0\",\n", "data: \"id\":3}\n\nevent: x\ndata: 2\n\n"},
-       {"{\"jsonrpc\":\"2.0\",\n\"id\":3}", "2"}, false},
+       {"{\"jsonrpc\":\"2.0\",\n\"id\":3}", "2"}},
   };
-  for (const Row& r : rows) {
-    bool saw_id = false;
-    EXPECT_EQ(sse_data(r.chunks, &saw_id), r.data) << r.chunks[0];
-    EXPECT_EQ(saw_id, r.saw_id) << r.chunks[0];
-  }
+  for (const Row& r : rows) EXPECT_EQ(sse_data(r.chunks), r.data) << r.chunks[0];
 }
 
 TEST(SseTapTest, SameEventsByteByByte) {
@@ -315,29 +309,27 @@ TEST(OpenCallsEndTest, EndsCallsOnlyWhenNoAnswerCanStillCome) {
   struct Row {
     E how;
     long status;
-    bool resumable;
     bool sessionless;
     const char* error_type;  // nullptr: left open
   } rows[] = {
-      {E::kComplete, 200, false, false, nullptr},  // may come on the GET stream
-      {E::kComplete, 200, true, false, nullptr},
-      {E::kComplete, 200, false, true, "ServerExited"},
-      {E::kComplete, 202, false, true, "ServerExited"},
-      {E::kComplete, 404, false, false, "HttpError"},
-      {E::kComplete, 500, true, true, "HttpError"},
-      {E::kUnreachable, 0, false, false, "UpstreamUnavailable"},
-      {E::kUnreachable, 200, true, false, "UpstreamUnavailable"},  // broke off mid-stream
-      {E::kClientGone, 200, false, false, "ClientClosed"},
-      {E::kClientGone, 200, true, false, nullptr},  // the client may resume
-      {E::kClientGone, 200, true, true, "ClientClosed"},
-      {E::kStopped, 200, true, false, "ServerExited"},
-      {E::kStopped, 0, false, true, "ServerExited"},
+      {E::kComplete, 200, false, nullptr},  // may come on the GET stream
+      {E::kComplete, 200, true, "ServerExited"},
+      {E::kComplete, 202, true, "ServerExited"},
+      {E::kComplete, 404, false, "HttpError"},
+      {E::kComplete, 500, true, "HttpError"},
+      {E::kUnreachable, 0, false, "UpstreamUnavailable"},
+      {E::kUnreachable, 200, false, "UpstreamUnavailable"},  // broke off mid-stream
+      // As over stdio, even when the stream's events had ids (a client
+      // killed resumes nothing).
+      {E::kClientGone, 200, false, "ClientClosed"},
+      {E::kClientGone, 200, true, "ClientClosed"},
+      {E::kStopped, 200, false, "ServerExited"},
+      {E::kStopped, 0, true, "ServerExited"},
   };
   for (const Row& r : rows) {
-    const auto end = open_calls_end({r.how, r.status, r.resumable}, r.sessionless);
+    const auto end = open_calls_end({r.how, r.status}, r.sessionless);
     const std::string label = std::to_string(static_cast<int>(r.how)) + " " +
-                              std::to_string(r.status) + " " + std::to_string(r.resumable) +
-                              std::to_string(r.sessionless);
+                              std::to_string(r.status) + " " + std::to_string(r.sessionless);
     if (!r.error_type) {
       EXPECT_FALSE(end) << label;
       continue;
@@ -345,8 +337,7 @@ TEST(OpenCallsEndTest, EndsCallsOnlyWhenNoAnswerCanStillCome) {
     ASSERT_TRUE(end) << label;
     EXPECT_EQ(end->error_type, r.error_type) << label;
   }
-  EXPECT_EQ(open_calls_end({E::kComplete, 503, false}, false)->message,
-            "the server answered HTTP 503");
+  EXPECT_EQ(open_calls_end({E::kComplete, 503}, false)->message, "the server answered HTTP 503");
 }
 
 // `text` compressed as gzip (windowBits 31) or zlib ("deflate", 15).
