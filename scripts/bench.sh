@@ -3,7 +3,7 @@
 # machine and prints one line per budget of README.md, Performance.
 #   ./scripts/bench.sh               full sizes (100,000 events), a few minutes
 #   BENCH_SMOKE=1 ./scripts/bench.sh tiny sizes: checks that every line is produced
-#   BENCH_ONLY=recording|flush|proxy|http-proxy   one section alone
+#   BENCH_ONLY=recording|flush|otlp|proxy|http-proxy   one section alone
 #   (BENCH_EVENTS=N sets the size, BENCH_FLUSH_ROUNDS=N the flush section's rounds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
