@@ -13,7 +13,18 @@ namespace {
 
 // What a client is told when the upstream cannot be reached: never its
 // address (clients may be remote); the detail is in the proxy's log.
-constexpr char kUnreachableBody[] = "mcp-report proxy: the upstream MCP server is unreachable\n";
+constexpr char kUnreachable[] = "mcp-report proxy: the upstream MCP server is unreachable";
+constexpr char kStopping[] = "mcp-report proxy: stopping";
+constexpr char kTooLarge[] = "mcp-report proxy: request body over 64 MiB";
+
+// The proxy's own refusals are JSON-RPC errors that answer no request, as
+// the MCP SDKs' servers refuse (the TypeScript SDK's 403, 413, ...):
+// {"jsonrpc":"2.0","error":{"code":-32000,"message":...},"id":null}.
+// `message` is one of ours: plain ASCII, without quotes or backslashes.
+std::string json_rpc_error(std::string_view message) {
+  return R"({"jsonrpc":"2.0","error":{"code":-32000,"message":")" + std::string(message) +
+         R"("},"id":null})";
+}
 
 bool starts_with_ignoring_case(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && strncasecmp(s.data(), prefix.data(), prefix.size()) == 0;
@@ -69,16 +80,16 @@ MHD_Result Exchange::handle(MHD_Connection* connection, const char* method, cons
       case RequestVerdict::kBadOrigin:
         return refuse(connection, MHD_HTTP_FORBIDDEN,
                       "mcp-report proxy: Origin not allowed: only pages of the listening host "
-                      "may call this proxy\n");
+                      "may call this proxy");
       case RequestVerdict::kBadHost:
         return refuse(connection, MHD_HTTP_FORBIDDEN,
                       "mcp-report proxy: Host not allowed: this proxy answers to loopback names "
-                      "only\n");
+                      "only");
     }
-    if (context_.stopping) return refuse(connection, 503, "mcp-report proxy: stopping\n");
+    if (context_.stopping) return refuse(connection, 503, kStopping);
     const char* length = header(connection, "Content-Length");
     if (length && std::strtoull(length, nullptr, 10) > kMaxRequestBodyBytes)
-      return refuse(connection, 413, "mcp-report proxy: request body over 64 MiB\n");
+      return refuse(connection, 413, kTooLarge);
     return MHD_YES;
   }
   if (*upload_size > 0) {
@@ -90,15 +101,16 @@ MHD_Result Exchange::handle(MHD_Connection* connection, const char* method, cons
     *upload_size = 0;
     return MHD_YES;
   }
-  if (too_large_) return refuse(connection, 413, "mcp-report proxy: request body over 64 MiB\n");
+  if (too_large_) return refuse(connection, 413, kTooLarge);
   return forward(connection);
 }
 
-MHD_Result Exchange::refuse(MHD_Connection* connection, unsigned status, const std::string& text) {
+MHD_Result Exchange::refuse(MHD_Connection* connection, unsigned status, std::string_view message) {
   status_ = status;
-  MHD_Response* response = MHD_create_response_from_buffer(text.size(), const_cast<char*>(text.data()),
+  const std::string body = json_rpc_error(message);
+  MHD_Response* response = MHD_create_response_from_buffer(body.size(), const_cast<char*>(body.data()),
                                                            MHD_RESPMEM_MUST_COPY);
-  MHD_add_response_header(response, "Content-Type", "text/plain; charset=utf-8");
+  MHD_add_response_header(response, "Content-Type", "application/json");
   const MHD_Result queued = MHD_queue_response(connection, status, response);
   MHD_destroy_response(response);
   return queued;
@@ -145,7 +157,7 @@ MHD_Result Exchange::forward(MHD_Connection* connection) {
       context_.warn("proxy: cannot send to upstream " + context_.upstream.shown + ": " +
                     upstream.error());
     end(ExchangeEnd::kUnreachable);
-    return refuse(connection, MHD_HTTP_BAD_GATEWAY, kUnreachableBody);
+    return refuse(connection, MHD_HTTP_BAD_GATEWAY, kUnreachable);
   }
   switch (upstream.drive([&upstream] { return upstream.head_done(); }, client_fd_)) {
     case UpstreamState::kReady:
@@ -157,14 +169,14 @@ MHD_Result Exchange::forward(MHD_Connection* connection) {
         context_.warn("proxy: upstream " + context_.upstream.shown + " unreachable: " +
                       upstream.error());
       end(ExchangeEnd::kUnreachable);
-      return refuse(connection, MHD_HTTP_BAD_GATEWAY, kUnreachableBody);
+      return refuse(connection, MHD_HTTP_BAD_GATEWAY, kUnreachable);
     }
     case UpstreamState::kClientGone:
       end(ExchangeEnd::kClientGone);
       return MHD_NO;
     case UpstreamState::kStopping:
       end(ExchangeEnd::kStopped);
-      return refuse(connection, 503, "mcp-report proxy: stopping\n");
+      return refuse(connection, 503, kStopping);
   }
   return MHD_NO;
 }

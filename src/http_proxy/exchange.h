@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "src/http_proxy/exchange_observer.h"
@@ -36,7 +37,8 @@ class Exchange {
 
   MHD_Result forward(MHD_Connection* connection);
   MHD_Result pass_response(MHD_Connection* connection);
-  MHD_Result refuse(MHD_Connection* connection, unsigned status, const std::string& text);
+  // Answers the proxy's own refusal: a JSON-RPC error saying `message`.
+  MHD_Result refuse(MHD_Connection* connection, unsigned status, std::string_view message);
   UpstreamRequest upstream_request(MHD_Connection* connection) const;
   void on_head();
   void on_body(std::string_view data);

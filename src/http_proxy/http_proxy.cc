@@ -162,6 +162,12 @@ RecordingOutcome run_http_proxy(const HttpProxyRun& run) {
                   "libmicrohttpd could not start");
   }
   (void)listener.release();  // the daemon's now
+  // Off loopback, the names the machine is reached by are not known: Origin
+  // alone guards against DNS rebinding (man page HTTP PROXY, Safe by default).
+  if (!is_loopback_name(listen.host) && run.warn)
+    run.warn("proxy: --listen " + listen.host +
+             " is not loopback: the Host header is not checked, only Origin is (DNS "
+             "rebinding); put authentication in front");
   if (run.on_listening) run.on_listening("http://" + listen.authority() + run.upstream.path);
 
   int signal_number = 0;

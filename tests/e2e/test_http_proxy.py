@@ -115,12 +115,12 @@ class HttpProxyCase(Case):
         with open(self.fake_log) as f:
             return [json.loads(line) for line in f]
 
-    def proxy(self, upstream, *options, env=None):
+    def proxy(self, upstream, *options, env=None, listen="127.0.0.1:0"):
         """Starts the HTTP proxy on a free loopback port; returns (process,
         its URL). Its stderr is kept in self.stderr_lines."""
         full_env = dict(self.env)
         full_env.update(env or {})
-        proc = self.spawn([BIN, "-vv", "proxy", "--listen", "127.0.0.1:0", "--upstream", upstream,
+        proc = self.spawn([BIN, "-vv", "proxy", "--listen", listen, "--upstream", upstream,
                            *options], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                           env=full_env, text=True)
         self.stderr_lines = []
@@ -202,8 +202,21 @@ class HttpProxyCase(Case):
         self.output.append(got)
         return got
 
+    def json_rpc_error(self, headers, body):
+        """The message of the JSON-RPC error `body` is (an answer to no
+        request: id null), with its Content-Type."""
+        self.assertEqual(dict((k.lower(), v) for k, v in headers)["content-type"],
+                         "application/json")
+        error = json.loads(body)
+        self.assertEqual((error["jsonrpc"], error["id"], error["error"]["code"]),
+                         ("2.0", None, -32000))
+        return error["error"]["message"]
+
     def session(self, url, **headers):
-        status, got, _ = self.request(url, body=INITIALIZE, headers=headers)
+        return self.session_of(url, INITIALIZE, **headers)
+
+    def session_of(self, url, initialize, **headers):
+        status, got, _ = self.request(url, body=initialize, headers=headers)
         self.assertEqual(status, 200)
         return dict((k.lower(), v) for k, v in got)["mcp-session-id"]
 
@@ -430,10 +443,12 @@ class HttpProxyFaultTest(HttpProxyCase):
         port = free_port()
         proc, url = self.proxy("http://mcp-user:%s@127.0.0.1:%d/mcp" % (PASSWORD, port))
         for rid in (1, 2):
-            status, _, body = self.request(url, body=call(rid, "echo"), session="s-1")
+            status, got, body = self.request(url, body=call(rid, "echo"), session="s-1")
             self.assertEqual(status, 502)
-            # The client learns nothing of the upstream's address; the log does.
-            self.assertEqual(body, b"mcp-report proxy: the upstream MCP server is unreachable\n")
+            # The client learns nothing of the upstream's address; the log
+            # does. The body is a JSON-RPC error, as an SDK server's refusals.
+            self.assertEqual(self.json_rpc_error(got, body),
+                             "mcp-report proxy: the upstream MCP server is unreachable")
         self.assertEqual(self.stop(proc), 0)
         self.assertEqual(self.stderr().count("mcp-report: warning: proxy: upstream"), 1,
                          self.stderr())
@@ -540,6 +555,24 @@ class HttpProxyFaultTest(HttpProxyCase):
         self.assertEqual((name, actions, data["error_type"]),
                          ("resumable", ["start", "progress", "error"], "ClientClosed"))
 
+    def test_each_message_of_a_batch_has_its_own_size(self):
+        # 2025-03-26 has batches: each call's input_size is its message's, as
+        # over stdio, not the whole body's.
+        _, upstream = self.fake()
+        proc, url = self.proxy(upstream + "/mcp")
+        initialize = dict(INITIALIZE, params=dict(INITIALIZE["params"], protocolVersion="2025-03-26"))
+        session = self.session_of(url, initialize)
+        batch = [call(1, "json", n=1), call(2, "json", text="x" * 300)]
+        status, _, body = self.request(url, body=json.dumps(batch).encode(), session=session)
+        self.assertEqual((status, [m["id"] for m in json.loads(body)]), (200, [1, 2]))
+        self.assertEqual(self.stop(proc), 0)
+        self.assertEqual([(n, a) for n, a, _ in self.summary()], [("json", ["start", "complete"])] * 2)
+        sizes = [b["request_data"]["input_size"] for b in self.bodies()
+                 if b["action"] == "interaction_start"]
+        self.assertEqual(sizes, [len(json.dumps(m)) for m in batch])
+        self.assertEqual([d["output_size"] for _, _, d in self.summary()],
+                         [len(json.dumps(m)) for m in json.loads(body)])
+
     def test_a_session_id_the_upstream_rejects_is_not_recorded(self):
         # 404 (a session it does not know) or 400 (an id it cannot read):
         # the request was in no session, and its call is recorded without one.
@@ -626,7 +659,12 @@ class HttpProxyFaultTest(HttpProxyCase):
         sock = socket.create_connection(("127.0.0.1", port))
         sock.sendall(b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                      b"Content-Length: %d\r\n\r\n" % (64 * 1024 * 1024 + 1))
-        self.assertTrue(sock.recv(4096).startswith(b"HTTP/1.1 413"))
+        answer = self.receive_until(sock, b"null}")
+        self.assertTrue(answer.startswith(b"HTTP/1.1 413"))
+        head, body = answer.split(b"\r\n\r\n", 1)
+        headers = [l.split(b": ", 1) for l in head.split(b"\r\n")[1:]]
+        self.assertIn("over 64 MiB", self.json_rpc_error([(k.decode(), v.decode()) for k, v in headers],
+                                                         body))
         sock.close()
         # Chunked, found too large as it comes.
         chunk = b"x" * (1 << 20)
@@ -647,12 +685,31 @@ class HttpProxyFaultTest(HttpProxyCase):
         proc, url = self.proxy(upstream + "/mcp")
         for headers in ({"Origin": "http://evil.example"}, {"Origin": "null"},
                         {"Host": "rebound.evil.example"}):
-            status, _, body = self.request(url, body=INITIALIZE, headers=headers)
+            status, got, body = self.request(url, body=INITIALIZE, headers=headers)
             self.assertEqual(status, 403, headers)
+            self.assertIn("not allowed", self.json_rpc_error(got, body))
         self.assertEqual(self.fake_requests(), [])
         # A local page (an MCP inspector on another port) may.
         status, _, _ = self.request(url, body=INITIALIZE, headers={"Origin": "http://localhost:6274"})
         self.assertEqual(status, 200)
+        self.assertEqual(self.stop(proc), 0)
+
+    def test_on_every_interface_origin_is_checked_and_host_is_not(self):
+        # The MCP spec: servers "MUST validate the Origin header on all
+        # incoming connections". The names the machine is reached by are
+        # unknown: Host is not checked, and the start says so once.
+        _, upstream = self.fake()
+        proc, url = self.proxy(upstream + "/mcp", listen="0.0.0.0:0")
+        self.assertEqual(self.stderr().count("warning"), 1, self.stderr())
+        self.assertIn("proxy: --listen 0.0.0.0 is not loopback: the Host header is not checked",
+                      self.stderr())
+        for origin in ("http://evil.example", "null", "http://mcp.example.net:8808"):
+            status, got, body = self.request(url, body=INITIALIZE, headers={"Origin": origin})
+            self.assertEqual(status, 403, origin)
+            self.assertIn("Origin not allowed", self.json_rpc_error(got, body))
+        self.assertEqual(self.fake_requests(), [])
+        for headers in ({"Origin": "http://localhost:6274"}, {"Host": "mcp.example.net:8808"}):
+            self.assertEqual(self.request(url, body=INITIALIZE, headers=headers)[0], 200, headers)
         self.assertEqual(self.stop(proc), 0)
 
     def test_sigterm_lets_requests_in_flight_finish_and_ends_streams(self):

@@ -19,7 +19,7 @@ MCP-Protocol-Version, there are no sessions); notifications get 202. tools/call 
   lenient   a JSON response that JavaScript's JSON.parse takes and a strict
             parser refuses (NaN, a lone surrogate), its id as JavaScript
             writes the request's (7.0 -> 7)
-A POST body over 4 MiB gets HTTP 413 with a JSON-RPC error (id null), as
+A batch (a JSON array) is answered with an array of such results. A POST body over 4 MiB gets HTTP 413 with a JSON-RPC error (id null), as
 the SDK's servers answer (logged without its body).
 GET opens the server's SSE stream: a notification every 0.2 s until the
 client leaves, numbered after the Last-Event-ID the client sends; DELETE
@@ -114,6 +114,15 @@ class Handler(BaseHTTPRequestHandler):
         self.record(body)
         msg = json.loads(body)
         session = self.headers.get("Mcp-Session-Id")
+        if isinstance(msg, list):  # a batch (2025-03-26): one JSON array of answers
+            if session not in SESSIONS:
+                self.json(404, {"jsonrpc": "2.0", "id": None,
+                                "error": {"code": -32001, "message": "Session not found"}})
+                return
+            self.json(200, [{"jsonrpc": "2.0", "id": m["id"], "result": {"content": [
+                {"type": "text", "text": json.dumps(m["params"].get("arguments", {}))}]}}
+                for m in msg if "id" in m])
+            return
         if msg.get("method") == "initialize":
             session = str(uuid.uuid4())
             SESSIONS.add(session)
