@@ -8,6 +8,7 @@
 int main(int argc, char** argv) {
   using namespace mcpr::cli;
   hold_closed_standard_fds();
+  const mcpr::CurlLibrary curl;  // before any thread starts
   const std::vector<Registration> registrations = {
       add_record_commands,
       add_run_import_commands,

@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <memory>
 #include <unordered_map>
+#include <utility>
 
 #include "src/util/redact.h"
 #include "src/util/text.h"
@@ -93,7 +94,6 @@ NetError classify_curl_error(CURLcode code, CURL* easy) {
 class CurlTransport : public HttpTransport {
  public:
   explicit CurlTransport(const TransportOptions& options) : options_(options) {
-    curl_global_init(CURL_GLOBAL_DEFAULT);
     multi_ = curl_multi_init();
     curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS,
                       static_cast<long>(options_.max_connections));
@@ -155,14 +155,25 @@ class CurlTransport : public HttpTransport {
                        static_cast<curl_off_t>(request.body.size()));
       curl_easy_setopt(easy, CURLOPT_COPYPOSTFIELDS, request.body.c_str());
     }
-    curl_multi_add_handle(multi_, easy);
+    const CURLMcode added = curl_multi_add_handle(multi_, easy);
+    if (added != CURLM_OK) {
+      // Never started: answered at the next wait() as a request that could
+      // not connect (an outage, retried later), never left to hang it.
+      t->response.error = NetError::kUnreachable;
+      t->response.error_text = std::string("cannot start the request: ") +
+                               curl_multi_strerror(added);
+      unstarted_.push_back(std::move(t->response));
+      curl_slist_free_all(t->headers);
+      curl_easy_cleanup(easy);
+      return;
+    }
     active_.emplace(easy, std::move(t));
   }
 
   std::vector<HttpResponse> wait(double max_wait) override {
     using Clock = std::chrono::steady_clock;
     const auto until = Clock::now() + std::chrono::duration<double>(std::max(0.0, max_wait));
-    std::vector<HttpResponse> done;
+    std::vector<HttpResponse> done = std::exchange(unstarted_, {});
     for (;;) {
       int running = 0;
       curl_multi_perform(multi_, &running);
@@ -175,7 +186,7 @@ class CurlTransport : public HttpTransport {
     }
   }
 
-  size_t in_flight() const override { return active_.size(); }
+  size_t in_flight() const override { return active_.size() + unstarted_.size(); }
 
  private:
   // A standard header, unless the request brings its own of that name.
@@ -229,9 +240,16 @@ class CurlTransport : public HttpTransport {
   CURLM* multi_ = nullptr;
   std::unordered_map<CURL*, std::unique_ptr<Transfer>> active_;
   std::vector<CURL*> idle_;
+  std::vector<HttpResponse> unstarted_;  // libcurl refused to add them
 };
 
 }  // namespace
+
+CurlLibrary::CurlLibrary() : initialised_(curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK) {}
+
+CurlLibrary::~CurlLibrary() {
+  if (initialised_) curl_global_cleanup();
+}
 
 std::unique_ptr<HttpTransport> make_curl_transport(const TransportOptions& options) {
   return std::make_unique<CurlTransport>(options);

@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "src/util/clock.h"
+
 namespace mcpr {
 
 struct HttpRequest {
@@ -68,7 +70,15 @@ class HttpTransport {
 // mcp-report-cli; tests make fakes).
 using CreateTransport = std::unique_ptr<HttpTransport> (*)(const TransportOptions& options);
 
-// Sends one request and waits for its answer.
-HttpResponse perform(HttpTransport& transport, const HttpRequest& request);
+// How long past the transport's own timeout perform() waits: the transport
+// ends a request at its timeout, and this covers its polling.
+constexpr double kPerformMargin = 2.0;
+
+// Sends one request and waits for its answer on `clock`, for at most
+// `timeout` (the transport's TransportOptions::timeout) plus kPerformMargin
+// seconds: a transport that never ends the request gives a kTimeout
+// response then, never a hang. The abandoned request stays in flight.
+HttpResponse perform(HttpTransport& transport, const HttpRequest& request, double timeout,
+                     Clock& clock);
 
 }  // namespace mcpr

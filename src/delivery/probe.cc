@@ -90,7 +90,7 @@ std::string run_probe(const Config& config, ProbeKind kind, const TransportMaker
   std::unique_ptr<HttpTransport> transport = make_transport(options);
   std::string lines;
   for (const Probe& p : probes) {
-    const HttpResponse r = perform(*transport, p.request);
+    const HttpResponse r = perform(*transport, p.request, options.timeout, system_clock());
     char latency[32];
     std::snprintf(latency, sizeof latency, "%.0f ms", r.seconds * 1000);
     const std::string what =

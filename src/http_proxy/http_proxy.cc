@@ -124,7 +124,6 @@ RecordingOutcome run_http_proxy(const HttpProxyRun& run) {
   if (!ca_file.empty() && ::access(ca_file.c_str(), R_OK) != 0)
     throw Failure(kExitConfig, "ca_file " + ca_file, std::strerror(errno));
   ::signal(SIGPIPE, SIG_IGN);
-  curl_global_init(CURL_GLOBAL_DEFAULT);
   ListenAddress listen = run.listen;
   UniqueFd listener = listen_on(&listen);
   UniqueFd stop_fd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
@@ -201,7 +200,6 @@ RecordingOutcome run_http_proxy(const HttpProxyRun& run) {
     // Said once at start (why); the count, for the operator who asks (-v).
     run.note("proxy: " + std::to_string(context.unrecorded.load()) + " requests to " +
              run.upstream.path + " forwarded without recording");
-  curl_global_cleanup();
   return outcome;
 }
 

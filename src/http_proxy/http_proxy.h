@@ -35,7 +35,9 @@ struct HttpProxyRun {
 };
 
 // Serves until SIGTERM or SIGINT, then stops gracefully (kStopGrace).
-// Throws Failure (69) when it cannot listen.
+// Throws Failure (69) when it cannot listen. libcurl's global state is the
+// process's, set up by main() before any thread starts (src/curl/'s
+// CurlLibrary), never here: the recorder's thread may already run.
 RecordingOutcome run_http_proxy(const HttpProxyRun& run);
 
 }  // namespace mcpr

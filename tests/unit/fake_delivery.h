@@ -88,4 +88,12 @@ inline HttpResponse no_connection() {
   return r;
 }
 
+// A request to a port nobody listens on, handed back with `tag`.
+inline HttpRequest tagged_request(uint64_t tag) {
+  HttpRequest r;
+  r.tag = tag;
+  r.url = "http://127.0.0.1:9/";
+  return r;
+}
+
 }  // namespace mcpr
