@@ -136,9 +136,12 @@ int import(const Globals& globals, const ImportArgs& args) {
     if (!file) throw Failure(kExitNoInput, "import: " + source, std::strerror(errno));
     in = &file;
   }
+  // The spool is refused before any input is read or set aside, as every
+  // command refuses it, whether the input holds events or not.
+  Recorder recorder(recorder_options(config));
+  recorder.open_spool();
   std::optional<RejectsFile> rejects;
   if (!args.rejects.empty()) rejects.emplace(args.rejects);
-  Recorder recorder(recorder_options(config));
   const std::string label = source.empty() || source == "-" ? "stdin" : source;
   // A wrong file has a bad line everywhere: show the first few, then count.
   constexpr unsigned kShownBadLines = 10;

@@ -33,9 +33,13 @@ void check_event_size(const std::string& body, int64_t max_event_kb) {
                       std::to_string(max_event_kb) + ")");
 }
 
+void Recorder::open_spool() {
+  if (!spool_) spool_.emplace(Spool::open(options_.spool, true));
+}
+
 void Recorder::prepare(const std::string& body) {
   check_event_size(body, options_.max_event_kb);
-  if (!spool_) spool_.emplace(Spool::open(options_.spool, true));
+  open_spool();
   const uint64_t min_free = static_cast<uint64_t>(options_.min_free_mb) << 20;
   if (min_free > 0) {
     uint64_t free = spool_->free_bytes();

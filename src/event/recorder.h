@@ -68,6 +68,11 @@ class Recorder {
   // it spools even when logging is disabled.
   std::string import_body(const EventSummary& event, const std::string& body);
 
+  // Opens the spool now (it is otherwise opened by the first write), so
+  // that a command refuses a spool it cannot write (Failure 73) even when
+  // it has nothing to write: import of empty input.
+  void open_spool();
+
  private:
   // Opens the spool and checks max_event_kb and min_free_mb (Failure 65/73).
   void prepare(const std::string& body);

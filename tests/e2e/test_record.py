@@ -182,6 +182,14 @@ class RecordTest(Case):
                 r = self.fails(73, command, env={"MCP_REPORT_SPOOL_DIR": spool})
                 self.assertIn(why, r.stderr)
                 self.assertNotIn("symlink", r.stderr)
+            # A command that writes into the spool refuses it before it reads
+            # its input, whatever the input holds: nothing, or only bad lines.
+            for given in ("", "\n", "not json\n"):
+                with self.subTest(spool=spool, input=given):
+                    r = self.fails(73, "import", "-", input=given,
+                                   env={"MCP_REPORT_SPOOL_DIR": spool})
+                    self.assertIn(why, r.stderr)
+                    self.assertNotIn("invalid JSON", r.stderr)
 
     def test_unwritable_spool_is_73(self):
         os.makedirs(self.spool)
