@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
@@ -13,6 +14,8 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <string_view>
+#include <vector>
 
 #include "src/config/config_file.h"
 #include "src/util/failure.h"
@@ -175,6 +178,46 @@ const char* sink_name(SinkKind sink) {
 bool is_config_key(const std::string& table_dot_key) {
   const KeySpec* spec = find_key(table_dot_key);
   return spec && full_name(*spec) == table_dot_key;
+}
+
+namespace {
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+std::string closest_config_key(const std::string& table_dot_key) {
+  const size_t dot = table_dot_key.find('.');
+  const std::string_view whole(table_dot_key);
+  const std::string_view table = dot == std::string::npos ? std::string_view() : whole.substr(0, dot);
+  const std::string_view name = dot == std::string::npos ? whole : whole.substr(dot + 1);
+  // Two edits of a short name make another word.
+  const size_t allowed = name.size() >= 5 ? 2 : 1;
+  std::string best;
+  size_t best_score = allowed + 2;
+  for (const KeySpec& k : kKeys) {
+    const size_t d = edit_distance(name, k.name);
+    if (d > allowed) continue;
+    const size_t score = d + (table != k.table);  // the right name in the wrong table: 1
+    if (score < best_score) {
+      best_score = score;
+      best = table == k.table ? std::string(k.name) : full_name(k);
+    }
+  }
+  return best;
 }
 
 bool is_list_key(const std::string& table_dot_key) {

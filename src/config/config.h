@@ -131,6 +131,10 @@ std::vector<std::string> secret_file_warnings(const Config& config);
 
 // Whether "table.key" is a key of the configuration.
 bool is_config_key(const std::string& table_dot_key);
+// The known key ("table.key") a misspelt `table_dot_key` most likely means:
+// the same key in another table, or one within two edits of its name; ""
+// when none is that close.
+std::string closest_config_key(const std::string& table_dot_key);
 // Whether the key takes a list (a TOML array of strings, kept comma-joined).
 bool is_list_key(const std::string& table_dot_key);
 

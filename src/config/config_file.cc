@@ -84,6 +84,15 @@ std::string read_small_file(const std::string& what, const std::string& path, si
   return text;
 }
 
+namespace {
+
+// "(ignored)", with the known key meant, if any: " (ignored; did you mean 'x'?)".
+std::string ignored(const std::string& meant) {
+  return meant.empty() ? " (ignored)" : " (ignored; did you mean '" + meant + "'?)";
+}
+
+}  // namespace
+
 void read_config_file(Config& config, const std::string& path) {
   // A string, not a stream: a recording never sets up iostreams or locales
   // (README.md, Performance). toml++ is given the document in ASCII
@@ -115,17 +124,23 @@ void read_config_file(Config& config, const std::string& path) {
     if (ours && !table)
       throw Failure(kExitConfig, where(path, table_key.source()),
                     table_name + ": expected a table ([" + table_name + "]), not a value");
+    // An unknown name is never echoed (a key pasted where a name goes would
+    // be printed): its line says where, and a known key it is close to what
+    // was meant.
     if (!ours) {
-      config.warnings.push_back(where(path, table_key.source()) + ": unknown key '" + table_name +
-                                "' (ignored)");
+      config.warnings.push_back(
+          where(path, table_key.source()) +
+          (table ? ": unknown table (ignored)"
+                 : ": unknown key outside [mcp] and [interaction_logging]" +
+                       ignored(closest_config_key(table_name))));
       continue;
     }
     for (auto&& [key, node] : *table) {
       std::string name = table_name + "." + std::string(key.str());
       Origin origin{Origin::kFile, path + ":" + std::to_string(key.source().begin.line)};
       if (!is_config_key(name)) {
-        config.warnings.push_back(where(path, key.source()) + ": unknown key '" + name +
-                                  "' (ignored)");
+        config.warnings.push_back(where(path, key.source()) + ": unknown key in [" + table_name +
+                                  "]" + ignored(closest_config_key(name)));
         continue;
       }
       std::string bad_type;

@@ -222,8 +222,36 @@ TEST_F(ConfigTest, UnknownKeysAreWarningsWithFileAndLine) {
   Config c =
       load(file(write("c.toml", "[mcp]\nmcp_id = \"m\"\ncolour = \"red\"\n[other]\nx = 1\n")));
   ASSERT_EQ(c.warnings.size(), 2u);
-  EXPECT_EQ(c.warnings[0], path("c.toml") + ":3:1: unknown key 'mcp.colour' (ignored)");
-  EXPECT_EQ(c.warnings[1], path("c.toml") + ":4:2: unknown key 'other' (ignored)");
+  EXPECT_EQ(c.warnings[0], path("c.toml") + ":3:1: unknown key in [mcp] (ignored)");
+  EXPECT_EQ(c.warnings[1], path("c.toml") + ":4:2: unknown table (ignored)");
+}
+
+// A line that may be the API key itself (pasted where a name goes) is never
+// echoed: the warning names its line, and only a known key's name is said,
+// as the setting a misspelt name most likely meant.
+TEST_F(ConfigTest, AnUnknownKeysNameIsNeverPrinted) {
+  const std::string secret = "sk-AbC123secret";
+  struct Case {
+    std::string text;
+    std::string warning;
+  } cases[] = {
+      {secret + " = 1\n", ":1:1: unknown key outside [mcp] and [interaction_logging] (ignored)"},
+      {"[" + secret + "]\n", ":1:2: unknown table (ignored)"},
+      {"[interaction_logging]\n\"" + secret + "\" = \"\"\n",
+       ":2:1: unknown key in [interaction_logging] (ignored)"},
+      {"[mcp]\nmcpid = \"x\"\n", ":2:1: unknown key in [mcp] (ignored; did you mean 'mcp_id'?)"},
+      {"[interaction_logging]\nmax_retires = 3\n",
+       ":2:1: unknown key in [interaction_logging] (ignored; did you mean 'max_retries'?)"},
+      // A key of another table is named with its table.
+      {"[mcp]\nspool_dir = \"/x\"\n",
+       ":2:1: unknown key in [mcp] (ignored; did you mean 'interaction_logging.spool_dir'?)"},
+  };
+  for (const Case& t : cases) {
+    Config c = load(file(write("c.toml", t.text)));
+    ASSERT_EQ(c.warnings.size(), 1u) << t.text;
+    EXPECT_EQ(c.warnings[0], path("c.toml") + t.warning) << t.text;
+    EXPECT_EQ(c.warnings[0].find("AbC"), std::string::npos);
+  }
 }
 
 // A secret readable by its group (0640 root:service-group, the usual way to
