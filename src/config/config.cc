@@ -409,12 +409,11 @@ std::string Config::resolve_api_key() const {
     return api_key;
   }
   const std::string text = read_small_file("api_key_file", api_key_file, kMaxKeyFileBytes);
-  std::string key(trim_right(std::string_view(text).substr(0, text.find('\n'))));
-  if (key.empty())
-    throw Failure(kExitConfig, "api_key_file " + api_key_file,
-                  text.find_first_not_of(" \t\r\n") == std::string::npos
-                      ? "is empty"
-                      : "its first line is empty (the key is the first line)");
+  // The key is the first line that is not blank, trimmed as a key from any
+  // other source is (Config::set).
+  const std::string_view from_key = trim(text);
+  std::string key(trim(from_key.substr(0, from_key.find('\n'))));
+  if (key.empty()) throw Failure(kExitConfig, "api_key_file " + api_key_file, "is empty");
   // The same rules as a key from anywhere else: it goes into a header.
   check_text_value("interaction_logging.coordinator_api_key", key,
                    {Origin::kFile, "api_key_file " + api_key_file});

@@ -151,10 +151,15 @@ class MessagesTest(Case):
                 self.assertIn("api_key_file", r.stderr)
         self.assertEqual(self.coordinators[0].stats()["requests"], 0)
         with open(key, "w") as f:
-            f.write("\n\nkey-on-line-3\n")
+            f.write(" \n\t\n")
         r = self.fails(78, "validate-key", env={"MCP_REPORT_API_KEY": None,
                                                 "MCP_REPORT_API_KEY_FILE": key})
-        self.assertIn("first line is empty", r.stderr)
+        self.assertIn("api_key_file %s: is empty" % key, r.stderr)
+        # Trimmed as a key from the environment is: blank lines and blanks
+        # around it are not part of it.
+        with open(key, "w") as f:
+            f.write("\n\n  %s  \r\n" % self.env["MCP_REPORT_API_KEY"])
+        self.ok("validate-key", env={"MCP_REPORT_API_KEY": None, "MCP_REPORT_API_KEY_FILE": key})
 
     def test_secret_files_others_can_read_are_warned_about(self):
         key = os.path.join(self.dir, "key")

@@ -324,6 +324,25 @@ TEST_F(ConfigTest, ApiKeyFileRelativeToTheConfigAndTrimmed) {
   EXPECT_THROW(e.resolve_api_key(), Failure);
 }
 
+// One rule for the key, whichever source holds it: white space (blanks,
+// tabs, CR, LF) around it is not part of it. A key file's key is its first
+// line that is not blank.
+TEST_F(ConfigTest, AKeyIsTrimmedTheSameFromTheFileAndFromTheEnvironment) {
+  for (const char* text : {"k1", "k1\n", "  k1  ", "\tk1\r\n", "\n\n  k1\n", " k1\r\n# note\n"}) {
+    write("key", text);
+    Config from_file =
+        load(file(write("c.toml", "[interaction_logging]\napi_key_file = \"key\"\n")));
+    EXPECT_EQ(from_file.resolve_api_key(), "k1") << "file: " << text;
+    // A second line is the file's alone (elsewhere it would be a header).
+    if (std::string(text).find("# note") != std::string::npos) continue;
+    Config from_env = load(ConfigOverrides(), {{"MCP_REPORT_API_KEY", text}});
+    EXPECT_EQ(from_env.resolve_api_key(), "k1") << "environment: " << text;
+    Config from_config = load(file(write(
+        "d.toml", "[interaction_logging]\ncoordinator_api_key = \"\"\"" + std::string(text) + "\"\"\"\n")));
+    EXPECT_EQ(from_config.resolve_api_key(), "k1") << "config: " << text;
+  }
+}
+
 TEST_F(ConfigTest, EnabledFromTheEnvironment) {
   EXPECT_FALSE(load(ConfigOverrides(), {{"MCP_REPORT_ENABLED", "false"}}).enabled);
   EXPECT_FALSE(load(ConfigOverrides(), {{"MCP_REPORT_ENABLED", "0"}}).enabled);
