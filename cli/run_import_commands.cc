@@ -153,6 +153,11 @@ int import(const Globals& globals, const ImportArgs& args) {
                 << printable(bad.why) << '\n';
   });
   if (rejects) rejects->commit();
+  // Nothing at all to import is no migration: `sqlite3 … | mcp-report import -`
+  // whose sqlite3 failed must not exit 0 to a script that then deletes the cache.
+  if (r.imported + r.duplicates + r.bad == 0)
+    throw Failure(kExitNoInput, "import: " + label,
+                  "holds no lines to import (did the command that feeds it fail?)");
   if (r.bad > kShownBadLines)
     std::cerr << "mcp-report: import: " << printable(label) << ": " << r.bad - kShownBadLines
               << " more bad lines not shown (" << r.bad << " in all)\n";
@@ -198,10 +203,13 @@ void add_run_import_commands(CLI::App& app, Globals& globals, Commands& commands
         ->type_name("FILE");
     imp->footer(
         "Spools even with logging disabled (a migration). The summary (spooled, already\n"
-        "there, rejected) is printed on a terminal, or with -v.\n"
-        "Example (migrating the old reporter's cache):\n"
+        "there, rejected) is printed on a terminal, or with -v. An input with no lines\n"
+        "at all is exit 66. Exit 0 means every line is in the spool.\n"
+        "Example (migrating the old reporter's cache; pipefail makes a failed sqlite3\n"
+        "fail the pipeline):\n"
+        "  set -o pipefail\n"
         "  sqlite3 cache.db 'SELECT interaction_data FROM failed_interactions' |\n"
-        "    mcp-report import --rejects rejected.ndjson -");
+        "    mcp-report import --rejects rejected.ndjson - && rm cache.db");
     commands.push_back({imp, [&globals, import_args] { return import(globals, *import_args); }});
   }
 }

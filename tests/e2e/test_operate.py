@@ -379,6 +379,25 @@ class ImportTest(Case):
     def test_missing_file_is_66(self):
         self.fails(66, "import", os.path.join(self.dir, "none.ndjson"))
 
+    def test_an_input_with_no_lines_is_66_so_a_failed_dump_is_not_a_migration(self):
+        """`sqlite3 … | mcp-report import -` where sqlite3 failed feeds import
+        nothing: exit 0 would let "delete the old cache if $? is 0" lose it."""
+        empty = os.path.join(self.dir, "empty.ndjson")
+        with open(empty, "w") as f:
+            f.write("\n\n")
+        rejects = os.path.join(self.dir, "rejects.ndjson")
+        for args, inp, label in [(("import", "-"), "", "stdin"),
+                                 (("import",), "\ufeff\n", "stdin"),
+                                 (("import", empty), None, empty),
+                                 (("-q", "import", "--rejects", rejects, "-"), "", "stdin")]:
+            r = self.fails(66, *args, input=inp)
+            self.assertEqual(r.stderr.splitlines(),
+                             ["mcp-report: import: %s: holds no lines to import (did the "
+                              "command that feeds it fail?)" % label], args)
+        self.assertEqual(self.files(), [])
+        # One event is a migration, however small.
+        self.ok("import", "-", input=json.dumps(OLD_EVENTS[0]) + "\n")
+
     def test_importing_the_same_lines_again_spools_them_once(self):
         src = os.path.join(self.dir, "events.ndjson")
         with open(src, "w") as f:
