@@ -4,13 +4,14 @@ record into it, the owner's flusher delivers and removes what they recorded,
 and a user outside the group is refused. Real processes under other uids
 (setpriv), so the test needs root."""
 import os
+import re
 import shutil
 import stat
 import subprocess
 import tempfile
 import unittest
 
-from harness import BIN, Case
+from harness import BIN, KEY, SOURCE, Case
 
 OWNER, ALICE, BOB, STRANGER = 61001, 61002, 61003, 61004
 GROUP = 61000
@@ -100,6 +101,39 @@ class SharedSpoolTest(Case):
         r = self.as_user(BOB, "start", "--id", "b1")
         self.assertEqual(r.returncode, 73, r.stderr)
         self.assertIn("mode 2770", r.stderr)
+
+    def test_the_documented_key_file_is_the_service_users_alone(self):
+        """The example config's key recipe, with the README's sharing recipe
+        (members join the service user's group mcp-report): a member records
+        but can neither read the key nor flush with it."""
+        with open(os.path.join(SOURCE, "packaging", "config.toml")) as f:
+            recipe = re.search(r"install (-m \S+ -o \S+ -g \S+) /dev/stdin "
+                               r"/etc/mcp-report/api-key", f.read())
+        self.assertIsNotNone(recipe)
+        names = {"-o": {"root": "0", "mcp-report": str(OWNER)},
+                 "-g": {"root": "0", "mcp-report": str(GROUP)}}
+        args = recipe.group(1).split()
+        for i in (3, 5):
+            args[i] = names[args[i - 1]][args[i]]
+        key_file = os.path.join(self.dir, "api-key")
+        subprocess.run(["install", *args, "/dev/stdin", key_file], input=KEY, text=True,
+                       check=True)
+        cfg = os.path.join(self.dir, "config.toml")
+        with open(cfg, "w") as f:
+            f.write('[interaction_logging]\napi_key_file = "%s"\n' % key_file)
+        os.chmod(cfg, 0o644)
+        c = self.coordinator()
+        del self.env["MCP_REPORT_API_KEY"]
+        os.makedirs(self.spool)
+        os.chown(self.spool, OWNER, GROUP)
+        os.chmod(self.spool, 0o2770)
+        self.ok_as(ALICE, "-c", cfg, "start", "--id", "a1")
+        r = self.as_user(ALICE, "-c", cfg, "flush")
+        self.assertEqual(r.returncode, 78, r.stderr)
+        self.assertIn("api_key_file %s: Permission denied" % key_file, r.stderr)
+        self.assertEqual(c.received(), [])
+        self.ok_as(OWNER, "-c", cfg, "flush")
+        self.assertEqual([b["interaction_id"] for b in c.received()], ["a1"])
 
 
 if __name__ == "__main__":
