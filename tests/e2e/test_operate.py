@@ -707,6 +707,21 @@ class ForeignSpoolTest(Case):
         self.owned_by_the_stranger()  # nothing made or changed in it
         self.assertEqual(len(self.files()), 2)
 
+    def test_the_cron_example_says_whose_crontab_each_line_goes_in(self):
+        """flush changes the spool, so its line goes in the owner's crontab
+        (root's flush is refused); status only reads, so root's may run it."""
+        with open(os.path.join(SOURCE, "scripts", "cron.example")) as f:
+            text = f.read()
+        flush_at = text.index("flush --splay")
+        status_at = text.index("status --prometheus")
+        self.assertIn("crontab -u mcp-report -e", text[:flush_at])
+        self.assertIn("root's crontab", text[flush_at:status_at])
+        r = self.fails(73, "flush", env={"MCP_REPORT_API_KEY": "k",
+                                         "MCP_REPORT_URL": "http://127.0.0.1:9"})
+        self.assertIn("owned by uid %d" % self.STRANGER, r.stderr)
+        self.owned_by_the_stranger()
+        self.assertEqual(len(self.files()), 2)
+
     def test_the_cron_example_leaves_no_temp_file_when_status_fails(self):
         with open(os.path.join(SOURCE, "scripts", "cron.example")) as f:
             [line] = [l for l in f if l.startswith("*") and "--prometheus" in l]
