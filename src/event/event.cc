@@ -133,6 +133,40 @@ std::string event_body(Action action, const std::string& interaction_id, const s
   return body;
 }
 
+std::string json_syntax_error(std::string_view text, rapidjson::ParseErrorCode code,
+                              size_t offset) {
+  const std::string at = " (at byte " + std::to_string(offset) + ")";
+  const unsigned char c = offset < text.size() ? static_cast<unsigned char>(text[offset]) : 0;
+  if (code == rapidjson::kParseErrorStringEscapeInvalid && offset < text.size() && c < 0x20) {
+    static const char kShort[] = "btnvfr";  // \b \t \n (\v has none) \f \r
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "%02x", c);
+    std::string as = "\\u00" + std::string(hex);
+    if (c >= 0x08 && c <= 0x0d && c != 0x0b) as = std::string("\\") + kShort[c - 0x08];
+    return "invalid JSON: a control character (0x" + std::string(hex) + ") inside a string" + at +
+           "; write it as " + as;
+  }
+  if (code == rapidjson::kParseErrorStringEscapeInvalid)
+    return "invalid JSON: an escape that JSON does not have" + at;
+  if (code == rapidjson::kParseErrorStringMissQuotationMark) {
+    // Where the open string began: the last quote that opened one.
+    size_t begins = std::string_view::npos;
+    bool in_string = false;
+    for (size_t i = 0; i < text.size() && i < offset; ++i) {
+      if (in_string && text[i] == '\\') {
+        ++i;
+      } else if (text[i] == '"') {
+        in_string = !in_string;
+        if (in_string) begins = i;
+      }
+    }
+    if (in_string)
+      return "invalid JSON: the string that begins at byte " + std::to_string(begins) +
+             " is not closed (the text ends at byte " + std::to_string(offset) + ")";
+  }
+  return std::string("invalid JSON: ") + rapidjson::GetParseError_En(code) + at;
+}
+
 std::optional<EventSummary> check_event(std::string_view body, std::string* error) {
   rapidjson::Document doc;
   return parse_event(body, doc, error);
@@ -145,8 +179,7 @@ std::optional<EventSummary> parse_event(std::string_view body, rapidjson::Docume
   // do not need it.
   parse_json(doc, body);
   if (doc.HasParseError()) {
-    *error = std::string("invalid JSON: ") + rapidjson::GetParseError_En(doc.GetParseError()) +
-             " (at byte " + std::to_string(doc.GetErrorOffset()) + ")";
+    *error = json_syntax_error(body, doc.GetParseError(), doc.GetErrorOffset());
     return std::nullopt;
   }
   if (size_t at = non_python_literal(body); at != std::string_view::npos) {

@@ -8,6 +8,7 @@
 
 #include <rapidjson/document.h>
 #include <rapidjson/memorystream.h>
+#include <rapidjson/error/error.h>
 #include <rapidjson/reader.h>
 
 #include <optional>
@@ -31,6 +32,13 @@ void parse_json(rapidjson::Document& doc, std::string_view text) {
   rapidjson::MemoryStream in(text.data(), text.size());
   doc.ParseStream<flags, rapidjson::UTF8<>>(in);
 }
+
+// "invalid JSON: WHAT (at byte N)" for RapidJSON's error `code` at `offset`
+// in `text`, worded for the two mistakes its own words mislead about: a
+// raw control character in a string (not an "invalid escape") and a string
+// never closed (named by where it begins, not only where the text ends).
+std::string json_syntax_error(std::string_view text, rapidjson::ParseErrorCode code,
+                              size_t offset);
 
 // As check_event(), leaving the parsed body in `doc` (whatever it holds
 // when the body is not an event).

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstdio>
 
+#include "src/event/event_json.h"
 #include "src/util/utf8.h"
 
 namespace mcpr {
@@ -121,10 +122,10 @@ bool run(std::string_view text, PyWriter* writer, std::string* error) {
       rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseValidateEncodingFlag;
   rapidjson::ParseResult result = reader.Parse<kFlags>(in, *writer);
   if (!result) {
-    *error = std::string("invalid JSON: ") +
-             (writer->lone_surrogate() ? "a lone surrogate in a \\u escape"
-                                       : rapidjson::GetParseError_En(result.Code())) +
-             " (at byte " + std::to_string(result.Offset()) + ")";
+    *error = writer->lone_surrogate()
+                 ? "invalid JSON: a lone surrogate in a \\u escape (at byte " +
+                       std::to_string(result.Offset()) + ")"
+                 : json_syntax_error(text, result.Code(), result.Offset());
     return false;
   }
   return true;

@@ -1,4 +1,5 @@
 #include "src/event/event.h"
+#include "src/event/pyjson.h"
 
 #include <gtest/gtest.h>
 
@@ -149,4 +150,29 @@ TEST(EventTest, CheckEventRejectsWrongShapes) {
 }
 
 }  // namespace
+// A syntax error says what is wrong in words a user can act on, and where:
+// a raw control character is not an "invalid escape", and a string left
+// open is named by where it begins. Both JSON readers (events, and --data
+// and DATA payloads) say it the same way.
+TEST(EventTest, SyntaxErrorsSayWhatIsWrongAndAtWhichByte) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"{\"a\": \"x\x01y\"}",
+       "invalid JSON: a control character (0x01) inside a string (at byte 8); write it as \\u0001"},
+      {"{\"a\": \"x\ny\"}",
+       "invalid JSON: a control character (0x0a) inside a string (at byte 8); write it as \\n"},
+      {"{\"a\": \"x\\qy\"}", "invalid JSON: an escape that JSON does not have (at byte 8)"},
+      {"{\"a\": \"xyz", "invalid JSON: the string that begins at byte 6 is not closed (the text ends at byte 10)"},
+      {"{\"a\": 1, \"b", "invalid JSON: the string that begins at byte 9 is not closed (the text ends at byte 11)"},
+  };
+  for (const auto& [text, expected] : cases) {
+    std::string error;
+    EXPECT_FALSE(check_event(text, &error)) << text;
+    EXPECT_EQ(error, expected) << text;
+    std::string out;
+    error.clear();
+    EXPECT_FALSE(to_python_json(text, &out, &error)) << text;
+    EXPECT_EQ(error, expected) << text;
+  }
+}
+
 }  // namespace mcpr
