@@ -59,7 +59,8 @@ void count_files(const Spool& spool, int64_t now, SpoolStatus& st, StartedEnded&
   for (SpoolState s : kAllStates) {
     for_each_name(spool, s, false, [&](std::string_view view) {
       const std::string name(view);
-      if (auto info = stat_file(spool, s, name)) st.bytes += info->size;
+      std::optional<FileInfo> info = stat_file(spool, s, name);
+      if (info) st.bytes += info->size;
       if (s == SpoolState::kTmp || s == SpoolState::kCorrupt) {
         ++(s == SpoolState::kTmp ? st.tmp : st.corrupt);
         return;
@@ -72,8 +73,14 @@ void count_files(const Spool& spool, int64_t now, SpoolStatus& st, StartedEnded&
       flags.second = flags.second || e->action == 'c' || e->action == 'e';
       if (s == SpoolState::kDead) return plan.add_dead(name);
       plan.add(name);
-      const int64_t age = std::max<int64_t>(0, now - e->timestamp_us / 1000000);
+      // Its age is its time in the spool, since its file was written (an
+      // imported line keeps a timestamp of days ago); since it was recorded
+      // is kept beside it.
+      const int64_t recorded = std::max<int64_t>(0, now - e->timestamp_us / 1000000);
+      const int64_t age = info ? std::max<int64_t>(0, now - info->mtime) : recorded;
       if (!st.oldest_queued_age_s || age > *st.oldest_queued_age_s) st.oldest_queued_age_s = age;
+      if (!st.oldest_queued_recorded_age_s || recorded > *st.oldest_queued_recorded_age_s)
+        st.oldest_queued_recorded_age_s = recorded;
       for (AgeBucket& b : st.age_buckets)
         if (b.upper_minutes < 0 || age < b.upper_minutes * 60) {
           ++b.count;
@@ -230,6 +237,7 @@ std::string SpoolStatus::json() const {
   w.Key("bytes");
   w.Uint64(bytes);
   optional_int(w, "oldest_queued_age_s", oldest_queued_age_s);
+  optional_int(w, "oldest_queued_recorded_age_s", oldest_queued_recorded_age_s);
   optional_int(w, "next_attempt_at", next_attempt_at);
   optional_int(w, "hold_until", hold_until > 0 ? std::optional<int64_t>(hold_until) : std::nullopt);
   w.Key("last_flush");
@@ -306,7 +314,8 @@ std::string SpoolStatus::prometheus() const {
       << "# HELP mcp_report_spool_bytes Bytes of all files in the spool.\n"
       << "# TYPE mcp_report_spool_bytes gauge\n"
       << "mcp_report_spool_bytes" << labels << " " << bytes << "\n"
-      << "# HELP mcp_report_oldest_queued_age_seconds Age of the oldest queued event.\n"
+      << "# HELP mcp_report_oldest_queued_age_seconds Time the longest-queued event has been in "
+         "the spool.\n"
       << "# TYPE mcp_report_oldest_queued_age_seconds gauge\n"
       << "mcp_report_oldest_queued_age_seconds" << labels << " " << oldest_queued_age_s.value_or(0) << "\n"
       << "# HELP mcp_report_open_interactions Interactions started and not yet ended.\n"

@@ -27,7 +27,8 @@ struct SpoolStatus {
   // (hold_until); `due` does not count them.
   unsigned waiting_for_hold = 0;
   uint64_t bytes = 0;
-  std::optional<int64_t> oldest_queued_age_s;
+  std::optional<int64_t> oldest_queued_age_s;           // in the spool (its file's mtime)
+  std::optional<int64_t> oldest_queued_recorded_age_s;  // since recorded (its timestamp)
   std::optional<int64_t> next_attempt_at;  // epoch seconds
   int64_t hold_until = 0;
   std::optional<FlushSummary> last_flush;

@@ -573,6 +573,7 @@ class StatusTest(Case):
         name = "%016d-aaaaaaaaaaaa.s.old,1,%d" % (ts_us, int(time.time()) + 320)
         with open(os.path.join(q, name), "w") as f:
             f.write("{}")
+        os.utime(os.path.join(q, name), (ts_us / 1e6, ts_us / 1e6))  # spooled when recorded
         line = self.ok("list").stdout
         self.assertIn("age 3 d 2 h, 1 failed, next in 5 min", line)
         self.assertIn("oldest:       3 d 2 h\n", self.ok("status").stdout)
@@ -581,6 +582,21 @@ class StatusTest(Case):
         self.assertAlmostEqual(listed["timestamp"], ts_us / 1e6, places=6)
         st = json.loads(self.ok("status", "--json").stdout)
         self.assertAlmostEqual(st["oldest_queued_age_s"], 3 * 86400 + 2 * 3600 + 100, delta=5)
+
+    def test_the_oldest_age_after_an_import_of_old_lines_is_their_time_in_the_spool(self):
+        """An age alert (oldest_queued_age > 1 h) must not fire the minute an
+        old cache is imported: the age is time in the spool; when the
+        events were recorded is kept beside it."""
+        day_ago = time.time() - 86400
+        self.ok("import", "-", input=json.dumps(
+            {"action": "interaction_start", "interaction_id": "old", "mcp_id": "m",
+             "timestamp": day_ago, "request_data": {}}) + "\n")
+        st = json.loads(self.ok("status", "--json").stdout)
+        self.assertLess(st["oldest_queued_age_s"], 600)
+        self.assertAlmostEqual(st["oldest_queued_recorded_age_s"], 86400, delta=600)
+        self.assertEqual(st["age_buckets"]["5m"], 1)
+        metrics = parse_prometheus(self, self.ok("status", "--prometheus").stdout, self.spool)
+        self.assertLess(metrics["mcp_report_oldest_queued_age_seconds"], 600)
 
     def test_age_histogram_buckets(self):
         q = os.path.join(self.spool, "queue")
@@ -591,6 +607,7 @@ class StatusTest(Case):
             ts = int((now - age_min * 60) * 1e6)
             with open(os.path.join(q, "%016d-aaaaaaaaaaaa.s.x%d" % (ts, age_min)), "w") as f:
                 f.write("{}")
+            os.utime(os.path.join(q, "%016d-aaaaaaaaaaaa.s.x%d" % (ts, age_min)), (ts / 1e6, ts / 1e6))
         st = json.loads(self.ok("status", "--json").stdout)
         b = st["age_buckets"]
         self.assertEqual((b["5m"], b["10m"], b["40m"], b["1280+m"]), (1, 1, 1, 1))
