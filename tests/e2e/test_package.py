@@ -37,6 +37,12 @@ class PackageTest(Case):
             [exec_start] = re.findall(r"(?m)^ExecStart=(\S+)", text)
             self.assertEqual(exec_start, os.path.join(installed_prefix or prefix, "bin/mcp-report"))
             self.assertIn("\nUser=mcp-report\n", text)
+            # The timer's run is cron-quiet (-q): config warnings every minute
+            # would fill the journal ('mcp-report config' shows them); what
+            # goes wrong is still said (flush -q in the man page).
+            [args] = re.findall(r"(?m)^ExecStart=\S+ (.*)$", text)
+            self.assertEqual(args, "-q flush" if unit == "mcp-report-flush.service"
+                             else "flush --follow")
         # The installed binary finds mcp-report-cli and delivers.
         c = self.coordinator()
         env = dict(self.env)
