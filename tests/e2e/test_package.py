@@ -169,3 +169,33 @@ class PackageTest(Case):
         self.assertEqual(oct(os.stat(spool).st_mode & 0o7777), "0o2770")
         with open(os.path.join(root, "etc/passwd")) as f:
             self.assertEqual(f.read().count("mcp-report:"), 1)
+        # Removed: the units an operator enabled are disabled (no link left to
+        # a unit that is gone); the spool with its events, the user and the
+        # config stay. Purged: the config goes, the spool and the user stay
+        # (Debian policy: a system user's uid may still own files).
+        for wants in ("timers.target.wants/mcp-report-flush.timer",
+                      "multi-user.target.wants/mcp-report-follow.service"):
+            link = os.path.join(root, "etc/systemd/system", wants)
+            os.makedirs(os.path.dirname(link), exist_ok=True)
+            os.symlink("/usr/lib/systemd/system/" + os.path.basename(wants), link)
+        with open(os.path.join(spool, "undelivered"), "w") as f:
+            f.write("{}")
+
+        def dpkg(action):
+            r = subprocess.run(["dpkg", "--root", root, "--force-script-chrootless",
+                                "--force-depends", "--log", "/dev/null", action, "mcp-report"],
+                               capture_output=True, text=True)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+        dpkg("--remove")
+        self.assertEqual(os.listdir(os.path.join(root, "etc/systemd/system/timers.target.wants")),
+                         [])
+        self.assertEqual(
+            os.listdir(os.path.join(root, "etc/systemd/system/multi-user.target.wants")), [])
+        self.assertFalse(os.path.exists(os.path.join(root, "usr/bin/mcp-report")))
+        self.assertTrue(os.path.exists(config))
+        dpkg("--purge")
+        self.assertFalse(os.path.exists(config))
+        self.assertEqual(os.listdir(spool), ["undelivered"])
+        with open(os.path.join(root, "etc/passwd")) as f:
+            self.assertEqual(f.read().count("mcp-report:"), 1)
