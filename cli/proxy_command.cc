@@ -161,7 +161,9 @@ void add_proxy_command(CLI::App& app, Globals& globals, Commands& commands) {
                   "Be an HTTP proxy for a Streamable HTTP MCP server, listening here "
                   "(loopback unless HOST names another address)")
       ->type_name("HOST:PORT");
-  sub->add_option("--upstream", args->upstream, "The MCP server's URL, with --listen")
+  sub->add_option("--upstream", args->upstream,
+                  "The MCP server's URL, with --listen (a query in it goes with each request "
+                  "to its path)")
       ->type_name("URL");
   sub->footer(
       "Every byte passes unchanged both ways; stderr is the server's; the exit status\n"

@@ -119,7 +119,7 @@ MHD_Result Exchange::refuse(MHD_Connection* connection, unsigned status, std::st
 UpstreamRequest Exchange::upstream_request(MHD_Connection* connection) const {
   UpstreamRequest request;
   request.method = method_;
-  request.url = context_.upstream.origin + target_;
+  request.url = context_.upstream.origin + upstream_target(context_.upstream, target_);
   HeaderList headers;
   MHD_get_connection_values_n(connection, MHD_HEADER_KIND, collect_header, &headers);
   const HeaderFilter filter(joined_values(headers, "Connection"));

@@ -41,6 +41,7 @@ UpstreamUrl parse_upstream_url(const std::string& text) {
   out.port = static_cast<uint16_t>(std::stoi(part(url.get(), CURLUPART_PORT, CURLU_DEFAULT_PORT)));
   out.path = part(url.get(), CURLUPART_PATH);
   if (out.path.empty()) out.path = "/";
+  out.query = part(url.get(), CURLUPART_QUERY);
   // The origin is the URL without path and query; the user's name and
   // password, if any, stay in it (libcurl sends them).
   curl_url_set(url.get(), CURLUPART_PATH, "/", 0);
@@ -52,6 +53,14 @@ UpstreamUrl parse_upstream_url(const std::string& text) {
   curl_url_set(url.get(), CURLUPART_PATH, out.path.c_str(), 0);
   out.shown = part(url.get(), CURLUPART_URL);
   return out;
+}
+
+std::string upstream_target(const UpstreamUrl& upstream, const std::string& target) {
+  const size_t mark = target.find('?');
+  if (upstream.query.empty() || target.compare(0, mark, upstream.path) != 0) return target;
+  if (mark == std::string::npos || mark + 1 == target.size())
+    return upstream.path + "?" + upstream.query;
+  return upstream.path + "?" + upstream.query + "&" + target.substr(mark + 1);
 }
 
 }  // namespace mcpr

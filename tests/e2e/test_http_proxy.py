@@ -418,6 +418,25 @@ class HttpProxyFaultTest(HttpProxyCase):
                          [("json", ["start", "error"]), ("json", ["start", "complete"])])
         self.assertEqual(self.summary()[0][2]["error_type"], "HttpError")
 
+    def test_the_upstream_urls_query_goes_with_each_request_to_its_endpoint(self):
+        # Servers that take a key in the URL's query: the client names only
+        # the proxy's path, and the key is never shown.
+        _, upstream = self.fake()
+        proc, url = self.proxy(upstream + "/mcp?api_key=q-s3cr3t&profile=p1")
+        self.assertTrue(url.endswith("/mcp"), url)
+        session = self.session(url)
+        self.assertEqual(self.request(url + "?trace=1", body=call(1, "json"), session=session)[0],
+                         200)
+        self.request(url.rsplit("/", 1)[0] + "/.well-known/oauth-protected-resource",
+                     method="GET")
+        self.assertEqual(self.stop(proc), 0)
+        self.assertEqual([r["path"] for r in self.fake_requests()],
+                         ["/mcp?api_key=q-s3cr3t&profile=p1",
+                          "/mcp?api_key=q-s3cr3t&profile=p1&trace=1",
+                          "/.well-known/oauth-protected-resource"])
+        self.assertNotIn("q-s3cr3t", self.stderr())
+        self.assertEqual([(n, a) for n, a, _ in self.summary()], [("json", ["start", "complete"])])
+
     def test_a_compressed_response_is_passed_as_it_is_and_recorded(self):
         _, upstream = self.fake()
         proc, url = self.proxy(upstream + "/mcp")

@@ -126,15 +126,19 @@ TEST(UpstreamUrlTest, TakesTheUrlApart) {
     const char* host;
     uint16_t port;
     const char* path;
+    const char* query;
     const char* shown;
   } rows[] = {
-      {"http://127.0.0.1:3001/mcp", "http://127.0.0.1:3001", "127.0.0.1", 3001, "/mcp",
+      {"http://127.0.0.1:3001/mcp", "http://127.0.0.1:3001", "127.0.0.1", 3001, "/mcp", "",
        "http://127.0.0.1:3001/mcp"},
-      {"https://mcp.example.com/v1/mcp?key=SECRET", "https://mcp.example.com", "mcp.example.com",
-       443, "/v1/mcp", "https://mcp.example.com/v1/mcp"},
-      {"http://user:SECRET@[::1]:8/", "http://user:SECRET@[::1]:8", "::1", 8, "/",
+      {"https://mcp.example.com/v1/mcp?key=SECRET&b=2", "https://mcp.example.com",
+       "mcp.example.com", 443, "/v1/mcp", "key=SECRET&b=2", "https://mcp.example.com/v1/mcp"},
+      {"http://user:SECRET@[::1]:8/", "http://user:SECRET@[::1]:8", "::1", 8, "/", "",
        "http://[::1]:8/"},
-      {"http://example.com", "http://example.com", "example.com", 80, "/", "http://example.com/"},
+      {"http://example.com", "http://example.com", "example.com", 80, "/", "",
+       "http://example.com/"},
+      {"http://example.com/mcp?", "http://example.com", "example.com", 80, "/mcp", "",
+       "http://example.com/mcp"},
   };
   for (const Row& r : rows) {
     const UpstreamUrl u = parse_upstream_url(r.text);
@@ -142,6 +146,7 @@ TEST(UpstreamUrlTest, TakesTheUrlApart) {
     EXPECT_EQ(u.host, r.host) << r.text;
     EXPECT_EQ(u.port, r.port) << r.text;
     EXPECT_EQ(u.path, r.path) << r.text;
+    EXPECT_EQ(u.query, r.query) << r.text;
     EXPECT_EQ(u.shown, r.shown) << r.text;
   }
   for (const char* text : {"", "mcp.example.com/mcp", "ftp://example.com/", "http://example.com/mcp#x",
@@ -152,6 +157,27 @@ TEST(UpstreamUrlTest, TakesTheUrlApart) {
     } catch (const Failure& f) {
       EXPECT_EQ(f.exit_code(), kExitUsage) << text;
     }
+  }
+}
+
+TEST(UpstreamUrlTest, TheMcpEndpointsRequestsCarryTheUrlsQuery) {
+  struct Row {
+    const char* url;
+    const char* target;  // what the client asked the proxy for
+    const char* sent;    // what the upstream is asked for
+  } rows[] = {
+      {"http://h/mcp?key=K", "/mcp", "/mcp?key=K"},
+      {"http://h/mcp?key=K", "/mcp?x=1", "/mcp?key=K&x=1"},
+      {"http://h/mcp?key=K", "/mcp?", "/mcp?key=K"},
+      {"http://h/mcp?key=K", "/.well-known/oauth-protected-resource",
+       "/.well-known/oauth-protected-resource"},
+      {"http://h/mcp?key=K", "/mcpx?y=2", "/mcpx?y=2"},
+      {"http://h/mcp", "/mcp?x=1", "/mcp?x=1"},
+      {"http://h/mcp", "/mcp", "/mcp"},
+  };
+  for (const Row& r : rows) {
+    const UpstreamUrl u = parse_upstream_url(r.url);
+    EXPECT_EQ(upstream_target(u, r.target), r.sent) << r.url << " " << r.target;
   }
 }
 
