@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "src/proxy/json_tree.h"
 #include "src/proxy/proxy.h"
 
 namespace mcpr {
@@ -71,8 +72,36 @@ void HttpRecorder::on_unreadable(uint64_t) {
   ++undecoded_;
 }
 
+std::string HttpRecorder::key_of(const SeenHttp& seen) const {
+  if (!seen.session.empty()) return seen.session;
+  auto route = routes_.find(seen.exchange);
+  return route != routes_.end() ? route->second : "#" + std::to_string(seen.exchange);
+}
+
+// Without sessions (2026-07-28) each exchange has a tracker of its own, and
+// a call answered with a task keeps its tracker open after its exchange: a
+// later request about that task (its taskId in params) joins that tracker,
+// as over stdio the task's polls reach the tracker of its call.
+void HttpRecorder::route_to_task(const SeenHttp& seen) {
+  if (!seen.session.empty() || seen.direction != Direction::kClientToServer || seen.message.cut ||
+      routes_.count(seen.exchange) || seen.message.text.find("\"tasks/") == std::string::npos)
+    return;
+  JsonTree tree;
+  if (!tree.parse(seen.message.text)) return;
+  const std::string_view method = JsonTree::string(tree.member(tree.root(), "method"));
+  if (method.substr(0, 6) != "tasks/") return;
+  const std::string task(
+      JsonTree::string(tree.member(tree.member(tree.root(), "params"), "taskId")));
+  if (task.empty()) return;
+  for (const auto& [key, session] : sessions_)
+    if (session->sessionless && session->tracker.follows_task(task)) {
+      routes_[seen.exchange] = key;
+      return;
+    }
+}
+
 HttpRecorder::Session& HttpRecorder::session_of(const SeenHttp& seen) {
-  const std::string key = seen.session.empty() ? "#" + std::to_string(seen.exchange) : seen.session;
+  const std::string key = key_of(seen);
   ++messages_;
   auto it = sessions_.find(key);
   if (it != sessions_.end()) {
@@ -110,6 +139,7 @@ void HttpRecorder::forget_idle_session() {
 void HttpRecorder::track(SeenHttp& seen) {
   switch (seen.kind) {
     case SeenHttp::kMessage: {
+      route_to_task(seen);
       InteractionTracker& tracker = session_of(seen).tracker;
       TappedMessage& m = seen.message;
       if (m.cut) tracker.on_long_line(seen.direction, m.text, m.tail, m.size, seen.at);
@@ -144,12 +174,14 @@ void HttpRecorder::track(SeenHttp& seen) {
       }
       sessions_.clear();
       requests_.clear();
+      routes_.clear();
       break;
   }
 }
 
 void HttpRecorder::end_exchange(const SeenHttp& seen) {
-  const std::string key = seen.session.empty() ? "#" + std::to_string(seen.exchange) : seen.session;
+  const std::string key = key_of(seen);
+  routes_.erase(seen.exchange);
   auto session = sessions_.find(key);
   auto request = requests_.find(seen.exchange);
   if (session != sessions_.end() && request != requests_.end()) {
@@ -162,7 +194,10 @@ void HttpRecorder::end_exchange(const SeenHttp& seen) {
     }
   }
   if (request != requests_.end()) requests_.erase(request);
-  if (session != sessions_.end() && session->second->sessionless) {
+  // A tracker without a session ends with its exchange, unless it follows a
+  // task still open, which later exchanges may continue.
+  if (session != sessions_.end() && session->second->sessionless &&
+      !session->second->tracker.follows_task()) {
     unreadable_ += session->second->tracker.unreadable_lines();
     sessions_.erase(session);
   }

@@ -67,7 +67,9 @@ class HttpRecorder : public ExchangeObserver {
   struct Session;
   void push(SeenHttp seen);
   void track(SeenHttp& seen);
+  std::string key_of(const SeenHttp& seen) const;
   Session& session_of(const SeenHttp& seen);
+  void route_to_task(const SeenHttp& seen);
   void end_exchange(const SeenHttp& seen);
   void forget_idle_session();
 
@@ -78,6 +80,10 @@ class HttpRecorder : public ExchangeObserver {
   std::unique_ptr<RecordingQueue> events_;
   // The tracking thread's: trackers by session ("#N" for exchange N without one).
   std::map<std::string, std::unique_ptr<Session>> sessions_;
+  // Exchanges without a session that continue a task of another one's
+  // tracker (tasks/get, tasks/update, tasks/cancel naming its taskId): the
+  // key of that tracker.
+  std::map<uint64_t, std::string> routes_;
   // The request message of each exchange in flight (a long one by its ends).
   std::map<uint64_t, TappedMessage> requests_;
   std::atomic<bool> lost_{false};

@@ -120,6 +120,9 @@ class InteractionTracker {
   size_t forget_all();
 
   size_t open_count() const { return interactions_.size(); }
+  // Whether a call it follows became a task still open (any, or `task_id`).
+  bool follows_task() const { return !by_task_.empty(); }
+  bool follows_task(const std::string& task_id) const { return by_task_.count(task_id) > 0; }
   // Lines that no parse could read as JSON, and long lines whose ends show
   // no message (man page PROXY: "messages not looked at"); blank lines are
   // not counted.

@@ -887,5 +887,34 @@ class HttpProxyFaultTest(HttpProxyCase):
                                                       port))
 
 
+    def test_a_task_without_a_session_is_followed_across_its_polls(self):
+        # 2026-07-28 without sessions: a call answered with a task ends with
+        # the task, whichever later POST polls it (tasks/get), as over stdio;
+        # other calls, even with the same ids, stay their own.
+        _, upstream = self.fake()
+        proc, url = self.proxy(upstream + "/mcp")
+        meta = {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                "io.modelcontextprotocol/clientInfo": {"name": "stateless", "version": "9"},
+                "io.modelcontextprotocol/clientCapabilities":
+                    {"extensions": {"io.modelcontextprotocol/tasks": {}}}}
+        headers = {"MCP-Protocol-Version": "2026-07-28"}
+
+        def post(message):
+            message["params"]["_meta"] = meta
+            status, _, body = self.request(url, body=message, headers=headers)
+            self.assertEqual(status, 200)
+            return json.loads(body)["result"]
+        task = post(call(1, "task"))["taskId"]
+        post(call(2, "json"))
+        self.assertEqual(post(rpc(2, "tasks/get", taskId=task))["status"], "working")
+        self.assertEqual(post(rpc(3, "tasks/get", taskId=task))["status"], "completed")
+        self.assertEqual(self.stop(proc), 0)
+        summary = self.summary()
+        self.assertEqual([(n, a[0], a[-1]) for n, a, _ in summary],
+                         [("task", "start", "complete"), ("json", "start", "complete")])
+        self.assertIn("progress", summary[0][1])
+        self.assertEqual((summary[0][2]["task_id"], summary[0][2]["content_count"]), (task, 1))
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -16,6 +16,8 @@ MCP-Protocol-Version, there are no sessions); notifications get 202. tools/call 
             the stream with a GET naming it in Last-Event-ID, which then
             brings the result
   flood     events of 64 KiB as fast as they go, until the client is gone
+  task      a JSON response that is a task (2026-07-28 extension, resultType
+            "task"); tasks/get on it answers working, then completed
   lenient   a JSON response that JavaScript's JSON.parse takes and a strict
             parser refuses (NaN, a lone surrogate), its id as JavaScript
             writes the request's (7.0 -> 7)
@@ -44,6 +46,7 @@ LOG_LOCK = threading.Condition()
 SESSIONS = set()
 GONE = set()     # tools whose client went away
 RESUME = {}      # event id -> the result a GET resuming after it brings
+TASKS = {}       # task id -> how often tasks/get asked for it
 ARGS = None
 MAX_BODY = 4 << 20  # as server-everything's body parser
 
@@ -144,6 +147,14 @@ class Handler(BaseHTTPRequestHandler):
             self.head(202, length=0)
             return
         params = msg.get("params", {})
+        if msg.get("method") == "tasks/get":  # polled twice: working, then completed
+            TASKS[params["taskId"]] = polls = TASKS.get(params["taskId"], 0) + 1
+            state = {"resultType": "complete", "taskId": params["taskId"],
+                     "status": "working" if polls < 2 else "completed"}
+            if polls >= 2:
+                state["result"] = {"content": [{"type": "text", "text": "done"}], "isError": False}
+            self.json(200, {"jsonrpc": "2.0", "id": msg["id"], "result": state})
+            return
         tool = params.get("name")
         arguments = params.get("arguments", {})
         token = params.get("_meta", {}).get("progressToken")
@@ -156,6 +167,10 @@ class Handler(BaseHTTPRequestHandler):
 
         if tool == "json":
             self.json(200, answer)
+        elif tool == "task":  # the 2026-07-28 task extension: the answer is a task
+            self.json(200, {"jsonrpc": "2.0", "id": msg["id"], "result": {
+                "resultType": "task", "taskId": "task-%s" % msg["id"], "status": "working",
+                "createdAt": "2026-12-03T10:30:00Z", "ttlMs": 60000, "pollIntervalMs": 100}})
         elif tool == "lenient":
             rid = msg["id"]
             rid = int(rid) if isinstance(rid, float) and rid.is_integer() else rid
