@@ -18,6 +18,7 @@
 #include "src/delivery/flusher.h"
 #include "src/delivery/http_transport.h"
 #include "src/delivery/probe.h"
+#include "src/delivery/root_state.h"
 #include "src/util/clock.h"
 #include "src/util/random.h"
 #include "src/util/time_text.h"
@@ -88,6 +89,16 @@ int flush(const Globals& globals, const FlushArgs& args, CreateTransport create_
   Config config = network_config(globals);
   if (!config.enabled) {
     globals.note("flush: logging is disabled (enable_interaction_logging = false): nothing sent");
+    // The run is recorded all the same (result "disabled"), so that status
+    // and the gauges show a flusher that runs and why it sent nothing, not
+    // one that stopped. A spool that does not exist has nothing to keep it.
+    if (spool_exists(config)) {
+      const Spool spool = Spool::open(config.spool_path(), false);
+      FlushSummary run;
+      run.started_at = wall_now();
+      run.result = "disabled";
+      record_flush(spool, run, DeliveredStarts{read_root_state(spool).open}, false);
+    }
     return kExitOk;
   }
   // --follow waits for the first event, so it may make the spool. A

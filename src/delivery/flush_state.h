@@ -19,7 +19,7 @@ struct FlushSummary {
   unsigned left = 0;
   unsigned rejected = 0;  // spans and log records an OTLP endpoint refused in a partialSuccess
   int exit_code = 0;
-  std::string result = "ok";  // ok, dead, retry, outage, key-rejected, held, budget
+  std::string result = "ok";  // ok, dead, retry, outage, key-rejected, held, budget, disabled
 
   std::string line() const;  // "sent N, retried N, dead N, left N in T s"
   std::string json() const;

@@ -653,6 +653,11 @@ class FlushTest(Case):
         self.record(2)
         self.ok("flush", env={"MCP_REPORT_ENABLED": "false"})
         self.assertEqual(c.stats()["requests"], 0)
+        # The run is recorded: status shows a flusher that runs and why it
+        # sent nothing, not one that stopped a day ago.
+        last = json.loads(self.ok("status", "--json").stdout)["last_flush"]
+        self.assertEqual((last["result"], last["sent"], last["exit_code"]), ("disabled", 0, 0))
+        self.assertAlmostEqual(last["started_at"], time.time(), delta=60)
 
     def test_missing_url_or_key_is_78(self):
         self.record(1)
