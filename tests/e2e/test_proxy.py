@@ -205,19 +205,39 @@ class ProxyStreamTest(ProxyCase):
     def test_a_burst_of_calls_is_recorded_whole_and_in_order(self):
         # 500 calls at once, sync on: the spool writer gathers them and
         # commits each run with one syncfs (runs of up to 256 events); none is
-        # lost or reordered, and nothing is left in tmp/. (Few enough that a
-        # slow shared disk still writes them within the 5 s the proxy gives
-        # its writer after the server exits.)
+        # lost or reordered, and nothing is left in tmp/. On a loaded machine
+        # the writer may not finish within the 5 s the proxy gives it after
+        # the server exits (man page PROXY, "The end of a session"): then what
+        # is not written is counted as dropped, with that reason, and every
+        # event is either recorded or counted (the run cut short at most
+        # twice: some of it may still reach the queue).
         n = 500
         burst = lines(INITIALIZE, *[call(i, "echo", {"i": i}) for i in range(1, n + 1)])
         p = self.proxy(input=burst)
         self.assertEqual(p.returncode, 0, p.stderr)
-        self.assertNotIn(b"not recorded", p.stderr)
         self.assertEqual(p.stdout.count(b"\n"), n + 1)
-        calls = [s for s in self.summary() if s[0] == "echo"]
-        self.assertEqual(len(calls), n)
-        self.assertTrue(all(actions == ["start", "complete"] for _, actions, _ in calls))
-        self.assertEqual(os.listdir(os.path.join(self.spool, "tmp")), [])
+        status = json.loads(self.ok("status", "--json").stdout)
+        dropped, unseen = status["proxy_dropped"], status["proxy_unseen_messages"]
+        self.assertEqual(unseen, 0, p.stderr)
+        bodies = self.bodies()
+        if dropped == 0:
+            self.assertNotIn(b"not recorded", p.stderr)
+            calls = [s for s in self.summary() if s[0] == "echo"]
+            self.assertEqual(len(calls), n)
+            self.assertTrue(all(actions == ["start", "complete"] for _, actions, _ in calls))
+            self.assertEqual(os.listdir(os.path.join(self.spool, "tmp")), [])
+        else:
+            self.assertIn(b"%d events not recorded: not written within 5 s after the server "
+                          b"exited" % dropped, p.stderr)
+            self.assertGreaterEqual(len(bodies) + dropped, 2 * n, p.stderr)
+            self.assertLessEqual(len(bodies) + dropped, 2 * n + 256, p.stderr)
+        # In order either way: each call's start before its end, none twice.
+        seen = {}
+        for b in bodies:
+            seen.setdefault(b["interaction_id"], []).append(b["action"])
+        for actions in seen.values():
+            self.assertIn(actions, (["interaction_start", "interaction_complete"],
+                                    ["interaction_start"], ["interaction_complete"]))
 
     def test_a_flood_loses_calls_but_never_invents_their_outcome(self):
         # 30,000 calls answered at once outrun the tracking thread's queue:
