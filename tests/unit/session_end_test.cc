@@ -32,6 +32,7 @@ struct HeldWriter {
   std::condition_variable cv;
   bool released = false;
   bool in_run = false;
+  size_t first_run = 0;  // the events of the run it holds
   void release() {
     std::lock_guard<std::mutex> lock(mutex);
     released = true;
@@ -46,6 +47,7 @@ struct HeldWriter {
 RecordingQueue::ConsumeRun held(std::shared_ptr<HeldWriter> w) {
   return [w](std::vector<ProxyEvent>& run, std::string&) -> size_t {
     std::unique_lock<std::mutex> lock(w->mutex);
+    if (!w->in_run) w->first_run = run.size();
     w->in_run = true;
     w->cv.notify_all();
     w->cv.wait(lock, [&] { return w->released; });
@@ -117,6 +119,10 @@ TEST(SessionEndTest, ACutTrackerEndsItsRunAndDropsTheRest) {
   RecordingQueue& queue = *owned;
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(queue.push(event(i)));
   writer->await_run();
+  // The writer woke at the first push or later: its run holds 1 to 3 events.
+  const size_t run = writer->first_run;
+  ASSERT_GE(run, 1u);
+  ASSERT_LE(run, 3u);
   for (int i = 0; i < 4; ++i) ASSERT_TRUE(queue.push(event(i)));
   queue.cut_short(true);
   std::thread release([&] {
@@ -125,8 +131,8 @@ TEST(SessionEndTest, ACutTrackerEndsItsRunAndDropsTheRest) {
   });
   EXPECT_TRUE(queue.finish(std::chrono::milliseconds(5000)));
   release.join();
-  EXPECT_EQ(queue.consumed(), 3u);
-  EXPECT_EQ(queue.dropped_at_end(), 4u);
+  EXPECT_EQ(queue.consumed(), run);  // the run it was in is written
+  EXPECT_EQ(queue.dropped_at_end(), 7u - run);  // the rest, never started, dropped
 }
 
 TEST(SessionEndTest, TheReasonNamesEachCauseOnce) {
