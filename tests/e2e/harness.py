@@ -107,8 +107,9 @@ class Coordinator:
 
 
 class Case(unittest.TestCase):
-    """A test with its own HOME, working folder and spool; the folder is kept
-    when the test fails (its path is printed)."""
+    """A test with its own HOME (an empty user config in it), working folder,
+    environment and spool; the folder is kept when the test fails (its path
+    is printed)."""
 
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="mcpr-e2e-")
@@ -116,6 +117,15 @@ class Case(unittest.TestCase):
         self.cwd = os.path.join(self.dir, "cwd")
         os.makedirs(self.home)
         os.makedirs(self.cwd)
+        # An empty user config in the test's HOME: the search (man page
+        # CONFIGURATION) stops there, before the machine's
+        # /etc/mcp-report/config.toml (tests/e2e/test_hermetic.py). The
+        # environment below is the test's alone, none of the caller's.
+        self.user_config = os.path.join(self.home, ".config", "mcp-report", "config.toml")
+        os.makedirs(os.path.dirname(self.user_config))
+        with open(self.user_config, "w"):
+            pass
+        os.chmod(self.user_config, 0o600)
         self.spool = os.path.join(self.dir, "spool")
         self.env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),

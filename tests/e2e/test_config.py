@@ -211,7 +211,7 @@ class ConfigTest(Case):
 
     def test_xdg_config_file(self):
         d = os.path.join(self.home, ".config", "mcp-report")
-        os.makedirs(d)
+        os.makedirs(d, exist_ok=True)  # the harness made it, with an empty config
         with open(os.path.join(d, "config.toml"), "w") as f:
             f.write("[mcp]\nmcp_id = \"from-xdg\"\n")
         r = self.ok("config")
@@ -292,6 +292,8 @@ class ConfigTest(Case):
         out = self.ok("-c", path, "config", env={"HOME": home, "MCP_REPORT_SPOOL_DIR": None}).stdout
         self.assertIn(os.path.join(home, "sp") + " ", out)
         self.assertIn(os.path.join(home, ".mcp-key") + " ", out)
-        self.ok("--mcp-id", "x", "start", "a=1", env={"HOME": home, "MCP_REPORT_SPOOL_DIR": "~/sp2"})
+        # (MCP_REPORT_CONFIG: the test's empty file, as this HOME has none.)
+        self.ok("--mcp-id", "x", "start", "a=1", env={"HOME": home, "MCP_REPORT_SPOOL_DIR": "~/sp2",
+                                                      "MCP_REPORT_CONFIG": self.user_config})
         self.assertTrue(os.path.isdir(os.path.join(home, "sp2", "queue")))
         self.assertFalse(os.path.exists("~"))

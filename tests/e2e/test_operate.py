@@ -114,11 +114,11 @@ class RunTest(Case):
                          ["interaction_start", "interaction_progress", "interaction_complete"])
         self.assertEqual({b["mcp_id"] for b in bodies}, {"flag_mcp"})
         # A relative --spool is made absolute, so the command may change folder;
-        # without a config file, MCP_REPORT_CONFIG is empty.
+        # the config file the search found is named absolutely too.
         r = self.ok("--spool", "rel", "run", "--", "sh", "-c",
                     'cd / && echo "[$MCP_REPORT_CONFIG]$MCP_REPORT_SPOOL_DIR"',
                     env={"MCP_REPORT_CONFIG": None})
-        self.assertEqual(r.stdout, "[]%s\n" % os.path.join(self.cwd, "rel"))
+        self.assertEqual(r.stdout, "[%s]%s\n" % (self.user_config, os.path.join(self.cwd, "rel")))
 
     def test_arguments_after_dashdash_are_the_commands(self):
         r = self.ok("run", "--", "echo", "--id", "x", "-v", "--", "a=b")

@@ -154,6 +154,7 @@ class ProxyFrontDoorTest(Case):
         del env["HOME"]
         del env["MCP_REPORT_SPOOL_DIR"]
         env["XDG_STATE_HOME"] = os.path.join(self.dir, "state")
+        env["XDG_CONFIG_HOME"] = os.path.dirname(os.path.dirname(self.user_config))
         p = subprocess.run([BIN, "-v", "proxy", "--", sys.executable, "-c", ANSWERING],
                            input=calls(1), capture_output=True, env=env, cwd=self.cwd, timeout=60)
         self.assertEqual(p.returncode, 0, p.stderr)

@@ -157,7 +157,7 @@ class RecordTest(Case):
         self.assertEqual(os.listdir(real), [])
 
     def test_a_folder_of_other_files_is_not_made_into_a_spool(self):
-        other = os.path.join(self.dir, "home")
+        other = os.path.join(self.dir, "a-home")
         os.makedirs(os.path.join(other, "tmp"))  # a tmp/ of its own, but not a spool
         with open(os.path.join(other, "notes.txt"), "w") as f:
             f.write("mine")

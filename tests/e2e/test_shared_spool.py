@@ -33,11 +33,16 @@ class SharedSpoolTest(Case):
         for name in ("mcp-report", "mcp-report-cli"):
             shutil.copy2(os.path.join(os.path.dirname(BIN), name), self.bin_dir)
         self.bin = os.path.join(self.bin_dir, "mcp-report")
+        # An empty config they can read: never the machine's /etc one.
+        self.empty_config = os.path.join(self.bin_dir, "config.toml")
+        with open(self.empty_config, "w"):
+            pass
+        os.chmod(self.empty_config, 0o644)
 
     def as_user(self, uid, *args, groups=(GROUP,)):
         """mcp-report as `uid` in `groups`; each user its own umask (Alice's
         077 would make owner-only files of anything not set exactly)."""
-        env = dict(self.env, HOME="/nonexistent")
+        env = dict(self.env, HOME="/nonexistent", MCP_REPORT_CONFIG=self.empty_config)
         umask = {ALICE: "077", BOB: "002"}.get(uid, "022")
         ids = ["--reuid", str(uid), "--regid", str(uid)]
         ids += ["--groups", ",".join(map(str, groups))] if groups else ["--clear-groups"]
