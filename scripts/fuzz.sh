@@ -11,6 +11,8 @@
 #                                -merge=1 on edges alone, -use_counters=0,
 #                                which keeps it small), to commit
 #   FUZZ_TARGETS="fields config" ./scripts/fuzz.sh 60
+# The targets run FUZZ_JOBS at a time (one per core for a time budget, one
+# for -n, unless set).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=10 runs="" merge=0
@@ -31,9 +33,10 @@ targets=${FUZZ_TARGETS:-fields config retry_after event_name event tracker http_
 cmake --build "$build" -j "$(nproc)" --target $(printf 'fuzz_%s ' $targets) >/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-for t in $targets; do
+# One target per core at a time (FUZZ_JOBS): each still runs its whole budget.
+fuzz_one() {
+  local t=$1 log="$work/$1.log" start done_runs cov before
   mkdir -p "$work/$t"
-  log="$work/$t.log"
   start=$(date +%s)
   if ! "$build/fuzz_$t" "${budget[@]}" -timeout=10 -rss_limit_mb=1024 \
        -print_final_stats=1 -artifact_prefix="$work/$t-" "$work/$t" "tests/fuzz/corpus/$t" \
@@ -41,7 +44,7 @@ for t in $targets; do
     tail -40 "$log"
     echo "fuzz: $t: FAILED; the crashing input is kept in $PWD/fuzz-crash-$t" >&2
     cp "$work/$t-"* "fuzz-crash-$t" 2>/dev/null || true
-    exit 1
+    return 1
   fi
   done_runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$')
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*')
@@ -49,8 +52,24 @@ for t in $targets; do
   if [ "$merge" = 1 ]; then
     before=$(ls "tests/fuzz/corpus/$t" | wc -l)
     "$build/fuzz_$t" -merge=1 -use_counters=0 "tests/fuzz/corpus/$t" "$work/$t" >"$log" 2>&1 ||
-      { tail -20 "$log"; exit 1; }
+      { tail -20 "$log"; return 1; }
     echo "fuzz: $t: corpus $before -> $(ls "tests/fuzz/corpus/$t" | wc -l) inputs"
   fi
+}
+jobs=$(nproc)
+[ -n "$runs" ] && jobs=1  # the long run takes one core
+jobs=${FUZZ_JOBS:-$jobs}
+[ "$merge" = 1 ] && jobs=1  # merges write into the corpus folders one at a time
+failed=0
+running=()
+for t in $targets; do
+  if [ "${#running[@]}" -ge "$jobs" ]; then
+    wait "${running[0]}" || failed=1
+    running=("${running[@]:1}")
+  fi
+  fuzz_one "$t" &
+  running+=($!)
 done
+for pid in "${running[@]}"; do wait "$pid" || failed=1; done
+[ "$failed" = 0 ] || exit 1
 echo "fuzz: $(echo $targets | wc -w) passed, 0 failed"

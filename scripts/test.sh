@@ -14,6 +14,9 @@ cd "$(dirname "$0")/.."
 jobs=$(nproc)
 passed=0
 phase() { echo; echo "== test.sh: $*"; }
+# The wall time of each step, printed at the end (README, Reliability).
+times="" lap_start=$SECONDS
+lap() { times+="  $1: $((SECONDS - lap_start)) s"$'\n'; lap_start=$SECONDS; }
 
 phase "unit and end-to-end tests"
 build=${BUILD_DIR:-build}
@@ -51,24 +54,30 @@ if [ "$(cat "$npm_dir/.installed" 2>/dev/null)" != "$mcp_packages" ]; then
   fi
 fi
 export MCPR_NPM_DIR="$PWD/$npm_dir" MCPR_REQUIRE_NPM=1
+lap "installs"
 
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=ON >/dev/null
 cmake --build "$build" -j "$jobs"
+lap "build"
 (cd "$build" && ctest --output-on-failure -j "$jobs")
+lap "ctest"
 passed=$((passed + 1))
 
 if [ "${MCPR_SKIP_ASAN:-0}" != 1 ]; then
   phase "the suite under AddressSanitizer and UndefinedBehaviorSanitizer"
   cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DMCPR_SANITIZE=ON -DBUILD_TESTING=ON >/dev/null
   cmake --build build-asan -j "$jobs" >/dev/null
+  lap "sanitizer build"
   (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
      UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j "$jobs")
+  lap "sanitizer ctest"
   passed=$((passed + 1))
 fi
 
 if [ "${MCPR_SKIP_FUZZ:-0}" != 1 ]; then
   phase "fuzzing, 5 s per target"
   ./scripts/fuzz.sh 5
+  lap "fuzzing, with its build"
   passed=$((passed + 1))
 fi
 
@@ -78,8 +87,10 @@ if [ "${MCPR_SKIP_BENCH:-0}" != 1 ]; then
   echo "$out" | tail -10
   lines=$(echo "$out" | grep -cE ' (holds|FAILS)$' || true)
   [ "$lines" -ge 7 ] || { echo "bench smoke: expected at least 7 budget lines, got $lines"; exit 1; }
+  lap "benchmark smoke run"
   passed=$((passed + 1))
 fi
 
 echo
-echo "test.sh: $passed passed, 0 failed"
+echo "test.sh: $passed passed, 0 failed, in $SECONDS s:"
+printf '%s' "$times"
