@@ -69,8 +69,9 @@ SpooledFile find_one(const Spool& spool, const std::string& handle) {
 }
 
 int status(const Globals& globals, bool json, bool prometheus) {
-  Spool spool = open_existing_spool(globals, nullptr, Access::kLook);
-  SpoolStatus st = spool_status(spool, now_s());
+  Config config;
+  Spool spool = open_existing_spool(globals, &config, Access::kLook);
+  SpoolStatus st = spool_status(spool, now_s(), config.max_backoff);
   std::cout << (prometheus ? st.prometheus() : json ? st.json() + "\n" : st.text());
   return kExitOk;
 }

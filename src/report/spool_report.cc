@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "spool/event_name.h"
+#include "src/delivery/retry_policy.h"
 #include "src/delivery/scheduler.h"
 #include "src/event/event.h"
 #include "src/util/plural.h"
@@ -112,13 +113,14 @@ void count_standings(Scheduler& plan, int64_t now, SpoolStatus& st) {
 
 }  // namespace
 
-SpoolStatus spool_status(const Spool& spool, int64_t now) {
+SpoolStatus spool_status(const Spool& spool, int64_t now, double max_backoff) {
   SpoolStatus st;
   st.spool = spool.root();
   for (int64_t upper : kBucketMinutes) st.age_buckets.push_back({upper, 0});
   RootState state = read_root_state(spool);
-  // A hold that has passed is none (status --json must not show it).
-  st.hold_until = state.hold_until > now ? state.hold_until : 0;
+  // The hold flush keeps (none when passed or beyond the bound): status
+  // --json must not show one that flush ignores.
+  st.hold_until = effective_hold(state.hold_until, now, max_backoff);
   st.last_flush = state.last_flush;
   st.proxy = state.proxy;
   st.otlp_rejected = state.otlp_rejected;

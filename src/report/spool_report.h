@@ -52,7 +52,9 @@ struct SpoolStatus {
 // newline (the text exposition format).
 std::string prometheus_label_value(const std::string& value);
 
-SpoolStatus spool_status(const Spool& spool, int64_t now);
+// What the spool holds at `now` (epoch seconds), as flush with
+// `max_backoff` would see it.
+SpoolStatus spool_status(const Spool& spool, int64_t now, double max_backoff);
 
 // How long the longest-waiting due event has been in the queue (since it
 // was queued or requeued, by its file's mtime), in seconds; 0 when none is due.

@@ -21,6 +21,8 @@ namespace {
 using SpoolReportTest = TempDirTest;
 
 constexpr int64_t kNow = 1764000000;
+// The bound on a kept hold is then max(300, 3600) s (retry_policy.h, hold_bound).
+constexpr double kMaxBackoff = 300;
 
 // Queues an event, due at `due_ms` (0: never failed), its file `age` seconds old.
 void queue_event(const Spool& spool, int64_t due_ms, int64_t age) {
@@ -63,7 +65,7 @@ TEST_F(SpoolReportTest, OldestDueWaitCountsOnlyDueEvents) {
 TEST_F(SpoolReportTest, TheOldestAgeIsTimeInTheSpoolNotSinceRecording) {
   Spool spool = Spool::open(path("s"), true);
   queue_event(spool, 0, 600);  // recorded a day before kNow, spooled 10 minutes ago
-  SpoolStatus st = spool_status(spool, kNow);
+  SpoolStatus st = spool_status(spool, kNow, kMaxBackoff);
   EXPECT_EQ(st.oldest_queued_age_s, 600);
   EXPECT_EQ(st.oldest_queued_recorded_age_s, 86400);
   for (const AgeBucket& b : st.age_buckets)  // 10 minutes in the spool: under 20 minutes
@@ -106,7 +108,7 @@ class SpoolStatusTest : public SpoolReportTest {
 };
 
 TEST_F(SpoolStatusTest, CountsEachStateAndEachStandingAsFlushSeesThem) {
-  SpoolStatus st = spool_status(*spool_, kNow);
+  SpoolStatus st = spool_status(*spool_, kNow, kMaxBackoff);
   EXPECT_EQ(st.queued, 4u);
   EXPECT_EQ(st.due, 1u);   // a; b's complete waits behind its start
   EXPECT_EQ(st.held, 1u);  // c's complete, behind its dead start
@@ -127,20 +129,20 @@ TEST_F(SpoolStatusTest, WithNothingDueTheNextAttemptIsTheEarliestRetry) {
   ASSERT_EQ(remove_file(*spool_, SpoolState::kQueue,
                         list_events(*spool_, SpoolState::kQueue).front().name),
             SpoolOutcome::kDone);  // a's start, the one due event
-  SpoolStatus st = spool_status(*spool_, kNow);
+  SpoolStatus st = spool_status(*spool_, kNow, kMaxBackoff);
   EXPECT_EQ(st.due, 0u);
   EXPECT_EQ(st.next_attempt_at, kNow + 60);
 }
 
 TEST_F(SpoolStatusTest, DuringAHoldTheDueEventsWaitForIt) {
   extend_hold(*spool_, kNow + 30, kNow, 300);
-  SpoolStatus st = spool_status(*spool_, kNow);
+  SpoolStatus st = spool_status(*spool_, kNow, kMaxBackoff);
   EXPECT_EQ(st.due, 0u);
   EXPECT_EQ(st.waiting_for_hold, 1u);
   EXPECT_EQ(st.hold_until, kNow + 30);
   EXPECT_EQ(st.next_attempt_at, kNow + 30);
   // Once it has passed, the hold is none.
-  st = spool_status(*spool_, kNow + 31);
+  st = spool_status(*spool_, kNow + 31, kMaxBackoff);
   EXPECT_EQ(st.hold_until, 0);
   EXPECT_EQ(st.due, 1u);
 }
@@ -152,7 +154,8 @@ TEST_F(SpoolStatusTest, OpenInteractionsCountDeliveredStartsAndEndsAnywhere) {
   starts.delivered('s', "a", kNow - 10);  // its start is also queued
   record_flush(*spool_, run, starts, false);
   queue_at(*spool_, 9, 'e', "b");  // b ends, in the queue
-  EXPECT_EQ(spool_status(*spool_, kNow).open_interactions, (std::vector<std::string>{"a", "d"}));
+  EXPECT_EQ(spool_status(*spool_, kNow, kMaxBackoff).open_interactions,
+            (std::vector<std::string>{"a", "d"}));
 }
 
 TEST_F(SpoolStatusTest, ListSaysWhichDeadEventHoldsAnEvent) {
@@ -228,6 +231,10 @@ TEST_F(SpoolReportTest, StatusAndListOverSpoolsInManyStates) {
        0, 60, {"queue a interaction_start due+60"}},
       {"a hold that has passed is none", {{"a", 's'}}, -5, false, 1, 1, 0, 0, 0, 0, 0, 0,
        {"queue a interaction_start"}},
+      {"a hold beyond the bound (the clock stepped back) is none, as flush ignores it",
+       {{"a", 's'}}, 3601, false, 1, 1, 0, 0, 0, 0, 0, 0, {"queue a interaction_start"}},
+      {"a hold at the bound is kept", {{"a", 's'}}, 3600, false, 1, 0, 0, 1, 0, 0, 0, 3600,
+       {"queue a interaction_start"}},
       {"corrupt, temp and foreign files", {{"a", 's'}}, kNone, true, 2, 1, 0, 0, 0, 1, 1, 0,
        {"queue a interaction_start", "corrupt z interaction_start not JSON", "queue  ?"}},
   };
@@ -241,7 +248,8 @@ TEST_F(SpoolReportTest, StatusAndListOverSpoolsInManyStates) {
                                         e.due_in == kNone ? 0 : (kNow + e.due_in) * 1000);
       if (e.dead) ASSERT_EQ(bury(spool, name, "HTTP 400", false), SpoolOutcome::kDone);
     }
-    if (row.hold_in != kNone) extend_hold(spool, kNow + row.hold_in, kNow + row.hold_in - 1, 300);
+    if (row.hold_in != kNone)
+      extend_hold(spool, kNow + row.hold_in, kNow + row.hold_in - 1, kMaxBackoff);
     if (row.junk) {
       const std::string bad = queue_at(spool, ++second, 's', "z");
       ASSERT_EQ(quarantine(spool, bad, "not JSON", false), SpoolOutcome::kDone);
@@ -249,7 +257,7 @@ TEST_F(SpoolReportTest, StatusAndListOverSpoolsInManyStates) {
       std::ofstream(path("s" + std::to_string(n) + "/tmp/being-written")) << "{";
     }
 
-    const SpoolStatus st = spool_status(spool, kNow);
+    const SpoolStatus st = spool_status(spool, kNow, kMaxBackoff);
     EXPECT_EQ(st.queued, row.queued);
     EXPECT_EQ(st.due, row.due);
     EXPECT_EQ(st.held, row.held);
@@ -257,7 +265,8 @@ TEST_F(SpoolReportTest, StatusAndListOverSpoolsInManyStates) {
     EXPECT_EQ(st.dead, row.dead);
     EXPECT_EQ(st.corrupt, row.corrupt);
     EXPECT_EQ(st.tmp, row.tmp);
-    EXPECT_EQ(st.hold_until, row.hold_in != kNone && row.hold_in > 0 ? kNow + row.hold_in : 0);
+    const bool held = row.hold_in != kNone && row.hold_in > 0 && row.hold_in <= 3600;
+    EXPECT_EQ(st.hold_until, held ? kNow + row.hold_in : 0);
     if (row.next_in == kNone)
       EXPECT_FALSE(st.next_attempt_at);
     else
@@ -292,7 +301,7 @@ TEST_F(SpoolStatusTest, DeadLettersHoldsAndRefusalsShowAfterACleanRun) {
   record_flush(*spool_, clean, DeliveredStarts{}, false);
   extend_hold(*spool_, kNow + 30, kNow, 300);
 
-  SpoolStatus st = spool_status(*spool_, kNow);
+  SpoolStatus st = spool_status(*spool_, kNow, kMaxBackoff);
   EXPECT_EQ(st.dead_lettered, 2u);
   EXPECT_EQ(st.last_dead_lettered_at, kNow - 120);
   EXPECT_EQ(st.otlp_rejected, 3u);
@@ -330,10 +339,10 @@ TEST_F(SpoolStatusTest, DeadLettersHoldsAndRefusalsShowAfterACleanRun) {
 
 TEST_F(SpoolReportTest, StatusShowsWhatTheProxyCouldNotRecord) {
   Spool spool = Spool::open(path("s"), true);
-  EXPECT_EQ(spool_status(spool, kNow).text().find("proxy:"), std::string::npos);
+  EXPECT_EQ(spool_status(spool, kNow, kMaxBackoff).text().find("proxy:"), std::string::npos);
   add_proxy_counts(spool, 3, 0, "queue full", kNow);
   add_proxy_counts(spool, 2, 7, "the spool is full", kNow);
-  SpoolStatus st = spool_status(spool, kNow);
+  SpoolStatus st = spool_status(spool, kNow, kMaxBackoff);
   EXPECT_NE(st.text().find("proxy:        5 events not recorded, 7 messages not looked at "
                            "(last: the spool is full)\n"),
             std::string::npos)
