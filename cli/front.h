@@ -85,9 +85,4 @@ bool flush_stdout();
 // stderr and exit 74 instead of a success whose output is lost.
 int finish_output(int exit_status);
 
-// The most --data may read: an event cannot be larger anyway.
-inline size_t data_limit(const Config& config) {
-  return static_cast<size_t>(config.max_event_kb) * 1024;
-}
-
 }  // namespace mcpr::cli

@@ -47,7 +47,7 @@ int record(const Globals& globals, Action action, const RecordRequest& args) {
   try {
     config = globals.load_config(Globals::ConfigUse::kRecord);
     std::optional<std::string> data;
-    if (args.data) data = read_data_argument(*args.data, data_limit(config));
+    if (args.data) data = read_data_argument(*args.data, max_event_bytes(config.max_event_kb));
     std::string payload = build_payload(data, args.fields);
     if ((traceparent && *traceparent) || args.print_traceparent) {
       context = start_context(payload, config.mcp_id, id, traceparent, tracestate);

@@ -58,7 +58,7 @@ int run(const Globals& globals, const RunArgs& args) {
   }
   std::optional<std::string> data;
   if (args.data_option && args.data_option->count() > 0)
-    data = read_data_argument(args.data, data_limit(config ? *config : Config{}));
+    data = read_data_argument(args.data, max_event_bytes((config ? *config : Config{}).max_event_kb));
   std::string payload = build_payload(data, args.fields);
   // The caller's trace context joins the start, as for `start`.
   const StartContext context =

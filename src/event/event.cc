@@ -243,11 +243,16 @@ std::optional<EventSummary> parse_event(std::string_view body, rapidjson::Docume
                       static_cast<int64_t>(std::llround(ts->GetDouble() * 1e6))};
 }
 
+size_t max_event_bytes(int64_t max_event_kb) {
+  return max_event_kb > 0 ? static_cast<size_t>(max_event_kb) * 1024 : 0;
+}
+
 size_t payload_room(int64_t max_event_kb, const std::string& mcp_id) {
   // The envelope with the longest action name and interaction id is under
   // 256 bytes beside the mcp_id.
-  const int64_t room = max_event_kb * 1024 - 256 - static_cast<int64_t>(mcp_id.size());
-  return room > 0 ? static_cast<size_t>(room) : 1;
+  const size_t envelope = 256 + mcp_id.size();
+  const size_t limit = max_event_bytes(max_event_kb);
+  return limit > envelope ? limit - envelope : 1;
 }
 
 }  // namespace mcpr

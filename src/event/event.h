@@ -45,6 +45,10 @@ std::string new_interaction_id(int64_t now_seconds);
 std::string event_body(Action action, const std::string& interaction_id, const std::string& mcp_id,
                        int64_t timestamp_us, const std::string& payload_json);
 
+// The largest event body `max_event_kb` lets through, in bytes: the one
+// limit that recording, --data and the proxy's payloads all follow.
+size_t max_event_bytes(int64_t max_event_kb);
+
 // The most a payload may hold for an event of at most `max_event_kb` with
 // this mcp_id, keeping room for the envelope around it (action, ids,
 // timestamp): what the proxy cuts captured values to. At least 1.

@@ -27,7 +27,7 @@ RecorderOptions recorder_options(const Config& config) {
 }
 
 void check_event_size(const std::string& body, int64_t max_event_kb) {
-  if (body.size() > static_cast<uint64_t>(max_event_kb) * 1024)
+  if (body.size() > max_event_bytes(max_event_kb))
     throw Failure(kExitDataErr, "event",
                   std::to_string((body.size() + 1023) / 1024) + " KiB is over max_event_kb (" +
                       std::to_string(max_event_kb) + ")");
