@@ -68,11 +68,10 @@ int run(const Globals& globals, const RunArgs& args) {
   for (const std::string& note : context.notes) globals.warn("run: " + note);
   // An event too large to record is bad DATA too: 65, and CMD does not run.
   // The body checked is the body recorded.
-  std::optional<std::string> start_body;
-  if (config && config->enabled && !config->mcp_id.empty()) {
-    start_body = event_body(Action::kStart, id, config->mcp_id, now, payload);
-    check_event_size(*start_body, config->max_event_kb);
-  }
+  std::optional<Recorder> recorder;
+  if (config) recorder.emplace(recorder_options(*config));
+  const std::optional<std::string> start_body =
+      recorder ? recorder->checked_body(Action::kStart, id, payload, now) : std::nullopt;
 
   // Records with `body`; a failure is a warning, or with --strict the end.
   auto attempt = [&](const char* what, auto&& body) {
@@ -88,10 +87,8 @@ int run(const Globals& globals, const RunArgs& args) {
       warn_or_rethrow(e);
     }
   };
-  std::optional<Recorder> recorder;
   attempt("interaction_start", [&] {
     if (config_failure) throw *config_failure;
-    recorder.emplace(recorder_options(*config));
     if (start_body)
       recorder->record_body({Action::kStart, id, config->mcp_id, now}, *start_body);
     else

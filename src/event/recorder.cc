@@ -98,6 +98,16 @@ std::string Recorder::record(Action action, const std::string& interaction_id,
       event, event_body(action, interaction_id, options_.mcp_id, timestamp_us, payload_json));
 }
 
+std::optional<std::string> Recorder::checked_body(Action action,
+                                                  const std::string& interaction_id,
+                                                  const std::string& payload_json,
+                                                  int64_t timestamp_us) const {
+  if (!options_.enabled || options_.mcp_id.empty()) return std::nullopt;
+  std::string body = event_body(action, interaction_id, options_.mcp_id, timestamp_us, payload_json);
+  check_event_size(body, options_.max_event_kb);
+  return body;
+}
+
 size_t Recorder::record_all(const std::vector<Parts>& events, std::string& error) {
   if (!options_.enabled) return 0;
   auto fail = [&error](const std::exception& e) {

@@ -45,6 +45,14 @@ class Recorder {
   std::string record(Action action, const std::string& interaction_id,
                      const std::string& payload_json, int64_t timestamp_us);
 
+  // The body record() would spool for these parts, checked against
+  // max_event_kb (Failure 65) before anything is written, so that `run`
+  // refuses an oversized start before CMD runs; nullopt when record() would
+  // spool nothing (logging disabled) or refuse (no mcp_id: it says why).
+  std::optional<std::string> checked_body(Action action, const std::string& interaction_id,
+                                          const std::string& payload_json,
+                                          int64_t timestamp_us) const;
+
   // The parts of one event, for record_all.
   struct Parts {
     Action action;
