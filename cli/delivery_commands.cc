@@ -64,18 +64,12 @@ void splay_sleep(const Globals& globals, double seconds) {
   });
 }
 
-// flush -q through an outage or a hold (exit 75): silent until the oldest
-// due event has waited quiet_outage, so that cron mails nobody about a
-// coordinator restart; after that one warning line per run.
+// flush -q through an outage or a hold (exit 75): quiet_outage_warning.
 void report_quietly(const Config& config, const FlushReport& report) {
   const int64_t now = static_cast<int64_t>(wall_now());
   const int64_t waited = oldest_due_wait(Spool::open(config.spool_path(), false), now);
-  if (!quiet_outage_warns(static_cast<double>(waited), config.quiet_outage)) return;
-  std::string line = "flush: events undelivered for " + human_duration(waited) +
-                     " (longer than quiet_outage, " +
-                     human_duration(static_cast<int64_t>(config.quiet_outage)) + ")";
-  if (!report.messages.empty()) line += ": " + report.messages.front();
-  std::cerr << "mcp-report: warning: " << printable(line) << '\n';
+  const std::string line = quiet_outage_warning(waited, config.quiet_outage, report.messages);
+  if (!line.empty()) std::cerr << "mcp-report: warning: " << printable(line) << '\n';
 }
 
 Config network_config(const Globals& globals) {
@@ -87,27 +81,27 @@ Config network_config(const Globals& globals) {
 
 int flush(const Globals& globals, const FlushArgs& args, CreateTransport create_transport) {
   Config config = network_config(globals);
-  if (!config.enabled) {
-    globals.note("flush: logging is disabled (enable_interaction_logging = false): nothing sent");
-    // The run is recorded all the same (result "disabled"), so that status
-    // and the gauges show a flusher that runs and why it sent nothing, not
-    // one that stopped. A spool that does not exist has nothing to keep it.
-    if (spool_exists(config)) {
-      const Spool spool = Spool::open(config.spool_path(), false);
-      FlushSummary run;
-      run.started_at = wall_now();
-      run.result = "disabled";
-      record_flush(spool, run, DeliveredStarts{read_root_state(spool).open}, false);
-    }
-    return kExitOk;
-  }
-  // --follow waits for the first event, so it may make the spool. A
-  // one-shot flush makes none: a missing spool is 66, except under -q (a
-  // fresh node's cron line, before anything was recorded: nothing to send,
-  // nothing to say).
-  if (!args.follow) {
-    if (globals.quiet && !spool_exists(config)) return kExitOk;
-    require_existing_spool(config);
+  switch (flush_start(config.enabled, args.follow, globals.quiet, spool_exists(config))) {
+    case FlushStart::kDisabled:
+      globals.note("flush: logging is disabled (enable_interaction_logging = false): nothing sent");
+      // The run is recorded all the same (result "disabled"), so that status
+      // and the gauges show a flusher that runs and why it sent nothing, not
+      // one that stopped. A spool that does not exist has nothing to keep it.
+      if (spool_exists(config)) {
+        const Spool spool = Spool::open(config.spool_path(), false);
+        FlushSummary run;
+        run.started_at = wall_now();
+        run.result = "disabled";
+        record_flush(spool, run, DeliveredStarts{read_root_state(spool).open}, false);
+      }
+      return kExitOk;
+    case FlushStart::kNothingYet:
+      return kExitOk;
+    case FlushStart::kNoSpool:
+      require_existing_spool(config);  // says why
+      break;
+    case FlushStart::kRun:
+      break;
   }
   splay_sleep(globals, args.splay);
   FlushOptions options;

@@ -1,6 +1,7 @@
 #include "src/delivery/flush_outcome.h"
 
 #include "src/util/failure.h"
+#include "src/util/time_text.h"
 
 namespace mcpr {
 namespace {
@@ -76,5 +77,21 @@ bool quiet_applies(int exit_code, bool quiet) {
 }
 
 bool quiet_outage_warns(double waited, double quiet_outage) { return waited >= quiet_outage; }
+
+std::string quiet_outage_warning(int64_t waited, double quiet_outage,
+                                 const std::vector<std::string>& messages) {
+  if (!quiet_outage_warns(static_cast<double>(waited), quiet_outage)) return "";
+  std::string line = "flush: events undelivered for " + human_duration(waited) +
+                     " (longer than quiet_outage, " +
+                     human_duration(static_cast<int64_t>(quiet_outage)) + ")";
+  if (!messages.empty()) line += ": " + messages.front();
+  return line;
+}
+
+FlushStart flush_start(bool enabled, bool follow, bool quiet, bool spool_exists) {
+  if (!enabled) return FlushStart::kDisabled;
+  if (follow || spool_exists) return FlushStart::kRun;
+  return quiet ? FlushStart::kNothingYet : FlushStart::kNoSpool;
+}
 
 }  // namespace mcpr

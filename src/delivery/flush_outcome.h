@@ -5,6 +5,10 @@
 // prints; neither picks an exit status of its own.
 #pragma once
 
+#include <cstdint>
+#include <string>
+#include <vector>
+
 namespace mcpr {
 
 // Why a pass stopped before the queue ran dry, if it did.
@@ -60,5 +64,22 @@ bool follow_ends(int pass_exit);
 // event's wait in seconds.
 bool quiet_applies(int exit_code, bool quiet);
 bool quiet_outage_warns(double waited, double quiet_outage);
+
+// What `flush -q` says about such a run: "" until the oldest due event has
+// waited `quiet_outage`, then one warning line ("flush: events undelivered
+// for ... (longer than quiet_outage, ...)", with the run's first message).
+std::string quiet_outage_warning(int64_t waited, double quiet_outage,
+                                 const std::vector<std::string>& messages);
+
+// Whether a flush goes on, from what is known before the spool is read.
+enum class FlushStart {
+  kRun,
+  kDisabled,   // enable_interaction_logging = false: nothing sent, exit 0
+  kNothingYet, // -q, one run, no spool yet (a fresh node's cron line): exit 0, silent
+  kNoSpool,    // one run, no spool: 66
+};
+// --follow waits for the first event, so it may make the spool; a single
+// run makes none.
+FlushStart flush_start(bool enabled, bool follow, bool quiet, bool spool_exists);
 
 }  // namespace mcpr

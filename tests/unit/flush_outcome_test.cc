@@ -116,5 +116,41 @@ TEST(FlushOutcomeTest, QuietOutage) {
         << r.waited << " of " << r.quiet_outage;
 }
 
+TEST(FlushOutcomeTest, QuietOutageWarning) {
+  const std::vector<std::string> none, outage = {"coordinator unreachable: refused", "more"};
+  struct Row {
+    int64_t waited;
+    double quiet_outage;
+    const std::vector<std::string>* messages;
+    const char* line;
+  } rows[] = {
+      {3599, 3600, &outage, ""},
+      {3600, 3600, &none, "flush: events undelivered for 1 h (longer than quiet_outage, 1 h)"},
+      {5400, 3600, &outage,
+       "flush: events undelivered for 1 h 30 min (longer than quiet_outage, 1 h): coordinator "
+       "unreachable: refused"},
+      {0, 0, &none, "flush: events undelivered for 0 s (longer than quiet_outage, 0 s)"},
+  };
+  for (const Row& r : rows)
+    EXPECT_EQ(quiet_outage_warning(r.waited, r.quiet_outage, *r.messages), r.line)
+        << r.waited << " of " << r.quiet_outage;
+}
+
+TEST(FlushOutcomeTest, FlushStart) {
+  using S = FlushStart;
+  struct Row {
+    bool enabled, follow, quiet, spool_exists;
+    FlushStart start;
+  } rows[] = {
+      {false, false, false, false, S::kDisabled}, {false, true, true, true, S::kDisabled},
+      {true, false, false, true, S::kRun},        {true, false, true, true, S::kRun},
+      {true, false, false, false, S::kNoSpool},   {true, false, true, false, S::kNothingYet},
+      {true, true, false, false, S::kRun},        {true, true, true, false, S::kRun},
+  };
+  for (const Row& r : rows)
+    EXPECT_EQ(flush_start(r.enabled, r.follow, r.quiet, r.spool_exists), r.start)
+        << r.enabled << r.follow << r.quiet << r.spool_exists;
+}
+
 }  // namespace
 }  // namespace mcpr
