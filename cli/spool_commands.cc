@@ -121,18 +121,10 @@ int requeue(const Globals& globals, const std::vector<std::string>& handles, boo
       files.push_back({SpoolState::kDead, std::move(name)});
   }
   for (const std::string& h : handles) files.push_back(find_one(spool, h));
-  unsigned moved = 0;
-  for (const SpooledFile& f : files) {
-    if (f.state == SpoolState::kQueue) {
-      globals.warn("event " + std::string(f.name) + " is already queued");
-      continue;
-    }
-    if (mcpr::requeue(spool, f, config.sync) == SpoolOutcome::kDone) ++moved;
-  }
-  // A requeue is the operator saying "try now": a Retry-After hold kept from
-  // an earlier run must not keep the revived events back (man page DELIVERY).
-  clear_hold(spool);
-  globals.note("requeued " + plural(moved, "event"));
+  const Requeued r = requeue_now(spool, files, config.sync);
+  for (const std::string& name : r.already_queued)
+    globals.warn("event " + name + " is already queued");
+  globals.note("requeued " + plural(r.moved, "event"));
   return kExitOk;
 }
 

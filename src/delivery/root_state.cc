@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "spool/flush_lock.h"
+#include "spool/operations.h"
 #include "src/delivery/retry_policy.h"
 #include "src/util/text.h"
 
@@ -170,6 +171,18 @@ RootState read_root_state(const Spool& spool) { return load(spool).state; }
 
 void clear_hold(const Spool& spool) {
   update(spool, [](RootState& s) { return std::exchange(s.hold_until, 0) != 0; });
+}
+
+Requeued requeue_now(const Spool& spool, const std::vector<SpooledFile>& files, bool sync) {
+  Requeued r;
+  for (const SpooledFile& f : files) {
+    if (f.state == SpoolState::kQueue)
+      r.already_queued.push_back(f.name);
+    else if (requeue(spool, f, sync) == SpoolOutcome::kDone)
+      ++r.moved;
+  }
+  clear_hold(spool);
+  return r;
 }
 
 void extend_hold(const Spool& spool, int64_t until, int64_t now, double max_backoff) {

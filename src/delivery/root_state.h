@@ -24,7 +24,9 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "spool/admin.h"
 #include "spool/spool.h"
 #include "src/delivery/flush_state.h"
 
@@ -59,6 +61,17 @@ RootState read_root_state(const Spool& spool);
 
 // The operator's "try now" (requeue): no hold.
 void clear_hold(const Spool& spool);
+
+// `mcp-report requeue`: moves `files` from dead/ or corrupt/ back into the
+// queue (one queued already stays, and is named in `already_queued`), then
+// clears the hold whatever moved: a requeue is the operator's "try now", and
+// a Retry-After kept from an earlier run must not keep the revived events
+// back (man page DELIVERY).
+struct Requeued {
+  unsigned moved = 0;
+  std::vector<std::string> already_queued;  // file names
+};
+Requeued requeue_now(const Spool& spool, const std::vector<SpooledFile>& files, bool sync);
 // A Retry-After: no send before `until` (epoch seconds), unless a later hold
 // is kept. A kept hold that has passed or lies beyond the bound (see
 // effective_hold) counts as none.

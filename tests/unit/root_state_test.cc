@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "spool/flush_lock.h"
+#include "spool/operations.h"
+#include "spool/writer.h"
 #include "spool/spool.h"
 #include "temp_dir.h"
 
@@ -207,6 +209,48 @@ TEST_F(RootStateTest, AChangeDoesNotWaitForTheFlushLock) {
   std::optional<FlushLock> flushing = FlushLock::acquire(*spool_, false);
   ASSERT_TRUE(flushing);
   in_processes(1, [](const Spool& spool, int) { clear_hold(spool); });
+}
+
+// requeue: the dead and corrupt events named go back to the queue, the
+// queued ones are named back, and the hold is cleared whatever moved.
+TEST_F(RootStateTest, RequeueMovesTheNamedEventsAndClearsTheHold) {
+  struct Row {
+    const char* what;
+    std::vector<SpoolState> states;  // an event in each
+    bool held;
+    unsigned moved, already_queued;
+  } rows[] = {
+      {"nothing named, a hold", {}, true, 0, 0},
+      {"one dead, no hold", {SpoolState::kDead}, false, 1, 0},
+      {"dead, corrupt and queued, a hold",
+       {SpoolState::kDead, SpoolState::kCorrupt, SpoolState::kQueue},
+       true, 2, 1},
+      {"only queued, a hold", {SpoolState::kQueue, SpoolState::kQueue}, true, 0, 2},
+  };
+  int n = 0;
+  for (const Row& row : rows) {
+    SCOPED_TRACE(row.what);
+    Spool spool = Spool::open(path("r" + std::to_string(++n)), true);
+    std::vector<SpooledFile> files;
+    for (SpoolState state : row.states) {
+      EventName name;
+      name.timestamp_us = (kNow - 60 + static_cast<int64_t>(files.size())) * 1000000;
+      name.interaction_key = "job-" + std::to_string(files.size());
+      const std::string file = enqueue(spool, name, "{}", false);
+      if (state == SpoolState::kDead) {
+        ASSERT_EQ(bury(spool, file, "HTTP 400", false), SpoolOutcome::kDone);
+      } else if (state == SpoolState::kCorrupt) {
+        ASSERT_EQ(quarantine(spool, file, "not JSON", false), SpoolOutcome::kDone);
+      }
+      files.push_back({state, file});
+    }
+    if (row.held) extend_hold(spool, kNow + 600, kNow, 300);
+    const Requeued r = requeue_now(spool, files, false);
+    EXPECT_EQ(r.moved, row.moved);
+    EXPECT_EQ(r.already_queued.size(), row.already_queued);
+    EXPECT_EQ(read_root_state(spool).hold_until, 0);
+    EXPECT_EQ(list_names(spool, SpoolState::kQueue).size(), row.states.size());
+  }
 }
 
 }  // namespace
