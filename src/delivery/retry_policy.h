@@ -37,7 +37,9 @@ double bounded_wait(double requested, double max_backoff);
 
 // The hold still to keep at `now` (epoch seconds) from a stored one, or 0:
 // a hold that has passed is none, and one further away than the bound (a bad
-// value, a clock step back) is ignored rather than kept for years.
+// value, a clock step back) is ignored rather than kept for years. Up to 2 s
+// beyond it still counts as at the bound: a hold is stored rounded up to a
+// whole second from the wall clock, and `now` is rounded down.
 int64_t effective_hold(int64_t stored, int64_t now, double max_backoff);
 
 }  // namespace mcpr

@@ -178,7 +178,8 @@ TEST(HoldTest, StoredHoldsBeyondTheBoundAreIgnored) {
       {now, 300, 0},                    // ends now
       {now + 10, 300, now + 10},        // kept
       {now + 3600, 300, now + 3600},    // at the bound
-      {now + 3601, 300, 0},             // beyond: a bad value or a clock step
+      {now + 3602, 300, now + 3602},    // at the bound, rounded up, seen a second early
+      {now + 3603, 300, 0},             // beyond: a bad value or a clock step
       {2524608000, 300, 0},             // 2050
       {now + 5000, 7200, now + 5000},   // a larger max_backoff widens the bound
   };
