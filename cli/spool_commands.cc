@@ -177,7 +177,8 @@ void add_spool_commands(CLI::App& app, Globals& globals, Commands& commands) {
     st->footer(
         "Alert on gauges, not on the last flush alone: mcp_report_events{state=\"dead\"},\n"
         "mcp_report_dead_lettered_events_total, mcp_report_held_events and\n"
-        "mcp_report_due_events (a Retry-After hold's waiting events included).\n"
+        "mcp_report_due_events (a Retry-After hold's waiting events included; \"due\"\n"
+        "means that in the text and --json too). Reads only: makes nothing in a spool.\n"
         "Examples:\n  mcp-report status\n"
         "  mcp-report status --prometheus > /var/lib/node_exporter/mcp-report.prom");
     commands.push_back({st, [&globals, a] { return status(globals, a->json, a->prometheus); }});

@@ -172,10 +172,10 @@ Spool Spool::open_to_look(const std::string& root) {
   Spool spool(root, open_root(root, false));
   struct stat st;
   if (::fstat(spool.root_fd_, &st) != 0) fail("spool " + root, errno);
-  // One's own spool, or one shared with our group, as open() has it (a state
-  // folder removed by hand is made again); another user's is only read.
-  const bool ours = st.st_uid == ::geteuid() || (shared_mode(st.st_mode) && in_group(st.st_gid));
-  return ours ? open(root, true) : std::move(spool);
+  // Whoever's it is, nothing is made in it: a state folder not made yet (a
+  // spool just made by install -d) is read as empty.
+  spool.shared_ = shared_mode(st.st_mode);
+  return spool;
 }
 
 Spool Spool::open(const std::string& root, bool create) {
@@ -242,6 +242,15 @@ int Spool::dir_fd(SpoolState state) const {
     if (fd < 0) fail(path(state, ""), errno);
   }
   return fd;
+}
+
+int Spool::existing_dir_fd(SpoolState state) const {
+  int& fd = dir_fds_[static_cast<int>(state)];
+  if (fd < 0 && !create_) {
+    fd = open_dir_at(root_fd_, state_name(state));
+    if (fd < 0 && errno == ENOENT) return -1;
+  }
+  return dir_fd(state);
 }
 
 std::string Spool::path(SpoolState state, const std::string& name) const {
@@ -315,7 +324,9 @@ bool AtomicFile::commit(int dir_fd, const std::string& final_name, bool sync, bo
 
 void for_each_name(const Spool& spool, SpoolState state, bool reason_files,
                    const std::function<void(std::string_view)>& visit) {
-  UniqueFd fd(::dup(spool.dir_fd(state)));
+  const int dir_fd = spool.existing_dir_fd(state);
+  if (dir_fd < 0) return;  // not made yet, in a spool opened only to look: empty
+  UniqueFd fd(::dup(dir_fd));
   if (!fd) fail(spool.path(state, ""), errno);
   // Closed however this ends, a visitor that throws included.
   std::unique_ptr<DIR, int (*)(DIR*)> dir(::fdopendir(fd.get()), ::closedir);

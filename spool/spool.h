@@ -42,11 +42,11 @@ class Spool {
   // ours. In a shared spool, folders are made 2770 and files 0660, so that
   // the group's members record and the owner's flusher sends and removes.
   static Spool open(const std::string& root, bool create);
-  // Opens an existing spool only to look at it (status, list, show): a spool
-  // owned by another user is read, wherever file permissions let this one
-  // read it (root's monitoring cron on the service user's spool), and nothing
-  // is made in it; one's own is opened as open(root, true) opens it. A
-  // symlink or a non-directory is refused as by open().
+  // Opens an existing spool only to look at it (status, list, show): any
+  // user's spool is read, wherever file permissions let this one read it
+  // (root's monitoring cron on the service user's spool), and nothing is
+  // made in it: a state folder that does not exist is empty. A symlink or a
+  // non-directory is refused as by open().
   static Spool open_to_look(const std::string& root);
 
   Spool(Spool&& other) noexcept;
@@ -57,6 +57,9 @@ class Spool {
   int root_fd() const { return root_fd_; }
   // The folder of a state, opened on first use (O_NOFOLLOW).
   int dir_fd(SpoolState state) const;
+  // As dir_fd(), but -1 for a folder that does not exist in a spool opened
+  // without `create` (open_to_look()).
+  int existing_dir_fd(SpoolState state) const;
   std::string path(SpoolState state, const std::string& name) const;
 
   // Bytes available to an unprivileged writer on the spool's filesystem.

@@ -102,10 +102,10 @@ void count_standings(Scheduler& plan, int64_t now, SpoolStatus& st) {
     if (!st.next_attempt_at || due < *st.next_attempt_at) st.next_attempt_at = due;
   }
   if (st.due > 0 && st.hold_until > now) {
-    // During a Retry-After hold nothing is due now: it waits for the hold.
+    // During a Retry-After hold the due events stay due (a long hold must not
+    // read as an empty backlog) and wait for it: waiting_for_hold of them.
     st.next_attempt_at = st.hold_until;
     st.waiting_for_hold = st.due;
-    st.due = 0;
   } else if (st.due > 0) {
     st.next_attempt_at = now;
   }
@@ -164,10 +164,11 @@ std::string SpoolStatus::dead_letters_text() const {
 std::string SpoolStatus::text() const {
   std::ostringstream out;
   out << "spool:        " << spool << "\n"
-      << "queued:       " << queued << " (" << due << " due now"
+      << "queued:       " << queued << " (" << due << " due"
+      << (waiting_for_hold
+              ? ", " + std::to_string(waiting_for_hold) + " of them waiting for a Retry-After hold"
+              : std::string())
       << (held ? ", " + std::to_string(held) + " held behind dead events" : std::string())
-      << (waiting_for_hold ? ", " + std::to_string(waiting_for_hold) + " waiting for Retry-After"
-                           : std::string())
       << ")\n"
       << "dead:         " << dead << dead_letters_text() << "\n"
       << "corrupt:      " << corrupt << "\n"
@@ -287,8 +288,8 @@ std::string SpoolStatus::prometheus() const {
       {"queued", queued}, {"dead", dead}, {"corrupt", corrupt}, {"tmp", tmp}};
   for (const auto& [name, n] : states)
     out << "mcp_report_events{state=\"" << name << "\"," << spool_label << "} " << n << "\n";
-  // Due counts the events a Retry-After hold keeps waiting: an alert on
-  // "due for too long" must fire through a long hold as through an outage.
+  // Due counts the events a Retry-After hold keeps waiting, as in text and
+  // JSON: an alert on "due for too long" must fire through a long hold.
   const auto gauge = [&](const char* name, const char* help, auto value, const char* type = "gauge") {
     out << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n"
         << name << labels << " " << value << "\n";
@@ -296,7 +297,7 @@ std::string SpoolStatus::prometheus() const {
   gauge("mcp_report_due_events",
         "Queued events whose time to be sent has come (those waiting for a Retry-After hold "
         "included).",
-        due + waiting_for_hold);
+        due);
   gauge("mcp_report_hold_waiting_events",
         "Due events a Retry-After hold keeps waiting.", waiting_for_hold);
   gauge("mcp_report_hold_until_timestamp_seconds",

@@ -23,8 +23,8 @@ struct SpoolStatus {
   unsigned queued = 0, due = 0, dead = 0, corrupt = 0, tmp = 0;
   // Queued events held behind an earlier event of their interaction in dead/.
   unsigned held = 0;
-  // Events that would be due but wait for the coordinator's Retry-After
-  // (hold_until); `due` does not count them.
+  // Those of the due events that wait for the coordinator's Retry-After
+  // (hold_until); `due` counts them too (one meaning in every output).
   unsigned waiting_for_hold = 0;
   uint64_t bytes = 0;
   std::optional<int64_t> oldest_queued_age_s;           // in the spool (its file's mtime)

@@ -351,10 +351,15 @@ class FlushTest(Case):
         c.control(script=[429], retry_after="120")
         self.record(1)
         self.fails(75, "flush", "--max-time", "1")
-        # During the hold nothing is due now: it waits for the Retry-After.
+        # During the hold the event is due, and waits for the Retry-After:
+        # "due" means the same in the text, JSON and Prometheus outputs.
         status = json.loads(self.ok("status", "--json").stdout)
-        self.assertEqual((status["due"], status["waiting_for_hold"]), (0, 1))
-        self.assertIn("0 due now, 1 waiting for Retry-After", self.ok("status").stdout)
+        self.assertEqual((status["due"], status["waiting_for_hold"]), (1, 1))
+        self.assertIn("(1 due, 1 of them waiting for a Retry-After hold)",
+                      self.ok("status").stdout)
+        prom = self.ok("status", "--prometheus").stdout
+        self.assertRegex(prom, r"(?m)^mcp_report_due_events\{[^}]*\} 1$")
+        self.assertRegex(prom, r"(?m)^mcp_report_hold_waiting_events\{[^}]*\} 1$")
         # A hold that has passed is not shown.
         with open(os.path.join(self.spool, "state.json")) as f:
             state = json.load(f)

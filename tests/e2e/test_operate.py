@@ -739,6 +739,41 @@ class ForeignSpoolTest(Case):
         self.owned_by_the_stranger()
         self.assertEqual(len(self.files()), 2)
 
+    def test_a_new_empty_spool_is_read_as_empty_and_nothing_is_made_in_it(self):
+        """`install -d -o mcp-report -m 0700 SPOOL` and no command run in it
+        yet: root's monitoring reads it as empty (not exit 73), and neither
+        root nor its owner makes a state folder by looking (man page: status,
+        list and show change nothing)."""
+        for owner in (os.geteuid(), self.STRANGER):
+            fresh = os.path.join(self.dir, "fresh-%d" % owner)
+            os.makedirs(fresh, 0o700)
+            os.chown(fresh, owner, owner)
+            env = {"MCP_REPORT_SPOOL_DIR": fresh}
+            with self.subTest(owner=owner):
+                self.assertIn("queued:       0", self.ok("status", env=env).stdout)
+                self.assertEqual(json.loads(self.ok("status", "--json", env=env).stdout)["queued"], 0)
+                metrics = parse_prometheus(self, self.ok("status", "--prometheus", env=env).stdout,
+                                           fresh)
+                self.assertEqual(metrics['mcp_report_events{state="queued"}'], 0)
+                self.assertEqual(self.ok("list", env=env).stdout, "")
+                self.assertEqual(self.ok("list", "--json", env=env).stdout, "")
+                self.fails(66, "show", "1764000000123456-3fa9c01e0001", env=env)
+                self.assertEqual(os.listdir(fresh), [])
+
+    def test_the_cron_example_finds_the_package_and_a_hand_install_on_crons_path(self):
+        """cron runs jobs with PATH=/usr/bin:/bin: a hand install's
+        /usr/local/bin/mcp-report (cmake's default prefix) is "not found"
+        every minute unless the example sets PATH itself."""
+        env = {"PATH": "/usr/bin:/bin"}  # Debian cron's own
+        with open(os.path.join(SOURCE, "scripts", "cron.example")) as f:
+            for line in f:
+                m = re.match(r"([A-Z_]+)=(.*)$", line.strip())
+                if m:
+                    env[m.group(1)] = m.group(2)
+        path = env["PATH"].split(":")
+        for needed in ("/usr/local/bin", "/usr/bin", "/bin"):
+            self.assertIn(needed, path)
+
     def test_the_cron_example_leaves_no_temp_file_when_status_fails(self):
         with open(os.path.join(SOURCE, "scripts", "cron.example")) as f:
             [line] = [l for l in f if l.startswith("*") and "--prometheus" in l]

@@ -137,7 +137,7 @@ TEST_F(SpoolStatusTest, WithNothingDueTheNextAttemptIsTheEarliestRetry) {
 TEST_F(SpoolStatusTest, DuringAHoldTheDueEventsWaitForIt) {
   extend_hold(*spool_, kNow + 30, kNow, 300);
   SpoolStatus st = spool_status(*spool_, kNow, kMaxBackoff);
-  EXPECT_EQ(st.due, 0u);
+  EXPECT_EQ(st.due, 1u);  // still due (one meaning in text, JSON, Prometheus)
   EXPECT_EQ(st.waiting_for_hold, 1u);
   EXPECT_EQ(st.hold_until, kNow + 30);
   EXPECT_EQ(st.next_attempt_at, kNow + 30);
@@ -225,7 +225,7 @@ TEST_F(SpoolReportTest, StatusAndListOverSpoolsInManyStates) {
       {"a dead event holds only the later ones", {{"a", 's'}, {"a", 'c', kNone, true}}, kNone,
        false, 1, 1, 0, 0, 1, 0, 0, 0,
        {"queue a interaction_start", "dead a interaction_complete HTTP 400"}},
-      {"a hold: the due events wait for it", {{"a", 's'}, {"b", 's', 60}}, 30, false, 2, 0, 0,
+      {"a hold: the due events wait for it", {{"a", 's'}, {"b", 's', 60}}, 30, false, 2, 1, 0,
        1, 0, 0, 0, 30, {"queue a interaction_start", "queue b interaction_start due+60"}},
       {"a hold with nothing due: the next retry", {{"a", 's', 60}}, 30, false, 1, 0, 0, 0, 0, 0,
        0, 60, {"queue a interaction_start due+60"}},
