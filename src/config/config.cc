@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -360,6 +361,10 @@ void Config::set(const std::string& key, const ConfigValue& value, const Origin&
             d = *f;
           else
             throw wrong("a number");
+          // TOML has nan and inf: a timeout of nan would be no timeout at all.
+          if (!std::isfinite(d))
+            throw Failure(kExitConfig, origin.describe(),
+                          name + ": must be a finite number (not nan or inf)");
           check_min(d);
           this->*member = d;
         } else if constexpr (std::is_same_v<T, SinkKind>) {

@@ -179,6 +179,17 @@ TEST_F(ConfigTest, ErrorsNameTheFileLineAndKey) {
       ":2:15: interaction_logging.max_retries: expected a value of its own type, not an array");
 }
 
+TEST_F(ConfigTest, NumbersThatAreNotFiniteAre78) {
+  // TOML has nan and inf; a timeout of nan would be no timeout at all.
+  for (const char* key : {"timeout", "retry_delay", "max_backoff", "rate_period", "max_age_days",
+                          "quiet_outage"})
+    for (const char* value : {"nan", "+nan", "-nan", "inf", "+inf", "-inf"})
+      EXPECT_EQ(error_of(std::string("[interaction_logging]\n") + key + " = " + value + "\n"),
+                std::string(":2: interaction_logging.") + key +
+                    ": must be a finite number (not nan or inf)")
+          << key << " = " << value;
+}
+
 TEST_F(ConfigTest, NonAsciiOnlyInStringsAndComments) {
   // Fine in strings and comments (the old file's comments are Chinese).
   Config c = load(file(write("ok.toml",
