@@ -26,6 +26,20 @@ CLI::App* add_command(CLI::App& app, const Globals& globals, const char* name) {
 
 namespace {
 
+// CLI11's message in the words of the others ("--spool: an empty value"):
+// an option given more often than it takes says so, not CLI11's
+// "--spool: At Most 1 required but received 2".
+std::string usage_text(const CLI::ParseError& e) {
+  const std::string what = e.what();
+  const std::string at_most = ": At Most ", received = " required but received ";
+  const size_t a = what.find(at_most);
+  const size_t r = what.find(received);
+  if (a == std::string::npos || r == std::string::npos || r < a) return what;
+  const std::string most = what.substr(a + at_most.size(), r - a - at_most.size());
+  return what.substr(0, a) + ": given " + what.substr(r + received.size()) + " times, at most " +
+         (most == "1" ? std::string("once") : most + " times");
+}
+
 const char kDescription[] =
     "Record MCP interaction events into a local spool, instantly and without the\n"
     "network, and deliver them to an MCPCoordinator with `mcp-report flush`.";
@@ -118,7 +132,7 @@ int run_cli(int argc, char** argv, const std::vector<Registration>& registration
     std::cerr << "mcp-report: hint: see 'mcp-report --help'\n";
     return kExitUsage;
   } catch (const CLI::ParseError& e) {
-    std::cerr << "mcp-report: usage: " << printable(e.what()) << "\n"
+    std::cerr << "mcp-report: usage: " << printable(usage_text(e)) << "\n"
               << "mcp-report: hint: see 'mcp-report --help'\n";
     return kExitUsage;
   } catch (const std::exception& e) {

@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstring>
 #include <iostream>
 #include <optional>
@@ -105,7 +106,9 @@ int proxy(const Globals& globals, const ProxyArgs& args) {
 
 ProxyRecording proxy_recording(const Globals& globals, const ProxyArgs& args) {
   ProxyRecording recording;
-  recording.tracker.methods = MethodFilter::parse(args.methods);
+  std::string methods = args.methods;
+  std::replace(methods.begin(), methods.end(), '\n', ',');  // repeated --methods
+  recording.tracker.methods = MethodFilter::parse(methods);
   for (const std::string& warning : recording.tracker.methods.warnings())
     globals.warn("proxy: --methods: " + warning + ": nothing is recorded for it");
   parse_capture(args.capture, &recording.tracker);
@@ -142,15 +145,18 @@ void add_proxy_command(CLI::App& app, Globals& globals, Commands& commands) {
   auto args = std::make_shared<ProxyArgs>();
   CLI::App* sub = add_command(app, globals, "proxy");
   if (!sub) return;
-  sub->add_option("--methods", args->methods,
-                  "Requests to record, comma-separated, or all (default: "
-                  "tools/call,resources/read,prompts/get)")
-      ->type_name("LIST|all");
   // An empty value is a usage error, as for every option; repeated, the
-  // lists combine.
+  // lists of --methods and of --capture combine (CLI11 joins them with
+  // newlines).
   const CLI::Validator not_empty(
       [](std::string& v) { return v.empty() ? std::string("an empty value") : std::string(); },
       "");
+  sub->add_option("--methods", args->methods,
+                  "Requests to record, comma-separated, or all (default: "
+                  "tools/call,resources/read,prompts/get; repeated, the lists combine)")
+      ->type_name("LIST|all")
+      ->check(not_empty)
+      ->multi_option_policy(CLI::MultiOptionPolicy::Join);
   sub->add_option("--capture", args->capture,
                   "Also record argument values and/or results (default: names only; "
                   "repeated, the lists combine)")

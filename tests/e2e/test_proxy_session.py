@@ -147,6 +147,24 @@ class ProxyFrontDoorTest(Case):
         self.assertEqual(by_action["interaction_start"]["request_data"]["parameters"], {"i": 1})
         self.assertIn("result", by_action["interaction_complete"]["result_data"])
 
+    def test_methods_repeated_lists_combine(self):
+        p = self.run_cli("proxy", "--methods", "prompts/get", "--methods", "tools/call", "--",
+                         sys.executable, "-c", ANSWERING, input=calls(1).decode())
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stderr, "")
+        self.assertEqual(len(self.bodies()), 2)
+
+    def test_an_option_given_twice_is_one_clear_line(self):
+        for argv in (["--spool", "a", "--spool", "b", "status"],
+                     ["proxy", "--listen", "127.0.0.1:1", "--listen", "127.0.0.1:2",
+                      "--upstream", "http://127.0.0.1:3/"],
+                     ["start", "--id", "a", "--id", "b"]):
+            with self.subTest(argv=argv):
+                p = self.fails(64, *argv)
+                option = argv[0] if argv[0].startswith("-") else argv[1]
+                self.assertRegex(p.stderr, "^mcp-report: usage: %s: given 2 times, "
+                                 "at most once\nmcp-report: hint: " % option)
+
     def test_verbose_says_where_the_spool_is(self):
         # Without HOME or a config file the spool is found through the
         # user's entry in the password database: -v says where it went.
