@@ -16,7 +16,7 @@ UniqueFd lock_root_file(const Spool& spool, const char* name, bool wait,
   UniqueFd fd(::openat(spool.root_fd(), name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
                        spool.file_mode()));
   if (fd)
-    exact_mode(fd.get(), spool.file_mode());
+    exact_mode(fd.get(), spool.file_mode(), spool.umask());
   else if (errno == EEXIST)
     fd.reset(::openat(spool.root_fd(), name, O_RDWR | O_NOFOLLOW | O_CLOEXEC));
   if (!fd) {

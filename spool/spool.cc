@@ -212,11 +212,17 @@ Spool Spool::open(const std::string& root, bool create) {
   return spool;
 }
 
+Spool::Spool(std::string root, int root_fd) : root_(std::move(root)), root_fd_(root_fd) {
+  umask_ = ::umask(0);
+  ::umask(umask_);
+}
+
 Spool::Spool(Spool&& other) noexcept
     : root_(std::move(other.root_)),
       root_fd_(other.root_fd_),
       create_(other.create_),
-      shared_(other.shared_) {
+      shared_(other.shared_),
+      umask_(other.umask_) {
   other.root_fd_ = -1;
   for (size_t i = 0; i < std::size(dir_fds_); ++i) {
     dir_fds_[i] = other.dir_fds_[i];
@@ -271,16 +277,14 @@ AtomicFile::AtomicFile(const Spool& spool, std::string name)
     int err = errno;
     fail(spool.path(SpoolState::kTmp, name_), err);
   }
-  exact_mode(fd_, spool.file_mode());
+  exact_mode(fd_, spool.file_mode(), spool.umask());
 }
 
-void exact_mode(int fd, mode_t mode) {
+void exact_mode(int fd, mode_t mode, mode_t umask) {
   // The umask may have taken bits off the mode (0600 and 0200, a shared
   // spool's 0660 and the usual 022): then set it exactly. Only then: an
   // fchmod is one more journalled change to the new inode.
-  const mode_t mask = ::umask(0);
-  ::umask(mask);
-  if (mask & mode) ::fchmod(fd, mode);
+  if (umask & mode) ::fchmod(fd, mode);
 }
 
 AtomicFile::~AtomicFile() {

@@ -68,20 +68,25 @@ class Spool {
   // The mode of the files and folders made in it (see open()).
   mode_t file_mode() const { return shared_ ? 0660 : 0600; }
   mode_t dir_mode() const { return shared_ ? 02770 : 0700; }
+  // The process's umask, read once when the spool was opened (reading it
+  // means setting it, twice: not for every file made).
+  mode_t umask() const { return umask_; }
 
  private:
-  Spool(std::string root, int root_fd) : root_(std::move(root)), root_fd_(root_fd) {}
+  Spool(std::string root, int root_fd);
   // The root folder's descriptor (made first with `create`); SpoolError else.
   static int open_root(const std::string& root, bool create);
   std::string root_;
   int root_fd_;
   bool create_ = false;
   bool shared_ = false;
+  mode_t umask_ = 0;
   mutable int dir_fds_[5] = {-1, -1, -1, -1, -1};
 };
 
-// Gives the file just created as `fd` exactly `mode`, whatever the umask.
-void exact_mode(int fd, mode_t mode);
+// Gives the file just created as `fd` exactly `mode`, whatever the umask
+// (`umask`, the process's, e.g. Spool::umask()).
+void exact_mode(int fd, mode_t mode, mode_t umask);
 
 // A file being written in tmp/ and published into another folder by commit().
 // If commit() is never reached, the destructor removes the temp file, so a

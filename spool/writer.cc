@@ -1,5 +1,6 @@
 #include "spool/writer.h"
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -20,16 +21,19 @@ uint32_t random_base() {
 uint32_t g_base = 0;
 uint32_t g_counter = 0;
 bool g_seeded = false;
-pid_t g_pid = 0;  // a forked child must not reuse its parent's base
+
+// A forked child must not reuse its parent's base: it draws its own (told
+// by fork itself, not by a getpid(2) for every name).
+void draw_again_in_child() { g_seeded = false; }
 
 }  // namespace
 
 std::string next_unique() {
-  if (!g_seeded || g_counter > 0xffff || g_pid != ::getpid()) {
+  static const bool watching_forks = ::pthread_atfork(nullptr, nullptr, draw_again_in_child) == 0;
+  if (!g_seeded || g_counter > 0xffff || !watching_forks) {
     g_base = random_base();
     g_counter = 0;
     g_seeded = true;
-    g_pid = ::getpid();
   }
   char buf[16];
   std::snprintf(buf, sizeof buf, "%08x%04x", g_base, g_counter++);

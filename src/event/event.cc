@@ -108,7 +108,10 @@ std::string spooled_interaction_id(const Spool& spool, SpoolState state, const s
 }
 
 std::string new_interaction_id(int64_t now_seconds) {
-  const uint32_t r = static_cast<uint32_t>(random_u64());
+  return new_interaction_id(now_seconds, static_cast<uint32_t>(random_u64()));
+}
+
+std::string new_interaction_id(int64_t now_seconds, uint32_t r) {
   char buf[48];
   std::snprintf(buf, sizeof buf, "int_%lld_%08x", static_cast<long long>(now_seconds), r);
   return buf;

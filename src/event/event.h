@@ -38,8 +38,10 @@ void require_valid_interaction_id(const std::string& id);
 // name), from the body; the key itself when neither says.
 std::string spooled_interaction_id(const Spool& spool, SpoolState state, const std::string& name);
 
-// int_<unix seconds>_<8 lowercase hex>, the old reporter's format.
+// int_<unix seconds>_<8 lowercase hex>, the old reporter's format: the hex
+// random (one getrandom(2)), or `random`'s.
 std::string new_interaction_id(int64_t now_seconds);
+std::string new_interaction_id(int64_t now_seconds, uint32_t random);
 
 // The request body. `payload_json` is an already serialized object.
 std::string event_body(Action action, const std::string& interaction_id, const std::string& mcp_id,

@@ -39,11 +39,15 @@ void Recorder::open_spool() {
 
 void Recorder::prepare(const std::string& body) {
   check_event_size(body, options_.max_event_kb);
+  check_room(body.size());
+}
+
+void Recorder::check_room(uint64_t bytes) {
   open_spool();
   const uint64_t min_free = static_cast<uint64_t>(options_.min_free_mb) << 20;
   if (min_free > 0) {
     uint64_t free = spool_->free_bytes();
-    if (free < min_free + body.size())
+    if (free < min_free + bytes)
       throw Failure(kExitCantCreate, "spool " + spool_->root(),
                     "only " + std::to_string(free >> 20) + " MiB free (min_free_mb is " +
                         std::to_string(options_.min_free_mb) + ")");
@@ -115,12 +119,14 @@ size_t Recorder::record_all(const std::vector<Parts>& events, std::string& error
   };
   std::vector<PendingEvent> pending;
   pending.reserve(events.size());
+  uint64_t bytes = 0;
   for (const Parts& p : events) {
     try {
       require_mcp_id();
       std::string body =
           event_body(p.action, p.interaction_id, options_.mcp_id, p.timestamp_us, p.payload_json);
-      prepare(body);
+      check_event_size(body, options_.max_event_kb);
+      bytes += body.size();
       pending.push_back({name_for({p.action, p.interaction_id, options_.mcp_id, p.timestamp_us}),
                          std::move(body), {}});
     } catch (const std::exception& e) {
@@ -129,6 +135,7 @@ size_t Recorder::record_all(const std::vector<Parts>& events, std::string& error
   }
   if (pending.empty()) return 0;
   try {
+    check_room(bytes);  // once for the run: one statfs(2), not one per event
     enqueue_all(*spool_, pending, options_.sync);
   } catch (const std::exception& e) {
     fail(e);

@@ -84,6 +84,8 @@ class Recorder {
  private:
   // Opens the spool and checks max_event_kb and min_free_mb (Failure 65/73).
   void prepare(const std::string& body);
+  // Opens the spool and checks that `bytes` more leave min_free_mb free.
+  void check_room(uint64_t bytes);
   // Failure 78 when no mcp_id is set.
   void require_mcp_id() const;
 

@@ -30,6 +30,12 @@ uint64_t fallback() {
 
 }  // namespace
 
+uint64_t RandomStream::next() {
+  const uint64_t x = state_;
+  state_ += 0x9e3779b97f4a7c15ull;
+  return mix(x);  // splitmix64: the state steps by the golden ratio, mixed
+}
+
 uint64_t random_u64() {
   uint64_t r = 0;
   if (::getrandom(&r, sizeof r, GRND_NONBLOCK) != sizeof r) r = fallback();

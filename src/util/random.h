@@ -11,6 +11,18 @@ namespace mcpr {
 // 64 random bits.
 uint64_t random_u64();
 
+// 64-bit random numbers from one getrandom(2) seed (splitmix64): for a run
+// of names made at a high rate (the proxy's interaction ids), a system call
+// once rather than for each. Not thread-safe; one per thread.
+class RandomStream {
+ public:
+  RandomStream() : state_(random_u64()) {}
+  uint64_t next();
+
+ private:
+  uint64_t state_;
+};
+
 // A uniform double in [0, 1).
 double random_unit();
 

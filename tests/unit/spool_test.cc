@@ -239,11 +239,12 @@ TEST_F(SpoolTest, EnqueueAllQueuesEveryEventInOrderAndLeavesNoTempFile) {
 }
 
 TEST_F(SpoolTest, EnqueueWritesExactlyTheBodyWithMode0600) {
-  Spool spool = Spool::open(path("s"), true);
-  EventName name = sample_name();
+  // The umask as it is when the spool is opened (read once, not per file).
   mode_t old = ::umask(0277);
-  std::string file = enqueue(spool, name, "{\"x\": 1}", true);
+  Spool spool = Spool::open(path("s"), true);
   ::umask(old);
+  EventName name = sample_name();
+  std::string file = enqueue(spool, name, "{\"x\": 1}", true);
   std::ifstream in(path("s/queue/") + file);
   std::string content((std::istreambuf_iterator<char>(in)), {});
   EXPECT_EQ(content, "{\"x\": 1}");
