@@ -1,6 +1,7 @@
 // What each event of an interaction says (man page PROXY, "The events"): the
 // payloads, in the Python style of the spooled bodies.
 #include <algorithm>
+#include <functional>
 
 #include "src/event/pyjson.h"
 #include "src/proxy/interaction_tracker.h"
@@ -17,58 +18,107 @@ constexpr size_t kMaxMessageChars = 1024;  // error messages, ToolError text, st
 
 // A payload object being built. Text JSON cannot carry is written escaped
 // (JsonTree::write_python), names included, and then the payload says
-// "escaped": true.
+// "escaped": true and is written again with every backslash of its text
+// doubled, so that a reader tells the escapes (\xNN, \udXXX) from text that
+// reads so (\\ud83c). Members are kept as how to write them until str().
 class Payload {
  public:
+  using Write = std::function<void(std::string* out, bool* escaped, bool doubled)>;
+
   // A string member, cut to at most `limit` bytes on a character boundary.
   void text(std::string_view key, std::string_view s, size_t limit = std::string_view::npos) {
-    raw(key, quoted(cut(s, limit)));
+    add(key, [s = cut(s, limit)](std::string* out, bool* escaped, bool doubled) {
+      python_quoted(s, out, escaped, doubled);
+    });
   }
   void raw(std::string_view key, std::string json) {
-    std::string name = quoted(key);
-    for (auto& member : members_) {
-      if (member.first == name) {  // as a Python dict: the first place kept
-        member.second = std::move(json);
-        return;
-      }
-    }
-    members_.emplace_back(std::move(name), std::move(json));
+    add(key, [json = std::move(json)](std::string* out, bool*, bool) { *out += json; });
   }
   // Any value, as it came; null when absent.
   void value(std::string_view key, const JsonTree& tree, const Node* n) {
-    std::string out;
-    if (n) tree.write_python(n, &out, &escaped);
-    raw(key, n ? std::move(out) : "null");
+    add(key, [&tree, n](std::string* out, bool* escaped, bool doubled) {
+      if (n) tree.write_python(n, out, escaped, doubled);
+      else *out += "null";
+    });
   }
+  // The names of an object's members but _meta, as a list.
   void names(std::string_view key, const JsonTree& tree, const Node* object_node) {
-    std::string out = "[";
-    for (const Node* n = tree.first(object_node); n; n = tree.next(n)) {
-      if (n->key == "_meta") continue;
-      if (out.size() > 1) out += ", ";
-      out += quoted(n->key);
-    }
-    raw(key, out + "]");
+    add(key, [&tree, object_node](std::string* out, bool* escaped, bool doubled) {
+      const size_t open = out->size();
+      *out += '[';
+      for (const Node* n = tree.first(object_node); n; n = tree.next(n)) {
+        if (n->key == "_meta") continue;
+        if (out->size() > open + 1) *out += ", ";
+        python_quoted(n->key, out, escaped, doubled);
+      }
+      *out += ']';
+    });
   }
-  std::string quoted(std::string_view s) {
-    std::string out;
-    python_quoted(s, &out, &escaped);
+  // A list of strings (`items` kept by the caller until str()).
+  void list(std::string_view key, const std::vector<std::string>& items) {
+    add(key, [&items](std::string* out, bool* escaped, bool doubled) {
+      const size_t open = out->size();
+      *out += '[';
+      for (const std::string& item : items) {
+        if (out->size() > open + 1) *out += ", ";
+        python_quoted(item, out, escaped, doubled);
+      }
+      *out += ']';
+    });
+  }
+  // `key` (kept by the caller until str()) and how to write its value.
+  void add(std::string_view key, Write write) {
+    for (auto& member : members_) {
+      if (member.first == key) {  // as a Python dict: the first place kept
+        member.second = std::move(write);
+        return;
+      }
+    }
+    members_.emplace_back(key, std::move(write));
+  }
+  // The object, with "escaped": true when something was, unless `mark` is
+  // false (a value of another payload, which says it); *escaped (when
+  // given) is set when something was.
+  std::string str(bool mark = true) const {
+    bool escaped = false;
+    Members members = rendered(&escaped);
+    if (escaped && mark) members.emplace_back("\"escaped\"", "true");
+    return joined(members);
+  }
+  // As a value of another payload being written.
+  void write(std::string* out, bool* escaped, bool doubled) const {
+    *out += joined(render(escaped, doubled));
+  }
+
+  using Members = std::vector<std::pair<std::string, std::string>>;  // name, value (JSON)
+  // The members written, once more with backslashes doubled when something
+  // was escaped (*escaped).
+  Members rendered(bool* escaped) const {
+    Members out = render(escaped, false);
+    if (*escaped) out = render(escaped, true);
     return out;
   }
-  // The object, with "escaped": true when something was (unless a value
-  // of another payload, which says it).
-  std::string str(bool mark = true) {
-    if (escaped && mark) raw("escaped", "true");
+  static std::string joined(const Members& members) {
     std::string out = "{";
-    for (const auto& [name, json] : members_) {
+    for (const auto& [name, value] : members) {
       if (out.size() > 1) out += ", ";
-      out += name + ": " + json;
+      out += name + ": " + value;
     }
     return out + "}";
   }
 
-  bool escaped = false;
-
  private:
+  Members render(bool* escaped, bool doubled) const {
+    Members out;
+    for (const auto& [key, write] : members_) {
+      std::string name, value;
+      python_quoted(key, &name, escaped, doubled);
+      write(&value, escaped, doubled);
+      out.emplace_back(std::move(name), std::move(value));
+    }
+    return out;
+  }
+
   static std::string_view cut(std::string_view s, size_t limit) {
     if (s.size() <= limit) return s;
     size_t at = limit;
@@ -76,7 +126,7 @@ class Payload {
     return s.substr(0, at);
   }
 
-  std::vector<std::pair<std::string, std::string>> members_;  // quoted name, JSON value
+  std::vector<std::pair<std::string_view, Write>> members_;
 };
 
 std::string seconds(int64_t us) { return format_timestamp(us < 0 ? 0 : us); }
@@ -100,14 +150,34 @@ std::string_view first_text(const JsonTree& tree, const Node* result) {
   return {};
 }
 
-// The names of a map's keys as a list member (input requests, responses).
-void key_list(Payload* p, const std::string& key, const std::vector<std::string>& keys) {
-  std::string out = "[";
-  for (const std::string& k : keys) {
-    if (out.size() > 1) out += ", ";
-    out += p->quoted(k);
+// `p`, whose last member is a captured value; when the whole is over
+// `limit` the captured JSON text is cut and stored as a string, and
+// "truncated": true says so.
+std::string fit(const Payload& p, size_t limit) {
+  bool escaped = false;
+  Payload::Members members = p.rendered(&escaped);
+  auto [name, captured] = std::move(members.back());
+  members.pop_back();
+  if (escaped) members.emplace_back("\"escaped\"", "true");
+  std::string head = Payload::joined(members);
+  head.pop_back();  // the closing brace
+  head += (head.size() > 1 ? ", " : "") + name + ": ";
+  std::string whole = head + captured + "}";
+  if (limit == 0 || whole.size() <= limit) return whole;
+  const std::string tail = ", \"truncated\": true}";
+  // Cut the captured text, quote it, and cut again by what is still over:
+  // each byte cut takes at least one byte of its quoted form (up to six, a
+  // \u escape), so this ends in a pass or two with the room filled.
+  size_t room = limit > head.size() + tail.size() ? limit - head.size() - tail.size() : 0;
+  for (;;) {
+    Payload cut;
+    cut.text("v", captured, room);
+    std::string quoted = cut.str(false);
+    quoted = quoted.substr(6, quoted.size() - 7);  // {"v": ...}
+    const size_t size = head.size() + quoted.size() + tail.size();
+    if (size <= limit || room == 0) return head + quoted + tail;
+    room -= std::min(room, size - limit);
   }
-  p->raw(key, out + "]");
 }
 
 bool is_named_arguments(std::string_view method) {
@@ -121,6 +191,11 @@ std::string InteractionTracker::target_of(const Message& m) {
   std::string_view name = JsonTree::string(t.member(m.params, "name"));
   if (name.empty()) name = JsonTree::string(t.member(m.params, "uri"));
   return std::string(name);
+}
+
+size_t InteractionTracker::arguments_hash(const Message& m) {
+  const Node* arguments = m.tree->member(m.params, "arguments");
+  return std::hash<std::string_view>()(arguments ? arguments->text : std::string_view());
 }
 
 std::string InteractionTracker::start_payload(const Message& m) const {
@@ -141,7 +216,10 @@ std::string InteractionTracker::start_payload(const Message& m) const {
   if (m.method == "prompts/get" && !name.empty()) p.text("gen_ai.prompt.name", name);
   if (const std::string_view uri = JsonTree::string(t.member(m.params, "uri")); !uri.empty())
     p.text("mcp.resource.uri", uri);
-  p.text("jsonrpc.request.id", m.id->text);
+  // The id as it came, a number or a string, so that 5 and "5" (different
+  // requests) stay apart; the OpenTelemetry sink sends it as the string the
+  // conventions' jsonrpc.request.id is.
+  p.value("jsonrpc.request.id", t, m.id);
   const Session session = session_of(m);
   if (!session.protocol_version.empty()) p.text("mcp.protocol.version", session.protocol_version);
   if (!session.client_name.empty()) p.text("mcp.client.name", session.client_name);
@@ -158,18 +236,18 @@ std::string InteractionTracker::start_payload(const Message& m) const {
   if (m.partial) p.raw("parsed", "false");
   if (!capture) return p.str();
   // Params without _meta for methods without "arguments".
-  std::string captured = "{}";
+  Payload params;
   if (named && arguments) {
-    captured.clear();
-    t.write_python(arguments, &captured, &p.escaped);
-  } else if (!named && JsonTree::is(arguments, Kind::kObject)) {
-    Payload params;
-    for (const Node* n = t.first(arguments); n; n = t.next(n))
-      if (n->key != "_meta") params.value(n->key, t, n);
-    captured = params.str(false);
-    p.escaped = p.escaped || params.escaped;
+    p.value("parameters", t, arguments);
+  } else {
+    if (!named && JsonTree::is(arguments, Kind::kObject))
+      for (const Node* n = t.first(arguments); n; n = t.next(n))
+        if (n->key != "_meta") params.value(n->key, t, n);
+    p.add("parameters", [&params](std::string* out, bool* escaped, bool doubled) {
+      params.write(out, escaped, doubled);
+    });
   }
-  return fit(p.str(), "parameters", std::move(captured));
+  return fit(p, options_.max_payload_bytes);
 }
 
 std::string InteractionTracker::result_payload(const Interaction& i, const Message& m,
@@ -183,6 +261,10 @@ std::string InteractionTracker::result_payload(const Interaction& i, const Messa
   if (tool_error) {
     p.raw("error_type", "\"ToolError\"");
     p.text("error_message", first_text(t, result), kMaxMessageChars);
+  } else if (m.partial && i.method == "tools/call" && !JsonTree::is(is_error, Kind::kBool)) {
+    // A long line's ends did not show whether the tool failed: answered,
+    // but not known to have succeeded.
+    p.raw("success", "null");
   } else {
     p.raw("success", "true");
   }
@@ -196,9 +278,8 @@ std::string InteractionTracker::result_payload(const Interaction& i, const Messa
   if (!i.task_id.empty()) p.text("task_id", i.task_id);
   if (i.notifications) p.raw("notification_count", std::to_string(i.notifications));
   if (!options_.capture_results || m.partial || !result) return p.str();
-  std::string captured;
-  t.write_python(result, &captured, &p.escaped);
-  return fit(p.str(), "result", std::move(captured));
+  p.value("result", t, result);
+  return fit(p, options_.max_payload_bytes);
 }
 
 std::string InteractionTracker::error_payload(const Interaction& i, const Message& m,
@@ -304,9 +385,10 @@ std::string InteractionTracker::retry_payload(const Message& m) {
   const JsonTree& t = *m.tree;
   Payload p;
   p.raw("status", "\"input_provided\"");
-  p.text("jsonrpc.request.id", m.id->text);
+  p.value("jsonrpc.request.id", t, m.id);
   p.raw("input_size", std::to_string(m.size));
-  key_list(&p, "input_responses", keys_of(t, t.member(m.params, "inputResponses")));
+  const std::vector<std::string> keys = keys_of(t, t.member(m.params, "inputResponses"));
+  p.list("input_responses", keys);
   return p.str();
 }
 
@@ -315,7 +397,7 @@ std::string InteractionTracker::input_payload(const std::string& task_id,
   Payload p;
   p.raw("status", "\"input_provided\"");
   p.text("task_id", task_id);
-  key_list(&p, "input_responses", keys);
+  p.list("input_responses", keys);
   return p.str();
 }
 
@@ -323,7 +405,7 @@ std::string InteractionTracker::input_required_payload(const Message& m,
                                                        const std::vector<std::string>& keys) {
   Payload p;
   p.raw("status", "\"input_required\"");
-  key_list(&p, "input_requests", keys);
+  p.list("input_requests", keys);
   p.raw("output_size", std::to_string(m.size));
   return p.str();
 }
@@ -336,39 +418,12 @@ std::string InteractionTracker::status_payload(const std::string& task_id,
   p.text("status", status);
   p.text("task_id", task_id);
   if (!message.empty()) p.text("message", message, kMaxMessageChars);
-  if (!input_keys.empty()) key_list(&p, "input_requests", input_keys);
+  if (!input_keys.empty()) p.list("input_requests", input_keys);
   return p.str();
 }
 
 void InteractionTracker::progress(const Interaction& i, std::string payload, SeenAt at) {
   sink_({Action::kProgress, i.id, std::move(payload), at.wall_us});
-}
-
-// `payload_head` (an object) with `captured_key` added; when the whole is
-// over max_payload_bytes the captured JSON text is cut and stored as a
-// string, and "truncated": true says so.
-std::string InteractionTracker::fit(std::string payload_head, const char* captured_key,
-                                    std::string captured) const {
-  payload_head.pop_back();  // the closing brace
-  std::string sep = payload_head.size() > 1 ? ", " : "";
-  std::string whole = payload_head + sep + "\"" + captured_key + "\": " + captured + "}";
-  const size_t limit = options_.max_payload_bytes;
-  if (limit == 0 || whole.size() <= limit) return whole;
-  const std::string head = payload_head + sep + "\"" + captured_key + "\": ";
-  const std::string tail = ", \"truncated\": true}";
-  // Cut the captured text, quote it, and cut again by what is still over:
-  // each byte cut takes at least one byte of its quoted form (up to six, a
-  // \u escape), so this ends in a pass or two with the room filled.
-  size_t room = limit > head.size() + tail.size() ? limit - head.size() - tail.size() : 0;
-  for (;;) {
-    Payload cut;
-    cut.text("v", captured, room);
-    std::string quoted = cut.str(false);
-    quoted = quoted.substr(6, quoted.size() - 7);  // {"v": ...}
-    const size_t size = head.size() + quoted.size() + tail.size();
-    if (size <= limit || room == 0) return head + quoted + tail;
-    room -= std::min(room, size - limit);
-  }
 }
 
 }  // namespace mcpr

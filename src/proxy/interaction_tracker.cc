@@ -3,10 +3,13 @@
 // event says is in interaction_events.cc.
 #include "src/proxy/interaction_tracker.h"
 
+#include <memory>
+
 #include "src/proxy/message_keys.h"
 #include "src/proxy/long_line.h"
 #include "src/proxy/mcp_methods.h"
 #include "src/util/failure.h"
+#include "src/util/random.h"
 
 namespace mcpr {
 
@@ -68,7 +71,11 @@ bool InteractionTracker::read_message(const JsonTree& tree, const Node* n, size_
 
 InteractionTracker::InteractionTracker(TrackerOptions options, Sink sink, IdMaker make_id)
     : options_(std::move(options)), sink_(std::move(sink)), make_id_(std::move(make_id)) {
-  if (!make_id_) make_id_ = new_interaction_id;
+  // A session makes ids at the rate of its calls: one getrandom(2) for all.
+  if (!make_id_)
+    make_id_ = [stream = std::make_shared<RandomStream>()](int64_t seconds) {
+      return new_interaction_id(seconds, static_cast<uint32_t>(stream->next()));
+    };
 }
 
 void InteractionTracker::on_line(Direction direction, std::string_view line, SeenAt at) {
@@ -201,6 +208,7 @@ void InteractionTracker::on_client_request(const Message& m, SeenAt at) {
       i.method = std::string(m.method);
       i.started_mono_us = at.mono_us;
       i.target = target_of(m);
+      i.arguments_hash = arguments_hash(m);
       sink_({Action::kStart, i.id, start_payload(m), at.wall_us});
     }
     Interaction& i = interactions_[request.interaction];
@@ -220,26 +228,40 @@ void InteractionTracker::on_client_request(const Message& m, SeenAt at) {
 }
 
 // The interaction waiting for this request as the retry of a call answered
-// with input_required (2026-07-28): "the client MUST echo back the exact
-// value" of its requestState; without one, it answers every input request
-// the result named, for the same tool, prompt or resource. 0 for none.
+// with input_required (2026-07-28), 0 for none. A retry is of "the original
+// request": the same method and tool (prompt, resource). "The client MUST
+// echo back the exact value" of its requestState; without one, it answers
+// every input request the result named. When several calls wait so, the
+// one whose arguments it repeats; if that is not one call, which it
+// continues is not known, and it is a call of its own.
 uint64_t InteractionTracker::retried(const Message& m) const {
   const JsonTree& t = *m.tree;
   const Node* state = t.member(m.params, "requestState");
   const Node* responses = t.member(m.params, "inputResponses");
   if (!JsonTree::is(state, Kind::kString) && !JsonTree::is(responses, Kind::kObject)) return 0;
+  const std::string target = target_of(m);
+  std::vector<uint64_t> candidates;
   for (const auto& [serial, i] : interactions_) {
-    if (!i.awaiting_retry || i.method != m.method) continue;
+    if (!i.awaiting_retry || i.method != m.method || i.target != target) continue;
     if (i.has_request_state) {
-      if (JsonTree::is(state, Kind::kString) && state->text == i.request_state) return serial;
+      if (JsonTree::is(state, Kind::kString) && state->text == i.request_state)
+        candidates.push_back(serial);
       continue;
     }
-    if (i.input_keys.empty() || i.target != target_of(m)) continue;
+    if (i.input_keys.empty()) continue;
     bool all = true;
     for (const std::string& k : i.input_keys) all = all && t.member(responses, k) != nullptr;
-    if (all) return serial;
+    if (all) candidates.push_back(serial);
   }
-  return 0;
+  if (candidates.size() <= 1) return candidates.empty() ? 0 : candidates.front();
+  const size_t arguments = arguments_hash(m);
+  uint64_t found = 0;
+  for (uint64_t serial : candidates) {
+    if (interactions_.at(serial).arguments_hash != arguments) continue;
+    if (found) return 0;
+    found = serial;
+  }
+  return found;
 }
 
 void InteractionTracker::on_client_cancel(const Message& m, SeenAt at) {

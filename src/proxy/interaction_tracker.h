@@ -163,6 +163,7 @@ class InteractionTracker {
     std::string request_state;
     std::vector<std::string> input_keys;
     std::string target;  // the tool, prompt or resource it calls
+    size_t arguments_hash = 0;  // of its arguments as written, to tell retries apart
     uint64_t notifications = 0;  // subscriptions/listen: notifications on its stream
   };
   // A client request waiting for its answer, kept when the answer matters:
@@ -205,6 +206,7 @@ class InteractionTracker {
 
   // What each event says (interaction_events.cc).
   static std::string target_of(const Message& m);
+  static size_t arguments_hash(const Message& m);
   std::string start_payload(const Message& m) const;
   // The end that a result brings: complete, or error ToolError for isError.
   std::string result_payload(const Interaction& i, const Message& m, const Node* result,
@@ -228,7 +230,6 @@ class InteractionTracker {
                                     const std::string& message,
                                     const std::vector<std::string>& input_keys = {});
   void progress(const Interaction& i, std::string payload, SeenAt at);
-  std::string fit(std::string payload_head, const char* captured_key, std::string captured) const;
 
   TrackerOptions options_;
   Sink sink_;

@@ -325,24 +325,29 @@ bool JsonTree::parse_prefix(std::string_view text) {
   return r != Reader::kFail && !nodes_.empty() && nodes_[0].kind != Kind::kCut;
 }
 
-bool JsonTree::add_member(std::string_view key_json, std::string_view value_json) {
-  if (!is(root(), Kind::kObject)) return false;
+bool JsonTree::add_member(const Node* object, std::string_view key_json,
+                          std::string_view value_json) {
+  if (!is(object, Kind::kObject) && !is(object, Kind::kCut)) return false;
+  const uint32_t parent = static_cast<uint32_t>(object - nodes_.data());
   const size_t mark = nodes_.size();
   std::string_view key;
   Reader key_reader(*this, key_json, false);
   if (key_json.empty() || key_json[0] != '"' || key_reader.string(&key) != Reader::kOk) return false;
+  const Kind old_kind = nodes_[parent].kind;
+  nodes_[parent].kind = Kind::kObject;
   // The new member goes last: find the current last child.
-  uint32_t last = nodes_[0].first;
+  uint32_t last = nodes_[parent].first;
   while (last && nodes_[last].next) last = nodes_[last].next;
   const uint32_t old_last = last;
-  const uint32_t old_size = nodes_[0].size;
+  const uint32_t old_size = nodes_[parent].size;
   Reader reader(*this, value_json, false);
-  if (reader.top(0, &last, key) != Reader::kOk) {
+  if (reader.top(parent, &last, key) != Reader::kOk) {
     // Undo: nodes added past `mark` are dropped, the links restored.
     nodes_.resize(mark);
     if (old_last) nodes_[old_last].next = 0;
-    else nodes_[0].first = 0;
-    nodes_[0].size = old_size;
+    else nodes_[parent].first = 0;
+    nodes_[parent].size = old_size;
+    nodes_[parent].kind = old_kind;
     return false;
   }
   return true;
@@ -360,7 +365,7 @@ std::string_view JsonTree::string(const Node* n) {
   return is(n, Kind::kString) ? n->text : std::string_view();
 }
 
-void JsonTree::write_python(const Node* n, std::string* out, bool* escaped) const {
+void JsonTree::write_python(const Node* n, std::string* out, bool* escaped, bool doubled) const {
   switch (n->kind) {
     case Kind::kNull:
     case Kind::kCut:
@@ -370,15 +375,11 @@ void JsonTree::write_python(const Node* n, std::string* out, bool* escaped) cons
       *out += n->text;
       return;
     case Kind::kNumber:
-      if (readable_number(n->text)) {
-        *out += n->text;
-      } else {
-        python_quoted(n->text, out, escaped);
-        *escaped = true;
-      }
+      if (readable_number(n->text)) *out += n->text;
+      else *out += n->text[0] == '-' ? "-Infinity" : "Infinity";
       return;
     case Kind::kString:
-      python_quoted(n->text, out, escaped);
+      python_quoted(n->text, out, escaped, doubled);
       return;
     case Kind::kArray:
     case Kind::kObject: {
@@ -387,10 +388,10 @@ void JsonTree::write_python(const Node* n, std::string* out, bool* escaped) cons
       for (const Node* c = first(n); c; c = next(c)) {
         if (c != first(n)) *out += ", ";
         if (object) {
-          python_quoted(c->key, out, escaped);
+          python_quoted(c->key, out, escaped, doubled);
           *out += ": ";
         }
-        write_python(c, out, escaped);
+        write_python(c, out, escaped, doubled);
       }
       *out += object ? '}' : ']';
       return;
@@ -412,14 +413,20 @@ bool surrogate_at(std::string_view bytes, size_t i, uint32_t* unit) {
 
 }  // namespace
 
-void python_quoted(std::string_view bytes, std::string* out, bool* escaped) {
+void python_quoted(std::string_view bytes, std::string* out, bool* escaped, bool doubled) {
   static const char kHex[] = "0123456789abcdef";
   size_t run = 0;  // where the current run of UTF-8 characters starts
   std::string part;
   auto flush = [&](size_t end) {
     if (end == run) return;
     part.clear();
-    python_string(bytes.substr(run, end - run), &part);
+    std::string_view text = bytes.substr(run, end - run);
+    std::string twice;
+    if (doubled && text.find('\\') != std::string_view::npos) {
+      for (char c : text) twice.append(c == '\\' ? 2 : 1, c);
+      text = twice;
+    }
+    python_string(text, &part);
     out->append(part, 1, part.size() - 2);
   };
   *out += '"';

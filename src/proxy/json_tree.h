@@ -48,7 +48,12 @@ class JsonTree {
   bool parse_prefix(std::string_view text);
   // Adds a member to the root object: `key_json` a JSON string, `value_json`
   // one value. false (nothing added) when either does not parse.
-  bool add_member(std::string_view key_json, std::string_view value_json);
+  bool add_member(std::string_view key_json, std::string_view value_json) {
+    return add_member(root(), key_json, value_json);
+  }
+  // The same for the object `object` of this tree; a cut value (kCut) is
+  // first made an empty object.
+  bool add_member(const Node* object, std::string_view key_json, std::string_view value_json);
 
   const Node* root() const { return nodes_.empty() ? nullptr : &nodes_[0]; }
   const Node* first(const Node* n) const { return n && n->first ? &nodes_[n->first] : nullptr; }
@@ -62,9 +67,12 @@ class JsonTree {
   // Writes `n` in the Python style of the spooled bodies (", " and ": ",
   // non-ASCII as \uXXXX). What JSON or UTF-8 cannot carry is written as text
   // and sets *escaped: a byte that is not UTF-8 as "\xNN", a lone surrogate
-  // as "\udXXX", a number beyond a double as a string. NaN and Infinity are
-  // written as Python writes them.
-  void write_python(const Node* n, std::string* out, bool* escaped) const;
+  // as "\udXXX"; with `doubled`, each backslash of the text is written as
+  // two, so that those escapes are told apart from text that reads so. NaN
+  // and Infinity are written as Python writes them, and so is a number
+  // beyond a double, as JavaScript and Python read it: Infinity or
+  // -Infinity.
+  void write_python(const Node* n, std::string* out, bool* escaped, bool doubled = false) const;
 
  private:
   class Reader;
@@ -78,6 +86,6 @@ class JsonTree {
 
 // A string in the Python style, quoted. What UTF-8 cannot carry is written
 // as text and sets *escaped, as JsonTree::write_python does.
-void python_quoted(std::string_view bytes, std::string* out, bool* escaped);
+void python_quoted(std::string_view bytes, std::string* out, bool* escaped, bool doubled = false);
 
 }  // namespace mcpr

@@ -16,17 +16,24 @@ class TailReader {
  public:
   explicit TailReader(std::string_view s) : s_(s) {}
 
-  // The members that end the top-level object whole, last first.
-  std::vector<std::pair<std::string_view, std::string_view>> members() {
+  // The members that end the object whose closing brace is the last byte
+  // before `end` whole, last first. *open (when given) is set to where the
+  // value before them ends when that value is an object that starts before
+  // the tail (npos otherwise): the members that end it can be read so too.
+  std::vector<std::pair<std::string_view, std::string_view>> members(size_t end, size_t* open) {
     std::vector<std::pair<std::string_view, std::string_view>> out;
-    size_t i = s_.size();
+    if (open) *open = std::string_view::npos;
+    size_t i = end;
     if (!back_space(&i) || s_[i - 1] != '}') return out;
     --i;  // before the closing brace
     for (;;) {
       size_t value_end = i;
       if (!back_space(&value_end)) return out;
       size_t value_start = value_end;
-      if (!value_begin(&value_start)) return out;
+      if (!value_begin(&value_start)) {
+        if (open && s_[value_end - 1] == '}') *open = value_end;
+        return out;
+      }
       size_t k = value_start;
       if (!back_space(&k) || s_[k - 1] != ':') return out;
       --k;
@@ -43,6 +50,8 @@ class TailReader {
       --i;
     }
   }
+
+  size_t size() const { return s_.size(); }
 
  private:
   // Moves *i back over whitespace; false when nothing is left before it.
@@ -109,7 +118,28 @@ class TailReader {
 bool read_long_line(std::string_view head, std::string_view tail, JsonTree* tree) {
   if (!tree->parse_prefix(head) || !JsonTree::is(tree->root(), JsonTree::Kind::kObject))
     return false;
-  auto members = TailReader(tail).members();
+  TailReader reader(tail);
+  size_t open = std::string_view::npos;
+  auto members = reader.members(reader.size(), &open);
+  // An object that ends in the tail and starts before it is the message's
+  // params, result or error (it has one of them) when the head left that
+  // open: the members that end it whole are its. Deeper, the object that
+  // ends in the tail is not known by name, and is not read.
+  // (Looked up again after each member added: adding may move the nodes.)
+  auto last_member = [tree] {
+    const JsonTree::Node* last = nullptr;
+    for (const JsonTree::Node* n = tree->first(tree->root()); n; n = tree->next(n)) last = n;
+    return last;
+  };
+  const JsonTree::Node* last = last_member();
+  const bool left_open = JsonTree::is(last, JsonTree::Kind::kCut) ||
+                         (JsonTree::is(last, JsonTree::Kind::kObject) && last->text.empty());
+  if (open != std::string_view::npos && left_open &&
+      (last->key == "params" || last->key == "result" || last->key == "error")) {
+    auto inner = reader.members(open, nullptr);
+    for (auto it = inner.rbegin(); it != inner.rend(); ++it)
+      tree->add_member(last_member(), it->first, it->second);
+  }
   for (auto it = members.rbegin(); it != members.rend(); ++it)
     tree->add_member(it->first, it->second);
   return true;

@@ -138,7 +138,7 @@ class ProxyStreamTest(ProxyCase):
         self.assertEqual(start["mcp.method.name"], "tools/call")
         self.assertEqual(start["gen_ai.tool.name"], "echo")
         self.assertEqual(start["parameters"], ["message", "n"])  # names, never values
-        self.assertEqual(start["jsonrpc.request.id"], "1")
+        self.assertEqual(start["jsonrpc.request.id"], 1)  # as it came: a number
         self.assertEqual(start["mcp.protocol.version"], "2025-06-18")
         self.assertEqual(start["mcp.client.name"], "edge-client")
         self.assertEqual(start["mcp.client.version"], "9.8")

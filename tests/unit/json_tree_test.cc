@@ -38,8 +38,9 @@ TEST(JsonTreeTest, ReadsWhatJavaScriptOrPythonAccept) {
       {R"("\udf89 and \ud83cx")", R"("\\udf89 and \\ud83cx" !)"},
       // Python's json writes these.
       {"[NaN, Infinity, -Infinity]", "[NaN, Infinity, -Infinity]"},
-      // Beyond a double: valid JSON, but no reader of ours takes it.
-      {"[1e400, -2E+999, 1e308]", R"(["1e400", "-2E+999", 1e308] !)"},
+      // Beyond a double: valid JSON, but no reader of ours takes it; read
+      // by JavaScript and Python as Infinity, written as Python writes that.
+      {"[1e400, -2E+999, 1e308]", "[Infinity, -Infinity, 1e308]"},
       {"123456789012345678901234567890", "123456789012345678901234567890"},
       // Bytes that are not UTF-8, as they came on the wire.
       {"\"a\xff\xfe" "b\"", R"("a\\xff\\xfeb" !)"},
@@ -61,6 +62,20 @@ TEST(JsonTreeTest, ReadsWhatJavaScriptOrPythonAccept) {
       {"tru", "refused"},
   };
   for (const Row& row : rows) EXPECT_EQ(reread(row.text), row.want) << row.text;
+}
+
+TEST(JsonTreeTest, DoubledBackslashesTellEscapesFromTextThatReadsSo) {
+  // A lone surrogate, the text \ud83c, a backslash, a byte not UTF-8, the
+  // text \xff.
+  JsonTree tree;
+  ASSERT_TRUE(tree.parse(R"(["\ud83c", "\\ud83c", "a\\b", ")" "\xff" R"(", "\\xff"])"));
+  std::string plain, doubled;
+  bool escaped = false;
+  tree.write_python(tree.root(), &plain, &escaped);
+  EXPECT_TRUE(escaped);
+  EXPECT_EQ(plain, R"(["\\ud83c", "\\ud83c", "a\\b", "\\xff", "\\xff"])");  // alike
+  tree.write_python(tree.root(), &doubled, &escaped, true);
+  EXPECT_EQ(doubled, R"(["\\ud83c", "\\\\ud83c", "a\\\\b", "\\xff", "\\\\xff"])");
 }
 
 TEST(JsonTreeTest, DepthIsBounded) {
@@ -151,18 +166,44 @@ TEST(LongLineTest, TheMembersEitherEndShows) {
       // A server's request in that order: it has a method, so it answers nothing.
       {R"({"method":"sampling/createMessage","params":{"messages":[{"content":{"text":"yy)",
        R"(yy"}}],"maxTokens":5},"jsonrpc":"2.0","id":3})",
-       "method=sampling/createMessage,params={messages={={content={text=cut}}}},jsonrpc=2.0,id=3"},
+       "method=sampling/createMessage,params={messages={={content={text=cut}}},maxTokens=5},"
+       "jsonrpc=2.0,id=3"},
       // Python's order: the id first.
       {R"({"jsonrpc": "2.0", "id": "r-1", "result": {"content": [)", R"(zz"}]}})",
        "jsonrpc=2.0,id=r-1,result={content={}}"},
       // Strings in the tail that look like members are inside the big value.
       {R"({"result":{"text":"a)", R"(","id":9}"", "more": ["}", "{"]}, "id" : 4 })",
-       "result={text=cut},id=4"},
+       "result={text=cut,more={=},={}},id=4"},  // (read as result's: the tail shows no more)
       {R"({"result":{"text":"a)", R"(b\"}, "id": "x\"y"})", R"(result={text=cut},id=x"y)"},
       // A number running into the tail's start is not taken.
       {R"({"result":[1,)", R"(23456]})", "result={=1}"},
       {R"({"result":[1,)", R"(23456, 7], "id": 12})", "result={=1},id=12"},
       {R"({"result":[1,)", "not the end of an object", "result={=1}"},
+      // The members that end the message's params, result or error whole
+      // are its too: isError after a long content, a message after long
+      // data, a progress token after long arguments.
+      {R"({"result":{"content":[{"type":"text","text":"xxxx)",
+       R"(xxxx"}],"isError":true},"jsonrpc":"2.0","id":3})",
+       "result={content={={type=text,text=cut}},isError=true},jsonrpc=2.0,id=3"},
+      {R"({"jsonrpc": "2.0", "id": 4, "error": {"code": -32000, "data": "xxx)",
+       R"(xxx", "message": "msg at end"}})",
+       "jsonrpc=2.0,id=4,error={code=-32000,data=cut,message=msg at end}"},
+      {R"({"method":"tools/call","params":{"name":"e","arguments":{"pad":"xxx)",
+       R"(xxx"},"_meta":{"progressToken":7}},"jsonrpc":"2.0","id":5})",
+       "method=tools/call,params={name=e,arguments={pad=cut},_meta={progressToken=7}},jsonrpc=2.0,"
+       "id=5"},
+      // Deeper, the container that ends in the tail is not known by name:
+      // arguments after a long one, or another member of params?
+      {R"({"method":"tools/call","params":{"name":"e","arguments":{"pad":"xxx)",
+       R"(xxx","a":1,"b":2}},"jsonrpc":"2.0","id":5})",
+       "method=tools/call,params={name=e,arguments={pad=cut}},jsonrpc=2.0,id=5"},
+      // An object that ends in the tail is the one the head left open only
+      // for params, result and error (a message has one of them): not
+      // another member's.
+      {R"({"jsonrpc":"2.0","id":1,"result":{"a":1},"other":{"big":"zz)",
+       R"(zz","isError":true}})", "jsonrpc=2.0,id=1,result={a=1},other={big=cut}"},
+      {R"({"jsonrpc":"2.0","id":1,"result":{"a":"zz)", R"(zz"},"x":{"isError":true}})",
+       "jsonrpc=2.0,id=1,result={a=cut},x={isError=true}"},
       {R"([{"jsonrpc":"2.0")", R"("id":1}])", "refused"},
       {"garbage", "}", "refused"},
   };

@@ -50,7 +50,7 @@ TEST(InteractionTrackerTest, RecordsAToolCallFromStartToComplete) {
   EXPECT_EQ(events[0],
             "s id1 {\"request_type\": \"tools/call\", \"input_size\": 110, \"parameters\": "
             "[\"message\", \"n\"], \"mcp.method.name\": \"tools/call\", \"gen_ai.tool.name\": "
-            "\"echo\", \"jsonrpc.request.id\": \"1\", \"mcp.protocol.version\": \"2025-06-18\", "
+            "\"echo\", \"jsonrpc.request.id\": 1, \"mcp.protocol.version\": \"2025-06-18\", "
             "\"mcp.client.name\": \"c\", \"mcp.client.version\": \"1\"}");
   EXPECT_EQ(events[1],
             "c id1 {\"success\": true, \"output_size\": 101, \"processing_time\": 0.25, "
@@ -64,11 +64,11 @@ TEST(InteractionTrackerTest, EndingsTable) {
     std::optional<SessionEnd> close_with;
     std::vector<std::string> want;
   };
-  // The start of call_1 (68 bytes) or call_s (70).
+  // The start of call_1 (68 bytes) or call_s (70: its id a string).
   auto start_a = [](int size) {
     return "s id1 {\"request_type\": \"tools/call\", \"input_size\": " + std::to_string(size) +
            ", \"parameters\": [], \"mcp.method.name\": \"tools/call\", \"gen_ai.tool.name\": "
-           "\"a\", \"jsonrpc.request.id\": \"1\"}";
+           "\"a\", \"jsonrpc.request.id\": " + (size == 70 ? "\"1\"}" : "1}");
   };
   const char* call_1 = R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"a"}})";
   const char* call_s = R"({"jsonrpc":"2.0","id":"1","method":"tools/call","params":{"name":"a"}})";
@@ -110,7 +110,7 @@ TEST(InteractionTrackerTest, EndingsTable) {
        std::nullopt,
        {"s id1 {\"request_type\": \"tools/call\", \"input_size\": 98, \"parameters\": [], "
         "\"mcp.method.name\": \"tools/call\", \"gen_ai.tool.name\": \"a\", "
-        "\"jsonrpc.request.id\": \"1\"}",
+        "\"jsonrpc.request.id\": 1}",
         "p id1 {\"progress\": 1, \"total\": 2, \"message\": \"half\"}",
         "c id1 {\"success\": true, \"output_size\": 36, \"processing_time\": 0.75, "
         "\"content_count\": 0}"}},
@@ -136,7 +136,7 @@ TEST(InteractionTrackerTest, TraceContextAndTransportAttributesGoInTheStart) {
   options.start_attributes = {{"network.transport", "pipe"}, {"server.port", int64_t{8080}}};
   auto events = track({{kUp, traced}, {kUp, plain}}, options);
   ASSERT_EQ(events.size(), 2u);
-  EXPECT_NE(events[0].find("\"jsonrpc.request.id\": \"1\", \"traceparent\": "
+  EXPECT_NE(events[0].find("\"jsonrpc.request.id\": 1, \"traceparent\": "
                            "\"00-0af7651916cd43dd8448eb211c80319c-00f067aa0ba902b7-01\", "
                            "\"tracestate\": \"vendor=x\", \"network.transport\": \"pipe\", "
                            "\"server.port\": 8080}"),
@@ -150,7 +150,7 @@ TEST(InteractionTrackerTest, TraceContextAndTransportAttributesGoInTheStart) {
   EXPECT_EQ(bare[0],
             "s id1 {\"request_type\": \"tools/call\", \"input_size\": 68, \"parameters\": [], "
             "\"mcp.method.name\": \"tools/call\", \"gen_ai.tool.name\": \"a\", "
-            "\"jsonrpc.request.id\": \"2\"}");
+            "\"jsonrpc.request.id\": 2}");
 }
 
 TEST(InteractionTrackerTest, BatchesAndCapture) {
@@ -183,7 +183,7 @@ TEST(InteractionTrackerTest, CapturedValuesJsonCannotCarryAreKeptEscapedAndMarke
   auto events = track({{kUp, up.c_str()}, {kDown, down.c_str()}}, options);
   ASSERT_EQ(events.size(), 2u);
   EXPECT_NE(events[0].find(R"("escaped": true, "parameters": {"path": "/tmp/\\xff\\xfe", "n": 1, )"
-                           R"("big": "1e400"}})"),
+                           R"("big": Infinity}})"),
             std::string::npos)
       << events[0];
   EXPECT_NE(events[1].find(R"("escaped": true, "result": {"content": [{"type": "text", )"
@@ -334,7 +334,8 @@ TEST(InteractionTrackerTest, LongAnswersEndTheirRequestByTheIdAtEitherEnd) {
                          20000000, {0, 500000});
     tracker.on_long_line(kDown, "{\"id\":\"r-1\"", "}", 5, {0, 600000});  // no longer open
     ASSERT_EQ(out.size(), 2u) << edge;
-    EXPECT_EQ(out[1], "{\"success\": true, \"output_size\": 20000000, \"processing_time\": 0.5, "
+    // Whether the tool failed (isError) the ends do not show.
+    EXPECT_EQ(out[1], "{\"success\": null, \"output_size\": 20000000, \"processing_time\": 0.5, "
                       "\"parsed\": false}");
   }
 }

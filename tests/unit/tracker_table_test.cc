@@ -23,7 +23,7 @@ std::string render(const ProxyEvent& e, bool session) {
   if (e.action == Action::kStart) {
     std::smatch type, id;
     std::regex_search(e.payload, type, std::regex(R"re("request_type": "([^"]*)")re"));
-    std::regex_search(e.payload, id, std::regex(R"re("jsonrpc.request.id": "([^"]*)")re"));
+    std::regex_search(e.payload, id, std::regex(R"re("jsonrpc.request.id": ("[^"]*"|[^,}]+))re"));
     std::string out = "s " + e.interaction_id + " " + type[1].str() + " " + id[1].str();
     for (const char* key : {"mcp.protocol.version", "mcp.client.name", "mcp.client.version"}) {
       if (!session) break;
@@ -83,7 +83,14 @@ std::string notification(const std::string& method, const std::string& params) {
   return R"({"jsonrpc":"2.0","method":")" + method + R"(","params":)" + params + "}";
 }
 
+std::string tool_call(const std::string& id, const std::string& name,
+                      const std::string& arguments, const std::string& extra = "") {
+  return R"({"jsonrpc":"2.0","id":)" + id + R"(,"method":"tools/call","params":{"name":")" +
+         name + R"(","arguments":)" + arguments + extra + "}}";
+}
+
 const std::string kText = R"({"content":[{"type":"text","text":"ok"}]})";
+const std::string kKeyK = R"({"resultType":"input_required","inputRequests":{"k":{}}})";
 const std::string kDone = R"(c id1 {"success": true, "content_count": 1})";
 
 struct Row {
@@ -115,7 +122,7 @@ TEST(TrackerTableTest, RequestsResponsesAndIds) {
       {"1 and \"1\" are different ids",
        {{kUp, call("1")}, {kUp, call("\"1\"")}, {kDown, error("\"1\"", -32602, "bad")},
         {kDown, result("1", kText)}},
-       {"s id1 tools/call 1", "s id2 tools/call 1",
+       {"s id1 tools/call 1", "s id2 tools/call \"1\"",
         R"(e id2 {"error_type": "JsonRpcError", "error_code": -32602, "error_message": "bad"})",
         kDone}},
       {"numeric ids are matched by value, as a JavaScript server echoes them",
@@ -257,6 +264,20 @@ TEST(TrackerTableTest, LinesAStrictParserRefuses) {
   });
 }
 
+TEST(TrackerTableTest, AnEscapedEventTellsItsEscapesFromItsText) {
+  TrackerOptions options;
+  options.capture_results = true;
+  check({{"a lone surrogate and the text \\udf89 in one result",
+          {{kUp, call("1")},
+           {kDown, result("1", R"({"content":[{"type":"text","text":"\udf89"},)"
+                               R"({"type":"text","text":"\\udf89"}]})")}},
+          {"s id1 tools/call 1",
+           R"(c id1 {"success": true, "content_count": 2, "escaped": true, "result": )"
+           R"({"content": [{"type": "text", "text": "\\udf89"}, )"
+           R"({"type": "text", "text": "\\\\udf89"}]}})"}}},
+        options);
+}
+
 TEST(TrackerTableTest, LongLines) {
   check({
       {"a server request in the SDK's key order never completes the client's call of its id",
@@ -274,11 +295,26 @@ TEST(TrackerTableTest, LongLines) {
       {"a long answer completes its call, by the id at its end",
        {{kUp, call("3")},
         {kDown, R"({"result":{"content":[{"type":"text","text":"xx)", R"(xx"}]},"jsonrpc":"2.0","id":3})"}},
-       {"s id1 tools/call 3", R"(c id1 {"success": true, "parsed": false})"}},
-      {"or at its start",
+       {"s id1 tools/call 3", R"(c id1 {"success": null, "parsed": false})"}},
+      {"or at its start; a tool's isError that shows at neither end is not known",
        {{kUp, call("\"r-1\"")},
         {kDown, R"({"jsonrpc":"2.0","id":"r-1","result":{"content":[{"text":"xx)", R"(xx"}]}})"}},
-       {"s id1 tools/call r-1", R"(c id1 {"success": true, "parsed": false})"}},
+       {"s id1 tools/call \"r-1\"", R"(c id1 {"success": null, "parsed": false})"}},
+      {"a long tool result's isError at its end",
+       {{kUp, call("3")}, {kUp, call("4")},
+        {kDown, R"({"result":{"content":[{"type":"text","text":"xx)",
+         R"(xx"}],"isError":true},"jsonrpc":"2.0","id":3})"},
+        {kDown, R"({"jsonrpc": "2.0", "id": 4, "result": {"content": [{"text": "xx)",
+         R"(xx"}], "structuredContent": {"a": 1}, "isError": false}})"}},
+       {"s id1 tools/call 3", "s id2 tools/call 4",
+        R"(e id1 {"error_type": "ToolError", "error_message": "", "parsed": false})",
+        R"(c id2 {"success": true, "parsed": false})"}},
+      {"a long error's message at its end",
+       {{kUp, call("3")},
+        {kDown, R"({"jsonrpc": "2.0", "id": 3, "error": {"code": -32000, "data": "xx)",
+         R"(xx", "message": "msg at end"}})"}},
+       {"s id1 tools/call 3",
+        R"(e id1 {"error_type": "JsonRpcError", "error_code": -32000, "error_message": "msg at end", "parsed": false})"}},
       {"a long line from the client answers a server request: it ends no call",
        {{kUp, call("3")},
         {kUp, R"({"result":{"content":{"text":"xx)", R"(xx"}},"jsonrpc":"2.0","id":3})"}},
@@ -704,7 +740,7 @@ TEST(TrackerTableTest, TaskExtensionAsItsSpecificationShowsIt) {
         {kUp, R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"hello_world","arguments":{},"requestState":"s1"}})"},
         {kDown, kCreated}, {kUp, get(8)}, {kDown, kCompleted}},
        {"s id1 tools/call 1", "p id1 {\"status\": \"input_required\", \"input_requests\": []}",
-        "p id1 {\"status\": \"input_provided\", \"jsonrpc.request.id\": \"2\", \"input_responses\": []}",
+        "p id1 {\"status\": \"input_provided\", \"jsonrpc.request.id\": 2, \"input_responses\": []}",
         kWorking, "c id1 {\"success\": true, \"content_count\": 1, " + task + "}"}},
   });
 }
@@ -724,7 +760,7 @@ TEST(TrackerTableTest, InputRequired) {
         {kUp, call("2", R"(,"inputResponses":{"github_login":{"action":"accept"}},"requestState":"AEAD-blob")")},
         {kDown, result("2", kText)}},
        {"s id1 tools/call 1", required,
-        R"(p id1 {"status": "input_provided", "jsonrpc.request.id": "2", "input_responses": ["github_login"]})",
+        R"(p id1 {"status": "input_provided", "jsonrpc.request.id": 2, "input_responses": ["github_login"]})",
         kDone}},
       {"only a requestState (the schema's \"load shedding\" example): the retry echoes it",
        {{kUp, call("1")},
@@ -733,7 +769,7 @@ TEST(TrackerTableTest, InputRequired) {
         {kUp, call("2", R"(,"requestState":"eyJwcm9ncmVzcyI6IjUwJSIsInN0YXRlIjoicHJvY2Vzc2luZyJ9")")},
         {kDown, result("2", kText)}},
        {"s id1 tools/call 1", R"(p id1 {"status": "input_required", "input_requests": []})",
-        R"(p id1 {"status": "input_provided", "jsonrpc.request.id": "2", "input_responses": []})",
+        R"(p id1 {"status": "input_provided", "jsonrpc.request.id": 2, "input_responses": []})",
         kDone}},
       {"a request with another requestState is another call",
        {{kUp, call("1")}, {kDown, asked},
@@ -751,8 +787,41 @@ TEST(TrackerTableTest, InputRequired) {
         {kDown, result("3", kText)}, {kDown, result("2", kText)}},
        {"s id1 tools/call 1", R"(p id1 {"status": "input_required", "input_requests": ["a", "b"]})",
         "s id2 tools/call 2",
-        R"(p id1 {"status": "input_provided", "jsonrpc.request.id": "3", "input_responses": ["a", "b"]})",
+        R"(p id1 {"status": "input_provided", "jsonrpc.request.id": 3, "input_responses": ["a", "b"]})",
         kDone, R"(c id2 {"success": true, "content_count": 1})"}},
+      {"a retry is of the same tool: another tool's call echoing the requestState is a call of "
+       "its own",
+       {{kUp, tool_call("1", "echo", R"({"m":1})")}, {kDown, asked},
+        {kUp, tool_call("2", "delete-everything", R"({"m":1})",
+                        R"(,"inputResponses":{"github_login":{}},"requestState":"AEAD-blob")")},
+        {kDown, result("2", kText)}},
+       {"s id1 tools/call 1", required, "s id2 tools/call 2",
+        R"(c id2 {"success": true, "content_count": 1})",
+        R"(e id1 {"error_type": "ClientClosed", "error_message": "gone"})"},
+       SessionEnd::kClientClosed},
+      {"two calls wait with the same keys: the retry repeating one's arguments continues it",
+       {{kUp, tool_call("5", "echo", R"({"m":5})")}, {kDown, result("5", kKeyK)},
+        {kUp, tool_call("7", "echo", R"({"m":7})")}, {kDown, result("7", kKeyK)},
+        {kUp, tool_call("8", "echo", R"({"m":7})", R"(,"inputResponses":{"k":{}})")},
+        {kDown, result("8", kText)}},
+       {"s id1 tools/call 5", R"(p id1 {"status": "input_required", "input_requests": ["k"]})",
+        "s id2 tools/call 7", R"(p id2 {"status": "input_required", "input_requests": ["k"]})",
+        R"(p id2 {"status": "input_provided", "jsonrpc.request.id": 8, "input_responses": ["k"]})",
+        R"(c id2 {"success": true, "content_count": 1})",
+        R"(e id1 {"error_type": "ClientClosed", "error_message": "gone"})"},
+       SessionEnd::kClientClosed},
+      {"two calls wait with the same keys and the retry repeats neither's arguments: which it "
+       "continues is not known, so it is a call of its own",
+       {{kUp, tool_call("5", "echo", R"({"m":1})")}, {kDown, result("5", kKeyK)},
+        {kUp, tool_call("7", "echo", R"({"m":1})")}, {kDown, result("7", kKeyK)},
+        {kUp, tool_call("8", "echo", R"({"m":2})", R"(,"inputResponses":{"k":{}})")},
+        {kDown, result("8", kText)}},
+       {"s id1 tools/call 5", R"(p id1 {"status": "input_required", "input_requests": ["k"]})",
+        "s id2 tools/call 7", R"(p id2 {"status": "input_required", "input_requests": ["k"]})",
+        "s id3 tools/call 8", R"(c id3 {"success": true, "content_count": 1})",
+        R"(e id1 {"error_type": "ClientClosed", "error_message": "gone"})",
+        R"(e id2 {"error_type": "ClientClosed", "error_message": "gone"})"},
+       SessionEnd::kClientClosed},
   });
 }
 
