@@ -440,6 +440,7 @@ class Flusher {
       } else if (keeps && ends && !in_batch(parsed.interaction_key, false)) {
         unlinker_.submit_then_remove(i, name(i), spool_.dir_fd(SpoolState::kStarted),
                                      parsed.interaction_key);
+        dirty_started_ = true;
       } else {
         unlinker_.submit(i, name(i));
       }
@@ -509,6 +510,10 @@ class Flusher {
     // power loss after the run brings back every event it delivered, to be
     // sent again.
     if ((dirty_queue_ || s.sent > 0) && config_.sync) ::fsync(spool_.dir_fd(SpoolState::kQueue));
+    // Then the kept starts it removed, never before their ends' deletes are
+    // durable: an end back in queue/ after a power loss finds its start. A
+    // start removed and brought back waits for an end that has gone.
+    if (dirty_started_ && config_.sync) ::fsync(spool_.dir_fd(SpoolState::kStarted));
     const int64_t now = now_ms();
     report_.next_due_ms = plan_.next_due(now);
     s.left = static_cast<unsigned>(plan_.left(now));
@@ -567,6 +572,7 @@ class Flusher {
   double hold_checked_mono_ = 0;  // when the kept hold was last read
   Stop stop_ = Stop::kNone;
   bool dirty_queue_ = false;
+  bool dirty_started_ = false;  // kept starts were removed from started/
   std::map<std::string, unsigned> dead_reasons_;
   std::map<std::string, std::string> first_reason_;
   std::string corrupt_example_;

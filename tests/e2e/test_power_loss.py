@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 import unittest
+import urllib.request
 
 from crashfs import Mount, missing
 from harness import BIN, SOURCE, Case, start_server
@@ -94,24 +95,47 @@ class CoordinatorView:
 
 
 class OtlpView:
-    """What the development OTLP receiver accepted since mark(), as events."""
+    """What the development OTLP receiver accepted since mark(): log records
+    as events, and spans."""
 
-    def __init__(self, out):
+    def __init__(self, out, spans_out, url):
         self.out = out
+        self.spans_out = spans_out
+        self.url = url
 
-    def records(self):
-        if not os.path.exists(self.out):
+    @staticmethod
+    def lines(path):
+        if not os.path.exists(path):
             return []
-        with open(self.out) as f:
+        with open(path) as f:
             return [json.loads(line) for line in f if line.strip()]
 
+    def records(self):
+        return self.lines(self.out)
+
     def mark(self):
-        return len(self.records())
+        return len(self.records()), len(self.lines(self.spans_out))
+
+    def control(self, **faults):
+        """Sets the receiver's faults (scripts/dev-otlp-receiver.py, /_control)."""
+        req = urllib.request.Request(self.url + "/_control", data=json.dumps(faults).encode(),
+                                     method="POST")
+        urllib.request.urlopen(req, timeout=10).close()
+
+    def spans(self, since):
+        """Interaction id -> {(traceId, spanId): [each delivery of that span]}."""
+        out = {}
+        for line in self.lines(self.spans_out)[since[1]:]:
+            span = line["span"]
+            iid = next(a["value"]["stringValue"] for a in span["attributes"]
+                       if a["key"] == "mcp_report.interaction.id")
+            out.setdefault(iid, {}).setdefault((span["traceId"], span["spanId"]), []).append(span)
+        return out
 
     def delivered(self, since):
         """Event id -> the (interaction id, action) of each record sent for it."""
         out = {}
-        for r in self.records()[since:]:
+        for r in self.records()[since[0]:]:
             attrs = {a["key"]: a["value"].get("stringValue") for a in r["record"]["attributes"]}
             pick = lambda *ends: next(v for k, v in attrs.items() if k.endswith(ends))
             iid, action = pick("interaction.id"), pick(".action")
@@ -138,11 +162,12 @@ class PowerLossCase(Case):
         config = CONFIG
         if self.sink == "otlp":
             out = os.path.join(self.dir, "otlp.ndjson")
-            proc, port = start_server([sys.executable, OTLP_RECEIVER, "--out", out],
-                                      self.dir, "dev OTLP receiver")
+            spans = os.path.join(self.dir, "spans.ndjson")
+            proc, port = start_server([sys.executable, OTLP_RECEIVER, "--out", out,
+                                       "--spans", spans], self.dir, "dev OTLP receiver")
             self.addCleanup(lambda: (proc.terminate(), proc.wait()))
             config += 'sink = "otlp"\notlp_endpoint = "http://127.0.0.1:%d"\notlp_batch = 2\n' % port
-            self.view = OtlpView(out)
+            self.view = OtlpView(out, spans, "http://127.0.0.1:%d" % port)
         else:
             self.view = CoordinatorView(self.c)
         self.env["MCP_REPORT_CONFIG"] = self.write_config(config)
@@ -184,24 +209,25 @@ class PowerLossCase(Case):
         self.crash_point(command, act, text, post)
         self.assertTrue(self.report["cut"], "%s: no operation %r" % (command, text))
 
-    def sweep(self, command, act, post=()):
+    def sweep(self, command, act, post=(), check=None):
         """Runs act(mount) with the power lost after it ended, then cut after
         a sample of its N operations (all of them, each with and without a
-        periodic commit, under MCP_REPORT_LONG=1); checks each crash point.
+        periodic commit, under MCP_REPORT_LONG=1); checks each crash point
+        (and check(promise, found) after the common checks, when given).
         Returns the number of crash points."""
-        n = self.crash_point(command, act, None, post)
+        n = self.crash_point(command, act, None, post, check=check)
         points = [(k, k % 2 == 1) for k in range(1, n + 1)]
         if LONG:
             points += [(k, not commit) for k, commit in points]
         elif len(points) > SHORT_SAMPLE:
             points = random.Random("%s %s" % (SEED, command)).sample(points, SHORT_SAMPLE)
         for k, commit in sorted(points):
-            self.crash_point(command, act, k, post, commit_prefix=commit)
+            self.crash_point(command, act, k, post, commit_prefix=commit, check=check)
         print("\npower loss: %s: %d operations, %d crash points (seed %d%s), nothing lost"
               % (command, n, len(points) + 1, SEED, ", every one" if LONG else ""))
         return len(points) + 1
 
-    def crash_point(self, command, act, cut, post, commit_prefix=False):
+    def crash_point(self, command, act, cut, post, commit_prefix=False, check=None):
         """Runs act(mount) from the base spool with the power cut after the
         cut'th operation (a number), after the one named (a text), or after
         all (None), with a periodic commit of some unsynced names when
@@ -224,6 +250,8 @@ class PowerLossCase(Case):
             command, cut, report["operations"], "" if report["cut"] else " (not reached)",
             ", periodic commit (seed %d)" % seed if commit_prefix else "")
         self.found = self.check(promise, mark, post)
+        if check:
+            check(promise, self.found)
         return report["operations"]
 
     # --- the checks --------------------------------------------------------
@@ -430,6 +458,81 @@ class OtlpFlushTest(PowerLossCase):
             self.cli(m, "flush")
             return Promise(keys=self.base_keys(), no_resend=True)
         self.sweep("flush (OTLP)", act)
+
+    # Spans: a start delivered without its end is kept in started/ until the
+    # end goes, across runs and power losses. Interactions by start time
+    # (seconds after T0), each with its end at start + 1 (z's is recorded by
+    # `complete` during the act): y's start was delivered by an earlier
+    # flush and waits in started/; x's start goes in a batch without its end
+    # (otlp_batch = 2), so the flush keeps it and sends the span with the
+    # next batch; w is a plain pair; z's start waits for its end.
+    T0 = 1764000000
+    STARTS = {"y": 0, "x": 2, "w": 5, "z": 4}
+
+    def spans_base(self):
+        def start(iid):
+            return {"action": "interaction_start", "interaction_id": iid, "mcp_id": "pl",
+                    "timestamp": self.T0 + self.STARTS[iid],
+                    "request_data": {"mcp.method.name": "tools/call", "gen_ai.tool.name": iid}}
+
+        def end(iid, action="interaction_complete", data="result_data"):
+            return {"action": action, "interaction_id": iid, "mcp_id": "pl",
+                    "timestamp": self.T0 + self.STARTS[iid] + 1, data: {"iid": iid}}
+        self.import_base([start("y")])
+        self.on_disk("flush", spool=self.base_spool())
+        self.assertEqual(os.listdir(os.path.join(self.base_spool(), "started")), ["y"])
+        self.import_base([end("y"), start("x"), end("x"), start("z"), start("w"),
+                          end("w", "interaction_error", "error_data")])
+
+    def test_spans_of_starts_kept_in_started(self):
+        self.spans_base()
+
+        def act(m):
+            # The second log request fails (503: the run stops, keeping all)
+            # after its batch's spans were accepted: they are sent again.
+            self.view.control(script=[200, 503], only_path="/v1/logs")
+            self.cli(m, "flush")
+            self.view.control(script=[], only_path=None)
+            r = self.cli(m, "complete", "z")
+            self.cli(m, "flush")
+            return Promise(recorded(r, "z", "complete"), keys=self.base_keys())
+        self.sweep("flush (OTLP spans, kept starts)", act, check=self.check_spans)
+
+    def check_spans(self, promise, found):
+        """Each interaction whose end was delivered has one span (one pair of
+        ids, every delivery the same) that starts at its start's time; an
+        interaction whose end was not has none, and its start waits in
+        started/ as it was queued. A start whose end was delivered may be
+        left in started/ by a flush the power cut short (cleanup removes it
+        after max_age_days), never by one that ended."""
+        ended = {iid for bodies in self.view.delivered(self.mark).values() for iid, action in
+                 [(json.loads(b)["interaction_id"], json.loads(b)["action"]) for b in bodies]
+                 if action != "interaction_start"}
+        spans = self.view.spans(self.mark)
+        for iid in sorted(set(spans) - ended):
+            self.fail_here("a span for %s, whose end was not delivered" % iid)
+        for iid in sorted(ended):
+            ids = spans.get(iid, {})
+            if len(ids) != 1:
+                self.fail_here("%s's end was delivered with %d spans (ids %s)"
+                               % (iid, len(ids), sorted(ids)))
+            deliveries = next(iter(ids.values()))
+            if any(d != deliveries[0] for d in deliveries):
+                self.fail_here("%s's span was resent different: %s" % (iid, deliveries))
+            begin = deliveries[0]["startTimeUnixNano"]
+            if begin != str((self.T0 + self.STARTS[iid]) * 10**9):
+                self.fail_here("%s's span starts at %s, not at its start" % (iid, begin))
+        started = self.spooled("started")
+        if not self.report["cut"] and set(started) - (set(self.STARTS) - ended):
+            # The flush ended before the power went: what it removed stays
+            # removed, the starts it no longer needed too.
+            self.fail_here("started/ holds %s after a finished flush delivered their ends"
+                           % sorted(set(started) - (set(self.STARTS) - ended)))
+        for iid in sorted(set(self.STARTS) - ended):
+            body = whole_event(started.get(iid, ""))
+            if not body or body["action"] != "interaction_start" or body["interaction_id"] != iid:
+                self.fail_here("%s's end was not delivered and its start is not kept in "
+                               "started/ (it holds %s)" % (iid, sorted(started)))
 
 
 class FollowTest(PowerLossCase):
