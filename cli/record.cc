@@ -36,13 +36,15 @@ int record(const Globals& globals, Action action, const RecordRequest& args) {
   std::optional<StartContext> context;
   std::string file;
   Config config;
-  // "ID" or "ID TRACEPARENT" (--print-traceparent): one line for $(...) and read.
+  // "ID" or "ID TRACEPARENT" (--print-traceparent): one line for $(...) and
+  // read. The traceparent names our span when it will be exported, else it
+  // is the caller's; with neither, the line is the ID alone.
   auto id_line = [&] {
     if (!args.print_traceparent) return id;
-    if (!context)
+    if (!context)  // nothing was recorded: no span of ours
       context = start_context("{}", config.mcp_id.empty() ? globals.mcp_id : config.mcp_id, id,
-                              traceparent, tracestate);
-    return id + " " + context->child_traceparent;
+                              traceparent, tracestate, false);
+    return context->child_traceparent.empty() ? id : id + " " + context->child_traceparent;
   };
   try {
     config = globals.load_config(Globals::ConfigUse::kRecord);
@@ -50,7 +52,8 @@ int record(const Globals& globals, Action action, const RecordRequest& args) {
     if (args.data) data = read_data_argument(*args.data, max_event_bytes(config.max_event_kb));
     std::string payload = build_payload(data, args.fields);
     if ((traceparent && *traceparent) || args.print_traceparent) {
-      context = start_context(payload, config.mcp_id, id, traceparent, tracestate);
+      context = start_context(payload, config.mcp_id, id, traceparent, tracestate,
+                              config.exports_spans());
       payload = context->payload;
       for (const std::string& note : context->notes) globals.warn(note);
     }
@@ -58,6 +61,7 @@ int record(const Globals& globals, Action action, const RecordRequest& args) {
   } catch (...) {
     // `id=$(mcp-report start ...)` must never leave a wrapper with an empty
     // id: the id is printed even when recording fails (man page RECORDING COMMANDS).
+    context.reset();  // and no span of ours will be exported
     if (print_id) print_id_line(id_line());
     throw;
   }

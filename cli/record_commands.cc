@@ -50,8 +50,9 @@ void add_start_command(CLI::App& app, Globals& globals, Commands& commands) {
       start->add_option("--id", args->id, "Interaction id (default: int_<secs>_<hex>)")
           ->type_name("ID");
   start->add_flag("--print-traceparent", args->print_traceparent,
-                  "Print \"ID TRACEPARENT\": the W3C traceparent naming this interaction's span, "
-                  "for what it calls");
+                  "Print \"ID TRACEPARENT\": the W3C traceparent naming this interaction's span "
+                  "(with sink = \"otlp\" sending traces; else the caller's, or none), for what "
+                  "it calls");
   add_data_options(start, *args);
   start->footer(
       "Examples:\n"

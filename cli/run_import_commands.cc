@@ -60,10 +60,12 @@ int run(const Globals& globals, const RunArgs& args) {
   if (args.data_option && args.data_option->count() > 0)
     data = read_data_argument(args.data, max_event_bytes((config ? *config : Config{}).max_event_kb));
   std::string payload = build_payload(data, args.fields);
-  // The caller's trace context joins the start, as for `start`.
+  // The caller's trace context joins the start, as for `start`; CMD's
+  // parent is our span only when that span will be exported.
   const StartContext context =
       start_context(payload, config ? config->mcp_id : globals.mcp_id, id,
-                    std::getenv("TRACEPARENT"), std::getenv("TRACESTATE"));
+                    std::getenv("TRACEPARENT"), std::getenv("TRACESTATE"),
+                    config && config->exports_spans());
   payload = context.payload;
   for (const std::string& note : context.notes) globals.warn("run: " + note);
   // An event too large to record is bad DATA too: 65, and CMD does not run.
@@ -87,15 +89,22 @@ int run(const Globals& globals, const RunArgs& args) {
       warn_or_rethrow(e);
     }
   };
+  bool start_recorded = false;
   attempt("interaction_start", [&] {
     if (config_failure) throw *config_failure;
     if (start_body)
       recorder->record_body({Action::kStart, id, config->mcp_id, now}, *start_body);
     else
       recorder->record(Action::kStart, id, payload, now);  // says why it cannot
+    start_recorded = true;
   });
+  // A start not recorded is no span: CMD gets the caller's context.
+  const StartContext handed =
+      start_recorded ? context
+                     : start_context(payload, config ? config->mcp_id : globals.mcp_id, id,
+                                     std::getenv("TRACEPARENT"), std::getenv("TRACESTATE"), false);
   ChildResult result = run_child(globals.wrapped_command,
-                                 run_environment(id, config, globals.overrides(), &context));
+                                 run_environment(id, config, globals.overrides(), &handed));
   if (!result.started)
     std::cerr << "mcp-report: run: cannot run '" << printable(globals.wrapped_command[0])
               << "': " << std::strerror(result.exec_errno) << '\n';
@@ -182,8 +191,9 @@ void add_run_import_commands(CLI::App& app, Globals& globals, Commands& commands
         ->type_name("DATA... -- CMD [ARG...]");
     run_cmd->footer(
         "CMD runs with MCP_REPORT_INTERACTION_ID set, TRACEPARENT naming the interaction's\n"
-        "span (a TRACEPARENT given to run is the span's parent) and its stdio untouched;\n"
-        "mcp-report exits with CMD's status (128+N for signal N).\n"
+        "span (a TRACEPARENT given to run is the span's parent; unless sink = \"otlp\"\n"
+        "sends traces, no span is exported and the caller's is left as it is) and its\n"
+        "stdio untouched; mcp-report exits with CMD's status (128+N for signal N).\n"
         "Examples:\n"
         "  mcp-report run user_id=u1 -- ./summarize.sh input.txt\n"
         "  mcp-report run --id job-7 -- sh -c 'mcp-report progress \"$MCP_REPORT_INTERACTION_ID\" "

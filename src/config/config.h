@@ -101,6 +101,10 @@ struct Config {
   std::string url_warning() const;
   // Whether otlp_signals names `signal` ("traces" or "logs").
   bool otlp_sends(const std::string& signal) const;
+  // Whether an interaction recorded now will be exported as a span (logging
+  // on, sink = "otlp" sending traces): only then does a child get a
+  // traceparent naming that span.
+  bool exports_spans() const;
   // The URL a signal's OTLP exports are POSTed to: otlp_endpoint from the
   // file + "/v1/<signal>", else $OTEL_EXPORTER_OTLP_<SIGNAL>_ENDPOINT as
   // given, else $OTEL_EXPORTER_OTLP_ENDPOINT (or the default) + "/v1/<signal>".

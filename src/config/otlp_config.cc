@@ -94,6 +94,10 @@ bool Config::otlp_sends(const std::string& signal) const {
   return ("," + otlp_signals + ",").find("," + signal + ",") != std::string::npos;
 }
 
+bool Config::exports_spans() const {
+  return enabled && sink == SinkKind::kOtlp && otlp_sends("traces");
+}
+
 std::string Config::otlp_url(const std::string& signal) const {
   const std::string& given = signal == "traces" ? otlp_env_traces_url : otlp_env_logs_url;
   const Origin::Kind from = origin("interaction_logging.otlp_endpoint").kind;

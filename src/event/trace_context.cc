@@ -193,7 +193,7 @@ TraceEnvironment trace_environment(const char* traceparent, const char* tracesta
 
 StartContext start_context(const std::string& payload, std::string_view mcp_id,
                            std::string_view interaction_id, const char* traceparent,
-                           const char* tracestate) {
+                           const char* tracestate, bool exports_span) {
   StartContext out;
   out.payload = payload;
   TraceEnvironment env = trace_environment(traceparent, tracestate);
@@ -217,7 +217,11 @@ StartContext start_context(const std::string& payload, std::string_view mcp_id,
   }
   const SpanIds ids = span_ids(mcp_id, interaction_id, string_of(object.get("traceparent")),
                                string_of(object.get("tracestate")));
-  out.child_traceparent = traceparent_of(ids);
+  if (exports_span) {
+    out.child_traceparent = traceparent_of(ids);
+  } else if (!ids.parent_span_id.empty()) {
+    out.child_traceparent = string_of(object.get("traceparent"));
+  }
   out.child_tracestate = ids.trace_state;
   return out;
 }

@@ -63,15 +63,18 @@ TraceEnvironment trace_environment(const char* traceparent, const char* tracesta
 // valid TRACEPARENT and TRACESTATE added as its "traceparent" and
 // "tracestate" members where it has none of its own (left byte for byte as
 // it was when there is nothing to add), the notes about values ignored, and
-// the context a child of the interaction's span inherits.
+// the context a child of the interaction's span inherits. A span that will
+// never be exported (`exports_span` false: logging off, the coordinator sink,
+// or an OTLP sink without traces) is no parent: the child inherits the
+// caller's valid context unchanged, or none.
 struct StartContext {
   std::string payload;
   std::vector<std::string> notes;
-  std::string child_traceparent;  // "00-<trace id>-<the span's id>-<flags>"
+  std::string child_traceparent;  // "00-<trace id>-<the span's id>-<flags>", or the caller's, or ""
   std::string child_tracestate;   // the caller's valid tracestate, "" for none
 };
 StartContext start_context(const std::string& payload, std::string_view mcp_id,
                            std::string_view interaction_id, const char* traceparent,
-                           const char* tracestate);
+                           const char* tracestate, bool exports_span = true);
 
 }  // namespace mcpr

@@ -49,7 +49,8 @@ std::pair<Action, std::string> run_end_payload(const ChildResult& r, const std::
 EnvVars run_environment(const std::string& id, const std::optional<Config>& config,
                         const ConfigOverrides& flags, const StartContext* trace) {
   EnvVars env{{"MCP_REPORT_INTERACTION_ID", id}};
-  if (trace) {
+  // None: CMD inherits the caller's environment as it is.
+  if (trace && !trace->child_traceparent.empty()) {
     env.emplace_back("TRACEPARENT", trace->child_traceparent);
     if (!trace->child_tracestate.empty()) env.emplace_back("TRACESTATE", trace->child_tracestate);
   }

@@ -293,7 +293,12 @@ CALLER = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 
 class TraceContextTest(Case):
     """Recording commands and the caller's W3C trace context (man page
-    OPENTELEMETRY SINK): TRACEPARENT/TRACESTATE in, a traceparent out."""
+    OPENTELEMETRY SINK): TRACEPARENT/TRACESTATE in, a traceparent out, which
+    names our span when the OTLP sink will export it."""
+
+    def setUp(self):
+        super().setUp()
+        self.env["MCP_REPORT_SINK"] = "otlp"
 
     def test_the_environments_context_joins_the_start_only(self):
         env = {"TRACEPARENT": CALLER, "TRACESTATE": "rojo=00f067aa0ba902b7"}
@@ -359,7 +364,39 @@ class TraceContextTest(Case):
         self.assertRegex(out, r"^id=int_\d+_[0-9a-f]{8} tp=00-[0-9a-f]{32}-[0-9a-f]{16}-01\n$")
         r = self.run_cli("start", "--print-traceparent", env={"MCP_REPORT_MCP_ID": None})
         self.assertEqual(r.returncode, 78)
-        self.assertRegex(r.stdout, r"^int_\d+_[0-9a-f]{8} 00-[0-9a-f]{32}-[0-9a-f]{16}-01\n$")
+        self.assertRegex(r.stdout, r"^int_\d+_[0-9a-f]{8}\n$")  # nothing recorded: no span
+
+    def test_a_span_never_exported_is_no_parent_the_callers_context_goes_on(self):
+        # The coordinator sink, logging off, an OTLP sink without traces: no
+        # span of ours reaches a tracing backend, so a child naming one as
+        # its parent would hang from nothing.
+        logs_only = self.write_config('[interaction_logging]\nsink = "otlp"\n'
+                                      'otlp_signals = ["logs"]\n', "logs.toml")
+        show = 'echo "${TRACEPARENT-unset}|${TRACESTATE-unset}"'
+        for what, extra in (("coordinator sink", {"MCP_REPORT_SINK": "coordinator"}),
+                            ("logging off", {"MCP_REPORT_ENABLED": "false"}),
+                            ("logs only", {"MCP_REPORT_SINK": None,
+                                           "MCP_REPORT_CONFIG": logs_only})):
+            with self.subTest(what):
+                env = dict(extra, TRACEPARENT=CALLER, TRACESTATE="rojo=1")
+                r = self.ok("run", "--id", "w", "--", "sh", "-c", show, env=env)
+                self.assertEqual(r.stdout, CALLER + "|rojo=1\n")
+                r = self.ok("start", "--id", "s", "--print-traceparent", env=env)
+                self.assertEqual(r.stdout, "s " + CALLER + "\n")
+                # No caller: nothing to hand on, and the line is the id alone.
+                env = dict(extra, TRACEPARENT=None, TRACESTATE=None)
+                self.assertEqual(self.ok("run", "--", "sh", "-c", show, env=env).stdout,
+                                 "unset|unset\n")
+                self.assertEqual(self.ok("start", "--id", "s2", "--print-traceparent",
+                                         env=env).stdout, "s2\n")
+        # Nothing recorded (no mcp_id: exit 78) is no span either.
+        r = self.run_cli("start", "--print-traceparent",
+                         env={"MCP_REPORT_MCP_ID": None, "TRACEPARENT": CALLER})
+        self.assertEqual(r.returncode, 78)
+        self.assertRegex(r.stdout, r"^int_\d+_[0-9a-f]{8} %s\n$" % CALLER)
+        r = self.run_cli("run", "--", "sh", "-c", show,
+                         env={"MCP_REPORT_MCP_ID": None, "TRACEPARENT": CALLER})
+        self.assertIn(CALLER + "|unset\n", r.stdout)
 
     def test_run_gives_its_command_a_traceparent_naming_its_span(self):
         r = self.ok("run", "--id", "outer", "--", "sh", "-c",

@@ -199,5 +199,18 @@ TEST(TraceContextTest, AStartsPayloadGetsTheEnvironmentsContextWhereItHasNone) {
   EXPECT_EQ(start_context("{}", "m", "i", "00-bad", nullptr).notes.size(), 1u);
 }
 
+TEST(TraceContextTest, AChildOfASpanNeverExportedGetsTheCallersContextUnchanged) {
+  // Not exported: the caller's context goes on as it came, or none.
+  StartContext passed = start_context("{}", "m", "i", kParent, "rojo=1", false);
+  EXPECT_EQ(passed.child_traceparent, kParent);
+  EXPECT_EQ(passed.child_tracestate, "rojo=1");
+  EXPECT_EQ(passed.payload, std::string("{\"traceparent\": \"") + kParent +
+                                "\", \"tracestate\": \"rojo=1\"}");  // still recorded
+  EXPECT_EQ(start_context("{}", "m", "i", nullptr, nullptr, false).child_traceparent, "");
+  EXPECT_EQ(start_context("{}", "m", "i", "00-bad", "rojo=1", false).child_traceparent, "");
+  EXPECT_EQ(start_context("{}", "m", "i", "00-bad", "rojo=1", false).child_tracestate, "");
+  EXPECT_EQ(start_context("{}", "m", "i", kParent, "Bad Key=1", false).child_tracestate, "");
+}
+
 }  // namespace
 }  // namespace mcpr
