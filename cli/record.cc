@@ -53,7 +53,7 @@ int record(const Globals& globals, Action action, const RecordRequest& args) {
     std::string payload = build_payload(data, args.fields);
     if ((traceparent && *traceparent) || args.print_traceparent) {
       context = start_context(payload, config.mcp_id, id, traceparent, tracestate,
-                              config.exports_spans());
+                              config.exports_spans(), now);
       payload = context->payload;
       for (const std::string& note : context->notes) globals.warn(note);
     }

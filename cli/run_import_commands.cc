@@ -65,7 +65,7 @@ int run(const Globals& globals, const RunArgs& args) {
   const StartContext context =
       start_context(payload, config ? config->mcp_id : globals.mcp_id, id,
                     std::getenv("TRACEPARENT"), std::getenv("TRACESTATE"),
-                    config && config->exports_spans());
+                    config && config->exports_spans(), now);
   payload = context.payload;
   for (const std::string& note : context.notes) globals.warn("run: " + note);
   // An event too large to record is bad DATA too: 65, and CMD does not run.

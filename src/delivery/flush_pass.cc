@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "spool/event_name.h"
 #include "spool/operations.h"
@@ -415,20 +416,39 @@ class Flusher {
     const bool keeps = sink_.keeps_starts();
     std::vector<EventName> names;
     for (Id i : ids) names.push_back(*EventName::parse(plan_.name(i)));
-    auto in_batch = [&](const std::string& interaction, bool ends) {
-      for (const EventName& n : names)
-        if (n.interaction_key == interaction && (ends ? n.action == 'c' || n.action == 'e'
-                                                      : n.action == 's'))
-          return true;
-      return false;
-    };
+    // By position, as the sink pairs them (an id may be used again in one
+    // batch): whether a start's end follows it in the batch, and whether an
+    // end's start came before it. An end without its start whose id starts
+    // again later in the batch, that start to be kept, leaves the kept start
+    // to be replaced by its move (a remove on the Unlinker's thread could
+    // come after it).
+    std::vector<bool> paired(ids.size(), false), restarted(ids.size(), false);
+    if (keeps) {
+      std::unordered_map<std::string, size_t> open;  // interaction key -> its start's position
+      for (size_t k = 0; k < names.size(); ++k) {
+        const EventName& n = names[k];
+        if (n.action == 's') {
+          open[n.interaction_key] = k;
+        } else if (n.action == 'c' || n.action == 'e') {
+          auto it = open.find(n.interaction_key);
+          if (it == open.end()) continue;
+          paired[it->second] = paired[k] = true;
+          open.erase(it);
+        }
+      }
+      std::unordered_set<std::string> moved_later;  // keys of starts moved after this point
+      for (size_t k = names.size(); k-- > 0;) {
+        if (names[k].action == 's' && !paired[k]) moved_later.insert(names[k].interaction_key);
+        else if (names[k].action != 's') restarted[k] = moved_later.count(names[k].interaction_key);
+      }
+    }
     for (size_t k = 0; k < ids.size(); ++k) {
       const Id i = ids[k];
       const EventName& parsed = names[k];
       starts_.delivered(parsed.action, parsed.interaction_key,
                         static_cast<double>(parsed.timestamp_us) / 1e6);
       const bool ends = parsed.action == 'c' || parsed.action == 'e';
-      if (keeps && parsed.action == 's' && !in_batch(parsed.interaction_key, true)) {
+      if (keeps && parsed.action == 's' && !paired[k]) {
         // Moved here, before the batch's next events of its interaction
         // are handed to the Unlinker's threads: once those are gone, its
         // end may be loaded into a later batch, which must find the start in
@@ -437,7 +457,7 @@ class Flusher {
         move_file(spool_, SpoolState::kQueue, name(i), SpoolState::kStarted,
                   parsed.interaction_key, false);
         plan_.delivered(i);
-      } else if (keeps && ends && !in_batch(parsed.interaction_key, false)) {
+      } else if (keeps && ends && !paired[k] && !restarted[k]) {
         unlinker_.submit_then_remove(i, name(i), spool_.dir_fd(SpoolState::kStarted),
                                      parsed.interaction_key);
         dirty_started_ = true;

@@ -23,7 +23,7 @@ std::string_view OtlpEvent::data_text(const char* name) const {
 SpanIds span_ids_of(const EventSummary& event, const OtlpEvent* start) {
   if (!start) return span_ids(event.mcp_id, event.interaction_id);
   return span_ids(event.mcp_id, event.interaction_id, start->data_text("traceparent"),
-                  start->data_text("tracestate"));
+                  start->data_text("tracestate"), start->summary.timestamp_us);
 }
 
 void OtlpLogsEncoder::add(const OtlpEvent& event, const SpanIds& ids) {

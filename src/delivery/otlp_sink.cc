@@ -56,7 +56,10 @@ class OtlpSink : public Sink {
     rapidjson::MemoryPoolAllocator<> pool;
     std::vector<OtlpEvent> events;
     events.reserve(batch.size());
+    std::vector<const OtlpEvent*> begins;  // each event's start, nullptr when none is known
     std::map<std::string, OtlpEvent> kept;  // starts kept in started/, by interaction
+    // The latest start of each interaction so far: an id used again in one
+    // batch pairs each end with the start before it.
     std::unordered_map<std::string, const OtlpEvent*> starts;
     std::string ignored;  // the loop set aside what is not an event before it got here
     for (const QueuedEvent* q : batch) {
@@ -76,17 +79,18 @@ class OtlpSink : public Sink {
             start.summary.interaction_id == iid)
           starts[iid] = &start;
       }
+      auto start = starts.find(iid);
+      begins.push_back(start == starts.end() ? nullptr : start->second);
     }
     OtlpResourceInfo info{options_.host_name, kVersion};
     OtlpTracesEncoder traces(info);
     OtlpLogsEncoder logs(info, options_.now_unix_nano());
-    for (const OtlpEvent& e : events) {
-      auto start = starts.find(e.summary.interaction_id);
-      const OtlpEvent* begin = start == starts.end() ? nullptr : start->second;
-      const SpanIds ids = span_ids_of(e.summary, begin);
+    for (size_t k = 0; k < events.size(); ++k) {
+      const OtlpEvent& e = events[k];
+      const SpanIds ids = span_ids_of(e.summary, begins[k]);
       logs.add(e, ids);
       if (e.summary.action == Action::kComplete || e.summary.action == Action::kError)
-        traces.add(begin, e, ids);
+        traces.add(begins[k], e, ids);
     }
     std::vector<SinkRequest> out;
     for (size_t k = 0; k < options_.signals.size(); ++k) {

@@ -33,6 +33,10 @@ uint32_t otlp_span_flags(const SpanIds& ids) {
 }
 
 bool OtlpTracesEncoder::add(const OtlpEvent* start, const OtlpEvent& end, const SpanIds& ids) {
+  // A caller that did not sample (flags without bit 0) recorded no span for
+  // ours to hang from: as a ParentBased sampler would, ours is not sent
+  // (its log records still carry its ids and flags).
+  if (!ids.parent_span_id.empty() && !(ids.flags & 1)) return false;
   const std::optional<int64_t> begin_us = start_time_us(start, end);
   if (!begin_us) return false;
   // A clock stepped back between the two events gives an empty span, never

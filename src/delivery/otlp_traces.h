@@ -25,7 +25,8 @@ class OtlpTracesEncoder {
   // interaction_error) ends. `start` is its interaction_start, or nullptr
   // when it is not known: the span then starts processing_time seconds
   // before the end when the end's data has it, and without it no span is
-  // made. Returns whether a span was added.
+  // made. Nor is one whose caller did not sample (flags 00). Returns whether
+  // a span was added.
   bool add(const OtlpEvent* start, const OtlpEvent& end, const SpanIds& ids);
   size_t size() const { return envelope_.size(); }
   std::string finish() const { return envelope_.finish(); }

@@ -20,10 +20,13 @@ bool all_zero(std::string_view s) { return s.find_first_not_of('0') == std::stri
 
 int hex_value(char c) { return c <= '9' ? c - '0' : c - 'a' + 10; }
 
-// FNV-1a over the mcp_id's length, the mcp_id and the interaction id from `seed`, then SplitMix64's
-// finalizer so that ids of similar names differ in every digit. Stable, not
-// secret: the same events give the same ids anywhere, forever.
-uint64_t derive(std::string_view mcp_id, std::string_view interaction_id, uint64_t seed) {
+// FNV-1a over the mcp_id's length, the mcp_id and the interaction id (and,
+// when the start is known, the interaction id's length and the start's time
+// in µs) from `seed`, then SplitMix64's finalizer so that ids of similar
+// names differ in every digit. Stable, not secret: the same events give the
+// same ids anywhere, forever.
+uint64_t derive(std::string_view mcp_id, std::string_view interaction_id,
+                std::optional<int64_t> start_us, uint64_t seed) {
   uint64_t h = seed;
   auto mix = [&h](std::string_view text) {
     for (unsigned char c : text) {
@@ -31,11 +34,18 @@ uint64_t derive(std::string_view mcp_id, std::string_view interaction_id, uint64
       h *= 0x100000001b3ull;
     }
   };
-  char size[8];  // little-endian whatever the host's order
-  for (int i = 0; i < 8; ++i) size[i] = static_cast<char>((uint64_t{mcp_id.size()} >> (8 * i)) & 0xff);
-  mix(std::string_view(size, sizeof size));
+  auto mix64 = [&mix](uint64_t v) {
+    char bytes[8];  // little-endian whatever the host's order
+    for (int i = 0; i < 8; ++i) bytes[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+    mix(std::string_view(bytes, sizeof bytes));
+  };
+  mix64(mcp_id.size());
   mix(mcp_id);
   mix(interaction_id);
+  if (start_us) {
+    mix64(interaction_id.size());
+    mix64(static_cast<uint64_t>(*start_us));
+  }
   h ^= h >> 30;
   h *= 0xbf58476d1ce4e5b9ull;
   h ^= h >> 27;
@@ -146,9 +156,10 @@ std::string tracestate_problem(std::string_view text) {
 }
 
 SpanIds span_ids(std::string_view mcp_id, std::string_view interaction_id,
-                 std::string_view traceparent, std::string_view tracestate) {
+                 std::string_view traceparent, std::string_view tracestate,
+                 std::optional<int64_t> start_us) {
   SpanIds ids;
-  uint64_t span = derive(mcp_id, interaction_id, 0xcbf29ce484222325ull);
+  uint64_t span = derive(mcp_id, interaction_id, start_us, 0xcbf29ce484222325ull);
   ids.span_id = hex64(span ? span : 1);
   std::optional<TraceParent> parent;
   if (!traceparent.empty()) parent = parse_traceparent(traceparent);
@@ -159,8 +170,8 @@ SpanIds span_ids(std::string_view mcp_id, std::string_view interaction_id,
     if (!tracestate.empty() && tracestate_problem(tracestate).empty())
       ids.trace_state = std::string(tracestate);
   } else {
-    const uint64_t high = derive(mcp_id, interaction_id, 0x84222325cbf29ce4ull);
-    const uint64_t low = derive(mcp_id, interaction_id, 0x9e3779b97f4a7c15ull);
+    const uint64_t high = derive(mcp_id, interaction_id, start_us, 0x84222325cbf29ce4ull);
+    const uint64_t low = derive(mcp_id, interaction_id, start_us, 0x9e3779b97f4a7c15ull);
     ids.trace_id = hex64(high) + hex64(high == 0 && low == 0 ? 1 : low);
   }
   return ids;
@@ -193,7 +204,8 @@ TraceEnvironment trace_environment(const char* traceparent, const char* tracesta
 
 StartContext start_context(const std::string& payload, std::string_view mcp_id,
                            std::string_view interaction_id, const char* traceparent,
-                           const char* tracestate, bool exports_span) {
+                           const char* tracestate, bool exports_span,
+                           std::optional<int64_t> start_us) {
   StartContext out;
   out.payload = payload;
   TraceEnvironment env = trace_environment(traceparent, tracestate);
@@ -216,7 +228,7 @@ StartContext start_context(const std::string& payload, std::string_view mcp_id,
     if (added) out.payload = object.str();
   }
   const SpanIds ids = span_ids(mcp_id, interaction_id, string_of(object.get("traceparent")),
-                               string_of(object.get("tracestate")));
+                               string_of(object.get("tracestate")), start_us);
   if (exports_span) {
     out.child_traceparent = traceparent_of(ids);
   } else if (!ids.parent_span_id.empty()) {

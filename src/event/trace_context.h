@@ -31,10 +31,13 @@ std::optional<TraceParent> parse_traceparent(std::string_view text, std::string*
 // most 32 members, no key twice); "" when it is. An empty value is valid.
 std::string tracestate_problem(std::string_view text);
 
-// The ids of an interaction's span. Its span id is derived from the mcp_id
-// and the interaction id; its trace id is the caller's when a valid
-// traceparent was given, else derived from the same two, so an interaction
-// without a caller starts its own trace.
+// The ids of an interaction's span. Its span id is derived from the mcp_id,
+// the interaction id and its start's time (`start_us`, the start event's
+// timestamp in µs, as the sink reads it from the spooled body): a resend is
+// the same span, an id used again (a job's name) a new one. Its trace id is
+// the caller's when a valid traceparent was given, else derived from the
+// same, so an interaction without a caller starts its own trace. Without
+// the start (an end whose start is gone), from the first two alone.
 struct SpanIds {
   std::string trace_id;        // 32 lowercase hex
   std::string span_id;         // 16 lowercase hex
@@ -43,7 +46,8 @@ struct SpanIds {
   uint8_t flags = 1;           // the caller's trace-flags, else sampled
 };
 SpanIds span_ids(std::string_view mcp_id, std::string_view interaction_id,
-                 std::string_view traceparent = {}, std::string_view tracestate = {});
+                 std::string_view traceparent = {}, std::string_view tracestate = {},
+                 std::optional<int64_t> start_us = std::nullopt);
 
 // The traceparent naming a span, to hand to a child: "00-<trace>-<span>-<flags>".
 std::string traceparent_of(const SpanIds& ids);
@@ -66,7 +70,8 @@ TraceEnvironment trace_environment(const char* traceparent, const char* tracesta
 // the context a child of the interaction's span inherits. A span that will
 // never be exported (`exports_span` false: logging off, the coordinator sink,
 // or an OTLP sink without traces) is no parent: the child inherits the
-// caller's valid context unchanged, or none.
+// caller's valid context unchanged, or none. `start_us` is the timestamp the
+// start is recorded with (see span_ids).
 struct StartContext {
   std::string payload;
   std::vector<std::string> notes;
@@ -75,6 +80,7 @@ struct StartContext {
 };
 StartContext start_context(const std::string& payload, std::string_view mcp_id,
                            std::string_view interaction_id, const char* traceparent,
-                           const char* tracestate, bool exports_span = true);
+                           const char* tracestate, bool exports_span = true,
+                           std::optional<int64_t> start_us = std::nullopt);
 
 }  // namespace mcpr

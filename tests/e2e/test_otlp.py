@@ -90,13 +90,18 @@ def values(item):
 # OPENTELEMETRY SINK), computed apart: FNV-1a 64 over the mcp_id's length (8
 # bytes, little-endian), the mcp_id and the interaction id, from a seed, then
 # SplitMix64's finalizer.
-def derived_ids(mcp_id, interaction_id):
+def derived_ids(mcp_id, interaction_id, start_nanos=None):
+    """The trace and span ids of an interaction, from its start's time (the
+    span's startTimeUnixNano) when it is known."""
     mask = (1 << 64) - 1
 
     def derive(seed):
         h = seed
         data = (len(mcp_id.encode()).to_bytes(8, "little") + mcp_id.encode() +
                 interaction_id.encode())
+        if start_nanos is not None:
+            data += (len(interaction_id.encode()).to_bytes(8, "little") +
+                     ((int(start_nanos) // 1000) & mask).to_bytes(8, "little"))
         for c in data:
             h = ((h ^ c) * 0x100000001b3) & mask
         h ^= h >> 30
@@ -231,7 +236,8 @@ class EncodingTest(OtlpCase):
             self.assertEqual(sp["kind"], 2)
             self.assertEqual(sp["startTimeUnixNano"], str(min(seen[iid]) * 1))
             self.assertEqual(sp["endTimeUnixNano"], str(max(seen[iid]) * 1))
-            self.assertEqual((sp["traceId"], sp["spanId"]), derived_ids("test_mcp", iid))
+            self.assertEqual((sp["traceId"], sp["spanId"]),
+                             derived_ids("test_mcp", iid, sp["startTimeUnixNano"]))
             self.assertNotIn("parentSpanId", sp)
             self.assertEqual(sp.get("status", {}).get("code", 0), 2 if k % 2 else 0)
         for rec in records:
@@ -437,10 +443,10 @@ class SpanTest(OtlpCase):
         self.assertEqual((t1["traceId"], t1["parentSpanId"], t1["traceState"], t1["flags"]),
                          ("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7",
                           "rojo=00f067aa0ba902b7", 0x301))
-        self.assertEqual(t1["spanId"], derived_ids("test_mcp", "t1")[1])
+        self.assertEqual(t1["spanId"], derived_ids("test_mcp", "t1", t1["startTimeUnixNano"])[1])
         for iid in ("p1", "r1", "t2", "w1", "w2"):
             self.assertEqual((spans[iid]["traceId"], spans[iid]["spanId"]),
-                             derived_ids("test_mcp", iid))
+                             derived_ids("test_mcp", iid, spans[iid]["startTimeUnixNano"]))
             self.assertNotIn("parentSpanId", spans[iid])
             self.assertEqual(spans[iid]["flags"], 0x101)
         # Each record is in its interaction's span.
@@ -543,6 +549,39 @@ class SpanTest(OtlpCase):
             self.assertFalse(spans[0]["differs"])
             self.assertEqual(spans[0]["span"]["startTimeUnixNano"], nanos(T0 + k))
 
+    def test_an_id_used_again_is_a_new_span_each_time(self):
+        # A job that names its interaction after itself (--id nightly), run
+        # three times: three spans, each from its own start, whatever the
+        # batches (the first flush takes run 1 and run 2's start together,
+        # so run 2's start waits in started/ for its end).
+        rx = self.receiver()
+
+        def ev(action, t):
+            member = {"interaction_start": "request_data",
+                      "interaction_complete": "result_data"}[action]
+            return {"action": action, "interaction_id": "nightly", "mcp_id": "test_mcp",
+                    "timestamp": T0 + t, member: {"request_type": "nightly"}}
+        self.import_events([ev("interaction_start", 0), ev("interaction_complete", 1),
+                            ev("interaction_start", 10)])
+        self.ok("-c", self.cfg, "flush")
+        self.assertEqual(self.started(), ["nightly"])
+        self.import_events([ev("interaction_complete", 12), ev("interaction_start", 20),
+                            ev("interaction_complete", 23)])
+        self.ok("-c", self.cfg, "flush")
+        spans = sorted(rx.spans(), key=lambda sp: int(sp["startTimeUnixNano"]))
+        self.assertEqual([(sp["startTimeUnixNano"], sp["endTimeUnixNano"]) for sp in spans],
+                         [(nanos(T0), nanos(T0 + 1)), (nanos(T0 + 10), nanos(T0 + 12)),
+                          (nanos(T0 + 20), nanos(T0 + 23))])
+        self.assertEqual(len({sp["spanId"] for sp in spans}), 3)
+        self.assertEqual(len({sp["traceId"] for sp in spans}), 3)  # no caller: a trace each
+        # Each record is in its own run's span.
+        for rec in rx.records():
+            lr = rec["record"]
+            (sp,) = [sp for sp in spans if int(sp["startTimeUnixNano"]) <= int(lr["timeUnixNano"])
+                     <= int(sp["endTimeUnixNano"])]
+            self.assertEqual((lr["traceId"], lr["spanId"]), (sp["traceId"], sp["spanId"]))
+        self.assertEqual(self.started(), [])
+
     def test_a_start_requeued_from_dead_keeps_its_times(self):
         rx = self.receiver()
         start, end = pair("int_dead", {"request_type": "job"}, "interaction_error",
@@ -621,7 +660,8 @@ class TraceContextTest(OtlpCase):
         job, step = spans["job"], spans["step"]
         self.assertEqual(job["traceId"], "4bf92f3577b34da6a3ce929d0e0e4736")
         self.assertEqual(job["parentSpanId"], "00f067aa0ba902b7")  # the caller's span
-        self.assertEqual(job["spanId"], derived_ids("test_mcp", "wrapper")[1])
+        self.assertEqual(job["spanId"],
+                         derived_ids("test_mcp", "wrapper", job["startTimeUnixNano"])[1])
         self.assertEqual(step["traceId"], job["traceId"])
         self.assertEqual(step["parentSpanId"], job["spanId"])  # run's span is the parent
         # The child ran within the parent.
@@ -632,7 +672,8 @@ class TraceContextTest(OtlpCase):
                 script.replace("step", "step2"), BIN)
         self.ok("-c", self.cfg, "flush")
         spans = {s["name"]: s for s in rx.spans()}
-        self.assertEqual(spans["job2"]["traceId"], derived_ids("test_mcp", "alone")[0])
+        self.assertEqual(spans["job2"]["traceId"],
+                         derived_ids("test_mcp", "alone", spans["job2"]["startTimeUnixNano"])[0])
         self.assertNotIn("parentSpanId", spans["job2"])
         self.assertEqual(spans["step2"]["parentSpanId"], spans["job2"]["spanId"])
         self.assertEqual(spans["step2"]["traceId"], spans["job2"]["traceId"])

@@ -38,7 +38,7 @@ TEST(OtlpLogsTest, OneEventIsOneLogRecordOfTheWholeRequest) {
   std::string error;
   ASSERT_TRUE(encoder.add(start("{\"mcp.method.name\":\"tools/call\",\"n\":1}"), &error));
   EXPECT_EQ(encoder.size(), 1u);
-  const SpanIds ids = span_ids("m1", "int_1_a");
+  const SpanIds ids = span_ids("m1", "int_1_a", {}, {}, 1764000000123456);
   EXPECT_EQ(encoder.finish(),
             "{\"resourceLogs\":[{\"resource\":{\"attributes\":["
             "{\"key\":\"service.name\",\"value\":{\"stringValue\":\"m1\"}},"
@@ -178,7 +178,7 @@ TEST(OtlpLogsTest, AnInteractionsRecordsShareItsSpansIdsAndItsStartsTraceContext
   const SpanIds ids = span_ids_of(progress.summary, &begin);
   EXPECT_EQ(ids.trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
   EXPECT_EQ(ids.parent_span_id, "00f067aa0ba902b7");
-  EXPECT_EQ(ids.span_id, span_ids("m1", "int_1_a").span_id);
+  EXPECT_EQ(ids.span_id, span_ids("m1", "int_1_a", {}, {}, begin.summary.timestamp_us).span_id);
   OtlpLogsEncoder encoder({"", "v"}, 0);
   encoder.add(begin, ids);
   encoder.add(progress, ids);

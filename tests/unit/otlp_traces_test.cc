@@ -81,10 +81,25 @@ TEST(OtlpTracesTest, AToolCallIsOneServerSpanOfTheWholeRequest) {
                 "]}]}]}]}");
 }
 
+TEST(OtlpTracesTest, ACallerThatDidNotSampleGetsNoSpan) {
+  // Flags 00: the caller's span was never recorded, so ours would hang from
+  // nothing; a ParentBased sampler drops it, and so do we.
+  const OtlpEvent unsampled =
+      start("{\"traceparent\":\"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00\"}");
+  const OtlpEvent end = complete("{}");
+  OtlpTracesEncoder encoder({"", "v"});
+  EXPECT_FALSE(encoder.add(&unsampled, end, span_ids_of(end.summary, &unsampled)));
+  EXPECT_EQ(encoder.size(), 0u);
+  const OtlpEvent sampled =
+      start("{\"traceparent\":\"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\"}");
+  EXPECT_TRUE(encoder.add(&sampled, end, span_ids_of(end.summary, &sampled)));
+  EXPECT_EQ(encoder.size(), 1u);
+}
+
 TEST(OtlpTracesTest, WithoutACallerTheSpanIsTheRootOfItsOwnTrace) {
   const OtlpEvent begin = start("{\"request_type\":\"search\"}");
   const std::string span = span_of(&begin, complete("{}"));
-  const SpanIds own = span_ids("m1", "int_1_a");
+  const SpanIds own = span_ids("m1", "int_1_a", {}, {}, begin.summary.timestamp_us);
   EXPECT_NE(span.find("\"traceId\":\"" + own.trace_id + "\",\"spanId\":\"" + own.span_id +
                       "\",\"flags\":257,\"name\":\"search\""),
             std::string::npos)

@@ -118,6 +118,31 @@ TEST(TraceContextTest, SpanIdsAreDerivedFromWhatIsSpooled) {
   EXPECT_NE(span_ids("a\nb", "c").span_id, span_ids("a", "b\nc").span_id);
 }
 
+TEST(TraceContextTest, AnIdUsedAgainIsANewSpanAResendTheSameOne) {
+  // A job that names its interaction after itself (--id nightly) records a
+  // start with another time on each run: another span, and without a
+  // caller another trace. The same start (a resend) gives the same ids.
+  const SpanIds monday = span_ids("m", "nightly", {}, {}, 1764000000000000);
+  const SpanIds tuesday = span_ids("m", "nightly", {}, {}, 1764086400000000);
+  EXPECT_NE(monday.span_id, tuesday.span_id);
+  EXPECT_NE(monday.trace_id, tuesday.trace_id);
+  EXPECT_EQ(span_ids("m", "nightly", {}, {}, 1764000000000000).span_id, monday.span_id);
+  EXPECT_NE(span_ids("m", "nightly", {}, {}, 1764000000000001).span_id, monday.span_id);
+  // With a caller, the caller's trace and a span of each run's own.
+  const SpanIds a = span_ids("m", "nightly", kParent, {}, 1764000000000000);
+  const SpanIds b = span_ids("m", "nightly", kParent, {}, 1764086400000000);
+  EXPECT_EQ(a.trace_id, b.trace_id);
+  EXPECT_NE(a.span_id, b.span_id);
+  // Without the start (an end whose start is gone), from the names alone.
+  EXPECT_NE(span_ids("m", "nightly").span_id, monday.span_id);
+  // The time is kept apart from the id: "i" at t is not "i" + t's bytes.
+  EXPECT_NE(span_ids("m", "i", {}, {}, 0x31).span_id, span_ids("m", "i1", {}, {}, 0).span_id);
+  // What run hands its command names the span the sink sends.
+  EXPECT_EQ(start_context("{}", "m", "nightly", nullptr, nullptr, true, 1764000000000000)
+                .child_traceparent,
+            traceparent_of(monday));
+}
+
 TEST(TraceContextTest, ACallersContextGivesTheTraceAndTheParent) {
   const SpanIds ids = span_ids("mcp_a", "i1", kParent, "rojo=00f067aa0ba902b7");
   EXPECT_EQ(ids.trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
