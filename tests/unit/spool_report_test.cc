@@ -233,7 +233,7 @@ TEST_F(SpoolReportTest, StatusAndListOverSpoolsInManyStates) {
        {"queue a interaction_start"}},
       {"a hold beyond the bound (the clock stepped back) is none, as flush ignores it",
        {{"a", 's'}}, 3603, false, 1, 1, 0, 0, 0, 0, 0, 0, {"queue a interaction_start"}},
-      {"a hold at the bound is kept", {{"a", 's'}}, 3600, false, 1, 0, 0, 1, 0, 0, 0, 3600,
+      {"a hold at the bound is kept", {{"a", 's'}}, 3600, false, 1, 1, 0, 1, 0, 0, 0, 3600,
        {"queue a interaction_start"}},
       {"corrupt, temp and foreign files", {{"a", 's'}}, kNone, true, 2, 1, 0, 0, 0, 1, 1, 0,
        {"queue a interaction_start", "corrupt z interaction_start not JSON", "queue  ?"}},
