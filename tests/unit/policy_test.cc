@@ -206,5 +206,27 @@ TEST(RedactTest, SecretsInServerTextBecomeStars) {
   }
 }
 
+// A server rarely echoes the key as it was sent: JSON escapes its '/' and
+// '"', a URL percent-encodes it, a log lowercases it. Each is the key.
+TEST(RedactTest, TheKeyAsAServerEchoesItBecomesStars) {
+  const std::vector<std::string> secrets = {"FAKE/r5+QZ==", "Ab\\c\"d"};
+  const std::pair<std::string, std::string> cases[] = {
+      {"token FAKE/r5+QZ==", "token ***"},
+      {"{\"error\":\"token FAKE\\/r5+QZ==\"}", "{\"error\":\"token ***\"}"},  // JSON
+      {"key=FAKE%2Fr5%2BQZ%3D%3D&x", "key=***&x"},                           // a URL
+      {"key=FAKE%2fr5%2bqz%3d%3d", "key=***"},                                // lowercase hex
+      {"token fake/r5+qz==", "token ***"},                                    // lowercased
+      {"TOKEN FAKE/R5+QZ==", "TOKEN ***"},                                    // uppercased
+      {"\"Ab\\\\c\\\"d\"", "\"***\""},                                         // quote, backslash
+      {"cut: FAKE\\/r5", "cut: ***"},                                       // escaped, cut off
+      {"FAKE/r6 is another", "FAKE/r6 is another"},
+  };
+  for (const auto& [in, want] : cases) {
+    std::string text = in;
+    redact_secrets(text, secrets);
+    EXPECT_EQ(text, want) << in;
+  }
+}
+
 }  // namespace
 }  // namespace mcpr
