@@ -19,7 +19,7 @@ constexpr size_t kMaxMessageChars = 1024;  // error messages, ToolError text, st
 // A payload object being built. Text JSON cannot carry is written escaped
 // (JsonTree::write_python), names included, and then the payload says
 // "escaped": true and is written again with every backslash of its text
-// doubled, so that a reader tells the escapes (\xNN, \udXXX) from text that
+// doubled, so that a reader tells the escapes (\xNN, a lone \ud83c) from text that
 // reads so (\\ud83c). Members are kept as how to write them until str().
 class Payload {
  public:

@@ -67,7 +67,7 @@ class JsonTree {
   // Writes `n` in the Python style of the spooled bodies (", " and ": ",
   // non-ASCII as \uXXXX). What JSON or UTF-8 cannot carry is written as text
   // and sets *escaped: a byte that is not UTF-8 as "\xNN", a lone surrogate
-  // as "\udXXX"; with `doubled`, each backslash of the text is written as
+  // as "\ud83c"; with `doubled`, each backslash of the text is written as
   // two, so that those escapes are told apart from text that reads so. NaN
   // and Infinity are written as Python writes them, and so is a number
   // beyond a double, as JavaScript and Python read it: Infinity or
