@@ -97,11 +97,8 @@ int run_cli(int argc, char** argv, const std::vector<Registration>& registration
   std::vector<char*> args(argv, argv + argc);
   auto dashdash = std::find_if(args.begin() + 1, args.end(),
                                [](const char* a) { return std::strcmp(a, "--") == 0; });
-  auto run_word = std::find_if(args.begin() + 1, dashdash,
-                               [](const char* a) {
-                                 return std::strcmp(a, "run") == 0 || std::strcmp(a, "proxy") == 0;
-                               });
-  if (dashdash != args.end() && run_word != dashdash) {
+  if (dashdash != args.end() &&
+      (globals.named_command == "run" || globals.named_command == "proxy")) {
     globals.wrapped_command.assign(dashdash + 1, args.end());
     args.erase(dashdash, args.end());
   }

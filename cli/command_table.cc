@@ -34,18 +34,27 @@ const CommandInfo* find_command(std::string_view name) {
   return nullptr;
 }
 
-// The first word that is not an option or an option's value, if it names a
-// command.
+std::optional<GlobalOption> global_option(std::string_view word) {
+  using G = GlobalOption;
+  if (word == "-c" || word == "--config") return G{G::kConfig, true};
+  if (word == "--spool") return G{G::kSpool, true};
+  if (word == "--mcp-id") return G{G::kMcpId, true};
+  if (word == "-v" || word == "--verbose") return G{G::kVerbose, false};
+  if (word == "-q" || word == "--quiet") return G{G::kQuiet, false};
+  // A cluster of short flags takes the next word when -c ends it (-vc FILE).
+  if (word.size() > 1 && word[0] == '-' && word[1] != '-')
+    return G{G::kShortFlags, word.find('c', 1) == word.size() - 1};
+  return std::nullopt;
+}
+
+// The first word that is not an option or a global option's value, if it
+// names a command.
 std::string named_command(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--") break;
-    // A global option whose value is the next word: --spool DIR, -c FILE,
-    // and -c ending a cluster of short flags (-vc FILE), as CLI11 reads them.
-    const bool cluster = arg.size() > 1 && arg[0] == '-' && arg[1] != '-';
-    if (arg == "--config" || arg == "--spool" || arg == "--mcp-id" ||
-        (cluster && arg.find('c', 1) == arg.size() - 1)) {
-      ++i;
+    if (const std::optional<GlobalOption> global = global_option(arg)) {
+      if (global->takes_value) ++i;
       continue;
     }
     if (!arg.empty() && arg[0] == '-') continue;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -21,7 +22,27 @@ extern const size_t kCommandCount;
 // The table's row for `name`, or nullptr.
 const CommandInfo* find_command(std::string_view name);
 
-// The command argv names (the first word that is not an option or an
+// A global option, as CLI11 reads it before or after the command name.
+struct GlobalOption {
+  enum Name {
+    kConfig,      // -c, --config FILE
+    kSpool,       // --spool DIR
+    kMcpId,       // --mcp-id ID
+    kVerbose,     // -v, --verbose
+    kQuiet,       // -q, --quiet
+    kShortFlags,  // any other word of one dash and letters (-vv, -vq, -vc FILE)
+  };
+  Name name;
+  bool takes_value;  // the next word is its value (-c ending a cluster too)
+};
+
+// What `word` is as a global option, or nothing when it is not one (a word
+// without a dash, or an option of two dashes not named above). Every reader
+// of the command line that skips the global options before the command name
+// asks this.
+std::optional<GlobalOption> global_option(std::string_view word);
+
+// The command argv names (the first word that is not an option or a global
 // option's value, if it is a command's name), or "".
 std::string named_command(int argc, char** argv);
 

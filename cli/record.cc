@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <optional>
 
+#include "cli/command_table.h"
 #include "cli/front.h"
 #include "src/event/event.h"
 #include "src/event/fields.h"
@@ -91,18 +92,23 @@ std::optional<SimpleRecording> parse_simple_recording(int argc, char** argv) {
       *into = argv[++i];
       return true;
     };
-    if (arg == "-c" || arg == "--config") {
-      if (!out.globals.config_file.empty() || !take(&out.globals.config_file)) return std::nullopt;
-    } else if (arg == "--spool") {
-      if (!out.globals.spool_dir.empty() || !take(&out.globals.spool_dir)) return std::nullopt;
-    } else if (arg == "--mcp-id") {
-      if (!out.globals.mcp_id.empty() || !take(&out.globals.mcp_id)) return std::nullopt;
-    } else if (arg == "-v" || arg == "--verbose") {
-      ++out.globals.verbose;
-    } else if (arg == "-vv") {
-      out.globals.verbose += 2;
-    } else if (arg == "-q" || arg == "--quiet") {
-      out.globals.quiet = true;
+    if (const std::optional<GlobalOption> global = global_option(arg)) {
+      using G = GlobalOption;
+      std::string* value = global->name == G::kConfig  ? &out.globals.config_file
+                           : global->name == G::kSpool ? &out.globals.spool_dir
+                           : global->name == G::kMcpId ? &out.globals.mcp_id
+                                                       : nullptr;
+      if (value) {
+        if (!value->empty() || !take(value)) return std::nullopt;
+      } else if (global->name == G::kVerbose) {
+        ++out.globals.verbose;
+      } else if (global->name == G::kQuiet) {
+        out.globals.quiet = true;
+      } else if (arg == "-vv") {
+        out.globals.verbose += 2;
+      } else {
+        return std::nullopt;  // another cluster (-vq, -vc FILE) or a command's option: CLI11's
+      }
     } else if (!have_command) {
       // The first word names the command; an unknown one is CLI11's to say.
       const Action actions[] = {Action::kStart, Action::kProgress, Action::kComplete,

@@ -34,6 +34,64 @@ TEST(PrintableTest, KeepsUtf8AndEscapesControlsAndStrayBytes) {
   for (const auto& [in, want] : cases) EXPECT_EQ(printable(in), want) << want;
 }
 
+TEST(GlobalOptionTest, ReadsEachWordAsCli11Does) {
+  using G = GlobalOption;
+  const struct {
+    const char* word;
+    std::optional<G::Name> name;  // nothing: not a global option
+    bool takes_value;
+  } cases[] = {
+      {"-c", G::kConfig, true},          {"--config", G::kConfig, true},
+      {"--spool", G::kSpool, true},      {"--mcp-id", G::kMcpId, true},
+      {"-v", G::kVerbose, false},        {"--verbose", G::kVerbose, false},
+      {"-q", G::kQuiet, false},          {"--quiet", G::kQuiet, false},
+      {"-vv", G::kShortFlags, false},    {"-vq", G::kShortFlags, false},
+      {"-vc", G::kShortFlags, true},     {"-qvc", G::kShortFlags, true},
+      {"-cv", G::kShortFlags, false},    {"-x", G::kShortFlags, false},
+      {"start", std::nullopt, false},    {"-", std::nullopt, false},
+      {"--", std::nullopt, false},       {"--id", std::nullopt, false},
+      {"--spool=/s", std::nullopt, false}, {"", std::nullopt, false},
+  };
+  for (const auto& c : cases) {
+    const std::optional<G> got = global_option(c.word);
+    ASSERT_EQ(got.has_value(), c.name.has_value()) << c.word;
+    if (!got) continue;
+    EXPECT_EQ(got->name, *c.name) << c.word;
+    EXPECT_EQ(got->takes_value, c.takes_value) << c.word;
+  }
+}
+
+TEST(NamedCommandTest, SkipsTheGlobalOptionsAndTheirValues) {
+  const std::pair<std::vector<std::string>, std::string> cases[] = {
+      {{"flush"}, "flush"},
+      {{"-v", "flush"}, "flush"},
+      {{"--spool", "run", "status"}, "status"},  // a value is not the command
+      {{"-c", "list", "flush"}, "flush"},
+      {{"-vc", "list", "flush"}, "flush"},
+      {{"--mcp-id", "proxy", "-q", "run", "--", "x"}, "run"},
+      {{"-vq", "start"}, "start"},
+      {{"--", "flush"}, ""},
+      {{"flsuh"}, ""},
+      {{}, ""},
+  };
+  for (const auto& [words, want] : cases) {
+    std::vector<std::string> storage{"mcp-report"};
+    storage.insert(storage.end(), words.begin(), words.end());
+    std::vector<char*> argv;
+    for (std::string& w : storage) argv.push_back(w.data());
+    EXPECT_EQ(named_command(static_cast<int>(argv.size()), argv.data()), want) << want;
+  }
+}
+
+// What follows "--" is the wrapped command's only when the command line names
+// run or proxy: a global option's value that reads "run" does not make it so.
+TEST(RunCliTest, AGlobalOptionsValueIsNotTheCommand) {
+  std::vector<std::string> storage{"mcp-report", "--spool", "run", "status", "--", "x"};
+  std::vector<char*> argv;
+  for (std::string& w : storage) argv.push_back(w.data());
+  EXPECT_EQ(run_cli(static_cast<int>(argv.size()), argv.data(), {add_spool_commands}), 64);
+}
+
 TEST(SimpleRecordingTest, TakesThePlainForms) {
   auto r = parse({"start", "user_id=u1", "n:=1"});
   ASSERT_TRUE(r);
