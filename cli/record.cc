@@ -2,7 +2,6 @@
 // reads without CLI11. No iostreams here (README.md, Performance): this file
 // is on the recording path of mcp-report.
 #include <cstdio>
-#include <cstdlib>
 #include <optional>
 
 #include "cli/command_table.h"
@@ -10,7 +9,7 @@
 #include "src/event/event.h"
 #include "src/event/fields.h"
 #include "src/event/recorder.h"
-#include "src/event/trace_context.h"
+#include "src/event/start_recording.h"
 #include "src/util/failure.h"
 
 namespace mcpr::cli {
@@ -30,11 +29,9 @@ int record(const Globals& globals, Action action, const RecordRequest& args) {
   const int64_t now = now_us();
   std::string id = args.generate_id ? new_interaction_id(now / 1000000) : args.id;
   require_valid_interaction_id(id);
-  // A start joins the caller's trace (TRACEPARENT, TRACESTATE: man page
-  // OPENTELEMETRY SINK); with neither, its body is what it always was.
-  const char* traceparent = action == Action::kStart ? std::getenv("TRACEPARENT") : nullptr;
-  const char* tracestate = action == Action::kStart ? std::getenv("TRACESTATE") : nullptr;
-  std::optional<StartContext> context;
+  // A start joins the caller's trace (man page OPENTELEMETRY SINK); with no
+  // trace context, its body is what it always was.
+  StartRecording start(id, print_id ? caller_trace_from_environment() : CallerTrace{}, now);
   std::string file;
   Config config;
   // "ID" or "ID TRACEPARENT" (--print-traceparent): one line for $(...) and
@@ -42,27 +39,27 @@ int record(const Globals& globals, Action action, const RecordRequest& args) {
   // is the caller's; with neither, the line is the ID alone.
   auto id_line = [&] {
     if (!args.print_traceparent) return id;
-    if (!context)  // nothing was recorded: no span of ours
-      context = start_context("{}", config.mcp_id.empty() ? globals.mcp_id : config.mcp_id, id,
-                              traceparent, tracestate, false);
-    return context->child_traceparent.empty() ? id : id + " " + context->child_traceparent;
+    const std::string traceparent = start.child_context().child_traceparent;
+    return traceparent.empty() ? id : id + " " + traceparent;
   };
   try {
     config = globals.load_config(Globals::ConfigUse::kRecord);
     std::optional<std::string> data;
     if (args.data) data = read_data_argument(*args.data, max_event_bytes(config.max_event_kb));
     std::string payload = build_payload(data, args.fields);
-    if ((traceparent && *traceparent) || args.print_traceparent) {
-      context = start_context(payload, config.mcp_id, id, traceparent, tracestate,
-                              config.exports_spans(), now);
-      payload = context->payload;
-      for (const std::string& note : context->notes) globals.warn(note);
+    Recorder recorder(recorder_options(config));
+    if (action == Action::kStart) {
+      for (const std::string& note : start.join(std::move(payload), config.mcp_id,
+                                                config.exports_spans(), args.print_traceparent))
+        globals.warn(note);
+      file = start.record(recorder);
+    } else {
+      file = recorder.record(action, id, payload, now);
     }
-    file = Recorder(recorder_options(config)).record(action, id, payload, now);
   } catch (...) {
     // `id=$(mcp-report start ...)` must never leave a wrapper with an empty
-    // id: the id is printed even when recording fails (man page RECORDING COMMANDS).
-    context.reset();  // and no span of ours will be exported
+    // id: the id is printed even when recording fails (man page RECORDING
+    // COMMANDS), with no span of ours.
     if (print_id) print_id_line(id_line());
     throw;
   }

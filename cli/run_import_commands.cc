@@ -19,8 +19,8 @@
 #include "src/event/fields.h"
 #include "src/event/importer.h"
 #include "src/event/recorder.h"
+#include "src/event/start_recording.h"
 #include "src/event/wrapped_run.h"
-#include "src/event/trace_context.h"
 #include "spool/spool_error.h"
 #include "src/util/plural.h"
 #include "src/util/time_text.h"
@@ -61,19 +61,18 @@ int run(const Globals& globals, const RunArgs& args) {
     data = read_data_argument(args.data, max_event_bytes((config ? *config : Config{}).max_event_kb));
   std::string payload = build_payload(data, args.fields);
   // The caller's trace context joins the start, as for `start`; CMD's
-  // parent is our span only when that span will be exported.
-  const StartContext context =
-      start_context(payload, config ? config->mcp_id : globals.mcp_id, id,
-                    std::getenv("TRACEPARENT"), std::getenv("TRACESTATE"),
-                    config && config->exports_spans(), now);
-  payload = context.payload;
-  for (const std::string& note : context.notes) globals.warn("run: " + note);
+  // parent is our span only when the start is recorded and that span will
+  // be exported.
+  StartRecording start(id, caller_trace_from_environment(), now);
+  for (const std::string& note : start.join(std::move(payload), config ? config->mcp_id : globals.mcp_id,
+                                            config && config->exports_spans(), true))
+    globals.warn("run: " + note);
   // An event too large to record is bad DATA too: 65, and CMD does not run.
-  // The body checked is the body recorded.
   std::optional<Recorder> recorder;
-  if (config) recorder.emplace(recorder_options(*config));
-  const std::optional<std::string> start_body =
-      recorder ? recorder->checked_body(Action::kStart, id, payload, now) : std::nullopt;
+  if (config) {
+    recorder.emplace(recorder_options(*config));
+    start.check(*recorder);
+  }
 
   // Records with `body`; a failure is a warning, or with --strict the end.
   auto attempt = [&](const char* what, auto&& body) {
@@ -89,20 +88,11 @@ int run(const Globals& globals, const RunArgs& args) {
       warn_or_rethrow(e);
     }
   };
-  bool start_recorded = false;
   attempt("interaction_start", [&] {
     if (config_failure) throw *config_failure;
-    if (start_body)
-      recorder->record_body({Action::kStart, id, config->mcp_id, now}, *start_body);
-    else
-      recorder->record(Action::kStart, id, payload, now);  // says why it cannot
-    start_recorded = true;
+    start.record(*recorder);
   });
-  // A start not recorded is no span: CMD gets the caller's context.
-  const StartContext handed =
-      start_recorded ? context
-                     : start_context(payload, config ? config->mcp_id : globals.mcp_id, id,
-                                     std::getenv("TRACEPARENT"), std::getenv("TRACESTATE"), false);
+  const StartContext handed = start.child_context();
   ChildResult result = run_child(globals.wrapped_command,
                                  run_environment(id, config, globals.overrides(), &handed));
   if (!result.started)
