@@ -1,6 +1,11 @@
 #include "src/http_proxy/http_recorder.h"
 
 #include <algorithm>
+#include <climits>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <thread>
 
 #include "src/proxy/json_tree.h"
 #include "src/proxy/proxy.h"
@@ -34,17 +39,79 @@ struct HttpRecorder::Session {
   uint64_t used = 0;   // when a message last came, in messages seen
 };
 
+// Rings (pushes a kTick to the tracking thread) when the oldest call left
+// by its client is due to end, from a thread of its own that waits on the
+// Clock: without it, such a call would wait for the next message.
+class HttpRecorder::Alarm {
+ public:
+  Alarm(Clock& clock, std::function<void(double)> ring)
+      : clock_(clock), ring_(std::move(ring)), thread_([this] { run(); }) {}
+  ~Alarm() { stop(); }
+  // Rings at `due` (Clock::mono seconds), or earlier if set earlier.
+  void set(double due) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopped_ || (armed_ && due_ <= due)) return;
+    armed_ = true;
+    due_ = due;
+    cv_.notify_one();
+  }
+  // Rings no more.
+  void stop() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopped_ = true;
+      cv_.notify_one();
+    }
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void run() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (!stopped_) {
+      if (!armed_) {
+        cv_.wait(lock, [this] { return stopped_ || armed_; });
+        continue;
+      }
+      const double due = due_;
+      if (clock_.wait_until(cv_, lock, due, [&] { return stopped_ || due_ != due; })) continue;
+      armed_ = false;
+      lock.unlock();
+      ring_(due);
+      lock.lock();
+    }
+  }
+
+  Clock& clock_;
+  std::function<void(double)> ring_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool stopped_ = false;
+  bool armed_ = false;
+  double due_ = 0;
+  std::thread thread_;
+};
+
 HttpRecorder::HttpRecorder(const Config& config, TrackerOptions options,
-                           const UpstreamUrl& upstream)
+                           const UpstreamUrl& upstream, Clock& clock)
     : options_(std::move(options)),
       server_address_(upstream.host),
       server_port_(upstream.port),
       recorder_(std::make_unique<Recorder>(recorder_options(config))),
       events_(make_spool_writer(*recorder_, kMaxQueuedEvents, kMaxQueuedBytes)),
+      alarm_(std::make_unique<Alarm>(clock,
+                                     [this](double due) {
+                                       SeenHttp tick;
+                                       tick.kind = SeenHttp::kTick;
+                                       tick.at.mono_us = static_cast<int64_t>(due * 1e6) + 1;
+                                       // Lost when full: the next message ends them.
+                                       (void)seen_->push(std::move(tick));
+                                     })),
       seen_(std::make_unique<BoundedQueue<SeenHttp>>(
           kMaxQueuedMessages, kMaxQueuedBytes, [this](SeenHttp& s) { track(s); }, kTrackPoll)) {}
 
 HttpRecorder::~HttpRecorder() {
+  alarm_->stop();
   if (seen_) seen_->finish(std::chrono::milliseconds(0));
 }
 
@@ -137,7 +204,10 @@ void HttpRecorder::forget_idle_session() {
 }
 
 void HttpRecorder::track(SeenHttp& seen) {
+  if (!left_.empty() && seen.kind != SeenHttp::kStopped) end_left(seen.at.mono_us);
   switch (seen.kind) {
+    case SeenHttp::kTick:
+      break;
     case SeenHttp::kMessage: {
       route_to_task(seen);
       InteractionTracker& tracker = session_of(seen).tracker;
@@ -154,6 +224,7 @@ void HttpRecorder::track(SeenHttp& seen) {
     case SeenHttp::kSessionEnd: {
       auto it = sessions_.find(seen.session);
       if (it == sessions_.end()) break;
+      if (!left_.empty()) end_left(INT64_MAX, &seen.session);
       if (seen.by_client)
         it->second->tracker.close_all(SessionEnd::kClientClosed,
                                       "the client ended the session before the response", seen.at);
@@ -165,6 +236,8 @@ void HttpRecorder::track(SeenHttp& seen) {
       break;
     }
     case SeenHttp::kStopped:
+      // The client left those calls: no cancellation came before the stop.
+      end_left(INT64_MAX);
       // After lost messages an open call may have been answered in one of
       // them: it gets no outcome rather than an invented error.
       for (auto& [key, session] : sessions_) {
@@ -185,12 +258,19 @@ void HttpRecorder::end_exchange(const SeenHttp& seen) {
   auto session = sessions_.find(key);
   auto request = requests_.find(seen.exchange);
   if (session != sessions_.end() && request != requests_.end()) {
-    const TappedMessage& m = request->second;
-    InteractionTracker& tracker = session->second->tracker;
-    if (const auto end = open_calls_end(seen.ending, session->second->sessionless)) {
-      if (m.cut) tracker.close_long_request(m.text, m.tail, m.size, end->error_type, end->message,
-                                            seen.at);
-      else tracker.close_requests(m.text, end->error_type, end->message, seen.at);
+    if (auto end = open_calls_end(seen.ending, session->second->sessionless)) {
+      if (seen.ending.how == ExchangeEnd::kClientGone && !session->second->sessionless) {
+        // A cancellation may still come on another POST of the session.
+        const TappedMessage& m = request->second;
+        InteractionTracker& tracker = session->second->tracker;
+        if (m.cut) tracker.leave_long_request(m.text, m.tail, m.size, seen.at);
+        else tracker.leave_requests(m.text, seen.at);
+        left_.push_back({key, std::move(request->second), seen.at, std::move(*end)});
+        alarm_->set(static_cast<double>(seen.at.mono_us) / 1e6 +
+                    std::chrono::duration<double>(kCancelGrace).count());
+      } else {
+        end_calls(*session->second, request->second, *end, seen.at);
+      }
     }
   }
   if (request != requests_.end()) requests_.erase(request);
@@ -201,6 +281,29 @@ void HttpRecorder::end_exchange(const SeenHttp& seen) {
     unreadable_ += session->second->tracker.unreadable_lines();
     sessions_.erase(session);
   }
+}
+
+void HttpRecorder::end_calls(Session& session, const TappedMessage& m, const CallsEnd& end,
+                             SeenAt at) {
+  if (m.cut) session.tracker.close_long_request(m.text, m.tail, m.size, end.error_type, end.message, at);
+  else session.tracker.close_requests(m.text, end.error_type, end.message, at);
+}
+
+void HttpRecorder::end_left(int64_t mono_us, const std::string* key) {
+  const int64_t grace_us = std::chrono::microseconds(kCancelGrace).count();
+  auto due = [&](const Left& l) {
+    return (!key || l.key == *key) && (mono_us == INT64_MAX || l.at.mono_us + grace_us < mono_us);
+  };
+  for (const Left& l : left_) {
+    if (!due(l)) continue;
+    auto session = sessions_.find(l.key);
+    if (session != sessions_.end()) end_calls(*session->second, l.request, l.end, l.at);
+  }
+  left_.erase(std::remove_if(left_.begin(), left_.end(), due), left_.end());
+  if (left_.empty()) return;
+  int64_t first = INT64_MAX;
+  for (const Left& l : left_) first = std::min(first, l.at.mono_us);
+  alarm_->set(static_cast<double>(first + grace_us) / 1e6);
 }
 
 std::optional<CallsEnd> open_calls_end(const ExchangeObserver::Ending& ending, bool sessionless) {
@@ -233,6 +336,7 @@ RecordingOutcome HttpRecorder::finish() {
   stopped.kind = SeenHttp::kStopped;
   stopped.at = seen_now();
   push(std::move(stopped));
+  alarm_->stop();
   RecordingOutcome outcome =
       finish_recording(*seen_, *events_, kFinishGrace, [this] { return forgotten_; });
   outcome.unseen += undecoded_;

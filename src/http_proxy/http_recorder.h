@@ -6,10 +6,12 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "src/config/config.h"
 #include "src/event/recorder.h"
@@ -18,12 +20,14 @@
 #include "src/http_proxy/upstream_url.h"
 #include "src/proxy/proxy.h"
 #include "src/proxy/recording_queue.h"
+#include "src/util/clock.h"
 
 namespace mcpr {
 
 // What the connection threads saw, in the order they saw it.
 struct SeenHttp {
-  enum Kind { kMessage, kExchangeEnd, kSessionEnd, kStopped } kind = kMessage;
+  // kTick: calls left by their client may be due to end (HttpRecorder::Alarm).
+  enum Kind { kMessage, kExchangeEnd, kSessionEnd, kStopped, kTick } kind = kMessage;
   uint64_t exchange = 0;
   std::string session;
   Direction direction = Direction::kClientToServer;
@@ -47,9 +51,18 @@ struct CallsEnd {
 // can answer them.
 std::optional<CallsEnd> open_calls_end(const ExchangeObserver::Ending& ending, bool sessionless);
 
+// How long a call whose client closed its stream waits for the client's
+// notifications/cancelled before it ends ClientClosed. An SDK client that
+// cancels a call sends the cancellation on a POST of its own and closes the
+// call's stream: the proxy may see either first, and the call is Cancelled
+// either way. Its end keeps the time the stream closed.
+constexpr std::chrono::seconds kCancelGrace(5);
+
 class HttpRecorder : public ExchangeObserver {
  public:
-  HttpRecorder(const Config& config, TrackerOptions options, const UpstreamUrl& upstream);
+  // `clock` times kCancelGrace (a test moves a fake one).
+  HttpRecorder(const Config& config, TrackerOptions options, const UpstreamUrl& upstream,
+               Clock& clock = system_clock());
   ~HttpRecorder() override;
 
   void on_message(uint64_t exchange, const std::string& session, Direction direction,
@@ -65,6 +78,15 @@ class HttpRecorder : public ExchangeObserver {
 
  private:
   struct Session;
+  class Alarm;
+  // The calls of an exchange whose client closed its stream, until a
+  // cancellation ends them or kCancelGrace passes.
+  struct Left {
+    std::string key;        // of their tracker
+    TappedMessage request;  // the exchange's request
+    SeenAt at;              // when the client closed
+    CallsEnd end;
+  };
   void push(SeenHttp seen);
   void track(SeenHttp& seen);
   std::string key_of(const SeenHttp& seen) const;
@@ -72,6 +94,10 @@ class HttpRecorder : public ExchangeObserver {
   void route_to_task(const SeenHttp& seen);
   void end_exchange(const SeenHttp& seen);
   void forget_idle_session();
+  // Ends the calls left before `mono_us` - kCancelGrace (all with
+  // INT64_MAX, those of tracker `key` only when it is given).
+  void end_left(int64_t mono_us, const std::string* key = nullptr);
+  void end_calls(Session& session, const TappedMessage& request, const CallsEnd& end, SeenAt at);
 
   TrackerOptions options_;
   std::string server_address_;
@@ -86,6 +112,7 @@ class HttpRecorder : public ExchangeObserver {
   std::map<uint64_t, std::string> routes_;
   // The request message of each exchange in flight (a long one by its ends).
   std::map<uint64_t, TappedMessage> requests_;
+  std::vector<Left> left_;
   std::atomic<bool> lost_{false};
   // Responses in a coding the recorder cannot read: messages not looked at,
   // whose calls are not recorded.
@@ -95,6 +122,7 @@ class HttpRecorder : public ExchangeObserver {
   uint64_t unreadable_ = 0;
   uint64_t messages_ = 0;  // the tracking thread's clock for Session::used
   uint64_t forgotten_ = 0;
+  std::unique_ptr<Alarm> alarm_;
   std::unique_ptr<BoundedQueue<SeenHttp>> seen_;  // last: its thread uses the above
 };
 

@@ -281,7 +281,9 @@ void InteractionTracker::on_client_cancel(const Message& m, SeenAt at) {
 void InteractionTracker::on_server_response(const Message& m, SeenAt at) {
   using Role = Request::Role;
   auto found = requests_.find(id_key(m.id));
-  if (found == requests_.end()) return;
+  // An answer on a stream resumed after the client left it is not recorded:
+  // its call ends as it was left (close_requests), or cancelled.
+  if (found == requests_.end() || found->second.left) return;
   const Request request = std::move(found->second);
   const std::string key = found->first;
   requests_.erase(found);
@@ -460,28 +462,56 @@ void InteractionTracker::close_all(SessionEnd how, const std::string& message, S
   requests_.clear();
 }
 
-void InteractionTracker::close_requests(std::string_view line, const std::string& error_type,
-                                        const std::string& message, SeenAt at) {
+void InteractionTracker::each_message(std::string_view line,
+                                      const std::function<void(const Message&)>& handle) {
   JsonTree tree;
   if (!tree.parse(line)) return;
-  auto handle = [&](const Node* n) {
+  auto one = [&](const Node* n) {
     Message m;
-    if (read_message(tree, n, line.size(), false, &m)) close_request(m, error_type, message, at);
+    if (read_message(tree, n, line.size(), false, &m)) handle(m);
   };
   if (JsonTree::is(tree.root(), Kind::kArray)) {
-    for (const Node* n = tree.first(tree.root()); n; n = tree.next(n)) handle(n);
+    for (const Node* n = tree.first(tree.root()); n; n = tree.next(n)) one(n);
   } else {
-    handle(tree.root());
+    one(tree.root());
   }
+}
+
+void InteractionTracker::long_message(std::string_view head, std::string_view tail, size_t size,
+                                      const std::function<void(const Message&)>& handle) {
+  JsonTree tree;
+  Message m;
+  if (read_long_line(head, tail, &tree) && read_message(tree, tree.root(), size, true, &m))
+    handle(m);
+}
+
+void InteractionTracker::close_requests(std::string_view line, const std::string& error_type,
+                                        const std::string& message, SeenAt at) {
+  each_message(line, [&](const Message& m) { close_request(m, error_type, message, at); });
 }
 
 void InteractionTracker::close_long_request(std::string_view head, std::string_view tail,
                                             size_t size, const std::string& error_type,
                                             const std::string& message, SeenAt at) {
-  JsonTree tree;
-  Message m;
-  if (read_long_line(head, tail, &tree) && read_message(tree, tree.root(), size, true, &m))
-    close_request(m, error_type, message, at);
+  long_message(head, tail, size, [&](const Message& m) { close_request(m, error_type, message, at); });
+}
+
+void InteractionTracker::leave_requests(std::string_view line, SeenAt at) {
+  each_message(line, [&](const Message& m) { leave_request(m, at); });
+}
+
+void InteractionTracker::leave_long_request(std::string_view head, std::string_view tail,
+                                            size_t size, SeenAt at) {
+  long_message(head, tail, size, [&](const Message& m) { leave_request(m, at); });
+}
+
+void InteractionTracker::leave_request(const Message& m, SeenAt at) {
+  if (m.method.empty()) return;
+  auto request = requests_.find(id_key(m.id));
+  if (request == requests_.end()) return;
+  auto it = interactions_.find(request->second.interaction);
+  if (it != interactions_.end() && it->second.started_mono_us <= at.mono_us)
+    request->second.left = true;
 }
 
 void InteractionTracker::close_request(const Message& m, const std::string& error_type,
@@ -491,6 +521,8 @@ void InteractionTracker::close_request(const Message& m, const std::string& erro
   auto request = requests_.find(key);
   if (request == requests_.end()) return;
   auto it = interactions_.find(request->second.interaction);
+  // A call that began after the exchange ended reuses the id: not its.
+  if (it != interactions_.end() && it->second.started_mono_us > at.mono_us) return;
   requests_.erase(request);
   if (it == interactions_.end() || it->second.request != key) return;
   // Over HTTP a client closes a subscriptions/listen stream to end it.

@@ -114,6 +114,12 @@ class InteractionTracker {
   // on_long_line (its id is at either end).
   void close_long_request(std::string_view head, std::string_view tail, size_t size,
                           const std::string& error_type, const std::string& message, SeenAt at);
+  // The HTTP proxy's: the client closed the stream of the exchange that
+  // carried `line` (as given to close_requests): an answer to its requests
+  // no longer ends them (a stream resumed later is not recorded), a
+  // cancellation still does, until close_requests ends them.
+  void leave_requests(std::string_view line, SeenAt at);
+  void leave_long_request(std::string_view head, std::string_view tail, size_t size, SeenAt at);
   // Forgets every open interaction without an outcome, when lines were lost
   // and their answers may have been among them: an invented error is worse
   // than none. Returns how many ends are thus not recorded.
@@ -175,6 +181,7 @@ class InteractionTracker {
     std::string task_id;          // of the task it is about
     bool task_augmented = false;  // it asked for a task (2025-11-25 params.task)
     std::vector<std::string> input_keys;  // tasks/update: the inputs it gives
+    bool left = false;  // its client closed its stream (leave_requests)
   };
   using Interactions = std::map<uint64_t, Interaction>;
 
@@ -182,6 +189,12 @@ class InteractionTracker {
   // close_requests' and close_long_request's: ends request `m`'s open interaction.
   void close_request(const Message& m, const std::string& error_type, const std::string& message,
                      SeenAt at);
+  void leave_request(const Message& m, SeenAt at);
+  // Each message of a client's line (a batch holds several), or of a long
+  // line's ends.
+  void each_message(std::string_view line, const std::function<void(const Message&)>& handle);
+  void long_message(std::string_view head, std::string_view tail, size_t size,
+                    const std::function<void(const Message&)>& handle);
   static bool read_message(const JsonTree& tree, const Node* n, size_t size, bool partial,
                            Message* m);
   void on_message(Direction direction, const Message& m, SeenAt at);

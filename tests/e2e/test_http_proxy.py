@@ -541,6 +541,38 @@ class HttpProxyFaultTest(HttpProxyCase):
                          ("ClientClosed", "the client closed its connection before the response"))
         self.assertLessEqual(data["processing_time"], left + 1e-6)
 
+    def test_a_cancelled_call_is_cancelled_whether_its_stream_or_its_cancellation_comes_first(self):
+        # An SDK client that cancels a call sends notifications/cancelled on
+        # a POST of its own and closes the call's stream (issue 21: the
+        # proxy that saw the stream close first recorded ClientClosed).
+        _, upstream = self.fake()
+        proc, url = self.proxy(upstream + "/mcp")
+        session = self.session(url)
+
+        def cancel(rid):
+            status, _, _ = self.request(url, session=session, body={
+                "jsonrpc": "2.0", "method": "notifications/cancelled",
+                "params": {"requestId": rid, "reason": "the user gave up"}})
+            self.assertEqual(status, 202)
+
+        # The stream first: the proxy closed the upstream request before the
+        # cancellation came.
+        sock = self.raw_post(url, session, call(1, "hold", token=5))
+        self.receive_until(sock, b"progress")
+        sock.close()
+        self.fake_saw_client_leave("hold")
+        cancel(1)
+        # The cancellation first.
+        sock = self.raw_post(url, session, call(2, "resumable", token=6))
+        self.receive_until(sock, b"progress")
+        cancel(2)
+        sock.close()
+        self.fake_saw_client_leave("resumable")
+        self.assertEqual(self.stop(proc), 0)
+        ends = [(n, a[-1], d["error_type"], d["error_message"]) for n, a, d in self.summary()]
+        self.assertEqual(ends, [("hold", "error", "Cancelled", "the user gave up"),
+                                ("resumable", "error", "Cancelled", "the user gave up")])
+
     def test_a_stream_resumed_with_last_event_id_is_passed_through(self):
         # A client that resumes a stream it lost (GET with Last-Event-ID)
         # gets the rest of it through the proxy; its call ended when it left.

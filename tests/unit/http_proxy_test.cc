@@ -1,8 +1,18 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <memory>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include "fake_clock.h"
+#include "temp_dir.h"
+#include "src/config/config.h"
 
 #include "src/http_proxy/http_recorder.h"
 #include "src/http_proxy/listen_address.h"
@@ -426,6 +436,98 @@ TEST(CodingTest, KnowsWhatTheRecorderCanRead) {
       {"", ""},
   };
   for (const Row& r : rows) EXPECT_EQ(readable_codings(r.accept), r.readable) << r.accept;
+}
+
+
+// An SDK client that cancels a call sends notifications/cancelled on a POST
+// of its own and closes the call's stream: whichever the proxy sees first,
+// the call is Cancelled, unless the cancellation comes more than
+// kCancelGrace after the stream closed.
+class HttpRecorderTest : public TempDirTest {
+ protected:
+  HttpRecorderTest() { clock_.advance(1); }
+  std::unique_ptr<HttpRecorder> recorder(const std::string& spool) {
+    Config config;
+    config.mcp_id = "m1";
+    config.spool_dir = path(spool);
+    config.sync = false;
+    return std::make_unique<HttpRecorder>(config, TrackerOptions{},
+                                          parse_upstream_url("http://127.0.0.1:9/mcp"), clock_);
+  }
+  // The error_type of each error event in `spool`.
+  std::vector<std::string> ends(const std::string& spool) const {
+    std::vector<std::string> out;
+    if (!std::filesystem::exists(path(spool))) return out;
+    for (const auto& f : std::filesystem::recursive_directory_iterator(path(spool))) {
+      if (!f.is_regular_file()) continue;
+      std::ifstream in(f.path());
+      const std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      const std::string key = "\"error_type\": \"";
+      const size_t at = body.find(key);
+      if (at != std::string::npos)
+        out.push_back(body.substr(at + key.size(), body.find('"', at + key.size()) - at - key.size()));
+    }
+    return out;
+  }
+  static TappedMessage message(const std::string& text) {
+    TappedMessage m;
+    m.text = text;
+    m.size = text.size();
+    return m;
+  }
+  // Seen at `s` seconds of the clock.
+  static SeenAt at(double s) {
+    const auto us = static_cast<int64_t>(s * 1e6);
+    return {1800000000000000 + us, us};
+  }
+  static constexpr char kCall[] =
+      R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"hold","arguments":{}}})";
+  static constexpr char kCancel[] =
+      R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":1,"reason":"r"}})";
+  FakeClock clock_;
+};
+
+TEST_F(HttpRecorderTest, ACancellationWinsOverTheStreamItClosedInEitherOrder) {
+  constexpr auto kUp = Direction::kClientToServer;
+  struct Row {
+    const char* what;
+    bool closed_first;
+    double cancel_at;  // seconds; the stream closes at 2
+    const char* end;
+  } rows[] = {
+      {"cancelled, then the stream closed", false, 1.99, "Cancelled"},
+      {"the stream closed, then cancelled", true, 2.01, "Cancelled"},
+      {"cancelled at the end of the grace", true, 7.0, "Cancelled"},
+      {"cancelled after the grace: too late", true, 7.01, "ClientClosed"},
+  };
+  int n = 0;
+  for (const Row& row : rows) {
+    SCOPED_TRACE(row.what);
+    const std::string spool = "spool" + std::to_string(++n);
+    auto r = recorder(spool);
+    r->on_message(1, "s", kUp, message(kCall), at(1));
+    auto close = [&] { r->on_exchange_end(1, "s", {ExchangeEnd::kClientGone, 200}, at(2)); };
+    if (row.closed_first) close();
+    r->on_message(2, "s", kUp, message(kCancel), at(row.cancel_at));
+    r->on_exchange_end(2, "s", {ExchangeEnd::kComplete, 202}, at(row.cancel_at));
+    if (!row.closed_first) close();
+    r->finish();
+    EXPECT_EQ(ends(spool), std::vector<std::string>{row.end});
+  }
+}
+
+TEST_F(HttpRecorderTest, ACallLeftByItsClientEndsWhenTheGraceIsOverWithNothingElseComing) {
+  auto r = recorder("spool");
+  r->on_message(1, "s", Direction::kClientToServer, message(kCall), at(1));
+  r->on_exchange_end(1, "s", {ExchangeEnd::kClientGone, 200}, at(2));
+  ASSERT_TRUE(clock_.await_waiting_threads(1));  // the alarm, for 7
+  clock_.advance(6.5);
+  // Written before the proxy stops (the spool writer gathers for 100 ms).
+  for (int i = 0; i < 1000 && ends("spool").empty(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(ends("spool"), std::vector<std::string>{"ClientClosed"});
+  r->finish();
+  EXPECT_EQ(ends("spool"), std::vector<std::string>{"ClientClosed"});
 }
 
 }  // namespace
