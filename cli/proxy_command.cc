@@ -2,7 +2,6 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <algorithm>
 #include <cstring>
 #include <iostream>
 #include <optional>
@@ -15,45 +14,10 @@
 namespace mcpr::cli {
 namespace {
 
-// --capture arguments,results; given more than once, the lists combine
-// (CLI11 joins the values with newlines).
-void parse_capture(const std::string& lists, TrackerOptions* options) {
-  size_t start = 0;
-  while (start <= lists.size() && !lists.empty()) {
-    size_t end = lists.find_first_of(",\n", start);
-    if (end == std::string::npos) end = lists.size();
-    const std::string item = lists.substr(start, end - start);
-    if (item == "arguments") options->capture_arguments = true;
-    else if (item == "results") options->capture_results = true;
-    else if (!item.empty())
-      throw Failure(kExitUsage, "--capture '" + printable(item) + "'", "not arguments or results");
-    start = end + 1;
-  }
-}
-
-// The configuration to record with, or nullopt (with one warning) when
-// recording cannot work: the server must run all the same.
-std::optional<Config> recording_config(const Globals& globals) {
-  try {
-    Config config = globals.load_config(Globals::ConfigUse::kRecord);
-    if (!config.enabled) {
-      globals.warn("proxy: enable_interaction_logging = false: forwarding without recording");
-      return std::nullopt;
-    }
-    if (config.mcp_id.empty()) {
-      globals.warn(
-          "proxy: mcp_id is not set ([mcp] mcp_id, MCP_REPORT_MCP_ID or --mcp-id): forwarding "
-          "without recording");
-      return std::nullopt;
-    }
-    // Where the events go, for a session that finds no HOME (the spool is
-    // then under the user's home from the password database).
-    globals.note("proxy: recording into " + config.spool_path() + " as " + config.mcp_id);
-    return config;
-  } catch (const Failure& f) {
-    globals.warn(std::string("proxy: ") + f.what() + ": forwarding without recording");
-    return std::nullopt;
-  }
+// The proxy's lines, as the global options say them.
+ProxySay say(const Globals& globals) {
+  return {[&globals](const std::string& line) { globals.warn(line); },
+          [&globals](const std::string& line) { globals.note(line); }};
 }
 
 // Words before "--" that are not our options: most likely the server's
@@ -105,41 +69,15 @@ int proxy(const Globals& globals, const ProxyArgs& args) {
 }  // namespace
 
 ProxyRecording proxy_recording(const Globals& globals, const ProxyArgs& args) {
-  ProxyRecording recording;
-  std::string methods = args.methods;
-  std::replace(methods.begin(), methods.end(), '\n', ',');  // repeated --methods
-  recording.tracker.methods = MethodFilter::parse(methods);
-  for (const std::string& warning : recording.tracker.methods.warnings())
-    globals.warn("proxy: --methods: " + warning + ": nothing is recorded for it");
-  parse_capture(args.capture, &recording.tracker);
-  recording.config = recording_config(globals);
-  if (recording.config)
-    recording.tracker.max_payload_bytes =
-        payload_room(recording.config->max_event_kb, recording.config->mcp_id);
-  return recording;
+  return mcpr::proxy_recording(
+      args.methods, args.capture,
+      [&globals] { return globals.load_config(Globals::ConfigUse::kRecord); }, say(globals));
 }
 
 void report_proxy_recording(const Globals& globals, const ProxyRecording& recording,
                             const RecordingOutcome& outcome) {
-  if (recording.config && (outcome.dropped > 0 || outcome.unseen > 0)) {
-    // Messages the tracker never saw hold an unknown number of events (a
-    // request's start and end, an answer's end, or none): said apart.
-    std::string what = std::to_string(outcome.dropped) + " events not recorded";
-    if (outcome.unseen > 0)
-      what += " and " + std::to_string(outcome.unseen) +
-              " messages not looked at (their calls are not recorded)";
-    globals.warn("proxy: " + what + ": " + outcome.drop_reason);
-  }
-  if (recording.config && outcome.unreadable > 0)
-    // Lines that are no JSON-RPC (a server that logs to stdout): counted
-    // for status, and said only with -v, as the client is the one to mind.
-    globals.note("proxy: " + std::to_string(outcome.unreadable) +
-                 " lines were not JSON-RPC messages (or had no newline)");
-  if (recording.config && (outcome.dropped > 0 || outcome.unseen > 0 || outcome.unreadable > 0))
-    count_proxy_drops(*recording.config, outcome);
-  globals.note("proxy: recorded " + std::to_string(outcome.recorded) + " events");
+  mcpr::report_proxy_recording(recording, outcome, say(globals));
 }
-
 
 void add_proxy_command(CLI::App& app, Globals& globals, Commands& commands) {
   auto args = std::make_shared<ProxyArgs>();

@@ -1,5 +1,5 @@
 // What `proxy` over stdio and `proxy --listen` over HTTP share: their
-// options, the recording configuration, and the end-of-run report.
+// options, and the way their recording's lines are said.
 #pragma once
 
 #include <cstdint>
@@ -8,27 +8,22 @@
 
 #include "cli/command.h"
 #include "src/proxy/proxy.h"
+#include "src/proxy/proxy_recording.h"
 
 namespace mcpr::cli {
 
 struct ProxyArgs {
-  std::string methods = "tools/call,resources/read,prompts/get";
+  std::string methods = kDefaultProxyMethods;
   std::string capture;
   std::string listen;    // --listen HOST:PORT: the HTTP proxy
   std::string upstream;  // --upstream URL
 };
 
-// How to record: the tracker's options from --methods and --capture (Failure
-// 64 when they are wrong), and the configuration, or nullopt (with one
-// warning) when recording cannot work: forwarding goes on all the same.
-struct ProxyRecording {
-  TrackerOptions tracker;
-  std::optional<Config> config;
-};
+// How to record, from --methods, --capture and the configuration (Failure 64
+// for a wrong list; warnings said as src/proxy/proxy_recording.h decides).
 ProxyRecording proxy_recording(const Globals& globals, const ProxyArgs& args);
 
-// After the proxy ends: one warning for what was not recorded, counted in
-// the spool for `status`, and the -v summary.
+// After the proxy ends: its warnings and notes, and the counts for `status`.
 void report_proxy_recording(const Globals& globals, const ProxyRecording& recording,
                             const RecordingOutcome& outcome);
 

@@ -32,6 +32,9 @@ namespace mcpr {
 
 enum class Direction { kClientToServer, kServerToClient };
 
+// The requests the proxy records unless --methods says otherwise.
+inline constexpr char kDefaultProxyMethods[] = "tools/call,resources/read,prompts/get";
+
 // Which client requests become interactions.
 struct MethodFilter {
   bool all = false;
@@ -55,7 +58,7 @@ struct StartAttribute {
 };
 
 struct TrackerOptions {
-  MethodFilter methods = MethodFilter::parse("tools/call,resources/read,prompts/get");
+  MethodFilter methods = MethodFilter::parse(kDefaultProxyMethods);
   std::vector<StartAttribute> start_attributes;  // e.g. {"network.transport", "pipe"}
   bool capture_arguments = false;
   bool capture_results = false;

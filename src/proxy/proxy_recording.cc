@@ -1,0 +1,92 @@
+#include "src/proxy/proxy_recording.h"
+
+#include <algorithm>
+
+#include "src/event/event.h"
+#include "src/util/failure.h"
+#include "src/util/printable.h"
+
+namespace mcpr {
+namespace {
+
+// --capture arguments,results, the lists of each given one combined.
+void parse_capture(const std::string& lists, TrackerOptions* options) {
+  size_t start = 0;
+  while (start <= lists.size() && !lists.empty()) {
+    size_t end = lists.find_first_of(",\n", start);
+    if (end == std::string::npos) end = lists.size();
+    const std::string item = lists.substr(start, end - start);
+    if (item == "arguments") options->capture_arguments = true;
+    else if (item == "results") options->capture_results = true;
+    else if (!item.empty())
+      throw Failure(kExitUsage, "--capture '" + printable(item) + "'", "not arguments or results");
+    start = end + 1;
+  }
+}
+
+// The configuration to record with, or nullopt (with one warning) when
+// recording cannot work: the server must run all the same.
+std::optional<Config> recording_config(const std::function<Config()>& load_config,
+                                       const ProxySay& say) {
+  try {
+    Config config = load_config();
+    if (!config.enabled) {
+      say.warn("proxy: enable_interaction_logging = false: forwarding without recording");
+      return std::nullopt;
+    }
+    if (config.mcp_id.empty()) {
+      say.warn(
+          "proxy: mcp_id is not set ([mcp] mcp_id, MCP_REPORT_MCP_ID or --mcp-id): forwarding "
+          "without recording");
+      return std::nullopt;
+    }
+    // Where the events go, for a session that finds no HOME (the spool is
+    // then under the user's home from the password database).
+    say.note("proxy: recording into " + config.spool_path() + " as " + config.mcp_id);
+    return config;
+  } catch (const Failure& f) {
+    say.warn(std::string("proxy: ") + f.what() + ": forwarding without recording");
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
+ProxyRecording proxy_recording(const std::string& methods, const std::string& capture,
+                               const std::function<Config()>& load_config, const ProxySay& say) {
+  ProxyRecording recording;
+  std::string list = methods;
+  std::replace(list.begin(), list.end(), '\n', ',');  // repeated --methods
+  recording.tracker.methods = MethodFilter::parse(list);
+  for (const std::string& warning : recording.tracker.methods.warnings())
+    say.warn("proxy: --methods: " + warning + ": nothing is recorded for it");
+  parse_capture(capture, &recording.tracker);
+  recording.config = recording_config(load_config, say);
+  if (recording.config)
+    recording.tracker.max_payload_bytes =
+        payload_room(recording.config->max_event_kb, recording.config->mcp_id);
+  return recording;
+}
+
+void report_proxy_recording(const ProxyRecording& recording, const RecordingOutcome& outcome,
+                            const ProxySay& say) {
+  if (recording.config && (outcome.dropped > 0 || outcome.unseen > 0)) {
+    // Messages the tracker never saw hold an unknown number of events (a
+    // request's start and end, an answer's end, or none): said apart.
+    std::string what = std::to_string(outcome.dropped) + " events not recorded";
+    if (outcome.unseen > 0)
+      what += " and " + std::to_string(outcome.unseen) +
+              " messages not looked at (their calls are not recorded)";
+    say.warn("proxy: " + what + ": " + outcome.drop_reason);
+  }
+  if (recording.config && outcome.unreadable > 0)
+    // Lines that are no JSON-RPC (a server that logs to stdout): counted
+    // for status, and said only with -v, as the client is the one to mind.
+    say.note("proxy: " + std::to_string(outcome.unreadable) +
+             " lines were not JSON-RPC messages (or had no newline)");
+  if (recording.config && (outcome.dropped > 0 || outcome.unseen > 0 || outcome.unreadable > 0))
+    count_proxy_drops(*recording.config, outcome);
+  say.note("proxy: recorded " + std::to_string(outcome.recorded) + " events");
+}
+
+}  // namespace mcpr

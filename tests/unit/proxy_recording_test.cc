@@ -1,0 +1,128 @@
+// What the proxy records, decided from its options and the configuration
+// (src/proxy/proxy_recording.h), and what it says and counts at the end.
+#include "src/proxy/proxy_recording.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "src/delivery/root_state.h"
+#include "src/util/failure.h"
+#include "temp_dir.h"
+
+namespace mcpr {
+namespace {
+
+class ProxyRecordingTest : public TempDirTest {
+ protected:
+  ProxySay say() {
+    return {[this](const std::string& l) { lines.push_back("warn " + l); },
+            [this](const std::string& l) { lines.push_back("note " + l); }};
+  }
+  Config config() const {
+    Config c;
+    c.mcp_id = "m1";
+    c.spool_dir = path("spool");
+    c.max_event_kb = 4;
+    return c;
+  }
+  std::vector<std::string> lines;
+};
+
+TEST_F(ProxyRecordingTest, MethodsAndCaptureListsCombineWhenRepeated) {
+  const struct {
+    const char* methods;
+    const char* capture;
+    bool tools_call, prompts_get, arguments, results;
+  } rows[] = {
+      {"tools/call", "", true, false, false, false},
+      {"tools/call\nprompts/get", "arguments", true, true, true, false},
+      {"prompts/get", "results\narguments", false, true, true, true},
+      {"all", "arguments,results", true, true, true, true},
+  };
+  for (const auto& row : rows) {
+    SCOPED_TRACE(row.methods);
+    const ProxyRecording r = proxy_recording(row.methods, row.capture, [&] { return config(); }, say());
+    EXPECT_EQ(r.tracker.methods.matches("tools/call"), row.tools_call);
+    EXPECT_EQ(r.tracker.methods.matches("prompts/get"), row.prompts_get);
+    EXPECT_EQ(r.tracker.capture_arguments, row.arguments);
+    EXPECT_EQ(r.tracker.capture_results, row.results);
+  }
+}
+
+TEST_F(ProxyRecordingTest, AWrongListIsUsageAfterTheMethodsWarnings) {
+  try {
+    proxy_recording("notifications/x", "arguments,bogus", [&] { return config(); }, say());
+    ADD_FAILURE() << "--capture bogus was taken";
+  } catch (const Failure& f) {
+    EXPECT_EQ(f.exit_code(), kExitUsage);
+    EXPECT_STREQ(f.what(), "--capture 'bogus': not arguments or results");
+  }
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].rfind("warn proxy: --methods: 'notifications/x' is a notification", 0), 0u)
+      << lines[0];
+}
+
+// Recording that cannot work is one warning, and the server runs all the
+// same; recording that works leaves each payload the room max_event_kb
+// leaves once the envelope is written.
+TEST_F(ProxyRecordingTest, RecordsOnlyWithAUsableConfiguration) {
+  const struct {
+    const char* what;
+    bool enabled;
+    const char* mcp_id;
+    bool throws;
+    const char* line;
+  } rows[] = {
+      {"usable", true, "m1", false, "note proxy: recording into "},
+      {"logging disabled", false, "m1", false,
+       "warn proxy: enable_interaction_logging = false: forwarding without recording"},
+      {"no mcp_id", true, "", false, "warn proxy: mcp_id is not set"},
+      {"no configuration", true, "m1", true, "warn proxy: config: broken: forwarding without recording"},
+  };
+  for (const auto& row : rows) {
+    SCOPED_TRACE(row.what);
+    lines.clear();
+    auto load = [&] {
+      if (row.throws) throw Failure(kExitConfig, "config", "broken");
+      Config c = config();
+      c.enabled = row.enabled;
+      c.mcp_id = row.mcp_id;
+      return c;
+    };
+    const ProxyRecording r = proxy_recording("tools/call", "", load, say());
+    ASSERT_EQ(lines.size(), 1u);
+    EXPECT_EQ(lines[0].rfind(row.line, 0), 0u) << lines[0];
+    EXPECT_EQ(r.config.has_value(), lines[0][0] == 'n');
+    EXPECT_EQ(r.tracker.max_payload_bytes, r.config ? payload_room(4, "m1") : 0u);
+  }
+}
+
+TEST_F(ProxyRecordingTest, TheEndSaysAndCountsWhatWasNotRecorded) {
+  ProxyRecording recording;
+  recording.config = config();
+  RecordingOutcome outcome;
+  outcome.recorded = 5;
+  outcome.dropped = 2;
+  outcome.unseen = 1;
+  outcome.unreadable = 3;
+  outcome.drop_reason = "the queue was full";
+  report_proxy_recording(recording, outcome, say());
+  EXPECT_EQ(lines, (std::vector<std::string>{
+                       "warn proxy: 2 events not recorded and 1 messages not looked at (their "
+                       "calls are not recorded): the queue was full",
+                       "note proxy: 3 lines were not JSON-RPC messages (or had no newline)",
+                       "note proxy: recorded 5 events"}));
+  const RootState state = read_root_state(Spool::open(path("spool"), false));
+  EXPECT_EQ(state.proxy.dropped_events, 2u);
+  EXPECT_EQ(state.proxy.unseen_messages, 4u);
+
+  // Forwarding without recording counts nothing and says only the total.
+  lines.clear();
+  report_proxy_recording(ProxyRecording{}, outcome, say());
+  EXPECT_EQ(lines, (std::vector<std::string>{"note proxy: recorded 5 events"}));
+}
+
+}  // namespace
+}  // namespace mcpr
