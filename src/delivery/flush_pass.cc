@@ -92,7 +92,7 @@ class Flusher {
 
   void scan() {
     for_each_name(spool_, SpoolState::kQueue, false, [this](std::string_view file) {
-      if (!plan_.add(file) || !valid_interaction_key(interaction_key_of(file)))
+      if (!plan_.add(file))
         set_aside_corrupt(std::string(file), "not an event file name");
     });
     // Order survives dead letters: later events of their interactions wait.

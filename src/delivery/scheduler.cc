@@ -9,7 +9,8 @@ namespace mcpr {
 
 bool Scheduler::add(std::string_view file_name) {
   std::optional<EventName> parsed = EventName::parse(file_name);
-  if (!parsed || file_name.size() > UINT16_MAX) return false;
+  if (!parsed || file_name.size() > UINT16_MAX || !valid_interaction_key(parsed->interaction_key))
+    return false;
   Entry e;
   e.due_ms = parsed->due_ms;
   e.attempts = parsed->attempts;

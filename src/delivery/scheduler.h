@@ -45,7 +45,9 @@ class Scheduler {
   };
 
   // Adds a queued event by its file name; false when the name is not an
-  // event's (the caller sets the file aside). Adds come before the first pop.
+  // event's, its interaction key included (valid_interaction_key): flush sets
+  // such a file aside, status and list do not count it as due. Adds come
+  // before the first pop.
   bool add(std::string_view file_name);
   // Notes an event in dead/ by its file name: the queued events of its
   // interaction that are later than it are held.
@@ -120,8 +122,8 @@ class Scheduler {
   // Calls visit(id, standing) for every event, interaction by interaction.
   template <typename Visit>
   void walk(int64_t now_ms, Visit visit) const;
-  void offer(Id id);
-  void hold_from(Id id);  // it and the later events of its interaction are held by a dead one  // a first queued event: ready now, or waiting for its due time
+  void offer(Id id);      // a first queued event: ready now, or waiting for its due time
+  void hold_from(Id id);  // it and the later events of its interaction are held by a dead one
   void promote(int64_t now_ms);
   std::string_view interaction(Id id) const;
   void set_name(Entry& e, std::string_view file);

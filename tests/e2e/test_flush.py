@@ -696,6 +696,21 @@ class FlushTest(Case):
         self.ok("cleanup")
         self.assertEqual(len(self.files("corrupt")), 5)
 
+    def test_status_and_flush_agree_on_a_name_whose_interaction_key_is_not_valid(self):
+        # The name parses, but no interaction id gives the key "a%zz": flush
+        # sets it aside, so status must not count it as due.
+        c = self.coordinator()
+        self.record(1)
+        bad = "1700000000000000-aaaaaaaaaaaa.s.a%zz"
+        with open(os.path.join(self.spool, "queue", bad), "w") as f:
+            f.write('{"action": "interaction_start", "interaction_id": "a", "mcp_id": "m", '
+                    '"timestamp": 1700000000.0, "request_data": {}}')
+        status = json.loads(self.ok("status", "--json").stdout)
+        self.assertEqual((status["queued"], status["due"]), (2, 1))
+        self.fails(65, "flush")
+        self.assertEqual(len(c.received()), 1)
+        self.assertEqual(self.files("corrupt"), [bad])
+
 
     def test_429_without_retry_after_waits_a_second(self):
         c = self.coordinator()
