@@ -53,6 +53,5 @@ int run_cli(int argc, char** argv, const std::vector<Registration>& registration
 // only look, and a one-shot flush, never make one (a mistyped path must not
 // read as a healthy empty spool).
 void require_existing_spool(const Config& config);
-bool spool_exists(const Config& config);
 
 }  // namespace mcpr::cli

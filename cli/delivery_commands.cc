@@ -81,19 +81,11 @@ Config network_config(const Globals& globals) {
 
 int flush(const Globals& globals, const FlushArgs& args, CreateTransport create_transport) {
   Config config = network_config(globals);
-  switch (flush_start(config.enabled, args.follow, globals.quiet, spool_exists(config))) {
+  switch (flush_start(config.enabled, args.follow, globals.quiet,
+                     spool_exists(config.spool_path()))) {
     case FlushStart::kDisabled:
       globals.note("flush: logging is disabled (enable_interaction_logging = false): nothing sent");
-      // The run is recorded all the same (result "disabled"), so that status
-      // and the gauges show a flusher that runs and why it sent nothing, not
-      // one that stopped. A spool that does not exist has nothing to keep it.
-      if (spool_exists(config)) {
-        const Spool spool = Spool::open(config.spool_path(), false);
-        FlushSummary run;
-        run.started_at = wall_now();
-        run.result = "disabled";
-        record_flush(spool, run, DeliveredStarts{read_root_state(spool).open}, false);
-      }
+      record_disabled_flush(config.spool_path(), wall_now());
       return kExitOk;
     case FlushStart::kNothingYet:
       return kExitOk;

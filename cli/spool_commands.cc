@@ -1,8 +1,6 @@
 // status, list, show, requeue, delete, cleanup: looking after the spool.
-#include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
-#include <cerrno>
 #include <iomanip>
 #include <iostream>
 
@@ -19,14 +17,9 @@
 #include "src/util/time_text.h"
 
 namespace mcpr::cli {
-bool spool_exists(const Config& config) {
-  struct stat st;
-  return ::lstat(config.spool_path().c_str(), &st) == 0 || errno != ENOENT;
-}
-
 void require_existing_spool(const Config& config) {
   const std::string root = config.spool_path();
-  if (!spool_exists(config))
+  if (!spool_exists(root))
     throw Failure(kExitNoInput, "spool " + root, "does not exist",
                   "nothing was recorded there yet, or the path is mistyped (see 'mcp-report config')");
 }

@@ -140,6 +140,11 @@ const char* state_name(SpoolState state) {
   return "?";
 }
 
+bool spool_exists(const std::string& root) {
+  struct stat st;
+  return ::lstat(root.c_str(), &st) == 0 || errno != ENOENT;
+}
+
 bool is_reason_file(const std::string& name) {
   constexpr size_t n = sizeof(kReasonSuffix) - 1;
   return name.size() > n && name.compare(name.size() - n, n, kReasonSuffix) == 0;

@@ -33,6 +33,11 @@ const char* state_name(SpoolState state);  // "queue", "dead", ...
 constexpr const char kReasonSuffix[] = "#reason";
 bool is_reason_file(const std::string& name);
 
+// Whether something is at `root`: false only when nothing is (ENOENT). A
+// path that cannot be looked at counts as there, for Spool::open to say why.
+// Commands that only look, and a one-shot flush, make no spool.
+bool spool_exists(const std::string& root);
+
 class Spool {
  public:
   // Opens the spool at `root`. With `create`, any missing folder is made,

@@ -206,6 +206,19 @@ void record_flush(const Spool& spool, const FlushSummary& run, const DeliveredSt
   });
 }
 
+void record_disabled_flush(const std::string& root, double started_at) {
+  if (!spool_exists(root)) return;
+  FlushSummary run;
+  run.started_at = started_at;
+  run.result = "disabled";
+  // The delivered starts are those of the state as it is under the lock:
+  // a disabled run delivered none.
+  update(Spool::open(root, false), [&](RootState& s) {
+    if (replaces_last_summary(run, false, s.last_flush.has_value())) s.last_flush = run;
+    return true;
+  });
+}
+
 void add_dead_lettered(const Spool& spool, uint64_t events, int64_t now) {
   if (events == 0) return;
   update(spool, [&](RootState& s) {

@@ -81,6 +81,12 @@ void extend_hold(const Spool& spool, int64_t until, int64_t now, double max_back
 // the events it dead-lettered added to the counters.
 void record_flush(const Spool& spool, const FlushSummary& run, const DeliveredStarts& starts,
                   bool follow);
+// A flush that found logging disabled (enable_interaction_logging = false)
+// at `started_at`: a run whose result is "disabled", kept as record_flush
+// keeps one, so that status and the gauges show a flusher that runs and why
+// it sent nothing, not one that stopped. A spool that does not exist (at
+// `root`) is left so: it has nothing to keep the run in.
+void record_disabled_flush(const std::string& root, double started_at);
 // Events that `cleanup` expired to dead/ at `now`, added to dead_lettered.
 void add_dead_lettered(const Spool& spool, uint64_t events, int64_t now);
 // What a proxy run could not record, added to the counts, with why.

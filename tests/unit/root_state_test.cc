@@ -253,5 +253,27 @@ TEST_F(RootStateTest, RequeueMovesTheNamedEventsAndClearsTheHold) {
   }
 }
 
+// A flush with logging disabled is a run of its own (result "disabled"),
+// and leaves the starts an earlier run delivered as they are; where no spool
+// is, it makes none.
+TEST_F(RootStateTest, ADisabledFlushIsTheLastRunAndKeepsTheDeliveredStarts) {
+  FlushSummary run;
+  run.started_at = kNow;
+  run.result = "ok";
+  DeliveredStarts starts;
+  starts.open["int_1"] = kNow - 5;
+  record_flush(*spool_, run, starts, true);
+  record_disabled_flush(path("s"), kNow + 60);
+  const RootState state = read_root_state(*spool_);
+  ASSERT_TRUE(state.last_flush);
+  EXPECT_EQ(state.last_flush->result, "disabled");
+  EXPECT_EQ(state.last_flush->started_at, kNow + 60);
+  EXPECT_EQ(state.open, starts.open);
+
+  record_disabled_flush(path("none"), kNow);
+  EXPECT_FALSE(spool_exists(path("none")));
+  EXPECT_TRUE(spool_exists(path("s")));
+}
+
 }  // namespace
 }  // namespace mcpr
