@@ -12,6 +12,9 @@ cd "$(dirname "$0")/.."
 
 ./scripts/install-deps.sh
 jobs=$(nproc)
+# The end-to-end tests mostly wait on their servers and children: ctest runs
+# three per core (tests/CMakeLists.txt splits the long files into shards).
+test_jobs=$((jobs * 3))
 passed=0
 phase() { echo; echo "== test.sh: $*"; }
 # The wall time of each step, printed at the end (README, Reliability).
@@ -59,7 +62,7 @@ lap "installs"
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=ON >/dev/null
 cmake --build "$build" -j "$jobs"
 lap "build"
-(cd "$build" && ctest --output-on-failure -j "$jobs")
+(cd "$build" && ctest --output-on-failure -j "$test_jobs")
 lap "ctest"
 passed=$((passed + 1))
 
@@ -69,7 +72,7 @@ if [ "${MCPR_SKIP_ASAN:-0}" != 1 ]; then
   cmake --build build-asan -j "$jobs" >/dev/null
   lap "sanitizer build"
   (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j "$jobs")
+     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j "$test_jobs")
   lap "sanitizer ctest"
   passed=$((passed + 1))
 fi

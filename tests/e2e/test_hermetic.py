@@ -71,13 +71,18 @@ class HermeticTest(Case):
             env[name] = "authorization=hostile"
         return etc, env, cwd
 
-    def in_namespace(self, etc, argv, env, cwd, timeout=1200):
-        """Runs argv in a mount namespace where /etc shows `etc` over the
+    def in_namespace(self, etc, argv, env, cwd):
+        """Starts argv in a mount namespace where /etc shows `etc` over the
         machine's (a read-only overlay: the machine's /etc is not touched)."""
         script = ('mount --make-rprivate / && '
                   'mount -t overlay overlay -o "lowerdir=$0:/etc" /etc && exec "$@"')
-        return subprocess.run(["unshare", "--mount", "--", "sh", "-c", script, etc, *argv],
-                              env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+        return subprocess.Popen(["unshare", "--mount", "--", "sh", "-c", script, etc, *argv],
+                                env=env, cwd=cwd, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+
+    def finish(self, proc, timeout=1200):
+        out, err = proc.communicate(timeout=timeout)
+        return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
     def test_the_suite_passes_on_a_machine_with_a_hostile_configuration(self):
         if os.geteuid() != 0 or not shutil.which("unshare"):
@@ -89,7 +94,7 @@ class HermeticTest(Case):
         bare_home = os.path.join(self.dir, "bare-home")
         os.makedirs(bare_home)
         clean = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": bare_home}
-        r = self.in_namespace(etc, [BIN, "config"], clean, self.cwd)
+        r = self.finish(self.in_namespace(etc, [BIN, "config"], clean, self.cwd))
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("hostile-mcp", r.stdout, "the hostile /etc is not in place")
         self.assertIn("/etc/mcp-report/config.toml", r.stdout)
@@ -102,9 +107,12 @@ class HermeticTest(Case):
                            if not p.endswith(("test_hermetic.py", "test_package.py")))
         runs = [[os.path.join(BUILD, "config_test")]]
         runs += [[sys.executable, "-m", "unittest", name] for name in files]
-        for argv in runs:
+        # All at once: they mostly wait on their servers and children, and
+        # this test takes as long as the longest run, not their sum.
+        procs = [(argv, self.in_namespace(etc, argv, env, cwd)) for argv in runs]
+        for argv, proc in procs:
             with self.subTest(run=os.path.basename(argv[-1])):
-                r = self.in_namespace(etc, argv, env, cwd)
+                r = self.finish(proc)
                 self.assertEqual(r.returncode, 0, "%s\n%s\n%s" % (argv, r.stdout[-3000:],
                                                                   r.stderr[-6000:]))
 

@@ -12,7 +12,7 @@ namespace {
 using O = FlushOutcome;
 using S = PassStop;
 
-struct Row {
+struct OutcomeRow {
   PassFacts facts;
   O outcome;
   int exit_code;
@@ -32,7 +32,7 @@ PassFacts facts(S stop, unsigned dead, unsigned corrupt, unsigned retried, unsig
 }
 
 TEST(FlushOutcomeTest, DecideEveryRow) {
-  const Row rows[] = {
+  const OutcomeRow rows[] = {
       // nothing went wrong: 0, whatever is still deferred from earlier runs
       {facts(S::kNone, 0, 0, 0, 0), O::kOk, 0, "ok"},
       {facts(S::kNone, 0, 0, 0, 0, true), O::kOk, 0, "ok"},
@@ -64,7 +64,7 @@ TEST(FlushOutcomeTest, DecideEveryRow) {
       {facts(S::kInterrupted, 0, 0, 0, 0), O::kBudget, 75, "budget"},
       {facts(S::kInterrupted, 0, 0, 1, 0), O::kRetry, 75, "retry"},
   };
-  for (const Row& r : rows) {
+  for (const OutcomeRow& r : rows) {
     const PassFacts& f = r.facts;
     SCOPED_TRACE(testing::Message() << "stop " << int(f.stop) << " dead " << f.dead << " corrupt "
                                     << f.corrupt << " retried " << f.retried << " left " << f.left

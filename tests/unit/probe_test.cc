@@ -14,7 +14,7 @@
 namespace mcpr {
 namespace {
 
-struct Row {
+struct ProbeRow {
   const char* what;
   bool otlp;
   ProbeKind kind;
@@ -72,7 +72,7 @@ Config probe_config(bool otlp) {
 
 TEST(ProbeTest, EachAnswerOfEachSink) {
   const ProbeKind health = ProbeKind::kHealth, validate = ProbeKind::kValidateKey;
-  const Row rows[] = {
+  const ProbeRow rows[] = {
       {"coordinator up", false, health, with_body(200, "ok"), 0,
        "coordinator http://c.test is up: HTTP 200 in 0 ms: ok", ""},
       {"key accepted", false, validate, answer(200), 0,
@@ -106,7 +106,7 @@ TEST(ProbeTest, EachAnswerOfEachSink) {
        "health: http://o.test/v1/traces: cannot connect: Connection refused",
        "is the OpenTelemetry Collector running, and is otlp_endpoint right?"},
   };
-  for (const Row& row : rows) {
+  for (const ProbeRow& row : rows) {
     SCOPED_TRACE(row.what);
     Answering::Log log;
     std::string message, hint;
