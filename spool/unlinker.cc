@@ -26,28 +26,23 @@ Unlinker::~Unlinker() {
   for (std::thread& t : threads_) t.join();
 }
 
-void Unlinker::submit(uint64_t token, std::string name) {
-  push({token, std::move(name), Task::kRemove, -1, {}});
-}
-
-void Unlinker::submit_then_remove(uint64_t token, std::string name, int after_dir_fd,
-                                  std::string after) {
-  push({token, std::move(name), Task::kRemoveThen, after_dir_fd, std::move(after)});
-}
-
-void Unlinker::push(Task task) {
+void Unlinker::submit_all(std::vector<Delete> deletes) {
+  if (deletes.empty()) return;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    todo_.push_back(std::move(task));
+    for (Delete& d : deletes) todo_.push_back(std::move(d));
   }
-  ++pending_;
-  work_cv_.notify_one();
+  pending_ += deletes.size();
+  if (deletes.size() >= threads_.size())
+    work_cv_.notify_all();
+  else
+    for (size_t k = 0; k < deletes.size(); ++k) work_cv_.notify_one();
 }
 
-int Unlinker::perform(const Task& task) {
+int Unlinker::perform(const Delete& task) {
   int err = ::unlinkat(dir_fd_, task.name.c_str(), 0) == 0 ? 0 : errno;
-  if (task.kind == Task::kRemoveThen && (err == 0 || err == ENOENT) &&
-      ::unlinkat(task.other_dir_fd, task.other_name.c_str(), 0) != 0 && errno != ENOENT)
+  if (task.after_dir_fd >= 0 && (err == 0 || err == ENOENT) &&
+      ::unlinkat(task.after_dir_fd, task.after.c_str(), 0) != 0 && errno != ENOENT)
     err = errno;
   return err;
 }
@@ -76,7 +71,7 @@ void Unlinker::work() {
   for (;;) {
     work_cv_.wait(lock, [this] { return stopping_ || !todo_.empty(); });
     if (todo_.empty()) return;  // stopping, and all submitted is done
-    Task task = std::move(todo_.front());
+    Delete task = std::move(todo_.front());
     todo_.pop_front();
     lock.unlock();
     const int err = perform(task);

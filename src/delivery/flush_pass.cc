@@ -21,6 +21,7 @@
 #include "src/delivery/scheduler.h"
 #include "src/delivery/throttle.h"
 #include "src/event/event.h"
+#include "src/event/event_json.h"
 #include "src/event/pyjson.h"
 #include "src/util/failure.h"
 #include "src/util/plural.h"
@@ -219,9 +220,20 @@ class Flusher {
     return false;
   }
 
-  // Reads the batch's files; those gone or unreadable leave the plan.
-  std::vector<QueuedEvent> load(const std::vector<Id>& batch, std::vector<Id>& kept) {
+  // The parsed bodies of one batch, in one pool, for as long as its
+  // requests are being made.
+  struct BatchJson {
+    rapidjson::MemoryPoolAllocator<> pool;
+    std::deque<rapidjson::Document> docs;
+  };
+
+  // Reads the batch's files, each parsed once into `json`; those gone or
+  // unreadable leave the plan.
+  std::vector<QueuedEvent> load(const std::vector<Id>& batch, std::vector<Id>& kept,
+                                BatchJson& json) {
     std::vector<QueuedEvent> events;
+    events.reserve(batch.size());
+    std::unordered_set<std::string> started_here;  // interactions whose start is in the batch
     for (Id i : batch) {
       std::optional<std::string> body;
       std::string why;
@@ -235,12 +247,14 @@ class Flusher {
         continue;
       }
       std::optional<EventName> parsed = EventName::parse(plan_.name(i));
-      std::string interaction_id;
+      EventSummary summary{};
+      rapidjson::Document* doc = nullptr;
       if (why.empty()) {
-        std::optional<EventSummary> event = check_event(*body, &why);
+        doc = &json.docs.emplace_back(&json.pool);
+        std::optional<EventSummary> event = parse_event(*body, *doc, &why);
         if (event && interaction_key(event->interaction_id) != parsed->interaction_key)
           why = "interaction_id differs from the file name";
-        if (event) interaction_id = std::move(event->interaction_id);
+        if (event) summary = std::move(*event);
       }
       if (!why.empty()) {
         set_aside_corrupt(name(i), why);
@@ -249,17 +263,19 @@ class Flusher {
       }
       QueuedEvent e;
       e.event_id = parsed->event_id();
-      if (sink_.keeps_starts() && parsed->action != 's') {
-        const bool started_here = std::any_of(events.begin(), events.end(), [&](const QueuedEvent& x) {
-          return x.action == 's' && x.interaction_id == interaction_id;
-        });
-        if (!started_here) e.started_body = kept_start(parsed->interaction_key);
+      if (sink_.keeps_starts()) {
+        if (parsed->action == 's')
+          started_here.insert(summary.interaction_id);
+        else if (!started_here.count(summary.interaction_id))
+          e.started_body = kept_start(parsed->interaction_key);
       }
-      e.interaction_id = std::move(interaction_id);
+      e.interaction_id = summary.interaction_id;
       e.action = parsed->action;
       e.timestamp_us = parsed->timestamp_us;
       e.attempts = parsed->attempts;
       e.body = std::move(*body);
+      e.json = doc;
+      e.summary = std::move(summary);
       events.push_back(std::move(e));
       kept.push_back(i);
     }
@@ -278,7 +294,8 @@ class Flusher {
 
   void start_batch(const std::vector<Id>& batch, double now) {
     std::vector<Id> ids;
-    std::vector<QueuedEvent> events = load(batch, ids);
+    BatchJson json;
+    std::vector<QueuedEvent> events = load(batch, ids, json);
     if (ids.empty()) return;
     std::vector<const QueuedEvent*> view;
     for (const QueuedEvent& e : events) view.push_back(&e);
@@ -442,6 +459,8 @@ class Flusher {
         else if (names[k].action != 's') restarted[k] = moved_later.count(names[k].interaction_key);
       }
     }
+    std::vector<Unlinker::Delete> deletes;
+    deletes.reserve(ids.size());
     for (size_t k = 0; k < ids.size(); ++k) {
       const Id i = ids[k];
       const EventName& parsed = names[k];
@@ -449,8 +468,8 @@ class Flusher {
                         static_cast<double>(parsed.timestamp_us) / 1e6);
       const bool ends = parsed.action == 'c' || parsed.action == 'e';
       if (keeps && parsed.action == 's' && !paired[k]) {
-        // Moved here, before the batch's next events of its interaction
-        // are handed to the Unlinker's threads: once those are gone, its
+        // Moved here, before the batch's deletes are handed to the
+        // Unlinker's threads: once its interaction's next events are gone, its
         // end may be loaded into a later batch, which must find the start in
         // started/ (moved on another thread, it could be late, and the span
         // lost).
@@ -458,14 +477,14 @@ class Flusher {
                   parsed.interaction_key, false);
         plan_.delivered(i);
       } else if (keeps && ends && !paired[k] && !restarted[k]) {
-        unlinker_.submit_then_remove(i, name(i), spool_.dir_fd(SpoolState::kStarted),
-                                     parsed.interaction_key);
+        deletes.push_back({i, name(i), spool_.dir_fd(SpoolState::kStarted), parsed.interaction_key});
         dirty_started_ = true;
       } else {
-        unlinker_.submit(i, name(i));
+        deletes.push_back({i, name(i)});
       }
       ++report_.summary.sent;
     }
+    unlinker_.submit_all(std::move(deletes));
   }
 
   void retry_or_bury(Id i, const BatchOutcome& o) {

@@ -1,7 +1,7 @@
 #include "src/delivery/otlp_json.h"
 
+#include <charconv>
 #include <cmath>
-#include <cstdio>
 
 namespace mcpr {
 namespace {
@@ -25,8 +25,8 @@ void write_key(JsonWriter& w, std::string_view key) {
 
 void write_int64(JsonWriter& w, int64_t value) {
   char text[24];
-  int n = std::snprintf(text, sizeof text, "%lld", static_cast<long long>(value));
-  w.String(text, static_cast<rapidjson::SizeType>(n));
+  const char* end = std::to_chars(text, text + sizeof text, value).ptr;
+  w.String(text, static_cast<rapidjson::SizeType>(end - text));
 }
 
 void write_any_value(JsonWriter& w, const rapidjson::Value& v) {
@@ -107,17 +107,20 @@ void write_int_attribute(JsonWriter& w, std::string_view key, int64_t value) {
   w.EndObject();
 }
 
-void OtlpEnvelope::add(std::string_view mcp_id, const char* json, size_t size) {
+JsonWriter& OtlpEnvelope::begin_item(std::string_view mcp_id) {
   auto it = resources_.begin();
-  while (it != resources_.end() && it->first != mcp_id) ++it;
+  while (it != resources_.end() && (*it)->mcp_id != mcp_id) ++it;
+  Resource* r;
   if (it == resources_.end()) {
-    resources_.emplace_back(std::string(mcp_id), std::string());
-    it = resources_.end() - 1;
+    resources_.push_back(std::make_unique<Resource>());
+    r = resources_.back().get();
+    r->mcp_id = std::string(mcp_id);
   } else {
-    it->second += ',';
+    r = it->get();
+    r->items.Put(',');
   }
-  it->second.append(json, size);
-  ++items_;
+  writer_.Reset(r->items);
+  return writer_;
 }
 
 std::string OtlpEnvelope::finish() const {
@@ -132,7 +135,7 @@ std::string OtlpEnvelope::finish() const {
   w.EndObject();
 
   size_t room = 64;
-  for (const auto& r : resources_) room += r.second.size() + 256;
+  for (const auto& r : resources_) room += r->items.GetSize() + 256;
   std::string json;
   json.reserve(room);
   json += "{\"";
@@ -144,7 +147,7 @@ std::string OtlpEnvelope::finish() const {
     rw.StartObject();
     rw.Key("attributes");
     rw.StartArray();
-    write_string_attribute(rw, "service.name", resources_[i].first);
+    write_string_attribute(rw, "service.name", resources_[i]->mcp_id);
     if (!info_.host_name.empty()) write_string_attribute(rw, "host.name", info_.host_name);
     rw.EndArray();
     rw.EndObject();
@@ -158,7 +161,7 @@ std::string OtlpEnvelope::finish() const {
     json += ",\"";
     json += names.items;
     json += "\":[";
-    json += resources_[i].second;
+    json.append(resources_[i]->items.GetString(), resources_[i]->items.GetSize());
     json += "]}]}";
   }
   json += "]}";

@@ -10,6 +10,7 @@
 #include <rapidjson/writer.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -39,25 +40,33 @@ void write_int_attribute(JsonWriter& w, std::string_view key, int64_t value);
 // Writes a 64-bit integer as OTLP JSON wants it: a decimal string.
 void write_int64(JsonWriter& w, int64_t value);
 
-// One export request of a signal: items (spans or log records, each already
-// a JSON object) grouped in one ResourceSpans/ResourceLogs per mcp_id, in
-// the order the mcp_ids first appear; within a resource the items keep the
-// order they were added in.
+// One export request of a signal: items (spans or log records, each a JSON
+// object) grouped in one ResourceSpans/ResourceLogs per mcp_id, in the
+// order the mcp_ids first appear; within a resource the items keep the
+// order they were added in. Each item is written straight into its
+// resource's buffer.
 class OtlpEnvelope {
  public:
   OtlpEnvelope(OtlpSignal signal, OtlpResourceInfo info)
       : signal_(signal), info_(std::move(info)) {}
 
-  // Adds one item's JSON to the resource of `mcp_id`.
-  void add(std::string_view mcp_id, const char* json, size_t size);
+  // Begins an item of the resource of `mcp_id`: the caller writes one JSON
+  // object with the writer returned, then calls end_item().
+  JsonWriter& begin_item(std::string_view mcp_id);
+  void end_item() { ++items_; }
   size_t size() const { return items_; }
   // The request's JSON.
   std::string finish() const;
 
  private:
+  struct Resource {
+    std::string mcp_id;
+    rapidjson::StringBuffer items;  // the items joined by ','
+  };
   OtlpSignal signal_;
   OtlpResourceInfo info_;
-  std::vector<std::pair<std::string, std::string>> resources_;  // mcp_id, items joined by ','
+  std::vector<std::unique_ptr<Resource>> resources_;
+  JsonWriter writer_;
   size_t items_ = 0;
 };
 

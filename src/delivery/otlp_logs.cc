@@ -13,6 +13,14 @@ bool OtlpEvent::parse(std::string_view body, std::string* error) {
   return true;
 }
 
+bool OtlpEvent::use(const rapidjson::Value& json, const EventSummary& event) {
+  auto d = json.FindMember(action_info(event.action).data_member);
+  if (d == json.MemberEnd() || !d->value.IsObject()) return false;
+  summary = event;
+  data = &d->value;
+  return true;
+}
+
 std::string_view OtlpEvent::data_text(const char* name) const {
   if (!data) return {};
   auto it = data->FindMember(name);
@@ -31,8 +39,7 @@ void OtlpLogsEncoder::add(const OtlpEvent& event, const SpanIds& ids) {
   const bool is_error = e.action == Action::kError;
   const char* action = action_info(e.action).name;
 
-  rapidjson::StringBuffer out;
-  JsonWriter w(out);
+  JsonWriter& w = envelope_.begin_item(e.mcp_id);
   w.StartObject();
   w.Key("timeUnixNano");
   write_int64(w, e.timestamp_us * 1000);
@@ -63,7 +70,7 @@ void OtlpLogsEncoder::add(const OtlpEvent& event, const SpanIds& ids) {
   w.Key("eventName");
   w.String(action);
   w.EndObject();
-  envelope_.add(e.mcp_id, out.GetString(), out.GetSize());
+  envelope_.end_item();
 }
 
 bool OtlpLogsEncoder::add(std::string_view body, std::string* error, std::string_view event_id) {

@@ -25,11 +25,14 @@ struct OtlpEvent {
 
   EventSummary summary{};
   std::string event_id;  // the Idempotency-Key, "" when unknown
-  rapidjson::Document doc;
+  rapidjson::Document doc;                 // what parse() parsed
   const rapidjson::Value* data = nullptr;  // its *_data object
 
   // Parses `body`; false with the reason in `error` when it is not an event.
   bool parse(std::string_view body, std::string* error);
+  // Takes an event already parsed and checked (parse_event(), which said
+  // `event` of it); `json` must outlive this.
+  bool use(const rapidjson::Value& json, const EventSummary& event);
   // The traceparent and tracestate its data carries ("" when none).
   std::string_view data_text(const char* name) const;
 };

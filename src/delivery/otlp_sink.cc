@@ -52,7 +52,8 @@ class OtlpSink : public Sink {
   bool keeps_starts() const override { return true; }
 
   std::vector<SinkRequest> requests(const std::vector<const QueuedEvent*>& batch) override {
-    // Every body is parsed once, into one pool for the batch.
+    // Every body is parsed once (by the loop, or here into one pool for the
+    // batch).
     rapidjson::MemoryPoolAllocator<> pool;
     std::vector<OtlpEvent> events;
     events.reserve(batch.size());
@@ -65,7 +66,7 @@ class OtlpSink : public Sink {
     for (const QueuedEvent* q : batch) {
       events.emplace_back(&pool);
       OtlpEvent& e = events.back();
-      if (!e.parse(q->body, &ignored)) {
+      if (!(q->json ? e.use(*q->json, q->summary) : e.parse(q->body, &ignored))) {
         events.pop_back();
         continue;
       }

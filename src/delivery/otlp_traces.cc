@@ -44,8 +44,7 @@ bool OtlpTracesEncoder::add(const OtlpEvent* start, const OtlpEvent& end, const 
   const int64_t end_us = std::max(end.summary.timestamp_us, *begin_us);
   const rapidjson::Value* request = start ? start->data : nullptr;
 
-  rapidjson::StringBuffer out;
-  JsonWriter w(out);
+  JsonWriter& w = envelope_.begin_item(end.summary.mcp_id);
   w.StartObject();
   w.Key("traceId");
   write_text(w, ids.trace_id);
@@ -91,7 +90,7 @@ bool OtlpTracesEncoder::add(const OtlpEvent* start, const OtlpEvent& end, const 
     w.EndObject();
   }
   w.EndObject();
-  envelope_.add(end.summary.mcp_id, out.GetString(), out.GetSize());
+  envelope_.end_item();
   return true;
 }
 

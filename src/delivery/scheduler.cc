@@ -34,10 +34,12 @@ void Scheduler::build() {
   // Link each interaction's events in order; the first of each is a head.
   std::vector<Id> order(entries_.size());
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [this](Id a, Id b) { return interaction(a) < interaction(b); });
+  // Each name's key found once, not at every comparison.
+  std::vector<std::string_view> keys(entries_.size());
+  for (Id i = 0; i < keys.size(); ++i) keys[i] = interaction(i);
+  std::stable_sort(order.begin(), order.end(), [&keys](Id a, Id b) { return keys[a] < keys[b]; });
   for (size_t k = 0; k < order.size(); ++k) {
-    if (k == 0 || interaction(order[k - 1]) != interaction(order[k]))
+    if (k == 0 || keys[order[k - 1]] != keys[order[k]])
       heads_.push_back(order[k]);
     else
       entries_[order[k - 1]].next_same = order[k], entries_[order[k]].prev_same = order[k - 1];

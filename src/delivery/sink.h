@@ -20,8 +20,11 @@
 #include <string_view>
 #include <vector>
 
+#include <rapidjson/document.h>
+
 #include "src/delivery/http_transport.h"
 #include "src/delivery/retry_policy.h"
+#include "src/event/event.h"
 
 namespace mcpr {
 
@@ -33,6 +36,12 @@ struct QueuedEvent {
   int64_t timestamp_us = 0;    // recording time
   unsigned attempts = 0;       // failed attempts before this one
   std::string body;            // the file's content: the coordinator's request body
+  // The body as the loop parsed it when it checked it (event_json.h), valid
+  // while the batch's requests are made: a sink that reads the JSON (OTLP)
+  // need not parse it again, and what it says of itself. Null when the
+  // event was not parsed so.
+  const rapidjson::Value* json = nullptr;
+  EventSummary summary{};
   // For a sink that keeps starts (Sink::keeps_starts), an event whose
   // interaction_start is not in its batch: that start as kept in started/
   // ("" when none is kept).
