@@ -6,6 +6,7 @@
 #include <set>
 
 #include "src/event/pyjson.h"
+#include "src/util/text.h"
 
 namespace mcpr {
 namespace {
@@ -90,12 +91,6 @@ bool valid_value(std::string_view value) {
   return true;
 }
 
-std::string_view trim_ows(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // The text of a serialized JSON string, "" for any other value.
 std::string string_of(const std::string* value_json) {
   if (!value_json) return "";
@@ -138,7 +133,7 @@ std::string tracestate_problem(std::string_view text) {
   size_t members = 0;
   while (true) {
     const size_t comma = text.find(',');
-    const std::string_view member = trim_ows(text.substr(0, comma));
+    const std::string_view member = trim(text.substr(0, comma), kOws);
     if (!member.empty()) {
       if (++members > 32) return "more than 32 list-members";
       const size_t eq = member.find('=');

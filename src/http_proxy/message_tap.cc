@@ -7,18 +7,13 @@
 
 #include "src/proxy/forwarder.h"
 #include "src/proxy/line_splitter.h"
+#include "src/util/text.h"
 
 namespace mcpr {
 namespace {
 
 constexpr size_t kMaxFieldName = 16;  // "data" is all we look for
 constexpr char kBom[] = "\xEF\xBB\xBF";
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 bool is(std::string_view token, const char* name) {
   return token.size() == std::strlen(name) && strncasecmp(token.data(), name, token.size()) == 0;
@@ -190,7 +185,7 @@ bool Inflater::feed(std::string_view compressed, std::string* out) {
 }
 
 Coding coding_of(std::string_view content_encoding) {
-  const std::string_view c = trim(content_encoding);
+  const std::string_view c = trim(content_encoding, kOws);
   if (c.empty() || is(c, "identity")) return Coding::kPlain;
   if (is(c, "gzip") || is(c, "x-gzip") || is(c, "deflate")) return Coding::kInflate;
   return Coding::kUnreadable;  // br, zstd, or two codings stacked
@@ -200,8 +195,8 @@ std::string readable_codings(std::string_view accept_encoding) {
   std::string out;
   while (!accept_encoding.empty()) {
     const size_t comma = accept_encoding.find(',');
-    const std::string_view item = trim(accept_encoding.substr(0, comma));
-    const std::string_view coding = trim(item.substr(0, item.find(';')));
+    const std::string_view item = trim(accept_encoding.substr(0, comma), kOws);
+    const std::string_view coding = trim(item.substr(0, item.find(';')), kOws);
     if (!coding.empty() && coding_of(coding) != Coding::kUnreadable)
       out += (out.empty() ? "" : ", ") + std::string(item);
     if (comma == std::string_view::npos) break;

@@ -1,4 +1,5 @@
 #include "src/http_proxy/request_policy.h"
+#include "src/util/text.h"
 
 #include <algorithm>
 #include <cctype>
@@ -10,12 +11,6 @@ std::string lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
 }
 
 bool equal_ignoring_case(std::string_view a, std::string_view b) {
@@ -35,7 +30,7 @@ constexpr std::string_view kNotPassed[] = {
 }  // namespace
 
 std::string host_of_authority(std::string_view authority) {
-  authority = trim(authority);
+  authority = trim(authority, kOws);
   if (!authority.empty() && authority.front() == '[') {
     const size_t close = authority.find(']');
     return close == std::string_view::npos ? "" : lower(authority.substr(1, close - 1));
@@ -44,7 +39,7 @@ std::string host_of_authority(std::string_view authority) {
 }
 
 std::string host_of_origin(std::string_view origin) {
-  origin = trim(origin);
+  origin = trim(origin, kOws);
   const size_t scheme_end = origin.find("://");
   if (scheme_end == std::string_view::npos) return "";  // "null", or not an origin
   const std::string scheme = lower(origin.substr(0, scheme_end));
@@ -76,7 +71,7 @@ RequestVerdict OriginPolicy::check(const char* origin, const char* host) const {
 HeaderFilter::HeaderFilter(std::string_view connection) {
   while (!connection.empty()) {
     const size_t comma = connection.find(',');
-    const std::string_view token = trim(connection.substr(0, comma));
+    const std::string_view token = trim(connection.substr(0, comma), kOws);
     if (!token.empty()) named_.push_back(lower(token));
     if (comma == std::string_view::npos) break;
     connection.remove_prefix(comma + 1);

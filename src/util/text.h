@@ -7,6 +7,9 @@
 namespace mcpr {
 
 inline constexpr std::string_view kBlank = " \t\r\n";
+// HTTP's optional white space (RFC 9110, 5.6.3), also around W3C tracestate
+// members: spaces and tabs only.
+inline constexpr std::string_view kOws = " \t";
 
 // `s` without the characters of `chars` at its end.
 inline std::string_view trim_right(std::string_view s, std::string_view chars = kBlank) {

@@ -26,6 +26,9 @@ TEST(TextTest, TrimTakesBlanksOffTheEnds) {
   }
   EXPECT_EQ(trim("x\n\n", " "), "x\n\n");  // only the characters asked for
   EXPECT_EQ(trim_right("why\r\n", "\r\n"), "why");
+  // HTTP's optional white space is spaces and tabs, never a line's end.
+  EXPECT_EQ(trim(" \tgzip \t", kOws), "gzip");
+  EXPECT_EQ(trim("\r\ngzip\r\n", kOws), "\r\ngzip\r\n");
 }
 
 TEST(PathTest, ARelativePathIsJoinedToItsFolder) {
