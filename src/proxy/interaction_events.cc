@@ -219,7 +219,7 @@ std::string InteractionTracker::start_payload(const Message& m) const {
   // The id as it came, a number or a string, so that 5 and "5" (different
   // requests) stay apart; the OpenTelemetry sink sends it as the string the
   // conventions' jsonrpc.request.id is.
-  p.value("jsonrpc.request.id", t, m.id);
+  if (m.id) p.value("jsonrpc.request.id", t, m.id);  // a request cut short may not show it
   const Session session = session_of(m);
   if (!session.protocol_version.empty()) p.text("mcp.protocol.version", session.protocol_version);
   if (!session.client_name.empty()) p.text("mcp.client.name", session.client_name);

@@ -113,6 +113,20 @@ void InteractionTracker::on_long_line(Direction direction, std::string_view head
   on_message(direction, m, at);
 }
 
+void InteractionTracker::on_cut_request(std::string_view head, size_t size, SeenAt at) {
+  JsonTree tree;
+  Message m;
+  if (!read_long_line(head, {}, &tree) || !read_message(tree, tree.root(), size, true, &m) ||
+      m.method.empty() || m.method.substr(0, 14) == "notifications/" || m.error || m.result) {
+    ++unreadable_lines_;
+    return;
+  }
+  // Without its id no answer can match it ("" is no id's key): none will
+  // come, the server is gone.
+  const std::string key = id_key(m.id);
+  on_client_request(m, at, key.empty() ? std::string(1, '\0') + "cut" : key);
+}
+
 void InteractionTracker::on_message(Direction direction, const Message& m, SeenAt at) {
   const bool request = !m.method.empty() && !id_key(m.id).empty();
   const bool notification = !m.method.empty() && !m.id;
@@ -124,7 +138,7 @@ void InteractionTracker::on_message(Direction direction, const Message& m, SeenA
   const bool response = m.method.empty() && m.id &&
                         (m.result ? !m.error && object(m.result) : object(m.error));
   if (direction == Direction::kClientToServer) {
-    if (request) on_client_request(m, at);
+    if (request) on_client_request(m, at, id_key(m.id));
     else if (notification && m.method == "notifications/cancelled") on_client_cancel(m, at);
     // Responses from the client answer the server's own requests, whose
     // ids are the server's: they never end a client request.
@@ -173,10 +187,9 @@ bool InteractionTracker::before_2026_07_28() const {
   return !protocol_version_.empty() && protocol_version_ < "2026-07-28";
 }
 
-void InteractionTracker::on_client_request(const Message& m, SeenAt at) {
+void InteractionTracker::on_client_request(const Message& m, SeenAt at, std::string key) {
   const JsonTree& t = *m.tree;
   note_session(m);
-  const std::string key = id_key(m.id);
   if (auto old = requests_.find(key); old != requests_.end()) {
     // An id reused while its request is open: the old request can no
     // longer be told apart, so its interaction ends here.

@@ -103,6 +103,12 @@ class InteractionTracker {
   // bytes: read as read_long_line says, its events say "parsed": false.
   void on_long_line(Direction direction, std::string_view head, std::string_view tail,
                     size_t size, SeenAt at);
+  // A client's line that the server's end cut short (it exited while the
+  // line was being forwarded), by its first bytes: the request the server
+  // ended on, when they show a method other than a notification's, with its
+  // id when they show it (the TypeScript SDK writes the id last); it ends as
+  // the server's exit says. Else it is counted in unreadable_lines().
+  void on_cut_request(std::string_view head, size_t size, SeenAt at);
   // The session is over: every interaction still open ends, as `how` says
   // (a call still waiting for its answer: ClientClosed or ServerExited, with
   // `message`).
@@ -209,7 +215,9 @@ class InteractionTracker {
   };
   Session session_of(const Message& m) const;
   bool before_2026_07_28() const;
-  void on_client_request(const Message& m, SeenAt at);
+  // `key`: the id's (id_key), or one of the tracker's own for a request
+  // whose id is not known.
+  void on_client_request(const Message& m, SeenAt at, std::string key);
   uint64_t retried(const Message& m) const;
   void on_client_cancel(const Message& m, SeenAt at);
   void on_server_response(const Message& m, SeenAt at);

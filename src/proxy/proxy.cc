@@ -135,11 +135,11 @@ class RecordingObserver : public StreamObserver {
         // No SDK reads a line without its newline: it is counted as a line
         // not looked at. But a request the server's end cut short (an SDK
         // server reads at most 10 MiB of a line, then fails and exits) is
-        // the call the server ended on: tracked by its start too, as the
-        // ends of a long line are, when that shows its id and method.
+        // the call the server ended on: tracked by its start, when that
+        // shows its method.
         const uint64_t unreadable = tracker_.unreadable_lines();
         if (l.direction == Direction::kClientToServer && l.shutdown)
-          tracker_.on_long_line(l.direction, l.text, {}, l.size, l.at);
+          tracker_.on_cut_request(l.text, l.size, l.at);
         if (tracker_.unreadable_lines() == unreadable) ++unfinished_;
         break;
       }

@@ -9,7 +9,11 @@ import sys
 import time
 import unittest
 
-from harness import BIN, Case
+from harness import BIN, SOURCE, Case
+
+NPM = os.environ.get("MCPR_NPM_DIR") or os.path.join(SOURCE, ".cache", "npm-mcp")
+EVERYTHING = os.path.join(NPM, "node_modules", "@modelcontextprotocol", "server-everything",
+                          "dist", "index.js")
 
 # Answers every tools/call at once (its result is its params) and exits at EOF.
 ANSWERING = ("import sys\nout = sys.stdout.buffer\nfor line in sys.stdin.buffer:\n"
@@ -85,31 +89,60 @@ class ProxySessionEndTest(Case):
         # The server reads 4 MiB of an 11 MiB request and exits (an SDK
         # server gives up at 10 MiB): the request was forwarded in part and
         # ended the server. It is a line not looked at whole (counted) and,
-        # with its id and method at its start, a call that ended
-        # ServerExited.
+        # with its method at its start, a call that ended ServerExited, its
+        # id recorded when its start shows it (Python's SDK writes it first;
+        # the TypeScript SDK last, after the arguments).
         dying = "import sys\nsys.stdin.buffer.read(4 << 20)\nsys.exit(3)\n"
         blob = b"x" * (11 << 20)
-        for line, recorded, unseen in (
+        for line, rid, unseen in (
                 (b'{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"echo",'
-                 b'"arguments":{"m":"' + blob + b'"}}}\n', True, 1),
+                 b'"arguments":{"m":"' + blob + b'"}}}\n', 7, 1),
                 (b'{"method":"tools/call","params":{"name":"echo","arguments":{"m":"' + blob +
-                 b'"}},"jsonrpc":"2.0","id":8}\n', False, 2)):
-            with self.subTest(recorded=recorded):
+                 b'"}},"jsonrpc":"2.0","id":8}\n', None, 2)):
+            with self.subTest(id=rid):
                 before = len(self.bodies())
                 p = subprocess.run([BIN, "proxy", "--", sys.executable, "-c", dying],
                                    input=line, capture_output=True, env=self.env, cwd=self.cwd,
                                    timeout=120)
                 self.assertEqual(p.returncode, 3, p.stderr)
                 bodies = self.bodies()[before:]
-                if recorded:
-                    self.assertEqual([b["action"] for b in bodies],
-                                     ["interaction_start", "interaction_error"])
-                    self.assertEqual(bodies[0]["request_data"]["gen_ai.tool.name"], "echo")
-                    self.assertEqual(bodies[1]["error_data"]["error_type"], "ServerExited")
-                else:
-                    self.assertEqual(bodies, [])
+                self.assertEqual([b["action"] for b in bodies],
+                                 ["interaction_start", "interaction_error"])
+                self.assertEqual(bodies[0]["request_data"]["gen_ai.tool.name"], "echo")
+                self.assertEqual(bodies[0]["request_data"].get("jsonrpc.request.id"), rid)
+                self.assertIs(bodies[0]["request_data"]["parsed"], False)
+                self.assertEqual(bodies[1]["error_data"]["error_type"], "ServerExited")
                 self.assertEqual(self.counts()[1], unseen)
 
+    def test_a_long_request_that_kills_an_sdk_server_is_a_call_that_ended_serverexited(self):
+        # The reference server (TypeScript SDK) fails on a line of 10 MiB
+        # and exits 0; the client's 11 MiB call, in the TypeScript SDK's key
+        # order (its id last), is recorded all the same.
+        init = (b'{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":'
+                b'"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}\n')
+        big = (b'{"method":"tools/call","params":{"name":"echo","arguments":{"message":"' +
+               b"x" * (11 << 20) + b'"}},"jsonrpc":"2.0","id":1}\n')
+        proc = subprocess.Popen([BIN, "proxy", "--", "node", EVERYTHING, "stdio"],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env=self.env, cwd=self.cwd)
+        proc.stdin.write(init)
+        proc.stdin.flush()
+        while b'"id":0' not in proc.stdout.readline():  # initialized: the server reads
+            pass
+        try:
+            proc.stdin.write(big)
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass
+        proc.stdout.read()
+        err = proc.stderr.read()
+        self.assertEqual(proc.wait(60), 0, err)
+        proc.stdout.close()
+        proc.stderr.close()
+        [start, end] = self.bodies()
+        self.assertEqual((start["request_data"]["mcp.method.name"],
+                          start["request_data"]["gen_ai.tool.name"]), ("tools/call", "echo"))
+        self.assertEqual(end["error_data"]["error_type"], "ServerExited")
 
     def test_a_call_the_client_left_ends_when_it_closed_its_input(self):
         # The server answers nothing and, at its input's end, says so on

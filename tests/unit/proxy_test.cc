@@ -476,5 +476,45 @@ TEST(RecordingQueueTest, ByteBoundAndFirstError) {
   EXPECT_EQ(queue.first_error(), "spool is full");
 }
 
+
+// A client's request cut short by the server's end is known by its start:
+// a call when that shows a method (its id only when it shows it too).
+TEST(InteractionTrackerTest, ARequestCutShortIsTheCallTheServerEndedOn) {
+  const std::string x(600, 'x');
+  struct Row {
+    std::string head;
+    const char* start;  // what its start says of its id, "" for no start
+    uint64_t unreadable;
+  } rows[] = {
+      {R"({"method":"tools/call","params":{"name":"echo","arguments":{"m":")" + x, "none", 0},
+      {R"({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"echo","arguments":{"m":")" + x,
+       "\"jsonrpc.request.id\": 7", 0},
+      {R"({"method":"notifications/message","params":{"data":")" + x, "", 1},
+      {R"({"params":{"name":"echo","arguments":{"m":")" + x, "", 1},
+      {"not json " + x, "", 1},
+  };
+  for (const Row& row : rows) {
+    SCOPED_TRACE(row.head.substr(0, 40));
+    std::vector<ProxyEvent> out;
+    InteractionTracker tracker(TrackerOptions{}, [&](ProxyEvent e) { out.push_back(std::move(e)); });
+    tracker.on_cut_request(row.head, 11u << 20, {1800000000000000, 1000000});
+    tracker.close_all(SessionEnd::kServerExited, "the server exited with status 0 before the response",
+                      {1800000000500000, 1500000});
+    EXPECT_EQ(tracker.unreadable_lines(), row.unreadable);
+    if (!*row.start) {
+      EXPECT_TRUE(out.empty());
+      continue;
+    }
+    ASSERT_EQ(out.size(), 2u);
+    EXPECT_NE(out[0].payload.find("\"gen_ai.tool.name\": \"echo\""), std::string::npos);
+    EXPECT_NE(out[0].payload.find("\"parsed\": false"), std::string::npos);
+    if (std::string(row.start) == "none")
+      EXPECT_EQ(out[0].payload.find("jsonrpc.request.id"), std::string::npos) << out[0].payload;
+    else
+      EXPECT_NE(out[0].payload.find(row.start), std::string::npos) << out[0].payload;
+    EXPECT_NE(out[1].payload.find("\"error_type\": \"ServerExited\""), std::string::npos);
+  }
+}
+
 }  // namespace
 }  // namespace mcpr
