@@ -104,7 +104,17 @@ async function bench(n, urls) {
 
 async function tasks(target) {
   const { client, transport } = await connect(target);
+  // The SDK sends a cancellation without waiting for it: the session ends
+  // once it went, or the DELETE may reach the server (and the proxy) first.
+  const sent = [];
+  const send = transport.send.bind(transport);
+  transport.send = (message, options) => {
+    const p = send(message, options);
+    sent.push(p.catch(() => {}));
+    return p;
+  };
   const out = await taskCalls(client);
+  await Promise.all(sent);
   if (transport.terminateSession) await transport.terminateSession();
   await client.close();
   return out;
