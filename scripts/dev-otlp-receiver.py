@@ -353,6 +353,7 @@ class State:
             "partial_rejected": args.partial_rejected,
             "partial_message": args.partial_message, "script": [], "slow": args.slow,
             "only_path": None, "kill_pid": None, "kill_path": None,
+            "max_body": args.max_body, "too_large_status": args.too_large_status,
         }
         self.requests = 0
         self.accepted = 0
@@ -431,6 +432,7 @@ class Handler(BaseHTTPRequestHandler):
                 raise Invalid("bad gzip body: %s" % e)
         elif encoding != "identity":
             raise Invalid("Content-Encoding %r not supported" % encoding)
+        self.body_size = len(raw)
         try:
             return json.loads(raw.decode("utf-8"), parse_constant=bare_constant)
         except (UnicodeDecodeError, ValueError) as e:
@@ -477,6 +479,13 @@ class Handler(BaseHTTPRequestHandler):
                 st.invalid += 1
             self.record(400, 0, len(raw), str(e))
             return self.reply(400, {"code": 3, "message": str(e)})
+        if st.faults["max_body"] and self.body_size > st.faults["max_body"]:
+            # As the Collector's OTLP/HTTP receiver answers a body over its
+            # max_request_body_size (decompressed), or a proxy's 413.
+            status = st.faults["too_large_status"]
+            self.record(status, 0, len(raw), "too large: %d bytes" % self.body_size)
+            return self.reply(status, {"code": 3, "message":
+                                       "failed to read body: http: request body too large"})
         lines, spans = [], []
         for rl in doc.get("resourceSpans" if traces else "resourceLogs", []):
             res = attribute_dict(rl.get("resource", {}).get("attributes"))
@@ -542,6 +551,11 @@ def main():
     p.add_argument("--partial-rejected", type=int, default=0, metavar="N")
     p.add_argument("--slow", type=float, default=0.0, metavar="S")
     p.add_argument("--partial-message", default="rejected by dev-otlp-receiver", metavar="M")
+    p.add_argument("--max-body", type=int, default=0, metavar="N",
+                   help="refuse a request whose body, decompressed, is over N bytes")
+    p.add_argument("--too-large-status", type=int, default=400, metavar="N",
+                   help="with --max-body: the status of that refusal (400 as the "
+                        "Collector, or 413)")
     args = p.parse_args()
     server = ThreadingHTTPServer((args.host, args.port), Handler)
     server.daemon_threads = True

@@ -66,6 +66,7 @@ const KeySpec kKeys[] = {
     {"interaction_logging", "otlp_endpoint", &Config::otlp_endpoint},
     {"interaction_logging", "otlp_headers_file", &Config::otlp_headers_file, 0, true},
     {"interaction_logging", "otlp_batch", &Config::otlp_batch, 1},
+    {"interaction_logging", "otlp_max_request_kb", &Config::otlp_max_request_kb, 1},
     {"interaction_logging", "otlp_signals", &Config::otlp_signals, 0, false, false, true},
     {"interaction_logging", "quiet_outage", &Config::quiet_outage},
 };

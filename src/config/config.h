@@ -62,6 +62,7 @@ struct Config {
   std::string otlp_endpoint;         // "" for $OTEL_EXPORTER_OTLP_ENDPOINT's default
   std::string otlp_headers_file;
   int64_t otlp_batch = 512;
+  int64_t otlp_max_request_kb = 4096;  // the largest OTLP request body, uncompressed
   // The signals the OTLP sink sends, "traces", "logs" or both, comma-joined
   // (a TOML array of strings in the file).
   std::string otlp_signals = "traces,logs";

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <deque>
 #include <iterator>
 #include <map>
@@ -195,7 +196,7 @@ class Flusher {
       const double now = clock_.mono();
       auto waiting = std::find_if(flights_.begin(), flights_.end(),
                                   [](const auto& f) { return !f.second.unsent.empty(); });
-      size_t room = sink_.max_batch();
+      size_t room = std::min(sink_.max_batch(), batch_limit_);
       if (waiting == flights_.end()) {
         if (stop_ != Stop::kNone || !has_ready()) return;
         if (options_.max_events > 0)
@@ -415,6 +416,22 @@ class Flusher {
       case Kind::kDead:
         for (Id i : f.ids) bury(i, o.reason, o.category);
         break;
+      case Kind::kTooLarge:
+        if (f.ids.size() == 1) {
+          bury(f.ids[0], o.reason, o.category);
+          break;
+        }
+        // Too large together, perhaps not apart: the rest of the pass sends
+        // batches of half as many, and a single event too large alone is
+        // the only one dead-lettered.
+        batch_limit_ = std::min(batch_limit_, f.ids.size() / 2);
+        for (Id i : f.ids) plan_.held(i);
+        if (!told_too_large_)
+          report_.messages.push_back(peer_short() + " refused a request of " +
+                                     plural(f.ids.size(), "event") + " as too large (" + o.category +
+                                     "): sending smaller batches");
+        told_too_large_ = true;
+        break;
     }
     return it;
   }
@@ -480,7 +497,7 @@ class Flusher {
         deletes.push_back({i, name(i), spool_.dir_fd(SpoolState::kStarted), parsed.interaction_key});
         dirty_started_ = true;
       } else {
-        deletes.push_back({i, name(i)});
+        deletes.push_back({i, name(i), -1, {}});
       }
       ++report_.summary.sent;
     }
@@ -605,6 +622,10 @@ class Flusher {
   uint64_t last_batch_ = 0;
   uint64_t last_tag_ = 0;
   uint64_t started_ = 0;  // events sent in this pass
+  // Events per batch at most in this pass: the sink's, or fewer once a
+  // request was refused as too large.
+  size_t batch_limit_ = SIZE_MAX;
+  bool told_too_large_ = false;
   int64_t start_ms_ = 0;
   double start_mono_ = 0, deadline_ = 0, hold_until_mono_ = 0, wall_minus_mono_ = 0;
   int64_t hold_until_ = 0;        // epoch seconds: the hold this pass keeps to, 0 for none

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstring>
 
 namespace mcpr {
 namespace {
@@ -110,62 +111,104 @@ void write_int_attribute(JsonWriter& w, std::string_view key, int64_t value) {
 JsonWriter& OtlpEnvelope::begin_item(std::string_view mcp_id) {
   auto it = resources_.begin();
   while (it != resources_.end() && (*it)->mcp_id != mcp_id) ++it;
-  Resource* r;
   if (it == resources_.end()) {
     resources_.push_back(std::make_unique<Resource>());
-    r = resources_.back().get();
-    r->mcp_id = std::string(mcp_id);
+    current_ = resources_.back().get();
+    current_->mcp_id = std::string(mcp_id);
   } else {
-    r = it->get();
-    r->items.Put(',');
+    current_ = it->get();
+    current_->items.Put(',');
   }
-  writer_.Reset(r->items);
+  writer_.Reset(current_->items);
   return writer_;
 }
 
-std::string OtlpEnvelope::finish() const {
-  const SignalNames names = names_of(signal_);
-  rapidjson::StringBuffer scope;
-  JsonWriter w(scope);
-  w.StartObject();
-  w.Key("name");
-  w.String("mcp-report");
-  w.Key("version");
-  w.String(info_.scope_version.c_str());
-  w.EndObject();
+void OtlpEnvelope::end_item() {
+  current_->ends.push_back(current_->items.GetSize());
+  ++items_;
+}
 
-  size_t room = 64;
-  for (const auto& r : resources_) room += r->items.GetSize() + 256;
-  std::string json;
-  json.reserve(room);
-  json += "{\"";
-  json += names.resources;
-  json += "\":[";
-  for (size_t i = 0; i < resources_.size(); ++i) {
-    rapidjson::StringBuffer resource;
-    JsonWriter rw(resource);
-    rw.StartObject();
-    rw.Key("attributes");
-    rw.StartArray();
-    write_string_attribute(rw, "service.name", resources_[i]->mcp_id);
-    if (!info_.host_name.empty()) write_string_attribute(rw, "host.name", info_.host_name);
-    rw.EndArray();
-    rw.EndObject();
-    if (i) json += ',';
-    json += "{\"resource\":";
-    json.append(resource.GetString(), resource.GetSize());
-    json += ",\"";
-    json += names.scopes;
-    json += "\":[{\"scope\":";
-    json.append(scope.GetString(), scope.GetSize());
-    json += ",\"";
-    json += names.items;
-    json += "\":[";
-    json.append(resources_[i]->items.GetString(), resources_[i]->items.GetSize());
-    json += "]}]}";
+std::string OtlpEnvelope::resource_head(const Resource& r) const {
+  const SignalNames names = names_of(signal_);
+  rapidjson::StringBuffer out;
+  JsonWriter w(out);
+  w.StartObject();
+  w.Key("attributes");
+  w.StartArray();
+  write_string_attribute(w, "service.name", r.mcp_id);
+  if (!info_.host_name.empty()) write_string_attribute(w, "host.name", info_.host_name);
+  w.EndArray();
+  w.EndObject();
+  std::string head = "{\"resource\":";
+  head.append(out.GetString(), out.GetSize());
+  head += ",\"";
+  head += names.scopes;
+  head += "\":[{\"scope\":{\"name\":\"mcp-report\",\"version\":";
+  out.Clear();
+  w.Reset(out);
+  w.String(info_.scope_version.c_str());
+  head.append(out.GetString(), out.GetSize());
+  head += "},\"";
+  head += names.items;
+  head += "\":[";
+  return head;
+}
+
+namespace {
+constexpr char kResourceTail[] = "]}]}";
+}  // namespace
+
+std::string OtlpEnvelope::render(const std::vector<Slice>& slices) const {
+  const SignalNames names = names_of(signal_);
+  std::string json = std::string("{\"") + names.resources + "\":[";
+  for (size_t k = 0; k < slices.size(); ++k) {
+    const Slice& s = slices[k];
+    const Resource& r = *resources_[s.r];
+    // Item i begins after the ',' that ends item i - 1.
+    const size_t begin = s.first == 0 ? 0 : r.ends[s.first - 1] + 1;
+    if (k) json += ',';
+    json += resource_head(r);
+    json.append(r.items.GetString() + begin, r.ends[s.last - 1] - begin);
+    json += kResourceTail;
   }
   json += "]}";
   return json;
+}
+
+std::string OtlpEnvelope::finish() const {
+  std::vector<Slice> all;
+  for (size_t r = 0; r < resources_.size(); ++r) all.push_back({r, 0, resources_[r]->ends.size()});
+  return render(all);
+}
+
+std::vector<std::string> OtlpEnvelope::finish(size_t max_bytes) const {
+  std::vector<std::string> out;
+  std::vector<Slice> slices;
+  const size_t envelope = std::strlen(names_of(signal_).resources) + 8;  // {"…":[ … ]}
+  size_t size = envelope;
+  for (size_t r = 0; r < resources_.size(); ++r) {
+    const Resource& res = *resources_[r];
+    const size_t around = resource_head(res).size() + sizeof kResourceTail;  // with a ','
+    for (size_t i = 0; i < res.ends.size(); ++i) {
+      const size_t item = res.ends[i] - (i == 0 ? 0 : res.ends[i - 1] + 1) + 1;
+      const bool open = !slices.empty() && slices.back().r == r;
+      const size_t more = item + (open ? 0 : around);
+      if (!slices.empty() && size + more > max_bytes) {
+        out.push_back(render(slices));
+        slices.clear();
+        size = envelope;
+      }
+      if (!slices.empty() && slices.back().r == r) {
+        slices.back().last = i + 1;
+        size += item;
+      } else {
+        slices.push_back({r, i, i + 1});
+        size += item + around;
+      }
+    }
+  }
+  if (!slices.empty()) out.push_back(render(slices));
+  return out;
 }
 
 std::string otlp_empty_request(OtlpSignal signal) {

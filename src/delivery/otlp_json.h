@@ -53,19 +53,32 @@ class OtlpEnvelope {
   // Begins an item of the resource of `mcp_id`: the caller writes one JSON
   // object with the writer returned, then calls end_item().
   JsonWriter& begin_item(std::string_view mcp_id);
-  void end_item() { ++items_; }
+  void end_item();
   size_t size() const { return items_; }
   // The request's JSON.
   std::string finish() const;
+  // The items in as few requests as keep each one's JSON within
+  // `max_bytes`, in order; an item too large for that alone goes alone.
+  std::vector<std::string> finish(size_t max_bytes) const;
 
  private:
   struct Resource {
     std::string mcp_id;
     rapidjson::StringBuffer items;  // the items joined by ','
+    std::vector<size_t> ends;       // where each item ends in `items`
   };
+  // Items [first, last) of resource `r`, a slice of one request.
+  struct Slice {
+    size_t r, first, last;
+  };
+  std::string render(const std::vector<Slice>& slices) const;
+  // The JSON around a resource's items: before them, and after (the same
+  // for all).
+  std::string resource_head(const Resource& r) const;
   OtlpSignal signal_;
   OtlpResourceInfo info_;
   std::vector<std::unique_ptr<Resource>> resources_;
+  Resource* current_ = nullptr;  // the one of the item begun
   JsonWriter writer_;
   size_t items_ = 0;
 };

@@ -57,6 +57,7 @@ class OtlpLogsEncoder {
   bool add(std::string_view body, std::string* error, std::string_view event_id = {});
   size_t size() const { return envelope_.size(); }
   std::string finish() const { return envelope_.finish(); }
+  std::vector<std::string> finish(size_t max_bytes) const { return envelope_.finish(max_bytes); }
 
  private:
   OtlpEnvelope envelope_;

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cctype>
 #include <map>
 #include <unordered_map>
 
@@ -34,6 +35,17 @@ std::string describe_urls(const std::vector<OtlpSinkOptions::Signal>& signals) {
     all += (all.empty() ? "" : " and ") + display_url(s.url);
   }
   return "the OTLP endpoint at " + (one_base && signals.size() > 1 ? display_url(base) : all);
+}
+
+// Whether an answer refuses a request for its size: a 413, or a 400 that
+// says "too large" (the Collector's OTLP/HTTP receiver answers a body over
+// its max_request_body_size with 400 "... request body too large").
+bool too_large(const HttpResponse& response) {
+  if (response.status == 413) return true;
+  if (response.status != 400) return false;
+  std::string text = response.body_start;
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text.find("too large") != std::string::npos;
 }
 
 class OtlpSink : public Sink {
@@ -98,7 +110,9 @@ class OtlpSink : public Sink {
       const OtlpSinkOptions::Signal& s = options_.signals[k];
       const bool spans = s.signal == OtlpSignal::kTraces;
       if ((spans ? traces.size() : logs.size()) == 0) continue;
-      out.push_back({http_request(s, spans ? traces.finish() : logs.finish()), static_cast<int>(k)});
+      for (std::string& body : spans ? traces.finish(options_.max_request_bytes)
+                                     : logs.finish(options_.max_request_bytes))
+        out.push_back({http_request(s, std::move(body)), static_cast<int>(k)});
     }
     return out;
   }
@@ -106,6 +120,8 @@ class OtlpSink : public Sink {
   BatchOutcome outcome(const HttpResponse& response, int part, size_t) override {
     const bool spans = options_.signals[static_cast<size_t>(part)].signal == OtlpSignal::kTraces;
     BatchOutcome o = batch_outcome(classify(response, Peer::kOtlp), response);
+    if (o.kind == BatchOutcome::Kind::kDead && too_large(response))
+      o.kind = BatchOutcome::Kind::kTooLarge;
     if (o.kind == BatchOutcome::Kind::kDelivered) {
       if (std::optional<OtlpPartialSuccess> p = parse_partial_success(
               response.body_start, spans ? "rejectedSpans" : "rejectedLogRecords")) {
@@ -151,6 +167,7 @@ OtlpSinkOptions otlp_sink_options(const Config& config) {
       o.signals.push_back({signal, config.otlp_url(name), config.otlp_headers(name)});
   }
   o.max_batch = static_cast<size_t>(config.otlp_batch);
+  o.max_request_bytes = static_cast<size_t>(config.otlp_max_request_kb) * 1024;
   char host[256] = {0};
   if (::gethostname(host, sizeof host - 1) == 0) o.host_name = host;
   return o;

@@ -1,6 +1,6 @@
 // The OpenTelemetry sink (man page OPENTELEMETRY SINK): each batch of up to
-// otlp_batch events is one OTLP/HTTP JSON export request per signal, gzipped
-// when that pays: the spans of the interactions that end in it (traces) and
+// otlp_batch events is one OTLP/HTTP JSON export request per signal (more
+// when one would pass otlp_max_request_kb), gzipped when that pays: the spans of the interactions that end in it (traces) and
 // one record per event (logs); answers are read by OTLP's rules
 // (http_status.h, otlp_policy.h). Delivered starts are kept until their
 // interaction ends, for its span.
@@ -28,6 +28,9 @@ struct OtlpSinkOptions {
   };
   std::vector<Signal> signals;  // those otlp_signals names, traces first
   size_t max_batch = 512;
+  // The largest request body (uncompressed) the sink makes: a batch's items
+  // of one signal that would not fit go in further requests.
+  size_t max_request_bytes = 4 << 20;
   std::string host_name;                   // resource host.name
   std::function<int64_t()> now_unix_nano;  // observedTimeUnixNano; the wall clock when unset
 };

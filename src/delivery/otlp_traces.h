@@ -30,6 +30,7 @@ class OtlpTracesEncoder {
   bool add(const OtlpEvent* start, const OtlpEvent& end, const SpanIds& ids);
   size_t size() const { return envelope_.size(); }
   std::string finish() const { return envelope_.finish(); }
+  std::vector<std::string> finish(size_t max_bytes) const { return envelope_.finish(max_bytes); }
 
  private:
   OtlpEnvelope envelope_;

@@ -44,12 +44,14 @@ int rank(BatchOutcome::Kind kind) {
   using Kind = BatchOutcome::Kind;
   switch (kind) {
     case Kind::kKeyRejected:
-      return 5;
+      return 6;
     case Kind::kOutage:
-      return 4;
+      return 5;
     case Kind::kHold:
-      return 3;
+      return 4;
     case Kind::kDead:
+      return 3;
+    case Kind::kTooLarge:
       return 2;
     case Kind::kRetry:
       return 1;

@@ -58,6 +58,9 @@ struct BatchOutcome {
     kOutage,       // stop the run, keep everything (not an attempt): no
                    // connection, or the peer said (or showed) it is unavailable
     kKeyRejected,  // stop the run, keep everything, exit 77 (not an attempt)
+    kTooLarge,     // the request was refused for its size (413): a batch of
+                   // several events is sent again in smaller ones (not an
+                   // attempt); a single event is dead-lettered as kDead
   };
   Kind kind = Kind::kDelivered;
   // kRetry, kOutage, kKeyRejected: a short description ("HTTP 503",
@@ -67,10 +70,10 @@ struct BatchOutcome {
   // gateway, or a connection that took the request and said nothing), as
   // opposed to nothing reachable at all.
   bool unavailable = false;
-  // kDead: the reason kept beside each event; kRetry: the long description,
+  // kDead, kTooLarge: the reason kept beside each event; kRetry: the long description,
   // with the start of the body, kept if the event gives up.
   std::string reason;
-  // kDead: groups the run's messages, e.g. "HTTP 400".
+  // kDead, kTooLarge: groups the run's messages, e.g. "HTTP 400".
   std::string category;
   // kHold: the Retry-After value ("" for none: the loop's default wait).
   std::string retry_after;
@@ -84,7 +87,7 @@ struct BatchOutcome {
 
 // The outcome of a batch whose requests were answered `a` and `b`: the one
 // that must be acted on, by this order: a rejected key, an outage, a hold, a
-// dead letter, a retry, a delivery (of two holds, the loop waits out the
+// dead letter, a request too large, a retry, a delivery (of two holds, the loop waits out the
 // longer). Partial successes of delivered parts add up.
 BatchOutcome combine(BatchOutcome a, const BatchOutcome& b);
 

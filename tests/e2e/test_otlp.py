@@ -785,7 +785,7 @@ class RetryTest(OtlpCase):
         self.assertEqual(len(rx.dedup()), 2)
 
     def test_other_statuses_dead_letter_the_batch_with_status_and_body(self):
-        for status in (400, 500, 413):
+        for status in (400, 500):
             with self.subTest(status=status):
                 rx = self.receiver()
                 # The spans refused, the records taken: the batch is dead
@@ -801,6 +801,46 @@ class RetryTest(OtlpCase):
                     self.assertIn("injected failure %d" % status, f.read())
                 shutil.rmtree(os.path.join(self.spool, "dead"))
                 rx.stop()
+
+    def test_a_batch_too_large_for_the_receiver_is_split_and_only_an_event_too_large_alone_dies(self):
+        # The Collector's OTLP/HTTP receiver refuses a body over its
+        # max_request_body_size (decompressed) with a 400 that says "too
+        # large"; a 413 says the same.
+        for refusal in ("400", "413"):
+            with self.subTest(refusal=refusal):
+                rx = self.receiver("--max-body", "20000", "--too-large-status", refusal)
+                events = [event(i, "fits_%d" % i, 0) for i in range(10)]
+                for e in events:
+                    e["request_data"]["pad"] = "x" * 3000
+                big = event(10, "big", 0)
+                big["request_data"]["pad"] = "y" * 30000
+                self.import_events(events[:5] + [big] + events[5:])
+                r = self.flush()
+                self.assertEqual(r.returncode, 65, r.stderr)
+                self.assertIn("1 event dead-lettered: HTTP %s" % refusal, r.stderr)
+                self.assertIn("as too large (HTTP %s): sending smaller batches" % refusal, r.stderr)
+                dead = self.files("dead")
+                self.assertEqual(len(dead), 1)
+                self.assertIn("big", dead[0])
+                self.assertEqual(sorted(x["record"]["attributes"][0]["value"]["stringValue"]
+                                        for x in rx.records()),
+                                 sorted("fits_%d" % i for i in range(10)))
+                self.assertEqual(self.files(), [])
+                shutil.rmtree(os.path.join(self.spool, "dead"))
+                rx.stop()
+
+    def test_requests_stay_within_otlp_max_request_kb(self):
+        rx = self.receiver("--max-body", "8192")
+        self.cfg = self.write_config("[interaction_logging]\nsync = false\notlp_max_request_kb = 8\n",
+                                     "config.toml")
+        events = [event(i, "int_%d" % i, 0) for i in range(12)]
+        for e in events:
+            e["request_data"]["pad"] = "x" * 2000
+        self.import_events(events)
+        r = self.flush()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(rx.records()), 12)
+        self.assertGreater(rx.paths().count("/v1/logs"), 2)  # one batch, several requests
 
     def test_invalid_json_would_be_a_400_dead_letter(self):
         """The receiver's strictness is real: a wrong key is refused."""

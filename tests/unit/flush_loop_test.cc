@@ -557,6 +557,51 @@ TEST_F(FlushLoopTest, ABatchSinkGetsConsecutiveEventsOfAnInteraction) {
   EXPECT_EQ(report.messages[0], "the collector at http://otel.test refused 1 record: one record refused");
 }
 
+// A receiver that refuses requests of more than 2 events, or with the
+// event "big", as too large (a 413): the loop sends smaller batches, and
+// only the event too large alone is dead-lettered.
+class TooLargeSink : public BatchSink {
+ public:
+  TooLargeSink() : BatchSink(16) {}
+  BatchOutcome outcome(const HttpResponse& response, int, size_t) override {
+    BatchOutcome o;
+    if (response.status == 413) {
+      o.kind = BatchOutcome::Kind::kTooLarge;
+      o.reason = "HTTP 413: too large";
+      o.category = "HTTP 413";
+    }
+    return o;
+  }
+};
+
+TEST_F(FlushLoopTest, ABatchRefusedAsTooLargeIsSentAgainInSmallerOnes) {
+  for (int k = 0; k < 7; ++k) record(k + 1, 's', "i" + std::to_string(k));
+  record(8, 's', "big");
+  record(9, 's', "i8");
+  config_.concurrency = 1;
+  TooLargeSink sink;
+  FakeTransport t(clock_, [](const HttpRequest& r, size_t) {
+    return answer(r.body.find(" big\n") != std::string::npos ||
+                          std::count(r.body.begin(), r.body.end(), '\n') > 2
+                      ? 413
+                      : 200);
+  });
+  FlushReport report = flush(sink, t);
+  EXPECT_EQ(report.summary.sent, 8u);
+  EXPECT_EQ(report.summary.dead, 1u);
+  EXPECT_EQ(report.summary.retried, 0u);
+  EXPECT_EQ(sink.batches.front(), 9u);
+  EXPECT_EQ(sink.batches.back(), 1u);
+  for (size_t n : sink.batches) EXPECT_LE(n, 9u);
+  ASSERT_EQ(list_names(*spool_, SpoolState::kDead).size(), 1u);
+  EXPECT_EQ(interaction_key_of(list_names(*spool_, SpoolState::kDead)[0]), interaction_key("big"));
+  EXPECT_TRUE(queued().empty());
+  ASSERT_GE(report.messages.size(), 1u);
+  EXPECT_EQ(report.messages[0],
+            "the collector refused a request of 9 events as too large (HTTP 413): sending smaller "
+            "batches");
+}
+
 TEST_F(FlushLoopTest, AFailedBatchCountsAnAttemptForEachEvent) {
   record(1, 's', "a");
   record(2, 'c', "a");
@@ -724,7 +769,7 @@ TEST_F(FlushLoopTest, TheThrottleCountsEachRequestOfABatch) {
 
 TEST(CombineTest, TheAnswerThatMattersMostDecides) {
   using Kind = BatchOutcome::Kind;
-  const Kind kinds[] = {Kind::kDelivered, Kind::kRetry, Kind::kDead,
+  const Kind kinds[] = {Kind::kDelivered, Kind::kRetry,  Kind::kTooLarge,   Kind::kDead,
                         Kind::kHold,      Kind::kOutage, Kind::kKeyRejected};
   for (size_t i = 0; i < std::size(kinds); ++i)
     for (size_t j = 0; j < std::size(kinds); ++j) {
