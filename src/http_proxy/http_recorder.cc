@@ -214,6 +214,7 @@ void HttpRecorder::track(SeenHttp& seen) {
       TappedMessage& m = seen.message;
       if (m.cut) tracker.on_long_line(seen.direction, m.text, m.tail, m.size, seen.at);
       else tracker.on_line(seen.direction, m.text, seen.at);
+      keep_cancel(seen, tracker);
       // Kept to end its calls with the exchange, a long one by its ends too.
       if (seen.direction == Direction::kClientToServer) requests_[seen.exchange] = std::move(m);
       break;
@@ -233,6 +234,9 @@ void HttpRecorder::track(SeenHttp& seen) {
                                       "the server ended the session before the response", seen.at);
       unreadable_ += it->second->tracker.unreadable_lines();
       sessions_.erase(it);
+      cancels_.erase(std::remove_if(cancels_.begin(), cancels_.end(),
+                                    [&](const Cancel& c) { return c.key == seen.session; }),
+                     cancels_.end());
       break;
     }
     case SeenHttp::kStopped:
@@ -248,8 +252,36 @@ void HttpRecorder::track(SeenHttp& seen) {
       sessions_.clear();
       requests_.clear();
       routes_.clear();
+      cancels_.clear();
       break;
   }
+}
+
+// A cancellation is kept for kCancelGrace; a request sent before it that
+// reaches the recorder after it (its response head came later) gets it
+// again, so the call it names ends Cancelled whichever came first.
+void HttpRecorder::keep_cancel(const SeenHttp& seen, InteractionTracker& tracker) {
+  if (seen.direction != Direction::kClientToServer || seen.message.cut) return;
+  const int64_t grace_us = std::chrono::microseconds(kCancelGrace).count();
+  cancels_.erase(std::remove_if(cancels_.begin(), cancels_.end(),
+                                [&](const Cancel& c) {
+                                  return c.at.mono_us + grace_us < seen.at.mono_us;
+                                }),
+                 cancels_.end());
+  const std::string key = key_of(seen);
+  const std::string& text = seen.message.text;
+  if (text.find("notifications/cancelled") != std::string::npos) {
+    JsonTree tree;
+    if (tree.parse(text) &&
+        JsonTree::string(tree.member(tree.root(), "method")) == "notifications/cancelled") {
+      if (cancels_.size() >= 1000) cancels_.erase(cancels_.begin());
+      cancels_.push_back({key, text, seen.at});
+      return;
+    }
+  }
+  for (const Cancel& c : cancels_)
+    if (c.key == key && c.at.mono_us > seen.at.mono_us)
+      tracker.on_line(Direction::kClientToServer, c.text, c.at);
 }
 
 void HttpRecorder::end_exchange(const SeenHttp& seen) {

@@ -87,6 +87,16 @@ class HttpRecorder : public ExchangeObserver {
     SeenAt at;              // when the client closed
     CallsEnd end;
   };
+  // A client's notifications/cancelled, kept for kCancelGrace: a call's
+  // request reaches the recorder only when the upstream's response head
+  // does (the session is known then), so a call the upstream has not yet
+  // answered at all may be cancelled before the recorder knows of it.
+  struct Cancel {
+    std::string key;  // of its tracker
+    std::string text;
+    SeenAt at;
+  };
+  void keep_cancel(const SeenHttp& seen, InteractionTracker& tracker);
   void push(SeenHttp seen);
   void track(SeenHttp& seen);
   std::string key_of(const SeenHttp& seen) const;
@@ -113,6 +123,7 @@ class HttpRecorder : public ExchangeObserver {
   // The request message of each exchange in flight (a long one by its ends).
   std::map<uint64_t, TappedMessage> requests_;
   std::vector<Left> left_;
+  std::vector<Cancel> cancels_;
   std::atomic<bool> lost_{false};
   // Responses in a coding the recorder cannot read: messages not looked at,
   // whose calls are not recorded.

@@ -516,6 +516,34 @@ TEST_F(HttpRecorderTest, ACancellationWinsOverTheStreamItClosedInEitherOrder) {
   }
 }
 
+// The call's request reaches the recorder with its response's head; an
+// upstream that sends none before its answer lets the cancellation (a POST
+// answered 202 at once) reach it first.
+TEST_F(HttpRecorderTest, ACancellationSeenBeforeTheCallsRequestStillCancelsIt) {
+  constexpr auto kUp = Direction::kClientToServer;
+  struct Row {
+    const char* what;
+    double call_at;  // when the call was sent; the cancellation at 2
+    const char* end;
+  } rows[] = {
+      {"sent before the cancellation", 1, "Cancelled"},
+      {"sent after it: a new call with the id", 3, "ClientClosed"},
+  };
+  int n = 0;
+  for (const Row& row : rows) {
+    SCOPED_TRACE(row.what);
+    const std::string spool = "spool" + std::to_string(++n);
+    auto r = recorder(spool);
+    r->on_message(2, "s", kUp, message(kCancel), at(2));
+    r->on_exchange_end(2, "s", {ExchangeEnd::kComplete, 202}, at(2));
+    r->on_message(1, "s", kUp, message(kCall), at(row.call_at));
+    r->on_exchange_end(1, "s", {ExchangeEnd::kClientGone, 0}, at(4));
+    r->on_session_end("s", true, at(4.5));
+    r->finish();
+    EXPECT_EQ(ends(spool), std::vector<std::string>{row.end});
+  }
+}
+
 TEST_F(HttpRecorderTest, ACallLeftByItsClientEndsWhenTheGraceIsOverWithNothingElseComing) {
   auto r = recorder("spool");
   r->on_message(1, "s", Direction::kClientToServer, message(kCall), at(1));
