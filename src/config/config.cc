@@ -20,6 +20,7 @@
 
 #include "src/config/config_file.h"
 #include "src/util/failure.h"
+#include "src/util/loopback.h"
 #include "src/util/path.h"
 #include "src/util/text.h"
 #include "src/util/utf8.h"
@@ -165,10 +166,6 @@ std::pair<std::string, Origin> find_config_file(const ConfigOverrides& overrides
   for (const std::string& candidate : candidates)
     if (file_exists(candidate)) return {candidate, {Origin::kDefault, "search"}};
   return {"", {Origin::kDefault, "search"}};
-}
-
-bool is_loopback_host(const std::string& host) {
-  return host == "localhost" || host.rfind("127.", 0) == 0 || host == "[::1]" || host == "::1";
 }
 
 }  // namespace
@@ -443,8 +440,8 @@ std::string Config::url_warning() const {
   if (host.empty() || host[0] != '[')
     host = host.substr(0, host.find(':'));
   else
-    host = host.substr(0, host.find(']') + 1);
-  if (is_loopback_host(host)) return "";
+    host = host.substr(1, host.find(']') - 1);
+  if (is_loopback_name(host)) return "";
   return "coordinator_url " + display_url(url) +
          ": plain http to a host that is not on loopback sends the API key in clear; use https";
 }

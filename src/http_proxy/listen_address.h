@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string>
 
+#include "src/util/loopback.h"  // is_loopback_name, for the listening address
+
 namespace mcpr {
 
 struct ListenAddress {
@@ -17,10 +19,6 @@ struct ListenAddress {
 
 // "PORT", ":PORT", "HOST:PORT" or "[IPV6]:PORT". Throws Failure (64).
 ListenAddress parse_listen_address(const std::string& text);
-
-// Whether `host` (a name or address, without brackets) names this machine's
-// loopback interface: localhost, 127.0.0.0/8, ::1.
-bool is_loopback_name(const std::string& host);
 
 // Whether `host` is a wildcard address (0.0.0.0, ::): every interface.
 bool is_wildcard_address(const std::string& host);

@@ -313,13 +313,28 @@ TEST_F(ConfigTest, SecretsOthersCanReadAreWarningsAndGroupReadIsFine) {
 }
 
 TEST_F(ConfigTest, PlainHttpToARemoteHostIsAWarning) {
-  Config c;
-  c.url = "http://coordinator.example:8080";
-  EXPECT_NE(c.url_warning().find("plain http"), std::string::npos);
-  for (const char* ok : {"https://coordinator.example", "http://127.0.0.1:8080/x",
-                         "http://localhost", "http://[::1]:80"}) {
-    c.url = ok;
-    EXPECT_EQ(c.url_warning(), "") << ok;
+  struct Row {
+    const char* url;
+    bool warns;
+  } rows[] = {
+      {"http://coordinator.example:8080", true},
+      {"http://127.example.com/", true},  // a name, not an address in 127/8
+      {"http://127.0.0.1.example.com", true},
+      {"http://localhost.example.com", true},
+      {"http://10.0.0.1", true},
+      {"http://user@coordinator.example", true},
+      {"https://coordinator.example", false},
+      {"http://127.0.0.1:8080/x", false},
+      {"http://127.1.2.3", false},
+      {"http://localhost", false},
+      {"http://[::1]:80", false},
+      {"http://[::1]", false},
+      {"http://user@127.0.0.1/", false},
+  };
+  for (const Row& row : rows) {
+    Config c;
+    c.url = row.url;
+    EXPECT_EQ(c.url_warning().find("plain http") != std::string::npos, row.warns) << row.url;
   }
 }
 
