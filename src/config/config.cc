@@ -118,24 +118,22 @@ ConfigValue convert_text(const std::string& text, const Field& field, bool* ok) 
   return text;
 }
 
-// A leading "~/" (or a lone "~") is the home folder, in files, the
-// environment and flags alike (man page CONFIGURATION); other relative paths are relative
-// to the config file's folder.
-std::string absolute(const std::string& path, const std::string& base_dir) {
-  if (path == "~" || path.rfind("~/", 0) == 0) {
-    const char* home = std::getenv("HOME");
-    struct passwd* pw = (home && *home) ? nullptr : ::getpwuid(::getuid());
-    std::string dir = (home && *home) ? home : pw ? pw->pw_dir : "";
-    if (!dir.empty()) return dir + path.substr(1);
-  }
-  return base_dir.empty() ? path : resolve_path(path, base_dir);
-}
-
+// The home folder: $HOME from `getenv`, else the user's from the password
+// database, else "/".
 std::string home_dir(const GetEnv& getenv) {
   const char* home = getenv("HOME");
   if (home && *home) return home;
   struct passwd* pw = ::getpwuid(::getuid());
   return pw ? pw->pw_dir : "/";
+}
+
+// A leading "~/" (or a lone "~") is the home folder `home`, in files, the
+// environment and flags alike (man page CONFIGURATION); other relative paths are relative
+// to the config file's folder.
+std::string absolute(const std::string& path, const std::string& base_dir, const std::string& home) {
+  if (!home.empty() && (path == "~" || path.rfind("~/", 0) == 0))
+    return home == "/" && path.size() > 1 ? path.substr(1) : home + path.substr(1);
+  return base_dir.empty() ? path : resolve_path(path, base_dir);
 }
 
 std::string xdg_dir(const GetEnv& getenv, const char* var, const char* fallback) {
@@ -380,7 +378,7 @@ void Config::set(const std::string& key, const ConfigValue& value, const Origin&
           // A key is trimmed, whichever source it came from.
           if (spec->secret) s = std::string(trim(s));
           check_text_value(name, s, origin);
-          this->*member = spec->is_path ? absolute(s, base_dir) : s;
+          this->*member = spec->is_path ? absolute(s, base_dir, home) : s;
         }
       },
       spec->field);
@@ -479,6 +477,7 @@ static void apply_otel_environment(Config& config, const GetEnv& getenv) {
 Config load_config(const ConfigOverrides& overrides, const GetEnv& getenv,
                    const ConfigSearch& search) {
   Config config;
+  config.home = home_dir(getenv);
   config.default_spool = xdg_dir(getenv, "XDG_STATE_HOME", ".local/state") + "/mcp-report/spool";
   apply_otel_environment(config, getenv);
   auto [path, file_origin] = find_config_file(overrides, getenv, search);

@@ -77,6 +77,7 @@ struct Config {
   bool file_holds_api_key = false;        // it sets coordinator_api_key (a secret to guard)
   Origin file_origin;                     // --config, MCP_REPORT_CONFIG or the search
   std::string default_spool;              // $XDG_STATE_HOME/mcp-report/spool, set by load_config
+  std::string home;  // the folder a leading "~" stands for, set by load_config; "" leaves "~" as it is
   std::map<std::string, Origin> origins;  // by "table.key"
   // Unknown keys, "file:line:column: unknown key 'x' (ignored)": said by
   // the commands that deliver or show the configuration, never by the

@@ -338,6 +338,19 @@ TEST_F(ConfigTest, PlainHttpToARemoteHostIsAWarning) {
   }
 }
 
+// "~" is the home folder of the environment load_config is given, as the
+// configuration search's is, never the process's own $HOME.
+TEST_F(ConfigTest, TildeIsTheHomeOfTheGivenEnvironment) {
+  const std::string f = write("t.toml", "[interaction_logging]\nspool_dir = \"~/sp\"\n");
+  EXPECT_EQ(load(file(f), {{"HOME", "/given/home"}}).spool_dir, "/given/home/sp");
+  EXPECT_EQ(load(file(f), {{"HOME", "/given/home"}, {"MCP_REPORT_SPOOL_DIR", "~"}}).spool_dir,
+            "/given/home");
+  EXPECT_EQ(load(file(f), {{"HOME", "/"}}).spool_dir, "/sp");
+  Config unloaded;  // not from load_config: no home, "~" stays as it is
+  unloaded.set("interaction_logging.spool_dir", std::string("~/sp"), {Origin::kFlag, "--spool"});
+  EXPECT_EQ(unloaded.spool_dir, "~/sp");
+}
+
 TEST_F(ConfigTest, ApiKeyFileRelativeToTheConfigAndTrimmed) {
   write("key", "from-file\n");
   Config c = load(file(write("c.toml", "[interaction_logging]\napi_key_file = \"key\"\n")));
