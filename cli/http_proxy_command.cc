@@ -1,5 +1,5 @@
 // proxy --listen HOST:PORT --upstream URL: the HTTP proxy's front door, in
-// the executable that links libcurl and libmicrohttpd (cli/main.cc).
+// the executable that links libcurl and libmicrohttpd (cli/cli_main.cc).
 #include <unistd.h>
 
 #include <iostream>
@@ -18,10 +18,8 @@ int http_proxy(const Globals& globals, const ProxyArgs& args) {
   run.upstream = parse_upstream_url(args.upstream);
   const ProxyRecording recording = proxy_recording(globals, args);
   run.tracker = recording.tracker;
-  if (recording.config) {
-    run.config = &*recording.config;
-    run.upstream_options.ca_file = recording.config->ca_file;
-  }
+  run.upstream_options.ca_file = recording.upstream_ca_file;
+  if (recording.config) run.config = &*recording.config;
   // Lines come from every connection's thread: one at a time.
   auto lock = std::make_shared<std::mutex>();
   run.on_listening = [&globals, &run](const std::string& url) {

@@ -1,11 +1,5 @@
 #include "src/delivery/flusher.h"
 
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-
 #include "spool/flush_lock.h"
 #include "spool/spool.h"
 #include "src/delivery/flush_outcome.h"
@@ -18,22 +12,6 @@
 #include "src/util/version.h"
 
 namespace mcpr {
-
-namespace {
-
-// A ca_file that is missing or not a file is the configuration's mistake
-// (78), said before anything is sent, not an outage of the peer.
-void require_ca_file(const std::string& path) {
-  if (path.empty()) return;
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0)
-    throw Failure(kExitConfig, "ca_file " + path, std::strerror(errno));
-  if (!S_ISREG(st.st_mode)) throw Failure(kExitConfig, "ca_file " + path, "not a regular file");
-  if (::access(path.c_str(), R_OK) != 0)
-    throw Failure(kExitConfig, "ca_file " + path, std::strerror(errno));
-}
-
-}  // namespace
 
 TransportOptions transport_options(const Config& config) {
   require_ca_file(config.ca_file);

@@ -1,9 +1,26 @@
 #include "src/delivery/http_transport.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+
+#include "src/util/failure.h"
 
 namespace mcpr {
+
+void require_ca_file(const std::string& path) {
+  if (path.empty()) return;
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0)
+    throw Failure(kExitConfig, "ca_file " + path, std::strerror(errno));
+  if (!S_ISREG(st.st_mode)) throw Failure(kExitConfig, "ca_file " + path, "not a regular file");
+  if (::access(path.c_str(), R_OK) != 0)
+    throw Failure(kExitConfig, "ca_file " + path, std::strerror(errno));
+}
 
 HttpResponse perform(HttpTransport& transport, const HttpRequest& request, double timeout,
                      Clock& clock) {

@@ -55,6 +55,12 @@ struct TransportOptions {
   int max_connections = 4;
 };
 
+// A ca_file that is missing, not a regular file or unreadable is the
+// configuration's mistake: Failure 78, said before anything is sent, not an
+// outage of the peer. "" (the system's CAs) passes. The one check for flush,
+// the probes and the HTTP proxy's upstream.
+void require_ca_file(const std::string& path);
+
 class HttpTransport {
  public:
   virtual ~HttpTransport() = default;

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <memory>
 
+#include "src/delivery/http_transport.h"
 #include "src/http_proxy/exchange.h"
 #include "src/http_proxy/http_recorder.h"
 #include "src/util/failure.h"
@@ -120,9 +121,7 @@ sigset_t stop_signals() {
 }  // namespace
 
 RecordingOutcome run_http_proxy(const HttpProxyRun& run) {
-  const std::string& ca_file = run.upstream_options.ca_file;
-  if (!ca_file.empty() && ::access(ca_file.c_str(), R_OK) != 0)
-    throw Failure(kExitConfig, "ca_file " + ca_file, std::strerror(errno));
+  require_ca_file(run.upstream_options.ca_file);
   ::signal(SIGPIPE, SIG_IGN);
   ListenAddress listen = run.listen;
   UniqueFd listener = listen_on(&listen);

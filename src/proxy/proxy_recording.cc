@@ -1,6 +1,7 @@
 #include "src/proxy/proxy_recording.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "src/event/event.h"
 #include "src/util/failure.h"
@@ -24,30 +25,36 @@ void parse_capture(const std::string& lists, TrackerOptions* options) {
   }
 }
 
-// The configuration to record with, or nullopt (with one warning) when
-// recording cannot work: the server must run all the same.
-std::optional<Config> recording_config(const std::function<Config()>& load_config,
-                                       const ProxySay& say) {
+// The configuration as loaded, or nullopt (with one warning) when it cannot
+// be: the server must run all the same.
+std::optional<Config> loaded_config(const std::function<Config()>& load_config,
+                                    const ProxySay& say) {
   try {
-    Config config = load_config();
-    if (!config.enabled) {
-      say.warn("proxy: enable_interaction_logging = false: forwarding without recording");
-      return std::nullopt;
-    }
-    if (config.mcp_id.empty()) {
-      say.warn(
-          "proxy: mcp_id is not set ([mcp] mcp_id, MCP_REPORT_MCP_ID or --mcp-id): forwarding "
-          "without recording");
-      return std::nullopt;
-    }
-    // Where the events go, for a session that finds no HOME (the spool is
-    // then under the user's home from the password database).
-    say.note("proxy: recording into " + config.spool_path() + " as " + config.mcp_id);
-    return config;
+    return load_config();
   } catch (const Failure& f) {
     say.warn(std::string("proxy: ") + f.what() + ": forwarding without recording");
     return std::nullopt;
   }
+}
+
+// The configuration to record with, or nullopt (with one warning) when
+// recording cannot work.
+std::optional<Config> recording_config(std::optional<Config> config, const ProxySay& say) {
+  if (!config) return std::nullopt;
+  if (!config->enabled) {
+    say.warn("proxy: enable_interaction_logging = false: forwarding without recording");
+    return std::nullopt;
+  }
+  if (config->mcp_id.empty()) {
+    say.warn(
+        "proxy: mcp_id is not set ([mcp] mcp_id, MCP_REPORT_MCP_ID or --mcp-id): forwarding "
+        "without recording");
+    return std::nullopt;
+  }
+  // Where the events go, for a session that finds no HOME (the spool is
+  // then under the user's home from the password database).
+  say.note("proxy: recording into " + config->spool_path() + " as " + config->mcp_id);
+  return config;
 }
 
 }  // namespace
@@ -61,7 +68,9 @@ ProxyRecording proxy_recording(const std::string& methods, const std::string& ca
   for (const std::string& warning : recording.tracker.methods.warnings())
     say.warn("proxy: --methods: " + warning + ": nothing is recorded for it");
   parse_capture(capture, &recording.tracker);
-  recording.config = recording_config(load_config, say);
+  std::optional<Config> loaded = loaded_config(load_config, say);
+  if (loaded) recording.upstream_ca_file = loaded->ca_file;
+  recording.config = recording_config(std::move(loaded), say);
   if (recording.config)
     recording.tracker.max_payload_bytes =
         payload_room(recording.config->max_event_kb, recording.config->mcp_id);

@@ -28,6 +28,9 @@ struct ProxySay {
 struct ProxyRecording {
   TrackerOptions tracker;
   std::optional<Config> config;
+  // The configuration's ca_file whenever it loads, recording or not: the
+  // HTTP proxy verifies its upstream with it either way.
+  std::string upstream_ca_file;
 };
 
 // From --methods and --capture as given (repeated, CLI11 joins their values

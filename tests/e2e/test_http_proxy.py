@@ -861,6 +861,14 @@ class HttpProxyFaultTest(HttpProxyCase):
         config = self.write_config('[interaction_logging]\nca_file = "%s"\n'
                                    % os.path.join(self.dir, "missing.pem"))
         self.fails(78, "-c", config, "proxy", "--listen", "0", "--upstream", "https://h/mcp")
+        # The upstream's CAs are checked and used whether or not the proxy
+        # records, and a folder is no CA bundle (as for flush).
+        for logging, ca in (("false", os.path.join(self.dir, "missing.pem")), ("true", self.dir)):
+            config = self.write_config('[interaction_logging]\nenable_interaction_logging = %s\n'
+                                       'ca_file = "%s"\n' % (logging, ca))
+            r = self.fails(78, "-c", config, "proxy", "--listen", "0", "--upstream",
+                           "https://h/mcp", timeout=15)
+            self.assertIn("ca_file " + ca, r.stderr)
 
     def test_tls_to_the_upstream_is_verified(self):
         # A CA of the test's own, and the server's certificate signed by it.

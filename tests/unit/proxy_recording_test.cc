@@ -89,6 +89,7 @@ TEST_F(ProxyRecordingTest, RecordsOnlyWithAUsableConfiguration) {
       Config c = config();
       c.enabled = row.enabled;
       c.mcp_id = row.mcp_id;
+      c.ca_file = "/etc/ca.pem";
       return c;
     };
     const ProxyRecording r = proxy_recording("tools/call", "", load, say());
@@ -96,6 +97,8 @@ TEST_F(ProxyRecordingTest, RecordsOnlyWithAUsableConfiguration) {
     EXPECT_EQ(lines[0].rfind(row.line, 0), 0u) << lines[0];
     EXPECT_EQ(r.config.has_value(), lines[0][0] == 'n');
     EXPECT_EQ(r.tracker.max_payload_bytes, r.config ? payload_room(4, "m1") : 0u);
+    // Forwarding verifies the upstream with the configured CAs, recording or not.
+    EXPECT_EQ(r.upstream_ca_file, row.throws ? "" : "/etc/ca.pem");
   }
 }
 
