@@ -145,9 +145,9 @@ bool spool_exists(const std::string& root) {
   return ::lstat(root.c_str(), &st) == 0 || errno != ENOENT;
 }
 
-bool is_reason_file(const std::string& name) {
+bool is_reason_file(std::string_view name) {
   constexpr size_t n = sizeof(kReasonSuffix) - 1;
-  return name.size() > n && name.compare(name.size() - n, n, kReasonSuffix) == 0;
+  return name.size() > n && name.substr(name.size() - n) == kReasonSuffix;
 }
 
 int Spool::open_root(const std::string& root, bool create) {
@@ -345,9 +345,7 @@ void for_each_name(const Spool& spool, SpoolState state, bool reason_files,
   while (struct dirent* ent = ::readdir(dir.get())) {
     if (ent->d_name[0] == '.') continue;
     std::string_view name = ent->d_name;
-    constexpr size_t n = sizeof(kReasonSuffix) - 1;
-    bool reason = name.size() > n && name.substr(name.size() - n) == kReasonSuffix;
-    if (reason != reason_files) continue;
+    if (is_reason_file(name) != reason_files) continue;
     visit(name);
   }
 }

@@ -31,7 +31,7 @@ const char* state_name(SpoolState state);  // "queue", "dead", ...
 
 // Suffix of the file that holds why an event in dead/ or corrupt/ is there.
 constexpr const char kReasonSuffix[] = "#reason";
-bool is_reason_file(const std::string& name);
+bool is_reason_file(std::string_view name);
 
 // Whether something is at `root`: false only when nothing is (ENOENT). A
 // path that cannot be looked at counts as there, for Spool::open to say why.

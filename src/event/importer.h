@@ -45,7 +45,6 @@ class RejectsFile {
   explicit RejectsFile(std::string path);
   void add(std::string_view line);
   void commit();
-  const std::string& path() const { return path_; }
 
  private:
   std::string path_;

@@ -37,8 +37,6 @@ class Recorder {
  public:
   explicit Recorder(RecorderOptions options) : options_(std::move(options)) {}
 
-  bool enabled() const { return options_.enabled; }
-
   // Spools an event built from its parts. Returns the file name, or "" when
   // logging is disabled. Throws Failure: 78 without mcp_id, 65 for an event
   // over max_event_kb, 73 when the spool cannot be written or is too full.

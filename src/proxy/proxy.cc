@@ -274,7 +274,6 @@ ProxyOutcome run_proxy(const ProxyRun& run) {
     NullObserver observer;
     ForwardResult forwarded = forward_stdio(run.command, observer);
     outcome.child = forwarded.child;
-    outcome.client_closed = forwarded.client_closed;
     return outcome;
   }
   auto recorder = std::make_unique<Recorder>(recorder_options(*run.config));
@@ -287,7 +286,6 @@ ProxyOutcome run_proxy(const ProxyRun& run) {
   ForwardResult forwarded = forward_stdio(run.command, *observer);
   end_client_stream();
   outcome.child = forwarded.child;
-  outcome.client_closed = forwarded.client_closed;
   if (forwarded.child.started) observer->on_server_exit(forwarded.child);
 
   // The tracker ends the lines it is at (it cannot hang); the writer stops

@@ -39,7 +39,6 @@ struct RecordingOutcome {
 
 struct ProxyOutcome {
   ChildResult child;
-  bool client_closed = false;
   RecordingOutcome recording;
 };
 
