@@ -1,8 +1,10 @@
 // The state changes of one spooled event, each a rename (or an unlink) that
 // either happens or finds the event gone: another flusher, `delete` or
 // `requeue` may have moved it first, which is an outcome, not an error. They
-// throw SpoolError only when the file system fails. Only these functions (and
-// the flush's Unlinker) change an event's name or folder.
+// throw SpoolError only when the file system fails. The renames and unlinks
+// beneath them are spool.h's move_file/remove_file, which three others also
+// call or mirror directly: the flush (a delivered start queue/ -> started/),
+// its Unlinker, and cleanup's sweep (spool/cleanup.cc).
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,6 @@
 // The coordinator sink: one event per request, the file's content as the
 // body, POST {url}/api/v2/interactions (man page WIRE PROTOCOL), answers read by the
-// outcome table of retry_policy.
+// outcome table of src/delivery/http_status.h.
 #include "src/config/config.h"
 #include "src/delivery/http_status.h"
 #include "src/delivery/retry_policy.h"

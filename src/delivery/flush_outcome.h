@@ -1,5 +1,6 @@
 // The one place that decides how a flush ended and what it exits with
-// (man page DELIVERY "Exit status of a run", man page EXIT STATUS): pure functions
+// (man page DELIVERY, "A run's exit status is the first that applies", and
+// EXIT STATUS): pure functions
 // from a pass's counts and flags, tested row by row in
 // tests/unit/flush_outcome_test.cc. The flush loop gathers the facts; cli/
 // prints; neither picks an exit status of its own.

@@ -14,7 +14,8 @@ struct Attribute {
   Type type;
 };
 
-// The attributes the MCP server span may carry (mcp.md, "Server", and the
+// The attributes the MCP server span may carry (the semantic conventions'
+// MCP page, https://opentelemetry.io/docs/specs/semconv/gen-ai/mcp/, "Server", and the
 // common attributes it extends), then our own. error.type and
 // rpc.response.status_code come from the end (write_error_attributes).
 constexpr Attribute kAttributes[] = {

@@ -1,7 +1,7 @@
 // The OpenTelemetry semantic conventions for MCP as our events meet them
 // (man page OPENTELEMETRY SINK, the attribute table): semantic-conventions
-// v1.41.0, docs/gen-ai/mcp.md (the MCP server span) and model/mcp/*.yaml,
-// with the registries they refer to (gen-ai, jsonrpc, rpc, network,
+// v1.41.0's MCP page, https://opentelemetry.io/docs/specs/semconv/gen-ai/mcp/
+// (the MCP server span), with the registries it refers to (gen-ai, jsonrpc, rpc, network,
 // server, client, error). Pure functions of an event's data object.
 #pragma once
 

@@ -1,5 +1,6 @@
 // What the OTLP/HTTP JSON export requests of both signals share (man page
-// OPENTELEMETRY SINK), by opentelemetry-proto's docs/specification.md:
+// OPENTELEMETRY SINK), by the OTLP specification
+// (https://opentelemetry.io/docs/specs/otlp/#json-protobuf-encoding):
 // lowerCamelCase keys, hex ids, 64-bit integers as decimal strings, enums
 // as integers; AnyValues and attributes; and the envelope that groups the
 // items by resource (service.name = mcp_id, host.name) under one scope.

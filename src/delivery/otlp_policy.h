@@ -1,5 +1,5 @@
-// What an OTLP/HTTP export response's body says (opentelemetry-proto
-// docs/specification.md, "OTLP/HTTP Response"): pure functions, tested by
+// What an OTLP/HTTP export response's body says (the OTLP specification,
+// https://opentelemetry.io/docs/specs/otlp/#otlphttp-response): pure functions, tested by
 // tables. What its status means is classify(response, Peer::kOtlp) in
 // src/delivery/http_status.h.
 #pragma once

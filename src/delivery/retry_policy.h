@@ -28,7 +28,7 @@ double backoff_delay(unsigned attempts, double base, double cap, double random01
 std::optional<double> parse_retry_after(std::string_view value, int64_t now);
 
 // The longest the coordinator may hold deliveries off: max(max_backoff,
-// 1 hour) seconds (man page DELIVERY "Holds are bounded").
+// 1 hour) seconds (man page DELIVERY, "A hold is bounded" under 429).
 double hold_bound(double max_backoff);
 
 // Seconds to wait for a Retry-After wait of `requested` seconds: at most

@@ -1,4 +1,5 @@
-// The sweep of the man page's DELIVERY ("Cleanup") with the configuration's
+// The sweep of the man page's DELIVERY ("Each flush first sweeps the spool")
+// and LOOKING AFTER THE SPOOL (cleanup) with the configuration's
 // limits: what each flush does before it sends, and `mcp-report cleanup` on
 // its own.
 #pragma once

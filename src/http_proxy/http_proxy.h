@@ -34,7 +34,7 @@ struct HttpProxyRun {
   std::function<void(const std::string&)> warn;
 };
 
-// Serves until SIGTERM or SIGINT, then stops gracefully (kStopGrace).
+// Serves until SIGTERM, SIGINT or SIGHUP, then stops gracefully (kStopGrace).
 // Throws Failure (69) when it cannot listen. libcurl's global state is the
 // process's, set up by main() before any thread starts (src/curl/'s
 // CurlLibrary), never here: the recorder's thread may already run.

@@ -1,7 +1,6 @@
 // Secrets out of text that came from a server. A coordinator that echoes the
 // request (its Authorization header, say) in an error body would otherwise put
 // the API key into dead-letter reasons, `list`, `show` and `health` output.
-// Header-only: the libcurl transport module uses it too.
 #pragma once
 
 #include <algorithm>

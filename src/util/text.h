@@ -1,5 +1,4 @@
 // Trimming text: the one place that says which characters are blank.
-// Header-only, as the transport module uses it too.
 #pragma once
 
 #include <string_view>

@@ -1,4 +1,5 @@
-// How a flush ended and its exit status (man page DELIVERY "Exit status of a run"):
+// How a flush ended and its exit status (man page DELIVERY, "A run's exit status is
+// the first that applies"):
 // every row of decide(), then the run-level rules (--follow, the lock, -q).
 #include "src/delivery/flush_outcome.h"
 
