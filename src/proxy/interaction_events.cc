@@ -234,6 +234,7 @@ std::string InteractionTracker::start_payload(const Message& m) const {
       p.text(a.key, std::get<std::string>(a.value));
   }
   if (m.partial) p.raw("parsed", "false");
+  if (m.refused_by) p.text("refused_by", m.refused_by);
   if (!capture) return p.str();
   // Params without _meta for methods without "arguments".
   Payload params;
@@ -261,9 +262,11 @@ std::string InteractionTracker::result_payload(const Interaction& i, const Messa
   if (tool_error) {
     p.raw("error_type", "\"ToolError\"");
     p.text("error_message", first_text(t, result), kMaxMessageChars);
-  } else if (m.partial && i.method == "tools/call" && !JsonTree::is(is_error, Kind::kBool)) {
-    // A long line's ends did not show whether the tool failed: answered,
-    // but not known to have succeeded.
+  } else if ((m.partial && i.method == "tools/call" && !JsonTree::is(is_error, Kind::kBool)) ||
+             (is_error && !JsonTree::is(is_error, Kind::kBool)) || m.refused_by) {
+    // Answered, but not known to have succeeded: a long line's ends did not
+    // show whether the tool failed, or isError is no boolean (pydantic reads
+    // "true" as true, zod refuses it), or one SDK's client refuses the answer.
     p.raw("success", "null");
   } else {
     p.raw("success", "true");
@@ -277,6 +280,7 @@ std::string InteractionTracker::result_payload(const Interaction& i, const Messa
   }
   if (!i.task_id.empty()) p.text("task_id", i.task_id);
   if (i.notifications) p.raw("notification_count", std::to_string(i.notifications));
+  if (m.refused_by) p.text("refused_by", m.refused_by);
   if (!options_.capture_results || m.partial || !result) return p.str();
   p.value("result", t, result);
   return fit(p, options_.max_payload_bytes);
@@ -302,6 +306,7 @@ std::string InteractionTracker::error_payload(const Interaction& i, const Messag
   p.raw("processing_time", seconds(at.mono_us - i.started_mono_us));
   if (!i.task_id.empty()) p.text("task_id", i.task_id);
   if (m.partial && m.error) p.raw("parsed", "false");
+  if (m.error && m.refused_by) p.text("refused_by", m.refused_by);
   return p.str();
 }
 

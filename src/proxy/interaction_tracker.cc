@@ -127,7 +127,30 @@ void InteractionTracker::on_cut_request(std::string_view head, size_t size, Seen
   on_client_request(m, at, key.empty() ? std::string(1, '\0') + "cut" : key);
 }
 
-void InteractionTracker::on_message(Direction direction, const Message& m, SeenAt at) {
+// Which SDKs' readers take message `m` (Takers): JSON.parse refuses NaN and
+// Infinity; zod and pydantic each want an id of their kind of integer, and
+// an error's integer code and string message; over stdio the TypeScript
+// SDK refuses a line of 10 MiB or more.
+uint8_t InteractionTracker::takers(const Message& m) const {
+  uint8_t out = kTakenByBoth;
+  if (m.tree->non_finite() || (m.partial && options_.sdk_line_limit)) out &= ~kTakenByTypescript;
+  if (m.id) out &= id_takers(m.id);
+  if (m.error && m.method.empty() && JsonTree::is(m.error, Kind::kObject)) {
+    const JsonTree& t = *m.tree;
+    const Node* code = t.member(m.error, "code");
+    const Node* message = t.member(m.error, "message");
+    // A long line's ends may not show them.
+    if (code || !m.partial) out &= code_takers(code);
+    if (message || !m.partial) out &= JsonTree::is(message, Kind::kString) ? kTakenByBoth : kTakenByNone;
+  }
+  return out;
+}
+
+void InteractionTracker::on_message(Direction direction, const Message& in, SeenAt at) {
+  Message m = in;
+  const uint8_t taken = takers(m);
+  if (taken == kTakenByNone) return;  // no message to either SDK
+  if (taken != kTakenByBoth) m.refused_by = taken == kTakenByPython ? "typescript" : "python";
   const bool request = !m.method.empty() && !id_key(m.id).empty();
   const bool notification = !m.method.empty() && !m.id;
   // A response has a result or an error, an object ("both members MUST NOT

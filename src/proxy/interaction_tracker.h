@@ -65,6 +65,10 @@ struct TrackerOptions {
   // Payloads over this are shrunk by truncating captured values (and saying
   // so with "truncated": true); 0 means no limit.
   size_t max_payload_bytes = 0;
+  // stdio: the TypeScript SDK's reader (ReadBuffer, shared by its client
+  // and server) refuses a line of 10 MiB or more, so a long line is one it
+  // refuses (over HTTP it takes them).
+  bool sdk_line_limit = false;
 };
 
 // Who ended a session.
@@ -155,6 +159,9 @@ class InteractionTracker {
     const Node* error = nullptr;
     size_t size = 0;       // bytes of the line
     bool partial = false;  // read from a long line's ends
+    // The one SDK whose reader refuses it ("typescript", "python"), nullptr
+    // when both take it (man page PROXY, Faithful).
+    const char* refused_by = nullptr;
   };
   // An interaction from its start to its end.
   struct Interaction {
@@ -206,7 +213,8 @@ class InteractionTracker {
                     const std::function<void(const Message&)>& handle);
   static bool read_message(const JsonTree& tree, const Node* n, size_t size, bool partial,
                            Message* m);
-  void on_message(Direction direction, const Message& m, SeenAt at);
+  uint8_t takers(const Message& m) const;
+  void on_message(Direction direction, const Message& in, SeenAt at);
   void note_session(const Message& m);
   struct Session {
     std::string protocol_version;

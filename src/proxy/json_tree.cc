@@ -217,11 +217,13 @@ class JsonTree::Reader {
   bool number() {
     if (s_.compare(i_, 3, "NaN") == 0) {
       i_ += 3;
+      tree_.non_finite_ = true;
       return true;
     }
     if (i_ < s_.size() && s_[i_] == '-') ++i_;
     if (s_.compare(i_, 8, "Infinity") == 0) {
       i_ += 8;
+      tree_.non_finite_ = true;
       return true;
     }
     if (i_ >= s_.size() || !is_digit(s_[i_])) return false;
@@ -313,6 +315,7 @@ void JsonTree::append_child(uint32_t parent, uint32_t* last, uint32_t child) {
 bool JsonTree::parse(std::string_view text) {
   nodes_.clear();
   decoded_.clear();
+  non_finite_ = false;
   Reader reader(*this, text, false);
   return reader.top(Reader::kNone, nullptr, {}) == Reader::kOk;
 }
@@ -320,6 +323,7 @@ bool JsonTree::parse(std::string_view text) {
 bool JsonTree::parse_prefix(std::string_view text) {
   nodes_.clear();
   decoded_.clear();
+  non_finite_ = false;
   Reader reader(*this, text, true);
   Reader::Result r = reader.top(Reader::kNone, nullptr, {});
   return r != Reader::kFail && !nodes_.empty() && nodes_[0].kind != Kind::kCut;

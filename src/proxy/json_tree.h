@@ -63,6 +63,9 @@ class JsonTree {
   // A string's bytes, or "" for anything else.
   static std::string_view string(const Node* n);
   static bool is(const Node* n, Kind kind) { return n && n->kind == kind; }
+  // Whether the text held NaN, Infinity or -Infinity, which Python's json
+  // takes and JavaScript's JSON.parse refuses.
+  bool non_finite() const { return non_finite_; }
 
   // Writes `n` in the Python style of the spooled bodies (", " and ": ",
   // non-ASCII as \uXXXX). What JSON or UTF-8 cannot carry is written as text
@@ -82,6 +85,7 @@ class JsonTree {
 
   std::vector<Node> nodes_;
   std::deque<std::string> decoded_;  // strings that held escapes, decoded (stable addresses)
+  bool non_finite_ = false;
 };
 
 // A string in the Python style, quoted. What UTF-8 cannot carry is written

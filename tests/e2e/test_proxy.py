@@ -576,6 +576,34 @@ class ProxySdkTest(SdkCase):
                                 for e in events.values() for b in e))
 
 
+class ProxySdkRefusedTest(SdkCase):
+    """Answers the SDK client refuses, which a Python client takes: the
+    record says which SDK refuses them, never a plain success."""
+
+    def test_answers_a_typescript_client_refuses_are_marked(self):
+        r = subprocess.run(["node", CLIENT, "refused", BIN, "proxy", "--", sys.executable, FAKE],
+                           capture_output=True, env=self.env, timeout=120, cwd=self.cwd)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = json.loads(r.stdout)
+        self.assertEqual(out["nan"]["error"]["code"], -32001, out)  # timed out
+        self.assertIn("result", out["echo"])
+        self.assertEqual(out["huge"]["error"]["code"], -32000, out)  # connection closed
+        ends = {e[0]["request_data"]["gen_ai.tool.name"]: e[-1] for e in self.events_by_call()}
+        nan, echo, huge = (ends[k]["result_data"] for k in ("nan", "echo", "huge"))
+        self.assertIs(nan["success"], None)
+        self.assertEqual(nan["refused_by"], "typescript")
+        self.assertIs(echo["success"], True)
+        self.assertNotIn("refused_by", echo)
+        self.assertIs(huge["success"], None)
+        self.assertEqual(huge["refused_by"], "typescript")
+
+    def events_by_call(self):
+        by_id = {}
+        for body in self.bodies():
+            by_id.setdefault(body["interaction_id"], []).append(body)
+        return list(by_id.values())
+
+
 class ProxySdkTasksTest(SdkCase):
     """Tasks (2025-11-25, the SDK's experimental tasks API against
     server-everything's research tool) and cancellation, directly and

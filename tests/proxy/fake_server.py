@@ -12,7 +12,11 @@ client request by the tool name it calls:
   ask             send the client a request with the *same* id (sampling),
                   wait for its answer, then answer the original request
   progress        two notifications/progress for the request's token, then the result
-Other methods (initialize, tools/list, ...) get an empty result. With
+  nan             a result whose structuredContent holds NaN, as Python's json
+                  writes it by default (JavaScript's JSON.parse refuses it)
+initialize gets a result with the client's protocolVersion (so that an SDK
+client connects);
+other methods (tools/list, ...) get an empty result. With
 --exit-status N the server exits N when stdin ends; --log FILE appends every
 line it reads (to compare byte for byte); --stderr-at-exit says goodbye on
 stderr when stdin ends, and dies of SIGPIPE if no one reads it any more."""
@@ -86,6 +90,14 @@ def main():
             waiting[json.dumps(rid)] = rid
             send({"jsonrpc": "2.0", "id": rid, "method": "sampling/createMessage",
                   "params": {"messages": [], "maxTokens": 5}})
+        elif name == "nan":
+            send({"jsonrpc": "2.0", "id": rid, "result": {
+                "content": [{"type": "text", "text": "scored"}],
+                "structuredContent": {"score": float("nan")}}})
+        elif msg["method"] == "initialize":
+            send({"jsonrpc": "2.0", "id": rid, "result": {
+                "protocolVersion": params.get("protocolVersion", "2025-06-18"),
+                "capabilities": {"tools": {}}, "serverInfo": {"name": "fake", "version": "1"}}})
         elif name == "progress":
             token = (params.get("_meta") or {}).get("progressToken")
             for i in (1, 2):

@@ -3,6 +3,7 @@
 //   node sdk_client.mjs scenario CMD [ARG...]  prints what the session saw, as JSON
 //   node sdk_client.mjs tasks CMD [ARG...]     the same for tasks and cancellation
 //   node sdk_client.mjs bench N CMD [ARG...]   calls echo N times, prints round trips (µs)
+//   node sdk_client.mjs refused CMD [ARG...]   fake_server.py's answers this client refuses
 // MCP_NPM names the folder the SDK was installed into (npm --prefix).
 import { sdk, outcome, toolCalls, taskCalls, elicitationAnswer } from "./sdk_common.mjs";
 
@@ -47,8 +48,17 @@ if (mode === "scenario") {
     times.push(Number(process.hrtime.bigint() - t0) / 1000);
   }
   console.log(JSON.stringify({ round_trips_us: times }));
+} else if (mode === "refused") {
+  // An answer with NaN, which JSON.parse refuses: the call times out (and
+  // the SDK cancels it); then one of 10 MiB + 1 byte, past the ReadBuffer's
+  // limit, which closes the session.
+  const out = {};
+  out.nan = await outcome(client.callTool({ name: "nan", arguments: {} }, undefined, { timeout: 1000 }));
+  out.echo = await outcome(client.callTool({ name: "echo", arguments: {} }));
+  out.huge = await outcome(client.callTool({ name: "huge", arguments: {} }));
+  console.log(JSON.stringify(out));
 } else {
-  console.error("sdk_client.mjs: mode is scenario, tasks or bench");
+  console.error("sdk_client.mjs: mode is scenario, tasks, bench or refused");
   process.exitCode = 2;
 }
 await client.close();

@@ -32,6 +32,11 @@ std::string render(const ProxyEvent& e, bool session) {
           e.payload, v, std::regex("\"" + std::string(key) + R"re(": "([^"]*)")re"));
       out += " " + (has ? v[1].str() : std::string("-"));
     }
+    for (const char* mark : {"refused_by", "truncated"}) {
+      std::smatch v;
+      if (std::regex_search(e.payload, v, std::regex("\"" + std::string(mark) + R"re(": ("[^"]*"|true))re")))
+        out += " " + std::string(mark) + "=" + v[1].str();
+    }
     return out;
   }
   static const std::regex timings(R"(("processing_time"|"output_size"|"input_size"): [0-9.e+-]+(, )?)");
@@ -128,8 +133,9 @@ TEST(TrackerTableTest, RequestsResponsesAndIds) {
       {"numeric ids are matched by value, as a JavaScript server echoes them",
        {{kUp, call("1.0")}, {kUp, call("12345678901234567890")},
         {kDown, result("1", kText)}, {kDown, result("12345678901234567000", R"({"content":[]})")}},
-       {"s id1 tools/call 1.0", "s id2 tools/call 12345678901234567890", kDone,
-        R"(c id2 {"success": true, "content_count": 0})"}},
+       {"s id1 tools/call 1.0 refused_by=\"python\"",
+        "s id2 tools/call 12345678901234567890 refused_by=\"typescript\"", kDone,
+        R"(c id2 {"success": null, "content_count": 0, "refused_by": "typescript"})"}},
       {"an id reused after its answer is a new call",
        {{kUp, call("1")}, {kDown, result("1", kText)}, {kUp, call("1")},
         {kDown, result("1", R"({"content":[]})")}},
@@ -201,6 +207,20 @@ TEST(TrackerTableTest, WhatNoPeerTakesForAnAnswerEndsNothing) {
         {kDown, result("1", kText)},
         {kUp, notification("notifications/cancelled", R"({"requestId":1})")}},
        {"s id1 tools/call 1", kDone}},
+      {"an error without an integer code or a string message (zod and pydantic both refuse it)",
+       {{kUp, call("1")}, {kDown, R"({"jsonrpc":"2.0","id":1,"error":{"message":"m"}})"},
+        {kDown, R"({"jsonrpc":"2.0","id":1,"error":{"code":null,"message":"m"}})"},
+        {kDown, R"({"jsonrpc":"2.0","id":1,"error":{"code":1.5,"message":"m"}})"},
+        {kDown, R"({"jsonrpc":"2.0","id":1,"error":{"code":"x","message":"m"}})"},
+        {kDown, R"({"jsonrpc":"2.0","id":1,"error":{"code":-1}})"},
+        {kDown, R"({"jsonrpc":"2.0","id":1,"error":{"code":-1,"message":7}})"},
+        {kDown, R"({"jsonrpc":"2.0","id":1,"error":{"code":-1.0,"message":"whole"}})"}},
+       {"s id1 tools/call 1",
+        R"(e id1 {"error_type": "JsonRpcError", "error_code": -1.0, "error_message": "whole"})"}},
+      {"ids neither takes (1.5, true, NaN, 1e400): no request, no answer",
+       {{kUp, call("1.5")}, {kUp, call("true")}, {kUp, call("NaN")}, {kUp, call("1e400")},
+        {kUp, call("2")}, {kDown, result("2.5", kText)}, {kDown, result("2", kText)}},
+       {"s id1 tools/call 2", kDone}},
       {"a batch in 2025-03-26, which has them",
        {{kUp, init_03}, {kDown, result("0", R"({"protocolVersion":"2025-03-26"})")},
         {kUp, "[" + call("1") + "," + notification("notifications/cancelled", R"({"requestId":1})") + "]"}},
@@ -215,6 +235,67 @@ TEST(TrackerTableTest, WhatNoPeerTakesForAnAnswerEndsNothing) {
         {kUp, call("2")}, {kDown, "[" + result("2", kText) + "]"}},
        {"s id1 tools/call 2", kDone}},
   });
+}
+
+// Messages one SDK's reader refuses and the other takes: the proxy cannot
+// know its peers' language, so the event the message makes says which
+// refuses it, and an answer is not known to have succeeded.
+TEST(TrackerTableTest, WhatOneSdkRefusesIsMarked) {
+  const std::string nan = R"({"content":[{"type":"text","text":"ok"}],"structuredContent":{"s":NaN}})";
+  check({
+      {"an answer with NaN (JSON.parse refuses it, Python's json takes it)",
+       {{kUp, call("1")}, {kDown, result("1", nan)}},
+       {"s id1 tools/call 1",
+        R"(c id1 {"success": null, "content_count": 1, "refused_by": "typescript"})"}},
+      {"a tool error with -Infinity, and a JSON-RPC error with Infinity in its data",
+       {{kUp, call("1")}, {kUp, call("2")},
+        {kDown, result("1", R"({"content":[{"type":"text","text":"bad"}],"isError":true,"v":-Infinity})")},
+        {kDown, R"({"jsonrpc":"2.0","id":2,"error":{"code":-32000,"message":"m","data":Infinity}})"}},
+       {"s id1 tools/call 1", "s id2 tools/call 2",
+        R"(e id1 {"error_type": "ToolError", "error_message": "bad", "content_count": 1, "refused_by": "typescript"})",
+        R"(e id2 {"error_type": "JsonRpcError", "error_code": -32000, "error_message": "m", "refused_by": "typescript"})"}},
+      {"a request with NaN: a JavaScript server never reads it",
+       {{kUp, call("1", R"(,"arguments":{"x":NaN})")}},
+       {"s id1 tools/call 1 refused_by=\"typescript\"",
+        R"(e id1 {"error_type": "ClientClosed", "error_message": "gone"})"},
+       SessionEnd::kClientClosed},
+      {"ids beyond 2^53 (zod wants a safe integer), 1.0 and 1e2 (pydantic a strict int)",
+       {{kUp, call("9007199254740993")}, {kUp, call("1.0")}, {kUp, call("1e2")},
+        {kUp, call("9007199254740991")},
+        {kDown, result("9007199254740993", kText)}, {kDown, result("1", kText)},
+        {kDown, result("100.0", kText)}, {kDown, result("9007199254740991", kText)}},
+       {"s id1 tools/call 9007199254740993 refused_by=\"typescript\"",
+        "s id2 tools/call 1.0 refused_by=\"python\"", "s id3 tools/call 1e2 refused_by=\"python\"",
+        "s id4 tools/call 9007199254740991",
+        R"(c id1 {"success": null, "content_count": 1, "refused_by": "typescript"})",
+        kDone.substr(0, 2) + "id2" + kDone.substr(5),
+        R"(c id3 {"success": null, "content_count": 1, "refused_by": "python"})",
+        R"(c id4 {"success": true, "content_count": 1})"}},
+      {"an error code only pydantic takes (a string of digits, a boolean)",
+       {{kUp, call("1")}, {kUp, call("2")},
+        {kDown, R"({"jsonrpc":"2.0","id":1,"error":{"code":"-32000","message":"m"}})"},
+        {kDown, R"({"jsonrpc":"2.0","id":2,"error":{"code":true,"message":"m"}})"}},
+       {"s id1 tools/call 1", "s id2 tools/call 2",
+        R"(e id1 {"error_type": "JsonRpcError", "error_code": null, "error_message": "m", "refused_by": "typescript"})",
+        R"(e id2 {"error_type": "JsonRpcError", "error_code": null, "error_message": "m", "refused_by": "typescript"})"}},
+      {"isError that is no boolean: answered, not known to have succeeded",
+       {{kUp, call("1")}, {kUp, call("2")},
+        {kDown, result("1", R"({"content":[],"isError":"true"})")},
+        {kDown, result("2", R"({"content":[],"isError":null})")}},
+       {"s id1 tools/call 1", "s id2 tools/call 2",
+        R"(c id1 {"success": null, "content_count": 0})",
+        R"(c id2 {"success": null, "content_count": 0})"}},
+  });
+  // Over stdio the TypeScript SDK's ReadBuffer refuses a line of 10 MiB or
+  // more, and closes the session; Python's reads it.
+  TrackerOptions stdio;
+  stdio.sdk_line_limit = true;
+  check({{"a long answer over stdio",
+          {{kUp, call("3")},
+           {kDown, R"({"result":{"content":[{"type":"text","text":"xx)", R"(xx"}],"isError":false},"jsonrpc":"2.0","id":3})"}},
+          {"s id1 tools/call 3",
+           R"(c id1 {"success": null, "parsed": false, "refused_by": "typescript"})"}}},
+        stdio);
 }
 
 // A batch's calls are each as large as their own message, not the batch.
@@ -248,7 +329,7 @@ TEST(TrackerTableTest, LinesAStrictParserRefuses) {
       {"NaN, Infinity and numbers beyond a double",
        {{kUp, call("1", R"(,"arguments":{"x":NaN,"y":-Infinity,"z":1e400})")},
         {kDown, result("1", R"({"content":[{"type":"text","text":"n"}],"structuredContent":{"v":1e999}})")}},
-       {"s id1 tools/call 1", kDone}},
+       {"s id1 tools/call 1 refused_by=\"typescript\"", kDone}},
       {"not JSON at all: counted, nothing guessed",
        {{kUp, call("1")}, {kDown, "this is not json {"}, {kDown, R"({"jsonrpc":"2.0","id":1,"result":{)"},
         {kDown, "   "}, {kDown, result("1", kText)}},
