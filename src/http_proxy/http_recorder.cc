@@ -182,7 +182,7 @@ HttpRecorder::Session& HttpRecorder::session_of(const SeenHttp& seen) {
   options.start_attributes.push_back({"server.address", server_address_});
   options.start_attributes.push_back({"server.port", int64_t{server_port_}});
   if (!seen.session.empty()) options.start_attributes.push_back({"mcp.session.id", seen.session});
-  auto session = std::make_unique<Session>([this](ProxyEvent e) { events_->push(std::move(e)); },
+  auto session = std::make_unique<Session>(queue_sink(events_.get()),
                                            std::move(options));
   session->sessionless = seen.session.empty();
   session->used = messages_;

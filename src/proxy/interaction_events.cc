@@ -1,6 +1,9 @@
 // What each event of an interaction says (man page PROXY, "The events"): the
 // payloads, in the Python style of the spooled bodies.
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <functional>
 
 #include "src/event/pyjson.h"
@@ -164,7 +167,10 @@ std::string fit(const Payload& p, size_t limit) {
   head += (head.size() > 1 ? ", " : "") + name + ": ";
   std::string whole = head + captured + "}";
   if (limit == 0 || whole.size() <= limit) return whole;
-  const std::string tail = ", \"truncated\": true}";
+  // A start whose values were cut already says "truncated".
+  bool said = false;
+  for (const auto& member : members) said = said || member.first == "\"truncated\"";
+  const std::string tail = said ? "}" : ", \"truncated\": true}";
   // Cut the captured text, quote it, and cut again by what is still over:
   // each byte cut takes at least one byte of its quoted form (up to six, a
   // \u escape), so this ends in a pass or two with the room filled.
@@ -193,12 +199,67 @@ std::string InteractionTracker::target_of(const Message& m) {
   return std::string(name);
 }
 
+namespace {
+
+uint64_t mix(uint64_t x) {  // splitmix64's finalizer
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+// A hash under which values equal as JSON are equal: an object's members in
+// any order (RFC 8259: their order carries no meaning), numbers by value (1
+// and 1.0, as JavaScript and Python compare them), strings decoded (\u0041
+// is A). No copy, no sort: an object's members are summed.
+uint64_t json_hash(const JsonTree& t, const Node* n) {
+  const auto text = [](std::string_view s) { return std::hash<std::string_view>()(s); };
+  switch (n->kind) {
+    case Kind::kNumber: {
+      const std::string copy(n->text);
+      double v = std::strtod(copy.c_str(), nullptr);
+      if (v == 0) v = 0;  // -0 is 0
+      if (!std::isfinite(v)) return mix(1 ^ text(n->text));
+      uint64_t bits;
+      std::memcpy(&bits, &v, sizeof bits);
+      return mix(1 ^ bits);
+    }
+    case Kind::kString:
+      return mix(2 ^ text(n->text));
+    case Kind::kArray: {
+      uint64_t h = 3;
+      for (const Node* c = t.first(n); c; c = t.next(c)) h = mix(h * 31 + json_hash(t, c));
+      return h;
+    }
+    case Kind::kObject: {
+      uint64_t sum = 4;
+      for (const Node* c = t.first(n); c; c = t.next(c))
+        sum += mix(text(c->key) * 31 + json_hash(t, c));
+      return mix(sum);
+    }
+    default:  // null, true, false; a cut value
+      return mix(5 ^ text(n->text) ^ static_cast<uint64_t>(n->kind));
+  }
+}
+
+}  // namespace
+
 size_t InteractionTracker::arguments_hash(const Message& m) {
   const Node* arguments = m.tree->member(m.params, "arguments");
-  return std::hash<std::string_view>()(arguments ? arguments->text : std::string_view());
+  return arguments ? static_cast<size_t>(json_hash(*m.tree, arguments)) : 0;
 }
 
 std::string InteractionTracker::start_payload(const Message& m) const {
+  std::string out = start_payload(m, std::string_view::npos);
+  // A start over the limit (a huge tool name, uri or list of argument names)
+  // would be dropped while its end is recorded: its values are cut, to a
+  // quarter of the room each and less until it fits.
+  const size_t limit = options_.max_payload_bytes;
+  for (size_t cap = limit / 4; limit > 0 && out.size() > limit && cap > 0; cap /= 2)
+    out = start_payload(m, cap);
+  return out;
+}
+
+std::string InteractionTracker::start_payload(const Message& m, size_t cap) const {
   const JsonTree& t = *m.tree;
   const Node* meta = t.member(m.params, "_meta");
   const bool named = is_named_arguments(m.method);
@@ -206,27 +267,59 @@ std::string InteractionTracker::start_payload(const Message& m) const {
   // A long request's arguments are known only in part: their names, not
   // their values.
   const bool capture = options_.capture_arguments && !m.partial;
+  bool truncated = false;
+  auto capped = [&](std::string_view s) {
+    truncated = truncated || s.size() > cap;
+    return s;
+  };
   Payload p;
-  p.text("request_type", m.method);
+  p.text("request_type", capped(m.method), cap);
   p.raw("input_size", std::to_string(m.size));
-  if (!capture) p.names("parameters", t, arguments);
-  p.text("mcp.method.name", m.method);
+  // The names, or as many as fit in `cap` bytes, each cut to it.
+  std::vector<std::string> names;
+  if (!capture && cap == std::string_view::npos) {
+    p.names("parameters", t, arguments);
+  } else if (!capture) {
+    size_t room = cap;
+    for (const Node* n = t.first(arguments); n; n = t.next(n)) {
+      if (n->key == "_meta") continue;
+      if (room == 0) {
+        truncated = true;
+        break;
+      }
+      std::string_view name = capped(n->key).substr(0, std::min(cap, room));
+      while (!name.empty() && name.size() < n->key.size() &&
+             (static_cast<unsigned char>(n->key[name.size()]) & 0xc0) == 0x80)
+        name.remove_suffix(1);  // on a character boundary
+      truncated = truncated || name.size() < n->key.size();
+      names.emplace_back(name);
+      room -= std::min(room, name.size() + 4);  // quotes, comma, space
+    }
+    p.list("parameters", names);
+  }
+  p.text("mcp.method.name", capped(m.method), cap);
   const std::string_view name = JsonTree::string(t.member(m.params, "name"));
-  if (m.method == "tools/call" && !name.empty()) p.text("gen_ai.tool.name", name);
-  if (m.method == "prompts/get" && !name.empty()) p.text("gen_ai.prompt.name", name);
+  if (m.method == "tools/call" && !name.empty()) p.text("gen_ai.tool.name", capped(name), cap);
+  if (m.method == "prompts/get" && !name.empty()) p.text("gen_ai.prompt.name", capped(name), cap);
   if (const std::string_view uri = JsonTree::string(t.member(m.params, "uri")); !uri.empty())
-    p.text("mcp.resource.uri", uri);
+    p.text("mcp.resource.uri", capped(uri), cap);
   // The id as it came, a number or a string, so that 5 and "5" (different
   // requests) stay apart; the OpenTelemetry sink sends it as the string the
   // conventions' jsonrpc.request.id is.
-  if (m.id) p.value("jsonrpc.request.id", t, m.id);  // a request cut short may not show it
+  if (JsonTree::is(m.id, Kind::kString) && m.id->text.size() > cap)
+    p.text("jsonrpc.request.id", capped(m.id->text), cap);
+  else if (m.id)
+    p.value("jsonrpc.request.id", t, m.id);  // a request cut short may not show it
   const Session session = session_of(m);
-  if (!session.protocol_version.empty()) p.text("mcp.protocol.version", session.protocol_version);
-  if (!session.client_name.empty()) p.text("mcp.client.name", session.client_name);
-  if (!session.client_version.empty()) p.text("mcp.client.version", session.client_version);
+  if (!session.protocol_version.empty())
+    p.text("mcp.protocol.version", capped(session.protocol_version), cap);
+  if (!session.client_name.empty()) p.text("mcp.client.name", capped(session.client_name), cap);
+  if (!session.client_version.empty())
+    p.text("mcp.client.version", capped(session.client_version), cap);
   // W3C trace context, for the OpenTelemetry sink to join the caller's trace.
   for (const char* key : {"traceparent", "tracestate"})
-    if (const Node* v = t.member(meta, key); JsonTree::is(v, Kind::kString)) p.text(key, v->text);
+    if (const Node* v = t.member(meta, key); JsonTree::is(v, Kind::kString))
+      p.text(key, capped(v->text), cap);
   for (const StartAttribute& a : options_.start_attributes) {
     if (std::holds_alternative<int64_t>(a.value))
       p.raw(a.key, std::to_string(std::get<int64_t>(a.value)));
@@ -235,6 +328,7 @@ std::string InteractionTracker::start_payload(const Message& m) const {
   }
   if (m.partial) p.raw("parsed", "false");
   if (m.refused_by) p.text("refused_by", m.refused_by);
+  if (truncated) p.raw("truncated", "true");
   if (!capture) return p.str();
   // Params without _meta for methods without "arguments".
   Payload params;

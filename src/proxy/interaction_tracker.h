@@ -240,6 +240,8 @@ class InteractionTracker {
   static std::string target_of(const Message& m);
   static size_t arguments_hash(const Message& m);
   std::string start_payload(const Message& m) const;
+  // The same with each of its values cut to `cap` bytes (npos: whole).
+  std::string start_payload(const Message& m, size_t cap) const;
   // The end that a result brings: complete, or error ToolError for isError.
   std::string result_payload(const Interaction& i, const Message& m, const Node* result,
                              SeenAt at, Action* action) const;

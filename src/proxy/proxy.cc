@@ -68,7 +68,7 @@ constexpr std::chrono::milliseconds kTrackPoll(10);
 class RecordingObserver : public StreamObserver {
  public:
   RecordingObserver(const TrackerOptions& options, RecordingQueue* events, size_t max_bytes)
-      : tracker_(options, [events](ProxyEvent e) { events->push(std::move(e)); }),
+      : tracker_(options, queue_sink(events)),
         lines_(kMaxQueuedLines, max_bytes, [this](SeenLine& l) { track(l); }, kTrackPoll) {}
 
   void on_line(Direction direction, std::string_view line) override {

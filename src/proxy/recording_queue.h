@@ -15,6 +15,7 @@
 #include <exception>
 #include <functional>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -152,6 +153,13 @@ class BoundedQueue {
     gather_cv_.notify_one();
   }
 
+  // Counts an item dropped before it was offered (one that would be
+  // useless without another the queue refused).
+  void drop() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++(stopping_ ? dropped_at_end_ : dropped_full_);
+  }
+
   uint64_t consumed() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return consumed_;
@@ -276,5 +284,20 @@ class BoundedQueue {
 
 // Events on their way to the spool writer.
 using RecordingQueue = BoundedQueue<ProxyEvent>;
+
+// A tracker's sink into `events`: an interaction whose start the queue
+// refused is not recorded at all, its later events dropped and counted too,
+// for an end without its start names no call. One per tracker (its thread).
+inline InteractionTracker::Sink queue_sink(RecordingQueue* events) {
+  return [events, unstarted = std::set<std::string>()](ProxyEvent e) mutable {
+    if (auto it = unstarted.find(e.interaction_id); it != unstarted.end()) {
+      if (e.action != Action::kProgress) unstarted.erase(it);  // its end
+      events->drop();
+      return;
+    }
+    std::string started = e.action == Action::kStart ? e.interaction_id : std::string();
+    if (!events->push(std::move(e)) && !started.empty()) unstarted.insert(std::move(started));
+  };
+}
 
 }  // namespace mcpr

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <rapidjson/document.h>
+
 #include "fake_clock.h"
 #include "src/proxy/interaction_tracker.h"
 #include "proxy_steps.h"
@@ -237,6 +239,56 @@ TEST(InteractionTrackerTest, CapturedValuesAreTruncatedToFit) {
   EXPECT_NE(payload.find("\\\\u00e9\\\\u00e9"), std::string::npos) << payload;
 }
 
+// A start over the limit would be dropped while its end is recorded (an end
+// naming no call): what it records without --capture is cut to fit too.
+TEST(InteractionTrackerTest, StartsOverTheLimitAreCutNotDropped) {
+  const size_t limit = 1000;
+  std::string many_names;
+  for (int i = 0; i < 3000; ++i) many_names += (i ? ",\"a" : "\"a") + std::to_string(i) + "\":1";
+  const std::string big(5000, 'n');
+  std::string accents;  // escaped six-fold
+  for (int i = 0; i < 3000; ++i) accents += "\xc3\xa9";
+  struct Row {
+    const char* name;
+    std::string request;
+  } rows[] = {
+      {"a huge tool name",
+       R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":")" + big + R"("}})"},
+      {"a tool name that escapes",
+       R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":")" + accents + R"("}})"},
+      {"thousands of argument names",
+       R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{)" +
+           many_names + "}}}"},
+      {"a huge uri, and a huge string id",
+       R"({"jsonrpc":"2.0","id":")" + big + R"(","method":"resources/read","params":{"uri":"data:)" +
+           big + R"("}})"},
+      {"a huge argument name and trace context",
+       R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"t","arguments":{")" +
+           big + R"(":1},"_meta":{"traceparent":")" + big + R"("}}})"},
+  };
+  for (bool capture : {false, true}) {
+    for (const Row& row : rows) {
+      TrackerOptions options;
+      options.capture_arguments = capture;
+      options.max_payload_bytes = limit;
+      const std::string id = row.request[22] == '"' ? "\"" + big + "\"" : "1";
+      auto events = track({{kUp, row.request}, {kDown, R"({"jsonrpc":"2.0","id":)" + id +
+                                                         R"(,"result":{"content":[]}})"}},
+                          options);
+      ASSERT_EQ(events.size(), 2u) << row.name;
+      const std::string payload = events[0].substr(6);
+      EXPECT_EQ(events[0].substr(0, 6), "s id1 ") << row.name;
+      EXPECT_LE(payload.size(), limit) << row.name << " " << capture;
+      EXPECT_GE(payload.size(), limit / 4) << row.name << " " << capture;  // cut, not emptied
+      EXPECT_NE(payload.find("\"truncated\": true"), std::string::npos) << row.name;
+      EXPECT_EQ(payload.find("\"truncated\": true"), payload.rfind("\"truncated\": true")) << row.name;
+      rapidjson::Document d;
+      EXPECT_FALSE(d.Parse(payload.c_str()).HasParseError()) << row.name << " " << payload;
+      EXPECT_EQ(events[1].substr(0, 6), "c id1 ") << row.name;
+    }
+  }
+}
+
 TEST(MethodFilterTest, ParsesLists) {
   EXPECT_TRUE(MethodFilter::parse("all").matches("x/y"));
   MethodFilter f = MethodFilter::parse(" tools/call , prompts/get");
@@ -360,6 +412,26 @@ TEST(RecordingQueueTest, DropsWhenFullAndCountsFailedWrites) {
   EXPECT_EQ(queue.consumed() + queue.dropped(), 5u);
   EXPECT_EQ(queue.consumed(), written.size());
   EXPECT_FALSE(queue.push(event("late")));
+}
+
+// An interaction whose start the queue refused gets no later event either:
+// an end without its start names no call.
+TEST(RecordingQueueTest, TheSinkDropsTheRestOfAnInteractionWhoseStartWasRefused) {
+  std::vector<std::string> written;
+  // 16 bytes at most: a larger payload is refused whatever the timing.
+  RecordingQueue queue(100, 16, [&](const ProxyEvent& e) {
+    written.push_back(e.interaction_id + " " + e.payload);
+  });
+  InteractionTracker::Sink sink = queue_sink(&queue);
+  sink({Action::kStart, "big", std::string(40, 'x'), 0});
+  sink({Action::kStart, "ok", "s", 0});
+  sink({Action::kProgress, "big", "p", 0});
+  sink({Action::kComplete, "big", "c", 0});
+  sink({Action::kComplete, "ok", "c", 0});
+  sink({Action::kProgress, "big", "after its end: not its any more", 0});
+  EXPECT_TRUE(queue.finish(std::chrono::milliseconds::max()));
+  EXPECT_EQ(written, (std::vector<std::string>{"ok s", "ok c"}));
+  EXPECT_EQ(queue.dropped(), 4u);
 }
 
 TEST(RecordingQueueTest, RunsHandOverWhatQueuedUpAndCountPartialFailures) {
