@@ -14,6 +14,8 @@ cd "$(dirname "$0")/.."
 jobs=$(nproc)
 # The end-to-end tests mostly wait on their servers and children: ctest runs
 # three per core (tests/CMakeLists.txt splits the long files into shards).
+# Not under the sanitizers, where each process costs several times the CPU:
+# there six at once on a loaded machine failed timed end-to-end checks.
 test_jobs=$((jobs * 3))
 passed=0
 phase() { echo; echo "== test.sh: $*"; }
@@ -72,7 +74,7 @@ if [ "${MCPR_SKIP_ASAN:-0}" != 1 ]; then
   cmake --build build-asan -j "$jobs" >/dev/null
   lap "sanitizer build"
   (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j "$test_jobs")
+     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j "$jobs")
   lap "sanitizer ctest"
   passed=$((passed + 1))
 fi
