@@ -12,7 +12,7 @@
 
 #include "cli/command.h"
 #include "spool/spool.h"
-#include "src/report/spool_report.h"
+#include "src/report/flush_lines.h"
 #include "src/util/failure.h"
 #include "src/delivery/flush_outcome.h"
 #include "src/delivery/flusher.h"
@@ -48,9 +48,13 @@ void stop_on_signals() {
   ::sigaction(SIGTERM, &action, nullptr);
 }
 
-void print_messages(const FlushReport& report) {
-  for (const std::string& m : report.messages) std::cerr << "mcp-report: flush: " << printable(m) << '\n';
-  if (!report.hint.empty()) std::cerr << "mcp-report: hint: " << printable(report.hint) << '\n';
+// The report's messages, or under -q only the outage warning once it is due.
+void print_report(const Globals& globals, const Config& config, const FlushReport& report,
+                  int exit_code) {
+  for (const std::string& line :
+       flush_stderr_lines(report, exit_code, globals.quiet, config.spool_path(),
+                          config.quiet_outage, static_cast<int64_t>(wall_now())))
+    std::cerr << "mcp-report: " << line << '\n';
 }
 
 // Sleeps a random 0..`seconds`; -vv says how long it chose.
@@ -62,14 +66,6 @@ void splay_sleep(const Globals& globals, double seconds) {
                   seconds);
     std::cerr << "mcp-report: " << line << '\n';
   });
-}
-
-// flush -q through an outage or a hold (exit 75): quiet_outage_warning.
-void report_quietly(const Config& config, const FlushReport& report) {
-  const int64_t now = static_cast<int64_t>(wall_now());
-  const int64_t waited = oldest_due_wait(Spool::open(config.spool_path(), false), now);
-  const std::string line = quiet_outage_warning(waited, config.quiet_outage, report.messages);
-  if (!line.empty()) std::cerr << "mcp-report: warning: " << printable(line) << '\n';
 }
 
 Config network_config(const Globals& globals) {
@@ -106,10 +102,7 @@ int flush(const Globals& globals, const FlushArgs& args, CreateTransport create_
   options.should_stop = [] { return g_stop != 0; };
   options.on_pass = [&globals, &args, &config](const FlushReport& report) {
     // -q keeps a follower as quiet through an outage as a cron run.
-    if (quiet_applies(report.summary.exit_code, globals.quiet))
-      report_quietly(config, report);
-    else
-      print_messages(report);
+    print_report(globals, config, report, report.summary.exit_code);
     // Passes that did nothing are not reported, in text or JSON.
     const FlushSummary& s = report.summary;
     if (args.json && (s.sent + s.retried + s.dead + s.corrupt > 0 || s.exit_code != kExitOk))
@@ -147,11 +140,8 @@ int flush(const Globals& globals, const FlushArgs& args, CreateTransport create_
     return exit_code;
   }
   if (args.follow) return exit_code;  // each pass was reported
+  print_report(globals, config, report, exit_code);
   const bool quiet = quiet_applies(exit_code, globals.quiet);
-  if (quiet)
-    report_quietly(config, report);
-  else
-    print_messages(report);
   if (args.json) {
     std::cout << report.summary.json() << '\n';
   } else if (!quiet && !args.dry_run && (globals.verbose > 0 || ::isatty(STDOUT_FILENO))) {

@@ -13,17 +13,10 @@
 #include <optional>
 
 #include "cli/command.h"
-#include "src/util/child_process.h"
-#include "src/event/event.h"
 #include "src/util/failure.h"
-#include "src/event/fields.h"
 #include "src/event/importer.h"
 #include "src/event/recorder.h"
-#include "src/event/start_recording.h"
 #include "src/event/wrapped_run.h"
-#include "spool/spool_error.h"
-#include "src/util/plural.h"
-#include "src/util/time_text.h"
 
 namespace mcpr::cli {
 namespace {
@@ -38,86 +31,26 @@ struct RunArgs {
 };
 
 int run(const Globals& globals, const RunArgs& args) {
-  if (globals.wrapped_command.empty())
-    throw Failure(kExitUsage, "run", "no command to run",
-                  "usage: mcp-report run [DATA...] -- CMD [ARG...]");
-  const int64_t now = now_us();
-  const bool generated = args.id_option->count() == 0;
-  std::string id = generated ? new_interaction_id(now / 1000000) : args.id;
-  require_valid_interaction_id(id);
-  // Bad DATA is the caller's mistake and stops before CMD runs, like any
-  // usage error; failing to record is what --strict is about.
-  // A broken config is only a warning for run (CMD still runs), said when
-  // the start is recorded; the default max_event_kb then bounds --data.
-  std::optional<Config> config;
-  std::optional<Failure> config_failure;
-  try {
-    config.emplace(globals.load_config(Globals::ConfigUse::kRecord));
-  } catch (const Failure& f) {
-    config_failure = f;
-  }
-  std::optional<std::string> data;
-  if (args.data_option && args.data_option->count() > 0)
-    data = read_data_argument(args.data, max_event_bytes((config ? *config : Config{}).max_event_kb));
-  std::string payload = build_payload(data, args.fields);
-  // The caller's trace context joins the start, as for `start`; CMD's
-  // parent is our span only when the start is recorded and that span will
-  // be exported.
-  StartRecording start(id, caller_trace_from_environment(), now);
-  for (const std::string& note : start.join(std::move(payload), config ? config->mcp_id : globals.mcp_id,
-                                            config && config->exports_spans(), true))
-    globals.warn("run: " + note);
-  // An event too large to record is bad DATA too: 65, and CMD does not run.
-  std::optional<Recorder> recorder;
-  if (config) {
-    recorder.emplace(recorder_options(*config));
-    start.check(*recorder);
-  }
-
-  // Records with `body`; a failure is a warning, or with --strict the end.
-  auto attempt = [&](const char* what, auto&& body) {
-    auto warn_or_rethrow = [&](const std::exception& e) {
-      if (args.strict) throw;
-      globals.warn(std::string("run: could not record ") + what + ": " + e.what());
-    };
-    try {
-      body();
-    } catch (const Failure& f) {
-      warn_or_rethrow(f);
-    } catch (const SpoolError& e) {
-      warn_or_rethrow(e);
-    }
-  };
-  attempt("interaction_start", [&] {
-    if (config_failure) throw *config_failure;
-    start.record(*recorder);
-  });
-  const StartContext handed = start.child_context();
-  ChildResult result = run_child(globals.wrapped_command,
-                                 run_environment(id, config, globals.overrides(), &handed));
-  if (!result.started)
-    std::cerr << "mcp-report: run: cannot run '" << printable(globals.wrapped_command[0])
-              << "': " << std::strerror(result.exec_errno) << '\n';
-  if (recorder) {
-    auto [action, end_payload] = run_end_payload(result, globals.wrapped_command[0]);
-    attempt(action_info(action).name, [&, action = action, &end_payload = end_payload] {
-      recorder->record(action, id, end_payload, now_us());
-    });
-  }
-  return result.shell_status();
+  RunRequest request;
+  request.command = globals.wrapped_command;
+  if (args.id_option->count() > 0) request.id = args.id;
+  request.strict = args.strict;
+  if (args.data_option && args.data_option->count() > 0) request.data = args.data;
+  request.fields = args.fields;
+  request.flags = globals.overrides();
+  RunWorld world;
+  world.load_config = [&globals] { return globals.load_config(Globals::ConfigUse::kRecord); };
+  world.warn = [&globals](const std::string& line) { globals.warn(line); };
+  world.error = [](const std::string& line) { std::cerr << "mcp-report: " << line << '\n'; };
+  world.caller = caller_trace_from_environment();
+  world.now_us = now_us();
+  return run_wrapped(request, world);
 }
 
 struct ImportArgs {
   std::string source;   // FILE, or "" / "-" for standard input
   std::string rejects;  // --rejects FILE, or ""
 };
-
-// "spooled 3 events, 1 already in the spool, 2 rejected (set aside in FILE)"
-std::string import_summary(const ImportResult& r, const std::string& rejects) {
-  return "import: spooled " + plural(r.imported, "event") + ", " + std::to_string(r.duplicates) +
-         " already in the spool, " + std::to_string(r.bad) + " rejected" +
-         (r.bad && !rejects.empty() ? " (set aside in " + rejects + ")" : "");
-}
 
 int import(const Globals& globals, const ImportArgs& args) {
   Config config = globals.load_config(Globals::ConfigUse::kLook);
@@ -139,31 +72,17 @@ int import(const Globals& globals, const ImportArgs& args) {
   std::optional<RejectsFile> rejects;
   if (!args.rejects.empty()) rejects.emplace(args.rejects);
   const std::string label = source.empty() || source == "-" ? "stdin" : source;
-  // A wrong file has a bad line everywhere: show the first few, then count.
-  constexpr unsigned kShownBadLines = 10;
-  unsigned shown = 0;
-  ImportResult r = import_events(recorder, *in, [&](const RejectedLine& bad) {
-    if (rejects) rejects->add(bad.text);
-    if (shown++ < kShownBadLines)
-      std::cerr << "mcp-report: import: " << printable(label) << ":" << bad.number << ": "
-                << printable(bad.why) << '\n';
-  });
-  if (rejects) rejects->commit();
-  // Nothing at all to import is no migration: `sqlite3 … | mcp-report import -`
-  // whose sqlite3 failed must not exit 0 to a script that then deletes the cache.
-  if (r.imported + r.duplicates + r.bad == 0)
-    throw Failure(kExitNoInput, "import: " + label,
-                  "holds no lines to import (did the command that feeds it fail?)");
-  if (r.bad > kShownBadLines)
-    std::cerr << "mcp-report: import: " << printable(label) << ": " << r.bad - kShownBadLines
-              << " more bad lines not shown (" << r.bad << " in all)\n";
+  const ImportRun run = import_input(recorder, *in, label, rejects ? &*rejects : nullptr,
+                                     [](const std::string& line) {
+                                       std::cerr << "mcp-report: " << line << '\n';
+                                     });
   if (!config.enabled)
     globals.warn("import: logging is disabled (enable_interaction_logging = false): the events "
                  "are spooled, and flush sends them once it is enabled");
   // Said to a person at a terminal; cron and scripts get it with -v.
   if (globals.verbose > 0 || ::isatty(STDERR_FILENO))
-    globals.say(import_summary(r, args.rejects));
-  return r.bad ? kExitDataErr : kExitOk;
+    globals.say(import_summary(run.counts, args.rejects));
+  return run.exit_status;
 }
 
 }  // namespace

@@ -9,6 +9,8 @@
 
 #include "src/config/config.h"
 #include "src/util/failure.h"
+#include "src/util/plural.h"
+#include "src/util/printable.h"
 #include "src/util/text.h"
 
 namespace mcpr {
@@ -48,6 +50,35 @@ ImportResult import_events(Recorder& recorder, std::istream& in,
     }
   }
   return result;
+}
+
+ImportRun import_input(Recorder& recorder, std::istream& in, const std::string& label,
+                       RejectsFile* rejects,
+                       const std::function<void(const std::string&)>& error_line) {
+  const std::string where = "import: " + printable(label);
+  unsigned shown = 0;
+  ImportRun run;
+  run.counts = import_events(recorder, in, [&](const RejectedLine& bad) {
+    if (rejects) rejects->add(bad.text);
+    if (shown++ < kShownBadLines)
+      error_line(where + ":" + std::to_string(bad.number) + ": " + printable(bad.why));
+  });
+  if (rejects) rejects->commit();
+  const ImportResult& r = run.counts;
+  if (r.imported + r.duplicates + r.bad == 0)
+    throw Failure(kExitNoInput, "import: " + label,
+                  "holds no lines to import (did the command that feeds it fail?)");
+  if (r.bad > kShownBadLines)
+    error_line(where + ": " + std::to_string(r.bad - kShownBadLines) +
+               " more bad lines not shown (" + std::to_string(r.bad) + " in all)");
+  run.exit_status = r.bad ? kExitDataErr : kExitOk;
+  return run;
+}
+
+std::string import_summary(const ImportResult& r, const std::string& rejects) {
+  return "import: spooled " + plural(r.imported, "event") + ", " + std::to_string(r.duplicates) +
+         " already in the spool, " + std::to_string(r.bad) + " rejected" +
+         (r.bad && !rejects.empty() ? " (set aside in " + rejects + ")" : "");
 }
 
 RejectsFile::RejectsFile(std::string path) : path_(std::move(path)) {

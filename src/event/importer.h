@@ -6,6 +6,7 @@
 #include <istream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "src/event/recorder.h"
 #include "src/util/unique_fd.h"
@@ -34,6 +35,33 @@ struct RejectedLine {
 // (Failure 73) stop the import.
 ImportResult import_events(Recorder& recorder, std::istream& in,
                            const std::function<void(const RejectedLine&)>& on_bad);
+
+class RejectsFile;
+
+// How `import` ended: its counts and its exit status, 0 when every line is
+// in the spool (spooled now or already there), 65 when a line was rejected.
+struct ImportRun {
+  ImportResult counts;
+  int exit_status = 0;
+};
+
+// `mcp-report import` (man page RECORDING COMMANDS): import_events over `in`
+// (named `label` in messages: a path, or "stdin"), each bad line set aside in
+// `rejects` when given (committed at the end). A wrong file has a bad line
+// everywhere: `error_line` hears the first kShownBadLines of them
+// ("import: LABEL:N: why") and then one line for the rest ("import: LABEL: M
+// more bad lines not shown (T in all)"). An input with no lines at all is no
+// migration (`sqlite3 ... | mcp-report import -` whose sqlite3 failed must
+// not exit 0 to a script that then deletes the cache): Failure 66.
+constexpr unsigned kShownBadLines = 10;
+ImportRun import_input(Recorder& recorder, std::istream& in, const std::string& label,
+                       RejectsFile* rejects,
+                       const std::function<void(const std::string&)>& error_line);
+
+// "import: spooled 3 events, 1 already in the spool, 2 rejected (set aside
+// in REJECTS)": the summary of an import whose rejects went to `rejects`
+// ("" for none).
+std::string import_summary(const ImportResult& counts, const std::string& rejects);
 
 // Where `import --rejects FILE` sets aside the lines it cannot take, each
 // byte for byte and ended by a newline. The file is created (mode 0600) or

@@ -3,8 +3,12 @@
 #include <cmath>
 #include <cstring>
 
+#include "spool/spool_error.h"
 #include "src/event/fields.h"
 #include "src/event/pyjson.h"
+#include "src/event/recorder.h"
+#include "src/util/failure.h"
+#include "src/util/printable.h"
 #include "src/util/path.h"
 #include "src/util/time_text.h"
 
@@ -66,6 +70,73 @@ EnvVars run_environment(const std::string& id, const std::optional<Config>& conf
     env.emplace_back("MCP_REPORT_SPOOL_DIR", absolute_path(flags.spool_dir));
   if (!flags.mcp_id.empty()) env.emplace_back("MCP_REPORT_MCP_ID", flags.mcp_id);
   return env;
+}
+
+int run_wrapped(const RunRequest& request, const RunWorld& world) {
+  if (request.command.empty())
+    throw Failure(kExitUsage, "run", "no command to run",
+                  "usage: mcp-report run [DATA...] -- CMD [ARG...]");
+  const int64_t now = world.now_us;
+  const std::string id = request.id ? *request.id : new_interaction_id(now / 1000000);
+  require_valid_interaction_id(id);
+  // A broken config is only a warning (CMD still runs), said when the start
+  // is recorded; the default max_event_kb then bounds --data.
+  std::optional<Config> config;
+  std::optional<Failure> config_failure;
+  try {
+    config.emplace(world.load_config());
+  } catch (const Failure& f) {
+    config_failure = f;
+  }
+  std::optional<std::string> data;
+  if (request.data)
+    data = read_data_argument(*request.data, max_event_bytes((config ? *config : Config{}).max_event_kb));
+  std::string payload = build_payload(data, request.fields);
+  // The caller's trace context joins the start, as for `start`; CMD's
+  // parent is our span only when the start is recorded and that span will
+  // be exported.
+  StartRecording start(id, world.caller, now);
+  for (const std::string& note : start.join(std::move(payload),
+                                            config ? config->mcp_id : request.flags.mcp_id,
+                                            config && config->exports_spans(), true))
+    world.warn("run: " + note);
+  // An event too large to record is bad DATA too: 65, and CMD does not run.
+  std::optional<Recorder> recorder;
+  if (config) {
+    recorder.emplace(recorder_options(*config));
+    start.check(*recorder);
+  }
+  // Records with `body`; a failure is a warning, or with --strict the end.
+  auto attempt = [&](const char* what, auto&& body) {
+    auto warn_or_rethrow = [&](const std::exception& e) {
+      if (request.strict) throw;
+      world.warn(std::string("run: could not record ") + what + ": " + e.what());
+    };
+    try {
+      body();
+    } catch (const Failure& f) {
+      warn_or_rethrow(f);
+    } catch (const SpoolError& e) {
+      warn_or_rethrow(e);
+    }
+  };
+  attempt("interaction_start", [&] {
+    if (config_failure) throw *config_failure;
+    start.record(*recorder);
+  });
+  const StartContext handed = start.child_context();
+  const ChildResult result =
+      world.run_child(request.command, run_environment(id, config, request.flags, &handed));
+  if (!result.started)
+    world.error("run: cannot run '" + printable(request.command[0]) +
+                "': " + std::strerror(result.exec_errno));
+  if (recorder) {
+    auto [action, end_payload] = run_end_payload(result, request.command[0]);
+    attempt(action_info(action).name, [&, action = action, &end_payload = end_payload] {
+      recorder->record(action, id, end_payload, now_us());
+    });
+  }
+  return result.shell_status();
 }
 
 }  // namespace mcpr

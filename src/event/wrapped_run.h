@@ -3,12 +3,16 @@
 // environment.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "src/config/config.h"
 #include "src/event/event.h"
+#include "src/event/start_recording.h"
 #include "src/event/trace_context.h"
 #include "src/util/child_process.h"
 
@@ -32,5 +36,41 @@ std::pair<Action, std::string> run_end_payload(const ChildResult& result,
 // child (man page OPENTELEMETRY SINK).
 EnvVars run_environment(const std::string& interaction_id, const std::optional<Config>& config,
                         const ConfigOverrides& flags, const StartContext* trace = nullptr);
+
+// What `mcp-report run` was asked, once its command line is parsed.
+struct RunRequest {
+  std::vector<std::string> command;  // CMD [ARG...]
+  std::optional<std::string> id;     // --id as given; none makes a new one
+  bool strict = false;               // --strict
+  std::optional<std::string> data;   // --data as given, when given
+  std::vector<std::string> fields;   // key=value, key:=json
+  ConfigOverrides flags;             // -c, --spool, --mcp-id
+};
+
+// What `run` uses of the world, so that a test can swap each part.
+struct RunWorld {
+  // The effective configuration; throws Failure when it cannot be loaded.
+  std::function<Config()> load_config;
+  // A warning ("run: could not record interaction_start: why") and an error
+  // ("run: cannot run 'CMD': why"), each without "mcp-report: ".
+  std::function<void(const std::string&)> warn;
+  std::function<void(const std::string&)> error;
+  std::function<ChildResult(const std::vector<std::string>&, const EnvVars&)> run_child =
+      [](const std::vector<std::string>& argv, const EnvVars& env) {
+        return mcpr::run_child(argv, env);
+      };
+  CallerTrace caller;  // TRACEPARENT, TRACESTATE
+  int64_t now_us = 0;
+};
+
+// `mcp-report run` (man page RECORDING COMMANDS): records the start, runs
+// CMD, records how it ended, and returns CMD's shell status. Recording is
+// not CMD's business: a configuration that cannot be loaded, or an event
+// that cannot be recorded, is a warning and CMD runs all the same; with
+// `strict` that Failure (or SpoolError) is thrown instead, before CMD runs
+// when it is the start's. Bad DATA or a start over max_event_kb is the
+// caller's mistake: Failure 65 before CMD runs, strict or not. Usage
+// (Failure 64) without a CMD.
+int run_wrapped(const RunRequest& request, const RunWorld& world);
 
 }  // namespace mcpr
