@@ -242,9 +242,14 @@ class FlushTest(Case):
         c.control(script=["stall"])  # the start of an answer, then nothing
         self.ok("start", "--id", "slow")
         cfg = self.config(timeout=0.5, retry_delay=3600, max_backoff=3600)
-        started = time.time()
-        self.fails(75, "-c", cfg, "flush")
-        self.assertLess(time.time() - started, 3)
+        r = self.fails(75, "-c", cfg, "flush")
+        # Ended by the configured 0.5 s, not the 5 s default (nor the
+        # server's 60 s stall): libcurl says after how long it gave up, no
+        # sooner than asked, and a loaded machine cannot make 0.5 s look
+        # like 5 (the test's own wall clock would measure the load).
+        waited = re.search(r"timeout: .*timed out after (\d+) milliseconds", r.stderr)
+        self.assertIsNotNone(waited, r.stderr)
+        self.assertTrue(500 <= int(waited.group(1)) < 5000, r.stderr)
         self.assertRegex(self.files()[0], r",1,\d+$")
         c.control(script=["drop"])
         self.ok("start", "--id", "drop")
@@ -430,12 +435,14 @@ class FlushTest(Case):
 
     def test_retry_after_http_date(self):
         c = self.coordinator()
-        when = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(time.time() + 3600))
+        at = int(time.time()) + 3600
+        when = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(at))
         c.control(script=[429], retry_after=when)
         self.record(1)
         self.fails(75, "flush", "--max-time", "1")
         status = json.loads(self.ok("status", "--json").stdout)
-        self.assertAlmostEqual(status["next_attempt_at"], time.time() + 3600, delta=5)
+        # The date itself, not "an hour from when the test looked".
+        self.assertAlmostEqual(status["next_attempt_at"], at, delta=1)
 
     def test_throttle_never_exceeds_rate_limit_in_any_window(self):
         c = self.coordinator()
@@ -448,16 +455,17 @@ class FlushTest(Case):
         for i in range(len(starts) - 5):
             # The 6th request after any request starts a full period later.
             self.assertGreaterEqual(starts[i + 5] - starts[i], 1.0 - 1e-6, starts)
-        self.assertGreaterEqual(starts[-1] - starts[0], 3.9)
-        # Evenly spread, not in bursts: one every 0.2 s (a late start is
-        # followed by a slightly shorter gap as the timeline catches up).
-        gaps = [b - a for a, b in zip(starts, starts[1:])]
-        self.assertGreaterEqual(min(gaps), 0.1, gaps)
-        self.assertAlmostEqual(sum(gaps) / len(gaps), 0.2, delta=0.01)
-        # The server saw the same 25, none early by more than its own jitter.
+        self.assertGreaterEqual(starts[-1] - starts[0], 4.0 - 1e-6)
+        # The server saw the same 25, none before the throttle let it go: its
+        # k-th arrival is no earlier than the k-th start (both wall clock). A
+        # loaded machine only makes either later. The even spreading (one
+        # every 0.2 s, a late wake-up not lowering the rate) is the
+        # Throttle's, tested on a fake clock (policy_test.cc): here the wall
+        # clock's gaps would measure the machine's load, not the throttle.
         server = sorted(e["start"] for e in c.log())
         self.assertEqual(len(server), 25)
-        self.assertGreaterEqual(server[-1] - server[0], 3.5)
+        for k, (arrived, started) in enumerate(zip(server, starts)):
+            self.assertGreaterEqual(arrived, started - 0.01, k)
 
     def test_per_interaction_order_under_failures(self):
         c = self.coordinator()
