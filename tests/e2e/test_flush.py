@@ -202,9 +202,9 @@ class FlushTest(Case):
         cfg = self.config(max_retries=2, retry_delay=0)
         self.ok("start", "--id", "d")
         self.fails(75, "-c", cfg, "flush")
-        time.sleep(1.1)
+        time.sleep(0.05)  # retry_delay = 0: due at once (milliseconds)
         self.fails(75, "-c", cfg, "flush")
-        time.sleep(1.1)
+        time.sleep(0.05)
         r = self.fails(65, "-c", cfg, "flush")
         self.assertIn("gave up after 3 attempts", r.stderr)
         self.assertEqual(self.files(), [])
@@ -479,7 +479,7 @@ class FlushTest(Case):
             self.assertIn(r.returncode, (0, 75), r.stderr)
             if not self.files():
                 break
-            time.sleep(1.05)
+            time.sleep(0.05)  # retry_delay = 0: due again within milliseconds
         self.assertEqual(self.files(), [])
         got = {}
         for b in c.received():
