@@ -282,22 +282,15 @@ static void check_text_value(const std::string& name, const std::string& value, 
     return;
   }
   if (name == "interaction_logging.otlp_signals") {
-    if (value.find_first_not_of(" \t") == std::string::npos)
+    if (trim(value, kOws).empty())
       refuse("names no signal (give [\"traces\", \"logs\"], or one of them)");
-    std::string canonical;
-    size_t at = 0;
-    for (;;) {
-      size_t comma = value.find(',', at);
-      std::string one = value.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
-      one.erase(0, one.find_first_not_of(" \t"));
-      one.erase(one.find_last_not_of(" \t") + 1);
+    std::vector<std::string_view> seen;
+    for (std::string_view one : split_list(value)) {
       if (one != "traces" && one != "logs")
-        refuse("'" + one + "' is not \"traces\" or \"logs\"");
-      if (("," + canonical + ",").find("," + one + ",") != std::string::npos)
-        refuse("names '" + one + "' twice");
-      canonical += (canonical.empty() ? "" : ",") + one;
-      if (comma == std::string::npos) break;
-      at = comma + 1;
+        refuse("'" + std::string(one) + "' is not \"traces\" or \"logs\"");
+      if (std::find(seen.begin(), seen.end(), one) != seen.end())
+        refuse("names '" + std::string(one) + "' twice");
+      seen.push_back(one);
     }
     return;
   }

@@ -3,6 +3,7 @@
 // as the OpenTelemetry specification defines them.
 #include <strings.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
@@ -91,7 +92,8 @@ void parse_otlp_headers(const std::string& text, bool lines, const std::string& 
 }
 
 bool Config::otlp_sends(const std::string& signal) const {
-  return ("," + otlp_signals + ",").find("," + signal + ",") != std::string::npos;
+  const std::vector<std::string_view> items = split_list(otlp_signals);
+  return std::find(items.begin(), items.end(), signal) != items.end();
 }
 
 bool Config::exports_spans() const {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string_view>
+#include <vector>
 
 namespace mcpr {
 
@@ -21,6 +22,20 @@ inline std::string_view trim(std::string_view s, std::string_view chars = kBlank
   const size_t first = s.find_first_not_of(chars);
   return first == std::string_view::npos ? std::string_view()
                                          : trim_right(s.substr(first), chars);
+}
+
+// The items of a comma-separated list, each trimmed of `blank`, in order;
+// empty items are kept (each caller says whether one is an error). The one
+// reading of a list such as otlp_signals, --methods or --capture.
+inline std::vector<std::string_view> split_list(std::string_view list,
+                                                std::string_view blank = kOws) {
+  std::vector<std::string_view> items;
+  for (size_t at = 0;;) {
+    const size_t comma = list.find(',', at);
+    items.push_back(trim(list.substr(at, comma == std::string_view::npos ? comma : comma - at), blank));
+    if (comma == std::string_view::npos) return items;
+    at = comma + 1;
+  }
 }
 
 }  // namespace mcpr

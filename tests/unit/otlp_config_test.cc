@@ -97,6 +97,9 @@ TEST_F(OtlpConfigTest, Signals) {
   for (const auto& [toml, signals] : cases) EXPECT_EQ(load(toml).otlp_signals, signals) << toml;
   EXPECT_FALSE(load("otlp_signals = [\"logs\"]\n").otlp_sends("traces"));
   EXPECT_TRUE(load("otlp_signals = [\"logs\"]\n").otlp_sends("logs"));
+  // Written as a string with spaces, each signal is still sent.
+  EXPECT_TRUE(load("otlp_signals = \"traces, logs\"\n").otlp_sends("logs"));
+  EXPECT_TRUE(load("otlp_signals = \" logs ,traces\"\n").otlp_sends("traces"));
   EXPECT_NE(error_of("otlp_signals = [\"metrics\"]\n").find("'metrics' is not \"traces\" or \"logs\""),
             std::string::npos);
   EXPECT_NE(error_of("otlp_signals = []\n").find("names no signal"), std::string::npos);
