@@ -1,6 +1,9 @@
 // Trimming and joining paths: each rule once, in src/util.
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 #include "src/util/path.h"
 #include "src/util/text.h"
 
@@ -31,6 +34,23 @@ TEST(TextTest, TrimTakesBlanksOffTheEnds) {
   EXPECT_EQ(trim("\r\ngzip\r\n", kOws), "\r\ngzip\r\n");
 }
 
+TEST(TextTest, AListIsSplitAtCommasEachItemTrimmed) {
+  using Items = std::vector<std::string_view>;
+  struct Row {
+    const char* list;
+    Items items;
+  } rows[] = {
+      {"traces,logs", {"traces", "logs"}},
+      {" traces ,\tlogs ", {"traces", "logs"}},
+      {"a,,b", {"a", "", "b"}},
+      {"", {""}},
+      {"  ", {""}},
+      {"a,", {"a", ""}},
+      {"tools/call", {"tools/call"}},
+  };
+  for (const Row& row : rows) EXPECT_EQ(split_list(row.list), row.items) << '"' << row.list << '"';
+}
+
 TEST(PathTest, ARelativePathIsJoinedToItsFolder) {
   struct Row {
     const char* path;
@@ -46,6 +66,28 @@ TEST(PathTest, ARelativePathIsJoinedToItsFolder) {
   for (const Row& row : rows) EXPECT_EQ(resolve_path(row.path, "/base"), row.resolved) << row.path;
   EXPECT_EQ(absolute_path("/x"), "/x");
   EXPECT_EQ(absolute_path("x").front(), '/');
+}
+
+TEST(PathTest, ACompanionIsLookedForBesideThenAsInstalledThenWhereThisBuildInstalls) {
+  struct Row {
+    const char* folder;
+    const char* relative;
+    const char* installed;
+    std::vector<std::string> paths;
+  } rows[] = {
+      {"/usr/bin", "../libexec/mcp-report/cli", "/usr/libexec/mcp-report/cli",
+       {"/usr/bin/cli", "/usr/libexec/mcp-report/cli"}},
+      {"/opt/x/bin", "../libexec/mcp-report/cli", "/usr/libexec/mcp-report/cli",
+       {"/opt/x/bin/cli", "/opt/x/libexec/mcp-report/cli", "/usr/libexec/mcp-report/cli"}},
+      {"/build", "../libexec/cli", "/usr/libexec/cli", {"/build/cli", "/libexec/cli", "/usr/libexec/cli"}},
+      {"/", "../../libexec/cli", "/libexec/cli", {"/cli", "/libexec/cli"}},
+      {"/b", "cli", "/b/cli", {"/b/cli"}},
+      {".", "../libexec/cli", "/usr/libexec/cli", {"./cli", "./../libexec/cli", "/usr/libexec/cli"}},
+  };
+  for (const Row& row : rows)
+    EXPECT_EQ(companion_paths(row.folder, "cli", row.relative, row.installed), row.paths)
+        << row.folder << " " << row.relative;
+  EXPECT_EQ(executable_folder().front(), '/');
 }
 
 }  // namespace
