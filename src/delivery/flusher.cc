@@ -27,7 +27,7 @@ TransportOptions transport_options(const Config& config) {
 void require_api_key(const Config& config, const TransportOptions& options) {
   if (options.api_key.empty() && config.sink == SinkKind::kCoordinator)
     throw Failure(kExitConfig, "API key", "not set",
-                  "set coordinator_api_key or api_key_file, or MCP_REPORT_API_KEY");
+                  credentials_hint(SinkKind::kCoordinator, false));
 }
 
 double splay(Clock& clock, double max_seconds, double unit,

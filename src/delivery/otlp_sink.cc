@@ -57,9 +57,7 @@ class OtlpSink : public Sink {
 
   size_t max_batch() const override { return options_.max_batch; }
   std::string credentials() const override { return "our headers"; }
-  std::string key_hint() const override {
-    return "check the headers in otlp_headers_file or OTEL_EXPORTER_OTLP_HEADERS";
-  }
+  std::string key_hint() const override { return credentials_hint(SinkKind::kOtlp, true); }
   std::string peer() const override { return peer_; }
   bool keeps_starts() const override { return true; }
 

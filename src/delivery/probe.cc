@@ -27,10 +27,9 @@ Probe coordinator_probe(const Config& config, bool validate, const TransportOpti
   Probe p;
   p.request.method = validate ? "POST" : "GET";
   p.request.url = config.coordinator_url() + (validate ? "/api/v2/validate" : "/api/v2/health");
-  p.refused = "the API key was rejected";
-  p.refused_hint = options.api_key.empty()
-                       ? "no API key is set: set coordinator_api_key or api_key_file"
-                       : "check coordinator_api_key / api_key_file";
+  const bool key_set = !options.api_key.empty();
+  p.refused = key_set ? "the API key was rejected" : "no API key is set, and one is needed";
+  p.refused_hint = credentials_hint(SinkKind::kCoordinator, key_set);
   if (!validate) p.unreachable_hint = "is the coordinator running, and is coordinator_url right?";
   return p;
 }
@@ -43,7 +42,7 @@ Probe otlp_probe(const OtlpSinkOptions::Signal& signal) {
   p.request.bearer = false;
   p.peer = Peer::kOtlp;
   p.refused = "the endpoint refused us";
-  p.refused_hint = "check otlp_headers_file / OTEL_EXPORTER_OTLP_HEADERS";
+  p.refused_hint = credentials_hint(SinkKind::kOtlp, true);
   p.unreachable_hint = "is the OpenTelemetry Collector running, and is otlp_endpoint right?";
   return p;
 }

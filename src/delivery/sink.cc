@@ -2,6 +2,14 @@
 
 namespace mcpr {
 
+std::string credentials_hint(SinkKind sink, bool key_set) {
+  if (sink == SinkKind::kOtlp)
+    return "check the headers in otlp_headers_file or OTEL_EXPORTER_OTLP_HEADERS";
+  if (!key_set) return "set coordinator_api_key or api_key_file, or MCP_REPORT_API_KEY";
+  return "check coordinator_api_key, api_key_file or MCP_REPORT_API_KEY "
+         "('mcp-report validate-key' tries the key)";
+}
+
 BatchOutcome batch_outcome(Outcome outcome, const HttpResponse& response) {
   using Kind = BatchOutcome::Kind;
   BatchOutcome o;

@@ -22,6 +22,7 @@
 
 #include <rapidjson/document.h>
 
+#include "src/config/config.h"
 #include "src/delivery/http_transport.h"
 #include "src/delivery/retry_policy.h"
 #include "src/event/event.h"
@@ -98,6 +99,11 @@ struct SinkRequest {
   int part = 0;
 };
 
+// Where a user sets the credentials of `sink`: the one wording of the hint
+// for a 401/403 (flush, health, validate-key) and, with no `key_set`, for the
+// coordinator sink that has no API key.
+std::string credentials_hint(SinkKind sink, bool key_set);
+
 class Sink {
  public:
   virtual ~Sink() = default;
@@ -112,7 +118,7 @@ class Sink {
   // nothing the sink sends: the batch is then delivered as it is.
   virtual std::vector<SinkRequest> requests(const std::vector<const QueuedEvent*>& batch) = 0;
   // The hint printed when the peer refuses our credentials (401/403).
-  virtual std::string key_hint() const { return "check the key with 'mcp-report validate-key'"; }
+  virtual std::string key_hint() const { return credentials_hint(SinkKind::kCoordinator, true); }
   // What a 401 or 403 rejected, for its message.
   virtual std::string credentials() const { return "the API key"; }
   // What an answer (or a transport error) to the request of kind `part`

@@ -79,7 +79,8 @@ TEST(ProbeTest, EachAnswerOfEachSink) {
        "API key accepted by http://c.test (HTTP 200, 0 ms)", ""},
       {"key rejected", false, validate, answer(401), 77,
        "validate-key: http://c.test/api/v2/validate: the API key was rejected (HTTP 401, 0 ms)",
-       "check coordinator_api_key / api_key_file"},
+       "check coordinator_api_key, api_key_file or MCP_REPORT_API_KEY ('mcp-report validate-key' "
+       "tries the key)"},
       {"coordinator down", false, health, no_connection(), 69,
        "health: http://c.test/api/v2/health: cannot connect: Connection refused",
        "is the coordinator running, and is coordinator_url right?"},
@@ -101,7 +102,7 @@ TEST(ProbeTest, EachAnswerOfEachSink) {
        ""},
       {"OTLP refused", true, validate, answer(403), 77,
        "validate-key: http://o.test/v1/traces: the endpoint refused us (HTTP 403, 0 ms)",
-       "check otlp_headers_file / OTEL_EXPORTER_OTLP_HEADERS"},
+       "check the headers in otlp_headers_file or OTEL_EXPORTER_OTLP_HEADERS"},
       {"OTLP down", true, health, no_connection(), 69,
        "health: http://o.test/v1/traces: cannot connect: Connection refused",
        "is the OpenTelemetry Collector running, and is otlp_endpoint right?"},
@@ -160,6 +161,32 @@ TEST(ProbeTest, ValidateKeyWithoutAKeyIsAConfigurationErrorBeforeAnyRequest) {
   Answering::Log log;
   EXPECT_NO_THROW(run_probe(c, ProbeKind::kValidateKey, Answering::maker(answer(200), &log)));
   EXPECT_EQ(log.sent.size(), 2u);  // traces and logs
+}
+
+// Where credentials are set is said in one wording by flush, health and
+// validate-key alike (src/delivery/sink.h, credentials_hint).
+TEST(ProbeTest, AHealthCheckRefusedWithoutAKeySaysToSetOne) {
+  Config config = probe_config(false);
+  config.api_key.clear();
+  Answering::Log log;
+  try {
+    run_probe(config, ProbeKind::kHealth, Answering::maker(answer(401), &log));
+    ADD_FAILURE() << "no Failure";
+  } catch (const Failure& f) {
+    EXPECT_EQ(f.exit_code(), kExitNoPerm);
+    EXPECT_EQ(std::string(f.what()),
+              "health: http://c.test/api/v2/health: no API key is set, and one is needed (HTTP "
+              "401, 0 ms)");
+    EXPECT_EQ(f.hint(), "set coordinator_api_key or api_key_file, or MCP_REPORT_API_KEY");
+  }
+  // validate-key refuses to run without one, with the same hint.
+  try {
+    run_probe(config, ProbeKind::kValidateKey, Answering::maker(answer(200), &log));
+    ADD_FAILURE() << "no Failure";
+  } catch (const Failure& f) {
+    EXPECT_EQ(f.exit_code(), kExitConfig);
+    EXPECT_EQ(f.hint(), "set coordinator_api_key or api_key_file, or MCP_REPORT_API_KEY");
+  }
 }
 
 }  // namespace
