@@ -18,7 +18,7 @@
 #include "src/delivery/flusher.h"
 #include "src/delivery/http_transport.h"
 #include "src/delivery/probe.h"
-#include "src/delivery/root_state.h"
+#include "src/state/root_state.h"
 #include "src/util/clock.h"
 #include "src/util/random.h"
 #include "src/util/time_text.h"

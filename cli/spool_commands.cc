@@ -8,7 +8,7 @@
 #include "spool/admin.h"
 #include "spool/operations.h"
 #include "spool/spool.h"
-#include "src/delivery/root_state.h"
+#include "src/state/root_state.h"
 #include "src/delivery/sweep.h"
 #include "src/util/failure.h"
 #include "src/report/spool_report.h"

@@ -159,7 +159,7 @@ std::optional<FileInfo> stat_file(const Spool& spool, SpoolState state, const st
 
 // The files of a spool's root folder, each named once: the flush lock; the
 // root state (the Retry-After deadline, the last run's summary, delivered
-// starts, counters: src/delivery/root_state.h owns it) and the lock every
+// starts, counters: src/state/root_state.h owns it) and the lock every
 // change to it is made under (held for one read and one replace, never for
 // long, unlike flush.lock, which a flusher holds for its whole run); and
 // where `proxy` counted the events it had to drop before the root state

@@ -18,7 +18,7 @@
 #include "spool/unlinker.h"
 #include "src/delivery/flush_outcome.h"
 #include "src/delivery/retry_policy.h"
-#include "src/delivery/root_state.h"
+#include "src/state/root_state.h"
 #include "src/delivery/scheduler.h"
 #include "src/delivery/throttle.h"
 #include "src/event/event.h"

@@ -15,7 +15,7 @@
 
 #include "spool/spool.h"
 #include "src/config/config.h"
-#include "src/delivery/flush_state.h"
+#include "src/state/flush_state.h"
 #include "src/delivery/flusher.h"
 #include "src/delivery/http_transport.h"
 #include "src/delivery/sink.h"

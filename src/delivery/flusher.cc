@@ -6,7 +6,7 @@
 #include "src/delivery/flush_pass.h"
 #include "src/delivery/follow.h"
 #include "src/delivery/otlp_sink.h"
-#include "src/delivery/root_state.h"
+#include "src/state/root_state.h"
 #include "src/delivery/sink.h"
 #include "src/util/failure.h"
 #include "src/util/version.h"

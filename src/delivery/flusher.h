@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "src/config/config.h"
-#include "src/delivery/flush_state.h"
+#include "src/state/flush_state.h"
 #include "src/delivery/http_transport.h"
 #include "src/util/clock.h"
 

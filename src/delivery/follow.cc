@@ -9,7 +9,7 @@
 
 #include "src/delivery/flush_outcome.h"
 #include "src/delivery/retry_policy.h"
-#include "src/delivery/root_state.h"
+#include "src/state/root_state.h"
 #include "src/delivery/sweep.h"
 #include "src/util/failure.h"
 #include "src/util/unique_fd.h"

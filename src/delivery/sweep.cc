@@ -1,7 +1,7 @@
 #include "src/delivery/sweep.h"
 
 #include "spool/flush_lock.h"
-#include "src/delivery/root_state.h"
+#include "src/state/root_state.h"
 
 namespace mcpr {
 

@@ -22,7 +22,7 @@
 #include "src/proxy/forwarder.h"
 #include "src/proxy/line_splitter.h"
 #include "src/proxy/recording_queue.h"
-#include "src/delivery/root_state.h"
+#include "src/state/root_state.h"
 #include "src/util/unique_fd.h"
 
 namespace mcpr {

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "spool/spool.h"
-#include "src/delivery/flush_state.h"
-#include "src/delivery/root_state.h"
+#include "src/state/flush_state.h"
+#include "src/state/root_state.h"
 
 namespace mcpr {
 

@@ -1,7 +1,11 @@
 """The layers are the build's: each folder's library sees only the folders below it.
 
-    cli/ (mcpr_cli) -> src/report/, src/http_proxy/, src/curl/ -> src/proxy/
-         -> src/delivery/ -> src/event/ -> src/config/, spool/ -> src/util/
+    cli/ (mcpr_cli) -> src/report/, src/http_proxy/, src/curl/
+    src/http_proxy/ -> src/proxy/, src/delivery/ (require_ca_file)
+    src/report/, src/curl/ -> src/delivery/ -> src/event/, src/state/
+    src/proxy/ -> src/event/, src/state/ (no delivery code)
+    src/event/ -> src/config/, spool/;  src/state/ -> spool/
+    src/config/, spool/ -> src/util/
     cli/ (mcpr_front, the recording front door) -> src/event/ and below
 
 Each library is compiled with an include folder of its own that holds only
@@ -31,11 +35,13 @@ LAYERS = {
     "spool": ("mcpr_spool", ["src/util"]),
     "src/config": ("mcpr_config", ["src/util"]),
     "src/event": ("mcpr_event", BELOW_EVENT),
-    "src/delivery": ("mcpr_delivery", ["src/event"] + BELOW_EVENT),
-    "src/report": ("mcpr_report", ["src/delivery", "src/event"] + BELOW_EVENT),
-    "src/proxy": ("mcpr_proxy", ["src/delivery", "src/event"] + BELOW_EVENT),
-    "src/http_proxy": ("mcpr_http_proxy", ["src/proxy", "src/delivery", "src/event"] + BELOW_EVENT),
-    "src/curl": ("mcpr_curl", ["src/delivery", "src/event"] + BELOW_EVENT),
+    "src/state": ("mcpr_state", ["spool", "src/util"]),
+    "src/delivery": ("mcpr_delivery", ["src/event", "src/state"] + BELOW_EVENT),
+    "src/report": ("mcpr_report", ["src/delivery", "src/event", "src/state"] + BELOW_EVENT),
+    "src/proxy": ("mcpr_proxy", ["src/event", "src/state"] + BELOW_EVENT),
+    "src/http_proxy": ("mcpr_http_proxy",
+                       ["src/proxy", "src/delivery", "src/event", "src/state"] + BELOW_EVENT),
+    "src/curl": ("mcpr_curl", ["src/delivery", "src/event", "src/state"] + BELOW_EVENT),
     # mcpr_front (mcp-report's front door) sees only what a recording needs;
     # mcpr_cli (FULL_CLI below), every command on CLI11, sees everything.
     "cli": ("mcpr_front", BELOW_EVENT + ["src/event"]),

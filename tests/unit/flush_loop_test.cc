@@ -16,7 +16,7 @@
 #include "src/event/event.h"
 #include "src/delivery/flush_pass.h"
 #include "src/delivery/http_status.h"
-#include "src/delivery/root_state.h"
+#include "src/state/root_state.h"
 #include "src/delivery/sink.h"
 #include "src/util/failure.h"
 #include "temp_dir.h"

@@ -1,4 +1,4 @@
-#include "src/delivery/flush_state.h"
+#include "src/state/flush_state.h"
 
 #include <gtest/gtest.h>
 

@@ -15,7 +15,7 @@
 #include "fake_delivery.h"
 #include "spool/event_name.h"
 #include "spool/writer.h"
-#include "src/delivery/root_state.h"
+#include "src/state/root_state.h"
 #include "src/delivery/sink.h"
 #include "src/util/failure.h"
 #include "temp_dir.h"

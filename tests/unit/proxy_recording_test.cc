@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "src/delivery/root_state.h"
+#include "src/state/root_state.h"
 #include "src/util/failure.h"
 #include "temp_dir.h"
 

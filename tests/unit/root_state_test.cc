@@ -1,7 +1,7 @@
 // The owner of the spool's root state: every change made under the root
 // lock and re-read before it is made, so that processes changing it at once
 // lose nothing (man page FILES).
-#include "src/delivery/root_state.h"
+#include "src/state/root_state.h"
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>

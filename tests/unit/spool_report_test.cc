@@ -11,7 +11,7 @@
 #include "spool/operations.h"
 #include "spool/spool.h"
 #include "spool/writer.h"
-#include "src/delivery/root_state.h"
+#include "src/state/root_state.h"
 #include "src/report/spool_report.h"
 #include "temp_dir.h"
 

@@ -1,4 +1,4 @@
-#include "src/delivery/root_state.h"
+#include "src/state/root_state.h"
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
@@ -9,7 +9,7 @@
 
 #include "spool/flush_lock.h"
 #include "spool/operations.h"
-#include "src/delivery/retry_policy.h"
+#include "src/state/hold.h"
 #include "src/util/text.h"
 
 namespace mcpr {

@@ -1,5 +1,5 @@
 // What a flush leaves in the spool's root state for `status` (the owner of
-// that file is src/delivery/root_state.h): a run's summary, and the
+// that file is src/state/root_state.h): a run's summary, and the
 // interactions whose start was delivered and whose end was not yet.
 #pragma once
 

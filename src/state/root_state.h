@@ -28,7 +28,7 @@
 
 #include "spool/admin.h"
 #include "spool/spool.h"
-#include "src/delivery/flush_state.h"
+#include "src/state/flush_state.h"
 
 namespace mcpr {
 
