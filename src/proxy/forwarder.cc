@@ -38,10 +38,10 @@ ssize_t read_some(int fd, char* buffer, size_t size) {
 
 void report_unfinished(const LineSplitter& lines, Direction direction, StreamObserver& observer,
                        bool server_gone) {
-  std::string_view start;
+  std::string_view start, tail;
   size_t size = 0;
-  if (lines.unfinished(&start, &size))
-    observer.on_unfinished_line(direction, start, size, server_gone);
+  if (lines.unfinished(&start, &tail, &size))
+    observer.on_unfinished_line(direction, start, tail, size, server_gone);
 }
 
 // Client to server, until our stdin ends, the server stops reading, or
@@ -60,7 +60,6 @@ void client_to_server(int client_in, PipedChild& child, int stop_fd, StreamObser
     if (fds[1].revents) break;
     ssize_t n = read_some(client_in, buffer.data(), buffer.size());
     if (n <= 0) {
-      observer.on_client_input_ended();
       client_ended = true;
       break;
     }
@@ -76,7 +75,9 @@ void client_to_server(int client_in, PipedChild& child, int stop_fd, StreamObser
     observer.on_forwarded();
     if (!written) break;
   }
+  // The client's last bytes came before its end.
   report_unfinished(lines, Direction::kClientToServer, observer, !client_ended);
+  if (client_ended) observer.on_client_input_ended();
   child.close_stdin();
 }
 

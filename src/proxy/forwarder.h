@@ -28,16 +28,15 @@ class StreamObserver {
                             size_t size) {
     (void)head, (void)tail, (void)size;
   }
-  // A direction ended in the middle of a line: its start (at most
-  // kLineEdge bytes when it is kMaxParsedLine or longer) and its size so
-  // far; `server_gone` when the client's line was cut by the server's end (a
-  // failed write, its exit), not by the client's EOF. A reader that needs
-  // the newline (both MCP SDKs do) never reads such a line as a message.
+  // A direction ended in the middle of a line: all of it (`tail` empty), or
+  // when it is kMaxParsedLine or longer its first and last kLineEdge bytes,
+  // and its size so far; `server_gone` when the client's line was cut by
+  // the server's end (a failed write, its exit), not by the client's EOF.
   // Called at most once per direction, from its thread, after its last
-  // on_line.
-  virtual void on_unfinished_line(Direction, std::string_view start, size_t size,
-                                  bool server_gone) {
-    (void)start, (void)size, (void)server_gone;
+  // on_line (and for the client's, before on_client_input_ended).
+  virtual void on_unfinished_line(Direction, std::string_view start, std::string_view tail,
+                                  size_t size, bool server_gone) {
+    (void)start, (void)tail, (void)size, (void)server_gone;
   }
   // The client's lines given to on_line were written to the server: work
   // they started may go on now, off the forwarding path.

@@ -127,13 +127,22 @@ void InteractionTracker::on_cut_request(std::string_view head, size_t size, Seen
   on_client_request(m, at, key.empty() ? std::string(1, '\0') + "cut" : key);
 }
 
+void InteractionTracker::on_last_client_line(std::string_view head, std::string_view tail,
+                                             size_t size, SeenAt at) {
+  unterminated_ = true;
+  if (tail.empty() && head.size() == size) on_line(Direction::kClientToServer, head, at);
+  else on_long_line(Direction::kClientToServer, head, tail, size, at);
+  unterminated_ = false;
+}
+
 // Which SDKs' readers take message `m` (Takers): JSON.parse refuses NaN and
 // Infinity; zod and pydantic each want an id of their kind of integer, and
 // an error's integer code and string message; over stdio the TypeScript
-// SDK refuses a line of 10 MiB or more.
+// SDK refuses a line of 10 MiB or more, or without its newline.
 uint8_t InteractionTracker::takers(const Message& m) const {
   uint8_t out = kTakenByBoth;
-  if (m.tree->non_finite() || (m.partial && options_.sdk_line_limit)) out &= ~kTakenByTypescript;
+  if (m.tree->non_finite() || unterminated_ || (m.partial && options_.sdk_line_limit))
+    out &= ~kTakenByTypescript;
   if (m.id) out &= id_takers(m.id);
   if (m.error && m.method.empty() && JsonTree::is(m.error, Kind::kObject)) {
     const JsonTree& t = *m.tree;

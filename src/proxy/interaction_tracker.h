@@ -113,6 +113,12 @@ class InteractionTracker {
   // id when they show it (the TypeScript SDK writes the id last); it ends as
   // the server's exit says. Else it is counted in unreadable_lines().
   void on_cut_request(std::string_view head, size_t size, SeenAt at);
+  // The client's last line, without its newline, at the end of its input:
+  // all of it (`tail` empty, `size` its length), or a long line's ends. The
+  // Python SDK's server reads it (readline() returns it at EOF), the
+  // TypeScript SDK's never does (its reader waits for the newline): read as
+  // on_line (on_long_line) reads a line, refused by typescript.
+  void on_last_client_line(std::string_view head, std::string_view tail, size_t size, SeenAt at);
   // The session is over: every interaction still open ends, as `how` says
   // (a call still waiting for its answer: ClientClosed or ServerExited, with
   // `message`).
@@ -278,6 +284,7 @@ class InteractionTracker {
   std::string client_name_;
   std::string client_version_;
   uint64_t unreadable_lines_ = 0;
+  bool unterminated_ = false;  // on_last_client_line's: the line has no newline
 };
 
 }  // namespace mcpr

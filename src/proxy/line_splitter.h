@@ -58,15 +58,17 @@ class LineSplitter {
   size_t skipped() const { return skipped_; }  // lines too long to parse
 
   // At the end of the stream: whether a line had begun without its newline,
-  // with its start (all of it, or its first kLineEdge bytes when it is too
-  // long to parse) and its size so far.
-  bool unfinished(std::string_view* start, size_t* size) const {
+  // with its start (all of it, `tail` empty; or, when it is too long to
+  // parse, its first and last kLineEdge bytes) and its size so far.
+  bool unfinished(std::string_view* start, std::string_view* tail, size_t* size) const {
     if (skipping_) {
       *start = head_;
+      *tail = tail_;
       *size = skipped_size_;
       return true;
     }
     *start = pending_;
+    *tail = {};
     *size = pending_.size();
     return !pending_.empty();
   }

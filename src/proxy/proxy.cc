@@ -83,10 +83,14 @@ class RecordingObserver : public StreamObserver {
     note(lines_.push({SeenLine::kLongLine, direction, std::string(head), seen_now(),
                       std::string(tail), size}));
   }
-  void on_unfinished_line(Direction direction, std::string_view start, size_t size,
-                          bool server_gone) override {
-    note(lines_.push({SeenLine::kUnfinishedLine, direction, std::string(start.substr(0, kLineEdge)),
-                      seen_now(), {}, size, server_gone}));
+  void on_unfinished_line(Direction direction, std::string_view start, std::string_view tail,
+                          size_t size, bool server_gone) override {
+    // The client's last line at the end of its input is read as a line;
+    // of the others only the start matters.
+    const bool last = direction == Direction::kClientToServer && !server_gone;
+    note(lines_.push({SeenLine::kUnfinishedLine, direction,
+                      std::string(last ? start : start.substr(0, kLineEdge)), seen_now(),
+                      std::string(last ? tail : std::string_view()), size, server_gone}));
   }
   void on_client_closed() override {
     lines_.push({SeenLine::kClientClosed, Direction::kServerToClient, "", seen_now(), {}, 0});
@@ -132,13 +136,19 @@ class RecordingObserver : public StreamObserver {
         tracker_.on_long_line(l.direction, l.text, l.tail, l.size, l.at);
         break;
       case SeenLine::kUnfinishedLine: {
-        // No SDK reads a line without its newline: it is counted as a line
-        // not looked at. But a request the server's end cut short (an SDK
-        // server reads at most 10 MiB of a line, then fails and exits) is
-        // the call the server ended on: tracked by its start, when that
-        // shows its method.
+        // The client's last line at the end of its input: a Python server
+        // reads it, a TypeScript SDK server never does (the tracker's).
+        if (l.direction == Direction::kClientToServer && !l.shutdown) {
+          tracker_.on_last_client_line(l.text, l.tail, l.size, l.at);
+          break;
+        }
+        // No SDK client reads a server's line without its newline: it is
+        // counted as a line not looked at. A request the server's end cut
+        // short (an SDK server reads at most 10 MiB of a line, then fails
+        // and exits) is counted so too, and is the call the server ended
+        // on: tracked by its start, when that shows its method.
         const uint64_t unreadable = tracker_.unreadable_lines();
-        if (l.direction == Direction::kClientToServer && l.shutdown)
+        if (l.direction == Direction::kClientToServer)
           tracker_.on_cut_request(l.text, l.size, l.at);
         if (tracker_.unreadable_lines() == unreadable) ++unfinished_;
         break;

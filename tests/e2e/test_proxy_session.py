@@ -69,21 +69,62 @@ class ProxySessionEndTest(Case):
                     self.assertIn(b"after the server exited", err)
                     self.assertNotIn(b"queue full", err)
 
-    def test_a_last_line_without_newline_is_counted_not_recorded(self):
-        # An SDK reads a message only at its newline: a client's last line
-        # without one never reaches an SDK server, and the server's answer
-        # without one never reaches an SDK client (this server, a Python
-        # line reader, answers it all the same): both are counted as lines
-        # not looked at, and call 2 is no interaction.
+    def test_a_clients_last_line_without_newline_is_a_call_the_typescript_sdk_refuses(self):
+        # A shell client's `printf '%s\n%s'`: its last request has no
+        # newline. A Python server (the Python SDK's readline(), or `for line
+        # in sys.stdin`) reads it at EOF, runs it and answers; the TypeScript
+        # SDK's server waits for a newline that never comes. So the call is
+        # recorded, its start marked "refused_by": "typescript", and it ends
+        # as its server says: answered by the Python server; still open,
+        # ClientClosed, when the reference server exits at the input's end.
+        init = (b'{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":'
+                b'"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}\n')
+        last = (b'{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo",'
+                b'"arguments":{"message":"hi"}}}')
+        for name, server, answered in (
+                ("python", [sys.executable, os.path.join(SOURCE, "tests", "proxy",
+                                                         "fake_server.py")], True),
+                ("typescript", ["node", EVERYTHING, "stdio"], False)):
+            with self.subTest(server=name):
+                before = len(self.bodies()) if os.path.isdir(self.spool) else 0
+                p = subprocess.run([BIN, "proxy", "--", *server], input=init + last,
+                                   capture_output=True, env=self.env, cwd=self.cwd, timeout=60)
+                self.assertEqual(p.returncode, 0, p.stderr)
+                self.assertEqual(b'"id":1,' in p.stdout, answered, p.stdout)
+                start, end = self.bodies()[before:]
+                self.assertEqual(start["request_data"]["gen_ai.tool.name"], "echo")
+                self.assertEqual(start["request_data"]["refused_by"], "typescript")
+                if answered:
+                    self.assertEqual(end["action"], "interaction_complete")
+                    self.assertIs(end["result_data"]["success"], True)
+                else:
+                    self.assertEqual(end["error_data"]["error_type"], "ClientClosed")
+                    self.assertGreaterEqual(end["error_data"]["processing_time"], 0)
+                self.assertEqual(self.counts()[1], 0)
+
+    def test_a_servers_last_line_without_newline_is_counted_not_recorded(self):
+        # Neither SDK's client reads a line before its newline (the Python
+        # SDK's keeps what follows the last one and drops it at EOF): this
+        # server's answer to call 2 reaches no SDK client, so it ends no
+        # call; it is counted as a line not looked at. Call 2 itself, the
+        # client's last line without a newline, is read by this Python
+        # server, so it is a call, left open when the session ends.
         last = b'{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":{}}}'
         p = subprocess.run([BIN, "proxy", "--", sys.executable, "-c", ANSWERING],
                            input=calls(1) + last, capture_output=True, env=self.env,
                            cwd=self.cwd, timeout=60)
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertTrue(p.stdout.endswith(b'"id":2,"result":{"name":"echo","arguments":{}}}'))
-        self.assertEqual([b["action"] for b in self.bodies()],
-                         ["interaction_start", "interaction_complete"])
-        self.assertEqual(self.counts(), (0, 2))
+        by_call = {}
+        for b in self.bodies():
+            by_call.setdefault(b["interaction_id"], []).append(b)
+        [first, second] = sorted(by_call.values(),
+                                 key=lambda c: c[0]["request_data"]["jsonrpc.request.id"])
+        self.assertEqual([b["action"] for b in first + second],
+                         ["interaction_start", "interaction_complete", "interaction_start",
+                          "interaction_error"])
+        self.assertEqual(second[1]["error_data"]["error_type"], "ClientClosed")
+        self.assertEqual(self.counts(), (0, 1))
 
     def test_a_long_request_the_server_dies_of_is_recorded_by_its_start(self):
         # The server reads 4 MiB of an 11 MiB request and exits (an SDK

@@ -373,6 +373,72 @@ TEST(LineSplitterTest, LongLinesKeepTheirEdges) {
                                            "<xx...xx> 512/512/3002"}));
 }
 
+// What is left at the end of a stream without its newline: the line so
+// far, or a long line's edges and size.
+TEST(LineSplitterTest, TheUnfinishedLineKeepsItsEdges) {
+  LineSplitter splitter(1000);
+  std::string_view head, tail;
+  size_t size = 0;
+  splitter.feed("a\nbc", [](std::string_view) {});
+  ASSERT_TRUE(splitter.unfinished(&head, &tail, &size));
+  EXPECT_EQ(std::string(head) + "|" + std::string(tail) + "|" + std::to_string(size), "bc||2");
+  const std::string big = "<" + std::string(3000, 'x') + ">";
+  splitter.feed("\n" + big, [](std::string_view) {});
+  ASSERT_TRUE(splitter.unfinished(&head, &tail, &size));
+  EXPECT_EQ(head.front() + std::to_string(head.size()) + "/" + tail.back() +
+                std::to_string(tail.size()) + "/" + std::to_string(size),
+            "<512/>512/3002");
+  splitter.feed("\n", [](std::string_view) {});
+  EXPECT_FALSE(splitter.unfinished(&head, &tail, &size));
+}
+
+// A client's last line without its newline, at the end of its input: the
+// Python SDK's server reads it (readline() returns it at EOF), the
+// TypeScript SDK's never does (its ReadBuffer waits for the newline). It is
+// a call, refused by typescript; a long one is read by its ends.
+TEST(InteractionTrackerTest, AClientsLastLineWithoutNewlineIsRefusedByTypescript) {
+  const std::string call =
+      R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{}}})";
+  struct Row {
+    std::string head, tail;
+    size_t size;
+    std::vector<std::string> want;  // each event's start, in order
+    uint64_t unreadable;
+  } rows[] = {
+      {call, "", call.size(),
+       {"s {\"request_type\": \"tools/call\", \"input_size\": 86, ",
+        "c {\"success\": true"}, 0},
+      {R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"m":")",
+       R"("}}})", 11u << 20,
+       {"s {\"request_type\": \"tools/call\", \"input_size\": 11534336, ",
+        "c {\"success\": true"}, 0},
+      {"not json", "", 8, {}, 1},
+      {"  ", "", 2, {}, 0},
+  };
+  for (const Row& row : rows) {
+    SCOPED_TRACE(row.head);
+    std::vector<std::string> out;
+    InteractionTracker tracker(TrackerOptions{}, [&](ProxyEvent e) {
+      out.push_back(std::string(1, action_info(e.action).code) + " " + e.payload);
+    });
+    tracker.on_last_client_line(row.head, row.tail, row.size, {1800000000000000, 1000000});
+    tracker.on_line(kDown, R"({"jsonrpc":"2.0","id":1,"result":{"content":[]}})",
+                    {1800000000500000, 1500000});
+    EXPECT_EQ(tracker.unreadable_lines(), row.unreadable);
+    ASSERT_EQ(out.size(), row.want.size());
+    for (size_t i = 0; i < out.size(); ++i) EXPECT_EQ(out[i].substr(0, row.want[i].size()), row.want[i]);
+    if (!out.empty()) {
+      EXPECT_NE(out[0].find("\"refused_by\": \"typescript\""), std::string::npos) << out[0];
+    }
+  }
+  // The same line with its newline is a call both SDKs read.
+  std::vector<std::string> out;
+  InteractionTracker tracker(TrackerOptions{}, [&](ProxyEvent e) { out.push_back(e.payload); });
+  tracker.on_line(kUp, call, {1800000000000000, 1000000});
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].find("refused_by"), std::string::npos);
+}
+
 TEST(InteractionTrackerTest, LongAnswersEndTheirRequestByTheIdAtEitherEnd) {
   for (const char* edge : {R"({"jsonrpc":"2.0","id":"r-1","result":{"content":[)",
                            R"(]}, "jsonrpc": "2.0", "id": "r-1"})"}) {
