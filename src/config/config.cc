@@ -503,6 +503,7 @@ Config load_config(const ConfigOverrides& overrides, const GetEnv& getenv,
     config.set("interaction_logging.spool_dir", overrides.spool_dir, {Origin::kFlag, "--spool"});
   if (!overrides.mcp_id.empty())
     config.set("mcp.mcp_id", overrides.mcp_id, {Origin::kFlag, "--mcp-id"});
+  apply_otel_sdk_environment(config, getenv);
   return config;
 }
 

@@ -71,6 +71,15 @@ struct Config {
   // "" when unset.
   std::string otlp_env_traces_url, otlp_env_logs_url;
   std::string otlp_env_traces_headers, otlp_env_logs_headers;
+  // OpenTelemetry's other variables the OTLP sink honours (man page
+  // OPENTELEMETRY SINK), set by load_config: each signal's compression,
+  // "none" or "gzip" ("" to gzip when it pays); the resource attributes of
+  // $OTEL_RESOURCE_ATTRIBUTES, decoded, beside service.name (always the
+  // mcp_id) and host.name; the attribute value length limits in characters
+  // (-1: none).
+  std::string otlp_traces_compression, otlp_logs_compression;
+  std::vector<std::pair<std::string, std::string>> otlp_resource;
+  int64_t otlp_span_value_limit = -1, otlp_log_value_limit = -1;
   double quiet_outage = 3600;  // seconds flush -q stays silent through an outage or hold
 
   std::string file;                       // the config file read, "" when none
@@ -152,6 +161,14 @@ struct ConfigOverrides {
 };
 
 using GetEnv = std::function<const char*(const char*)>;
+
+// Reads OpenTelemetry's variables beyond the endpoints and headers into
+// `config` (compression, resource, attribute limits) once the rest of the
+// configuration is known, and adds a warning to config.warnings for each
+// OTEL_EXPORTER_OTLP_* variable not honoured as set, a value refused, and
+// an otlp_endpoint that is a signal's URL: only when the sink is "otlp"
+// (another sink has no business with them). Never throws.
+void apply_otel_sdk_environment(Config& config, const GetEnv& getenv);
 
 // Where the search for a config file looks besides $XDG_CONFIG_HOME, when
 // neither -c nor MCP_REPORT_CONFIG names one (man page CONFIGURATION): a

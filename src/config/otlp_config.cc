@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <sstream>
 
 #include "src/config/config.h"
@@ -129,6 +131,199 @@ std::vector<std::pair<std::string, std::string>> Config::otlp_headers(
                        otlp_headers_file, &headers);
   }
   return headers;
+}
+
+
+namespace {
+
+const char* env_value(const GetEnv& getenv, const std::string& name) {
+  const char* value = getenv(name.c_str());
+  return value && *value ? value : nullptr;  // empty is unset, as the specification says
+}
+
+// OTEL_EXPORTER_OTLP_<SIGNAL>_<what> when set, else OTEL_EXPORTER_OTLP_<what>:
+// the variable's name and value, or {"", nullptr}.
+std::pair<std::string, const char*> signal_setting(const GetEnv& getenv, const char* signal,
+                                                   const char* what) {
+  std::string own = std::string("OTEL_EXPORTER_OTLP_") + signal + "_" + what;
+  if (const char* v = env_value(getenv, own)) return {own, v};
+  std::string generic = std::string("OTEL_EXPORTER_OTLP_") + what;
+  if (const char* v = env_value(getenv, generic)) return {generic, v};
+  return {"", nullptr};
+}
+
+// OTEL_RESOURCE_ATTRIBUTES ("k=v,k2=v2", values percent-encoded as W3C
+// Baggage's): the pairs, or the reason the whole value is discarded.
+std::string parse_resource_attributes(const std::string& text,
+                                      std::vector<std::pair<std::string, std::string>>* out) {
+  std::istringstream in(text);
+  std::string entry;
+  while (std::getline(in, entry, ',')) {
+    entry = trimmed(entry);
+    if (entry.empty()) continue;
+    const size_t split = entry.find('=');
+    if (split == std::string::npos || trimmed(entry.substr(0, split)).empty())
+      return "an entry is not key=value";
+    const std::string key = trimmed(entry.substr(0, split));
+    std::string value;
+    if (!url_decode(trimmed(entry.substr(split + 1)), &value))
+      return "'" + key + "' has a bad %-escape in its value";
+    for (unsigned char c : key + value)
+      if (c < 0x20 || c == 0x7f) return "'" + key + "' holds a control character";
+    bool replaced = false;
+    for (auto& [k, v] : *out)
+      if (k == key) v = value, replaced = true;
+    if (!replaced) out->emplace_back(key, value);
+  }
+  return "";
+}
+
+// An attribute length limit: an integer from 0 to 2^31 - 1, else nullopt.
+std::optional<int64_t> length_limit(const char* text) {
+  const std::string s = trimmed(text);
+  if (s.empty() || s.size() > 10 || s.find_first_not_of("0123456789") != std::string::npos)
+    return std::nullopt;
+  const int64_t n = std::stoll(s);
+  if (n > 2147483647) return std::nullopt;
+  return n;
+}
+
+// The OTEL_EXPORTER_OTLP_* settings the sink does not take, by name after
+// the signal part, and why.
+struct Unsupported {
+  const char* what;
+  const char* why;
+};
+constexpr Unsupported kUnsupported[] = {
+    {"TIMEOUT", "set timeout in [interaction_logging]"},
+    {"CERTIFICATE", "set ca_file in [interaction_logging]"},
+    {"CLIENT_KEY", "no client certificates"},
+    {"CLIENT_CERTIFICATE", "no client certificates"},
+    {"INSECURE", "it is for gRPC; the URL's scheme says"},
+};
+constexpr const char* kMetricsSettings[] = {
+    "ENDPOINT", "HEADERS", "PROTOCOL", "COMPRESSION", "TIMEOUT", "CERTIFICATE",
+    "CLIENT_KEY", "CLIENT_CERTIFICATE", "INSECURE", "TEMPORALITY_PREFERENCE",
+    "DEFAULT_HISTOGRAM_AGGREGATION"};
+
+}  // namespace
+
+void apply_otel_sdk_environment(Config& config, const GetEnv& getenv) {
+  std::vector<std::string> warnings;
+  const char* signals[] = {"TRACES", "LOGS"};
+  std::string* compression[] = {&config.otlp_traces_compression, &config.otlp_logs_compression};
+  // Protocol: an enum whose other values the sink does not speak. The
+  // specification's rule for enums: "if the user provides a value the
+  // implementation does not recognize, the implementation MUST generate a
+  // warning and gracefully ignore the setting".
+  std::map<std::string, std::vector<std::string>> protocol_urls;  // by "VAR=value"
+  std::vector<std::string> protocol_order;
+  for (int k = 0; k < 2; ++k) {
+    const std::string signal_name = k == 0 ? "traces" : "logs";
+    auto [var, value] = signal_setting(getenv, signals[k], "PROTOCOL");
+    if (value && std::strcmp(value, "http/json") != 0) {
+      const std::string key = var + "=" + value;
+      if (!protocol_urls.count(key)) protocol_order.push_back(key);
+      if (config.otlp_sends(signal_name))
+        protocol_urls[key].push_back(display_url(config.otlp_url(signal_name)));
+    }
+    // Compression: none or gzip; unset leaves gzip to when it pays.
+    const std::string own = std::string("OTEL_EXPORTER_OTLP_") + signals[k] + "_COMPRESSION";
+    for (const std::string& name : {std::string("OTEL_EXPORTER_OTLP_COMPRESSION"), own}) {
+      const char* v = env_value(getenv, name);
+      if (!v) continue;
+      if (std::strcmp(v, "none") == 0 || std::strcmp(v, "gzip") == 0)
+        *compression[k] = v;
+      else if (k == 0 || name == own)
+        warnings.push_back(name + "=" + v + ": not none or gzip (ignored)");
+    }
+  }
+  for (const std::string& key : protocol_order) {
+    const std::string value = key.substr(key.find('=') + 1);
+    if (value == "grpc" || value == "http/protobuf") {
+      std::string urls;
+      for (const std::string& u : protocol_urls[key]) urls += (urls.empty() ? "" : " and ") + u;
+      warnings.push_back(key + ": the OTLP sink speaks only http/json (OTLP/HTTP with JSON)" +
+                         (urls.empty() ? std::string() : "; it sends that to " + urls));
+    } else {
+      warnings.push_back(key +
+                         ": not grpc, http/protobuf or http/json (ignored; the OTLP sink sends "
+                         "http/json)");
+    }
+  }
+  // The resource: OTEL_RESOURCE_ATTRIBUTES, merged "as the secondary
+  // resource, with any resource information provided by the user" (the
+  // Resource SDK): service.name stays the mcp_id.
+  if (const char* text = env_value(getenv, "OTEL_RESOURCE_ATTRIBUTES")) {
+    std::vector<std::pair<std::string, std::string>> attributes;
+    if (std::string why = parse_resource_attributes(text, &attributes); !why.empty()) {
+      warnings.push_back("OTEL_RESOURCE_ATTRIBUTES: " + why + " (all of it ignored)");
+      attributes.clear();
+    }
+    std::string service;
+    for (const auto& [k, v] : attributes)
+      if (k == "service.name") service = v;
+      else config.otlp_resource.emplace_back(k, v);
+    if (!service.empty() && service != config.mcp_id && !env_value(getenv, "OTEL_SERVICE_NAME"))
+      warnings.push_back("OTEL_RESOURCE_ATTRIBUTES service.name=" + service +
+                         ": service.name is the mcp_id '" + config.mcp_id +
+                         "' (the configuration ranks above the environment; set mcp_id to "
+                         "change it)");
+  }
+  if (const char* name = env_value(getenv, "OTEL_SERVICE_NAME"); name && name != config.mcp_id)
+    warnings.push_back(std::string("OTEL_SERVICE_NAME=") + name + ": service.name is the mcp_id '" +
+                       config.mcp_id +
+                       "' (the configuration ranks above the environment; set mcp_id to change "
+                       "it)");
+  // Attribute value length limits: the general one, then each kind's own.
+  const std::pair<const char*, std::vector<int64_t*>> limits[] = {
+      {"OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT",
+       {&config.otlp_span_value_limit, &config.otlp_log_value_limit}},
+      {"OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", {&config.otlp_span_value_limit}},
+      {"OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT", {&config.otlp_log_value_limit}}};
+  for (const auto& [var, fields] : limits) {
+    const char* text = env_value(getenv, var);
+    if (!text) continue;
+    if (std::optional<int64_t> n = length_limit(text)) {
+      for (int64_t* f : fields) *f = *n;
+    } else {
+      warnings.push_back(std::string(var) + "=" + text +
+                         ": not a whole number from 0 to 2147483647 (ignored)");
+    }
+  }
+  for (const char* signal : {"", "TRACES_", "LOGS_"})
+    for (const Unsupported& u : kUnsupported) {
+      const std::string var = std::string("OTEL_EXPORTER_OTLP_") + signal + u.what;
+      if (env_value(getenv, var)) warnings.push_back(var + " is not supported (ignored): " + u.why);
+    }
+  for (const char* what : kMetricsSettings) {
+    const std::string var = std::string("OTEL_EXPORTER_OTLP_METRICS_") + what;
+    if (env_value(getenv, var))
+      warnings.push_back(var + " is not supported (ignored): mcp-report sends no metrics");
+  }
+  for (const char* var : {"OTEL_EXPORTER_OTLP_SPAN_INSECURE", "OTEL_EXPORTER_OTLP_METRIC_INSECURE"})
+    if (env_value(getenv, var))
+      warnings.push_back(std::string(var) +
+                         " is not supported (ignored): it is for gRPC; the URL's scheme says");
+  // A signal's URL given as the base: /v1/<signal> would be added to it.
+  std::string base = config.otlp_endpoint;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  for (const char* signal : {"traces", "logs"}) {
+    const std::string tail = std::string("/v1/") + signal;
+    if (base.size() < tail.size() || base.compare(base.size() - tail.size(), tail.size(), tail))
+      continue;
+    const Origin& from = config.origin("interaction_logging.otlp_endpoint");
+    const std::string name = from.kind == Origin::kEnvironment ? from.detail : "otlp_endpoint";
+    std::string upper = signal;
+    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    warnings.push_back(name + " " + display_url(config.otlp_endpoint) + " ends in " + tail +
+                       ": it is the base URL, to which /v1/traces and /v1/logs are added "
+                       "(requests go to " +
+                       display_url(base) + "/v1/traces); leave " + tail +
+                       " out, or give a full URL in OTEL_EXPORTER_OTLP_" + upper + "_ENDPOINT");
+  }
+  if (config.enabled && config.sink == SinkKind::kOtlp)
+    config.warnings.insert(config.warnings.end(), warnings.begin(), warnings.end());
 }
 
 }  // namespace mcpr

@@ -95,7 +95,7 @@ std::string span_name(const rapidjson::Value* data) {
   return target.empty() ? std::string(method) : std::string(method) + " " + std::string(target);
 }
 
-void write_convention_attributes(JsonWriter& w, const rapidjson::Value& data) {
+void write_convention_attributes(JsonWriter& w, const rapidjson::Value& data, size_t limit) {
   for (const Attribute& a : kAttributes) {
     const rapidjson::Value* v = member(&data, a.data_name);
     if (!v) continue;
@@ -107,19 +107,19 @@ void write_convention_attributes(JsonWriter& w, const rapidjson::Value& data) {
         write_int_attribute(w, a.name, std::strtoll(v->GetString(), nullptr, 10));
       }
     } else if (v->IsString()) {
-      write_string_attribute(w, a.name, text(v));
+      write_string_attribute(w, a.name, text(v), limit);
     } else if (v->IsNumber()) {
-      write_string_attribute(w, a.name, number_text(*v));
+      write_string_attribute(w, a.name, number_text(*v), limit);
     }
   }
   if (text(member(&data, "mcp.method.name")) == "tools/call")
-    write_string_attribute(w, "gen_ai.operation.name", "execute_tool");
+    write_string_attribute(w, "gen_ai.operation.name", "execute_tool", limit);
 }
 
-void write_error_attributes(JsonWriter& w, const ErrorFacts& error) {
-  write_string_attribute(w, "error.type", error.type);
+void write_error_attributes(JsonWriter& w, const ErrorFacts& error, size_t limit) {
+  write_string_attribute(w, "error.type", error.type, limit);
   if (!error.status_code.empty())
-    write_string_attribute(w, "rpc.response.status_code", error.status_code);
+    write_string_attribute(w, "rpc.response.status_code", error.status_code, limit);
 }
 
 }  // namespace mcpr

@@ -38,9 +38,11 @@ std::string span_name(const rapidjson::Value* request_data);
 // says string, a port an int), gen_ai.operation.name = execute_tool for
 // tools/call, and our own mcp.client.name/version as mcp_report.client.*
 // (the conventions name no client name or version).
-void write_convention_attributes(JsonWriter& w, const rapidjson::Value& data);
+// String values are cut to `limit` characters.
+void write_convention_attributes(JsonWriter& w, const rapidjson::Value& data,
+                                 size_t limit = kNoLimit);
 
 // Writes error.type and, when there is one, rpc.response.status_code.
-void write_error_attributes(JsonWriter& w, const ErrorFacts& error);
+void write_error_attributes(JsonWriter& w, const ErrorFacts& error, size_t limit = kNoLimit);
 
 }  // namespace mcpr

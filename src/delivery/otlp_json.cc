@@ -30,7 +30,7 @@ void write_int64(JsonWriter& w, int64_t value) {
   w.String(text, static_cast<rapidjson::SizeType>(end - text));
 }
 
-void write_any_value(JsonWriter& w, const rapidjson::Value& v) {
+void write_any_value(JsonWriter& w, const rapidjson::Value& v, size_t limit) {
   w.StartObject();
   if (v.IsObject()) {
     w.Key("kvlistValue");
@@ -42,7 +42,7 @@ void write_any_value(JsonWriter& w, const rapidjson::Value& v) {
       w.Key("key");
       w.String(m.name.GetString(), m.name.GetStringLength());
       w.Key("value");
-      write_any_value(w, m.value);
+      write_any_value(w, m.value, limit);
       w.EndObject();
     }
     w.EndArray();
@@ -52,12 +52,13 @@ void write_any_value(JsonWriter& w, const rapidjson::Value& v) {
     w.StartObject();
     w.Key("values");
     w.StartArray();
-    for (const auto& e : v.GetArray()) write_any_value(w, e);
+    for (const auto& e : v.GetArray()) write_any_value(w, e, limit);
     w.EndArray();
     w.EndObject();
   } else if (v.IsString()) {
     w.Key("stringValue");
-    w.String(v.GetString(), v.GetStringLength());
+    const std::string_view s = limit_chars({v.GetString(), v.GetStringLength()}, limit);
+    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
   } else if (v.IsBool()) {
     w.Key("boolValue");
     w.Bool(v.GetBool());
@@ -75,16 +76,30 @@ void write_any_value(JsonWriter& w, const rapidjson::Value& v) {
   w.EndObject();
 }
 
-void write_attribute(JsonWriter& w, std::string_view key, const rapidjson::Value& value) {
+void write_attribute(JsonWriter& w, std::string_view key, const rapidjson::Value& value,
+                     size_t limit) {
   w.StartObject();
   w.Key("key");
   write_key(w, key);
   w.Key("value");
-  write_any_value(w, value);
+  write_any_value(w, value, limit);
   w.EndObject();
 }
 
-void write_string_attribute(JsonWriter& w, std::string_view key, std::string_view value) {
+std::string_view limit_chars(std::string_view text, size_t limit) {
+  if (text.size() <= limit) return text;  // no more characters than bytes
+  size_t chars = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xc0) == 0x80) continue;  // a continuation byte
+    if (chars == limit) return text.substr(0, i);
+    ++chars;
+  }
+  return text;
+}
+
+void write_string_attribute(JsonWriter& w, std::string_view key, std::string_view value,
+                            size_t limit) {
+  value = limit_chars(value, limit);
   w.StartObject();
   w.Key("key");
   write_key(w, key);
@@ -136,19 +151,28 @@ std::string OtlpEnvelope::resource_head(const Resource& r) const {
   w.Key("attributes");
   w.StartArray();
   write_string_attribute(w, "service.name", r.mcp_id);
-  if (!info_.host_name.empty()) write_string_attribute(w, "host.name", info_.host_name);
+  std::string_view host = info_.host_name;
+  for (const auto& [key, value] : info_.attributes)
+    if (key == "host.name") host = value;
+  if (!host.empty()) write_string_attribute(w, "host.name", host);
+  for (const auto& [key, value] : info_.attributes)
+    if (key != "host.name" && key != "service.name") write_string_attribute(w, key, value);
   w.EndArray();
   w.EndObject();
   std::string head = "{\"resource\":";
   head.append(out.GetString(), out.GetSize());
-  head += ",\"";
+  head += ",\"schemaUrl\":\"";
+  head += kSemconvSchemaUrl;
+  head += "\",\"";
   head += names.scopes;
   head += "\":[{\"scope\":{\"name\":\"mcp-report\",\"version\":";
   out.Clear();
   w.Reset(out);
   w.String(info_.scope_version.c_str());
   head.append(out.GetString(), out.GetSize());
-  head += "},\"";
+  head += "},\"schemaUrl\":\"";
+  head += kSemconvSchemaUrl;
+  head += "\",\"";
   head += names.items;
   head += "\":[";
   return head;

@@ -10,6 +10,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -21,21 +22,41 @@ namespace mcpr {
 
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 
+// The schema of the semantic conventions our attributes follow (v1.41.0,
+// mcp_conventions.h), on every resource and scope: a Collector's schema
+// processor can translate later renames.
+inline constexpr char kSemconvSchemaUrl[] = "https://opentelemetry.io/schemas/1.41.0";
+
 // The two signals the sink sends, each to its own URL.
 enum class OtlpSignal { kTraces, kLogs };
 
 struct OtlpResourceInfo {
   std::string host_name;      // resource attribute host.name ("" leaves it out)
   std::string scope_version;  // InstrumentationScope.version
+  // $OTEL_RESOURCE_ATTRIBUTES', after service.name and host.name (a
+  // host.name here replaces ours).
+  std::vector<std::pair<std::string, std::string>> attributes;
 };
 
 // An AnyValue (common.proto) holding a JSON value: objects are kvlists,
 // arrays arrays, integers that fit int64 decimal strings, null an empty value.
-void write_any_value(JsonWriter& w, const rapidjson::Value& v);
+// Strings in it are cut to `limit` characters.
+void write_any_value(JsonWriter& w, const rapidjson::Value& v, size_t limit = SIZE_MAX);
 
-// One KeyValue of an attributes list.
-void write_attribute(JsonWriter& w, std::string_view key, const rapidjson::Value& value);
-void write_string_attribute(JsonWriter& w, std::string_view key, std::string_view value);
+// No attribute value length limit (OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT unset).
+inline constexpr size_t kNoLimit = SIZE_MAX;
+
+// `text` cut to at most `limit` characters (UTF-8 code points, a byte that
+// is not UTF-8 counting as one), between two characters: OpenTelemetry's
+// attribute value length limit ("counting any character in it as 1").
+std::string_view limit_chars(std::string_view text, size_t limit);
+
+// One KeyValue of an attributes list; a string value cut to `limit`
+// characters.
+void write_attribute(JsonWriter& w, std::string_view key, const rapidjson::Value& value,
+                     size_t limit = kNoLimit);
+void write_string_attribute(JsonWriter& w, std::string_view key, std::string_view value,
+                            size_t limit = kNoLimit);
 void write_int_attribute(JsonWriter& w, std::string_view key, int64_t value);
 
 // Writes a 64-bit integer as OTLP JSON wants it: a decimal string.

@@ -53,13 +53,14 @@ void OtlpLogsEncoder::add(const OtlpEvent& event, const SpanIds& ids) {
   write_any_value(w, *event.data);
   w.Key("attributes");
   w.StartArray();
-  write_string_attribute(w, "mcp_report.interaction.id", e.interaction_id);
-  write_string_attribute(w, "mcp_report.action", action);
+  write_string_attribute(w, "mcp_report.interaction.id", e.interaction_id, limit_);
+  write_string_attribute(w, "mcp_report.action", action, limit_);
   // The coordinator's Idempotency-Key: the same on every resend, so a
   // receiver can drop the duplicates at-least-once allows.
-  if (!event.event_id.empty()) write_string_attribute(w, "mcp_report.event.id", event.event_id);
-  write_convention_attributes(w, *event.data);
-  if (is_error) write_error_attributes(w, error_facts(*event.data));
+  if (!event.event_id.empty())
+    write_string_attribute(w, "mcp_report.event.id", event.event_id, limit_);
+  write_convention_attributes(w, *event.data, limit_);
+  if (is_error) write_error_attributes(w, error_facts(*event.data), limit_);
   w.EndArray();
   w.Key("flags");  // LogRecordFlags: the W3C trace flags of its span
   w.Uint(ids.flags);

@@ -45,10 +45,13 @@ SpanIds span_ids_of(const EventSummary& event, const OtlpEvent* start);
 class OtlpLogsEncoder {
  public:
   // `observed_unix_nano` is the time of the export, every record's
-  // observedTimeUnixNano.
-  OtlpLogsEncoder(OtlpResourceInfo info, int64_t observed_unix_nano)
+  // observedTimeUnixNano; `value_limit` the log record attribute value
+  // length limit in characters (the body is not cut).
+  OtlpLogsEncoder(OtlpResourceInfo info, int64_t observed_unix_nano,
+                  size_t value_limit = kNoLimit)
       : envelope_(OtlpSignal::kLogs, std::move(info)),
-        observed_(std::to_string(observed_unix_nano)) {}
+        observed_(std::to_string(observed_unix_nano)),
+        limit_(value_limit) {}
 
   // Adds one event's record, in the span `ids`.
   void add(const OtlpEvent& event, const SpanIds& ids);
@@ -62,6 +65,7 @@ class OtlpLogsEncoder {
  private:
   OtlpEnvelope envelope_;
   std::string observed_;
+  size_t limit_;
 };
 
 }  // namespace mcpr

@@ -93,9 +93,9 @@ class OtlpSink : public Sink {
       auto start = starts.find(iid);
       begins.push_back(start == starts.end() ? nullptr : start->second);
     }
-    OtlpResourceInfo info{options_.host_name, kVersion};
-    OtlpTracesEncoder traces(info);
-    OtlpLogsEncoder logs(info, options_.now_unix_nano());
+    OtlpResourceInfo info{options_.host_name, kVersion, options_.resource};
+    OtlpTracesEncoder traces(info, options_.span_value_limit);
+    OtlpLogsEncoder logs(info, options_.now_unix_nano(), options_.log_value_limit);
     for (size_t k = 0; k < events.size(); ++k) {
       const OtlpEvent& e = events[k];
       const SpanIds ids = span_ids_of(e.summary, begins[k]);
@@ -138,7 +138,7 @@ class OtlpSink : public Sink {
     r.body = std::move(body);
     r.bearer = false;  // the coordinator's key is not the endpoint's business
     r.headers = s.headers;
-    if (r.body.size() >= kGzipThreshold) {
+    if (s.compression == "gzip" || (s.compression.empty() && r.body.size() >= kGzipThreshold)) {
       if (std::optional<std::string> gz = gzip_compress(r.body)) {
         r.body = std::move(*gz);
         r.headers.emplace_back("Content-Encoding", "gzip");
@@ -162,10 +162,17 @@ OtlpSinkOptions otlp_sink_options(const Config& config) {
   for (OtlpSignal signal : {OtlpSignal::kTraces, OtlpSignal::kLogs}) {
     const std::string name = otlp_signal_name(signal);
     if (config.otlp_sends(name))
-      o.signals.push_back({signal, config.otlp_url(name), config.otlp_headers(name)});
+      o.signals.push_back({signal, config.otlp_url(name), config.otlp_headers(name),
+                           signal == OtlpSignal::kTraces ? config.otlp_traces_compression
+                                                         : config.otlp_logs_compression});
   }
   o.max_batch = static_cast<size_t>(config.otlp_batch);
   o.max_request_bytes = static_cast<size_t>(config.otlp_max_request_kb) * 1024;
+  o.resource = config.otlp_resource;
+  if (config.otlp_span_value_limit >= 0)
+    o.span_value_limit = static_cast<size_t>(config.otlp_span_value_limit);
+  if (config.otlp_log_value_limit >= 0)
+    o.log_value_limit = static_cast<size_t>(config.otlp_log_value_limit);
   char host[256] = {0};
   if (::gethostname(host, sizeof host - 1) == 0) o.host_name = host;
   return o;

@@ -25,6 +25,9 @@ struct OtlpSinkOptions {
     OtlpSignal signal;
     std::string url;  // the full URL, .../v1/traces or .../v1/logs
     std::vector<std::pair<std::string, std::string>> headers;
+    // OTEL_EXPORTER_OTLP_*COMPRESSION: "none", "gzip" (every request), or
+    // "" (gzip when it pays: a body of kGzipThreshold bytes or more).
+    std::string compression;
   };
   std::vector<Signal> signals;  // those otlp_signals names, traces first
   size_t max_batch = 512;
@@ -32,6 +35,9 @@ struct OtlpSinkOptions {
   // of one signal that would not fit go in further requests.
   size_t max_request_bytes = 4 << 20;
   std::string host_name;                   // resource host.name
+  std::vector<std::pair<std::string, std::string>> resource;  // OTEL_RESOURCE_ATTRIBUTES'
+  // The attribute value length limits in characters (kNoLimit: none).
+  size_t span_value_limit = kNoLimit, log_value_limit = kNoLimit;
   std::function<int64_t()> now_unix_nano;  // observedTimeUnixNano; the wall clock when unset
 };
 

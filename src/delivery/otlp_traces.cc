@@ -7,7 +7,8 @@
 namespace mcpr {
 namespace {
 
-constexpr int kSpanKindServer = 2;  // Span.SpanKind SPAN_KIND_SERVER
+constexpr int kSpanKindInternal = 1;  // Span.SpanKind SPAN_KIND_INTERNAL
+constexpr int kSpanKindServer = 2;    // Span.SpanKind SPAN_KIND_SERVER
 constexpr int kStatusError = 2;     // Status.StatusCode STATUS_CODE_ERROR
 
 // When the interaction began, in µs: its start's recording time, or the end's
@@ -19,6 +20,26 @@ std::optional<int64_t> start_time_us(const OtlpEvent* start, const OtlpEvent& en
   const double seconds = it->value.GetDouble();
   if (!std::isfinite(seconds) || seconds < 0 || seconds > 1e9) return std::nullopt;
   return end.summary.timestamp_us - std::llround(seconds * 1e6);
+}
+
+// The conventions' opt-in gen_ai.tool.call.arguments and .result, in
+// structured form, for a tools/call whose values were captured (proxy
+// --capture): the start's "parameters" object (without capture it is a list
+// of names) and a completion's "result" object (a value cut to fit
+// max_event_kb is the start of its JSON text: not sent).
+void write_tool_call_values(JsonWriter& w, const rapidjson::Value& request, const OtlpEvent& end,
+                            size_t limit) {
+  auto method = request.FindMember("mcp.method.name");
+  if (method == request.MemberEnd() || !method->value.IsString() ||
+      std::string_view(method->value.GetString(), method->value.GetStringLength()) != "tools/call")
+    return;
+  auto arguments = request.FindMember("parameters");
+  if (arguments != request.MemberEnd() && arguments->value.IsObject())
+    write_attribute(w, "gen_ai.tool.call.arguments", arguments->value, limit);
+  if (end.summary.action != Action::kComplete) return;
+  auto result = end.data->FindMember("result");
+  if (result != end.data->MemberEnd() && result->value.IsObject())
+    write_attribute(w, "gen_ai.tool.call.result", result->value, limit);
 }
 
 void write_text(JsonWriter& w, const std::string& s) {
@@ -61,21 +82,28 @@ bool OtlpTracesEncoder::add(const OtlpEvent* start, const OtlpEvent& end, const 
   w.Key("flags");
   w.Uint(otlp_span_flags(ids));
   w.Key("name");
-  write_text(w, span_name(request));
+  const std::string name = span_name(request);
+  const std::string_view cut = limit_chars(name, limit_);
+  w.String(cut.data(), static_cast<rapidjson::SizeType>(cut.size()));
+  // SERVER is "server-side handling of a synchronous RPC or other remote
+  // request" (trace.proto): an MCP request. A recording command's job
+  // (run, a wrapper's start) is not one: INTERNAL.
+  const bool mcp_request = request && request->HasMember("mcp.method.name");
   w.Key("kind");
-  w.Int(kSpanKindServer);
+  w.Int(mcp_request ? kSpanKindServer : kSpanKindInternal);
   w.Key("startTimeUnixNano");
   write_int64(w, *begin_us * 1000);
   w.Key("endTimeUnixNano");
   write_int64(w, end_us * 1000);
   w.Key("attributes");
   w.StartArray();
-  if (request) write_convention_attributes(w, *request);
-  write_string_attribute(w, "mcp_report.interaction.id", end.summary.interaction_id);
+  if (request) write_convention_attributes(w, *request, limit_);
+  if (request) write_tool_call_values(w, *request, end, limit_);
+  write_string_attribute(w, "mcp_report.interaction.id", end.summary.interaction_id, limit_);
   std::optional<ErrorFacts> error;
   if (end.summary.action == Action::kError) {
     error = error_facts(*end.data);
-    write_error_attributes(w, *error);
+    write_error_attributes(w, *error, limit_);
   }
   w.EndArray();
   if (error) {

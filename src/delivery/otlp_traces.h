@@ -19,7 +19,10 @@ uint32_t otlp_span_flags(const SpanIds& ids);
 // Builds one ExportTraceServiceRequest (OtlpEnvelope's grouping by mcp_id).
 class OtlpTracesEncoder {
  public:
-  explicit OtlpTracesEncoder(OtlpResourceInfo info) : envelope_(OtlpSignal::kTraces, std::move(info)) {}
+  // `value_limit`: the span attribute value length limit in characters,
+  // which the span's name keeps too.
+  explicit OtlpTracesEncoder(OtlpResourceInfo info, size_t value_limit = kNoLimit)
+      : envelope_(OtlpSignal::kTraces, std::move(info)), limit_(value_limit) {}
 
   // Adds the span of the interaction that `end` (an interaction_complete or
   // interaction_error) ends. `start` is its interaction_start, or nullptr
@@ -34,6 +37,7 @@ class OtlpTracesEncoder {
 
  private:
   OtlpEnvelope envelope_;
+  size_t limit_;
 };
 
 }  // namespace mcpr

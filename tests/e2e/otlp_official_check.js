@@ -39,10 +39,11 @@ function hrTime(nanos) {
 function sdkRecords(request) {
   const out = [];
   for (const rl of request.resourceLogs || []) {
-    const resource = resourceFromAttributes(attributes(rl.resource && rl.resource.attributes));
+    const resource = resourceFromAttributes(attributes(rl.resource && rl.resource.attributes),
+                                            { schemaUrl: rl.schemaUrl });
     for (const sl of rl.scopeLogs || []) {
       // The SDK groups records by the identity of their resource and scope.
-      const scope = { name: sl.scope.name, version: sl.scope.version };
+      const scope = { name: sl.scope.name, version: sl.scope.version, schemaUrl: sl.schemaUrl };
       for (const r of sl.logRecords || []) {
         out.push({
           hrTime: hrTime(r.timeUnixNano), hrTimeObserved: hrTime(r.observedTimeUnixNano),
@@ -63,9 +64,10 @@ function sdkRecords(request) {
 function sdkSpans(request) {
   const out = [];
   for (const rs of request.resourceSpans || []) {
-    const resource = resourceFromAttributes(attributes(rs.resource && rs.resource.attributes));
+    const resource = resourceFromAttributes(attributes(rs.resource && rs.resource.attributes),
+                                            { schemaUrl: rs.schemaUrl });
     for (const ss of rs.scopeSpans || []) {
-      const scope = { name: ss.scope.name, version: ss.scope.version };
+      const scope = { name: ss.scope.name, version: ss.scope.version, schemaUrl: ss.schemaUrl };
       for (const s of ss.spans || []) {
         const flags = s.flags || 0;
         out.push({
@@ -115,6 +117,11 @@ for (const file of process.argv.slice(2)) {
   const records = traces ? sdkSpans(ours) : sdkRecords(ours);
   const json = traces ? JsonTraceSerializer : JsonLogsSerializer;
   const official = JSON.parse(Buffer.from(json.serializeRequest(records)).toString());
+  // The JS transformer also copies the schema URL into the Resource message,
+  // which has no such field (resource.proto: attributes,
+  // dropped_attributes_count): ResourceSpans/ResourceLogs.schemaUrl is the one.
+  for (const r of official.resourceSpans || official.resourceLogs || [])
+    if (r.resource) delete r.resource.schemaUrl;
   const protobuf = (traces ? ProtobufTraceSerializer : ProtobufLogsSerializer).serializeRequest(records);
   if (!protobuf || (records.length && protobuf.length === 0)) {
     console.error(file + ': the protobuf serializer refused the records');

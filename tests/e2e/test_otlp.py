@@ -300,6 +300,59 @@ class EncodingTest(OtlpCase):
         # a control character in a header value is a configuration error
         self.fails(78, "-c", cfg, "flush", env={"OTEL_EXPORTER_OTLP_HEADERS": "k=a%0Ab"})
 
+    def test_opentelemetry_variables_are_honoured_or_warned_about_once(self):
+        rx = self.receiver()
+        self.import_events(self.interactions(40))
+        env = {"OTEL_EXPORTER_OTLP_PROTOCOL": "grpc", "OTEL_EXPORTER_OTLP_COMPRESSION": "none",
+               "OTEL_EXPORTER_OTLP_TIMEOUT": "2000", "OTEL_SERVICE_NAME": "test_mcp",
+               "OTEL_RESOURCE_ATTRIBUTES":
+                   "deployment.environment.name=prod,service.namespace=a%2Cb"}
+        r = self.ok("-c", self.cfg, "flush", env=env)
+        warnings = [line for line in r.stderr.splitlines() if "warning: OTEL_" in line]
+        self.assertEqual(warnings, [
+            "mcp-report: warning: OTEL_EXPORTER_OTLP_PROTOCOL=grpc: the OTLP sink speaks only "
+            "http/json (OTLP/HTTP with JSON); it sends that to %s/v1/traces and %s/v1/logs"
+            % (rx.url, rx.url),
+            "mcp-report: warning: OTEL_EXPORTER_OTLP_TIMEOUT is not supported (ignored): set "
+            "timeout in [interaction_logging]"], r.stderr)
+        self.assertTrue(rx.log())
+        for request in rx.log():  # none: never gzipped, however large
+            self.assertNotIn("content-encoding", request["headers"])
+        with open(rx.requests_path) as f:
+            bodies = [json.loads(line) for line in f]
+        for body in bodies:
+            (resource,) = body.get("resourceSpans") or body["resourceLogs"]
+            self.assertEqual(values(resource["resource"])["deployment.environment.name"], "prod")
+            self.assertEqual(values(resource["resource"])["service.namespace"], "a,b")
+            self.assertEqual(values(resource["resource"])["service.name"], "test_mcp")
+            # the semantic conventions' version the attributes follow
+            schema = "https://opentelemetry.io/schemas/1.41.0"
+            self.assertEqual(resource["schemaUrl"], schema)
+            (scope,) = resource.get("scopeSpans") or resource["scopeLogs"]
+            self.assertEqual(scope["schemaUrl"], schema)
+        self.check_with_official_serializers(rx)
+        # gzip: every request, a small one too
+        self.import_events([event(0, "small", 0)])
+        self.ok("-c", self.cfg, "flush", env={"OTEL_EXPORTER_OTLP_COMPRESSION": "gzip"})
+        self.assertEqual(rx.log()[-1]["headers"].get("content-encoding"), "gzip")
+        self.assertLess(rx.log()[-1]["bytes"], 1024)
+
+    def check_with_official_serializers(self, rx):
+        """The official OpenTelemetry JS serializers parse every request received."""
+        if not (shutil.which("node") and os.path.isdir(NPM_MODULES)):
+            return
+        files = []
+        with open(rx.requests_path) as f:
+            for n, line in enumerate(f):
+                path = os.path.join(self.dir, "request%d.json" % n)
+                with open(path, "w") as out:
+                    out.write(line)
+                files.append(path)
+        self.assertTrue(files)
+        r = subprocess.run(["node", CHECKER, *files], capture_output=True, text=True,
+                           env={"PATH": os.environ["PATH"], "NODE_PATH": NPM_MODULES})
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
     def test_the_signal_specific_endpoint_is_used_as_given(self):
         rx = self.receiver()
         self.import_events([event(0, "a", 0)])
@@ -320,17 +373,7 @@ class EncodingTest(OtlpCase):
                                         "big": 9007199254740991}})
         self.import_events(events)
         self.ok("-c", self.cfg, "flush")
-        files = []
-        with open(rx.requests_path) as f:
-            for n, line in enumerate(f):
-                path = os.path.join(self.dir, "request%d.json" % n)
-                with open(path, "w") as out:
-                    out.write(line)
-                files.append(path)
-        self.assertTrue(files)
-        r = subprocess.run(["node", CHECKER, *files], capture_output=True, text=True,
-                           env={"PATH": os.environ["PATH"], "NODE_PATH": NPM_MODULES})
-        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.check_with_official_serializers(rx)
 
 
 CALLER = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
@@ -401,8 +444,10 @@ class SpanTest(OtlpCase):
         self.assertEqual(self.started(), [])  # every start went with its end
         spans = {values(sp)["mcp_report.interaction.id"]: sp for sp in rx.spans()}
         self.assertEqual(sorted(spans), ["p1", "r1", "t1", "t2", "w1", "w2"])
-        for sp in spans.values():
-            self.assertEqual(sp["kind"], 2)  # SERVER: we report from the server's side
+        for iid, sp in spans.items():
+            # SERVER: an MCP request, reported from the server's side; a
+            # recording command's job (w1, w2) is INTERNAL.
+            self.assertEqual(sp["kind"], 1 if iid[0] == "w" else 2, iid)
         shape = {iid: (sp["name"], sp["startTimeUnixNano"], sp["endTimeUnixNano"],
                        sp.get("status"), values(sp)) for iid, sp in spans.items()}
         end = {iid: nanos(T0 + d) for iid, d in
@@ -664,6 +709,7 @@ class TraceContextTest(OtlpCase):
                          derived_ids("test_mcp", "wrapper", job["startTimeUnixNano"])[1])
         self.assertEqual(step["traceId"], job["traceId"])
         self.assertEqual(step["parentSpanId"], job["spanId"])  # run's span is the parent
+        self.assertEqual((job["kind"], step["kind"]), (1, 1))  # INTERNAL: no MCP request
         # The child ran within the parent.
         self.assertLessEqual(int(job["startTimeUnixNano"]), int(step["startTimeUnixNano"]))
         self.assertLessEqual(int(step["endTimeUnixNano"]), int(job["endTimeUnixNano"]))

@@ -166,5 +166,194 @@ TEST_F(OtlpConfigTest, DescribeMasksHeaderValues) {
   EXPECT_EQ(all.find("topsecret"), std::string::npos);
 }
 
+// The warnings load_config gives for OpenTelemetry's variables, with the sink
+// "otlp" (config.warnings, said by flush and config -v).
+std::vector<std::string> otel_warnings(const Config& c) {
+  std::vector<std::string> out;
+  for (const std::string& w : c.warnings)
+    if (w.find("OTEL_") != std::string::npos || w.find("otlp_endpoint") != std::string::npos)
+      out.push_back(w);
+  return out;
+}
+
+TEST_F(OtlpConfigTest, ProtocolsOtherThanHttpJsonAreWarnedOnceAndHttpJsonIsSent) {
+  struct Case {
+    std::map<std::string, std::string> env;
+    std::vector<std::string> warnings;
+  } cases[] = {
+      {{}, {}},
+      {{{"OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"}}, {}},
+      {{{"OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"}},
+       {"OTEL_EXPORTER_OTLP_PROTOCOL=grpc: the OTLP sink speaks only http/json (OTLP/HTTP "
+        "with JSON); it sends that to http://localhost:4318/v1/traces and "
+        "http://localhost:4318/v1/logs"}},
+      {{{"OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"},
+        {"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/json"}},
+       {"OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf: the OTLP sink speaks only http/json "
+        "(OTLP/HTTP with JSON); it sends that to http://localhost:4318/v1/logs"}},
+      {{{"OTEL_EXPORTER_OTLP_LOGS_PROTOCOL", "grpc"}},
+       {"OTEL_EXPORTER_OTLP_LOGS_PROTOCOL=grpc: the OTLP sink speaks only http/json (OTLP/HTTP "
+        "with JSON); it sends that to http://localhost:4318/v1/logs"}},
+      {{{"OTEL_EXPORTER_OTLP_PROTOCOL", "thrift"}},
+       {"OTEL_EXPORTER_OTLP_PROTOCOL=thrift: not grpc, http/protobuf or http/json (ignored; "
+        "the OTLP sink sends http/json)"}},
+  };
+  for (const Case& c : cases) {
+    auto env = c.env;
+    env["MCP_REPORT_SINK"] = "otlp";
+    EXPECT_EQ(otel_warnings(load("", env)), c.warnings) << c.env.size();
+  }
+}
+
+TEST_F(OtlpConfigTest, CompressionNoneOrGzipPerSignal) {
+  struct Case {
+    std::map<std::string, std::string> env;
+    std::string traces, logs;
+    std::vector<std::string> warnings;
+  } cases[] = {
+      {{}, "", "", {}},
+      {{{"OTEL_EXPORTER_OTLP_COMPRESSION", "none"}}, "none", "none", {}},
+      {{{"OTEL_EXPORTER_OTLP_COMPRESSION", "gzip"}}, "gzip", "gzip", {}},
+      {{{"OTEL_EXPORTER_OTLP_COMPRESSION", "gzip"},
+        {"OTEL_EXPORTER_OTLP_LOGS_COMPRESSION", "none"}},
+       "gzip", "none", {}},
+      {{{"OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "zstd"}},
+       "", "", {"OTEL_EXPORTER_OTLP_TRACES_COMPRESSION=zstd: not none or gzip (ignored)"}},
+      {{{"OTEL_EXPORTER_OTLP_COMPRESSION", "none"},
+        {"OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "br"}},
+       "none", "none",
+       {"OTEL_EXPORTER_OTLP_TRACES_COMPRESSION=br: not none or gzip (ignored)"}},
+  };
+  for (const Case& c : cases) {
+    auto env = c.env;
+    env["MCP_REPORT_SINK"] = "otlp";
+    const Config config = load("", env);
+    EXPECT_EQ(config.otlp_traces_compression, c.traces);
+    EXPECT_EQ(config.otlp_logs_compression, c.logs);
+    EXPECT_EQ(otel_warnings(config), c.warnings);
+  }
+}
+
+TEST_F(OtlpConfigTest, ResourceAttributesDecodedAndServiceNameStaysTheMcpId) {
+  using Attrs = std::vector<std::pair<std::string, std::string>>;
+  struct Case {
+    std::map<std::string, std::string> env;
+    Attrs resource;
+    std::vector<std::string> warnings;
+  } cases[] = {
+      {{}, {}, {}},
+      {{{"OTEL_RESOURCE_ATTRIBUTES",
+         "deployment.environment.name=prod, service.namespace = mcp ,k=a%2Cb%3Dc%20d"}},
+       {{"deployment.environment.name", "prod"}, {"service.namespace", "mcp"}, {"k", "a,b=c d"}},
+       {}},
+      // A later duplicate replaces an earlier one; host.name replaces ours.
+      {{{"OTEL_RESOURCE_ATTRIBUTES", "a=1,host.name=h2,a=3"}}, {{"a", "3"}, {"host.name", "h2"}},
+       {}},
+      // Any error discards the whole value, as the Resource SDK says.
+      {{{"OTEL_RESOURCE_ATTRIBUTES", "a=1,b=%zz"}},
+       {},
+       {"OTEL_RESOURCE_ATTRIBUTES: 'b' has a bad %-escape in its value (all of it ignored)"}},
+      {{{"OTEL_RESOURCE_ATTRIBUTES", "a=1,novalue"}},
+       {},
+       {"OTEL_RESOURCE_ATTRIBUTES: an entry is not key=value (all of it ignored)"}},
+      {{{"OTEL_RESOURCE_ATTRIBUTES", "a=1,=2"}},
+       {},
+       {"OTEL_RESOURCE_ATTRIBUTES: an entry is not key=value (all of it ignored)"}},
+      {{{"OTEL_RESOURCE_ATTRIBUTES", "a=x%0Ay"}},
+       {},
+       {"OTEL_RESOURCE_ATTRIBUTES: 'a' holds a control character (all of it ignored)"}},
+      // service.name is the mcp_id: the configuration is the resource the user
+      // gives, which ranks above the environment's.
+      {{{"OTEL_SERVICE_NAME", "m1"}, {"OTEL_RESOURCE_ATTRIBUTES", "service.name=m1,x=1"}},
+       {{"x", "1"}},
+       {}},
+      {{{"OTEL_SERVICE_NAME", "svc"}, {"OTEL_RESOURCE_ATTRIBUTES", "service.name=other"}},
+       {},
+       {"OTEL_SERVICE_NAME=svc: service.name is the mcp_id 'm1' (the configuration ranks above "
+        "the environment; set mcp_id to change it)"}},
+      {{{"OTEL_RESOURCE_ATTRIBUTES", "service.name=other"}},
+       {},
+       {"OTEL_RESOURCE_ATTRIBUTES service.name=other: service.name is the mcp_id 'm1' (the "
+        "configuration ranks above the environment; set mcp_id to change it)"}},
+  };
+  for (const Case& c : cases) {
+    auto env = c.env;
+    env["MCP_REPORT_SINK"] = "otlp";
+    env["MCP_REPORT_MCP_ID"] = "m1";
+    const Config config = load("", env);
+    EXPECT_EQ(config.otlp_resource, c.resource);
+    EXPECT_EQ(otel_warnings(config), c.warnings);
+  }
+}
+
+TEST_F(OtlpConfigTest, AttributeValueLengthLimits) {
+  struct Case {
+    std::map<std::string, std::string> env;
+    int64_t spans, logs;
+    std::vector<std::string> warnings;
+  } cases[] = {
+      {{}, -1, -1, {}},
+      {{{"OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "100"}}, 100, 100, {}},
+      {{{"OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "100"},
+        {"OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "0"}},
+       0, 100, {}},
+      {{{"OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT", "7"}}, -1, 7, {}},
+      {{{"OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "-5"},
+        {"OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "12x"}},
+       -1, -1,
+       {"OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT=-5: not a whole number from 0 to 2147483647 (ignored)",
+        "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT=12x: not a whole number from 0 to 2147483647 "
+        "(ignored)"}},
+  };
+  for (const Case& c : cases) {
+    auto env = c.env;
+    env["MCP_REPORT_SINK"] = "otlp";
+    const Config config = load("", env);
+    EXPECT_EQ(config.otlp_span_value_limit, c.spans);
+    EXPECT_EQ(config.otlp_log_value_limit, c.logs);
+    EXPECT_EQ(otel_warnings(config), c.warnings);
+  }
+}
+
+TEST_F(OtlpConfigTest, VariablesNotSupportedAndSignalUrlsAsTheBaseAreWarnedOnce) {
+  struct Case {
+    std::string toml;
+    std::map<std::string, std::string> env;
+    std::vector<std::string> warnings;
+  } cases[] = {
+      {"", {{"OTEL_EXPORTER_OTLP_TIMEOUT", "2000"}},
+       {"OTEL_EXPORTER_OTLP_TIMEOUT is not supported (ignored): set timeout in "
+        "[interaction_logging]"}},
+      {"", {{"OTEL_EXPORTER_OTLP_LOGS_CERTIFICATE", "/ca.pem"}},
+       {"OTEL_EXPORTER_OTLP_LOGS_CERTIFICATE is not supported (ignored): set ca_file in "
+        "[interaction_logging]"}},
+      {"", {{"OTEL_EXPORTER_OTLP_CLIENT_KEY", "/k.pem"}},
+       {"OTEL_EXPORTER_OTLP_CLIENT_KEY is not supported (ignored): no client certificates"}},
+      {"", {{"OTEL_EXPORTER_OTLP_INSECURE", "true"}},
+       {"OTEL_EXPORTER_OTLP_INSECURE is not supported (ignored): it is for gRPC; the URL's "
+        "scheme says"}},
+      {"", {{"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "http://m:4318/v1/metrics"}},
+       {"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT is not supported (ignored): mcp-report sends no "
+        "metrics"}},
+      {"otlp_endpoint = \"http://c:4318/v1/traces\"\n", {},
+       {"otlp_endpoint http://c:4318/v1/traces ends in /v1/traces: it is the base URL, to which "
+        "/v1/traces and /v1/logs are added (requests go to http://c:4318/v1/traces/v1/traces); "
+        "leave /v1/traces out, or give a full URL in OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"}},
+      {"", {{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318/v1/logs/"}},
+       {"OTEL_EXPORTER_OTLP_ENDPOINT http://c:4318/v1/logs/ ends in /v1/logs: it is the base "
+        "URL, to which /v1/traces and /v1/logs are added (requests go to "
+        "http://c:4318/v1/logs/v1/traces); leave /v1/logs out, or give a full URL in "
+        "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT"}},
+  };
+  for (const Case& c : cases) {
+    auto env = c.env;
+    env["MCP_REPORT_SINK"] = "otlp";
+    EXPECT_EQ(otel_warnings(load(c.toml, env)), c.warnings) << c.toml;
+    // Another sink has no business with them: nothing is said.
+    auto other = c.env;
+    EXPECT_TRUE(otel_warnings(load(c.toml, other)).empty());
+  }
+}
+
 }  // namespace
 }  // namespace mcpr

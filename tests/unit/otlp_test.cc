@@ -43,8 +43,9 @@ TEST(OtlpLogsTest, OneEventIsOneLogRecordOfTheWholeRequest) {
             "{\"resourceLogs\":[{\"resource\":{\"attributes\":["
             "{\"key\":\"service.name\",\"value\":{\"stringValue\":\"m1\"}},"
             "{\"key\":\"host.name\",\"value\":{\"stringValue\":\"host-a\"}}]},"
+            "\"schemaUrl\":\"https://opentelemetry.io/schemas/1.41.0\","
             "\"scopeLogs\":[{\"scope\":{\"name\":\"mcp-report\",\"version\":\"0.1.0\"},"
-            "\"logRecords\":[{\"timeUnixNano\":\"1764000000123456000\","
+            "\"schemaUrl\":\"https://opentelemetry.io/schemas/1.41.0\",\"logRecords\":[{\"timeUnixNano\":\"1764000000123456000\","
             "\"observedTimeUnixNano\":\"1764000001000000000\","
             "\"severityNumber\":9,\"severityText\":\"INFO\","
             "\"body\":{\"kvlistValue\":{\"values\":["
@@ -137,6 +138,68 @@ TEST(OtlpLogsTest, SemanticConventionNamesInTheDataBecomeAttributes) {
   EXPECT_NE(json.find(attributes), std::string::npos) << json;
   // The resource carries no host.name when none is known.
   EXPECT_EQ(json.find("host.name"), std::string::npos);
+}
+
+TEST(OtlpLogsTest, TheResourceIsTheMcpIdTheHostAndOtelResourceAttributes) {
+  struct Case {
+    OtlpResourceInfo info;
+    std::string attributes;  // the resource's attributes, as JSON
+  } cases[] = {
+      {{"h", "v"},
+       "[{\"key\":\"service.name\",\"value\":{\"stringValue\":\"m1\"}},"
+       "{\"key\":\"host.name\",\"value\":{\"stringValue\":\"h\"}}]"},
+      {{"h", "v", {{"deployment.environment.name", "prod"}, {"k", "a,b"}}},
+       "[{\"key\":\"service.name\",\"value\":{\"stringValue\":\"m1\"}},"
+       "{\"key\":\"host.name\",\"value\":{\"stringValue\":\"h\"}},"
+       "{\"key\":\"deployment.environment.name\",\"value\":{\"stringValue\":\"prod\"}},"
+       "{\"key\":\"k\",\"value\":{\"stringValue\":\"a,b\"}}]"},
+      // OTEL_RESOURCE_ATTRIBUTES' host.name replaces the one we found.
+      {{"h", "v", {{"host.name", "given"}}},
+       "[{\"key\":\"service.name\",\"value\":{\"stringValue\":\"m1\"}},"
+       "{\"key\":\"host.name\",\"value\":{\"stringValue\":\"given\"}}]"},
+  };
+  for (const Case& c : cases) {
+    OtlpLogsEncoder encoder(c.info, 0);
+    std::string error;
+    ASSERT_TRUE(encoder.add(start("{}"), &error));
+    const std::string json = encoder.finish();
+    const std::string head = "{\"resourceLogs\":[{\"resource\":{\"attributes\":";
+    ASSERT_EQ(json.compare(0, head.size(), head), 0) << json;
+    EXPECT_EQ(json.substr(head.size(), c.attributes.size()), c.attributes);
+  }
+}
+
+TEST(OtlpJsonTest, TheLengthLimitCountsCharactersAndCutsBetweenThem) {
+  const struct {
+    std::string text;
+    size_t limit;
+    std::string cut;
+  } cases[] = {
+      {"abc", 5, "abc"},
+      {"abc", 3, "abc"},
+      {"abc", 2, "ab"},
+      {"abc", 0, ""},
+      {"\u00e9t\u00e9", 2, "\u00e9t"},                  // 2-byte characters count as one
+      {"\u4e2d\u6587x", 1, "\u4e2d"},                    // 3-byte
+      {"\U0001F600\U0001F600", 1, "\U0001F600"},         // 4-byte
+      {"a\U0001F600", 2, "a\U0001F600"},
+      {"\xff\xfe" "a", 2, "\xff\xfe"},                    // not UTF-8: a byte each
+  };
+  for (const auto& c : cases)
+    EXPECT_EQ(std::string(limit_chars(c.text, c.limit)), c.cut) << c.text << " " << c.limit;
+}
+
+TEST(OtlpLogsTest, TheLengthLimitCutsAttributesNotTheBody) {
+  OtlpLogsEncoder encoder({"", "v"}, 0, 4);
+  std::string error;
+  ASSERT_TRUE(encoder.add(start("{\"mcp.method.name\":\"tools/call\",\"q\":\"long text\"}"), &error));
+  const std::string json = encoder.finish();
+  EXPECT_NE(json.find("{\"key\":\"mcp.method.name\",\"value\":{\"stringValue\":\"tool\"}}"),
+            std::string::npos)
+      << json;
+  EXPECT_NE(json.find("{\"key\":\"mcp_report.interaction.id\",\"value\":{\"stringValue\":\"int_\"}}"),
+            std::string::npos);
+  EXPECT_NE(json.find("\"long text\""), std::string::npos);  // the body as recorded
 }
 
 TEST(OtlpLogsTest, RecordsAreGroupedByMcpIdInBatchOrder) {

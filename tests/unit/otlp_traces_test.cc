@@ -62,8 +62,9 @@ TEST(OtlpTracesTest, AToolCallIsOneServerSpanOfTheWholeRequest) {
             "{\"resourceSpans\":[{\"resource\":{\"attributes\":["
             "{\"key\":\"service.name\",\"value\":{\"stringValue\":\"m1\"}},"
             "{\"key\":\"host.name\",\"value\":{\"stringValue\":\"host-a\"}}]},"
+            "\"schemaUrl\":\"https://opentelemetry.io/schemas/1.41.0\","
             "\"scopeSpans\":[{\"scope\":{\"name\":\"mcp-report\",\"version\":\"0.1.0\"},"
-            "\"spans\":[{\"traceId\":\"4bf92f3577b34da6a3ce929d0e0e4736\",\"spanId\":\"" +
+            "\"schemaUrl\":\"https://opentelemetry.io/schemas/1.41.0\",\"spans\":[{\"traceId\":\"4bf92f3577b34da6a3ce929d0e0e4736\",\"spanId\":\"" +
                 ids.span_id +
                 "\",\"traceState\":\"rojo=00f067aa0ba902b7\","
                 "\"parentSpanId\":\"00f067aa0ba902b7\",\"flags\":769,"
@@ -106,6 +107,78 @@ TEST(OtlpTracesTest, WithoutACallerTheSpanIsTheRootOfItsOwnTrace) {
       << span;
   EXPECT_EQ(span.find("parentSpanId"), std::string::npos);
   EXPECT_EQ(span.find("status"), std::string::npos);  // UNSET for a success
+}
+
+TEST(OtlpTracesTest, AttributeValuesAndTheNameAreCutToTheLengthLimitInCharacters) {
+  const OtlpEvent begin = start(
+      "{\"mcp.method.name\":\"tools/call\",\"gen_ai.tool.name\":\"\u00f1ame-of-a-long-tool\"}");
+  const OtlpEvent end = complete("{}");
+  OtlpTracesEncoder encoder({"", "v"}, 12);
+  ASSERT_TRUE(encoder.add(&begin, end, span_ids_of(end.summary, &begin)));
+  const std::string json = encoder.finish();
+  EXPECT_NE(json.find("\"name\":\"tools/call \u00f1\""), std::string::npos) << json;
+  EXPECT_NE(json.find("{\"key\":\"gen_ai.tool.name\",\"value\":{\"stringValue\":"
+                      "\"\u00f1ame-of-a-lo\"}}"),
+            std::string::npos)
+      << json;
+  EXPECT_NE(json.find("{\"key\":\"mcp.method.name\",\"value\":{\"stringValue\":\"tools/call\"}}"),
+            std::string::npos);
+  // No limit (the default): as recorded.
+  OtlpTracesEncoder unlimited({"", "v"});
+  ASSERT_TRUE(unlimited.add(&begin, end, span_ids_of(end.summary, &begin)));
+  EXPECT_NE(unlimited.finish().find("\"\u00f1ame-of-a-long-tool\""), std::string::npos);
+}
+
+TEST(OtlpTracesTest, AnMcpRequestIsServerAndARecordingCommandsJobInternal) {
+  // SERVER: "server-side handling of a synchronous RPC or other remote
+  // request" (trace.proto), what an MCP request is; a job that run wraps,
+  // or a shell wrapper's start, is work of its own: INTERNAL.
+  const std::pair<const char*, const char*> cases[] = {
+      {"{\"mcp.method.name\":\"tools/call\",\"gen_ai.tool.name\":\"t\"}", "\"kind\":2"},
+      {"{\"mcp.method.name\":\"initialize\"}", "\"kind\":2"},
+      {"{\"request_type\":\"nightly\"}", "\"kind\":1"},
+      {"{}", "\"kind\":1"},
+      {"{\"request_type\":\"x\",\"traceparent\":"
+       "\"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\"}",
+       "\"kind\":1"},
+  };
+  for (const auto& [data, kind] : cases) {
+    const OtlpEvent begin = start(data);
+    EXPECT_NE(span_of(&begin, complete("{}")).find(kind), std::string::npos) << data;
+  }
+}
+
+TEST(OtlpTracesTest, CapturedArgumentsAndResultsAreTheOptInToolCallAttributes) {
+  const std::string tool = "\"mcp.method.name\":\"tools/call\",\"gen_ai.tool.name\":\"t\"";
+  const std::string arguments =
+      "{\"key\":\"gen_ai.tool.call.arguments\",\"value\":{\"kvlistValue\":{\"values\":["
+      "{\"key\":\"city\",\"value\":{\"stringValue\":\"Paris\"}}]}}}";
+  const std::string result =
+      "{\"key\":\"gen_ai.tool.call.result\",\"value\":{\"kvlistValue\":{\"values\":["
+      "{\"key\":\"isError\",\"value\":{\"boolValue\":false}}]}}}";
+  const struct {
+    std::string start, end;
+    bool error, has_arguments, has_result;
+  } cases[] = {
+      // proxy --capture arguments,results: the values
+      {"{" + tool + ",\"parameters\":{\"city\":\"Paris\"}}",
+       "{\"success\":true,\"result\":{\"isError\":false}}", false, true, true},
+      // not captured: only the argument names, no result
+      {"{" + tool + ",\"parameters\":[\"city\"]}", "{\"success\":true}", false, false, false},
+      // a failed call has no result to show
+      {"{" + tool + ",\"parameters\":{\"city\":\"Paris\"}}",
+       "{\"error_type\":\"ToolError\",\"result\":{\"isError\":false}}", true, true, false},
+      // not a tool call
+      {"{\"mcp.method.name\":\"prompts/get\",\"gen_ai.prompt.name\":\"p\","
+       "\"parameters\":{\"city\":\"Paris\"}}",
+       "{\"success\":true,\"result\":{\"isError\":false}}", false, false, false},
+  };
+  for (const auto& c : cases) {
+    const OtlpEvent begin = start(c.start);
+    const std::string span = span_of(&begin, c.error ? error(c.end) : complete(c.end));
+    EXPECT_EQ(span.find(arguments) != std::string::npos, c.has_arguments) << span;
+    EXPECT_EQ(span.find(result) != std::string::npos, c.has_result) << span;
+  }
 }
 
 TEST(OtlpTracesTest, Names) {
@@ -216,7 +289,7 @@ TEST(OtlpTracesTest, StartAndEndTimesAreExactAndAnUnknownStartUsesProcessingTime
       << span;
   // The start delivered before starts were kept: processing_time says when.
   span = span_of(nullptr, error("{\"error_type\":\"Signal\",\"processing_time\":1.25}"));
-  EXPECT_NE(span.find("\"name\":\"interaction\",\"kind\":2,"
+  EXPECT_NE(span.find("\"name\":\"interaction\",\"kind\":1,"
                       "\"startTimeUnixNano\":\"1764000001250000000\","
                       "\"endTimeUnixNano\":\"1764000002500000000\""),
             std::string::npos)
