@@ -145,6 +145,8 @@ MHD_Result Exchange::forward(MHD_Connection* connection) {
   if (const MHD_ConnectionInfo* fd = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD))
     client_fd_ = fd->connect_fd;
   if (const char* session = header(connection, "Mcp-Session-Id")) session_ = sent_session_ = session;
+  if (const char* parent = header(connection, "traceparent")) traceparent_ = parent;
+  if (const char* state = header(connection, "tracestate")) tracestate_ = state;
   request_ = upstream_request(connection);
   request_at_ = seen_now();
   if (endpoint_ && !context_.observer) ++context_.unrecorded;
@@ -263,7 +265,10 @@ void Exchange::note_request() {
   if (!endpoint_ || !context_.observer || method_ != "POST" || body_.empty()) return;
   MessageText text;
   text.append(body_);
-  context_.observer->on_message(id_, session_, Direction::kClientToServer, text.take(),
+  TappedMessage message = text.take();
+  message.traceparent = traceparent_;
+  message.tracestate = tracestate_;
+  context_.observer->on_message(id_, session_, Direction::kClientToServer, std::move(message),
                                 request_at_);
 }
 

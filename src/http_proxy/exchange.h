@@ -59,6 +59,7 @@ class Exchange {
   // server rejected it, else the response's.
   std::string session_;
   std::string sent_session_;  // the request's Mcp-Session-Id, as sent
+  std::string traceparent_, tracestate_;  // the request's W3C trace context headers
   ClientConnection* client_ = nullptr;
   int client_fd_ = -1;
   UpstreamRequest request_;

@@ -212,8 +212,10 @@ void HttpRecorder::track(SeenHttp& seen) {
       route_to_task(seen);
       InteractionTracker& tracker = session_of(seen).tracker;
       TappedMessage& m = seen.message;
+      tracker.set_transport_trace_context(m.traceparent, m.tracestate);
       if (m.cut) tracker.on_long_line(seen.direction, m.text, m.tail, m.size, seen.at);
       else tracker.on_line(seen.direction, m.text, seen.at);
+      tracker.set_transport_trace_context({}, {});
       keep_cancel(seen, tracker);
       // Kept to end its calls with the exchange, a long one by its ends too.
       if (seen.direction == Direction::kClientToServer) requests_[seen.exchange] = std::move(m);

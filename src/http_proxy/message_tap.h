@@ -19,6 +19,9 @@ struct TappedMessage {
   std::string tail;  // a long one's last bytes
   size_t size = 0;
   bool cut = false;  // too long to keep whole: text and tail are its ends
+  // A request's: the W3C trace context headers of the HTTP request that
+  // carried it ("" for none).
+  std::string traceparent, tracestate;
 };
 
 // The text of one message, kept whole up to the limit and by its two ends

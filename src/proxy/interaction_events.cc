@@ -316,10 +316,19 @@ std::string InteractionTracker::start_payload(const Message& m, size_t cap) cons
   if (!session.client_name.empty()) p.text("mcp.client.name", capped(session.client_name), cap);
   if (!session.client_version.empty())
     p.text("mcp.client.version", capped(session.client_version), cap);
-  // W3C trace context, for the OpenTelemetry sink to join the caller's trace.
-  for (const char* key : {"traceparent", "tracestate"})
-    if (const Node* v = t.member(meta, key); JsonTree::is(v, Kind::kString))
-      p.text(key, capped(v->text), cap);
+  // W3C trace context, for the OpenTelemetry sink to join the caller's
+  // trace: params._meta's, which the MCP conventions make the parent of the
+  // server span; without a traceparent there, the HTTP request's headers.
+  if (JsonTree::is(t.member(meta, "traceparent"), Kind::kString) ||
+      transport_traceparent_.empty()) {
+    for (const char* key : {"traceparent", "tracestate"})
+      if (const Node* v = t.member(meta, key); JsonTree::is(v, Kind::kString))
+        p.text(key, capped(v->text), cap);
+  } else {
+    p.text("traceparent", capped(transport_traceparent_), cap);
+    if (!transport_tracestate_.empty())
+      p.text("tracestate", capped(transport_tracestate_), cap);
+  }
   for (const StartAttribute& a : options_.start_attributes) {
     if (std::holds_alternative<int64_t>(a.value))
       p.raw(a.key, std::to_string(std::get<int64_t>(a.value)));

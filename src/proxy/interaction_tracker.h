@@ -119,6 +119,15 @@ class InteractionTracker {
   // TypeScript SDK's never does (its reader waits for the newline): read as
   // on_line (on_long_line) reads a line, refused by typescript.
   void on_last_client_line(std::string_view head, std::string_view tail, size_t size, SeenAt at);
+  // The HTTP proxy's: the W3C trace context of the HTTP request that
+  // carries the next lines (its traceparent and tracestate headers, "" for
+  // none). A request whose params._meta has no traceparent records these
+  // instead: OpenTelemetry's HTTP client instrumentations inject the
+  // headers, never _meta.
+  void set_transport_trace_context(std::string traceparent, std::string tracestate) {
+    transport_traceparent_ = std::move(traceparent);
+    transport_tracestate_ = std::move(tracestate);
+  }
   // The session is over: every interaction still open ends, as `how` says
   // (a call still waiting for its answer: ClientClosed or ServerExited, with
   // `message`).
@@ -154,6 +163,7 @@ class InteractionTracker {
   uint64_t unreadable_lines() const { return unreadable_lines_; }
 
  private:
+  std::string transport_traceparent_, transport_tracestate_;
   using Node = JsonTree::Node;
   // One JSON-RPC message of a line (a batch holds several).
   struct Message {

@@ -418,6 +418,32 @@ class HttpProxyFaultTest(HttpProxyCase):
                          [("json", ["start", "error"]), ("json", ["start", "complete"])])
         self.assertEqual(self.summary()[0][2]["error_type"], "HttpError")
 
+    def test_the_http_trace_context_headers_are_the_parent_when_meta_has_none(self):
+        # OpenTelemetry's HTTP client instrumentations inject traceparent and
+        # tracestate headers, never params._meta; _meta, where a client puts
+        # it, wins (the MCP conventions' parent of the server span).
+        _, upstream = self.fake()
+        proc, url = self.proxy(upstream + "/mcp")
+        session = self.session(url)
+        in_header = "00-aaaabbbbccccddddeeeeffff00001111-1234567890abcdef-01"
+        in_meta = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+        headers = {"traceparent": in_header, "tracestate": "k=v"}
+        with_meta = call(2, "json", x=2)
+        with_meta["params"]["_meta"] = {"traceparent": in_meta}
+        for body, h in ((call(1, "json", x=1), headers), (with_meta, headers),
+                        (call(3, "json", x=3), {})):
+            self.assertEqual(self.request(url, body=body, headers=h, session=session)[0], 200)
+        self.assertEqual(self.stop(proc), 0)
+        starts = {int(b["request_data"]["jsonrpc.request.id"]): b["request_data"]
+                  for b in self.bodies() if b["action"] == "interaction_start"
+                  and "jsonrpc.request.id" in b["request_data"]}
+        self.assertEqual(sorted(starts), [1, 2, 3], self.bodies())
+        self.assertEqual((starts[1].get("traceparent"), starts[1].get("tracestate")),
+                         (in_header, "k=v"))
+        self.assertEqual((starts[2].get("traceparent"), starts[2].get("tracestate")),
+                         (in_meta, None))
+        self.assertNotIn("traceparent", starts[3])
+
     def test_the_upstream_urls_query_goes_with_each_request_to_its_endpoint(self):
         # Servers that take a key in the URL's query: the client names only
         # the proxy's path, and the key is never shown.
