@@ -486,6 +486,7 @@ std::string InteractionTracker::progress_payload(const Message& m) {
     if (const Node* v = t.member(m.params, name); JsonTree::is(v, Kind::kNumber)) p.value(name, t, v);
   if (const Node* v = t.member(m.params, "message"); JsonTree::is(v, Kind::kString))
     p.text("message", v->text, kMaxMessageChars);
+  if (m.refused_by) p.text("refused_by", m.refused_by);
   return p.str();
 }
 
@@ -530,8 +531,8 @@ std::string InteractionTracker::status_payload(const std::string& task_id,
   return p.str();
 }
 
-void InteractionTracker::progress(const Interaction& i, std::string payload, SeenAt at) {
-  sink_({Action::kProgress, i.id, std::move(payload), at.wall_us});
+void InteractionTracker::progress(Interaction& i, std::string payload, SeenAt at) {
+  sink_({Action::kProgress, i.id, std::move(payload), i.stamp(at.wall_us)});
 }
 
 }  // namespace mcpr

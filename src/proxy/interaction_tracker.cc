@@ -159,7 +159,7 @@ void InteractionTracker::on_message(Direction direction, const Message& in, Seen
   Message m = in;
   const uint8_t taken = takers(m);
   if (taken == kTakenByNone) return;  // no message to either SDK
-  if (taken != kTakenByBoth) m.refused_by = taken == kTakenByPython ? "typescript" : "python";
+  mark_takers(&m, taken);
   const bool request = !m.method.empty() && !id_key(m.id).empty();
   const bool notification = !m.method.empty() && !m.id;
   // A response has a result or an error, an object ("both members MUST NOT
@@ -222,6 +222,7 @@ bool InteractionTracker::before_2026_07_28() const {
 void InteractionTracker::on_client_request(const Message& m, SeenAt at, std::string key) {
   const JsonTree& t = *m.tree;
   note_session(m);
+  if (JsonTree::is(m.id, Kind::kString)) client_string_ids_ = true;
   if (auto old = requests_.find(key); old != requests_.end()) {
     // An id reused while its request is open: the old request can no
     // longer be told apart, so its interaction ends here.
@@ -254,7 +255,7 @@ void InteractionTracker::on_client_request(const Message& m, SeenAt at, std::str
       i.started_mono_us = at.mono_us;
       i.target = target_of(m);
       i.arguments_hash = arguments_hash(m);
-      sink_({Action::kStart, i.id, start_payload(m), at.wall_us});
+      sink_({Action::kStart, i.id, start_payload(m), i.stamp(at.wall_us)});
     }
     Interaction& i = interactions_[request.interaction];
     i.request = key;
@@ -323,9 +324,45 @@ void InteractionTracker::on_client_cancel(const Message& m, SeenAt at) {
     finish(it, Action::kError, error_payload(it->second, m, "Cancelled", at), at);
 }
 
-void InteractionTracker::on_server_response(const Message& m, SeenAt at) {
+// The open request an answer's id (or a progress token) names, with the
+// SDKs whose clients take it so: the one of that id, else, for a string id
+// in a session whose client numbers its requests (as both SDK clients do:
+// it has sent no string id), the one each SDK client reads it as
+// (number_keys; man page PROXY, Faithful). `takers` comes in as who takes the message, and goes out
+// narrowed; end() when no client would take it for an open request's.
+template <typename Map>
+typename Map::iterator InteractionTracker::numbered(Map& map, const Node* id, bool python_reads,
+                                                    uint8_t* takers) const {
+  auto found = map.find(id_key(id));
+  if (found != map.end() || !JsonTree::is(id, Kind::kString) || client_string_ids_) return found;
+  const NumberKeys keys = number_keys(id->text);
+  auto ts = keys.typescript.empty() ? map.end() : map.find(keys.typescript);
+  auto py = keys.python.empty() || !python_reads ? map.end() : map.find(keys.python);
+  found = ts != map.end() ? ts : py;
+  if (found == map.end()) return found;
+  if (found != ts) *takers &= ~kTakenByTypescript;
+  if (found != py) *takers &= ~kTakenByPython;
+  return *takers == kTakenByNone ? map.end() : found;
+}
+
+// A message whose reader only one SDK is: it is marked so.
+void InteractionTracker::mark_takers(Message* m, uint8_t takers) {
+  m->refused_by = takers == kTakenByBoth         ? nullptr
+                  : takers == kTakenByTypescript ? "python"
+                                                 : "typescript";
+}
+
+uint8_t InteractionTracker::takers_of(const Message& m) {
+  if (!m.refused_by) return kTakenByBoth;
+  return std::string_view(m.refused_by) == "python" ? kTakenByTypescript : kTakenByPython;
+}
+
+void InteractionTracker::on_server_response(const Message& in, SeenAt at) {
   using Role = Request::Role;
-  auto found = requests_.find(id_key(m.id));
+  uint8_t takers = takers_of(in);
+  auto found = numbered(requests_, in.id, true, &takers);
+  Message m = in;
+  mark_takers(&m, takers);
   // An answer on a stream resumed after the client left it is not recorded:
   // its call ends as it was left (close_requests), or cancelled.
   if (found == requests_.end() || found->second.left) return;
@@ -476,9 +513,12 @@ void InteractionTracker::on_server_notification(const Message& m, SeenAt at) {
       ++it->second.notifications;
   }
   if (m.method == "notifications/progress") {
-    auto by = by_token_.find(id_key(t.member(m.params, "progressToken")));
+    uint8_t takers = takers_of(m);
+    auto by = numbered(by_token_, t.member(m.params, "progressToken"), false, &takers);
     if (by == by_token_.end()) return;
-    progress(interactions_[by->second], progress_payload(m), at);
+    Message marked = m;
+    mark_takers(&marked, takers);
+    progress(interactions_[by->second], progress_payload(marked), at);
     return;
   }
   if (m.method == "notifications/tasks/status" || m.method == "notifications/tasks") {
@@ -597,8 +637,9 @@ void InteractionTracker::finish(Interactions::iterator it, Action action, std::s
       requests_.erase(request);
   }
   std::string id = std::move(i.id);
+  const int64_t stamp = i.stamp(at.wall_us);
   interactions_.erase(it);
-  sink_({action, std::move(id), std::move(payload), at.wall_us});
+  sink_({action, std::move(id), std::move(payload), stamp});
 }
 
 }  // namespace mcpr

@@ -15,6 +15,8 @@
 //   - close_all when the session ends, saying who ended it.
 #pragma once
 
+#include <algorithm>
+#include <climits>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -203,6 +205,17 @@ class InteractionTracker {
     std::string target;  // the tool, prompt or resource it calls
     size_t arguments_hash = 0;  // of its arguments as written, to tell retries apart
     uint64_t notifications = 0;  // subscriptions/listen: notifications on its stream
+    // The timestamp of its latest event. The spool orders an interaction's
+    // events by their timestamps (spool/event_name.h), so each is stamped
+    // after the one before, whatever the time it tells: an end back-dated
+    // to when the client left still follows the progress recorded since,
+    // and a wall clock set back never reorders them. (processing_time is
+    // from the time told, not from the stamp.)
+    int64_t last_stamp_us = INT64_MIN;
+    int64_t stamp(int64_t wall_us) {
+      last_stamp_us = last_stamp_us == INT64_MIN ? wall_us : std::max(wall_us, last_stamp_us + 1);
+      return last_stamp_us;
+    }
   };
   // A client request waiting for its answer, kept when the answer matters:
   // it belongs to an interaction, or it is about the session or a task.
@@ -244,6 +257,11 @@ class InteractionTracker {
   void on_client_request(const Message& m, SeenAt at, std::string key);
   uint64_t retried(const Message& m) const;
   void on_client_cancel(const Message& m, SeenAt at);
+  template <typename Map>
+  typename Map::iterator numbered(Map& map, const Node* id, bool python_reads,
+                                  uint8_t* takers) const;
+  static void mark_takers(Message* m, uint8_t takers);
+  static uint8_t takers_of(const Message& m);
   void on_server_response(const Message& m, SeenAt at);
   void on_answer(Interactions::iterator it, const Request& request, const Message& m, SeenAt at);
   void on_task_answer(const Request& request, const Message& m, SeenAt at);
@@ -279,7 +297,7 @@ class InteractionTracker {
   static std::string status_payload(const std::string& task_id, const std::string& status,
                                     const std::string& message,
                                     const std::vector<std::string>& input_keys = {});
-  void progress(const Interaction& i, std::string payload, SeenAt at);
+  void progress(Interaction& i, std::string payload, SeenAt at);
 
   TrackerOptions options_;
   Sink sink_;
@@ -295,6 +313,7 @@ class InteractionTracker {
   std::string client_version_;
   uint64_t unreadable_lines_ = 0;
   bool unterminated_ = false;  // on_last_client_line's: the line has no newline
+  bool client_string_ids_ = false;  // the client has sent a request with a string id
 };
 
 }  // namespace mcpr

@@ -17,15 +17,98 @@ namespace mcpr {
 // null, cut, an object). A number is keyed by its value as a double, as a
 // JavaScript peer reads it and echoes it back: 1.0 is answered as 1, and
 // 12345678901234567890 as 12345678901234567000.
+inline std::string number_key(double value) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", value == 0 ? 0.0 : value);  // -0 is 0
+  return "n" + std::string(buf);
+}
 inline std::string id_key(const JsonTree::Node* n) {
   if (JsonTree::is(n, JsonTree::Kind::kString)) return "s" + std::string(n->text);
   if (!JsonTree::is(n, JsonTree::Kind::kNumber)) return "";
   const std::string text(n->text);
   const double value = std::strtod(text.c_str(), nullptr);
   if (!std::isfinite(value)) return "n" + text;
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", value == 0 ? 0.0 : value);  // -0 is 0
-  return "n" + std::string(buf);
+  return number_key(value);
+}
+
+// The keys of the number each official SDK client reads a string id (or
+// progress token) as, "" where it reads none. Both clients number their
+// requests and look an answer's id up as a number: the TypeScript SDK with
+// Number(response.id) (and Number(progressToken)), the Python SDK with
+// int(response.id) (_normalize_request_id; it looks a progress token up as
+// it came). Number() trims white space, reads "" as 0, decimals ("1.0",
+// "1e0") and 0x/0o/0b; int() trims white space and reads an integer with
+// "_" between digits. (Both also trim and read what is not ASCII; that is
+// left out.)
+struct NumberKeys {
+  std::string typescript;
+  std::string python;
+};
+namespace message_keys_detail {
+inline std::string_view trimmed(std::string_view s) {
+  const char* ws = " \t\n\v\f\r";
+  const size_t b = s.find_first_not_of(ws);
+  if (b == std::string_view::npos) return {};
+  return s.substr(b, s.find_last_not_of(ws) - b + 1);
+}
+inline bool digits(std::string_view s, int base) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    const int d = c >= '0' && c <= '9' ? c - '0'
+                  : c >= 'a' && c <= 'z' ? c - 'a' + 10
+                  : c >= 'A' && c <= 'Z' ? c - 'A' + 10
+                                         : 99;
+    if (d >= base) return false;
+  }
+  return true;
+}
+// JavaScript's Number(s), as a key.
+inline std::string js_number_key(std::string_view text) {
+  std::string_view s = trimmed(text);
+  if (s.empty()) return number_key(0);
+  if (s.size() > 2 && s[0] == '0') {
+    const char p = static_cast<char>(s[1] | 0x20);
+    const int base = p == 'x' ? 16 : p == 'o' ? 8 : p == 'b' ? 2 : 0;
+    if (base) {
+      if (!digits(s.substr(2), base)) return "";
+      return number_key(static_cast<double>(std::strtoull(std::string(s.substr(2)).c_str(), nullptr, base)));
+    }
+  }
+  std::string_view m = s;
+  if (m[0] == '+' || m[0] == '-') m.remove_prefix(1);
+  // A decimal literal: digits, an optional fraction, an optional exponent.
+  const size_t e = m.find_first_of("eE");
+  std::string_view mantissa = m.substr(0, e), exponent;
+  if (e != std::string_view::npos) {
+    exponent = m.substr(e + 1);
+    if (!exponent.empty() && (exponent[0] == '+' || exponent[0] == '-')) exponent.remove_prefix(1);
+    if (!digits(exponent, 10)) return "";
+  }
+  const size_t dot = mantissa.find('.');
+  std::string_view whole = mantissa.substr(0, dot);
+  std::string_view fraction = dot == std::string_view::npos ? std::string_view() : mantissa.substr(dot + 1);
+  if ((whole.empty() && fraction.empty()) || (!whole.empty() && !digits(whole, 10)) ||
+      (!fraction.empty() && !digits(fraction, 10)))
+    return "";
+  const double value = std::strtod(std::string(s).c_str(), nullptr);
+  return std::isfinite(value) ? number_key(value) : "";
+}
+// Python's int(s), as a key.
+inline std::string py_int_key(std::string_view text) {
+  std::string_view s = trimmed(text);
+  std::string plain;
+  if (!s.empty() && (s[0] == '+' || s[0] == '-')) plain += s[0], s.remove_prefix(1);
+  if (s.empty() || s.front() == '_' || s.back() == '_') return "";
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '_' && s[i + 1] != '_') continue;
+    if (s[i] < '0' || s[i] > '9') return "";
+    plain += s[i];
+  }
+  return number_key(std::strtod(plain.c_str(), nullptr));
+}
+}  // namespace message_keys_detail
+inline NumberKeys number_keys(std::string_view text) {
+  return {message_keys_detail::js_number_key(text), message_keys_detail::py_int_key(text)};
 }
 
 // Which of the official MCP SDKs' readers take a message, or a value in it:

@@ -597,6 +597,26 @@ class ProxySdkRefusedTest(SdkCase):
         self.assertIs(huge["success"], None)
         self.assertEqual(huge["refused_by"], "typescript")
 
+    def test_a_server_that_writes_ids_as_strings_answers_the_sdk_client(self):
+        # "1" for request 1: the TypeScript client reads it as a number
+        # (Number(response.id), Number(progressToken)) and gets its answers
+        # and progress; so is it recorded.
+        r = subprocess.run(["node", CLIENT, "progress", BIN, "proxy", "--", sys.executable, FAKE,
+                            "--string-ids"],
+                           capture_output=True, env=self.env, timeout=120, cwd=self.cwd)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = json.loads(r.stdout)
+        # (Its progress handler runs after the answer that follows at once,
+        # so it may see none: what it sees is not compared.)
+        self.assertEqual([c["result"]["content"][0]["text"] for c in out], ["done", "done"], out)
+        calls = self.events_by_call()
+        self.assertEqual([[e["action"][12:] for e in c] for c in calls],
+                         [["start", "progress", "progress", "complete"]] * 2)
+        for c in calls:
+            self.assertIs(c[-1]["result_data"]["success"], True)
+            # The Python client looks a progress token up as it came.
+            self.assertEqual(c[1]["progress_data"]["refused_by"], "python")
+
     def events_by_call(self):
         by_id = {}
         for body in self.bodies():

@@ -19,7 +19,9 @@ client connects);
 other methods (tools/list, ...) get an empty result. With
 --exit-status N the server exits N when stdin ends; --log FILE appends every
 line it reads (to compare byte for byte); --stderr-at-exit says goodbye on
-stderr when stdin ends, and dies of SIGPIPE if no one reads it any more."""
+stderr when stdin ends, and dies of SIGPIPE if no one reads it any more;
+--string-ids writes the ids of its answers and its progress tokens as
+strings ("1" for 1), as a server that models ids as strings does."""
 import json
 import os
 import signal
@@ -28,7 +30,14 @@ import sys
 out = sys.stdout.buffer
 
 
+STRING_IDS = "--string-ids" in sys.argv
+
+
 def send(obj):
+    if STRING_IDS and "method" not in obj and "id" in obj:
+        obj["id"] = str(obj["id"])
+    if STRING_IDS and obj.get("method") == "notifications/progress":
+        obj["params"]["progressToken"] = str(obj["params"]["progressToken"])
     out.write(json.dumps(obj, separators=(",", ":")).encode() + b"\n")
     out.flush()
 

@@ -4,6 +4,7 @@
 //   node sdk_client.mjs tasks CMD [ARG...]     the same for tasks and cancellation
 //   node sdk_client.mjs bench N CMD [ARG...]   calls echo N times, prints round trips (µs)
 //   node sdk_client.mjs refused CMD [ARG...]   fake_server.py's answers this client refuses
+//   node sdk_client.mjs progress CMD [ARG...]  fake_server.py's progress tool, twice
 // MCP_NPM names the folder the SDK was installed into (npm --prefix).
 import { sdk, outcome, toolCalls, taskCalls, elicitationAnswer } from "./sdk_common.mjs";
 
@@ -57,8 +58,21 @@ if (mode === "scenario") {
   out.echo = await outcome(client.callTool({ name: "echo", arguments: {} }));
   out.huge = await outcome(client.callTool({ name: "huge", arguments: {} }));
   console.log(JSON.stringify(out));
+} else if (mode === "progress") {
+  const out = [];
+  for (let i = 0; i < 2; i++) {
+    const progress = [];
+    const got = await outcome(
+      client.callTool({ name: "progress", arguments: {} }, undefined, {
+        onprogress: (p) => progress.push(p.progress),
+        timeout: 5000,
+      }),
+    );
+    out.push({ ...got, progress });
+  }
+  console.log(JSON.stringify(out));
 } else {
-  console.error("sdk_client.mjs: mode is scenario, tasks, bench or refused");
+  console.error("sdk_client.mjs: mode is scenario, tasks, bench, refused or progress");
   process.exitCode = 2;
 }
 await client.close();

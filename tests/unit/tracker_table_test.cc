@@ -171,6 +171,119 @@ TEST(TrackerTableTest, RequestsResponsesAndIds) {
   });
 }
 
+// A server that writes the client's numeric id (or progress token) as a
+// string: both SDK clients number their requests and read an answer's
+// string id as a number (TypeScript: Number(response.id); Python:
+// _normalize_request_id, int()), so the call is answered for them; progress
+// only the TypeScript client reads so (Number(progressToken); Python looks
+// the token up as it came).
+TEST(TrackerTableTest, AnIdWrittenAsAStringAnswersTheNumberedCall) {
+  const std::string token = R"(,"_meta":{"progressToken":1})";
+  check({
+      {"\"1\" answers request 1, as both SDK clients read it",
+       {{kUp, call("1")}, {kDown, result("\"1\"", kText)}},
+       {"s id1 tools/call 1", kDone}},
+      {"an error with \"1\" too",
+       {{kUp, call("1")}, {kDown, error("\"1\"", -32602, "bad")}},
+       {"s id1 tools/call 1",
+        R"(e id1 {"error_type": "JsonRpcError", "error_code": -32602, "error_message": "bad"})"}},
+      {"white space around the digits: both trim it",
+       {{kUp, call("12")}, {kDown, result("\" 12\\n\"", kText)}},
+       {"s id1 tools/call 12", kDone}},
+      {"a request open with the string id itself takes its answer first",
+       {{kUp, call("1")}, {kUp, call("\"1\"")}, {kDown, result("\"1\"", kText)},
+        {kDown, result("1", R"({"content":[]})")}},
+       {"s id1 tools/call 1", "s id2 tools/call \"1\"",
+        R"(c id2 {"success": true, "content_count": 1})",
+        R"(c id1 {"success": true, "content_count": 0})"}},
+      {"\"1.0\" and \"0x1\": Number() reads them, int() does not",
+       {{kUp, call("1")}, {kDown, result("\"1.0\"", kText)}, {kUp, call("2")},
+        {kDown, result("\"0x2\"", kText)}},
+       {"s id1 tools/call 1", R"(c id1 {"success": null, "content_count": 1, "refused_by": "python"})",
+        "s id2 tools/call 2", R"(c id2 {"success": null, "content_count": 1, "refused_by": "python"})"}},
+      {"\"1_0\": int() reads it, Number() does not",
+       {{kUp, call("10")}, {kDown, result("\"1_0\"", kText)}},
+       {"s id1 tools/call 10",
+        R"(c id1 {"success": null, "content_count": 1, "refused_by": "typescript"})"}},
+      {"\"one\" and \"1x\" answer nothing",
+       {{kUp, call("1")}, {kDown, result("\"one\"", kText)}, {kDown, result("\"1x\"", kText)}},
+       {"s id1 tools/call 1", R"(e id1 {"error_type": "ClientClosed", "error_message": "gone"})"},
+       SessionEnd::kClientClosed},
+      {"a client that sends string ids is no SDK client: its ids are matched by kind",
+       {{kUp, call("\"a\"")}, {kUp, call("1")}, {kDown, result("\"1\"", kText)}},
+       {"s id1 tools/call \"a\"", "s id2 tools/call 1",
+        R"(e id1 {"error_type": "ClientClosed", "error_message": "gone"})",
+        R"(e id2 {"error_type": "ClientClosed", "error_message": "gone"})"},
+       SessionEnd::kClientClosed},
+      {"a numeric answer never answers a string request",
+       {{kUp, call("\"1\"")}, {kDown, result("1", kText)}},
+       {"s id1 tools/call \"1\"", R"(e id1 {"error_type": "ClientClosed", "error_message": "gone"})"},
+       SessionEnd::kClientClosed},
+      {"progress with the token as a string: the TypeScript client's",
+       {{kUp, call("1", token)},
+        {kDown, notification("notifications/progress", R"({"progressToken":"1","progress":1})")},
+        {kDown, result("\"1\"", kText)}},
+       {"s id1 tools/call 1", R"(p id1 {"progress": 1, "refused_by": "python"})", kDone}},
+  });
+}
+
+// The spool orders an interaction's events by their timestamps: each is
+// stamped after the one before, though the time it tells is earlier (an end
+// back-dated to when the client left, or to a task's completion; a wall
+// clock set back), and processing_time still counts to the time told.
+TEST(TrackerTableTest, AnInteractionsEventsAreStampedInTheOrderRecorded) {
+  struct Seen {
+    SeenAt at;
+    std::string line;
+  };
+  struct Row {
+    const char* name;
+    std::vector<Seen> steps;
+    SeenAt end;
+    std::vector<int64_t> want;  // each event's timestamp
+    const char* processing_time;  // of the last event
+  };
+  const std::string task_call = request(
+      "1", "tools/call", R"({"name":"a","task":{},"_meta":{"progressToken":1}})");
+  const std::string created = result("1", R"({"task":{"taskId":"t","status":"working"}})");
+  const std::string completed =
+      notification("notifications/tasks/status", R"({"taskId":"t","status":"completed"})");
+  const std::string step = notification("notifications/progress", R"({"progressToken":1,"progress":1})");
+  const Row rows[] = {
+      {"the client left at 2000; progress came at 3000; the end is written at 4000",
+       {{{1000, 1000}, call("1", R"(,"_meta":{"progressToken":1})")}, {{3000, 3000}, step}},
+       {2000, 2000},
+       {1000, 3000, 3001},
+       "\"processing_time\": 0.001"},
+      {"a task seen completed at 3000, progress after it, its result never fetched",
+       {{{1000, 1000}, task_call}, {{2000, 2000}, created}, {{3000, 3000}, completed},
+        {{4000, 4000}, step}},
+       {5000, 5000},
+       {1000, 2000, 3000, 4000, 4001},
+       "\"processing_time\": 0.002"},
+      {"the wall clock set back between start and progress",
+       {{{5000, 1000}, call("1", R"(,"_meta":{"progressToken":1})")}, {{2000, 2000}, step}},
+       {3000, 3000},
+       {5000, 5001, 5002},
+       "\"processing_time\": 0.002"},
+  };
+  for (const Row& row : rows) {
+    std::vector<ProxyEvent> got;
+    InteractionTracker tracker({}, [&](ProxyEvent e) { got.push_back(std::move(e)); },
+                               [](int64_t) { return std::string("id"); });
+    for (const Seen& s : row.steps)
+      tracker.on_line(s.line.find("\"method\":\"tools/call\"") != std::string::npos ? kUp : kDown,
+                      s.line, s.at);
+    tracker.close_all(SessionEnd::kClientClosed, "gone", row.end);
+    std::vector<int64_t> stamps;
+    for (const ProxyEvent& e : got) stamps.push_back(e.timestamp_us);
+    EXPECT_EQ(stamps, row.want) << row.name;
+    ASSERT_FALSE(got.empty()) << row.name;
+    EXPECT_NE(got.back().payload.find(row.processing_time), std::string::npos)
+        << row.name << ": " << got.back().payload;
+  }
+}
+
 // Messages that real peers send but that are no answer: what the SDKs'
 // readers refuse (the TypeScript SDK's JSONRPCMessageSchema, strict; the
 // Python SDK's JSONRPCMessage) ends no call.
