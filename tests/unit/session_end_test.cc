@@ -12,7 +12,16 @@
 #include <utility>
 #include <vector>
 
+// g++ says ASan with __SANITIZE_ADDRESS__, clang (the sanitizer build of
+// scripts/test.sh) with __has_feature(address_sanitizer).
 #if defined(__SANITIZE_ADDRESS__)
+#define MCPR_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MCPR_TEST_ASAN 1
+#endif
+#endif
+#if defined(MCPR_TEST_ASAN)
 #include <sanitizer/lsan_interface.h>
 #endif
 
@@ -59,7 +68,7 @@ RecordingQueue::ConsumeRun held(std::shared_ptr<HeldWriter> w) {
 // then _exits); under ASan the abandoned queue is not reported as a leak.
 void abandon(std::unique_ptr<RecordingQueue> queue) {
   RecordingQueue* left = queue.release();
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(MCPR_TEST_ASAN)
   __lsan_ignore_object(left);
 #else
   (void)left;
