@@ -78,6 +78,9 @@ class Recorder {
   // that a command refuses a spool it cannot write (Failure 73) even when
   // it has nothing to write: import of empty input.
   void open_spool();
+  // Opens the spool and checks min_free_mb as a write does (Failure 73),
+  // for a command that says before it starts whether it can record.
+  void check_spool() { check_room(0); }
 
  private:
   // Opens the spool and checks max_event_kb and min_free_mb (Failure 65/73).

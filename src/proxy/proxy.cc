@@ -369,7 +369,7 @@ std::string drop_reason(const std::string& first_error, bool failed, bool full, 
   return why;
 }
 
-void count_proxy_drops(const Config& config, const RecordingOutcome& outcome) {
+std::string count_proxy_drops(const Config& config, const RecordingOutcome& outcome) {
   try {
     std::string line = outcome.drop_reason;
     if (line.empty() && outcome.unreadable > 0) line = "lines that were not JSON-RPC messages (or had no newline)";
@@ -377,8 +377,9 @@ void count_proxy_drops(const Config& config, const RecordingOutcome& outcome) {
       if (c == '\n' || c == '\r') c = ' ';
     add_proxy_counts(Spool::open(config.spool_path(), true), outcome.dropped,
                      outcome.unseen + outcome.unreadable, line, now_us() / 1000000);
-  } catch (const std::exception&) {
-    // The spool is what failed: the warning on stderr is all there is.
+    return "";
+  } catch (const std::exception& e) {
+    return *e.what() ? e.what() : "unknown error";
   }
 }
 

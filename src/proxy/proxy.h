@@ -109,8 +109,8 @@ RecordingOutcome finish_recording(BoundedQueue<Seen>& seen, RecordingQueue& even
                           [&forgotten](bool) { return forgotten(); });
 }
 
-// Adds what a run could not record to the spool's root state (best effort),
-// which `status` shows.
-void count_proxy_drops(const Config& config, const RecordingOutcome& outcome);
+// Adds what a run could not record to the spool's root state, which
+// `status` shows. Returns "" when it did, else why it could not.
+std::string count_proxy_drops(const Config& config, const RecordingOutcome& outcome);
 
 }  // namespace mcpr

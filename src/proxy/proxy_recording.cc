@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "src/event/event.h"
+#include "src/event/recorder.h"
 #include "src/util/failure.h"
 #include "src/util/printable.h"
 
@@ -51,6 +52,16 @@ std::optional<Config> recording_config(std::optional<Config> config, const Proxy
         "without recording");
     return std::nullopt;
   }
+  // A spool it cannot use (another user's, not a folder, too full) is
+  // said now, once, for the -v pre-flight and the client's log; recording
+  // is still tried (a full disk may free up), and what fails is counted.
+  try {
+    Recorder(recorder_options(*config)).check_spool();
+  } catch (const std::exception& e) {
+    say.warn(std::string("proxy: ") + e.what() +
+             ": events cannot be recorded while this lasts (forwarding goes on)");
+    return config;
+  }
   // Where the events go, for a session that finds no HOME (the spool is
   // then under the user's home from the password database).
   say.note("proxy: recording into " + config->spool_path() + " as " + config->mcp_id);
@@ -79,6 +90,12 @@ ProxyRecording proxy_recording(const std::string& methods, const std::string& ca
 
 void report_proxy_recording(const ProxyRecording& recording, const RecordingOutcome& outcome,
                             const ProxySay& say) {
+  // Counted first, so that the warning can say when even the count could
+  // not be kept (a spool of another user's, not a folder): stderr is then
+  // all there is.
+  std::string not_counted;
+  if (recording.config && (outcome.dropped > 0 || outcome.unseen > 0 || outcome.unreadable > 0))
+    not_counted = count_proxy_drops(*recording.config, outcome);
   if (recording.config && (outcome.dropped > 0 || outcome.unseen > 0)) {
     // Messages the tracker never saw hold an unknown number of events (a
     // request's start and end, an answer's end, or none): said apart.
@@ -86,15 +103,19 @@ void report_proxy_recording(const ProxyRecording& recording, const RecordingOutc
     if (outcome.unseen > 0)
       what += " and " + std::to_string(outcome.unseen) +
               " messages not looked at (their calls are not recorded)";
-    say.warn("proxy: " + what + ": " + outcome.drop_reason);
+    // The count's error is said once: most often it is the spool's own.
+    std::string count;
+    if (!not_counted.empty())
+      count = outcome.drop_reason.find(not_counted) != std::string::npos
+                  ? "; nor counted in the spool's state"
+                  : "; not counted in the spool's state: " + not_counted;
+    say.warn("proxy: " + what + ": " + outcome.drop_reason + count);
   }
   if (recording.config && outcome.unreadable > 0)
     // Lines that are no JSON-RPC (a server that logs to stdout): counted
     // for status, and said only with -v, as the client is the one to mind.
     say.note("proxy: " + std::to_string(outcome.unreadable) +
              " lines were not JSON-RPC messages (or had no newline)");
-  if (recording.config && (outcome.dropped > 0 || outcome.unseen > 0 || outcome.unreadable > 0))
-    count_proxy_drops(*recording.config, outcome);
   say.note("proxy: recorded " + std::to_string(outcome.recorded) + " events");
 }
 

@@ -239,6 +239,45 @@ class ProxyFrontDoorTest(Case):
                 self.assertRegex(p.stderr, "^mcp-report: usage: %s: given 2 times, "
                                  "at most once\nmcp-report: hint: " % option)
 
+    def test_a_spool_it_cannot_use_is_said_before_the_server_starts(self):
+        # The -v pre-flight (man page PROXY) says it in one warning, not
+        # "recording into": here a file where the spool should be. The
+        # server runs all the same; a session's events are dropped, and as
+        # the spool cannot keep even their count, the end's warning says so.
+        afile = os.path.join(self.dir, "afile")
+        with open(afile, "w") as f:
+            f.write("x")
+        start = ("mcp-report: warning: proxy: spool %s: not a directory: events cannot be "
+                 "recorded while this lasts (forwarding goes on)\n" % afile)
+        argv = [BIN, "-v", "--spool", afile, "proxy", "--", sys.executable, "-c", ANSWERING]
+        p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, env=self.env,
+                           cwd=self.cwd, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stderr.decode(), start + "mcp-report: proxy: recorded 0 events\n")
+        p = subprocess.run(argv[:1] + argv[2:], input=calls(1), capture_output=True,
+                           env=self.env, cwd=self.cwd, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout.count(b"\n"), 1)
+        err = p.stderr.decode().splitlines()
+        self.assertEqual(err[0] + "\n", start)
+        self.assertEqual(err[1], "mcp-report: warning: proxy: 2 events not recorded: spool %s: "
+                         "not a directory; nor counted in the spool's state" % afile)
+        self.assertEqual(len(err), 2)
+
+        # A spool below min_free_mb: said at the start too; the drops are
+        # counted where status shows them.
+        cfg = os.path.join(self.dir, "full.toml")
+        with open(cfg, "w") as f:
+            f.write("[interaction_logging]\nmin_free_mb = 100000000\n")
+        p = subprocess.run([BIN, "-c", cfg, "proxy", "--", sys.executable, "-c", ANSWERING],
+                           input=calls(1), capture_output=True, env=self.env, cwd=self.cwd,
+                           timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertRegex(p.stderr.decode().splitlines()[0],
+                         r"^mcp-report: warning: proxy: spool .*: only \d+ MiB free \(min_free_mb "
+                         r"is 100000000\): events cannot be recorded while this lasts")
+        self.assertEqual(json.loads(self.ok("status", "--json").stdout)["proxy_dropped"], 2)
+
     def test_verbose_says_where_the_spool_is(self):
         # Without HOME or a config file the spool is found through the
         # user's entry in the password database: -v says where it went.

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -125,6 +126,60 @@ TEST_F(ProxyRecordingTest, TheEndSaysAndCountsWhatWasNotRecorded) {
   lines.clear();
   report_proxy_recording(ProxyRecording{}, outcome, say());
   EXPECT_EQ(lines, (std::vector<std::string>{"note proxy: recorded 5 events"}));
+}
+
+// A spool the proxy cannot use is said in one warning before the server
+// starts, not "recording into" it (the -v pre-flight must tell), and
+// recording is still tried (a full disk may free up): what fails is dropped
+// and counted in the root state, and where even the count cannot be kept
+// there, the end's one warning says so.
+TEST_F(ProxyRecordingTest, ASpoolItCannotUseIsSaidAtTheStartAndAtTheEnd) {
+  std::ofstream(path("afile")) << "x";
+  const struct {
+    const char* what;
+    std::string spool;
+    int64_t min_free_mb;
+    std::string start;
+    std::string end;  // how the end's warning ends
+  } rows[] = {
+      {"not a directory", path("afile"), 0,
+       "warn proxy: spool " + path("afile") +
+           ": not a directory: events cannot be recorded while this lasts (forwarding goes on)",
+       "the spool refused them; not counted in the spool's state: spool " + path("afile") +
+           ": not a directory"},
+      {"not a directory, said once", path("afile"), 0, "warn proxy: spool " + path("afile"),
+       "spool " + path("afile") + ": not a directory; nor counted in the spool's state"},
+      {"too full", path("spool"), int64_t(1) << 30, "warn proxy: spool " + path("spool") + ": only ",
+       "the spool refused them"},
+  };
+  for (const auto& row : rows) {
+    SCOPED_TRACE(row.what);
+    lines.clear();
+    auto load = [&] {
+      Config c = config();
+      c.spool_dir = row.spool;
+      c.min_free_mb = row.min_free_mb;
+      return c;
+    };
+    const ProxyRecording r = proxy_recording("tools/call", "", load, say());
+    ASSERT_EQ(lines.size(), 1u);
+    EXPECT_EQ(lines[0].substr(0, row.start.size()), row.start);
+    EXPECT_NE(lines[0].find("events cannot be recorded while this lasts"), std::string::npos);
+    ASSERT_TRUE(r.config.has_value());  // still tried
+
+    lines.clear();
+    RecordingOutcome outcome;
+    outcome.dropped = 2;
+    outcome.drop_reason =
+        row.end.rfind("spool ", 0) == 0 ? "spool " + row.spool + ": not a directory" : "the spool refused them";
+    report_proxy_recording(r, outcome, say());
+    ASSERT_EQ(lines.size(), 2u);
+    const std::string end = lines[0];
+    EXPECT_EQ(end.substr(end.size() - row.end.size()), row.end) << end;
+    if (row.spool == path("spool")) {
+      EXPECT_EQ(read_root_state(Spool::open(row.spool, false)).proxy.dropped_events, 2u);
+    }
+  }
 }
 
 }  // namespace
