@@ -206,6 +206,13 @@ constexpr const char* kMetricsSettings[] = {
     "CLIENT_KEY", "CLIENT_CERTIFICATE", "INSECURE", "TEMPORALITY_PREFERENCE",
     "DEFAULT_HISTOGRAM_AGGREGATION"};
 
+// Why a service.name from the environment is not used.
+std::string service_name_stays(const std::string& mcp_id) {
+  return "service.name is " + (mcp_id.empty() ? std::string("each event's mcp_id")
+                                              : "the mcp_id '" + mcp_id + "'") +
+         " (the configuration ranks above the environment; set mcp_id to change it)";
+}
+
 }  // namespace
 
 void apply_otel_sdk_environment(Config& config, const GetEnv& getenv) {
@@ -265,16 +272,12 @@ void apply_otel_sdk_environment(Config& config, const GetEnv& getenv) {
       if (k == "service.name") service = v;
       else config.otlp_resource.emplace_back(k, v);
     if (!service.empty() && service != config.mcp_id && !env_value(getenv, "OTEL_SERVICE_NAME"))
-      warnings.push_back("OTEL_RESOURCE_ATTRIBUTES service.name=" + service +
-                         ": service.name is the mcp_id '" + config.mcp_id +
-                         "' (the configuration ranks above the environment; set mcp_id to "
-                         "change it)");
+      warnings.push_back("OTEL_RESOURCE_ATTRIBUTES service.name=" + service + ": " +
+                         service_name_stays(config.mcp_id));
   }
   if (const char* name = env_value(getenv, "OTEL_SERVICE_NAME"); name && name != config.mcp_id)
-    warnings.push_back(std::string("OTEL_SERVICE_NAME=") + name + ": service.name is the mcp_id '" +
-                       config.mcp_id +
-                       "' (the configuration ranks above the environment; set mcp_id to change "
-                       "it)");
+    warnings.push_back(std::string("OTEL_SERVICE_NAME=") + name + ": " +
+                       service_name_stays(config.mcp_id));
   // Attribute value length limits: the general one, then each kind's own.
   const std::pair<const char*, std::vector<int64_t*>> limits[] = {
       {"OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT",

@@ -284,6 +284,11 @@ TEST_F(OtlpConfigTest, ResourceAttributesDecodedAndServiceNameStaysTheMcpId) {
     EXPECT_EQ(config.otlp_resource, c.resource);
     EXPECT_EQ(otel_warnings(config), c.warnings);
   }
+  // Without an mcp_id here, each event's own names its resource.
+  EXPECT_EQ(otel_warnings(load("", {{"MCP_REPORT_SINK", "otlp"}, {"OTEL_SERVICE_NAME", "svc"}})),
+            std::vector<std::string>{"OTEL_SERVICE_NAME=svc: service.name is each event's mcp_id "
+                                     "(the configuration ranks above the environment; set mcp_id "
+                                     "to change it)"});
 }
 
 TEST_F(OtlpConfigTest, AttributeValueLengthLimits) {
