@@ -42,10 +42,12 @@ std::string method_warning(std::string_view name) {
     return quoted +
            " is a request from the server to the client; only the client's requests are recorded";
   if (name.substr(0, 14) == "notifications/")
-    return quoted + " is a notification, not a request";
+    return quoted + " is a notification, not a request: nothing is recorded for it";
+  // A method of the server's own (myorg/doThing) is a request like any
+  // other: recorded when the client sends it.
   std::string warning = "no MCP revision defines a request " + quoted;
   if (known(lowercase(name))) warning += " (did you mean " + lowercase(name) + "?)";
-  return warning;
+  return warning + ": it is recorded only if the client sends a request of that name";
 }
 
 }  // namespace mcpr

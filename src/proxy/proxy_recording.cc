@@ -77,7 +77,7 @@ ProxyRecording proxy_recording(const std::string& methods, const std::string& ca
   std::replace(list.begin(), list.end(), '\n', ',');  // repeated --methods
   recording.tracker.methods = MethodFilter::parse(list);
   for (const std::string& warning : recording.tracker.methods.warnings())
-    say.warn("proxy: --methods: " + warning + ": nothing is recorded for it");
+    say.warn("proxy: --methods: " + warning);
   parse_capture(capture, &recording.tracker);
   std::optional<Config> loaded = loaded_config(load_config, say);
   if (loaded) recording.upstream_ca_file = loaded->ca_file;

@@ -330,9 +330,18 @@ class ProxyStreamTest(ProxyCase):
         self.assertIn("mcp-report: warning: proxy: --methods: no MCP revision defines a request "
                       "'TOOLS/CALL' (did you mean tools/call?)", err)
         self.assertIn("mcp-report: warning: proxy: --methods: 'notifications/initialized' is a "
-                      "notification, not a request", err)
+                      "notification, not a request: nothing is recorded for it", err)
         self.assertEqual(err.count("mcp-report:"), 2, err)
         self.assertEqual([x[0] for x in self.summary()], ["echo"])
+        # A method of the server's own is recorded when the client sends
+        # it, and its warning says so (it once said "nothing is recorded").
+        p = self.proxy(options=("--methods", "myorg/doThing"),
+                       input=lines(INITIALIZE, request(1, "myorg/doThing", x=1)))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stderr.decode(), "mcp-report: warning: proxy: --methods: no MCP "
+                         "revision defines a request 'myorg/doThing': it is recorded only if the "
+                         "client sends a request of that name\n")
+        self.assertEqual([x[0] for x in self.summary()], ["echo", "myorg/doThing"])
         # The server's command without "--" before it.
         r = self.run_cli("proxy", "./srv", "--flag")
         self.assertEqual(r.returncode, 64, r.stderr)

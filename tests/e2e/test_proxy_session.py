@@ -278,6 +278,61 @@ class ProxyFrontDoorTest(Case):
                          r"is 100000000\): events cannot be recorded while this lasts")
         self.assertEqual(json.loads(self.ok("status", "--json").stdout)["proxy_dropped"], 2)
 
+    def test_only_usage_errors_stop_the_server_all_else_is_one_warning(self):
+        # The rule (man page PROXY): what is wrong with the command line
+        # itself exits 64 before the server starts, with one line saying
+        # what is wrong and at most a hint line, as every command does;
+        # anything else the proxy cannot honour is one warning, and the
+        # server runs, its exit status the proxy's.
+        marker = os.path.join(self.dir, "ran")
+        server = [sys.executable, "-c", "import sys; open(%r, 'a').write('x'); "
+                  "sys.stdout.write(sys.stdin.read()); sys.exit(3)" % marker]
+        for argv in (["proxy", "--bogus", "--"], ["proxy", "-x", "--"],
+                     ["proxy", "--capture", "", "--"], ["proxy", "--capture", "all", "--"],
+                     ["proxy", "--methods", "", "--"], ["proxy", "--methods", ",", "--"],
+                     ["--spool", "a", "--spool", "b", "proxy", "--"], ["proxy", "srv", "--"],
+                     ["proxy", "--listen", "127.0.0.1:1", "--"], ["proxy", "--"]):
+            with self.subTest(argv=argv):
+                p = self.run_cli(*argv, *(server if argv[-2:] != ["proxy", "--"] else []))
+                self.assertEqual(p.returncode, 64, p.stderr)
+                self.assertFalse(os.path.exists(marker))
+                err = p.stderr.splitlines()
+                self.assertIn(len(err), (1, 2), p.stderr)
+                self.assertRegex(err[0], r"^mcp-report: (?!hint:|warning:)")
+                if len(err) == 2:
+                    self.assertRegex(err[1], r"^mcp-report: hint: ")
+
+        def config(text):
+            path = os.path.join(self.dir, "c%d.toml" % len(os.listdir(self.dir)))
+            with open(path, "w") as f:
+                f.write(text)
+            return path
+        afile = config("not a spool")
+        no_id = dict(self.env)
+        del no_id["MCP_REPORT_MCP_ID"]
+        for options, env, said in (
+                (["-c", os.path.join(self.dir, "missing.toml"), "proxy"], None,
+                 "No such file or directory: forwarding without recording"),
+                (["-c", config("[interaction_logging\n"), "proxy"], None,
+                 "forwarding without recording"),
+                (["-c", config("[interaction_logging]\nenable_interaction_logging = false\n"),
+                  "proxy"], None, "enable_interaction_logging = false: forwarding without"),
+                (["proxy"], no_id, "mcp_id is not set"),
+                (["--mcp-id", "a\x01b", "proxy"], None, "holds a control character"),
+                (["--spool", afile, "proxy"], None, "not a directory: events cannot be recorded"),
+                (["proxy", "--methods", "notifications/initialized"], None, "is a notification")):
+            with self.subTest(options=options):
+                p = subprocess.run([BIN, *options, "--", *server], input=b"{}\n",
+                                   capture_output=True, env=env or self.env, cwd=self.cwd,
+                                   timeout=60)
+                self.assertEqual(p.returncode, 3, p.stderr)
+                self.assertEqual(p.stdout, b"{}\n")
+                os.unlink(marker)
+                err = p.stderr.decode().splitlines()
+                self.assertEqual(len(err), 1, p.stderr)
+                self.assertTrue(err[0].startswith("mcp-report: warning: proxy: "), err[0])
+                self.assertIn(said, err[0])
+
     def test_verbose_says_where_the_spool_is(self):
         # Without HOME or a config file the spool is found through the
         # user's entry in the password database: -v says where it went.

@@ -312,10 +312,13 @@ TEST(MethodFilterTest, WarnsAboutNamesNoRevisionDefinesAsAClientRequest) {
       {"tasks/update", ""},               // the 2026-07-28 task extension
       {"subscriptions/listen", ""},       // 2026-07-28
       {"server/discover", ""},
-      {"TOOLS/CALL", "no MCP revision defines a request 'TOOLS/CALL' (did you mean tools/call?)"},
-      {"tools/calls", "no MCP revision defines a request 'tools/calls'"},
+      {"TOOLS/CALL", "no MCP revision defines a request 'TOOLS/CALL' (did you mean tools/call?): "
+                     "it is recorded only if the client sends a request of that name"},
+      {"myorg/doThing", "no MCP revision defines a request 'myorg/doThing': it is recorded only "
+                        "if the client sends a request of that name"},
       {"notifications/initialized",
-       "'notifications/initialized' is a notification, not a request"},
+       "'notifications/initialized' is a notification, not a request: nothing is recorded for "
+       "it"},
       {"sampling/createMessage",
        "'sampling/createMessage' is a request from the server to the client; only the "
        "client's requests are recorded"},
@@ -324,8 +327,10 @@ TEST(MethodFilterTest, WarnsAboutNamesNoRevisionDefinesAsAClientRequest) {
   MethodFilter f = MethodFilter::parse("tools/call,TOOLS/CALL,notifications/initialized");
   EXPECT_EQ(f.warnings(),
             (std::vector<std::string>{
-                "no MCP revision defines a request 'TOOLS/CALL' (did you mean tools/call?)",
-                "'notifications/initialized' is a notification, not a request"}));
+                "no MCP revision defines a request 'TOOLS/CALL' (did you mean tools/call?): it "
+                "is recorded only if the client sends a request of that name",
+                "'notifications/initialized' is a notification, not a request: nothing is "
+                "recorded for it"}));
   EXPECT_TRUE(MethodFilter::parse("all").warnings().empty());
 }
 
