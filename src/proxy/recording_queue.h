@@ -78,15 +78,21 @@ class BoundedQueue {
   }
 
   // Queues `item`; false (and counted as dropped) when full or finishing.
-  // Unless `wake`, the consumer is not woken yet: wake() must follow.
-  bool push(Item item, bool wake = true) {
+  // Unless `wake`, the consumer is not woken yet: wake() must follow. An
+  // `expendable` item (an interaction's progress) is refused once only a
+  // quarter of the room is left, which stays for the others (the starts and
+  // ends of interactions): a flood of progress costs progress, never an
+  // outcome.
+  bool push(Item item, bool wake = true, bool expendable = false) {
     const size_t bytes = queued_bytes(item);
     std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_) {
       ++dropped_at_end_;  // after finish() began (an abandoned producer still at it)
       return false;
     }
-    if (queue_.size() >= max_items_ || queued_bytes_ + bytes > max_bytes_) {
+    const size_t items = expendable ? max_items_ - max_items_ / 4 : max_items_;
+    const size_t room = expendable ? max_bytes_ - max_bytes_ / 4 : max_bytes_;
+    if (queue_.size() >= items || queued_bytes_ + bytes > room) {
       ++dropped_full_;
       return false;
     }
@@ -296,7 +302,9 @@ inline InteractionTracker::Sink queue_sink(RecordingQueue* events) {
       return;
     }
     std::string started = e.action == Action::kStart ? e.interaction_id : std::string();
-    if (!events->push(std::move(e)) && !started.empty()) unstarted.insert(std::move(started));
+    const bool progress = e.action == Action::kProgress;
+    if (!events->push(std::move(e), true, progress) && !started.empty())
+      unstarted.insert(std::move(started));
   };
 }
 

@@ -505,6 +505,27 @@ TEST(RecordingQueueTest, TheSinkDropsTheRestOfAnInteractionWhoseStartWasRefused)
   EXPECT_EQ(queue.dropped(), 4u);
 }
 
+// A flood of progress never takes the room of an interaction's end (review
+// F18): progress is refused once a quarter of the queue is left, and counted.
+TEST(RecordingQueueTest, ProgressLeavesRoomForTheEnd) {
+  std::atomic<bool> release{false};
+  std::vector<std::string> written;
+  RecordingQueue queue(8, 1 << 20, [&](const ProxyEvent& e) {
+    while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    written.push_back(e.payload);
+  });
+  InteractionTracker::Sink sink = queue_sink(&queue);
+  sink({Action::kStart, "a", "start", 0});
+  for (int i = 0; i < 20; ++i) sink({Action::kProgress, "a", "p", 0});
+  sink({Action::kComplete, "a", "end", 0});
+  release = true;
+  EXPECT_TRUE(queue.finish(std::chrono::milliseconds::max()));
+  ASSERT_FALSE(written.empty());
+  EXPECT_EQ(written.front(), "start");
+  EXPECT_EQ(written.back(), "end");
+  EXPECT_EQ(queue.consumed() + queue.dropped(), 22u);
+}
+
 TEST(RecordingQueueTest, RunsHandOverWhatQueuedUpAndCountPartialFailures) {
   std::atomic<bool> release{false};
   std::vector<size_t> runs;
