@@ -246,7 +246,9 @@ TEST_F(SpoolReportTest, StatusAndListOverSpoolsInManyStates) {
     for (const Event& e : row.events) {
       const std::string name = queue_at(spool, ++second, e.action, e.iid,
                                         e.due_in == kNone ? 0 : (kNow + e.due_in) * 1000);
-      if (e.dead) ASSERT_EQ(bury(spool, name, "HTTP 400", false), SpoolOutcome::kDone);
+      if (e.dead) {
+        ASSERT_EQ(bury(spool, name, "HTTP 400", false), SpoolOutcome::kDone);
+      }
     }
     if (row.hold_in != kNone)
       extend_hold(spool, kNow + row.hold_in, kNow + row.hold_in - 1, kMaxBackoff);
