@@ -22,7 +22,6 @@
 #include "src/proxy/forwarder.h"
 #include "src/proxy/line_splitter.h"
 #include "src/proxy/recording_queue.h"
-#include "src/proxy/session_close.h"
 #include "src/state/root_state.h"
 #include "src/util/unique_fd.h"
 
@@ -36,12 +35,11 @@ struct SeenLine {
     kUnfinishedLine,
     kClientClosed,
     kClientInputEnded,
-    kSignal,  // a shutdown signal reached the proxy while the server ran
     kServerExited
   } kind = kLine;
   Direction direction = Direction::kClientToServer;
   // The line (a long or unfinished line's start); for kServerExited how the
-  // server ended; for kSignal the signal's name.
+  // server ended.
   std::string text;
   SeenAt at;
   std::string tail;  // the end of a long line
@@ -99,16 +97,6 @@ class RecordingObserver : public StreamObserver {
   }
   void on_client_input_ended() override {
     lines_.push({SeenLine::kClientInputEnded, Direction::kClientToServer, "", seen_now(), {}, 0});
-    if (input_ended_) input_ended_();
-  }
-  // Called once the client's input ended (from the forwarding thread).
-  void when_input_ends(std::function<void()> then) { input_ended_ = std::move(then); }
-  // SIGTERM, SIGINT or SIGHUP reached the proxy while the server ran.
-  void on_shutdown_signal(int sig) {
-    const char* name = sigabbrev_np(sig);
-    lines_.push({SeenLine::kSignal, Direction::kServerToClient,
-                 name ? "SIG" + std::string(name) : "signal " + std::to_string(sig), seen_now(),
-                 {}, 0});
   }
   void on_server_exit(const ChildResult& child) {
     std::string how = child.signaled ? "the server was killed by signal " + std::to_string(child.code)
@@ -166,33 +154,36 @@ class RecordingObserver : public StreamObserver {
         break;
       }
       case SeenLine::kClientInputEnded:
-        end_session({SessionStep::kClientInputEnded, l.at, {}, false});
+        client_input_ended_ = true;
+        client_input_ended_at_ = l.at;
         break;
       case SeenLine::kClientClosed:
-        end_session({SessionStep::kClientGone, l.at, {}, false});
-        break;
-      case SeenLine::kSignal:
-        end_session({SessionStep::kSignal, l.at, l.text, false});
-        break;
       case SeenLine::kServerExited:
-        end_session({SessionStep::kServerExited, l.at, l.text, l.shutdown});
+        // After lost lines an open call may have been answered in one of
+        // them: it gets no outcome rather than an invented error.
+        if (lost_lines_)
+          forgotten_ += tracker_.forget_all();
+        else if (l.kind == SeenLine::kClientClosed)
+          tracker_.close_all(SessionEnd::kClientClosed,
+                             "the client closed its end before the response", l.at);
+        else if (client_input_ended_ && l.shutdown)
+          // The client shut the server down with calls in flight: it left
+          // them, the server did not fail them, when it closed its input
+          // (its processing_time ends there, not at the server's exit,
+          // which an SDK client forces with SIGTERM seconds later).
+          tracker_.close_all(SessionEnd::kClientClosed,
+                             "the client closed its input before the response (" + l.text + ")",
+                             client_input_ended_at_);
+        else
+          tracker_.close_all(SessionEnd::kServerExited, l.text + " before the response", l.at);
         break;
     }
   }
 
-  void end_session(const SessionStep& step) {
-    const std::optional<SessionClosing> closing = closer_.on(step);
-    if (!closing) return;
-    // After lost lines an open call may have been answered in one of
-    // them: it gets no outcome rather than an invented error.
-    if (lost_lines_) forgotten_ += tracker_.forget_all();
-    else tracker_.close_all(closing->how, closing->message, closing->at);
-  }
-
   InteractionTracker tracker_;
   std::atomic<bool> lost_lines_{false};
-  SessionCloser closer_;  // the tracking thread's
-  std::function<void()> input_ended_;
+  bool client_input_ended_ = false;  // the tracking thread's
+  SeenAt client_input_ended_at_;
   uint64_t forgotten_ = 0;  // the tracking thread's
   uint64_t unfinished_ = 0;  // the tracking thread's: lines cut short, not looked at
   BoundedQueue<SeenLine> lines_;  // last: its thread uses tracker_ and the two above
@@ -220,8 +211,6 @@ void note_signal(int sig) {
   errno = saved;
 }
 
-// Watches, on a thread of its own, what ends a session besides its streams:
-// signals, and the client's going away.
 class EndSignals {
  public:
   // Installed before the server starts, so that no signal finds the default
@@ -232,7 +221,6 @@ class EndSignals {
     read_.reset(fds[0]);
     write_.reset(fds[1]);
     g_signal_pipe = fds[1];
-    tell_signals_to(fds[1]);
     struct sigaction action = {};
     action.sa_handler = note_signal;
     action.sa_flags = SA_RESTART;
@@ -243,57 +231,35 @@ class EndSignals {
   }
   ~EndSignals() {
     stop_watching();
-    tell_signals_to(-1);
     if (!installed_) return;
     for (size_t i = 0; i < std::size(kEndSignals); ++i)
       ::sigaction(kEndSignals[i], &saved_[i], nullptr);
     g_signal_pipe = -1;
   }
-  // From now on: a signal given to the server while it runs calls
-  // `forwarded` with its number; one caught when no server runs (and one
-  // caught already) sets `caught` and calls `cut`. Once watch_client()
-  // was called, the reader of our stdout going away calls `gone`, once: a
-  // client that exits (or is killed) closes both ends at once, and a server
-  // that says nothing would otherwise never show it with a failed write.
-  void watch(std::function<void(int)> forwarded, std::function<void()> gone,
-             std::function<void()> cut) {
+  // From now on (and for one already caught), a signal sets `caught` and
+  // calls `cut`.
+  void watch(std::function<void()> cut) {
     if (!installed_) return;
-    watcher_ = std::thread([this, forwarded = std::move(forwarded), gone = std::move(gone),
-                            cut = std::move(cut)] {
-      pollfd fds[2] = {{read_.get(), POLLIN, 0}, {-1, 0, 0}};
+    watcher_ = std::thread([this, cut = std::move(cut)] {
+      pollfd fd = {read_.get(), POLLIN, 0};
       for (;;) {
-        if (::poll(fds, 2, -1) < 0 && errno != EINTR) return;
-        if (fds[1].revents & (POLLERR | POLLHUP | POLLNVAL)) {
-          if (!(fds[1].revents & POLLNVAL)) gone();
-          fds[1].fd = -1;
-        }
-        if (!(fds[0].revents & POLLIN)) continue;
+        if (::poll(&fd, 1, -1) < 0 && errno != EINTR) return;
         unsigned char byte = 0;
         if (::read(read_.get(), &byte, 1) != 1) continue;
-        if (byte == kStop) return;
-        if (byte == kWatchClient) fds[1].fd = 1;
-        else if (byte == kUnwatchClient) fds[1].fd = -1;
-        else if (byte >= kToldSignal) forwarded(byte - kToldSignal);
-        else if (caught.exchange(byte) == 0) cut();
+        if (byte == 0) return;  // stop_watching()
+        if (caught.exchange(byte) == 0) cut();
       }
     });
   }
-  // From the client's end of input on: its stdout is watched (a pipe's
-  // reader closing, a socket's peer: POLLERR, POLLHUP).
-  void watch_client() { say(kWatchClient); }
-  // Before our stdout becomes /dev/null.
-  void unwatch_client() { say(kUnwatchClient); }
   void stop_watching() {
     if (!watcher_.joinable()) return;
-    say(kStop);
+    const unsigned char stop = 0;
+    (void)!::write(write_.get(), &stop, 1);
     watcher_.join();
   }
   std::atomic<int> caught{0};
 
  private:
-  static constexpr unsigned char kStop = 0, kWatchClient = 0x7e, kUnwatchClient = 0x7f;
-  void say(unsigned char byte) { (void)!::write(write_.get(), &byte, 1); }
-
   bool installed_ = false;
   UniqueFd read_, write_;
   struct sigaction saved_[std::size(kEndSignals)] = {};
@@ -328,27 +294,17 @@ ProxyOutcome run_proxy(const ProxyRun& run) {
   options.sdk_line_limit = true;
   auto observer = std::make_unique<RecordingObserver>(options, events.get(), run.queue_bytes);
   EndSignals signals;
-  // A shutdown signal while the server runs ends the calls still open at
-  // once (man page PROXY, Transparent): an SDK client that sends SIGTERM
-  // sends SIGKILL 2 s later. After the server's exit, a signal ends the
-  // final write: the tracker ends the lines it is at (it cannot hang); the
-  // writer stops between two writes, or is left in one.
-  signals.watch(
-      [&observer](int sig) {
-        if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP) observer->on_shutdown_signal(sig);
-      },
-      [&observer] { observer->on_client_closed(); },
-      [&observer, &events] {
-        observer->lines().cut_short(true);
-        events->cut_short();
-      });
-  observer->when_input_ends([&signals] { signals.watch_client(); });
   ForwardResult forwarded = forward_stdio(run.command, *observer);
-  signals.unwatch_client();
   end_client_stream();
   outcome.child = forwarded.child;
   if (forwarded.child.started) observer->on_server_exit(forwarded.child);
 
+  // The tracker ends the lines it is at (it cannot hang); the writer stops
+  // between two writes, or is left in one.
+  signals.watch([&observer, &events] {
+    observer->lines().cut_short(true);
+    events->cut_short();
+  });
   SessionFinish finish{kFinishGrace, "the server exited", &signals.caught};
   outcome.recording = finish_recording(observer->lines(), *events, finish, [&observer](bool at_end) {
     return observer->forgotten(at_end);
