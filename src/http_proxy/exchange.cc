@@ -158,7 +158,7 @@ MHD_Result Exchange::forward(MHD_Connection* connection) {
     if (!context_.upstream_down.exchange(true) && context_.warn)
       context_.warn("proxy: cannot send to upstream " + context_.upstream.shown + ": " +
                     upstream.error());
-    end(ExchangeEnd::kUnreachable);
+    end_with(ExchangeEnd::kUnreachable);
     return refuse(connection, MHD_HTTP_BAD_GATEWAY, kUnreachable);
   }
   switch (upstream.drive([&upstream] { return upstream.head_done(); }, client_fd_)) {
@@ -170,14 +170,14 @@ MHD_Result Exchange::forward(MHD_Connection* connection) {
       if (!context_.upstream_down.exchange(true) && context_.warn)
         context_.warn("proxy: upstream " + context_.upstream.shown + " unreachable: " +
                       upstream.error());
-      end(ExchangeEnd::kUnreachable);
+      end_with(ExchangeEnd::kUnreachable);
       return refuse(connection, MHD_HTTP_BAD_GATEWAY, kUnreachable);
     }
     case UpstreamState::kClientGone:
-      end(ExchangeEnd::kClientGone);
+      end_with(ExchangeEnd::kClientGone);
       return MHD_NO;
     case UpstreamState::kStopping:
-      end(ExchangeEnd::kStopped);
+      end_with(ExchangeEnd::kStopped);
       return refuse(connection, 503, kStopping);
   }
   return MHD_NO;
@@ -228,7 +228,7 @@ MHD_Result Exchange::pass_response(MHD_Connection* connection) {
     response = MHD_create_response_from_buffer(pending_.size(), pending_.data(),
                                                MHD_RESPMEM_MUST_COPY);
     pending_.clear();
-    end(ExchangeEnd::kComplete);
+    end_with(ExchangeEnd::kComplete);
   } else if (body_allowed(status_, method_) || method_ == "HEAD") {
     curl_off_t length = -1;
     // The size the upstream announced, if any (else chunked, or to the end).
@@ -251,7 +251,7 @@ MHD_Result Exchange::pass_response(MHD_Connection* connection) {
   if (!body_allowed(status_, method_)) {
     // Nothing more will come: the exchange is complete.
     upstream.drive(nullptr, -1);
-    end(ExchangeEnd::kComplete);
+    end_with(ExchangeEnd::kComplete);
   }
   return queued;
 }
@@ -316,24 +316,24 @@ ssize_t Exchange::read(char* buf, size_t max) {
     switch (state) {
       case UpstreamState::kReady:
       case UpstreamState::kEnded:
-        end(ExchangeEnd::kComplete);
+        end_with(ExchangeEnd::kComplete);
         end_code_ = MHD_CONTENT_READER_END_OF_STREAM;
         break;
       case UpstreamState::kFailed:
         if (!context_.upstream_down.exchange(true) && context_.warn)
           context_.warn("proxy: upstream " + context_.upstream.shown + " broke off a response: " +
                         upstream.error());
-        end(ExchangeEnd::kUnreachable);
+        end_with(ExchangeEnd::kUnreachable);
         end_code_ = MHD_CONTENT_READER_END_WITH_ERROR;
         break;
       case UpstreamState::kClientGone:
-        end(ExchangeEnd::kClientGone);
+        end_with(ExchangeEnd::kClientGone);
         end_code_ = MHD_CONTENT_READER_END_WITH_ERROR;
         break;
       case UpstreamState::kStopping:
         // A server's stream (GET) ends cleanly: the client reconnects. A
         // response cut short is an error the client must see.
-        end(ExchangeEnd::kStopped);
+        end_with(ExchangeEnd::kStopped);
         end_code_ = method_ == "GET" ? MHD_CONTENT_READER_END_OF_STREAM
                                      : MHD_CONTENT_READER_END_WITH_ERROR;
         break;
@@ -341,7 +341,7 @@ ssize_t Exchange::read(char* buf, size_t max) {
   }
 }
 
-void Exchange::end(ExchangeEnd how) {
+void Exchange::end_with(ExchangeEnd how) {
   if (ended_) return;
   ended_ = true;
   ExchangeObserver* observer = endpoint_ ? context_.observer : nullptr;
@@ -361,9 +361,9 @@ void Exchange::end(ExchangeEnd how) {
 
 void Exchange::completed(MHD_RequestTerminationCode how) {
   if (client_ && !ended_) {
-    end(how == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN ? ExchangeEnd::kStopped
-        : how == MHD_REQUEST_TERMINATED_COMPLETED_OK  ? ExchangeEnd::kComplete
-                                                      : ExchangeEnd::kClientGone);
+    end_with(how == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN ? ExchangeEnd::kStopped
+             : how == MHD_REQUEST_TERMINATED_COMPLETED_OK  ? ExchangeEnd::kComplete
+                                                           : ExchangeEnd::kClientGone);
   }
   if (client_) client_->upstream.finish();
   if (counted_) context_.end_request(method_ == "GET");

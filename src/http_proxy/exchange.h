@@ -43,7 +43,7 @@ class Exchange {
   void on_head();
   void on_body(std::string_view data);
   void note_request();
-  void end(ExchangeEnd how);
+  void end_with(ExchangeEnd how);
   std::string path() const;  // the target without its query
 
   ProxyContext& context_;

@@ -36,8 +36,9 @@ struct HttpProxyRun {
 
 // Serves until SIGTERM, SIGINT or SIGHUP, then stops gracefully (kStopGrace).
 // Throws Failure (69) when it cannot listen. libcurl's global state is the
-// process's, set up by main() before any thread starts (src/curl/'s
-// CurlLibrary), never here: the recorder's thread may already run.
+// process's, set up by main() before any thread starts (CurlLibrary, in
+// src/curl/curl_transport.h, the library this one links libcurl through),
+// never here: the recorder's thread may already run.
 RecordingOutcome run_http_proxy(const HttpProxyRun& run);
 
 }  // namespace mcpr

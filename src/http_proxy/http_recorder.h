@@ -16,7 +16,6 @@
 #include "src/config/config.h"
 #include "src/event/recorder.h"
 #include "src/http_proxy/exchange_observer.h"
-#include "src/http_proxy/http_proxy.h"
 #include "src/http_proxy/upstream_url.h"
 #include "src/proxy/proxy.h"
 #include "src/proxy/recording_queue.h"

@@ -1,7 +1,7 @@
 """The layers are the build's: each folder's library sees only the folders below it.
 
-    cli/ (mcpr_cli) -> src/report/, src/http_proxy/, src/curl/
-    src/http_proxy/ -> src/proxy/, src/delivery/ (require_ca_file)
+    cli/ (mcpr_cli) -> src/report/, src/http_proxy/
+    src/http_proxy/ -> src/proxy/, src/curl/ (libcurl is src/curl/'s)
     src/report/, src/curl/ -> src/delivery/ -> src/event/, src/state/
     src/proxy/ -> src/event/, src/state/ (no delivery code)
     src/event/ -> src/config/, spool/;  src/state/ -> spool/
@@ -40,7 +40,8 @@ LAYERS = {
     "src/report": ("mcpr_report", ["src/delivery", "src/event", "src/state"] + BELOW_EVENT),
     "src/proxy": ("mcpr_proxy", ["src/event", "src/state"] + BELOW_EVENT),
     "src/http_proxy": ("mcpr_http_proxy",
-                       ["src/proxy", "src/delivery", "src/event", "src/state"] + BELOW_EVENT),
+                       ["src/proxy", "src/curl", "src/delivery", "src/event", "src/state"]
+                       + BELOW_EVENT),
     "src/curl": ("mcpr_curl", ["src/delivery", "src/event", "src/state"] + BELOW_EVENT),
     # mcpr_front (mcp-report's front door) sees only what a recording needs;
     # mcpr_cli (FULL_CLI below), every command on CLI11, sees everything.
