@@ -537,12 +537,13 @@ class ProxySdkTest(SdkCase):
         server = ["node", EVERYTHING, "stdio"]
         direct = self.scenario(*server)
         proxied = self.scenario(BIN, "proxy", "--capture", "arguments,results", "--", *server)
-        # The SDK client may miss the last progress notification, which the
-        # server sends just before the result, directly as well as through
-        # the proxy: the steps seen are compared as a prefix.
+        # The SDK client runs a progress handler only if the notification
+        # arrived before the result was handled: on a loaded machine it may
+        # miss the last two, directly as well as through the proxy (seen once
+        # in a suite run). The steps seen are compared as a prefix.
         steps = [{"progress": i, "total": 3} for i in (1, 2, 3)]
         for seen in (direct.pop("progress"), proxied.pop("progress")):
-            self.assertGreaterEqual(len(seen), 2)
+            self.assertGreaterEqual(len(seen), 1)
             self.assertEqual(seen, steps[:len(seen)])
         self.assertEqual(proxied, direct)
         self.assertIn("echo", [t["name"] for t in direct["tools"]])
