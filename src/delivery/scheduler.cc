@@ -174,10 +174,19 @@ void Scheduler::held(Id id) {
 int64_t Scheduler::next_due(int64_t now_ms) const {
   int64_t best = 0;
   // A retry failed in this pass counts even when its jittered backoff has
-  // already ended: it is work for the next pass, due now.
+  // already ended, and so does an event that became due while the pass ran
+  // (a pass sends only what was due when it began): each is work for the
+  // next pass, due now.
   walk(now_ms, [&](Id i, Standing s) {
-    if (s == Standing::kNotYetDue && (best == 0 || entries_[i].due_ms < best))
-      best = entries_[i].due_ms;
+    const Entry& e = entries_[i];
+    int64_t due;
+    if (s == Standing::kNotYetDue)
+      due = e.due_ms;
+    else if (s == Standing::kDue && e.state != Entry::kInFlight)
+      due = e.due_ms > 0 ? std::min(e.due_ms, now_ms) : now_ms;
+    else
+      return;
+    if (best == 0 || due < best) best = due;
   });
   return best;
 }

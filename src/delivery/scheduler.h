@@ -81,8 +81,9 @@ class Scheduler {
   void held(Id id);
 
   // The earliest due time of an interaction's first queued event that waits
-  // for a later pass: due after `now_ms`, or failed in this pass (then it
-  // may be due already). 0 for none.
+  // for a later pass: due after `now_ms`, failed in this pass (then it may
+  // be due already), or due and not sent (it became due after the pass
+  // began, or the pass stopped early). 0 for none.
   int64_t next_due(int64_t now_ms) const;
   // Events still queued that are due at `now_ms` (Standing::kDue), in flight
   // or not: what a pass that stops leaves for the next run.

@@ -127,6 +127,29 @@ TEST(SchedulerTest, AFailedEventAlreadyDueWhenThePassEndsIsTheNextDue) {
   EXPECT_EQ(s.next_due(kNow), kNow + 3);
 }
 
+// A pass sends what was due when it began. An event due a moment later
+// was not sent and is due when the pass ends: the next pass is due at once,
+// not after --follow's one-minute sweep (seen as a retry that waited 60 s
+// when the pass began 1 ms before the retry's due time).
+TEST(SchedulerTest, AnEventThatBecameDueDuringThePassIsTheNextDue) {
+  Scheduler s;
+  s.add(name(1, 's', "a", 1, kNow + 5));
+  s.add(name(2, 's', "b", 1, kNow + 500));
+  EXPECT_FALSE(s.pop_ready(kNow));
+  EXPECT_EQ(s.left(kNow + 10), 1u);
+  EXPECT_EQ(s.next_due(kNow + 10), kNow + 5);
+  EXPECT_EQ(s.next_due(kNow), kNow + 5);
+}
+
+// Events never failed have no due time; left by a pass that stopped early,
+// they are due now (0 would mean "nothing to wait for").
+TEST(SchedulerTest, AnEventLeftDueWithoutADueTimeIsDueNow) {
+  Scheduler s;
+  s.add(name(1, 's', "a"));
+  EXPECT_TRUE(s.has_ready(kNow));  // and the pass stops before sending it
+  EXPECT_EQ(s.next_due(kNow), kNow);
+}
+
 TEST(SchedulerTest, AHeldEventIsFirstInLineAgain) {
   Scheduler s;
   s.add(name(1, 's', "a"));
