@@ -40,7 +40,11 @@ void MessageText::append(std::string_view part) {
 }
 
 TappedMessage MessageText::take() {
-  TappedMessage m{std::move(text_), std::move(tail_), size_, size_ >= kMaxParsedLine};
+  TappedMessage m;
+  m.text = std::move(text_);
+  m.tail = std::move(tail_);
+  m.size = size_;
+  m.cut = size_ >= kMaxParsedLine;
   text_.clear();
   tail_.clear();
   size_ = 0;

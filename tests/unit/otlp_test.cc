@@ -24,7 +24,7 @@ std::string start(const char* data, const char* iid = "int_1_a", const char* mcp
 
 // The body member of the only record of a one-event request.
 std::string body_of(const std::string& data) {
-  OtlpLogsEncoder encoder({"", "0.1.0"}, 5);
+  OtlpLogsEncoder encoder({"", "0.1.0", {}}, 5);
   std::string error;
   EXPECT_TRUE(encoder.add(start(data.c_str()), &error)) << error;
   std::string json = encoder.finish();
@@ -34,7 +34,7 @@ std::string body_of(const std::string& data) {
 }
 
 TEST(OtlpLogsTest, OneEventIsOneLogRecordOfTheWholeRequest) {
-  OtlpLogsEncoder encoder({"host-a", "0.1.0"}, 1764000001000000000);
+  OtlpLogsEncoder encoder({"host-a", "0.1.0", {}}, 1764000001000000000);
   std::string error;
   ASSERT_TRUE(encoder.add(start("{\"mcp.method.name\":\"tools/call\",\"n\":1}"), &error));
   EXPECT_EQ(encoder.size(), 1u);
@@ -61,7 +61,7 @@ TEST(OtlpLogsTest, OneEventIsOneLogRecordOfTheWholeRequest) {
 }
 
 TEST(OtlpLogsTest, TheEventIdIsAnAttributeWhenGiven) {
-  OtlpLogsEncoder with({"", "0.1.0"}, 5), without({"", "0.1.0"}, 5);
+  OtlpLogsEncoder with({"", "0.1.0", {}}, 5), without({"", "0.1.0", {}}, 5);
   std::string error;
   ASSERT_TRUE(with.add(start("{}"), &error, "1764000000123456-0a0b0c0d0e0f.s.int_1_a"));
   ASSERT_TRUE(without.add(start("{}"), &error));
@@ -115,7 +115,7 @@ TEST(OtlpLogsTest, JsonValuesBecomeAnyValues) {
 }
 
 TEST(OtlpLogsTest, SemanticConventionNamesInTheDataBecomeAttributes) {
-  OtlpLogsEncoder encoder({"", "v"}, 0);
+  OtlpLogsEncoder encoder({"", "v", {}}, 0);
   std::string error;
   ASSERT_TRUE(encoder.add(
       event("interaction_error", "i", "m", "1.5", "error_data",
@@ -145,7 +145,7 @@ TEST(OtlpLogsTest, TheResourceIsTheMcpIdTheHostAndOtelResourceAttributes) {
     OtlpResourceInfo info;
     std::string attributes;  // the resource's attributes, as JSON
   } cases[] = {
-      {{"h", "v"},
+      {{"h", "v", {}},
        "[{\"key\":\"service.name\",\"value\":{\"stringValue\":\"m1\"}},"
        "{\"key\":\"host.name\",\"value\":{\"stringValue\":\"h\"}}]"},
       {{"h", "v", {{"deployment.environment.name", "prod"}, {"k", "a,b"}}},
@@ -190,7 +190,7 @@ TEST(OtlpJsonTest, TheLengthLimitCountsCharactersAndCutsBetweenThem) {
 }
 
 TEST(OtlpLogsTest, TheLengthLimitCutsAttributesNotTheBody) {
-  OtlpLogsEncoder encoder({"", "v"}, 0, 4);
+  OtlpLogsEncoder encoder({"", "v", {}}, 0, 4);
   std::string error;
   ASSERT_TRUE(encoder.add(start("{\"mcp.method.name\":\"tools/call\",\"q\":\"long text\"}"), &error));
   const std::string json = encoder.finish();
@@ -203,7 +203,7 @@ TEST(OtlpLogsTest, TheLengthLimitCutsAttributesNotTheBody) {
 }
 
 TEST(OtlpLogsTest, RecordsAreGroupedByMcpIdInBatchOrder) {
-  OtlpLogsEncoder encoder({"h", "v"}, 0);
+  OtlpLogsEncoder encoder({"h", "v", {}}, 0);
   std::string error;
   ASSERT_TRUE(encoder.add(start("{\"k\":1}", "a", "m1"), &error));
   ASSERT_TRUE(encoder.add(start("{\"k\":2}", "b", "m2"), &error));
@@ -221,7 +221,7 @@ TEST(OtlpLogsTest, RecordsAreGroupedByMcpIdInBatchOrder) {
 }
 
 TEST(OtlpLogsTest, NotAnEventIsRefusedWithItsReason) {
-  OtlpLogsEncoder encoder({"h", "v"}, 0);
+  OtlpLogsEncoder encoder({"h", "v", {}}, 0);
   std::string error;
   EXPECT_FALSE(encoder.add("{\"action\":\"interaction_start\"}", &error));
   EXPECT_NE(error.find("interaction_id"), std::string::npos) << error;
@@ -242,7 +242,7 @@ TEST(OtlpLogsTest, AnInteractionsRecordsShareItsSpansIdsAndItsStartsTraceContext
   EXPECT_EQ(ids.trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
   EXPECT_EQ(ids.parent_span_id, "00f067aa0ba902b7");
   EXPECT_EQ(ids.span_id, span_ids("m1", "int_1_a", {}, {}, begin.summary.timestamp_us).span_id);
-  OtlpLogsEncoder encoder({"", "v"}, 0);
+  OtlpLogsEncoder encoder({"", "v", {}}, 0);
   encoder.add(begin, ids);
   encoder.add(progress, ids);
   const std::string json = encoder.finish();

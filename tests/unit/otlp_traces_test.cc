@@ -38,7 +38,7 @@ OtlpEvent error(const std::string& data, const char* ts = "1764000002.5") {
 
 // The one span of a request with one interaction.
 std::string span_of(const OtlpEvent* begin, const OtlpEvent& end) {
-  OtlpTracesEncoder encoder({"", "v"});
+  OtlpTracesEncoder encoder({"", "v", {}});
   EXPECT_TRUE(encoder.add(begin, end, span_ids_of(end.summary, begin)));
   const std::string json = encoder.finish();
   const size_t at = json.find("\"spans\":[");
@@ -54,7 +54,7 @@ TEST(OtlpTracesTest, AToolCallIsOneServerSpanOfTheWholeRequest) {
       "\"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\","
       "\"tracestate\":\"rojo=00f067aa0ba902b7\"}");
   const OtlpEvent end = complete("{\"success\":true,\"processing_time\":2.376544}");
-  OtlpTracesEncoder encoder({"host-a", "0.1.0"});
+  OtlpTracesEncoder encoder({"host-a", "0.1.0", {}});
   const SpanIds ids = span_ids_of(end.summary, &begin);
   ASSERT_TRUE(encoder.add(&begin, end, ids));
   EXPECT_EQ(encoder.size(), 1u);
@@ -88,7 +88,7 @@ TEST(OtlpTracesTest, ACallerThatDidNotSampleGetsNoSpan) {
   const OtlpEvent unsampled =
       start("{\"traceparent\":\"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00\"}");
   const OtlpEvent end = complete("{}");
-  OtlpTracesEncoder encoder({"", "v"});
+  OtlpTracesEncoder encoder({"", "v", {}});
   EXPECT_FALSE(encoder.add(&unsampled, end, span_ids_of(end.summary, &unsampled)));
   EXPECT_EQ(encoder.size(), 0u);
   const OtlpEvent sampled =
@@ -113,7 +113,7 @@ TEST(OtlpTracesTest, AttributeValuesAndTheNameAreCutToTheLengthLimitInCharacters
   const OtlpEvent begin = start(
       "{\"mcp.method.name\":\"tools/call\",\"gen_ai.tool.name\":\"\u00f1ame-of-a-long-tool\"}");
   const OtlpEvent end = complete("{}");
-  OtlpTracesEncoder encoder({"", "v"}, 12);
+  OtlpTracesEncoder encoder({"", "v", {}}, 12);
   ASSERT_TRUE(encoder.add(&begin, end, span_ids_of(end.summary, &begin)));
   const std::string json = encoder.finish();
   EXPECT_NE(json.find("\"name\":\"tools/call \u00f1\""), std::string::npos) << json;
@@ -124,7 +124,7 @@ TEST(OtlpTracesTest, AttributeValuesAndTheNameAreCutToTheLengthLimitInCharacters
   EXPECT_NE(json.find("{\"key\":\"mcp.method.name\",\"value\":{\"stringValue\":\"tools/call\"}}"),
             std::string::npos);
   // No limit (the default): as recorded.
-  OtlpTracesEncoder unlimited({"", "v"});
+  OtlpTracesEncoder unlimited({"", "v", {}});
   ASSERT_TRUE(unlimited.add(&begin, end, span_ids_of(end.summary, &begin)));
   EXPECT_NE(unlimited.finish().find("\"\u00f1ame-of-a-long-tool\""), std::string::npos);
 }
@@ -295,7 +295,7 @@ TEST(OtlpTracesTest, StartAndEndTimesAreExactAndAnUnknownStartUsesProcessingTime
             std::string::npos)
       << span;
   // Neither: no span rather than a made-up one.
-  OtlpTracesEncoder encoder({"", "v"});
+  OtlpTracesEncoder encoder({"", "v", {}});
   const OtlpEvent end = complete("{\"success\":true}");
   EXPECT_FALSE(encoder.add(nullptr, end, span_ids_of(end.summary, nullptr)));
   EXPECT_EQ(encoder.size(), 0u);
