@@ -34,10 +34,10 @@ struct SeenHttp {
   ExchangeObserver::Ending ending;  // kExchangeEnd
   bool by_client = false;           // kSessionEnd
   SeenAt at;
+
+  // For BoundedQueue's bound.
+  size_t bytes() const { return message.text.size() + message.tail.size() + session.size(); }
 };
-inline size_t queued_bytes(const SeenHttp& s) {
-  return s.message.text.size() + s.message.tail.size() + s.session.size();
-}
 
 // How the calls an exchange carried and that are still open end with it.
 struct CallsEnd {

@@ -85,6 +85,8 @@ struct ProxyEvent {
   std::string interaction_id;
   std::string payload;  // a JSON object, Python style
   int64_t timestamp_us;
+
+  size_t bytes() const { return payload.size(); }  // for BoundedQueue's bound
 };
 
 // The two clocks a message is seen at: wall time for the event's timestamp,

@@ -47,8 +47,9 @@ struct SeenLine {
   // kServerExited: it ended as a client's shutdown ends it; kUnfinishedLine:
   // the server's end cut the client's line short.
   bool shutdown = false;
+
+  size_t bytes() const { return text.size() + tail.size(); }  // for BoundedQueue's bound
 };
-inline size_t queued_bytes(const SeenLine& l) { return l.text.size() + l.tail.size(); }
 
 namespace {
 

@@ -25,9 +25,8 @@
 
 namespace mcpr {
 
-// Bytes an item holds, for the queue's byte bound.
-inline size_t queued_bytes(const ProxyEvent& e) { return e.payload.size(); }
-
+// An Item says what it holds with `size_t bytes() const`, for the byte
+// bound: the queue knows nothing of the items its users put in it.
 template <typename Item>
 class BoundedQueue {
  public:
@@ -84,7 +83,7 @@ class BoundedQueue {
   // ends of interactions): a flood of progress costs progress, never an
   // outcome.
   bool push(Item item, bool wake = true, bool expendable = false) {
-    const size_t bytes = queued_bytes(item);
+    const size_t bytes = item.bytes();
     std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_) {
       ++dropped_at_end_;  // after finish() began (an abandoned producer still at it)
@@ -235,7 +234,7 @@ class BoundedQueue {
       if (queue_.empty() || cut_) break;
       items.clear();
       while (!queue_.empty() && items.size() < kMaxRun) {
-        queued_bytes_ -= queued_bytes(queue_.front());
+        queued_bytes_ -= queue_.front().bytes();
         items.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }

@@ -126,6 +126,26 @@ class LayoutTest(unittest.TestCase):
         folders = {os.path.relpath(f, SOURCE) for f in folders}
         self.assertEqual(sorted(folders), sorted(LAYERS))
 
+    def test_proxy_names_nothing_the_http_proxy_declares(self):
+        # The include folders keep src/http_proxy/'s headers out of
+        # src/proxy/, but a template there could still call, by name, a
+        # function that the HTTP proxy defines for its own types (an overload
+        # found only where the template is used): what a BoundedQueue item
+        # holds is the item's own member, not a free function of each user.
+        declared = set()
+        for path in headers("src/http_proxy"):
+            with open(os.path.join(SOURCE, path), encoding="utf-8") as f:
+                text = f.read()
+            declared |= set(re.findall(r"^(?:struct|class|enum class|enum|using)\s+(\w+)",
+                                       text, re.M))
+            declared |= set(re.findall(r"^(?!\s)(?:inline\s+|constexpr\s+|static\s+)*"
+                                       r"[\w:<>,]+(?:\s*[*&])?\s+[*&]?(\w+)\(", text, re.M))
+        self.assertIn("run_http_proxy", declared)  # the scan reads the declarations
+        found = [(path, name) for path, text in sources("src/proxy")
+                 for name in sorted(declared)
+                 if re.search(r"\b%s\b" % name, re.sub(r"//.*", "", text))]
+        self.assertEqual(found, [])
+
     def test_spool_knows_no_exit_statuses(self):
         # spool/ throws SpoolError with a kind; cli/exit_status.cc maps kinds
         # to sysexits in one place.
