@@ -234,7 +234,6 @@ class Flusher {
                                 BatchJson& json) {
     std::vector<QueuedEvent> events;
     events.reserve(batch.size());
-    std::unordered_set<std::string> started_here;  // interactions whose start is in the batch
     for (Id i : batch) {
       std::optional<std::string> body;
       std::string why;
@@ -264,12 +263,6 @@ class Flusher {
       }
       QueuedEvent e;
       e.event_id = parsed->event_id();
-      if (sink_.keeps_starts()) {
-        if (parsed->action == 's')
-          started_here.insert(summary.interaction_id);
-        else if (!started_here.count(summary.interaction_id))
-          e.started_body = kept_start(parsed->interaction_key);
-      }
       e.interaction_id = summary.interaction_id;
       e.action = parsed->action;
       e.timestamp_us = parsed->timestamp_us;
@@ -279,6 +272,16 @@ class Flusher {
       e.summary = std::move(summary);
       events.push_back(std::move(e));
       kept.push_back(i);
+    }
+    if (sink_.keeps_starts()) {
+      // An event whose start is not in its batch gets the start kept for it.
+      std::vector<BatchEvent> order;
+      order.reserve(events.size());
+      for (const QueuedEvent& e : events) order.push_back({e.interaction_id, e.action});
+      const std::vector<size_t> starts = batch_starts(order);
+      for (size_t k = 0; k < events.size(); ++k)
+        if (starts[k] == kNoStart)
+          events[k].started_body = kept_start(interaction_key(events[k].interaction_id));
     }
     return events;
   }
@@ -458,17 +461,14 @@ class Flusher {
     // come after it).
     std::vector<bool> paired(ids.size(), false), restarted(ids.size(), false);
     if (keeps) {
-      std::unordered_map<std::string, size_t> open;  // interaction key -> its start's position
+      std::vector<BatchEvent> order;
+      order.reserve(names.size());
+      for (const EventName& n : names) order.push_back({n.interaction_key, n.action});
+      const std::vector<size_t> starts = batch_starts(order);
       for (size_t k = 0; k < names.size(); ++k) {
-        const EventName& n = names[k];
-        if (n.action == 's') {
-          open[n.interaction_key] = k;
-        } else if (n.action == 'c' || n.action == 'e') {
-          auto it = open.find(n.interaction_key);
-          if (it == open.end()) continue;
-          paired[it->second] = paired[k] = true;
-          open.erase(it);
-        }
+        const size_t s = starts[k];
+        const bool ends = names[k].action == 'c' || names[k].action == 'e';
+        if (ends && s != kNoStart && !paired[s]) paired[s] = paired[k] = true;  // its first end
       }
       std::unordered_set<std::string> moved_later;  // keys of starts moved after this point
       for (size_t k = names.size(); k-- > 0;) {

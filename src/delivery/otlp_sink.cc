@@ -3,7 +3,7 @@
 #include <unistd.h>
 
 #include <cctype>
-#include <map>
+#include <deque>
 #include <unordered_map>
 
 #include "src/config/config.h"
@@ -48,6 +48,16 @@ bool too_large(const HttpResponse& response) {
   return text.find("too large") != std::string::npos;
 }
 
+// `body` (a start kept in started/) parsed into `start`, when it is the
+// interaction_start of `iid`; nullptr when not.
+const OtlpEvent* parsed_start(OtlpEvent& start, const std::string& body, const std::string& iid) {
+  std::string ignored;
+  if (!start.parse(body, &ignored) || start.summary.action != Action::kStart ||
+      start.summary.interaction_id != iid)
+    return nullptr;
+  return &start;
+}
+
 class OtlpSink : public Sink {
  public:
   explicit OtlpSink(OtlpSinkOptions options)
@@ -67,11 +77,7 @@ class OtlpSink : public Sink {
     rapidjson::MemoryPoolAllocator<> pool;
     std::vector<OtlpEvent> events;
     events.reserve(batch.size());
-    std::vector<const OtlpEvent*> begins;  // each event's start, nullptr when none is known
-    std::map<std::string, OtlpEvent> kept;  // starts kept in started/, by interaction
-    // The latest start of each interaction so far: an id used again in one
-    // batch pairs each end with the start before it.
-    std::unordered_map<std::string, const OtlpEvent*> starts;
+    std::vector<const std::string*> kept_starts;  // each event's start kept in started/
     std::string ignored;  // the loop set aside what is not an event before it got here
     for (const QueuedEvent* q : batch) {
       events.emplace_back(&pool);
@@ -81,17 +87,25 @@ class OtlpSink : public Sink {
         continue;
       }
       e.event_id = q->event_id;
-      const std::string& iid = e.summary.interaction_id;
-      if (e.summary.action == Action::kStart) {
-        starts[iid] = &e;
-      } else if (!starts.count(iid) && !q->started_body.empty()) {
-        OtlpEvent& start = kept.try_emplace(iid, &pool).first->second;
-        if (start.parse(q->started_body, &ignored) && start.summary.action == Action::kStart &&
-            start.summary.interaction_id == iid)
-          starts[iid] = &start;
+      kept_starts.push_back(&q->started_body);
+    }
+    std::vector<BatchEvent> order;
+    order.reserve(events.size());
+    for (const OtlpEvent& e : events)
+      order.push_back({e.summary.interaction_id, action_info(e.summary.action).code});
+    const std::vector<size_t> in_batch = batch_starts(order);
+    std::vector<const OtlpEvent*> begins;  // each event's start, nullptr when none is known
+    std::deque<OtlpEvent> kept;            // starts kept in started/
+    std::unordered_map<std::string, const OtlpEvent*> kept_by_id;  // nullptr: none usable
+    for (size_t k = 0; k < events.size(); ++k) {
+      const OtlpEvent* start = in_batch[k] == kNoStart ? nullptr : &events[in_batch[k]];
+      const std::string& iid = events[k].summary.interaction_id;
+      if (!start && !kept_starts[k]->empty()) {
+        auto [it, fresh] = kept_by_id.try_emplace(iid, nullptr);
+        if (fresh) it->second = parsed_start(kept.emplace_back(&pool), *kept_starts[k], iid);
+        start = it->second;
       }
-      auto start = starts.find(iid);
-      begins.push_back(start == starts.end() ? nullptr : start->second);
+      begins.push_back(start);
     }
     OtlpResourceInfo info{options_.host_name, kVersion, options_.resource};
     OtlpTracesEncoder traces(info, options_.span_value_limit);

@@ -1,6 +1,19 @@
 #include "src/delivery/sink.h"
 
+#include <unordered_map>
+
 namespace mcpr {
+
+std::vector<size_t> batch_starts(const std::vector<BatchEvent>& batch) {
+  std::vector<size_t> starts(batch.size(), kNoStart);
+  std::unordered_map<std::string_view, size_t> latest;  // interaction -> its latest start so far
+  for (size_t k = 0; k < batch.size(); ++k) {
+    if (batch[k].action == 's') latest[batch[k].interaction] = k;
+    auto it = latest.find(batch[k].interaction);
+    if (it != latest.end()) starts[k] = it->second;
+  }
+  return starts;
+}
 
 std::string credentials_hint(SinkKind sink, bool key_set) {
   if (sink == SinkKind::kOtlp)

@@ -131,6 +131,23 @@ class Sink {
   virtual bool keeps_starts() const { return false; }
 };
 
+// One event of a batch, for batch_starts(): its interaction (id or key) and
+// action (s, p, c or e).
+struct BatchEvent {
+  std::string_view interaction;
+  char action;
+};
+inline constexpr size_t kNoStart = static_cast<size_t>(-1);
+
+// Where the interaction_start of each event of a batch stands in it: the
+// latest start of the same interaction at or before it (a start is its own),
+// kNoStart when none is. The one pairing of a sink that keeps starts: the
+// OTLP sink makes an end's span from this start (else from the one kept in
+// started/), and the loop keeps in started/ only a start whose end is not
+// paired with it in its batch. An interaction id used again within one
+// batch pairs each end with the start before it.
+std::vector<size_t> batch_starts(const std::vector<BatchEvent>& batch);
+
 // What a classified answer means for a batch, the same for every sink: the
 // reasons and details from describe_response(), the status as the category
 // of dead letters, the Retry-After of a hold.
