@@ -10,6 +10,7 @@
 #include "src/proxy/mcp_methods.h"
 #include "src/util/failure.h"
 #include "src/util/random.h"
+#include "src/util/text.h"
 
 namespace mcpr {
 
@@ -21,16 +22,10 @@ bool MethodFilter::matches(std::string_view method) const {
 
 MethodFilter MethodFilter::parse(const std::string& list) {
   MethodFilter filter;
-  size_t start = 0;
-  while (start <= list.size()) {
-    size_t comma = list.find(',', start);
-    if (comma == std::string::npos) comma = list.size();
-    std::string item = list.substr(start, comma - start);
-    while (!item.empty() && item.front() == ' ') item.erase(0, 1);
-    while (!item.empty() && item.back() == ' ') item.pop_back();
+  for (std::string_view name : split_option_lists(list)) {
+    std::string item(name);
     if (item == "all") filter.all = true;
-    else if (!item.empty() && filter.methods.insert(item).second) filter.order_.push_back(item);
-    start = comma + 1;
+    else if (filter.methods.insert(item).second) filter.order_.push_back(item);
   }
   if (!filter.all && filter.methods.empty())
     throw Failure(kExitUsage, "--methods", "no method named",

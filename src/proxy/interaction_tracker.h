@@ -42,8 +42,9 @@ struct MethodFilter {
   bool all = false;
   std::set<std::string> methods;  // used when !all
   bool matches(std::string_view method) const;
-  // "tools/call,resources/read,prompts/get" or "all"; throws Failure (64)
-  // for an empty list.
+  // "tools/call,resources/read,prompts/get" or "all", as --methods was given
+  // (split_option_lists: repeated, the lists combine); throws Failure (64)
+  // when it names no method.
   static MethodFilter parse(const std::string& list);
   // Why some names will never be recorded (method_warning), in list order.
   std::vector<std::string> warnings() const;

@@ -1,28 +1,24 @@
 #include "src/proxy/proxy_recording.h"
 
-#include <algorithm>
 #include <utility>
 
 #include "src/event/event.h"
 #include "src/event/recorder.h"
 #include "src/util/failure.h"
 #include "src/util/printable.h"
+#include "src/util/text.h"
 
 namespace mcpr {
 namespace {
 
 // --capture arguments,results, the lists of each given one combined.
 void parse_capture(const std::string& lists, TrackerOptions* options) {
-  size_t start = 0;
-  while (start <= lists.size() && !lists.empty()) {
-    size_t end = lists.find_first_of(",\n", start);
-    if (end == std::string::npos) end = lists.size();
-    const std::string item = lists.substr(start, end - start);
+  for (std::string_view item : split_option_lists(lists)) {
     if (item == "arguments") options->capture_arguments = true;
     else if (item == "results") options->capture_results = true;
-    else if (!item.empty())
-      throw Failure(kExitUsage, "--capture '" + printable(item) + "'", "not arguments or results");
-    start = end + 1;
+    else
+      throw Failure(kExitUsage, "--capture '" + printable(item) + "'",
+                    "not arguments or results");
   }
 }
 
@@ -73,9 +69,7 @@ std::optional<Config> recording_config(std::optional<Config> config, const Proxy
 ProxyRecording proxy_recording(const std::string& methods, const std::string& capture,
                                const std::function<Config()>& load_config, const ProxySay& say) {
   ProxyRecording recording;
-  std::string list = methods;
-  std::replace(list.begin(), list.end(), '\n', ',');  // repeated --methods
-  recording.tracker.methods = MethodFilter::parse(list);
+  recording.tracker.methods = MethodFilter::parse(methods);
   for (const std::string& warning : recording.tracker.methods.warnings())
     say.warn("proxy: --methods: " + warning);
   parse_capture(capture, &recording.tracker);

@@ -38,4 +38,19 @@ inline std::vector<std::string_view> split_list(std::string_view list,
   }
 }
 
+// The items of the lists a repeated option was given (CLI11 joins its
+// values with newlines), each list read by split_list, the empty items left
+// out. The one reading of --methods and --capture.
+inline std::vector<std::string_view> split_option_lists(std::string_view given) {
+  std::vector<std::string_view> items;
+  for (size_t at = 0; at <= given.size();) {
+    size_t end = given.find('\n', at);
+    if (end == std::string_view::npos) end = given.size();
+    for (std::string_view item : split_list(given.substr(at, end - at)))
+      if (!item.empty()) items.push_back(item);
+    at = end + 1;
+  }
+  return items;
+}
+
 }  // namespace mcpr

@@ -41,6 +41,10 @@ TEST_F(ProxyRecordingTest, MethodsAndCaptureListsCombineWhenRepeated) {
       {"tools/call\nprompts/get", "arguments", true, true, true, false},
       {"prompts/get", "results\narguments", false, true, true, true},
       {"all", "arguments,results", true, true, true, true},
+      // Items are trimmed of spaces and tabs and empty ones are left out,
+      // as in every list (otlp_signals too).
+      {" tools/call ,\tprompts/get", " arguments , results\t", true, true, true, true},
+      {"tools/call,,\n,", ",results,\n", true, false, false, true},
   };
   for (const auto& row : rows) {
     SCOPED_TRACE(row.methods);

@@ -51,6 +51,23 @@ TEST(TextTest, AListIsSplitAtCommasEachItemTrimmed) {
   for (const Row& row : rows) EXPECT_EQ(split_list(row.list), row.items) << '"' << row.list << '"';
 }
 
+TEST(TextTest, ARepeatedOptionsListsAreItsItemsWithoutTheEmptyOnes) {
+  using Items = std::vector<std::string_view>;
+  struct Row {
+    const char* given;  // CLI11 joins a repeated option's values with newlines
+    Items items;
+  } rows[] = {
+      {"tools/call", {"tools/call"}},
+      {"tools/call\nprompts/get", {"tools/call", "prompts/get"}},
+      {" a ,\tb\n c,a", {"a", "b", "c", "a"}},
+      {"a,,b,\n,", {"a", "b"}},
+      {"", {}},
+      {" , \n ", {}},
+  };
+  for (const Row& row : rows)
+    EXPECT_EQ(split_option_lists(row.given), row.items) << '"' << row.given << '"';
+}
+
 TEST(PathTest, ARelativePathIsJoinedToItsFolder) {
   struct Row {
     const char* path;
