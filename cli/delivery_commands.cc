@@ -103,12 +103,12 @@ int flush(const Globals& globals, const FlushArgs& args, CreateTransport create_
   options.on_pass = [&globals, &args, &config](const FlushReport& report) {
     // -q keeps a follower as quiet through an outage as a cron run.
     print_report(globals, config, report, report.summary.exit_code);
-    // Passes that did nothing are not reported, in text or JSON.
+    // Passes that did nothing are not reported, in text or JSON: busy() is
+    // also whether the summary kept for status is replaced.
     const FlushSummary& s = report.summary;
-    if (args.json && (s.sent + s.retried + s.dead + s.corrupt > 0 || s.exit_code != kExitOk))
-      std::cout << s.json() << std::endl;
-    else if (!args.json && globals.verbose > 0 && s.sent + s.retried + s.dead > 0)
-      std::cout << s.line() << std::endl;
+    if (!s.busy()) return;
+    if (args.json) std::cout << s.json() << std::endl;
+    else if (globals.verbose > 0) std::cout << s.line() << std::endl;
   };
   // With --json, stdout is JSON only: one object per event, then the summary.
   options.on_dry_run = [&args](const DryRunEvent& e) {

@@ -704,6 +704,32 @@ class FlushTest(Case):
         self.ok("cleanup")
         self.assertEqual(len(self.files("corrupt")), 5)
 
+    def test_a_follow_pass_that_only_set_a_file_aside_says_its_summary_in_text_as_in_json(self):
+        # "Each pass that did something prints its summary" (-v or --json):
+        # setting a file aside is something, as for the summary kept for
+        # status.
+        self.coordinator()
+        self.record(1)
+        self.ok("flush")
+        for flag in ("-v", "--json"):
+            name = "junk" + flag
+            with open(os.path.join(self.spool, "queue", name), "w") as f:
+                f.write("whatever")
+            p = subprocess.Popen([BIN, "flush", "--follow", flag], env=self.env, cwd=self.cwd,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            try:
+                deadline = time.time() + 20
+                while name not in self.files("corrupt") and time.time() < deadline:
+                    time.sleep(0.05)
+            finally:
+                p.send_signal(signal.SIGINT)  # the pass under way still ends and says itself
+                out, err = p.communicate(timeout=10)
+            self.assertEqual(p.returncode, 0, err)
+            if flag == "-v":
+                self.assertRegex(out, r"^sent 0, retried 0, dead 0, corrupt 1, left 0 in [^\n]*\n$")
+            else:
+                self.assertEqual([json.loads(l)["corrupt"] for l in out.splitlines()], [1], out)
+
     def test_status_and_flush_agree_on_a_name_whose_interaction_key_is_not_valid(self):
         # The name parses, but no interaction id gives the key "a%zz": flush
         # sets it aside, so status must not count it as due.
