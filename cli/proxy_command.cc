@@ -114,6 +114,8 @@ void add_proxy_command(CLI::App& app, Globals& globals, Commands& commands) {
       "is the server's (128+N for signal N). Recording failures never touch the stream:\n"
       "events are dropped and counted (a warning, and in `mcp-report status`); a spool\n"
       "it cannot use is one warning before the server starts, which runs all the same.\n"
+      "Calls still open when the client goes away (or SIGTERM, SIGINT, SIGHUP reaches\n"
+      "the proxy) end ClientClosed at once, timed from when it closed our stdin.\n"
       "Once the server has exited, its queue gets 5 s; a signal then ends that wait,\n"
       "not the proxy (what is not written is counted). A message one MCP SDK refuses\n"
       "and the other takes (NaN; a line of 10 MiB or more; a client's last line\n"

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cerrno>
 #include <thread>
 
@@ -83,41 +84,102 @@ void client_to_server(int client_in, PipedChild& child, int stop_fd, StreamObser
 
 }  // namespace
 
+ServerToClient::ServerToClient(int server_out, int client_out, int notices,
+                               StreamObserver& observer)
+    : server_out_(server_out),
+      client_out_(client_out),
+      notices_(notices),
+      observer_(observer),
+      lines_(kMaxParsedLine),
+      buffer_(kChunk) {}
+
+bool ServerToClient::step() {
+  // A pipe's writer sees POLLERR once its reader is gone, a terminal or a
+  // socket POLLHUP: asked for or not.
+  pollfd fds[3] = {{server_out_, POLLIN, 0},
+                   {watch_client_ && !client_closed_ ? client_out_ : -1, 0, 0},
+                   {notices_, POLLIN, 0}};
+  if (::poll(fds, 3, -1) < 0) {
+    if (errno == EINTR) return true;
+    // Cannot wait: read (and so block) as forwarding did without poll.
+    fds[0].revents = POLLIN;
+  }
+  if (fds[0].revents) {
+    ssize_t n = read_some(server_out_, buffer_.data(), buffer_.size());
+    if (n <= 0) return false;
+    if (!client_closed_) {
+      if (!write_all(client_out_, buffer_.data(), static_cast<size_t>(n))) {
+        client_gone();
+      } else {
+        // Seen once written, before anything else is looked at: the client
+        // may have read it already.
+        lines_.feed(
+            std::string_view(buffer_.data(), static_cast<size_t>(n)),
+            [&](std::string_view line) { observer_.on_line(Direction::kServerToClient, line); },
+            [&](std::string_view head, std::string_view tail, size_t size) {
+              observer_.on_long_line(Direction::kServerToClient, head, tail, size);
+            });
+      }
+    }
+    // Otherwise drained so the server never blocks.
+  }
+  if (fds[1].revents & POLLNVAL) watch_client_ = false;  // no stdout at all
+  else if (fds[1].revents & (POLLERR | POLLHUP)) client_gone();
+  if (fds[2].revents) read_notices();
+  return true;
+}
+
+void ServerToClient::finish() {
+  if (!client_closed_) report_unfinished(lines_, Direction::kServerToClient, observer_, false);
+  read_notices();
+}
+
+void ServerToClient::client_gone() {
+  if (client_closed_) return;
+  client_closed_ = true;
+  observer_.on_client_closed();
+}
+
+void ServerToClient::read_notices() {
+  if (notices_ < 0) return;
+  unsigned char told[64];
+  ssize_t n;
+  while ((n = ::read(notices_, told, sizeof told)) > 0 || (n < 0 && errno == EINTR)) {
+    for (ssize_t i = 0; i < n; ++i)
+      if (told[i] == SIGTERM || told[i] == SIGINT || told[i] == SIGHUP)
+        observer_.on_shutdown_signal(told[i]);
+  }
+}
+
 ForwardResult forward_stdio(const std::vector<std::string>& argv, StreamObserver& observer,
                             int client_in, int client_out) {
   ForwardResult result;
   UniqueFd stop_read, stop_write;  // made readable once the server has exited
-  if (!make_pipe(&stop_read, &stop_write)) {
+  UniqueFd notice_read, notice_write;  // the signals given to us while it runs
+  if (!make_pipe(&stop_read, &stop_write) || !make_pipe(&notice_read, &notice_write)) {
     result.child.exec_errno = errno;
     return result;
   }
+  // Neither end may block: the writer is a signal handler, the reader drains.
+  (void)::fcntl(notice_read.get(), F_SETFL, O_NONBLOCK);
+  (void)::fcntl(notice_write.get(), F_SETFL, O_NONBLOCK);
+  tell_signals_to(notice_write.get());
   PipedChild child(argv);
   if (!child.started()) {
     result.child = child.wait();
+    tell_signals_to(-1);
     return result;
   }
   std::thread upstream([&] { client_to_server(client_in, child, stop_read.get(), observer); });
 
-  std::vector<char> buffer(kChunk);
-  LineSplitter lines(kMaxParsedLine);
-  for (;;) {
-    ssize_t n = read_some(child.stdout_fd(), buffer.data(), buffer.size());
-    if (n <= 0) break;
-    if (result.client_closed) continue;  // drained so the server never blocks
-    if (!write_all(client_out, buffer.data(), static_cast<size_t>(n))) {
-      result.client_closed = true;
-      observer.on_client_closed();
-      continue;
-    }
-    lines.feed(
-        std::string_view(buffer.data(), static_cast<size_t>(n)),
-        [&](std::string_view line) { observer.on_line(Direction::kServerToClient, line); },
-        [&](std::string_view head, std::string_view tail, size_t size) {
-          observer.on_long_line(Direction::kServerToClient, head, tail, size);
-        });
+  ServerToClient downstream(child.stdout_fd(), client_out, notice_read.get(), observer);
+  while (downstream.step()) {
   }
-  if (!result.client_closed) report_unfinished(lines, Direction::kServerToClient, observer, false);
   result.child = child.wait();
+  tell_signals_to(-1);
+  // After its last line: the signals passed on until it was reaped.
+  downstream.finish();
+  result.client_closed = downstream.client_closed();
   (void)!::write(stop_write.get(), "x", 1);
   upstream.join();
   return result;

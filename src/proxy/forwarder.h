@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "src/proxy/interaction_tracker.h"
+#include "src/proxy/line_splitter.h"
 #include "src/util/child_process.h"
 
 namespace mcpr {
@@ -41,11 +42,48 @@ class StreamObserver {
   // The client's lines given to on_line were written to the server: work
   // they started may go on now, off the forwarding path.
   virtual void on_forwarded() {}
-  // Our stdout is gone (EPIPE): what the server says next reaches no one.
+  // Our stdout is gone (a write failed with EPIPE, or its reader closed):
+  // what the server says next reaches no one. Called from the server's
+  // thread, after every line it wrote to the client before.
   virtual void on_client_closed() = 0;
+  // SIGTERM, SIGINT or SIGHUP reached us while the server ran (it was passed
+  // on). Called as on_client_closed is, after the lines written before.
+  virtual void on_shutdown_signal(int sig) { (void)sig; }
   // Our stdin ended (or failed): the client has sent its last message. It
   // may still read the answers; the server's stdin is closed next.
   virtual void on_client_input_ended() {}
+};
+
+// The server-to-client half of forward_stdio, one step at a time (a test
+// drives it by hand): the server's bytes are written to the client, and each
+// line written is shown to the observer before the thread looks for anything
+// else. What ends the client's part of the session besides a failed write
+// (the reader of `client_out` gone, a signal told to `notices` by
+// tell_signals_to) is found by the same thread, between two writes: every
+// answer the client could read is seen before such an end, never after.
+class ServerToClient {
+ public:
+  // `notices`: the read end of a non-blocking pipe, or -1.
+  ServerToClient(int server_out, int client_out, int notices, StreamObserver& observer);
+  // Waits for the server's next bytes, the client's going away or a
+  // signal, and handles what came (the server's bytes first); false once
+  // the server's stdout has ended.
+  bool step();
+  // Once the server's stdout has ended: its last line if it had no
+  // newline, then the signals told since the last step.
+  void finish();
+  bool client_closed() const { return client_closed_; }
+
+ private:
+  void client_gone();
+  void read_notices();
+
+  int server_out_, client_out_, notices_;
+  StreamObserver& observer_;
+  LineSplitter lines_;
+  std::vector<char> buffer_;
+  bool client_closed_ = false;
+  bool watch_client_ = true;  // poll client_out for its reader's end
 };
 
 struct ForwardResult {
@@ -54,7 +92,8 @@ struct ForwardResult {
 };
 
 // Runs `argv` between our stdin/stdout and its own until its stdout ends,
-// then waits for it. Our stdin's EOF closes its stdin; signals are passed on.
+// then waits for it. Our stdin's EOF closes its stdin; signals are passed on
+// (and SIGTERM, SIGINT, SIGHUP shown to the observer).
 // SIGPIPE must be ignored by the caller (writes then fail with EPIPE).
 ForwardResult forward_stdio(const std::vector<std::string>& argv, StreamObserver& observer,
                             int client_in = 0, int client_out = 1);

@@ -22,6 +22,7 @@
 #include "src/proxy/forwarder.h"
 #include "src/proxy/line_splitter.h"
 #include "src/proxy/recording_queue.h"
+#include "src/proxy/session_close.h"
 #include "src/state/root_state.h"
 #include "src/util/unique_fd.h"
 
@@ -35,11 +36,12 @@ struct SeenLine {
     kUnfinishedLine,
     kClientClosed,
     kClientInputEnded,
+    kSignal,  // a shutdown signal reached the proxy while the server ran
     kServerExited
   } kind = kLine;
   Direction direction = Direction::kClientToServer;
   // The line (a long or unfinished line's start); for kServerExited how the
-  // server ended.
+  // server ended; for kSignal the signal's name.
   std::string text;
   SeenAt at;
   std::string tail;  // the end of a long line
@@ -99,6 +101,12 @@ class RecordingObserver : public StreamObserver {
   void on_client_input_ended() override {
     lines_.push({SeenLine::kClientInputEnded, Direction::kClientToServer, "", seen_now(), {}, 0});
   }
+  void on_shutdown_signal(int sig) override {
+    const char* name = sigabbrev_np(sig);
+    lines_.push({SeenLine::kSignal, Direction::kServerToClient,
+                 name ? "SIG" + std::string(name) : "signal " + std::to_string(sig), seen_now(),
+                 {}, 0});
+  }
   void on_server_exit(const ChildResult& child) {
     std::string how = child.signaled ? "the server was killed by signal " + std::to_string(child.code)
                                      : "the server exited with status " + std::to_string(child.code);
@@ -155,39 +163,35 @@ class RecordingObserver : public StreamObserver {
         break;
       }
       case SeenLine::kClientInputEnded:
-        client_input_ended_ = true;
-        client_input_ended_at_ = l.at;
+        end_session({SessionStep::kClientInputEnded, l.at, {}, false});
         break;
       case SeenLine::kClientClosed:
+        end_session({SessionStep::kClientGone, l.at, {}, false});
+        break;
+      case SeenLine::kSignal:
+        end_session({SessionStep::kSignal, l.at, l.text, false});
+        break;
       case SeenLine::kServerExited:
-        // After lost lines an open call may have been answered in one of
-        // them: it gets no outcome rather than an invented error.
-        if (lost_lines_)
-          forgotten_ += tracker_.forget_all();
-        else if (l.kind == SeenLine::kClientClosed)
-          tracker_.close_all(SessionEnd::kClientClosed,
-                             "the client closed its end before the response", l.at);
-        else if (client_input_ended_ && l.shutdown)
-          // The client shut the server down with calls in flight: it left
-          // them, the server did not fail them, when it closed its input
-          // (its processing_time ends there, not at the server's exit,
-          // which an SDK client forces with SIGTERM seconds later).
-          tracker_.close_all(SessionEnd::kClientClosed,
-                             "the client closed its input before the response (" + l.text + ")",
-                             client_input_ended_at_);
-        else
-          tracker_.close_all(SessionEnd::kServerExited, l.text + " before the response", l.at);
+        end_session({SessionStep::kServerExited, l.at, l.text, l.shutdown});
         break;
     }
   }
 
+  void end_session(const SessionStep& step) {
+    const std::optional<SessionClosing> closing = closer_.on(step);
+    if (!closing) return;
+    // After lost lines an open call may have been answered in one of
+    // them: it gets no outcome rather than an invented error.
+    if (lost_lines_) forgotten_ += tracker_.forget_all();
+    else tracker_.close_all(closing->how, closing->message, closing->at);
+  }
+
   InteractionTracker tracker_;
   std::atomic<bool> lost_lines_{false};
-  bool client_input_ended_ = false;  // the tracking thread's
-  SeenAt client_input_ended_at_;
+  SessionCloser closer_;  // the tracking thread's
   uint64_t forgotten_ = 0;  // the tracking thread's
   uint64_t unfinished_ = 0;  // the tracking thread's: lines cut short, not looked at
-  BoundedQueue<SeenLine> lines_;  // last: its thread uses tracker_ and the two above
+  BoundedQueue<SeenLine> lines_;  // last: its thread uses the members above
 };
 
 class NullObserver : public StreamObserver {

@@ -12,8 +12,18 @@ namespace mcpr {
 namespace {
 
 volatile sig_atomic_t g_child = 0;
+volatile sig_atomic_t g_told_fd = -1;
+
+void tell(int sig) {
+  if (g_told_fd < 0) return;
+  const int saved = errno;
+  const unsigned char byte = static_cast<unsigned char>(sig);
+  (void)!::write(g_told_fd, &byte, 1);
+  errno = saved;
+}
 
 void forward(int sig, siginfo_t* info, void*) {
+  tell(sig);
   // Keyboard signals reach the child from the terminal already.
   if ((sig == SIGINT || sig == SIGQUIT) && info && info->si_code == SI_KERNEL) return;
   if (g_child > 0) ::kill(g_child, sig);
@@ -34,6 +44,12 @@ void install_forwarding() {
 void restore_signals() {
   for (size_t i = 0; i < kForwardedCount; ++i) ::sigaction(kForwarded[i], &g_saved[i], nullptr);
 }
+
+}  // namespace
+
+void tell_signals_to(int fd) { g_told_fd = fd; }
+
+namespace {
 
 struct Spawned {
   pid_t pid = -1;

@@ -37,6 +37,11 @@ ChildResult run_child(const std::vector<std::string>& argv, const std::string& e
 using EnvVars = std::vector<std::pair<std::string, std::string>>;
 ChildResult run_child(const std::vector<std::string>& argv, const EnvVars& env);
 
+// While a child runs, each signal given to us (forwarded or not) is also
+// told to `fd`, a non-blocking pipe's write end, as one byte: its number.
+// -1 tells no one.
+void tell_signals_to(int fd);
+
 // A child whose stdin and stdout are pipes held by us (stderr is ours).
 // Signals are forwarded as by run_child from spawn_piped until wait().
 class PipedChild {

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import unittest
 
 from harness import BIN, SOURCE, Case
@@ -423,7 +424,58 @@ class ProxyLifecycleTest(ProxyCase):
         proc.stdin.close()
         s = self.summary()
         self.assertEqual(s[0][0], "slow")
-        self.assertEqual(s[0][2]["error_type"], "ServerExited")
+        # The proxy was stopped (by the client that runs it, or its user):
+        # the server did not fail the call.
+        self.assertEqual(s[0][2]["error_type"], "ClientClosed")
+        self.assertIn("SIGTERM reached the proxy", s[0][2]["error_message"])
+
+    def stubborn(self):
+        """The proxy around a server that ignores SIGTERM and stays 120 s
+        after its input ends, in a session of its own that cleanup kills."""
+        proc = subprocess.Popen([BIN, "proxy", "--", *self.server("--stubborn")],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=self.env,
+                                cwd=self.cwd, start_new_session=True)
+        def kill():
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait()
+        self.addCleanup(kill)
+        self.send(proc, call(1, "echo"), call(2, "slow"))
+        proc.stdout.readline()  # echo answered: slow was read, and is open in the server
+        return proc
+
+    def ends_of_slow(self):
+        """slow's events once its end is written (waiting for it at most 60 s)."""
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            s = [x for x in self.summary() if x[0] == "slow"]
+            if s and s[0][1] == ["start", "error"]:
+                return s[0][2]
+            time.sleep(0.05)
+        self.fail("slow never ended: %r" % self.summary())
+
+    def test_a_client_killed_mid_call_left_it_though_the_server_says_nothing(self):
+        proc = self.stubborn()
+        proc.stdin.close()  # the client dies: both its ends close
+        proc.stdout.close()
+        data = self.ends_of_slow()
+        self.assertIsNone(proc.poll())  # written while the server still runs
+        self.assertEqual(data["error_type"], "ClientClosed")
+        self.assertEqual(data["error_message"], "the client closed its end before the response")
+
+    def test_a_call_left_at_an_sdk_close_ends_before_the_proxy_is_killed(self):
+        # The SDK's close(): our stdin ends, SIGTERM 2 s later, SIGKILL 2 s
+        # after that, to a server that ignores SIGTERM.
+        proc = self.stubborn()
+        proc.stdin.close()
+        proc.send_signal(signal.SIGTERM)
+        data = self.ends_of_slow()
+        self.assertIsNone(proc.poll())
+        os.killpg(proc.pid, signal.SIGKILL)
+        self.assertEqual(data["error_type"], "ClientClosed")
+        self.assertIn("SIGTERM reached the proxy before the response", data["error_message"])
 
     def test_client_leaves(self):
         proc = self.start()
@@ -479,7 +531,10 @@ class ProxyLifecycleTest(ProxyCase):
         self.assertEqual([(x[0], x[1]) for x in s],
                          [("echo", ["start", "complete"]), ("slow", ["start", "error"])])
         self.assertEqual(s[1][2]["error_type"], "ClientClosed")
-        self.assertIn("signal 13", s[1][2]["error_message"])
+        # Found gone (its end of our stdout closed), or first the server's
+        # exit: either way the client's.
+        self.assertRegex(s[1][2]["error_message"],
+                         r"^the client closed its (end|input before the response \(.*signal 13)")
 
     def test_cancellation(self):
         p = self.proxy(input=lines(call(7, "slow"), {

@@ -20,12 +20,14 @@ other methods (tools/list, ...) get an empty result. With
 --exit-status N the server exits N when stdin ends; --log FILE appends every
 line it reads (to compare byte for byte); --stderr-at-exit says goodbye on
 stderr when stdin ends, and dies of SIGPIPE if no one reads it any more;
---string-ids writes the ids of its answers and its progress tokens as
+--stubborn ignores SIGTERM and stays (silent) for 120 s after its stdin
+ends, as a server busy in a long computation; --string-ids writes the ids of its answers and its progress tokens as
 strings ("1" for 1), as a server that models ids as strings does."""
 import json
 import os
 import signal
 import sys
+import time
 
 out = sys.stdout.buffer
 
@@ -46,6 +48,7 @@ def main():
     exit_status = 0
     log = None
     goodbye = False
+    stubborn = False
     args = sys.argv[1:]
     while args:
         a = args.pop(0)
@@ -55,6 +58,9 @@ def main():
             log = open(args.pop(0), "ab")
         elif a == "--stderr-at-exit":
             goodbye = True
+        elif a == "--stubborn":
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            stubborn = True
     waiting = {}  # our request id -> the client request it serves
     for raw in sys.stdin.buffer:
         if log:
@@ -119,6 +125,8 @@ def main():
                 "content": [{"type": "text", "text": json.dumps(params.get("arguments"))}]}})
         else:
             send({"jsonrpc": "2.0", "id": rid, "result": {}})
+    if stubborn:
+        time.sleep(120)
     if goodbye:
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # as a C or Go server dies of it
         os.write(2, b"fake server: stdin ended, bye\n")

@@ -28,6 +28,7 @@
 #include "fake_clock.h"
 #include "src/proxy/proxy.h"
 #include "src/proxy/recording_queue.h"
+#include "src/proxy/session_close.h"
 
 namespace mcpr {
 namespace {
@@ -163,6 +164,71 @@ TEST(SessionEndTest, TheReasonNamesEachCauseOnce) {
   };
   for (const Row& r : rows)
     EXPECT_EQ(drop_reason("disk full", r.failed, r.full, r.at_end, end, r.signal), r.want);
+}
+
+// Who ended the calls still open, and where their processing_time ends: a
+// row is the steps the proxy saw (at times 1, 2, ...) and the closings they
+// make, "how message @time".
+TEST(SessionEndTest, WhoEndedTheOpenCallsAndWhen) {
+  using K = SessionStep::Kind;
+  struct Step {
+    K kind;
+    const char* how = "";
+    bool shutdown = false;
+  };
+  struct Row {
+    const char* name;
+    std::vector<Step> steps;
+    std::vector<std::string> want;
+  };
+  const char* exited0 = "the server exited with status 0";
+  const Row rows[] = {
+      {"the client closes our stdin, the server exits 0: the client left at 1",
+       {{K::kClientInputEnded}, {K::kServerExited, exited0, true}},
+       {"ClientClosed the client closed its input before the response (the server exited with "
+        "status 0) @1"}},
+      {"the server fails after the client's input ended: the server's",
+       {{K::kClientInputEnded}, {K::kServerExited, "the server exited with status 4", false}},
+       {"ServerExited the server exited with status 4 before the response @2"}},
+      {"the server dies while the client is there",
+       {{K::kServerExited, "the server was killed by signal 9", false}},
+       {"ServerExited the server was killed by signal 9 before the response @1"}},
+      {"a client killed mid-call: its stdin ends, then it is found gone (F1): it left at 1, "
+       "ended at once though the server says nothing",
+       {{K::kClientInputEnded}, {K::kClientGone}, {K::kServerExited, exited0, true}},
+       {"ClientClosed the client closed its end before the response @1",
+        "ClientClosed the client closed its input before the response (the server exited with "
+        "status 0) @1"}},
+      {"a client that stops reading first: gone when a write fails",
+       {{K::kClientGone}, {K::kClientInputEnded}},
+       {"ClientClosed the client closed its end before the response @1"}},
+      {"an SDK client's close(): stdin, then SIGTERM to a server slow to exit (F5): ended at "
+       "the signal, as left at 1",
+       {{K::kClientInputEnded}, {K::kSignal, "SIGTERM"}, {K::kServerExited, "the server was "
+                                                          "killed by signal 9", false}},
+       {"ClientClosed SIGTERM reached the proxy before the response (after the client closed "
+        "its input) @1",
+        "ClientClosed SIGTERM reached the proxy before the response (the server was killed by "
+        "signal 9) @1"}},
+      {"SIGTERM to the proxy with the client connected (F9): not the server's failure",
+       {{K::kSignal, "SIGTERM"}, {K::kServerExited, "the server was killed by signal 15", true}},
+       {"ClientClosed SIGTERM reached the proxy before the response @1",
+        "ClientClosed SIGTERM reached the proxy before the response (the server was killed by "
+        "signal 15) @2"}},
+  };
+  for (const Row& row : rows) {
+    SessionCloser closer;
+    std::vector<std::string> got;
+    int64_t t = 0;
+    for (const Step& s : row.steps) {
+      ++t;
+      std::optional<SessionClosing> c = closer.on({s.kind, {t, t}, s.how, s.shutdown});
+      if (!c) continue;
+      got.push_back(std::string(c->how == SessionEnd::kClientClosed ? "ClientClosed " : "ServerExited ") +
+                    c->message + " @" + std::to_string(c->at.mono_us));
+    }
+    EXPECT_EQ(got, row.want) << row.name;
+  }
 }
 
 }  // namespace
