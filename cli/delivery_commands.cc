@@ -215,7 +215,7 @@ void add_delivery_commands(CLI::App& app, Globals& globals, Commands& commands,
         "      limits are honoured; a PROTOCOL other than http/json, or any OTEL_EXPORTER_OTLP_*\n"
         "      not honoured, is one warning (man page OPENTELEMETRY SINK)\n"
         "Exit: 0 done, 65 events dead-lettered, 66 no spool (0 under -q), 75 try again later,\n"
-        "77 key rejected, 78 config.\n"
+        "77 key rejected, 78 config (a malformed URL too, never an outage; never quiet).\n"
         "An outage (no connection, 502/503/504 without Retry-After) counts no attempt:\n"
         "events wait for it, up to max_age_days. A timeout after sending is an attempt.");
     commands.push_back(

@@ -19,8 +19,8 @@
 #include <vector>
 
 #include "src/config/config_file.h"
+#include "src/config/http_url.h"
 #include "src/util/failure.h"
-#include "src/util/loopback.h"
 #include "src/util/path.h"
 #include "src/util/text.h"
 #include "src/util/utf8.h"
@@ -222,27 +222,6 @@ bool is_list_key(const std::string& table_dot_key) {
   return spec && spec->list;
 }
 
-// Why `value` cannot be a URL we POST to; "" when it can. A `base` URL gets
-// our paths appended.
-static std::string url_problem(const std::string& value, bool base) {
-  for (unsigned char c : value)
-    if (c < 0x20 || c == 0x7f) return "holds a control character";
-  if (!valid_utf8(value)) return "is not valid UTF-8";
-  if (value.empty()) return "";
-  std::string lower;
-  for (char c : value.substr(0, 8)) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  size_t host = lower.rfind("https://", 0) == 0 ? 8 : lower.rfind("http://", 0) == 0 ? 7 : 0;
-  if (host == 0) return "is not an http:// or https:// URL";
-  if (host >= value.size() || value[host] == '/' || value.find(' ') != std::string::npos)
-    return "is not a valid URL";
-  // The API paths are appended to a base URL: after a query or a fragment
-  // they would be part of that, and every request would miss.
-  if (base && value.find_first_of("?#") != std::string::npos)
-    return "has a query or a fragment (give the base URL: /api/v2/..., /v1/traces or "
-           "/v1/logs is appended to it)";
-  return "";
-}
-
 std::string Origin::describe() const {
   switch (kind) {
     case kDefault:
@@ -296,7 +275,8 @@ static void check_text_value(const std::string& name, const std::string& value, 
   }
   if (!is_url && name != "interaction_logging.coordinator_api_key") return;
   if (is_url) {
-    if (std::string why = url_problem(value, true); !why.empty()) refuse(why);
+    if (value.empty()) return;  // unset
+    if (std::string why = http_url_problem(value, true); !why.empty()) refuse(why);
     return;
   }
   for (unsigned char c : value)
@@ -424,15 +404,7 @@ std::string Config::coordinator_url() const {
 }
 
 std::string Config::url_warning() const {
-  if (url.rfind("http://", 0) != 0) return "";
-  std::string rest = url.substr(7);
-  std::string host = rest.substr(0, rest.find_first_of("/?#"));
-  host = host.substr(host.rfind('@') == std::string::npos ? 0 : host.rfind('@') + 1);
-  if (host.empty() || host[0] != '[')
-    host = host.substr(0, host.find(':'));
-  else
-    host = host.substr(1, host.find(']') - 1);
-  if (is_loopback_name(host)) return "";
+  if (!sends_in_clear(url)) return "";
   return "coordinator_url " + display_url(url) +
          ": plain http to a host that is not on loopback sends the API key in clear; use https";
 }
@@ -450,7 +422,7 @@ static void apply_otel_environment(Config& config, const GetEnv& getenv) {
   for (const auto& [var, field] : urls) {
     const char* value = getenv(var);
     if (!value || !*value) continue;
-    if (std::string why = url_problem(value, false); !why.empty())
+    if (std::string why = http_url_problem(value, false); !why.empty())
       throw Failure(kExitConfig, std::string("environment ") + var, why);
     config.*field = value;
   }

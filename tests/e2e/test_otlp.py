@@ -908,6 +908,27 @@ class RetryTest(OtlpCase):
         self.assertIn("cannot reach the OTLP endpoint", r.stderr)
         self.assertEqual(len(self.files()), 8)
 
+    def test_a_malformed_endpoint_is_a_configuration_error_never_an_outage(self):
+        # libcurl refused these at each flush as "cannot reach" (75), which
+        # flush -q keeps quiet through a whole outage: a typo is 78, at once.
+        self.import_events(self.interactions(4))
+        for var in ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT"):
+            for bad in ("http://[::1:4318", "http://127.0.0.1:99999", "http://127.0.0.1:-1",
+                        "http://127.0.0.1:4318,http://b:4318"):
+                for command in (["config"], ["flush"], ["-q", "flush"], ["health"]):
+                    r = self.run_cli("-c", self.cfg, *command, env={var: bad})
+                    self.assertEqual(r.returncode, 78, (var, bad, command, r.stderr))
+                    self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
+                    self.assertRegex(r.stderr, r"^mcp-report: environment %s: " % var)
+        r = self.run_cli("-c", self.cfg, "-q", "flush",
+                         env={"MCP_REPORT_SINK": None, "MCP_REPORT_URL": "http://127.0.0.1:99999",
+                              "MCP_REPORT_API_KEY": "k"})
+        self.assertEqual((r.returncode, r.stderr.strip()),
+                         (78, "mcp-report: environment MCP_REPORT_URL: "
+                              "interaction_logging.coordinator_url: has a port that is not a "
+                              "number from 1 to 65535"))
+        self.assertEqual(len(self.files()), 4)
+
     def test_401_stops_and_keeps_everything(self):
         rx = self.receiver()
         rx.control(script=[401])
