@@ -13,7 +13,8 @@ void add_config_command(CLI::App& app, Globals& globals, Commands& commands) {
     sub->footer("Example:\n  mcp-report config -c /etc/mcp-report/config.toml");
     commands.push_back({sub, [&globals] {
                           Config config = globals.load_config(Globals::ConfigUse::kDeliver);
-                          if (std::string w = config.url_warning(); !w.empty()) globals.warn(w);
+                          for (const std::string& w : {config.url_warning(), config.otlp_headers_warning()})
+                            if (!w.empty()) globals.warn(w);
                           size_t width = 0;
                           auto rows = describe_config(config);
                           for (const ConfigRow& row : rows) width = std::max(width, row.key.size());

@@ -70,8 +70,9 @@ void splay_sleep(const Globals& globals, double seconds) {
 
 Config network_config(const Globals& globals) {
   Config config = globals.load_config(Globals::ConfigUse::kDeliver);
-  std::string w = config.url_warning();
-  if (!w.empty() && config.sink == SinkKind::kCoordinator) globals.warn(w);
+  std::string w = config.sink == SinkKind::kCoordinator ? config.url_warning()
+                                                         : config.otlp_headers_warning();
+  if (!w.empty()) globals.warn(w);
   return config;
 }
 
@@ -213,7 +214,9 @@ void add_delivery_commands(CLI::App& app, Globals& globals, Commands& commands,
         "                                            # Collector (OTLP/HTTP; otlp_signals chooses)\n"
         "      OTEL_EXPORTER_OTLP_COMPRESSION, OTEL_RESOURCE_ATTRIBUTES and the attribute length\n"
         "      limits are honoured; a PROTOCOL other than http/json, or any OTEL_EXPORTER_OTLP_*\n"
-        "      not honoured, is one warning (man page OPENTELEMETRY SINK)\n"
+        "      not honoured, is one warning, and every other OTEL_* (OTEL_SDK_DISABLED,\n"
+        "      OTEL_TRACES_EXPORTER...) is named in one more (man page OPENTELEMETRY SINK)\n"
+        "      Headers over plain http to a host off loopback are a warning, as the API key is.\n"
         "Exit: 0 done, 65 events dead-lettered, 66 no spool (0 under -q), 75 try again later,\n"
         "77 key rejected, 78 config (a malformed URL too, never an outage; never quiet).\n"
         "An outage (no connection, 502/503/504 without Retry-After) counts no attempt:\n"

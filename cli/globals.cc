@@ -30,6 +30,13 @@ void print_line(const char* prefix, const std::string& text) {
 Config Globals::load_config(ConfigUse use) const {
   Config config = mcpr::load_config(overrides(),
                                     [](const char* name) { return std::getenv(name); });
+  if (use != ConfigUse::kRecord && config.enabled && config.sink == SinkKind::kOtlp) {
+    std::vector<std::string> environment;
+    for (char** entry = environ; entry && *entry; ++entry)
+      if (std::strncmp(*entry, "OTEL_", 5) == 0) environment.emplace_back(*entry);
+    if (std::string w = unhonoured_otel_variables_warning(environment); !w.empty())
+      config.warnings.push_back(w);
+  }
   if (use == ConfigUse::kDeliver || (use == ConfigUse::kLook && verbose > 0))
     for (const std::string& w : config.warnings) warn(w);
   if (use == ConfigUse::kDeliver)

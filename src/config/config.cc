@@ -403,10 +403,31 @@ std::string Config::coordinator_url() const {
   return u;
 }
 
+// One rule for every credential we send: "<what> <url>: plain http ...".
+static std::string in_clear(const std::string& what, const std::string& urls,
+                            const std::string& secret) {
+  return what + " " + urls + ": plain http to a host that is not on loopback sends " + secret +
+         " in clear; use https";
+}
+
 std::string Config::url_warning() const {
   if (!sends_in_clear(url)) return "";
-  return "coordinator_url " + display_url(url) +
-         ": plain http to a host that is not on loopback sends the API key in clear; use https";
+  return in_clear("coordinator_url", display_url(url), "the API key");
+}
+
+std::string Config::otlp_headers_warning() const {
+  if (sink != SinkKind::kOtlp) return "";
+  std::string urls, sources;
+  for (const char* signal : {"traces", "logs"}) {
+    const std::string& own = std::string(signal) == "traces" ? otlp_env_traces_headers
+                                                             : otlp_env_logs_headers;
+    if (!otlp_sends(signal) || (own.empty() && otlp_env_headers.empty() && otlp_headers_file.empty()))
+      continue;
+    const std::string u = otlp_url(signal);
+    if (sends_in_clear(u)) urls += (urls.empty() ? "" : " and ") + display_url(u);
+  }
+  if (urls.empty()) return "";
+  return in_clear("OTLP headers to", urls, "them (credentials such as an API key)");
 }
 
 // OpenTelemetry's exporter variables (man page CONFIGURATION, OPENTELEMETRY SINK) are defaults: the

@@ -108,8 +108,14 @@ struct Config {
   std::string resolve_api_key() const;
   // The coordinator URL without its trailing '/', or Failure (78) when unset.
   std::string coordinator_url() const;
-  // A warning about a plain-http URL to a host not on loopback, or "".
+  // A warning about a plain-http coordinator_url to a host not on
+  // loopback, or "".
   std::string url_warning() const;
+  // The same rule for the OTLP sink's credentials: with sink = "otlp" and
+  // extra headers set (otlp_headers_file, OTEL_EXPORTER_OTLP_*HEADERS), a
+  // warning naming each signal's plain-http URL to a host not on loopback
+  // that they go to; "" when none.
+  std::string otlp_headers_warning() const;
   // Whether otlp_signals names `signal` ("traces" or "logs").
   bool otlp_sends(const std::string& signal) const;
   // Whether an interaction recorded now will be exported as a span (logging
@@ -169,6 +175,13 @@ using GetEnv = std::function<const char*(const char*)>;
 // an otlp_endpoint that is a signal's URL: only when the sink is "otlp"
 // (another sink has no business with them). Never throws.
 void apply_otel_sdk_environment(Config& config, const GetEnv& getenv);
+
+// OpenTelemetry's variables that mcp-report neither honours nor warns about
+// by name (OTEL_SDK_DISABLED, OTEL_TRACES_EXPORTER, OTEL_BSP_*, ...), among
+// `environment`'s "NAME=VALUE" entries (an empty value is unset): one warning
+// naming them all, or "" when there are none. Said like the others, only when
+// the sink is "otlp".
+std::string unhonoured_otel_variables_warning(const std::vector<std::string>& environment);
 
 // Where the search for a config file looks besides $XDG_CONFIG_HOME, when
 // neither -c nor MCP_REPORT_CONFIG names one (man page CONFIGURATION): a

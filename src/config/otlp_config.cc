@@ -215,6 +215,49 @@ std::string service_name_stays(const std::string& mcp_id) {
 
 }  // namespace
 
+std::string unhonoured_otel_variables_warning(const std::vector<std::string>& environment) {
+  // Those honoured, or warned about by name in apply_otel_sdk_environment.
+  auto known = [](const std::string& name) {
+    static const char* const kWhole[] = {
+        "OTEL_RESOURCE_ATTRIBUTES", "OTEL_SERVICE_NAME", "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT",
+        "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT",
+        "OTEL_EXPORTER_OTLP_SPAN_INSECURE", "OTEL_EXPORTER_OTLP_METRIC_INSECURE"};
+    for (const char* whole : kWhole)
+      if (name == whole) return true;
+    const std::string otlp = "OTEL_EXPORTER_OTLP_";
+    if (name.rfind(otlp, 0) != 0) return false;
+    std::string what = name.substr(otlp.size());
+    if (what.rfind("METRICS_", 0) == 0) {
+      for (const char* m : kMetricsSettings)
+        if (what.substr(8) == m) return true;
+      return false;
+    }
+    for (const char* signal : {"TRACES_", "LOGS_"})
+      if (what.rfind(signal, 0) == 0) what.erase(0, std::strlen(signal));
+    for (const char* w : {"ENDPOINT", "HEADERS", "PROTOCOL", "COMPRESSION"})
+      if (what == w) return true;
+    for (const Unsupported& u : kUnsupported)
+      if (what == u.what) return true;
+    return false;
+  };
+  std::vector<std::string> names;
+  for (const std::string& entry : environment) {
+    const size_t eq = entry.find('=');
+    if (eq == std::string::npos || eq + 1 == entry.size()) continue;  // empty: unset
+    const std::string name = entry.substr(0, eq);
+    if (name.rfind("OTEL_", 0) == 0 && !known(name)) names.push_back(name);
+  }
+  if (names.empty()) return "";
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  std::string list;
+  for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
+  return list + (names.size() == 1 ? " is" : " are") +
+         " not honoured (ignored): mcp-report is an OTLP exporter, not an OpenTelemetry SDK; "
+         "otlp_signals chooses the signals sent, enable_interaction_logging = false stops "
+         "recording (man page OPENTELEMETRY SINK)";
+}
+
 void apply_otel_sdk_environment(Config& config, const GetEnv& getenv) {
   std::vector<std::string> warnings;
   const char* signals[] = {"TRACES", "LOGS"};

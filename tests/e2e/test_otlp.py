@@ -306,7 +306,10 @@ class EncodingTest(OtlpCase):
         env = {"OTEL_EXPORTER_OTLP_PROTOCOL": "grpc", "OTEL_EXPORTER_OTLP_COMPRESSION": "none",
                "OTEL_EXPORTER_OTLP_TIMEOUT": "2000", "OTEL_SERVICE_NAME": "test_mcp",
                "OTEL_RESOURCE_ATTRIBUTES":
-                   "deployment.environment.name=prod,service.namespace=a%2Cb"}
+                   "deployment.environment.name=prod,service.namespace=a%2Cb",
+               # an SDK's own switches: not honoured, and never ignored in silence
+               "OTEL_SDK_DISABLED": "true", "OTEL_TRACES_EXPORTER": "none",
+               "OTEL_BSP_SCHEDULE_DELAY": "1", "OTEL_LOGS_EXPORTER": ""}
         r = self.ok("-c", self.cfg, "flush", env=env)
         warnings = [line for line in r.stderr.splitlines() if "warning: OTEL_" in line]
         self.assertEqual(warnings, [
@@ -314,7 +317,14 @@ class EncodingTest(OtlpCase):
             "http/json (OTLP/HTTP with JSON); it sends that to %s/v1/traces and %s/v1/logs"
             % (rx.url, rx.url),
             "mcp-report: warning: OTEL_EXPORTER_OTLP_TIMEOUT is not supported (ignored): set "
-            "timeout in [interaction_logging]"], r.stderr)
+            "timeout in [interaction_logging]",
+            "mcp-report: warning: OTEL_BSP_SCHEDULE_DELAY, OTEL_SDK_DISABLED, OTEL_TRACES_EXPORTER "
+            "are not honoured (ignored): mcp-report is an OTLP exporter, not an OpenTelemetry "
+            "SDK; otlp_signals chooses the signals sent, enable_interaction_logging = false "
+            "stops recording (man page OPENTELEMETRY SINK)"], r.stderr)
+        # the recording commands say nothing of them
+        r = self.ok("-c", self.cfg, "start", env=env)
+        self.assertEqual(r.stderr, "")
         self.assertTrue(rx.log())
         for request in rx.log():  # none: never gzipped, however large
             self.assertNotIn("content-encoding", request["headers"])
@@ -336,6 +346,33 @@ class EncodingTest(OtlpCase):
         self.ok("-c", self.cfg, "flush", env={"OTEL_EXPORTER_OTLP_COMPRESSION": "gzip"})
         self.assertEqual(rx.log()[-1]["headers"].get("content-encoding"), "gzip")
         self.assertLess(rx.log()[-1]["bytes"], 1024)
+
+    def test_headers_over_plain_http_to_another_host_are_warned_about(self):
+        # the same rule as the coordinator's API key over plain http
+        headers = os.path.join(self.dir, "otlp-headers")
+        with open(headers, "w") as f:
+            f.write("X-Api-Key: s3cret\n")
+        os.chmod(headers, 0o600)
+        remote = self.write_config("[interaction_logging]\nsink = \"otlp\"\notlp_endpoint = "
+                                   "\"http://collector.example.com:4318\"\notlp_headers_file = "
+                                   "\"%s\"\n" % headers, name="remote.toml")
+        warning = ("mcp-report: warning: OTLP headers to "
+                   "http://collector.example.com:4318/v1/traces and "
+                   "http://collector.example.com:4318/v1/logs: plain http to a host that is not "
+                   "on loopback sends them (credentials such as an API key) in clear; use https")
+        r = self.ok("-c", remote, "config")
+        self.assertIn(warning, r.stderr.splitlines())
+        self.assertNotIn("s3cret", r.stderr + r.stdout)
+        env = {"OTEL_EXPORTER_OTLP_HEADERS": "api-key=zzz",
+               "OTEL_EXPORTER_OTLP_ENDPOINT": "http://10.0.0.1:4318"}
+        r = self.ok("-c", self.cfg, "config", env=env)
+        self.assertIn("plain http to a host that is not on loopback sends them", r.stderr)
+        self.assertNotIn("zzz", r.stderr + r.stdout)
+        for quiet in ({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"},  # loopback
+                      {"OTEL_EXPORTER_OTLP_ENDPOINT": "https://10.0.0.1:4318"},  # https
+                      {"OTEL_EXPORTER_OTLP_HEADERS": None}):  # nothing to send in clear
+            self.assertNotIn("plain http", self.ok("-c", self.cfg, "config",
+                                                   env=dict(env, **quiet)).stderr)
 
     def check_with_official_serializers(self, rx):
         """The official OpenTelemetry JS serializers parse every request received."""

@@ -362,3 +362,83 @@ TEST_F(OtlpConfigTest, VariablesNotSupportedAndSignalUrlsAsTheBaseAreWarnedOnce)
 
 }  // namespace
 }  // namespace mcpr
+
+namespace mcpr {
+namespace {
+
+// Every OTEL_* variable neither honoured nor warned about by name is named
+// in one warning (OTEL_SDK_DISABLED=true would otherwise export in silence).
+TEST(UnhonouredOtelVariablesTest, Table) {
+  const std::string tail =
+      " not honoured (ignored): mcp-report is an OTLP exporter, not an OpenTelemetry SDK; "
+      "otlp_signals chooses the signals sent, enable_interaction_logging = false stops "
+      "recording (man page OPENTELEMETRY SINK)";
+  const std::pair<std::vector<std::string>, std::string> rows[] = {
+      {{}, ""},
+      {{"PATH=/bin", "HOME=/h"}, ""},
+      // honoured, or warned about by name elsewhere
+      {{"OTEL_EXPORTER_OTLP_ENDPOINT=http://c", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://c",
+        "OTEL_EXPORTER_OTLP_LOGS_HEADERS=a=b", "OTEL_EXPORTER_OTLP_PROTOCOL=grpc",
+        "OTEL_EXPORTER_OTLP_LOGS_COMPRESSION=gzip", "OTEL_RESOURCE_ATTRIBUTES=a=b",
+        "OTEL_SERVICE_NAME=s", "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT=5",
+        "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT=5", "OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT=5",
+        "OTEL_EXPORTER_OTLP_TIMEOUT=1", "OTEL_EXPORTER_OTLP_TRACES_INSECURE=1",
+        "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT=http://m", "OTEL_EXPORTER_OTLP_SPAN_INSECURE=1"},
+       ""},
+      {{"OTEL_SDK_DISABLED=true"}, "OTEL_SDK_DISABLED is" + tail},
+      {{"OTEL_TRACES_EXPORTER=none", "OTEL_SDK_DISABLED=true", "OTEL_LOGS_EXPORTER=none",
+        "OTEL_TRACES_SAMPLER=always_off", "OTEL_PROPAGATORS=b3", "OTEL_ATTRIBUTE_COUNT_LIMIT=1",
+        "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT=1", "OTEL_BSP_SCHEDULE_DELAY=1",
+        "OTEL_BLRP_MAX_QUEUE_SIZE=3", "OTEL_EXPORTER_OTLP_METRICS_BOGUS=1",
+        "OTEL_EXPORTER_OTLP_LOGS_RETRY=1"},
+       "OTEL_ATTRIBUTE_COUNT_LIMIT, OTEL_BLRP_MAX_QUEUE_SIZE, OTEL_BSP_SCHEDULE_DELAY, "
+       "OTEL_EXPORTER_OTLP_LOGS_RETRY, OTEL_EXPORTER_OTLP_METRICS_BOGUS, OTEL_LOGS_EXPORTER, "
+       "OTEL_PROPAGATORS, OTEL_SDK_DISABLED, OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT, "
+       "OTEL_TRACES_EXPORTER, OTEL_TRACES_SAMPLER are" + tail},
+      // an empty value is unset, as the specification says; not OTEL_ is not ours
+      {{"OTEL_SDK_DISABLED=", "OTELX=1", "MY_OTEL_SDK_DISABLED=true"}, ""},
+  };
+  for (const auto& [environment, warning] : rows)
+    EXPECT_EQ(unhonoured_otel_variables_warning(environment), warning)
+        << (environment.empty() ? "" : environment[0]);
+}
+
+// OTLP headers are the OTLP sink's credentials: plain http to a host off
+// loopback is the same warning as the coordinator's API key gets.
+TEST(OtlpHeadersWarningTest, Table) {
+  struct Row {
+    std::string sink, endpoint, headers_file, env_headers, traces_url, signals;
+    std::string warning;
+  } rows[] = {
+      {"otlp", "http://collector.example.com:4318", "/h", "", "", "traces,logs",
+       "OTLP headers to http://collector.example.com:4318/v1/traces and "
+       "http://collector.example.com:4318/v1/logs: plain http to a host that is not on loopback "
+       "sends them (credentials such as an API key) in clear; use https"},
+      {"otlp", "http://u:p@10.0.0.1:4318", "", "api-key=zzz", "", "logs",
+       "OTLP headers to http://***@10.0.0.1:4318/v1/logs: plain http to a host that is not on "
+       "loopback sends them (credentials such as an API key) in clear; use https"},
+      {"otlp", "http://127.0.0.1:4318", "", "", "http://10.0.0.1/t", "traces,logs", ""},
+      {"otlp", "http://127.0.0.1:4318", "/h", "", "http://10.0.0.1/t", "traces,logs",
+       "OTLP headers to http://10.0.0.1/t: plain http to a host that is not on loopback sends "
+       "them (credentials such as an API key) in clear; use https"},
+      {"otlp", "http://collector.example.com:4318", "", "", "", "traces,logs", ""},  // no headers
+      {"otlp", "https://collector.example.com", "/h", "a=b", "", "traces,logs", ""},
+      {"otlp", "http://[::1]:4318", "/h", "a=b", "", "traces,logs", ""},
+      {"coordinator", "http://collector.example.com:4318", "/h", "a=b", "", "traces,logs", ""},
+  };
+  for (const Row& row : rows) {
+    Config c;
+    c.sink = row.sink == "otlp" ? SinkKind::kOtlp : SinkKind::kCoordinator;
+    c.otlp_endpoint = row.endpoint;
+    c.origins["interaction_logging.otlp_endpoint"] = {Origin::kEnvironment,
+                                                      "OTEL_EXPORTER_OTLP_ENDPOINT"};
+    c.otlp_headers_file = row.headers_file;
+    c.otlp_env_headers = row.env_headers;
+    c.otlp_env_traces_url = row.traces_url;
+    c.otlp_signals = row.signals;
+    EXPECT_EQ(c.otlp_headers_warning(), row.warning) << row.endpoint;
+  }
+}
+
+}  // namespace
+}  // namespace mcpr
