@@ -34,6 +34,20 @@ SpanIds span_ids_of(const EventSummary& event, const OtlpEvent* start) {
                   start->data_text("tracestate"), start->summary.timestamp_us);
 }
 
+SpanIds log_record_context(const SpanIds& span, bool spans_sent) {
+  if (spans_sent) return span;
+  SpanIds caller;
+  if (span.parent_span_id.empty()) {
+    caller.flags = 0;
+    return caller;
+  }
+  caller.trace_id = span.trace_id;
+  caller.span_id = span.parent_span_id;
+  caller.trace_state = span.trace_state;
+  caller.flags = span.flags;
+  return caller;
+}
+
 void OtlpLogsEncoder::add(const OtlpEvent& event, const SpanIds& ids) {
   const EventSummary& e = event.summary;
   const bool is_error = e.action == Action::kError;
@@ -62,12 +76,14 @@ void OtlpLogsEncoder::add(const OtlpEvent& event, const SpanIds& ids) {
   write_convention_attributes(w, *event.data, limit_);
   if (is_error) write_error_attributes(w, error_facts(*event.data), limit_);
   w.EndArray();
-  w.Key("flags");  // LogRecordFlags: the W3C trace flags of its span
-  w.Uint(ids.flags);
-  w.Key("traceId");
-  w.String(ids.trace_id.c_str(), static_cast<rapidjson::SizeType>(ids.trace_id.size()));
-  w.Key("spanId");
-  w.String(ids.span_id.c_str(), static_cast<rapidjson::SizeType>(ids.span_id.size()));
+  if (!ids.trace_id.empty()) {  // no trace context: no ids at all
+    w.Key("flags");  // LogRecordFlags: the W3C trace flags of its span
+    w.Uint(ids.flags);
+    w.Key("traceId");
+    w.String(ids.trace_id.c_str(), static_cast<rapidjson::SizeType>(ids.trace_id.size()));
+    w.Key("spanId");
+    w.String(ids.span_id.c_str(), static_cast<rapidjson::SizeType>(ids.span_id.size()));
+  }
   w.Key("eventName");
   w.String(action);
   w.EndObject();

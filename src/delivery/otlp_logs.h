@@ -41,6 +41,13 @@ struct OtlpEvent {
 // start (nullptr when the start is unknown: a trace of its own).
 SpanIds span_ids_of(const EventSummary& event, const OtlpEvent* start);
 
+// The trace context a log record carries: its span's ids when that span is
+// exported (`spans_sent`: otlp_signals has traces), else never a span no
+// backend will see, as an SDK with tracing off stamps the context it was
+// given: the caller's trace, span (as spanId) and flags when there was a
+// caller, else none (empty ids: the record names no trace).
+SpanIds log_record_context(const SpanIds& span, bool spans_sent);
+
 // Builds one ExportLogsServiceRequest (OtlpEnvelope's grouping by mcp_id).
 class OtlpLogsEncoder {
  public:

@@ -110,10 +110,13 @@ class OtlpSink : public Sink {
     OtlpResourceInfo info{options_.host_name, kVersion, options_.resource};
     OtlpTracesEncoder traces(info, options_.span_value_limit);
     OtlpLogsEncoder logs(info, options_.now_unix_nano(), options_.log_value_limit);
+    bool spans_sent = false;
+    for (const OtlpSinkOptions::Signal& s : options_.signals)
+      spans_sent = spans_sent || s.signal == OtlpSignal::kTraces;
     for (size_t k = 0; k < events.size(); ++k) {
       const OtlpEvent& e = events[k];
       const SpanIds ids = span_ids_of(e.summary, begins[k]);
-      logs.add(e, ids);
+      logs.add(e, log_record_context(ids, spans_sent));
       if (e.summary.action == Action::kComplete || e.summary.action == Action::kError)
         traces.add(begins[k], e, ids);
     }

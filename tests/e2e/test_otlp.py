@@ -707,6 +707,23 @@ class SpanTest(OtlpCase):
         self.assertEqual(set(rx.paths()), {"/v1/logs"})
         self.assertEqual(len(rx.records()), 8)
         self.assertEqual(self.started(), [])
+        # no span is sent, so no record names one: without a caller, no ids
+        for line in rx.records():
+            self.assertNotIn("traceId", line["record"])
+            self.assertNotIn("spanId", line["record"])
+        # with a caller, its trace and its span, as an SDK with tracing off stamps them
+        caller = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+        r = self.ok("-c", logs, "start", "--print-traceparent", env={"TRACEPARENT": caller})
+        iid, printed = r.stdout.split()
+        self.assertEqual(printed, caller)
+        self.ok("-c", logs, "complete", iid, env={"TRACEPARENT": None})
+        self.ok("-c", logs, "flush")
+        called = [line["record"] for line in rx.records()
+                  if values(line["record"])["mcp_report.interaction.id"] == iid]
+        self.assertEqual(len(called), 2)
+        for record in called:
+            self.assertEqual((record["traceId"], record["spanId"], record["flags"]),
+                             ("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331", 1))
         self.assertIn("otlp_signals", self.fails(78, "-c", self.write_config(
             "[interaction_logging]\notlp_signals = [\"metrics\"]\n", name="bad.toml"),
             "flush").stderr)

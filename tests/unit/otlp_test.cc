@@ -255,5 +255,43 @@ TEST(OtlpLogsTest, AnInteractionsRecordsShareItsSpansIdsAndItsStartsTraceContext
   EXPECT_EQ(span_ids_of(progress.summary, nullptr).trace_id, span_ids("m1", "int_1_a").trace_id);
 }
 
+// With otlp_signals = ["logs"], a record never names a span no backend will
+// see: the caller's trace and span when there was a caller, else no ids.
+TEST(OtlpLogsTest, WithoutSpansARecordCarriesTheCallersContextOrNone) {
+  const SpanIds caller = span_ids("m1", "i", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+                                  "rojo=1", 1764000000123456);
+  const SpanIds unsampled =
+      span_ids("m1", "i", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00", "", 1);
+  const SpanIds own = span_ids("m1", "i", {}, {}, 1764000000123456);
+  struct Row {
+    SpanIds span;
+    bool spans_sent;
+    std::string trace_id, span_id;
+    uint8_t flags;
+  } rows[] = {
+      {caller, true, caller.trace_id, caller.span_id, 1},
+      {own, true, own.trace_id, own.span_id, 1},
+      {unsampled, true, unsampled.trace_id, unsampled.span_id, 0},
+      {caller, false, "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", 1},
+      {unsampled, false, "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", 0},
+      {own, false, "", "", 0},
+  };
+  for (const Row& row : rows) {
+    const SpanIds got = log_record_context(row.span, row.spans_sent);
+    EXPECT_EQ(got.trace_id, row.trace_id) << row.span.span_id << " " << row.spans_sent;
+    EXPECT_EQ(got.span_id, row.span_id) << row.span.span_id << " " << row.spans_sent;
+    EXPECT_EQ(got.flags, row.flags) << row.span.span_id << " " << row.spans_sent;
+  }
+  // No ids: the record has no traceId, spanId or flags at all.
+  OtlpEvent begin;
+  std::string error;
+  ASSERT_TRUE(begin.parse(start("{}"), &error)) << error;
+  OtlpLogsEncoder encoder({"", "v", {}}, 0);
+  encoder.add(begin, log_record_context(own, false));
+  const std::string json = encoder.finish();
+  for (const char* member : {"\"traceId\"", "\"spanId\"", "\"flags\""})
+    EXPECT_EQ(json.find(member), std::string::npos) << json;
+}
+
 }  // namespace
 }  // namespace mcpr
