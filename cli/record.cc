@@ -2,6 +2,7 @@
 // reads without CLI11. No iostreams here (README.md, Performance): this file
 // is on the recording path of mcp-report.
 #include <cstdio>
+#include <cstdlib>
 #include <optional>
 
 #include "cli/command_table.h"
@@ -10,6 +11,7 @@
 #include "src/event/fields.h"
 #include "src/event/recorder.h"
 #include "src/event/start_recording.h"
+#include "src/event/trace_context.h"
 #include "src/util/failure.h"
 
 namespace mcpr::cli {
@@ -64,6 +66,17 @@ int record(const Globals& globals, Action action, const RecordRequest& args) {
     throw;
   }
   if (print_id) print_id_line(id_line());
+  // A tracestate goes with its traceparent (W3C): one of the caller's that
+  // does not go with a new trace stays in the wrapper's environment, which
+  // start cannot change.
+  if (args.print_traceparent) {
+    const char* state = std::getenv("TRACESTATE");
+    const char* parent = std::getenv("TRACEPARENT");
+    if (state && *state && !parse_traceparent(parent ? parent : "") &&
+        !start.child_context().child_traceparent.empty())
+      globals.warn("TRACESTATE does not go with the traceparent printed (a new trace): unset it "
+                   "where that traceparent is handed on");
+  }
   if (file.empty()) {
     globals.note("logging is disabled (enable_interaction_logging = false): nothing recorded");
   } else {

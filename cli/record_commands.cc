@@ -64,7 +64,8 @@ void add_start_command(CLI::App& app, Globals& globals, Commands& commands) {
       "  export TRACEPARENT     # what this script runs is a child of the interaction's span\n"
       "A TRACEPARENT (and TRACESTATE) in the environment makes the interaction a child of\n"
       "that span: they are recorded in request_data (an invalid one is ignored, with a\n"
-      "warning).");
+      "warning). A TRACESTATE does not go with a traceparent printed for a new trace\n"
+      "(warned): unset it where you hand that traceparent on.");
   commands.push_back(
       {start, [&globals, args] { return record(globals, Action::kStart, args->request()); }});
 }

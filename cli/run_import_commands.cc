@@ -101,7 +101,8 @@ void add_run_import_commands(CLI::App& app, Globals& globals, Commands& commands
     run_cmd->footer(
         "CMD runs with MCP_REPORT_INTERACTION_ID set, TRACEPARENT naming the interaction's\n"
         "span (a TRACEPARENT given to run is the span's parent; unless sink = \"otlp\"\n"
-        "sends traces, no span is exported and the caller's is left as it is) and its\n"
+        "sends traces, no span is exported and the caller's is left as it is; a TRACESTATE\n"
+        "goes along only with the caller's valid TRACEPARENT, never with a new trace) and its\n"
         "stdio untouched; mcp-report exits with CMD's status (128+N for signal N).\n"
         "Examples:\n"
         "  mcp-report run user_id=u1 -- ./summarize.sh input.txt\n"

@@ -56,7 +56,12 @@ EnvVars run_environment(const std::string& id, const std::optional<Config>& conf
   // None: CMD inherits the caller's environment as it is.
   if (trace && !trace->child_traceparent.empty()) {
     env.emplace_back("TRACEPARENT", trace->child_traceparent);
-    if (!trace->child_tracestate.empty()) env.emplace_back("TRACESTATE", trace->child_tracestate);
+    // A tracestate goes with its traceparent (W3C): a TRACESTATE of the
+    // caller's that does not belong to the one handed on is not inherited.
+    if (trace->child_tracestate.empty())
+      env.emplace_back("-TRACESTATE", "");
+    else
+      env.emplace_back("TRACESTATE", trace->child_tracestate);
   }
   if (config) {
     env.emplace_back("MCP_REPORT_CONFIG", config->file);

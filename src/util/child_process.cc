@@ -79,7 +79,12 @@ Spawned spawn(const std::vector<std::string>& argv, const EnvVars& env, int in, 
     exec_read.reset();
     if (in >= 0) ::dup2(in, 0);
     if (out >= 0) ::dup2(out, 1);
-    for (const auto& [name, value] : env) ::setenv(name.c_str(), value.c_str(), 1);
+    for (const auto& [name, value] : env) {
+      if (name[0] == '-')
+        ::unsetenv(name.c_str() + 1);
+      else
+        ::setenv(name.c_str(), value.c_str(), 1);
+    }
     ::execvp(args[0], args.data());
     int err = errno;
     (void)!::write(exec_write.get(), &err, sizeof err);

@@ -33,7 +33,9 @@ struct ChildResult {
 ChildResult run_child(const std::vector<std::string>& argv, const std::string& env_name,
                       const std::string& env_value);
 
-// The same with several variables added (or replaced) in its environment.
+// The same with several variables added (or replaced) in its environment;
+// a name written "-NAME" (its value unused) removes NAME, so that the
+// command does not inherit it.
 using EnvVars = std::vector<std::pair<std::string, std::string>>;
 ChildResult run_child(const std::vector<std::string>& argv, const EnvVars& env);
 

@@ -778,6 +778,30 @@ class TraceContextTest(OtlpCase):
         self.assertEqual(spans["step2"]["parentSpanId"], spans["job2"]["spanId"])
         self.assertEqual(spans["step2"]["traceId"], spans["job2"]["traceId"])
 
+    def test_a_tracestate_goes_only_with_its_own_traceparent(self):
+        # W3C: tracestate travels with its traceparent. A new trace (no valid
+        # caller) hands CMD no TRACESTATE; a valid caller's goes along.
+        show = 'echo "${TRACEPARENT-none} ${TRACESTATE-unset}"'
+        for caller in ({"TRACEPARENT": "garbage", "TRACESTATE": "vendor=abc"},
+                       {"TRACEPARENT": None, "TRACESTATE": "vendor=abc"},
+                       {"TRACEPARENT": CALLER, "TRACESTATE": "bad state"}):
+            r = self.ok("run", "--", "sh", "-c", show, env=caller)
+            traceparent, state = r.stdout.split()
+            self.assertRegex(traceparent, r"^00-[0-9a-f]{32}-[0-9a-f]{16}-01$")
+            self.assertEqual(state, "unset", caller)
+        r = self.ok("run", "--", "sh", "-c", show,
+                    env={"TRACEPARENT": CALLER, "TRACESTATE": "vendor=abc"})
+        self.assertEqual(r.stdout.split()[1], "vendor=abc")
+        self.assertTrue(r.stdout.startswith("00-4bf92f3577b34da6a3ce929d0e0e4736-"), r.stdout)
+        # start --print-traceparent cannot unset the wrapper's TRACESTATE: it
+        # says so when the traceparent it prints starts a new trace
+        r = self.ok("start", "--print-traceparent",
+                    env={"TRACEPARENT": None, "TRACESTATE": "vendor=abc"})
+        self.assertIn("TRACESTATE does not go with the traceparent printed", r.stderr)
+        r = self.ok("start", "--print-traceparent",
+                    env={"TRACEPARENT": CALLER, "TRACESTATE": "vendor=abc"})
+        self.assertNotIn("TRACESTATE", r.stderr)
+
     def test_the_sdk_clients_meta_traceparent_through_the_proxy(self):
         npm = os.environ.get("MCPR_NPM_DIR") or os.path.join(SOURCE, ".cache", "npm-mcp")
         everything = os.path.join(npm, "node_modules", "@modelcontextprotocol",

@@ -81,8 +81,12 @@ TEST(WrappedRunTest, TheCommandLandsWhereRunDoes) {
   // With the start's trace context, the command is a child of its span.
   StartContext trace;
   trace.child_traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  // Without a tracestate of its own (a new trace, or the caller's was not
+  // valid), a TRACESTATE the command would inherit is removed.
   EXPECT_EQ(run_environment("id1", std::nullopt, {}, &trace),
-            (EnvVars{{"MCP_REPORT_INTERACTION_ID", "id1"}, {"TRACEPARENT", trace.child_traceparent}}));
+            (EnvVars{{"MCP_REPORT_INTERACTION_ID", "id1"},
+                     {"TRACEPARENT", trace.child_traceparent},
+                     {"-TRACESTATE", ""}}));
   trace.child_tracestate = "rojo=1";
   EXPECT_EQ(run_environment("id1", std::nullopt, {}, &trace).back(),
             (std::pair<std::string, std::string>{"TRACESTATE", "rojo=1"}));
