@@ -12,7 +12,9 @@ strings, enums as integers in range, an AnyValue holding at most one value,
 a span ending no earlier than it starts. A span that carries mcp.method.name
 is also checked against the OpenTelemetry semantic conventions for MCP
 (semantic-conventions v1.41.0, the MCP server span of docs/gen-ai/mcp.md and
-the registries it refers to): kind SERVER, its name, each attribute's name
+the registries it refers to): kind SERVER, its name (or that name cut to
+an attribute value length limit: its first N characters, N no fewer than any
+string attribute value holds), each attribute's name
 and type from the table below, the conditionally required ones, error.type
 exactly when the status is ERROR; our own attributes must be mcp_report.*.
 A violation is answered 400 with the reason (and nothing is recorded), as a
@@ -268,6 +270,18 @@ CONVENTION_NAMESPACES = ("mcp.", "gen_ai.", "jsonrpc.", "rpc.", "network.", "ser
                          "client.", "error.")
 
 
+def cut_at_the_length_limit(name, expected, span):
+    """Whether `name` is `expected` cut by OTEL_(SPAN_)ATTRIBUTE_VALUE_LENGTH_LIMIT,
+    which mcp-report applies to span names too: its first len(name) characters
+    (code points, not bytes), that limit no shorter than any string attribute
+    value of the span (each cut to it as well)."""
+    if len(name) >= len(expected) or not expected.startswith(name):
+        return False
+    longest = max((len(kv["value"]["stringValue"]) for kv in span.get("attributes", [])
+                   if "stringValue" in kv.get("value", {})), default=0)
+    return longest <= len(name)
+
+
 def check_mcp_server_span(v, where):
     attrs = {kv["key"]: kv.get("value", {}) for kv in v.get("attributes", [])}
     values = attribute_dict(v.get("attributes"))
@@ -289,7 +303,7 @@ def check_mcp_server_span(v, where):
     method = values["mcp.method.name"]
     target = values.get("gen_ai.tool.name") or values.get("gen_ai.prompt.name")
     expected = "%s %s" % (method, target) if target else method
-    if v["name"] != expected:
+    if v["name"] != expected and not cut_at_the_length_limit(v["name"], expected, v):
         raise Invalid("%s: an MCP span is named %r, not %r" % (where, expected, v["name"]))
     if method == "tools/call" and "gen_ai.tool.name" not in values:
         raise Invalid("%s: tools/call without gen_ai.tool.name" % where)

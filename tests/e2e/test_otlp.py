@@ -426,6 +426,18 @@ def pair(iid, start_data, end_action, end_data, start_ts=T0, seconds=0.25, mcp_i
              "timestamp": round(start_ts + seconds, 6), member: end_data}]
 
 
+def post_span(rx, span):
+    """The receiver's status for a traces request of `span` alone."""
+    body = json.dumps({"resourceSpans": [{"scopeSpans": [{"spans": [span]}]}]}).encode()
+    req = urllib.request.Request(rx.url + "/v1/traces", data=body,
+                                 headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=5) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
 def process_state(pid):
     with open("/proc/%d/stat" % pid) as f:
         return f.read().rsplit(")", 1)[1].split()[0]
@@ -550,14 +562,7 @@ class SpanTest(OtlpCase):
                                 "value": {"stringValue": "execute_tool"}}]}
 
         def post(sp):
-            body = json.dumps({"resourceSpans": [{"scopeSpans": [{"spans": [sp]}]}]}).encode()
-            req = urllib.request.Request(rx.url + "/v1/traces", data=body,
-                                         headers={"Content-Type": "application/json"})
-            try:
-                with urllib.request.urlopen(req, timeout=5) as r:
-                    return r.status
-            except urllib.error.HTTPError as e:
-                return e.code
+            return post_span(rx, sp)
 
         self.assertEqual(post(good), 200)
         wrong = [dict(good, kind=3), dict(good, name="tools/call"),
@@ -570,6 +575,36 @@ class SpanTest(OtlpCase):
                  dict(good, attributes=good["attributes"][:2])]
         for sp in wrong:
             self.assertEqual(post(sp), 400, sp)
+
+    def test_a_name_cut_by_the_length_limit_is_accepted_by_the_receiver(self):
+        # mcp-report cuts span names to OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT
+        # characters; its strict receiver dead-lettered them as misnamed
+        rx = self.receiver()
+        tool = "\u00e9" * 300  # two bytes each: the limit counts characters
+        self.import_events(list(pair("int_long", {"mcp.method.name": "tools/call",
+                                                  "gen_ai.tool.name": tool},
+                                     "interaction_complete", {})))
+        r = self.flush(env={"OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT": "50"})
+        self.assertEqual(r.returncode, 0, r.stderr)
+        (sp,) = rx.spans()
+        self.assertEqual(sp["name"], "tools/call " + "\u00e9" * 39)
+        self.assertEqual(values(sp)["gen_ai.tool.name"], "\u00e9" * 50)
+        self.assertEqual(self.files("dead"), [])
+
+        # ... but only a name cut at a limit every attribute keeps to
+        def post(name, tool_name):
+            span = {"traceId": "4bf92f3577b34da6a3ce929d0e0e4736", "spanId": "00f067aa0ba902b7",
+                    "name": name, "kind": 2, "startTimeUnixNano": "1", "endTimeUnixNano": "2",
+                    "attributes": [
+                        {"key": "mcp.method.name", "value": {"stringValue": "tools/call"}},
+                        {"key": "gen_ai.tool.name", "value": {"stringValue": tool_name}},
+                        {"key": "gen_ai.operation.name", "value": {"stringValue": "execute_tool"}}]}
+            return post_span(rx, span)
+
+        self.assertEqual(post("tools/call abcde", "abcdefghijklmnopqrstu"), 400)  # uncut tool name
+        self.assertEqual(post("tools/call abcdefgh", "abcdefgh"), 200)
+        self.assertEqual(post("tools/call a", "abcdefgh"), 200)  # a limit of 12: the name only
+        self.assertEqual(post("tools/call xbc", "abc"), 400)  # not a prefix
 
     def test_start_and_end_days_apart_with_kill_9_between_a_2xx_and_the_delete(self):
         rx = self.receiver()
