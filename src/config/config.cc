@@ -395,9 +395,12 @@ std::string Config::resolve_api_key() const {
 }
 
 std::string Config::coordinator_url() const {
-  if (url.empty())
+  if (url.empty()) {
+    const std::string otlp = otlp_sink_hint();
     throw Failure(kExitConfig, "coordinator_url", "not set",
-                  "set coordinator_url in [interaction_logging] or MCP_REPORT_URL");
+                  (otlp.empty() ? "" : otlp + "; for the coordinator, ") +
+                      "set coordinator_url in [interaction_logging] or MCP_REPORT_URL");
+  }
   std::string u = url;
   while (!u.empty() && u.back() == '/') u.pop_back();
   return u;

@@ -116,6 +116,11 @@ struct Config {
   // warning naming each signal's plain-http URL to a host not on loopback
   // that they go to; "" when none.
   std::string otlp_headers_warning() const;
+  // With sink = "coordinator" while an OTLP endpoint is given (otlp_endpoint,
+  // OTEL_EXPORTER_OTLP_ENDPOINT or a signal's own): a hint that names it and
+  // says how the OTLP sink is chosen, for errors about the coordinator's
+  // settings; "" otherwise.
+  std::string otlp_sink_hint() const;
   // Whether otlp_signals names `signal` ("traces" or "logs").
   bool otlp_sends(const std::string& signal) const;
   // Whether an interaction recorded now will be exported as a span (logging

@@ -98,6 +98,22 @@ bool Config::otlp_sends(const std::string& signal) const {
   return std::find(items.begin(), items.end(), signal) != items.end();
 }
 
+std::string Config::otlp_sink_hint() const {
+  if (sink != SinkKind::kCoordinator) return "";
+  std::string given;
+  if (!otlp_endpoint.empty()) {
+    const Origin& from = origin("interaction_logging.otlp_endpoint");
+    given = from.kind == Origin::kEnvironment ? from.detail : "otlp_endpoint";
+  } else if (!otlp_env_traces_url.empty()) {
+    given = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT";
+  } else if (!otlp_env_logs_url.empty()) {
+    given = "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT";
+  }
+  if (given.empty()) return "";
+  return given + " is set, but the sink is the coordinator: to send to it, set sink = \"otlp\" "
+                 "in [interaction_logging] or MCP_REPORT_SINK=otlp";
+}
+
 bool Config::exports_spans() const {
   return enabled && sink == SinkKind::kOtlp && otlp_sends("traces");
 }

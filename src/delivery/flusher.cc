@@ -25,9 +25,13 @@ TransportOptions transport_options(const Config& config) {
 }
 
 void require_api_key(const Config& config, const TransportOptions& options) {
-  if (options.api_key.empty() && config.sink == SinkKind::kCoordinator)
+  if (options.api_key.empty() && config.sink == SinkKind::kCoordinator) {
+    // An OpenTelemetry user who set only OTEL_*: the sink is what is missing.
+    const std::string otlp = config.otlp_sink_hint();
     throw Failure(kExitConfig, "API key", "not set",
-                  credentials_hint(SinkKind::kCoordinator, false));
+                  (otlp.empty() ? "" : otlp + "; for the coordinator, ") +
+                      credentials_hint(SinkKind::kCoordinator, false));
+  }
 }
 
 double splay(Clock& clock, double max_seconds, double unit,

@@ -1042,6 +1042,18 @@ class RetryTest(OtlpCase):
                               "number from 1 to 65535"))
         self.assertEqual(len(self.files()), 4)
 
+    def test_only_opentelemetrys_variables_set_the_hint_names_the_otlp_sink(self):
+        self.import_events(self.interactions(4))
+        env = {"MCP_REPORT_SINK": None, "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"}
+        for command in ("flush", "health"):
+            r = self.run_cli("-c", self.cfg, command, env=env)
+            self.assertEqual(r.returncode, 78, r.stderr)
+            (hint,) = [l for l in r.stderr.splitlines() if l.startswith("mcp-report: hint: ")]
+            self.assertIn("OTEL_EXPORTER_OTLP_ENDPOINT is set, but the sink is the coordinator: "
+                          "to send to it, set sink = \"otlp\" in [interaction_logging] or "
+                          "MCP_REPORT_SINK=otlp", hint)
+        self.assertEqual(len(self.files()), 4)
+
     def test_401_stops_and_keeps_everything(self):
         rx = self.receiver()
         rx.control(script=[401])

@@ -366,6 +366,49 @@ TEST_F(OtlpConfigTest, VariablesNotSupportedAndSignalUrlsAsTheBaseAreWarnedOnce)
 namespace mcpr {
 namespace {
 
+// An OpenTelemetry user who set only OTEL_* is told that the sink is what
+// is missing, in the hint of the coordinator's "not set" errors.
+TEST(OtlpSinkHintTest, Table) {
+  const std::string tail = " is set, but the sink is the coordinator: to send to it, set sink = "
+                           "\"otlp\" in [interaction_logging] or MCP_REPORT_SINK=otlp";
+  struct Row {
+    SinkKind sink;
+    std::string endpoint;
+    Origin::Kind from;
+    std::string traces, logs, hint;
+  } rows[] = {
+      {SinkKind::kCoordinator, "", Origin::kDefault, "", "", ""},
+      {SinkKind::kCoordinator, "http://c:4318", Origin::kEnvironment, "", "",
+       "OTEL_EXPORTER_OTLP_ENDPOINT" + tail},
+      {SinkKind::kCoordinator, "http://c:4318", Origin::kFile, "", "", "otlp_endpoint" + tail},
+      {SinkKind::kCoordinator, "", Origin::kDefault, "http://c/t", "", 
+       "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" + tail},
+      {SinkKind::kCoordinator, "", Origin::kDefault, "", "http://c/l",
+       "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT" + tail},
+      {SinkKind::kOtlp, "http://c:4318", Origin::kEnvironment, "", "", ""},
+  };
+  for (const Row& row : rows) {
+    Config c;
+    c.sink = row.sink;
+    c.otlp_endpoint = row.endpoint;
+    c.origins["interaction_logging.otlp_endpoint"] = {row.from, "OTEL_EXPORTER_OTLP_ENDPOINT"};
+    c.otlp_env_traces_url = row.traces;
+    c.otlp_env_logs_url = row.logs;
+    EXPECT_EQ(c.otlp_sink_hint(), row.hint) << row.endpoint << row.traces << row.logs;
+  }
+  // The coordinator's own "not set" error carries it.
+  Config c;
+  c.otlp_endpoint = "http://c:4318";
+  c.origins["interaction_logging.otlp_endpoint"] = {Origin::kEnvironment,
+                                                    "OTEL_EXPORTER_OTLP_ENDPOINT"};
+  try {
+    c.coordinator_url();
+    ADD_FAILURE() << "no url, no error";
+  } catch (const Failure& e) {
+    EXPECT_NE(e.hint().find("MCP_REPORT_SINK=otlp"), std::string::npos) << e.hint();
+  }
+}
+
 // Every OTEL_* variable neither honoured nor warned about by name is named
 // in one warning (OTEL_SDK_DISABLED=true would otherwise export in silence).
 TEST(UnhonouredOtelVariablesTest, Table) {
