@@ -401,9 +401,7 @@ class Flusher {
         deliver(f.ids);
         report_.summary.rejected += o.rejected;
         if (o.rejected || !o.note.empty())
-          report_.messages.push_back(sink_.peer() + " refused " +
-                                     plural(o.rejected, o.rejected_what) +
-                                     (o.note.empty() ? "" : ": " + o.note));
+          report_.messages.push_back(sink_.peer() + " refused " + refused_text(o));
         break;
       case Kind::kOutage:
       case Kind::kKeyRejected:

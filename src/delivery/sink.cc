@@ -2,6 +2,8 @@
 
 #include <unordered_map>
 
+#include "src/util/plural.h"
+
 namespace mcpr {
 
 std::vector<size_t> batch_starts(const std::vector<BatchEvent>& batch) {
@@ -84,13 +86,25 @@ int rank(BatchOutcome::Kind kind) {
 
 }  // namespace
 
+std::string refused_text(const BatchOutcome& o) {
+  if (o.rejected_what.empty()) return o.note;
+  return plural(o.rejected, o.rejected_what) + (o.note.empty() ? "" : ": " + o.note);
+}
+
 BatchOutcome combine(BatchOutcome a, const BatchOutcome& b) {
   using Kind = BatchOutcome::Kind;
   if (a.kind == Kind::kDelivered && b.kind == Kind::kDelivered) {
     if (b.rejected || !b.note.empty()) {
       // Both refused some: one line for both, in the sum of their items.
-      if (a.rejected || !a.note.empty()) {
-        a.rejected_what = a.rejected_what == b.rejected_what ? a.rejected_what : "item";
+      if ((a.rejected || !a.note.empty()) && a.rejected_what != b.rejected_what) {
+        // Spans and log records: each count with its own message.
+        auto part = [](const BatchOutcome& o) {
+          if (o.rejected_what.empty()) return o.note;
+          return plural(o.rejected, o.rejected_what) + (o.note.empty() ? "" : " (" + o.note + ")");
+        };
+        a.note = part(a) + " and " + part(b);
+        a.rejected_what = "";
+      } else if (a.rejected || !a.note.empty()) {
         a.note = a.note.empty() ? b.note : b.note.empty() ? a.note : a.note + "; " + b.note;
       } else {
         a.rejected_what = b.rejected_what;

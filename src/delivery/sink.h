@@ -82,9 +82,14 @@ struct BatchOutcome {
   // ("record", "span": rejected_what) and its message; the loop logs it and
   // does not retry.
   unsigned rejected = 0;
+  // "" when `note` already says which were what (refused_text).
   std::string rejected_what = "record";
   std::string note;
 };
+
+// What a partial success refused, for its line: "2 spans: too old", or,
+// when both signals refused some, "1 span (too old) and 1 record (too big)".
+std::string refused_text(const BatchOutcome& o);
 
 // The outcome of a batch whose requests were answered `a` and `b`: the one
 // that must be acted on, by this order: a rejected key, an outage, a hold, a

@@ -765,7 +765,7 @@ TEST_F(FlushLoopTest, TheThrottleCountsEachRequestOfABatch) {
   // Both parts' partial successes add up, on one line.
   EXPECT_EQ(report.summary.rejected, 2u);
   ASSERT_EQ(report.messages.size(), 1u);
-  EXPECT_EQ(report.messages[0], "the OTLP endpoint at http://otel.test refused 2 items");
+  EXPECT_EQ(report.messages[0], "the OTLP endpoint at http://otel.test refused 1 span and 1 record");
 }
 
 TEST(CombineTest, TheAnswerThatMattersMostDecides) {
@@ -787,9 +787,14 @@ TEST(CombineTest, TheAnswerThatMattersMostDecides) {
   b.note = "too big";
   BatchOutcome c = combine(a, b);
   EXPECT_EQ(c.rejected, 5u);
-  EXPECT_EQ(c.rejected_what, "item");
-  EXPECT_EQ(c.note, "too old; too big");
+  // Which were spans and which log records, each with its message.
+  EXPECT_EQ(refused_text(c), "2 spans (too old) and 3 records (too big)");
   EXPECT_EQ(combine(BatchOutcome(), b).rejected_what, "record");
+  EXPECT_EQ(refused_text(combine(BatchOutcome(), b)), "3 records: too big");
+  // Two requests of one signal: one count, both messages.
+  BatchOutcome d = b;
+  d.note = "too new";
+  EXPECT_EQ(refused_text(combine(b, d)), "6 records: too big; too new");
 }
 
 }  // namespace
