@@ -42,6 +42,14 @@ void write_tool_call_values(JsonWriter& w, const rapidjson::Value& request, cons
     write_attribute(w, "gen_ai.tool.call.result", result->value, limit);
 }
 
+// Whether an event's data says that text JSON could not carry was written
+// escaped (proxy --capture): its log record's body says "escaped": true.
+bool escaped(const rapidjson::Value* data) {
+  if (!data) return false;
+  auto it = data->FindMember("escaped");
+  return it != data->MemberEnd() && it->value.IsBool() && it->value.GetBool();
+}
+
 void write_text(JsonWriter& w, const std::string& s) {
   w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
 }
@@ -100,6 +108,19 @@ bool OtlpTracesEncoder::add(const OtlpEvent* start, const OtlpEvent& end, const 
   if (request) write_convention_attributes(w, *request, limit_);
   if (request) write_tool_call_values(w, *request, end, limit_);
   write_string_attribute(w, "mcp_report.interaction.id", end.summary.interaction_id, limit_);
+  // The span says so too: a trace-only user tells "\\xff" escaped from the
+  // same four characters sent.
+  if (escaped(request) || escaped(end.data)) {
+    w.StartObject();
+    w.Key("key");
+    w.String("mcp_report.escaped");
+    w.Key("value");
+    w.StartObject();
+    w.Key("boolValue");
+    w.Bool(true);
+    w.EndObject();
+    w.EndObject();
+  }
   std::optional<ErrorFacts> error;
   if (end.summary.action == Action::kError) {
     error = error_facts(*end.data);

@@ -181,6 +181,28 @@ TEST(OtlpTracesTest, CapturedArgumentsAndResultsAreTheOptInToolCallAttributes) {
   }
 }
 
+// Text written escaped (proxy --capture, "escaped": true in the event's
+// data) is marked on the span as on the log record's body.
+TEST(OtlpTracesTest, EscapedCapturedTextIsMarkedOnTheSpan) {
+  const std::string mark = "{\"key\":\"mcp_report.escaped\",\"value\":{\"boolValue\":true}}";
+  const std::string tool = "\"mcp.method.name\":\"tools/call\",\"gen_ai.tool.name\":\"t\"";
+  const struct {
+    std::string start, end;
+    bool marked;
+  } cases[] = {
+      {"{" + tool + ",\"parameters\":{\"m\":\"bad \\\\xff\"},\"escaped\":true}", "{\"success\":true}",
+       true},
+      {"{" + tool + "}", "{\"success\":true,\"result\":{\"t\":\"\\\\xff\"},\"escaped\":true}", true},
+      {"{" + tool + ",\"parameters\":{\"m\":\"\\\\xff\"}}", "{\"success\":true}", false},
+      {"{" + tool + ",\"escaped\":false}", "{\"success\":true}", false},
+  };
+  for (const auto& c : cases) {
+    const OtlpEvent begin = start(c.start);
+    const std::string span = span_of(&begin, complete(c.end));
+    EXPECT_EQ(span.find(mark) != std::string::npos, c.marked) << span;
+  }
+}
+
 TEST(OtlpTracesTest, Names) {
   const std::pair<const char*, const char*> cases[] = {
       {"{\"mcp.method.name\":\"tools/call\",\"gen_ai.tool.name\":\"search\"}", "tools/call search"},
