@@ -371,10 +371,9 @@ RecordingOutcome HttpRecorder::finish() {
   stopped.at = seen_now();
   push(std::move(stopped));
   alarm_->stop();
-  RecordingOutcome outcome =
-      finish_recording(*seen_, *events_, kFinishGrace, [this] { return forgotten_; });
+  RecordingOutcome outcome = finish_recording(
+      *seen_, *events_, kFinishGrace, [this] { return forgotten_; }, [this] { return unreadable_; });
   outcome.unseen += undecoded_;
-  if (!outcome.writer_stuck) outcome.unreadable = unreadable_;
   if (outcome.writer_stuck) {
     // Their threads still run, inside a write: everything they use stays
     // alive until the caller leaves with _exit.

@@ -311,11 +311,11 @@ ProxyOutcome run_proxy(const ProxyRun& run) {
     events->cut_short();
   });
   SessionFinish finish{kFinishGrace, "the server exited", &signals.caught};
-  outcome.recording = finish_recording(observer->lines(), *events, finish, [&observer](bool at_end) {
-    return observer->forgotten(at_end);
-  });
+  outcome.recording = finish_recording(
+      observer->lines(), *events, finish,
+      [&observer](bool at_end) { return observer->forgotten(at_end); },
+      [&observer] { return observer->unreadable(); });
   signals.stop_watching();
-  if (!outcome.recording.writer_stuck) outcome.recording.unreadable = observer->unreadable();
   if (outcome.recording.writer_stuck) {
     // Their threads still run, inside a write: everything they use stays
     // alive until the caller leaves with _exit.

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "src/config/config.h"
@@ -76,10 +77,14 @@ std::string drop_reason(const std::string& first_error, bool failed, bool full, 
 // spool writer `events`, `finish.grace` in all to finish. `forgotten(at_end)`
 // is asked once tracking is done: the ends of calls it could not record
 // (messages were lost before them; with `at_end`, lines were left untracked
-// at the end, so every call still open is one).
-template <typename Seen, typename Forgotten>
+// at the end, so every call still open is one). `unreadable()`, the lines no
+// parse could read, is asked only when both threads are done (never while
+// one may still be in the tracker): else it stays 0 and the outcome says
+// writer_stuck.
+template <typename Seen, typename Forgotten, typename Unreadable>
 RecordingOutcome finish_recording(BoundedQueue<Seen>& seen, RecordingQueue& events,
-                                  const SessionFinish& finish, Forgotten forgotten) {
+                                  const SessionFinish& finish, Forgotten forgotten,
+                                  Unreadable unreadable) {
   RecordingOutcome outcome;
   const auto deadline = std::chrono::steady_clock::now() + finish.grace;
   const bool seen_done = seen.finish(finish.grace);
@@ -100,13 +105,15 @@ RecordingOutcome finish_recording(BoundedQueue<Seen>& seen, RecordingQueue& even
   const bool full = events.dropped_full() + seen.dropped_full() > 0 || (forgot > 0 && !at_end);
   outcome.drop_reason =
       drop_reason(events.first_error(), failed, full, at_end, finish, signal);
+  if (!outcome.writer_stuck) outcome.unreadable = unreadable();
   return outcome;
 }
-template <typename Seen, typename Forgotten>
+template <typename Seen, typename Forgotten, typename Unreadable>
 RecordingOutcome finish_recording(BoundedQueue<Seen>& seen, RecordingQueue& events,
-                                  std::chrono::milliseconds grace, Forgotten forgotten) {
+                                  std::chrono::milliseconds grace, Forgotten forgotten,
+                                  Unreadable unreadable) {
   return finish_recording(seen, events, SessionFinish{grace},
-                          [&forgotten](bool) { return forgotten(); });
+                          [&forgotten](bool) { return forgotten(); }, std::move(unreadable));
 }
 
 // Adds what a run could not record to the spool's root state, which
