@@ -112,15 +112,20 @@ std::optional<std::string> Recorder::checked_body(Action action,
   return body;
 }
 
-size_t Recorder::record_all(const std::vector<Parts>& events, std::string& error) {
+size_t Recorder::record_all(const std::vector<Parts>& events, std::string& error,
+                            std::vector<bool>* written) {
+  if (written) written->assign(events.size(), false);
   if (!options_.enabled) return 0;
   auto fail = [&error](const std::exception& e) {
     if (error.empty()) error = *e.what() ? e.what() : "unknown error";
   };
   std::vector<PendingEvent> pending;
   pending.reserve(events.size());
+  std::vector<size_t> index;  // of each pending event in `events`
+  index.reserve(events.size());
   uint64_t bytes = 0;
-  for (const Parts& p : events) {
+  for (size_t i = 0; i < events.size(); ++i) {
+    const Parts& p = events[i];
     try {
       require_mcp_id();
       std::string body =
@@ -129,6 +134,7 @@ size_t Recorder::record_all(const std::vector<Parts>& events, std::string& error
       bytes += body.size();
       pending.push_back({name_for({p.action, p.interaction_id, options_.mcp_id, p.timestamp_us}),
                          std::move(body), {}});
+      index.push_back(i);
     } catch (const std::exception& e) {
       fail(e);
     }
@@ -141,7 +147,11 @@ size_t Recorder::record_all(const std::vector<Parts>& events, std::string& error
     fail(e);
   }
   size_t done = 0;
-  for (const PendingEvent& p : pending) done += p.file_name.empty() ? 0 : 1;
+  for (size_t i = 0; i < pending.size(); ++i) {
+    if (pending[i].file_name.empty()) continue;
+    ++done;
+    if (written) (*written)[index[i]] = true;
+  }
   return done;
 }
 

@@ -62,8 +62,10 @@ class Recorder {
   // enqueue_all): with sync, each is durable when this returns, for about
   // the cost of one. Returns how many were spooled, in order; an event that
   // cannot be (over max_event_kb, spool full or unwritable) is not, and
-  // `error` says why the first one failed.
-  size_t record_all(const std::vector<Parts>& events, std::string& error);
+  // `error` says why the first one failed. With `written`, it holds one flag
+  // per event: whether that one was spooled.
+  size_t record_all(const std::vector<Parts>& events, std::string& error,
+                    std::vector<bool>* written = nullptr);
 
   // Spools an already checked whole event body unchanged.
   std::string record_body(const EventSummary& event, const std::string& body);

@@ -346,13 +346,13 @@ std::unique_ptr<RecordingQueue> make_spool_writer(Recorder& recorder, size_t max
   constexpr std::chrono::milliseconds kGather(100);
   return std::make_unique<RecordingQueue>(
       max_events, max_bytes,
-      RecordingQueue::ConsumeRun([r = &recorder](std::vector<ProxyEvent>& run, std::string& error) {
+      started_only([r = &recorder](std::vector<ProxyEvent>& run, std::string& error,
+                                   std::vector<bool>& written) {
         std::vector<Recorder::Parts> parts;
         parts.reserve(run.size());
         for (ProxyEvent& e : run)
-          parts.push_back({e.action, std::move(e.interaction_id), std::move(e.payload),
-                           e.timestamp_us});
-        return r->record_all(parts, error);
+          parts.push_back({e.action, e.interaction_id, std::move(e.payload), e.timestamp_us});
+        r->record_all(parts, error, &written);
       }),
       kGather);
 }

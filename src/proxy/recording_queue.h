@@ -290,20 +290,68 @@ class BoundedQueue {
 // Events on their way to the spool writer.
 using RecordingQueue = BoundedQueue<ProxyEvent>;
 
+// The interactions whose start was not recorded (refused by the queue, or
+// not written to the spool): their later events are dropped and counted
+// too, for an end without its start names no call. Its end forgets one.
+class Unstarted {
+ public:
+  // Whether `e` belongs to such an interaction (and is to be dropped).
+  bool drops(Action action, const std::string& interaction_id) {
+    auto it = ids_.find(interaction_id);
+    if (it == ids_.end()) return false;
+    if (action != Action::kStart && action != Action::kProgress) ids_.erase(it);  // its end
+    return true;
+  }
+  // An event that was not recorded: a start makes its interaction one of
+  // these; an end (its start not recorded either, in the same run) ends it.
+  void not_recorded(Action action, const std::string& interaction_id) {
+    if (action == Action::kStart) ids_.insert(interaction_id);
+    else if (action != Action::kProgress) ids_.erase(interaction_id);
+  }
+
+ private:
+  std::set<std::string> ids_;
+};
+
 // A tracker's sink into `events`: an interaction whose start the queue
-// refused is not recorded at all, its later events dropped and counted too,
-// for an end without its start names no call. One per tracker (its thread).
+// refused is not recorded at all (Unstarted). One per tracker (its thread).
 inline InteractionTracker::Sink queue_sink(RecordingQueue* events) {
-  return [events, unstarted = std::set<std::string>()](ProxyEvent e) mutable {
-    if (auto it = unstarted.find(e.interaction_id); it != unstarted.end()) {
-      if (e.action != Action::kProgress) unstarted.erase(it);  // its end
+  return [events, unstarted = Unstarted()](ProxyEvent e) mutable {
+    if (unstarted.drops(e.action, e.interaction_id)) {
       events->drop();
       return;
     }
-    std::string started = e.action == Action::kStart ? e.interaction_id : std::string();
-    const bool progress = e.action == Action::kProgress;
-    if (!events->push(std::move(e), true, progress) && !started.empty())
-      unstarted.insert(std::move(started));
+    const Action action = e.action;
+    std::string id = action == Action::kStart ? e.interaction_id : std::string();
+    if (!events->push(std::move(e), true, action == Action::kProgress) && action == Action::kStart)
+      unstarted.not_recorded(action, id);
+  };
+}
+
+// Writes a run of events to the spool and says which it wrote (`written`,
+// one flag each) and, for those it did not, why the first failed (`error`).
+using WriteEvents =
+    std::function<void(std::vector<ProxyEvent>& run, std::string& error, std::vector<bool>& written)>;
+
+// The spool writer's consumer: `write` for each run, but an interaction
+// whose start it could not write (a full disk, a while) has its later events
+// dropped too (Unstarted), counted as failed, in this run and the next ones,
+// as the queue's sink does for a start it refused. One per queue.
+inline RecordingQueue::ConsumeRun started_only(WriteEvents write) {
+  return [write = std::move(write), unstarted = Unstarted()](std::vector<ProxyEvent>& run,
+                                                            std::string& error) mutable {
+    std::vector<ProxyEvent> kept;
+    kept.reserve(run.size());
+    for (ProxyEvent& e : run)
+      if (!unstarted.drops(e.action, e.interaction_id)) kept.push_back(std::move(e));
+    std::vector<bool> written(kept.size(), false);
+    if (!kept.empty()) write(kept, error, written);
+    size_t done = 0;
+    for (size_t i = 0; i < kept.size(); ++i) {
+      if (written[i]) ++done;
+      else unstarted.not_recorded(kept[i].action, kept[i].interaction_id);
+    }
+    return done;
   };
 }
 

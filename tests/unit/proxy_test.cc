@@ -505,6 +505,60 @@ TEST(RecordingQueueTest, TheSinkDropsTheRestOfAnInteractionWhoseStartWasRefused)
   EXPECT_EQ(queue.dropped(), 4u);
 }
 
+// The same when the spool could not write a start (a full disk, a while:
+// review proxy-stdio-r3 F2): its later events are dropped and counted, in
+// the runs after too, once space is back; an end forgets its interaction.
+TEST(RecordingQueueTest, AStartTheSpoolCouldNotWriteTakesItsLaterEventsWithIt) {
+  bool disk_full = true;
+  std::vector<std::string> written;
+  RecordingQueue::ConsumeRun consume = started_only(
+      [&](std::vector<ProxyEvent>& run, std::string& error, std::vector<bool>& done) {
+        if (disk_full) {
+          error = "No space left on device";
+          return;
+        }
+        for (size_t i = 0; i < run.size(); ++i) {
+          written.push_back(run[i].interaction_id + " " + run[i].payload);
+          done[i] = true;
+        }
+      });
+  struct Row {
+    const char* what;
+    bool disk_full;
+    std::vector<ProxyEvent> run;
+    size_t done;  // what the queue counts as consumed; the rest as dropped
+  };
+  const Row rows[] = {
+      {"the disk is full: a's and b's starts fail",
+       true, {{Action::kStart, "a", "s", 0}, {Action::kStart, "b", "s", 0}}, 0},
+      {"space is back: a's and b's later events go, c is written whole",
+       false,
+       {{Action::kProgress, "a", "p", 0},
+        {Action::kStart, "c", "s", 0},
+        {Action::kComplete, "a", "c", 0},
+        {Action::kError, "b", "e", 0},
+        {Action::kComplete, "c", "c", 0}},
+       2},
+      {"full again: d starts and ends in the failed run",
+       true, {{Action::kStart, "d", "s", 0}, {Action::kComplete, "d", "c", 0}}, 0},
+      {"after their ends, a, b and d are forgotten",
+       false,
+       {{Action::kProgress, "a", "late", 0},
+        {Action::kProgress, "b", "late", 0},
+        {Action::kProgress, "d", "late", 0}},
+       3},
+  };
+  for (const Row& row : rows) {
+    SCOPED_TRACE(row.what);
+    disk_full = row.disk_full;
+    std::vector<ProxyEvent> run = row.run;
+    std::string error;
+    EXPECT_EQ(consume(run, error), row.done);
+    EXPECT_EQ(error.empty(), !row.disk_full);
+  }
+  EXPECT_EQ(written, (std::vector<std::string>{"c s", "c c", "a late", "b late", "d late"}));
+}
+
 // A flood of progress never takes the room of an interaction's end (review
 // F18): progress is refused once a quarter of the queue is left, and counted.
 TEST(RecordingQueueTest, ProgressLeavesRoomForTheEnd) {

@@ -6,8 +6,10 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "src/util/failure.h"
+#include "temp_dir.h"
 
 namespace mcpr {
 namespace {
@@ -53,6 +55,29 @@ TEST(RecorderTest, CheckedBodyIsTheBodyRecordedOrSaysWhyNone) {
       EXPECT_EQ(*body, event_body(Action::kStart, "id1", row.mcp_id, kAt, *row.payload));
     }
   }
+}
+
+class RecordAllTest : public TempDirTest {};
+
+// record_all says which events it spooled: the proxy's spool writer drops
+// the rest of an interaction whose start it could not spool.
+TEST_F(RecordAllTest, SaysWhichEventsItSpooled) {
+  RecorderOptions options;
+  options.spool = path("spool");
+  options.mcp_id = "m1";
+  options.max_event_kb = 1;
+  options.min_free_mb = 0;
+  options.sync = false;
+  Recorder recorder(options);
+  const std::string big = "{\"x\": \"" + std::string(2000, 'a') + "\"}";
+  const std::vector<Recorder::Parts> parts = {{Action::kStart, "a", "{}", 1},
+                                              {Action::kStart, "b", big, 2},
+                                              {Action::kComplete, "a", "{}", 3}};
+  std::string error;
+  std::vector<bool> written;
+  EXPECT_EQ(recorder.record_all(parts, error, &written), 2u);
+  EXPECT_EQ(written, (std::vector<bool>{true, false, true}));
+  EXPECT_FALSE(error.empty());
 }
 
 }  // namespace
