@@ -15,19 +15,35 @@ namespace mcpr {
 // The key a request id or a progress token is matched by: its kind and its
 // value, so that 1 and "1" stay apart; "" for what cannot be one (absent,
 // null, cut, an object). A number is keyed by its value as a double, as a
-// JavaScript peer reads it and echoes it back: 1.0 is answered as 1, and
-// 12345678901234567890 as 12345678901234567000.
+// JavaScript peer reads it and echoes it back: 1.0 is answered as 1. An
+// integer beyond JavaScript's safe integers (2^53) is only Python's (zod
+// refuses it), and Python reads it exactly: it is keyed by its digits
+// (integer_key), so that 2^53 and 2^53 + 1 are two ids.
 inline std::string number_key(double value) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.17g", value == 0 ? 0.0 : value);  // -0 is 0
   return "n" + std::string(buf);
 }
+// An integer's key from its sign and decimal digits (`digits` only digits):
+// by its value as a double within the safe integers, exactly beyond them.
+inline std::string integer_key(bool negative, std::string_view digits) {
+  const size_t first = digits.find_first_not_of('0');
+  digits = first == std::string_view::npos ? std::string_view("0") : digits.substr(first);
+  const std::string text = (negative ? "-" : "") + std::string(digits);
+  const double value = std::strtod(text.c_str(), nullptr);
+  if (std::fabs(value) <= 9007199254740991.0) return number_key(value);
+  return "n" + text;
+}
 inline std::string id_key(const JsonTree::Node* n) {
   if (JsonTree::is(n, JsonTree::Kind::kString)) return "s" + std::string(n->text);
   if (!JsonTree::is(n, JsonTree::Kind::kNumber)) return "";
-  const std::string text(n->text);
-  const double value = std::strtod(text.c_str(), nullptr);
-  if (!std::isfinite(value)) return "n" + text;
+  std::string_view text = n->text;
+  const bool negative = !text.empty() && text[0] == '-';
+  if (negative) text.remove_prefix(1);
+  if (!text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos)
+    return integer_key(negative, text);
+  const double value = std::strtod(std::string(n->text).c_str(), nullptr);
+  if (!std::isfinite(value)) return "n" + std::string(n->text);
   return number_key(value);
 }
 
@@ -90,21 +106,24 @@ inline std::string js_number_key(std::string_view text) {
   if ((whole.empty() && fraction.empty()) || (!whole.empty() && !digits(whole, 10)) ||
       (!fraction.empty() && !digits(fraction, 10)))
     return "";
+  // The TypeScript SDK's client numbers its requests with safe integers:
+  // what reads as another number names none of its calls.
   const double value = std::strtod(std::string(s).c_str(), nullptr);
-  return std::isfinite(value) ? number_key(value) : "";
+  return std::isfinite(value) && std::fabs(value) <= 9007199254740991.0 ? number_key(value) : "";
 }
 // Python's int(s), as a key.
 inline std::string py_int_key(std::string_view text) {
   std::string_view s = trimmed(text);
-  std::string plain;
-  if (!s.empty() && (s[0] == '+' || s[0] == '-')) plain += s[0], s.remove_prefix(1);
+  const bool negative = !s.empty() && s[0] == '-';
+  if (!s.empty() && (s[0] == '+' || s[0] == '-')) s.remove_prefix(1);
   if (s.empty() || s.front() == '_' || s.back() == '_') return "";
+  std::string digits;
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '_' && s[i + 1] != '_') continue;
     if (s[i] < '0' || s[i] > '9') return "";
-    plain += s[i];
+    digits += s[i];
   }
-  return number_key(std::strtod(plain.c_str(), nullptr));
+  return integer_key(negative, digits);  // int() is exact
 }
 }  // namespace message_keys_detail
 inline NumberKeys number_keys(std::string_view text) {
