@@ -637,4 +637,16 @@ void InteractionTracker::finish(Interactions::iterator it, Action action, std::s
   sink_({action, std::move(id), std::move(payload), stamp});
 }
 
+bool only_detail(std::string_view server_line) {
+  JsonTree head;
+  if (!head.parse_prefix(server_line.substr(0, kDetailHead)) ||
+      !JsonTree::is(head.root(), JsonTree::Kind::kObject))
+    return false;
+  const JsonTree::Node* method = head.member(head.root(), "method");
+  if (!JsonTree::is(method, JsonTree::Kind::kString)) return false;
+  const std::string_view name = method->text;
+  return name != "notifications/cancelled" && name != "notifications/tasks/status" &&
+         name != "notifications/tasks";
+}
+
 }  // namespace mcpr

@@ -97,6 +97,15 @@ struct SeenAt {
   int64_t mono_us = 0;
 };
 
+// Whether a line from the server can only be detail to the tracker, as its
+// first kDetailHead bytes show: a message with a method (a notification, or
+// a request of the server's own) that ends nothing the tracker follows, so
+// not a task's status nor notifications/cancelled; never an answer. Told
+// without parsing the whole, so that the forwarding thread can shed such
+// lines first when the tracker falls behind (man page PROXY).
+constexpr size_t kDetailHead = 1024;
+bool only_detail(std::string_view server_line);
+
 class InteractionTracker {
  public:
   using Sink = std::function<void(ProxyEvent)>;

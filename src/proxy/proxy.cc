@@ -77,8 +77,15 @@ class RecordingObserver : public StreamObserver {
   void on_line(Direction direction, std::string_view line) override {
     // The client's lines are seen before they are forwarded: the tracking
     // thread is woken only once they were (on_forwarded).
-    note(lines_.push({SeenLine::kLine, direction, std::string(line), seen_now(), {}, 0},
-                     direction == Direction::kServerToClient));
+    const bool server = direction == Direction::kServerToClient;
+    // When the tracker falls behind, the server's lines that can only be
+    // detail (progress) are refused once a quarter of the room is left,
+    // which stays for what starts and ends calls; told apart only then.
+    const bool detail = server && lines_.crowded() && only_detail(line);
+    const bool queued =
+        lines_.push({SeenLine::kLine, direction, std::string(line), seen_now(), {}, 0}, server,
+                    detail);
+    if (!detail) note(queued);
   }
   void on_forwarded() override { lines_.wake(); }
   void on_long_line(Direction direction, std::string_view head, std::string_view tail,
@@ -357,12 +364,13 @@ std::unique_ptr<RecordingQueue> make_spool_writer(Recorder& recorder, size_t max
       kGather);
 }
 
-std::string drop_reason(const std::string& first_error, bool failed, bool full, bool at_end,
-                        const SessionFinish& finish, int signal) {
+std::string drop_reason(const std::string& first_error, bool failed, bool events_full,
+                        bool lines_full, bool at_end, const SessionFinish& finish, int signal) {
   std::string why;
   auto add = [&why](const std::string& cause) { why += (why.empty() ? "" : "; ") + cause; };
   if (failed) add(first_error.empty() ? "the spool refused them" : first_error);
-  if (full) add("the spool writer could not keep up (queue full)");
+  if (lines_full) add("the tracker could not keep up (its queue full)");
+  if (events_full) add("the spool writer could not keep up (queue full)");
   if (at_end && signal > 0) {
     const char* name = sigabbrev_np(signal);
     add((name ? "SIG" + std::string(name) : "signal " + std::to_string(signal)) + " after " +
@@ -381,7 +389,8 @@ std::string count_proxy_drops(const Config& config, const RecordingOutcome& outc
     for (char& c : line)
       if (c == '\n' || c == '\r') c = ' ';
     add_proxy_counts(Spool::open(config.spool_path(), true), outcome.dropped,
-                     outcome.unseen + outcome.unreadable, line, now_us() / 1000000);
+                     outcome.unseen + outcome.shed + outcome.unreadable, line,
+                     now_us() / 1000000);
     return "";
   } catch (const std::exception& e) {
     return *e.what() ? e.what() : "unknown error";

@@ -33,6 +33,7 @@ struct RecordingOutcome {
   uint64_t recorded = 0;
   uint64_t dropped = 0;       // events not recorded
   uint64_t unseen = 0;        // messages the tracker never saw (its queue was full)
+  uint64_t shed = 0;          // of the others, detail only (only_detail), refused first
   uint64_t unreadable = 0;    // lines no parse could read as a message (not warned about)
   std::string drop_reason;    // why, each cause once (drop_reason())
   bool writer_stuck = false;  // the spool writer could not finish: leave with _exit
@@ -67,11 +68,12 @@ struct SessionFinish {
   const std::atomic<int>* cut_by = nullptr;
 };
 
-// Why events were dropped, in words ("" when none): each cause that
-// applies once, "; " between them: writes that failed (the first error),
-// a full queue, what was left when the end's wait ran out or `signal` cut it.
-std::string drop_reason(const std::string& first_error, bool failed, bool full, bool at_end,
-                        const SessionFinish& finish, int signal);
+// Why events were dropped or messages not looked at, in words ("" when
+// none): each cause that applies once, "; " between them: writes that
+// failed (the first error), the tracker's queue full, the spool writer's
+// queue full, what was left when the end's wait ran out or `signal` cut it.
+std::string drop_reason(const std::string& first_error, bool failed, bool events_full,
+                        bool lines_full, bool at_end, const SessionFinish& finish, int signal);
 
 // After the last message: gives the tracking thread's queue `seen`, then the
 // spool writer `events`, `finish.grace` in all to finish. `forgotten(at_end)`
@@ -96,15 +98,16 @@ RecordingOutcome finish_recording(BoundedQueue<Seen>& seen, RecordingQueue& even
   outcome.writer_stuck = !seen_done || !events_done;
   const uint64_t forgot = seen_done ? forgotten(seen.dropped_at_end() > 0) : 0;
   outcome.recorded = events.consumed();
-  outcome.unseen = seen.dropped();
+  outcome.shed = seen.dropped_expendable();
+  outcome.unseen = seen.dropped() - outcome.shed;
   outcome.dropped = events.dropped() + forgot;
   const int signal = finish.cut_by ? finish.cut_by->load() : 0;
   const bool at_end = events.dropped_at_end() + seen.dropped_at_end() > 0;
   const bool failed = events.dropped() > events.dropped_full() + events.dropped_at_end();
   // Forgotten ends follow lines lost to a full queue or left at the end.
-  const bool full = events.dropped_full() + seen.dropped_full() > 0 || (forgot > 0 && !at_end);
-  outcome.drop_reason =
-      drop_reason(events.first_error(), failed, full, at_end, finish, signal);
+  const bool lines_full = seen.dropped_full() > 0 || (forgot > 0 && !at_end);
+  outcome.drop_reason = drop_reason(events.first_error(), failed, events.dropped_full() > 0,
+                                    lines_full, at_end, finish, signal);
   if (!outcome.writer_stuck) outcome.unreadable = unreadable();
   return outcome;
 }

@@ -1,6 +1,7 @@
 #include "src/proxy/proxy_recording.h"
 
 #include <utility>
+#include <vector>
 
 #include "src/event/event.h"
 #include "src/event/recorder.h"
@@ -88,15 +89,25 @@ void report_proxy_recording(const ProxyRecording& recording, const RecordingOutc
   // not be kept (a spool of another user's, not a folder): stderr is then
   // all there is.
   std::string not_counted;
-  if (recording.config && (outcome.dropped > 0 || outcome.unseen > 0 || outcome.unreadable > 0))
+  const bool lost = outcome.dropped > 0 || outcome.unseen > 0 || outcome.shed > 0;
+  if (recording.config && (lost || outcome.unreadable > 0))
     not_counted = count_proxy_drops(*recording.config, outcome);
-  if (recording.config && (outcome.dropped > 0 || outcome.unseen > 0)) {
+  if (recording.config && lost) {
     // Messages the tracker never saw hold an unknown number of events (a
-    // request's start and end, an answer's end, or none): said apart.
-    std::string what = std::to_string(outcome.dropped) + " events not recorded";
+    // request's start and end, an answer's end, or none): said apart, and
+    // the notifications shed first (progress) apart from those.
+    std::vector<std::string> parts;
+    if (outcome.dropped > 0 || outcome.unseen > 0 || outcome.shed == 0)
+      parts.push_back(std::to_string(outcome.dropped) + " events not recorded");
     if (outcome.unseen > 0)
-      what += " and " + std::to_string(outcome.unseen) +
-              " messages not looked at (their calls are not recorded)";
+      parts.push_back(std::to_string(outcome.unseen) +
+                      " messages not looked at (their calls are not recorded)");
+    if (outcome.shed > 0)
+      parts.push_back(std::to_string(outcome.shed) +
+                      " notifications not looked at (detail only: no call's start or end)");
+    std::string what;
+    for (size_t i = 0; i < parts.size(); ++i)
+      what += (i == 0 ? "" : i + 1 == parts.size() ? " and " : ", ") + parts[i];
     // The count's error is said once: most often it is the spool's own.
     std::string count;
     if (!not_counted.empty())

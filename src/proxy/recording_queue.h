@@ -93,6 +93,7 @@ class BoundedQueue {
     const size_t room = expendable ? max_bytes_ - max_bytes_ / 4 : max_bytes_;
     if (queue_.size() >= items || queued_bytes_ + bytes > room) {
       ++dropped_full_;
+      if (expendable) ++dropped_expendable_;
       return false;
     }
     queued_bytes_ += bytes;
@@ -103,6 +104,14 @@ class BoundedQueue {
       if (poll_.count() > 0) wake_.notify_one();
     }
     return true;
+  }
+
+  // Whether an expendable item would be refused now (only a quarter of the
+  // room is left): a producer need not tell its items apart before.
+  bool crowded() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return queue_.size() >= max_items_ - max_items_ / 4 ||
+           queued_bytes_ > max_bytes_ - max_bytes_ / 4;
   }
 
   // Wakes the consumer for what push(item, false) queued.
@@ -177,6 +186,11 @@ class BoundedQueue {
   uint64_t dropped_full() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return dropped_full_;
+  }
+  // ...expendable ones among them...
+  uint64_t dropped_expendable() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return dropped_expendable_;
   }
   // ...and still queued or being written when finish() stopped waiting (or
   // pushed after it began).
@@ -281,6 +295,7 @@ class BoundedQueue {
   uint64_t consumed_ = 0;
   // Dropped: refused by push, failed in the consumer, left at finish().
   uint64_t dropped_full_ = 0;
+  uint64_t dropped_expendable_ = 0;  // of dropped_full_
   uint64_t dropped_failed_ = 0;
   uint64_t dropped_at_end_ = 0;
   std::string first_error_;

@@ -477,6 +477,42 @@ class ProxyLifecycleTest(ProxyCase):
         self.assertEqual(data["error_type"], "ClientClosed")
         self.assertIn("SIGTERM reached the proxy before the response", data["error_message"])
 
+    def test_a_flood_of_progress_costs_detail_not_a_call(self):
+        # 100,000 progress notifications at pipe speed outrun the tracker's
+        # line queue (10,000 lines): the flood's own answer, the five that
+        # follow it at once, and the next call, sent once they came, are
+        # kept (review F18).
+        proc = subprocess.Popen([BIN, "proxy", "--", *self.server()], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self.env,
+                                cwd=self.cwd)
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        self.addCleanup(lambda: [f.close() for f in (proc.stdin, proc.stdout, proc.stderr)])
+        self.send(proc, call(1, "flood", {"n": 100000}), *(call(i, "echo") for i in range(3, 8)))
+        # Read at pipe speed, as a client in C would, up to the last answer.
+        seen = b""
+        while b'"id":7,"result"' not in seen:
+            chunk = proc.stdout.read1(1 << 16)
+            self.assertTrue(chunk, "the proxy ended before the answers")
+            seen = seen[-64:] + chunk
+        self.send(proc, call(2, "echo"))
+        self.assertEqual(json.loads(proc.stdout.readline())["id"], 2)
+        want = [("flood", ["start", "complete"])] + [("echo", ["start", "complete"])] * 6
+        deadline = time.monotonic() + 60  # written while the session goes on
+        while time.monotonic() < deadline and [x[:2] for x in self.summary()] != want:
+            time.sleep(0.1)
+        proc.stdin.close()
+        self.assertEqual(proc.wait(60), 0)
+        self.assertEqual([x[:2] for x in self.summary()], want)
+        # What was shed is said as what it was, and blamed on the queue that
+        # was full: the tracker's, not the spool writer's (review F14.8).
+        err = proc.stderr.read().decode()
+        self.assertNotIn("messages not looked at", err)
+        self.assertNotIn("spool writer", err)
+        if "not looked at" in err:
+            self.assertRegex(err, r"warning: proxy: \d+ notifications not looked at \(detail "
+                                  r"only: no call's start or end\): the tracker could not keep "
+                                  r"up \(its queue full\)\n")
+
     def test_client_leaves(self):
         proc = self.start()
         self.send(proc, call(1, "slow"), call(2, "echo"))

@@ -12,6 +12,8 @@ client request by the tool name it calls:
   ask             send the client a request with the *same* id (sampling),
                   wait for its answer, then answer the original request
   progress        two notifications/progress for the request's token, then the result
+  flood           arguments.n notifications/progress for the request's token, written
+                  at once, then the result
   nan             a result whose structuredContent holds NaN, as Python's json
                   writes it by default (JavaScript's JSON.parse refuses it)
 initialize gets a result with the client's protocolVersion (so that an SDK
@@ -120,6 +122,14 @@ def main():
                       "params": {"progressToken": token, "progress": i, "total": 2,
                                  "message": "step %d" % i}})
             send({"jsonrpc": "2.0", "id": rid, "result": {"content": [{"type": "text", "text": "done"}]}})
+        elif name == "flood":
+            token = (params.get("_meta") or {}).get("progressToken")
+            n = int((params.get("arguments") or {}).get("n", 1))
+            out.write(b"".join(json.dumps(
+                {"jsonrpc": "2.0", "method": "notifications/progress",
+                 "params": {"progressToken": token, "progress": i, "total": n}},
+                separators=(",", ":")).encode() + b"\n" for i in range(1, n + 1)))
+            send({"jsonrpc": "2.0", "id": rid, "result": {"content": [{"type": "text", "text": "flooded"}]}})
         elif name is not None:
             send({"jsonrpc": "2.0", "id": rid, "result": {
                 "content": [{"type": "text", "text": json.dumps(params.get("arguments"))}]}})

@@ -115,21 +115,34 @@ TEST_F(ProxyRecordingTest, TheEndSaysAndCountsWhatWasNotRecorded) {
   outcome.dropped = 2;
   outcome.unseen = 1;
   outcome.unreadable = 3;
+  outcome.shed = 4;
   outcome.drop_reason = "the queue was full";
   report_proxy_recording(recording, outcome, say());
   EXPECT_EQ(lines, (std::vector<std::string>{
-                       "warn proxy: 2 events not recorded and 1 messages not looked at (their "
-                       "calls are not recorded): the queue was full",
+                       "warn proxy: 2 events not recorded, 1 messages not looked at (their "
+                       "calls are not recorded) and 4 notifications not looked at (detail "
+                       "only: no call's start or end): the queue was full",
                        "note proxy: 3 lines were not JSON-RPC messages (or had no newline)",
                        "note proxy: recorded 5 events"}));
   const RootState state = read_root_state(Spool::open(path("spool"), false));
   EXPECT_EQ(state.proxy.dropped_events, 2u);
-  EXPECT_EQ(state.proxy.unseen_messages, 4u);
+  EXPECT_EQ(state.proxy.unseen_messages, 8u);  // the shed notifications too
 
   // Forwarding without recording counts nothing and says only the total.
   lines.clear();
   report_proxy_recording(ProxyRecording{}, outcome, say());
   EXPECT_EQ(lines, (std::vector<std::string>{"note proxy: recorded 5 events"}));
+
+  // A flood of progress alone (review F18) costs detail, and says so: no
+  // "0 events not recorded", no call said lost.
+  lines.clear();
+  outcome = RecordingOutcome{9, 0, 0, 7, 0, "the tracker could not keep up (its queue full)"};
+  report_proxy_recording(recording, outcome, say());
+  EXPECT_EQ(lines, (std::vector<std::string>{
+                       "warn proxy: 7 notifications not looked at (detail only: no call's "
+                       "start or end): the tracker could not keep up (its queue full)",
+                       "note proxy: recorded 9 events"}));
+  EXPECT_EQ(read_root_state(Spool::open(path("spool"), false)).proxy.unseen_messages, 15u);
 }
 
 // A spool the proxy cannot use is said in one warning before the server

@@ -580,6 +580,62 @@ TEST(RecordingQueueTest, ProgressLeavesRoomForTheEnd) {
   EXPECT_EQ(queue.consumed() + queue.dropped(), 22u);
 }
 
+// The tracker's line queue under a flood (review F18): a server's line
+// that can only be detail (a notification, a request of its own) is told
+// apart by its first bytes, without a parse of the whole, and refused first.
+TEST(InteractionTrackerTest, OnlyDetailLinesAreThoseThatEndNoCall) {
+  const std::string big(4096, 'x');
+  const struct {
+    const char* what;
+    std::string line;
+    bool detail;
+  } rows[] = {
+      {"progress", R"({"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":1,"progress":5}})", true},
+      {"a log message", R"({"method":"notifications/message","params":{"level":"info"},"jsonrpc":"2.0"})", true},
+      {"a request of the server's", R"({"jsonrpc":"2.0","id":9,"method":"sampling/createMessage","params":{}})", true},
+      {"progress whose params run past the head",
+       R"({"jsonrpc":"2.0","method":"notifications/progress","params":{"message":")" + big + R"("}})", true},
+      {"an answer", R"({"jsonrpc":"2.0","id":1,"result":{"content":[]}})", false},
+      {"an answer that speaks of progress",
+       R"({"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":""method":"notifications/progress""}]}})", false},
+      {"an error", R"({"jsonrpc":"2.0","id":1,"error":{"code":-32601,"message":"no"}})", false},
+      {"a task's status, which may end it",
+       R"({"jsonrpc":"2.0","method":"notifications/tasks/status","params":{"taskId":"t","status":"completed"}})", false},
+      {"the 2025-11-25 spelling", R"({"jsonrpc":"2.0","method":"notifications/tasks","params":{}})", false},
+      {"cancelled, which ends a subscription", R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":3}})", false},
+      {"a method only past the head", R"({"jsonrpc":"2.0","params":{"message":")" + big + R"("},"method":"notifications/progress"})", false},
+      {"a method that is no string", R"({"jsonrpc":"2.0","method":7})", false},
+      {"a batch", R"([{"jsonrpc":"2.0","method":"notifications/progress","params":{}}])", false},
+      {"no JSON", "hello", false},
+  };
+  for (const auto& row : rows) EXPECT_EQ(only_detail(row.line), row.detail) << row.what;
+}
+
+// Detail is refused once only a quarter of the room is left, counted apart
+// (not looked at, its loss no call's), and the rest stays for the others.
+TEST(RecordingQueueTest, DetailLeavesRoomForTheRestAndIsCountedApart) {
+  std::atomic<bool> release{false};
+  std::vector<std::string> taken;
+  RecordingQueue queue(8, 1 << 20, [&](const ProxyEvent& e) {
+    while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    taken.push_back(e.payload);
+  });
+  // The consumer holds its first run; 8 wait at most, 6 of them detail.
+  ASSERT_TRUE(queue.push({Action::kStart, "a", "first", 0}));
+  for (int i = 0; i < 20; ++i) queue.push({Action::kProgress, "a", "p", 0}, true, true);
+  EXPECT_TRUE(queue.crowded());
+  EXPECT_TRUE(queue.push({Action::kComplete, "a", "end", 0}));
+  EXPECT_TRUE(queue.push({Action::kComplete, "b", "end b", 0}));
+  release = true;
+  EXPECT_TRUE(queue.finish(std::chrono::milliseconds::max()));
+  ASSERT_GE(taken.size(), 3u);
+  EXPECT_EQ(taken[taken.size() - 2], "end");
+  EXPECT_EQ(taken.back(), "end b");
+  EXPECT_GT(queue.dropped_expendable(), 0u);
+  EXPECT_EQ(queue.dropped_expendable(), queue.dropped());
+  EXPECT_FALSE(queue.crowded());
+}
+
 TEST(RecordingQueueTest, RunsHandOverWhatQueuedUpAndCountPartialFailures) {
   std::atomic<bool> release{false};
   std::vector<size_t> runs;
