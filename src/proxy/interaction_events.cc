@@ -401,8 +401,6 @@ std::string InteractionTracker::error_payload(const Interaction& i, const Messag
     else p.raw("error_code", "null");
     p.text("error_message", JsonTree::string(t.member(m.error, "message")), kMaxMessageChars);
     if (type == "JsonRpcError") p.raw("output_size", std::to_string(m.size));
-  } else if (type == "Superseded") {
-    p.raw("error_message", "\"request id reused\"");
   } else {
     p.text("error_message", JsonTree::string(t.member(m.params, "reason")), kMaxMessageChars);
   }

@@ -218,14 +218,6 @@ void InteractionTracker::on_client_request(const Message& m, SeenAt at, std::str
   const JsonTree& t = *m.tree;
   note_session(m);
   if (JsonTree::is(m.id, Kind::kString)) client_string_ids_ = true;
-  if (auto old = requests_.find(key); old != requests_.end()) {
-    // An id reused while its request is open: the old request can no
-    // longer be told apart, so its interaction ends here.
-    auto it = interactions_.find(old->second.interaction);
-    requests_.erase(old);
-    if (it != interactions_.end() && it->second.request == key)
-      finish(it, Action::kError, error_payload(it->second, m, "Superseded", at), at);
-  }
   using Role = Request::Role;
   Request request;
   request.role = m.method == "initialize"     ? Role::kInitialize
@@ -265,7 +257,20 @@ void InteractionTracker::on_client_request(const Message& m, SeenAt at, std::str
   // is progress once the server acknowledges it.
   if (request.role == Role::kTaskUpdate)
     request.input_keys = keys_of(t, t.member(m.params, "inputResponses"));
-  if (request.interaction || request.role != Role::kPlain) requests_[key] = std::move(request);
+  if (!request.interaction && request.role == Role::kPlain) return;
+  // An id reused while its request is open: both are answered, in order.
+  if (requests_.count(key)) reused_[key].push_back(std::move(request));
+  else requests_[key] = std::move(request);
+}
+
+void InteractionTracker::erase_request(Requests::iterator request) {
+  const std::string key = request->first;
+  requests_.erase(request);
+  auto next = reused_.find(key);
+  if (next == reused_.end()) return;
+  requests_[key] = std::move(next->second.front());
+  next->second.pop_front();
+  if (next->second.empty()) reused_.erase(next);
 }
 
 // The interaction waiting for this request as the retry of a call answered
@@ -310,7 +315,7 @@ void InteractionTracker::on_client_cancel(const Message& m, SeenAt at) {
   auto request = requests_.find(key);
   if (request == requests_.end()) return;
   auto it = interactions_.find(request->second.interaction);
-  requests_.erase(request);  // an answer that comes all the same is ignored
+  erase_request(request);  // an answer that comes all the same is ignored
   if (it == interactions_.end() || it->second.request != key) return;
   // Cancelling a subscriptions/listen is how a client ends it (2026-07-28).
   if (it->second.method == "subscriptions/listen")
@@ -363,7 +368,7 @@ void InteractionTracker::on_server_response(const Message& in, SeenAt at) {
   if (found == requests_.end() || found->second.left) return;
   const Request request = std::move(found->second);
   const std::string key = found->first;
-  requests_.erase(found);
+  erase_request(found);
   if (request.role == Role::kInitialize) {
     std::string_view version = JsonTree::string(m.tree->member(m.result, "protocolVersion"));
     if (!version.empty()) protocol_version_ = std::string(version);
@@ -528,7 +533,7 @@ void InteractionTracker::on_server_notification(const Message& m, SeenAt at) {
   if (request == requests_.end()) return;
   auto it = interactions_.find(request->second.interaction);
   if (it == interactions_.end() || it->second.method != "subscriptions/listen") return;
-  requests_.erase(request);
+  erase_request(request);
   finish(it, Action::kComplete, listen_end_payload(it->second, "server", at), at);
 }
 
@@ -540,6 +545,7 @@ void InteractionTracker::close_all(SessionEnd how, const std::string& message, S
     finish(it, action, std::move(payload), it->second.task_completed ? it->second.completed_at : at);
   }
   requests_.clear();
+  reused_.clear();
 }
 
 void InteractionTracker::each_message(std::string_view line,
@@ -603,7 +609,7 @@ void InteractionTracker::close_request(const Message& m, const std::string& erro
   auto it = interactions_.find(request->second.interaction);
   // A call that began after the exchange ended reuses the id: not its.
   if (it != interactions_.end() && it->second.started_mono_us > at.mono_us) return;
-  requests_.erase(request);
+  erase_request(request);
   if (it == interactions_.end() || it->second.request != key) return;
   // Over HTTP a client closes a subscriptions/listen stream to end it.
   if (it->second.method == "subscriptions/listen" && error_type == "ClientClosed")
@@ -616,6 +622,7 @@ size_t InteractionTracker::forget_all() {
   const size_t n = interactions_.size();
   interactions_.clear();
   requests_.clear();
+  reused_.clear();
   by_task_.clear();
   by_token_.clear();
   return n;
@@ -628,8 +635,15 @@ void InteractionTracker::finish(Interactions::iterator it, Action action, std::s
   if (!i.task_id.empty()) by_task_.erase(i.task_id);
   if (!i.request.empty()) {
     auto request = requests_.find(i.request);
-    if (request != requests_.end() && request->second.interaction == it->first)
-      requests_.erase(request);
+    if (request != requests_.end() && request->second.interaction == it->first) {
+      erase_request(request);
+    } else if (auto reused = reused_.find(i.request); reused != reused_.end()) {
+      auto& later = reused->second;
+      later.erase(std::remove_if(later.begin(), later.end(),
+                                 [&](const Request& r) { return r.interaction == it->first; }),
+                  later.end());
+      if (later.empty()) reused_.erase(reused);
+    }
   }
   std::string id = std::move(i.id);
   const int64_t stamp = i.stamp(at.wall_us);

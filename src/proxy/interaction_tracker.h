@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <climits>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <set>
@@ -241,6 +242,9 @@ class InteractionTracker {
     bool left = false;  // its client closed its stream (leave_requests)
   };
   using Interactions = std::map<uint64_t, Interaction>;
+  using Requests = std::map<std::string, Request>;
+  // Ends an open request: the next one that reused its id takes its place.
+  void erase_request(Requests::iterator request);
 
   // The message flow (interaction_tracker.cc).
   // close_requests' and close_long_request's: ends request `m`'s open interaction.
@@ -317,6 +321,10 @@ class InteractionTracker {
   Interactions interactions_;                      // open, by serial (start order)
   uint64_t next_serial_ = 1;
   std::map<std::string, Request> requests_;        // by the request id's key (id_key)
+  // Requests sent with the id of one still open (a client's bug), behind it
+  // in the order sent: a server answers them in order, so the first answer
+  // with that id is the first request's, the next the next one's.
+  std::map<std::string, std::deque<Request>> reused_;
   std::map<std::string, uint64_t> by_task_;        // task id -> interaction
   std::map<std::string, uint64_t> by_token_;       // progress token's key -> interaction
   bool initialized_ = false;  // an initialize began the session: _meta overrides nothing

@@ -572,6 +572,17 @@ class ProxyLifecycleTest(ProxyCase):
         self.assertRegex(s[1][2]["error_message"],
                          r"^the client closed its (end|input before the response \(.*signal 13)")
 
+    def test_a_reused_id_is_answered_in_order(self):
+        # Two calls with id 5 (a client's bug): the server answers both, in
+        # order; the first answer is the first call's (review F2).
+        p = self.proxy(input=lines(call(5, "fail"), call(5, "echo")))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        s = self.summary()
+        self.assertEqual([(x[0], x[1]) for x in s],
+                         [("fail", ["start", "error"]), ("echo", ["start", "complete"])])
+        self.assertEqual((s[0][2]["error_type"], s[0][2]["error_message"]),
+                         ("JsonRpcError", "it broke"))
+
     def test_cancellation(self):
         p = self.proxy(input=lines(call(7, "slow"), {
             "jsonrpc": "2.0", "method": "notifications/cancelled",
