@@ -143,6 +143,34 @@ int content_count(const JsonTree& tree, const Node* result) {
   return 0;
 }
 
+// Who takes a tool's result (Takers), by its content: the TypeScript SDK's
+// CallToolResultSchema (content defaults to []) and the Python SDK's
+// CallToolResult (content required) both want an array of content blocks,
+// each of a known type with the members that type requires.
+uint8_t tool_result_takers(const JsonTree& tree, const Node* result) {
+  const Node* content = tree.member(result, "content");
+  if (!content) return kTakenByTypescript;
+  if (!JsonTree::is(content, Kind::kArray)) return kTakenByNone;
+  auto strings = [&tree](const Node* n, std::initializer_list<const char*> names) {
+    for (const char* name : names)
+      if (!JsonTree::is(tree.member(n, name), Kind::kString)) return false;
+    return true;
+  };
+  for (const Node* item = tree.first(content); item; item = tree.next(item)) {
+    const std::string_view type = JsonTree::string(tree.member(item, "type"));
+    const Node* resource = tree.member(item, "resource");
+    const bool taken =
+        type == "text"                             ? strings(item, {"text"})
+        : type == "image" || type == "audio"       ? strings(item, {"data", "mimeType"})
+        : type == "resource_link"                  ? strings(item, {"uri", "name"})
+        : type == "resource" ? strings(resource, {"uri"}) &&
+                                   (strings(resource, {"text"}) || strings(resource, {"blob"}))
+                             : false;
+    if (!taken) return kTakenByNone;
+  }
+  return kTakenByBoth;
+}
+
 // The first text item of a tool result.
 std::string_view first_text(const JsonTree& tree, const Node* result) {
   const Node* content = tree.member(result, "content");
@@ -360,16 +388,24 @@ std::string InteractionTracker::result_payload(const Interaction& i, const Messa
   const JsonTree& t = *m.tree;
   const Node* is_error = t.member(result, "isError");
   const bool tool_error = JsonTree::is(is_error, Kind::kBool) && is_error->text == "true";
+  const char* refused_by = m.refused_by;
+  // A tool's result one SDK's client refuses (no content: Python's) is
+  // marked so; one both refuse (a content block without its text) is
+  // answered, but the call failed for its client whatever the tool did.
+  const uint8_t takers =
+      i.method == "tools/call" && !m.partial ? tool_result_takers(t, result) : kTakenByBoth;
+  if (takers == kTakenByTypescript && !refused_by) refused_by = "python";
   Payload p;
   *action = tool_error ? Action::kError : Action::kComplete;
   if (tool_error) {
     p.raw("error_type", "\"ToolError\"");
     p.text("error_message", first_text(t, result), kMaxMessageChars);
   } else if ((m.partial && i.method == "tools/call" && !JsonTree::is(is_error, Kind::kBool)) ||
-             (is_error && !JsonTree::is(is_error, Kind::kBool)) || m.refused_by) {
+             (is_error && !JsonTree::is(is_error, Kind::kBool)) || refused_by ||
+             takers != kTakenByBoth) {
     // Answered, but not known to have succeeded: a long line's ends did not
     // show whether the tool failed, or isError is no boolean (pydantic reads
-    // "true" as true, zod refuses it), or one SDK's client refuses the answer.
+    // "true" as true, zod refuses it), or an SDK's client refuses the answer.
     p.raw("success", "null");
   } else {
     p.raw("success", "true");
@@ -383,7 +419,7 @@ std::string InteractionTracker::result_payload(const Interaction& i, const Messa
   }
   if (!i.task_id.empty()) p.text("task_id", i.task_id);
   if (i.notifications) p.raw("notification_count", std::to_string(i.notifications));
-  if (m.refused_by) p.text("refused_by", m.refused_by);
+  if (refused_by) p.text("refused_by", refused_by);
   if (!options_.capture_results || m.partial || !result) return p.str();
   p.value("result", t, result);
   return fit(p, options_.max_payload_bytes);

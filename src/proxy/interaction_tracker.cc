@@ -61,8 +61,33 @@ bool InteractionTracker::read_message(const JsonTree& tree, const Node* n, size_
   m->error = tree.member(n, "error");
   m->size = size;
   m->partial = partial;
+  m->object = n;
+  // Both a result and an error ("both members MUST NOT be included"): the
+  // Python SDK's JSONRPCMessage (a smart union of models that take extra
+  // members) reads an error it takes, else the result; zod reads neither.
+  if (!partial && !method && m->result && m->error) {
+    m->both = true;
+    const Node* code = tree.member(m->error, "code");
+    const bool python_error = JsonTree::is(m->error, Kind::kObject) &&
+                              (code_takers(code) & kTakenByPython) &&
+                              JsonTree::is(tree.member(m->error, "message"), Kind::kString);
+    (python_error ? m->result : m->error) = nullptr;
+  }
   return true;
 }
+
+namespace {
+
+// Whether a member of message `m` (a request's, a notification's, a
+// response's) is one the TypeScript SDK's message schemas have: they are
+// strict (JSONRPCMessageSchema), pydantic's models take any.
+bool zod_member(std::string_view key, bool has_method) {
+  if (key == "jsonrpc" || key == "id") return true;
+  if (has_method) return key == "method" || key == "params";
+  return key == "result" || key == "error";
+}
+
+}  // namespace
 
 InteractionTracker::InteractionTracker(TrackerOptions options, Sink sink, IdMaker make_id)
     : options_(std::move(options)), sink_(std::move(sink)), make_id_(std::move(make_id)) {
@@ -131,13 +156,17 @@ void InteractionTracker::on_last_client_line(std::string_view head, std::string_
 }
 
 // Which SDKs' readers take message `m` (Takers): JSON.parse refuses NaN and
-// Infinity; zod and pydantic each want an id of their kind of integer, and
+// Infinity; zod's message schemas are strict (no member beside a message's
+// own, not both result and error), pydantic's models take any member; zod
+// and pydantic each want an id of their kind of integer, and
 // an error's integer code and string message; over stdio the TypeScript
 // SDK refuses a line of 10 MiB or more, or without its newline.
 uint8_t InteractionTracker::takers(const Message& m) const {
   uint8_t out = kTakenByBoth;
-  if (m.tree->non_finite() || unterminated_ || (m.partial && options_.sdk_line_limit))
+  if (m.tree->non_finite() || unterminated_ || (m.partial && options_.sdk_line_limit) || m.both)
     out &= ~kTakenByTypescript;
+  for (const Node* n = m.tree->first(m.object); n && (out & kTakenByTypescript); n = m.tree->next(n))
+    if (!zod_member(n->key, !m.method.empty())) out &= ~kTakenByTypescript;
   if (m.id) out &= id_takers(m.id);
   if (m.error && m.method.empty() && JsonTree::is(m.error, Kind::kObject)) {
     const JsonTree& t = *m.tree;

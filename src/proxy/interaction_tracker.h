@@ -190,6 +190,10 @@ class InteractionTracker {
     const Node* error = nullptr;
     size_t size = 0;       // bytes of the line
     bool partial = false;  // read from a long line's ends
+    const Node* object = nullptr;  // the message itself
+    // It had both a result and an error: the one pydantic reads is kept
+    // (read_message); zod takes neither.
+    bool both = false;
     // The one SDK whose reader refuses it ("typescript", "python"), nullptr
     // when both take it (man page PROXY, Faithful).
     const char* refused_by = nullptr;

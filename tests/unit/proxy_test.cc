@@ -107,14 +107,14 @@ TEST(InteractionTrackerTest, EndingsTable) {
        {{kUp, R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"a","_meta":{"progressToken":"t"}}})"},
         {kDown, R"({"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":"t","progress":1,"total":2,"message":"half"}})"},
         {kDown, R"({"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":"other","progress":1}})"},
-        {kDown, R"({"jsonrpc":"2.0","id":1,"result":{}})"},
+        {kDown, R"({"jsonrpc":"2.0","id":1,"result":{"content":[]}})"},
         {kDown, R"({"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":"t","progress":2}})"}},
        std::nullopt,
        {"s id1 {\"request_type\": \"tools/call\", \"input_size\": 98, \"parameters\": [], "
         "\"mcp.method.name\": \"tools/call\", \"gen_ai.tool.name\": \"a\", "
         "\"jsonrpc.request.id\": 1}",
         "p id1 {\"progress\": 1, \"total\": 2, \"message\": \"half\"}",
-        "c id1 {\"success\": true, \"output_size\": 36, \"processing_time\": 0.75, "
+        "c id1 {\"success\": true, \"output_size\": 48, \"processing_time\": 0.75, "
         "\"content_count\": 0}"}},
       {"not json-rpc, other methods, notifications from the server side",
        {{kUp, "not json"},

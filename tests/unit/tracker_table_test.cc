@@ -314,10 +314,9 @@ TEST(TrackerTableTest, WhatNoPeerTakesForAnAnswerEndsNothing) {
   const std::string init_03 = request("0", "initialize", R"({"protocolVersion":"2025-03-26"})");
   const std::string init_06 = request("0", "initialize", R"({"protocolVersion":"2025-06-18"})");
   check({
-      {"a response with both result and error (JSON-RPC 2.0: \"both members MUST NOT be "
-       "included\")",
+      {"a response with both result and error, neither of them one pydantic takes",
        {{kUp, call("1")},
-        {kDown, R"({"jsonrpc":"2.0","id":1,"result":{"content":[]},"error":{"code":-1,"message":"x"}})"},
+        {kDown, R"({"jsonrpc":"2.0","id":1,"result":"ok","error":{"code":"x","message":"x"}})"},
         {kDown, result("1", kText)}},
        {"s id1 tools/call 1", kDone}},
       {"a result or an error that is not an object",
@@ -379,6 +378,43 @@ TEST(TrackerTableTest, WhatNoPeerTakesForAnAnswerEndsNothing) {
 TEST(TrackerTableTest, WhatOneSdkRefusesIsMarked) {
   const std::string nan = R"({"content":[{"type":"text","text":"ok"}],"structuredContent":{"s":NaN}})";
   check({
+      {"members beside a message's own: zod's message schemas are strict, pydantic's models "
+       "take them (review proxy-stdio-r3 F1)",
+       {{kUp, call("1")}, {kUp, R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"a"},"x":1})"},
+        {kUp, call("3")}, {kUp, call("4")},
+        {kDown, R"({"jsonrpc":"2.0","id":1,"result":{"content":[]},"extra":1})"},
+        {kDown, result("2", kText)},
+        {kDown, R"({"jsonrpc":"2.0","id":3,"result":{"content":[]},"error":null})"},
+        {kDown, R"({"jsonrpc":"2.0","id":4,"result":null,"error":{"code":-32602,"message":"bad"}})"}},
+       {"s id1 tools/call 1", "s id2 tools/call 2 refused_by=\"typescript\"", "s id3 tools/call 3",
+        "s id4 tools/call 4",
+        R"(c id1 {"success": null, "content_count": 0, "refused_by": "typescript"})",
+        R"(c id2 {"success": true, "content_count": 1})",
+        R"(c id3 {"success": null, "content_count": 0, "refused_by": "typescript"})",
+        R"(e id4 {"error_type": "JsonRpcError", "error_code": -32602, "error_message": "bad", "refused_by": "typescript"})"}},
+      {"both result and error: pydantic reads an error it takes (its smart union), else the "
+       "result; zod neither",
+       {{kUp, call("1")}, {kUp, call("2")},
+        {kDown, R"({"jsonrpc":"2.0","id":1,"result":{"content":[]},"error":{"code":-32000,"message":"both"}})"},
+        {kDown, R"({"jsonrpc":"2.0","id":2,"result":{"content":[]},"error":{}})"},
+        {kDown, result("1", kText)}, {kDown, result("2", kText)}},
+       {"s id1 tools/call 1", "s id2 tools/call 2",
+        R"(e id1 {"error_type": "JsonRpcError", "error_code": -32000, "error_message": "both", "refused_by": "typescript"})",
+        R"(c id2 {"success": null, "content_count": 0, "refused_by": "typescript"})"}},
+      {"a tool result both SDKs' clients refuse (a content block without its fields, content "
+       "no array) is no success; one without content only pydantic refuses (F7)",
+       {{kUp, call("1")}, {kUp, call("2")}, {kUp, call("3")}, {kUp, call("4")},
+        {kDown, result("1", R"({"content":[{"type":"text"}]})")},
+        {kDown, result("2", R"({"content":"oops"})")},
+        {kDown, result("3", "{}")},
+        {kDown, result("4", R"({"content":[{"type":"image","data":"AA==","mimeType":"image/png"},)"
+                            R"({"type":"resource","resource":{"uri":"file:///u","text":"t"}},)"
+                            R"({"type":"resource_link","uri":"file:///u","name":"n"},{"type":"audio","data":"","mimeType":"a"}]})")}},
+       {"s id1 tools/call 1", "s id2 tools/call 2", "s id3 tools/call 3", "s id4 tools/call 4",
+        R"(c id1 {"success": null, "content_count": 1})",
+        R"(c id2 {"success": null, "content_count": 0})",
+        R"(c id3 {"success": null, "content_count": 0, "refused_by": "python"})",
+        R"(c id4 {"success": true, "content_count": 4})"}},
       {"an answer with NaN (JSON.parse refuses it, Python's json takes it)",
        {{kUp, call("1")}, {kDown, result("1", nan)}},
        {"s id1 tools/call 1",
