@@ -156,7 +156,7 @@ void InteractionTracker::on_last_client_line(std::string_view head, std::string_
 }
 
 // Which SDKs' readers take message `m` (Takers): JSON.parse refuses NaN and
-// Infinity; zod's message schemas are strict (no member beside a message's
+// Infinity, pydantic-core a lone surrogate and deep nesting; zod's message schemas are strict (no member beside a message's
 // own, not both result and error), pydantic's models take any member; zod
 // and pydantic each want an id of their kind of integer, and
 // an error's integer code and string message; over stdio the TypeScript
@@ -167,6 +167,10 @@ uint8_t InteractionTracker::takers(const Message& m) const {
     out &= ~kTakenByTypescript;
   for (const Node* n = m.tree->first(m.object); n && (out & kTakenByTypescript); n = m.tree->next(n))
     if (!zod_member(n->key, !m.method.empty())) out &= ~kTakenByTypescript;
+  // The Python SDK reads a line with pydantic-core (model_validate_json, its
+  // client's and its server's), whose parser refuses a lone surrogate and a
+  // value inside more than 200 containers.
+  if (m.tree->lone_surrogate() || m.tree->depth() > 200) out &= ~kTakenByPython;
   if (m.id) out &= id_takers(m.id);
   if (m.error && m.method.empty() && JsonTree::is(m.error, Kind::kObject)) {
     const JsonTree& t = *m.tree;

@@ -54,7 +54,8 @@ void append_utf8(std::string* out, uint32_t cp) {
 }
 
 // The body of a JSON string with escapes, decoded; false for a bad escape.
-bool decode_string(std::string_view raw, std::string* out) {
+// *lone is set when it holds a lone surrogate.
+bool decode_string(std::string_view raw, std::string* out, bool* lone) {
   out->reserve(raw.size());
   for (size_t i = 0; i < raw.size(); ++i) {
     if (raw[i] != '\\') {
@@ -86,6 +87,7 @@ bool decode_string(std::string_view raw, std::string* out) {
             i += 6;
           }
         }
+        if (cp >= 0xd800 && cp <= 0xdfff) *lone = true;
         append_utf8(out, cp);
         break;
       }
@@ -154,7 +156,7 @@ class JsonTree::Reader {
       return kOk;
     }
     std::string decoded;
-    if (!decode_string(raw, &decoded)) return kFail;
+    if (!decode_string(raw, &decoded, &tree_.lone_surrogate_)) return kFail;
     tree_.decoded_.push_back(std::move(decoded));
     *out = tree_.decoded_.back();
     return kOk;
@@ -168,6 +170,7 @@ class JsonTree::Reader {
   }
 
   Result value(std::string_view key, uint32_t* index, int depth) {
+    if (depth > tree_.depth_) tree_.depth_ = depth;
     if (i_ >= s_.size()) return cut(key, index);
     switch (s_[i_]) {
       case '{':
@@ -316,6 +319,8 @@ bool JsonTree::parse(std::string_view text) {
   nodes_.clear();
   decoded_.clear();
   non_finite_ = false;
+  lone_surrogate_ = false;
+  depth_ = 0;
   Reader reader(*this, text, false);
   return reader.top(Reader::kNone, nullptr, {}) == Reader::kOk;
 }
@@ -324,6 +329,8 @@ bool JsonTree::parse_prefix(std::string_view text) {
   nodes_.clear();
   decoded_.clear();
   non_finite_ = false;
+  lone_surrogate_ = false;
+  depth_ = 0;
   Reader reader(*this, text, true);
   Reader::Result r = reader.top(Reader::kNone, nullptr, {});
   return r != Reader::kFail && !nodes_.empty() && nodes_[0].kind != Kind::kCut;

@@ -1,9 +1,10 @@
 // One JSON-RPC message read leniently (man page PROXY, "Faithful"): what
-// JavaScript's JSON.parse or Python's json accept is read, although a strict
-// parser refuses it. A lone surrogate ("\ud83c", as JSON.stringify writes a
-// string cut inside an emoji), NaN and Infinity (Python), numbers beyond a
-// double, and bytes that are not UTF-8 are all kept as they came; writing a
-// value out (write_python) says which of them JSON cannot carry.
+// JavaScript's JSON.parse or the Python SDK's pydantic-core accept is read,
+// although a strict parser refuses it. A lone surrogate ("\ud83c", as
+// JSON.stringify writes a string cut inside an emoji: JSON.parse takes it),
+// NaN and Infinity (Python), numbers beyond a double, and bytes that are not
+// UTF-8 are all kept as they came; writing a value out (write_python) says
+// which of them JSON cannot carry.
 //
 // The tree views the text it was read from (strings without escapes are not
 // copied), so that text must outlive it.
@@ -66,6 +67,13 @@ class JsonTree {
   // Whether the text held NaN, Infinity or -Infinity, which Python's json
   // takes and JavaScript's JSON.parse refuses.
   bool non_finite() const { return non_finite_; }
+  // Whether a string (or a member's name) held a lone surrogate, which
+  // pydantic-core's JSON parser refuses.
+  bool lone_surrogate() const { return lone_surrogate_; }
+  // The most containers any value of the text is inside (0 for a scalar
+  // alone, 1 for the members of an object); pydantic-core's parser refuses
+  // more than 200.
+  int depth() const { return depth_; }
 
   // Writes `n` in the Python style of the spooled bodies (", " and ": ",
   // non-ASCII as \uXXXX). What JSON or UTF-8 cannot carry is written as text
@@ -86,6 +94,8 @@ class JsonTree {
   std::vector<Node> nodes_;
   std::deque<std::string> decoded_;  // strings that held escapes, decoded (stable addresses)
   bool non_finite_ = false;
+  bool lone_surrogate_ = false;
+  int depth_ = 0;
 };
 
 // A string in the Python style, quoted. What UTF-8 cannot carry is written

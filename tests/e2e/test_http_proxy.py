@@ -697,7 +697,7 @@ class HttpProxyFaultTest(HttpProxyCase):
                          {("HttpError", "the server answered HTTP 413")})
 
     def test_messages_a_strict_parser_refuses_are_recorded_as_over_stdio(self):
-        # NaN and a lone surrogate in the answer, and an id the client wrote
+        # NaN and a surrogate pair in the answer, and an id the client wrote
         # 7.0 and the server (JavaScript) 7: the same call.
         _, upstream = self.fake()
         proc, url = self.proxy(upstream + "/mcp")

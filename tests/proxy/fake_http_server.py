@@ -19,7 +19,8 @@ MCP-Protocol-Version, there are no sessions); notifications get 202. tools/call 
   task      a JSON response that is a task (2026-07-28 extension, resultType
             "task"); tasks/get on it answers working, then completed
   lenient   a JSON response that JavaScript's JSON.parse takes and a strict
-            parser refuses (NaN, a lone surrogate), its id as JavaScript
+            parser refuses (NaN; a surrogate pair as escapes, not a lone
+            one, which the Python SDK refuses too), its id as JavaScript
             writes the request's (7.0 -> 7)
 A batch (a JSON array) is answered with an array of such results. A POST body over 4 MiB gets HTTP 413 with a JSON-RPC error (id null), as
 the SDK's servers answer (logged without its body).
@@ -175,7 +176,7 @@ class Handler(BaseHTTPRequestHandler):
             rid = msg["id"]
             rid = int(rid) if isinstance(rid, float) and rid.is_integer() else rid
             body = ('{"jsonrpc": "2.0", "id": %s, "result": {"content": [{"type": "text", '
-                    '"text": "\\ud83d"}], "score": NaN}}' % json.dumps(rid)).encode()
+                    '"text": "\\ud83d\\ude00"}], "score": NaN}}' % json.dumps(rid)).encode()
             self.head(200, "application/json", len(body))
             self.wfile.write(body)
         elif tool == "gzip":

@@ -490,14 +490,30 @@ TEST(TrackerTableTest, EachMessageOfABatchHasItsOwnSize) {
 
 TEST(TrackerTableTest, LinesAStrictParserRefuses) {
   check({
-      {"a lone surrogate in the arguments (JSON.stringify of a string cut in an emoji)",
+      {"a lone surrogate in the arguments (JSON.stringify of a string cut in an emoji): the "
+       "Python SDK reads lines with pydantic-core, which refuses it (review proxy-stdio-r3 F1b)",
        {{kUp, call("1", R"(,"arguments":{"s":"party \ud83c"})")}, {kDown, result("1", kText)}},
-       {"s id1 tools/call 1", kDone}},
-      {"a lone surrogate in the result: answered, not ServerExited",
-       {{kUp, call("1")},
-        {kDown, result("1", R"({"content":[{"type":"text","text":"\udf89 half"}]})")}},
-       {"s id1 tools/call 1", kDone},
+       {"s id1 tools/call 1 refused_by=\"python\"", kDone}},
+      {"a lone surrogate in the result: answered, not ServerExited; a pair is one character",
+       {{kUp, call("1")}, {kUp, call("2")},
+        {kDown, result("1", R"({"content":[{"type":"text","text":"\udf89 half"}]})")},
+        {kDown, result("2", R"({"content":[{"type":"text","text":"\ud83c\udf89 whole"}]})")}},
+       {"s id1 tools/call 1", "s id2 tools/call 2",
+        R"(c id1 {"success": null, "content_count": 1, "refused_by": "python"})",
+        R"(c id2 {"success": true, "content_count": 1})"},
        SessionEnd::kServerExited},
+      {"values more than 200 deep (pydantic-core's limit; JSON.parse takes them)",
+       {{kUp, call("1")}, {kUp, call("2")},
+        {kDown, result("1", R"({"content":[],"v":)" + std::string(198, '[') + "1" + std::string(198, ']') + "}")},
+        {kDown, result("2", R"({"content":[],"v":)" + std::string(199, '[') + "1" + std::string(199, ']') + "}")}},
+       {"s id1 tools/call 1", "s id2 tools/call 2",
+        R"(c id1 {"success": true, "content_count": 0})",
+        R"(c id2 {"success": null, "content_count": 0, "refused_by": "python"})"}},
+      {"a lone surrogate beside NaN: no SDK reads it, it ends nothing",
+       {{kUp, call("1")},
+        {kDown, result("1", R"({"content":[{"type":"text","text":"\ud83c"}],"v":NaN})")}},
+       {"s id1 tools/call 1", R"(e id1 {"error_type": "ClientClosed", "error_message": "gone"})"},
+       SessionEnd::kClientClosed},
       {"NaN, Infinity and numbers beyond a double",
        {{kUp, call("1", R"(,"arguments":{"x":NaN,"y":-Infinity,"z":1e400})")},
         {kDown, result("1", R"({"content":[{"type":"text","text":"n"}],"structuredContent":{"v":1e999}})")}},
@@ -525,7 +541,7 @@ TEST(TrackerTableTest, AnEscapedEventTellsItsEscapesFromItsText) {
            {kDown, result("1", R"({"content":[{"type":"text","text":"\udf89"},)"
                                R"({"type":"text","text":"\\udf89"}]})")}},
           {"s id1 tools/call 1",
-           R"(c id1 {"success": true, "content_count": 2, "escaped": true, "result": )"
+           R"(c id1 {"success": null, "content_count": 2, "refused_by": "python", "escaped": true, "result": )"
            R"({"content": [{"type": "text", "text": "\\udf89"}, )"
            R"({"type": "text", "text": "\\\\udf89"}]}})"}}},
         options);
