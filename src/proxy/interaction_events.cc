@@ -2,6 +2,7 @@
 // payloads, in the Python style of the spooled bodies.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
@@ -133,6 +134,22 @@ class Payload {
 };
 
 std::string seconds(int64_t us) { return format_timestamp(us < 0 ? 0 : us); }
+
+// A float as Python writes it (its shortest round trip, ".0" when whole).
+std::string python_number(double value) {
+  char buf[32];
+  if (value == std::trunc(value) && std::fabs(value) < 1e16) {
+    std::snprintf(buf, sizeof buf, "%.1f", value);
+    return buf;
+  }
+  for (int precision = 1; precision <= 17; ++precision) {
+    std::snprintf(buf, sizeof buf, "%.*g", precision, value);
+    if (std::strtod(buf, nullptr) == value) break;
+  }
+  std::string out(buf);
+  if (out.find_first_of(".e") == std::string::npos) out += ".0";
+  return out;
+}
 
 // The number of items a result carries: content (tools), contents
 // (resources), messages (prompts).
@@ -393,7 +410,7 @@ std::string InteractionTracker::result_payload(const Interaction& i, const Messa
   // marked so; one both refuse (a content block without its text) is
   // answered, but the call failed for its client whatever the tool did.
   const uint8_t takers =
-      i.method == "tools/call" && !m.partial ? tool_result_takers(t, result) : kTakenByBoth;
+      i.method == "tools/call" && !m.partial ? tool_result_takers(t, result) : uint8_t{kTakenByBoth};
   if (takers == kTakenByTypescript && !refused_by) refused_by = "python";
   Payload p;
   *action = tool_error ? Action::kError : Action::kComplete;
@@ -433,8 +450,12 @@ std::string InteractionTracker::error_payload(const Interaction& i, const Messag
   p.text("error_type", type);
   if (m.error) {
     const Node* code = t.member(m.error, "code");
-    if (JsonTree::is(code, Kind::kNumber)) p.value("error_code", t, code);
-    else p.raw("error_code", "null");
+    // Both SDKs read a whole code written -32601.0 or 1e2 as the integer.
+    const auto n = JsonTree::is(code, Kind::kNumber) ? message_keys_detail::number_of(code->text)
+                                                     : message_keys_detail::Number{};
+    if (!JsonTree::is(code, Kind::kNumber)) p.raw("error_code", "null");
+    else if (!n.plain && n.safe) p.raw("error_code", std::to_string(static_cast<int64_t>(n.value)));
+    else p.value("error_code", t, code);
     p.text("error_message", JsonTree::string(t.member(m.error, "message")), kMaxMessageChars);
     if (type == "JsonRpcError") p.raw("output_size", std::to_string(m.size));
   } else {
@@ -516,8 +537,12 @@ std::string InteractionTracker::closed_payload(const Interaction& i, const std::
 std::string InteractionTracker::progress_payload(const Message& m) {
   const JsonTree& t = *m.tree;
   Payload p;
-  for (const char* name : {"progress", "total"})
-    if (const Node* v = t.member(m.params, name); JsonTree::is(v, Kind::kNumber)) p.value(name, t, v);
+  for (const char* name : {"progress", "total"}) {
+    const Node* v = t.member(m.params, name);
+    double value = 0;
+    if (JsonTree::is(v, Kind::kNumber)) p.value(name, t, v);
+    else if (python_float(v, &value) && std::isfinite(value)) p.raw(name, python_number(value));
+  }
   if (const Node* v = t.member(m.params, "message"); JsonTree::is(v, Kind::kString))
     p.text("message", v->text, kMaxMessageChars);
   if (m.refused_by) p.text("refused_by", m.refused_by);

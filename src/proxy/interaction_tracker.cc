@@ -546,7 +546,9 @@ void InteractionTracker::on_server_notification(const Message& m, SeenAt at) {
       ++it->second.notifications;
   }
   if (m.method == "notifications/progress") {
-    uint8_t takers = takers_of(m);
+    // Progress a client would refuse (no progress, null) is none.
+    uint8_t takers = takers_of(m) & progress_takers(t, m.params);
+    if (takers == kTakenByNone) return;
     auto by = numbered(by_token_, t.member(m.params, "progressToken"), false, &takers);
     if (by == by_token_.end()) return;
     Message marked = m;

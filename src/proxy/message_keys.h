@@ -1,6 +1,7 @@
 // How the tracker names what it matches messages by.
 #pragma once
 
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -189,6 +190,51 @@ inline uint8_t code_takers(const JsonTree::Node* n) {
   if (v.plain && !std::isfinite(v.value)) return kTakenByPython;  // beyond a double
   if (!v.whole) return kTakenByNone;
   return v.safe ? kTakenByBoth : kTakenByPython;
+}
+
+// The number pydantic's lax float reads in a value that is no JSON number: a
+// boolean, or a string float() reads (white space trimmed, "_" between
+// digits, inf and nan; not hex). false for anything else.
+inline bool python_float(const JsonTree::Node* n, double* value) {
+  if (JsonTree::is(n, JsonTree::Kind::kBool)) {
+    *value = n->text == "true" ? 1 : 0;
+    return true;
+  }
+  if (!JsonTree::is(n, JsonTree::Kind::kString)) return false;
+  std::string_view s = message_keys_detail::trimmed(n->text);
+  std::string plain;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const bool between = i > 0 && i + 1 < s.size() && std::isdigit(static_cast<unsigned char>(s[i - 1])) &&
+                         std::isdigit(static_cast<unsigned char>(s[i + 1]));
+    if (s[i] == '_' && between) continue;
+    if (s[i] == 'x' || s[i] == 'X' || s[i] == 'p' || s[i] == 'P') return false;  // hex
+    plain += s[i];
+  }
+  if (plain.empty()) return false;
+  char* end = nullptr;
+  *value = std::strtod(plain.c_str(), &end);
+  return end == plain.c_str() + plain.size();
+}
+
+// Who takes a notifications/progress's params (Takers): zod wants progress a
+// number, total a number and message a string when present; pydantic (lax)
+// also reads a boolean or a numeric string as a number (python_float), and
+// takes null for total and message.
+inline uint8_t progress_takers(const JsonTree& tree, const JsonTree::Node* params) {
+  using Kind = JsonTree::Kind;
+  uint8_t out = kTakenByBoth;
+  double ignored = 0;
+  for (const char* name : {"progress", "total", "message"}) {
+    const JsonTree::Node* v = tree.member(params, name);
+    const bool text = name[0] == 'm';
+    if (!v && name[0] != 'p') continue;
+    if (JsonTree::is(v, text ? Kind::kString : Kind::kNumber)) continue;
+    if ((name[0] != 'p' && JsonTree::is(v, Kind::kNull)) || (!text && python_float(v, &ignored)))
+      out &= kTakenByPython;
+    else
+      return kTakenByNone;
+  }
+  return out;
 }
 
 // The names of an object's members, in order ({} when not an object).
