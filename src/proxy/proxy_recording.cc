@@ -12,9 +12,13 @@
 namespace mcpr {
 namespace {
 
-// --capture arguments,results, the lists of each given one combined.
+// --capture arguments,results, the lists of each given one combined; one
+// given that names nothing (",") is a usage error, as for --methods.
 void parse_capture(const std::string& lists, TrackerOptions* options) {
-  for (std::string_view item : split_option_lists(lists)) {
+  const std::vector<std::string_view> items = split_option_lists(lists);
+  if (!lists.empty() && items.empty())
+    throw Failure(kExitUsage, "--capture", "nothing named", "give arguments, results or both");
+  for (std::string_view item : items) {
     if (item == "arguments") options->capture_arguments = true;
     else if (item == "results") options->capture_results = true;
     else

@@ -69,6 +69,28 @@ TEST_F(ProxyRecordingTest, AWrongListIsUsageAfterTheMethodsWarnings) {
       << lines[0];
 }
 
+// A --capture that names nothing is a usage error, as a --methods that names
+// no method is (review proxy-stdio-r3 F6): ",", " , ", a newline.
+TEST_F(ProxyRecordingTest, ACaptureThatNamesNothingIsUsageAsMethodsIs) {
+  for (const char* capture : {",", " , ", "\n", ",\n,"}) {
+    SCOPED_TRACE(capture);
+    try {
+      proxy_recording("tools/call", capture, [&] { return config(); }, say());
+      ADD_FAILURE() << "an empty --capture was taken";
+    } catch (const Failure& f) {
+      EXPECT_EQ(f.exit_code(), kExitUsage);
+      EXPECT_STREQ(f.what(), "--capture: nothing named");
+    }
+    try {
+      proxy_recording(capture, "", [&] { return config(); }, say());
+      ADD_FAILURE() << "an empty --methods was taken";
+    } catch (const Failure& f) {
+      EXPECT_EQ(f.exit_code(), kExitUsage);
+      EXPECT_STREQ(f.what(), "--methods: no method named");
+    }
+  }
+}
+
 // Recording that cannot work is one warning, and the server runs all the
 // same; recording that works leaves each payload the room max_event_kb
 // leaves once the envelope is written.
