@@ -346,7 +346,18 @@ uint64_t InteractionTracker::retried(const Message& m) const {
 void InteractionTracker::on_client_cancel(const Message& m, SeenAt at) {
   const std::string key = id_key(m.tree->member(m.params, "requestId"));
   auto request = requests_.find(key);
-  if (request == requests_.end()) return;
+  if (request == requests_.end()) {
+    // A call already answered with a task: cancelling its request does not
+    // cancel the task (tasks/cancel does), whose own outcome ends the call;
+    // that the client asked to stop is said (an SDK client's AbortSignal).
+    for (auto& [serial, i] : interactions_)
+      if (!i.task_id.empty() && i.answered == key && !key.empty())
+        progress(i,
+                 status_payload(i.task_id, "cancel_requested",
+                                std::string(JsonTree::string(m.tree->member(m.params, "reason")))),
+                 at);
+    return;
+  }
   auto it = interactions_.find(request->second.interaction);
   erase_request(request);  // an answer that comes all the same is ignored
   if (it == interactions_.end() || it->second.request != key) return;
@@ -410,6 +421,7 @@ void InteractionTracker::on_server_response(const Message& in, SeenAt at) {
   auto it = interactions_.find(request.interaction);
   if (it != interactions_.end() && it->second.request == key) {
     it->second.request.clear();
+    it->second.answered = key;
     on_answer(it, request, m, at);
   }
 }

@@ -206,6 +206,7 @@ class InteractionTracker {
     std::string request;         // the key of the client request it waits on, "" when none
     std::string progress_token;  // the key of its progress token, "" when none
     std::string task_id;         // the task its call became, "" when none
+    std::string answered;        // the key of its request's id once answered (a task's)
     bool extension_task = false;  // made by the task extension (resultType "task")
     std::string status;          // the task's last status and message seen
     std::string status_message;
