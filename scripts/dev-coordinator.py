@@ -13,6 +13,8 @@ of the same names, e.g. {"fail_first": 3, "status_code": 503}):
   retry_after V      Retry-After value sent with 429/502/503/504 (seconds or HTTP date)
   always N           answer every event POST with status N
   slow S             wait S seconds before answering
+  hold true|false    keep every event POST waiting until hold is set false
+                     again (a test's gate: "a flush is sending now")
   drop_rate F        close the connection without answering for a fraction F
   half_rate F        send half a response, then close, for a fraction F
   location URL       Location sent with 3xx answers
@@ -50,6 +52,7 @@ class State:
             "always": args.always, "slow": args.slow, "drop_rate": args.drop_rate,
             "half_rate": 0.0, "location": "http://127.0.0.1:9/elsewhere", "script": [],
             "health_status": 200, "validate_status": 200, "error_body": "",
+            "hold": False,
         }
         self.accepted = 0
         self.requests = 0
@@ -167,6 +170,8 @@ class Handler(BaseHTTPRequestHandler):
         try:
             if slow:
                 time.sleep(slow)
+            while st.faults["hold"]:
+                time.sleep(0.01)
             if answer == "drop":
                 self.record("drop", body, started)
                 self.close_connection = True

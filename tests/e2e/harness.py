@@ -38,6 +38,16 @@ def start_server(argv, workdir, what):
         return proc, int(f.read())
 
 
+def wait_until(cond, what, timeout=30):
+    """Polls `cond` until it holds; fails naming `what` after `timeout`
+    seconds. A test waits for the state it needs, never for a guessed time."""
+    deadline = time.time() + timeout
+    while not cond():
+        if time.time() > deadline:
+            raise AssertionError("timed out waiting for " + what)
+        time.sleep(0.02)
+
+
 def wait_until_it_catches(proc, signum, timeout=60):
     """Waits until `proc` has a handler for `signum` (its SigCgt in /proc):
     a signal sent before then kills it instead, however long the start (an

@@ -16,7 +16,7 @@ import time
 import unittest
 import urllib.request
 
-from harness import BIN, SOURCE, Case, Coordinator, start_server
+from harness import BIN, SOURCE, Case, Coordinator, start_server, wait_until
 
 RECEIVER = os.path.join(SOURCE, "scripts", "dev-otlp-receiver.py")
 CHECKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "otlp_official_check.js")
@@ -454,11 +454,7 @@ class SpanTest(OtlpCase):
         return sorted(os.listdir(folder)) if os.path.isdir(folder) else []
 
     def wait_for(self, what, timeout=30):
-        deadline = time.time() + timeout
-        while not what():
-            if time.time() > deadline:
-                self.fail("timed out")
-            time.sleep(0.02)
+        wait_until(what, "the receiver or the spool", timeout)
 
     def test_one_server_span_per_interaction_by_the_mcp_conventions(self):
         rx = self.receiver()

@@ -168,8 +168,10 @@ class ProxySessionEndTest(Case):
                                 stderr=subprocess.PIPE, env=self.env, cwd=self.cwd)
         proc.stdin.write(init)
         proc.stdin.flush()
-        while b'"id":0' not in proc.stdout.readline():  # initialized: the server reads
-            pass
+        line = b""
+        while b'"id":0' not in line:  # initialized: the server reads
+            line = proc.stdout.readline()
+            self.assertTrue(line, "the server ended before its answer to initialize")
         try:
             proc.stdin.write(big)
             proc.stdin.close()

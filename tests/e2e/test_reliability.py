@@ -11,7 +11,7 @@ import subprocess
 import time
 import unittest
 
-from harness import BIN, Case
+from harness import BIN, Case, wait_until
 
 LONG = os.environ.get("MCP_REPORT_LONG") == "1"
 
@@ -232,13 +232,16 @@ class SecurityTest(ReliabilityCase):
 
     def test_the_key_is_never_in_argv_output_or_files(self):
         c = self.coordinator(key=self.SECRET)
-        c.control(slow=0.5)
+        c.control(hold=True)  # the flush stays alive, sending, until released
         self.ok("start", "--id", "k")
         p = subprocess.Popen([BIN, "flush", "-vv"], env=self.env, cwd=self.cwd,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(0.2)
-        with open("/proc/%d/cmdline" % p.pid, "rb") as f:
-            self.assertNotIn(self.SECRET.encode(), f.read())
+        try:
+            wait_until(lambda: c.stats()["requests"] >= 1, "the flush's POST")
+            with open("/proc/%d/cmdline" % p.pid, "rb") as f:
+                self.assertNotIn(self.SECRET.encode(), f.read())
+        finally:
+            c.control(hold=False)
         out, err = p.communicate(timeout=30)
         seen = out + err
         for args in (["config"], ["status"], ["status", "--json"], ["status", "--prometheus"],

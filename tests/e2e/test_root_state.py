@@ -8,7 +8,7 @@ import signal
 import subprocess
 import time
 
-from harness import BIN, Case
+from harness import BIN, Case, wait_until
 
 
 class RootStateTest(Case):
@@ -20,10 +20,7 @@ class RootStateTest(Case):
             return {}
 
     def wait_for(self, cond, what):
-        deadline = time.time() + 20
-        while not cond() and time.time() < deadline:
-            time.sleep(0.05)
-        self.assertTrue(cond(), what)
+        wait_until(cond, what)
 
     def held_follower(self, c):
         """A follower held by a 429 with Retry-After 600, and a coordinator
