@@ -104,8 +104,12 @@ void InteractionTracker::on_line(Direction direction, std::string_view line, See
     if (line.find_first_not_of(" \t\r") != std::string_view::npos) ++unreadable_lines_;
     return;
   }
+  const size_t cr = line.find('\r');
+  const bool split_by_python = options_.stdio_lines && direction == Direction::kClientToServer &&
+                               cr != std::string_view::npos && cr + 1 < line.size();
   if (!JsonTree::is(tree.root(), Kind::kArray)) {
     Message m;
+    m.split_by_python = split_by_python;
     if (read_message(tree, tree.root(), line.size(), false, &m)) on_message(direction, m, at);
     return;
   }
@@ -115,6 +119,7 @@ void InteractionTracker::on_line(Direction direction, std::string_view line, See
   if (!protocol_version_.empty() && protocol_version_ != "2025-03-26") return;
   for (const Node* n = tree.first(tree.root()); n; n = tree.next(n)) {
     Message m;
+    m.split_by_python = split_by_python;
     if (read_message(tree, n, n->text.size(), false, &m)) on_message(direction, m, at);
   }
 }
@@ -156,21 +161,27 @@ void InteractionTracker::on_last_client_line(std::string_view head, std::string_
 }
 
 // Which SDKs' readers take message `m` (Takers): JSON.parse refuses NaN and
-// Infinity, pydantic-core a lone surrogate and deep nesting; zod's message schemas are strict (no member beside a message's
+// Infinity, pydantic-core a lone surrogate and deep nesting, the Python
+// server's stdin a line a CR splits; zod's message schemas are strict (no member beside a message's
 // own, not both result and error), pydantic's models take any member; zod
 // and pydantic each want an id of their kind of integer, and
 // an error's integer code and string message; over stdio the TypeScript
 // SDK refuses a line of 10 MiB or more, or without its newline.
 uint8_t InteractionTracker::takers(const Message& m) const {
   uint8_t out = kTakenByBoth;
-  if (m.tree->non_finite() || unterminated_ || (m.partial && options_.sdk_line_limit) || m.both)
+  if (m.tree->non_finite() || unterminated_ || (m.partial && options_.stdio_lines) || m.both)
     out &= ~kTakenByTypescript;
   for (const Node* n = m.tree->first(m.object); n && (out & kTakenByTypescript); n = m.tree->next(n))
     if (!zod_member(n->key, !m.method.empty())) out &= ~kTakenByTypescript;
   // The Python SDK reads a line with pydantic-core (model_validate_json, its
   // client's and its server's), whose parser refuses a lone surrogate and a
   // value inside more than 200 containers.
-  if (m.tree->lone_surrogate() || m.tree->depth() > 200) out &= ~kTakenByPython;
+  if (m.tree->lone_surrogate() || m.tree->depth() > 200 || m.split_by_python)
+    out &= ~kTakenByPython;
+  // A request's or notification's params: zod wants an object or none,
+  // pydantic an object or None (null).
+  if (m.params && !m.method.empty() && !JsonTree::is(m.params, Kind::kObject))
+    out &= JsonTree::is(m.params, Kind::kNull) ? kTakenByPython : kTakenByNone;
   if (m.id) out &= id_takers(m.id);
   if (m.error && m.method.empty() && JsonTree::is(m.error, Kind::kObject)) {
     const JsonTree& t = *m.tree;

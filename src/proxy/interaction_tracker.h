@@ -69,10 +69,12 @@ struct TrackerOptions {
   // Payloads over this are shrunk by truncating captured values (and saying
   // so with "truncated": true); 0 means no limit.
   size_t max_payload_bytes = 0;
-  // stdio: the TypeScript SDK's reader (ReadBuffer, shared by its client
-  // and server) refuses a line of 10 MiB or more, so a long line is one it
-  // refuses (over HTTP it takes them).
-  bool sdk_line_limit = false;
+  // The messages are stdio's lines, read by the SDKs' line readers: the
+  // TypeScript SDK's (ReadBuffer, its client's and server's) refuses a line
+  // of 10 MiB or more, so a long line is one it refuses (over HTTP it takes
+  // them); the Python SDK's server reads its stdin with universal newlines
+  // (a TextIOWrapper), so a CR inside a client's line ends a line there.
+  bool stdio_lines = false;
 };
 
 // Who ended a session.
@@ -194,6 +196,9 @@ class InteractionTracker {
     // It had both a result and an error: the one pydantic reads is kept
     // (read_message); zod takes neither.
     bool both = false;
+    // A stdio line from the client with a CR before its end, which the
+    // Python SDK's server reads as two lines (JSON.parse: whitespace).
+    bool split_by_python = false;
     // The one SDK whose reader refuses it ("typescript", "python"), nullptr
     // when both take it (man page PROXY, Faithful).
     const char* refused_by = nullptr;

@@ -1,5 +1,8 @@
 #include "src/proxy/json_tree.h"
 
+#include <algorithm>
+#include <vector>
+
 #include <rapidjson/reader.h>
 
 #include "src/event/event_json.h"
@@ -9,7 +12,9 @@
 namespace mcpr {
 namespace {
 
-// Deeper nesting than any MCP message has; it bounds the reader's recursion.
+// Deeper nesting than any MCP message means: it bounds the reader's
+// recursion. A container this deep is read without recursion, kept whole
+// (kDeep).
 constexpr int kMaxDepth = 1000;
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
@@ -175,7 +180,7 @@ class JsonTree::Reader {
     switch (s_[i_]) {
       case '{':
       case '[':
-        if (depth >= kMaxDepth) return kFail;
+        if (depth >= kMaxDepth) return deep(key, index, depth);
         return container(key, index, depth);
       case '"': {
         std::string_view text;
@@ -293,6 +298,84 @@ class JsonTree::Reader {
     }
   }
 
+  // A container nested kMaxDepth deep: JSON.parse takes any depth, so it
+  // is checked as JSON without recursion (a stack of the closers it
+  // expects) and kept as one kDeep node, its text as written.
+  Result deep(std::string_view key, uint32_t* index, int depth) {
+    const size_t start = i_;
+    std::vector<char> closers;
+    // The depth of a value inside the containers open now (as value() keeps it).
+    auto seen = [&](size_t inside) {
+      tree_.depth_ = std::max(tree_.depth_, depth + static_cast<int>(inside));
+    };
+    auto open = [&] {
+      seen(closers.size());
+      closers.push_back(s_[i_++] == '{' ? '}' : ']');
+    };
+    // A member's name and its colon, in an object.
+    auto name = [&]() -> Result {
+      if (closers.back() != '}') return kOk;
+      if (i_ >= s_.size()) return end();
+      if (s_[i_] != '"') return kFail;
+      std::string_view ignored;
+      if (Result r = string(&ignored); r != kOk) return r;
+      skip_space();
+      if (i_ >= s_.size()) return end();
+      if (s_[i_++] != ':') return kFail;
+      skip_space();
+      return kOk;
+    };
+    bool after_value = false;  // else at a value
+    // Into the container at i_: an empty one is a value read; else the
+    // first member's name, in an object.
+    auto enter = [&]() -> Result {
+      open();
+      skip_space();
+      if (i_ < s_.size() && s_[i_] == closers.back()) {
+        after_value = true;  // its close is read next
+        return kOk;
+      }
+      return name();
+    };
+    if (Result r = enter(); r != kOk) return r == kCutOff ? cut(key, index) : r;
+    for (;;) {
+      skip_space();
+      if (i_ >= s_.size()) return prefix_ ? cut(key, index) : kFail;
+      if (after_value) {
+        const char c = s_[i_++];
+        if (c == closers.back()) {
+          closers.pop_back();
+          if (closers.empty()) break;
+          continue;
+        }
+        if (c != ',') return kFail;
+        skip_space();
+        if (Result r = name(); r != kOk) return r == kCutOff ? cut(key, index) : r;
+        after_value = false;
+        continue;
+      }
+      const char c = s_[i_];
+      if (c == '{' || c == '[') {
+        if (Result r = enter(); r != kOk) return r == kCutOff ? cut(key, index) : r;
+        continue;
+      }
+      seen(closers.size());
+      if (c == '"') {
+        std::string_view ignored;
+        if (Result r = string(&ignored); r != kOk) return r == kCutOff ? cut(key, index) : r;
+      } else {
+        uint32_t scalar_index = 0;
+        const Result r = scalar({}, &scalar_index);
+        if (r == kFail) return r;
+        tree_.nodes_.pop_back();  // checked, not kept (a kCut when cut off)
+        if (r == kCutOff) return cut(key, index);
+      }
+      after_value = true;
+    }
+    *index = tree_.add(Kind::kDeep, key, s_.substr(start, i_ - start));
+    return kOk;
+  }
+
   JsonTree& tree_;
   std::string_view s_;
   bool prefix_;
@@ -390,7 +473,9 @@ void JsonTree::write_python(const Node* n, std::string* out, bool* escaped, bool
       else *out += n->text[0] == '-' ? "-Infinity" : "Infinity";
       return;
     case Kind::kString:
+    case Kind::kDeep:  // kept as its text, which JSON readers need not take
       python_quoted(n->text, out, escaped, doubled);
+      if (n->kind == Kind::kDeep) *escaped = true;
       return;
     case Kind::kArray:
     case Kind::kObject: {

@@ -27,7 +27,9 @@ class JsonTree {
     kString,  // text: the decoded bytes (a lone surrogate as its 3-byte WTF-8 form)
     kArray,
     kObject,
-    kCut,  // a value the end of a cut text left out (parse_prefix)
+    kCut,   // a value the end of a cut text left out (parse_prefix)
+    kDeep,  // an array or object nested 1000 deep, read whole without its
+            // children: text as written
   };
   struct Node {
     Kind kind = Kind::kNull;

@@ -303,7 +303,7 @@ ProxyOutcome run_proxy(const ProxyRun& run) {
   // Over stdio the messages cross pipes (the OpenTelemetry name for it).
   TrackerOptions options = run.tracker;
   options.start_attributes.push_back({"network.transport", std::string("pipe")});
-  options.sdk_line_limit = true;
+  options.stdio_lines = true;
   auto observer = std::make_unique<RecordingObserver>(options, events.get(), run.queue_bytes);
   EndSignals signals;
   ForwardResult forwarded = forward_stdio(run.command, *observer);

@@ -78,10 +78,42 @@ TEST(JsonTreeTest, DoubledBackslashesTellEscapesFromTextThatReadsSo) {
   EXPECT_EQ(doubled, R"(["\\ud83c", "\\\\ud83c", "a\\\\b", "\\xff", "\\\\xff"])");
 }
 
-TEST(JsonTreeTest, DepthIsBounded) {
-  EXPECT_EQ(reread(std::string(1000, '[') + std::string(1000, ']')).substr(0, 3), "[[[");
-  EXPECT_EQ(reread(std::string(1001, '[') + std::string(1001, ']')), "refused");
-  EXPECT_EQ(reread(std::string(200000, '[')), "refused");
+// `inner` inside `depth` arrays.
+std::string nested(size_t depth, const std::string& inner) {
+  return std::string(depth, '[') + inner + std::string(depth, ']');
+}
+
+TEST(JsonTreeTest, DeeperThanTheReaderRecursesIsCheckedAndKeptAsText) {
+  // JSON.parse takes any depth. Past 1000 the reader does not recurse: the
+  // value is checked as JSON and kept whole, written as its text, escaped.
+  struct Row {
+    std::string text;
+    std::string want;
+  };
+  const Row rows[] = {
+      {nested(999, "[]"), nested(1000, "")},
+      {nested(1000, "[]"), nested(1000, R"("[]")") + " !"},
+      {nested(1000, R"({"a": [1, "x\"]", {}, []], "b" :null ,"c":{"d":[NaN]}})"),
+       nested(1000, R"("{\"a\": [1, \"x\\\"]\", {}, []], \"b\" :null ,\"c\":{\"d\":[NaN]}}")") + " !"},
+      {nested(1000, "[1,]"), "refused"},
+      {nested(1000, "[1 2]"), "refused"},
+      {nested(1000, R"({"a" 1})"), "refused"},
+      {nested(1000, R"({"a":1,})"), "refused"},
+      {nested(1000, "{1:2}"), "refused"},
+      {nested(1000, "[}"), "refused"},
+      {nested(1000, R"(["open])"), "refused"},
+      {nested(1000, "[tru]"), "refused"},
+      {nested(1000, "[]]"), "refused"},
+      {std::string(200000, '['), "refused"},
+  };
+  for (const Row& row : rows) EXPECT_EQ(reread(row.text), row.want) << row.text.substr(998, 60);
+  // A million deep, as JSON.parse takes it: no stack is that deep.
+  JsonTree tree;
+  ASSERT_TRUE(tree.parse(nested(1000000, "1")));
+  EXPECT_EQ(tree.depth(), 1000000);
+  // A line cut inside a deep value (parse_prefix, the long-line path).
+  ASSERT_TRUE(tree.parse_prefix(R"({"id":1,"result":)" + std::string(5000, '[') + "1,"));
+  EXPECT_TRUE(JsonTree::is(tree.member(tree.root(), "result"), Kind::kArray));
 }
 
 TEST(JsonTreeTest, MembersAndTheLastOfEqualKeys) {

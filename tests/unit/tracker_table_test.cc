@@ -94,6 +94,11 @@ std::string tool_call(const std::string& id, const std::string& name,
          name + R"(","arguments":)" + arguments + extra + "}}";
 }
 
+// `inner` inside `depth` arrays.
+std::string inside_arrays(size_t depth, const std::string& inner = "1") {
+  return std::string(depth, '[') + inner + std::string(depth, ']');
+}
+
 const std::string kText = R"({"content":[{"type":"text","text":"ok"}]})";
 const std::string kKeyK = R"({"resultType":"input_required","inputRequests":{"k":{}}})";
 const std::string kDone = R"(c id1 {"success": true, "content_count": 1})";
@@ -481,13 +486,30 @@ TEST(TrackerTableTest, WhatOneSdkRefusesIsMarked) {
   // Over stdio the TypeScript SDK's ReadBuffer refuses a line of 10 MiB or
   // more, and closes the session; Python's reads it.
   TrackerOptions stdio;
-  stdio.sdk_line_limit = true;
+  stdio.stdio_lines = true;
   check({{"a long answer over stdio",
           {{kUp, call("3")},
            {kDown, R"({"result":{"content":[{"type":"text","text":"xx)", R"(xx"}],"isError":false},"jsonrpc":"2.0","id":3})"}},
           {"s id1 tools/call 3",
            R"(c id1 {"success": null, "parsed": false, "refused_by": "typescript"})"}}},
         stdio);
+  // The Python SDK's server reads its stdin with universal newlines: a CR
+  // inside a client's line (JSON's whitespace to JSON.parse) ends a line
+  // there, and neither half is a message. A CR before the newline is one
+  // line end; its client, and any reader over HTTP, split at "\n" alone.
+  const std::string cr_inside = R"({"jsonrpc":"2.0",)" "\r" R"("id":1,"method":"tools/call","params":{"name":"a"}})";
+  const std::string cr_answer = R"({"jsonrpc":"2.0",)" "\r" R"("id":1,"result":)" + kText + "}";
+  const Row rows[] = {
+      {"a CR inside a client's line", {{kUp, cr_inside}, {kDown, result("1", kText)}},
+       {"s id1 tools/call 1 refused_by=\"python\"", kDone}},
+      {"a CR at its end", {{kUp, call("1") + "\r"}, {kDown, result("1", kText)}},
+       {"s id1 tools/call 1", kDone}},
+      {"a CR inside the server's line", {{kUp, call("1")}, {kDown, cr_answer}},
+       {"s id1 tools/call 1", kDone}},
+  };
+  check({rows[0], rows[1], rows[2]}, stdio);
+  check({{"over HTTP, a CR splits no line", {{kUp, cr_inside}, {kDown, result("1", kText)}},
+          {"s id1 tools/call 1", kDone}}});
 }
 
 // A batch's calls are each as large as their own message, not the batch.
@@ -529,6 +551,21 @@ TEST(TrackerTableTest, LinesAStrictParserRefuses) {
        {"s id1 tools/call 1", "s id2 tools/call 2",
         R"(c id1 {"success": true, "content_count": 0})",
         R"(c id2 {"success": null, "content_count": 0, "refused_by": "python"})"}},
+      {"values 1000 deep and more (JSON.parse takes any depth): read without recursion, "
+       "recorded (review F15)",
+       {{kUp, call("1", R"(,"arguments":{"v":)" + inside_arrays(5000) + "}")}, {kUp, call("2")},
+        {kDown, result("1", R"({"content":[{"type":"text","text":"ok"}],"v":)" + inside_arrays(100000) + "}")},
+        {kDown, result("2", R"({"content":[],"v":)" + inside_arrays(2000, "1,") + "}")}},
+       {"s id1 tools/call 1 refused_by=\"python\"", "s id2 tools/call 2",
+        R"(c id1 {"success": null, "content_count": 1, "refused_by": "python"})",
+        R"(e id2 {"error_type": "ClientClosed", "error_message": "gone"})"},
+       SessionEnd::kClientClosed,
+       1},
+      {"params null: pydantic takes None, zod an object or nothing; an array neither",
+       {{kUp, R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":null})"},
+        {kUp, R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":[]})"},
+        {kDown, result("1", kText)}},
+       {"s id1 tools/call 1 refused_by=\"typescript\"", kDone}},
       {"a lone surrogate beside NaN: no SDK reads it, it ends nothing",
        {{kUp, call("1")},
         {kDown, result("1", R"({"content":[{"type":"text","text":"\ud83c"}],"v":NaN})")}},
@@ -565,6 +602,27 @@ TEST(TrackerTableTest, AnEscapedEventTellsItsEscapesFromItsText) {
            R"({"content": [{"type": "text", "text": "\\udf89"}, )"
            R"({"type": "text", "text": "\\\\udf89"}]}})"}}},
         options);
+}
+
+TEST(TrackerTableTest, CapturedArgumentsDeeperThanTheReaderGoesAreKeptAsText) {
+  TrackerOptions options;
+  options.capture_arguments = true;
+  check({{"a value 1000 deep in the arguments: JSON readers need not take it, so it is "
+          "kept as its text, escaped",
+          {{kUp, tool_call("1", "a", R"({"v":)" + inside_arrays(1001, "\"x\"") + "}")},
+           {kDown, result("1", kText)}},
+          {"s id1 tools/call 1 refused_by=\"python\"", kDone}}},
+        options);
+  std::vector<std::string> payloads;
+  InteractionTracker tracker(options, [&](ProxyEvent e) { payloads.push_back(e.payload); });
+  tracker.on_line(kUp, tool_call("1", "a", R"({"v":)" + inside_arrays(1001, "\"x\"") + "}"), {});
+  ASSERT_EQ(payloads.size(), 1u);
+  // The arrays from depth 3 (params 1, arguments 2) to 999 are read; the
+  // four from 1000 are one text.
+  const std::string want = "\"parameters\": {\"v\": " + std::string(997, '[') +
+                           "\"[[[[\\\"x\\\"]]]]\"" + std::string(997, ']') + "}";
+  EXPECT_NE(payloads[0].find(want), std::string::npos) << payloads[0];
+  EXPECT_NE(payloads[0].find("\"escaped\": true"), std::string::npos);
 }
 
 TEST(TrackerTableTest, LongLines) {
