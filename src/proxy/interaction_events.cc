@@ -160,10 +160,40 @@ int content_count(const JsonTree& tree, const Node* result) {
   return 0;
 }
 
+// Whether JavaScript's atob takes `s` (the WHATWG "forgiving-base64
+// decode"), which the TypeScript SDK's Base64Schema asks of image and audio
+// data and of a resource's blob: ASCII whitespace is left out; a length
+// that is a multiple of 4 may end in one or two "="; what is left is of the
+// base64 alphabet, and its length is not 1 more than a multiple of 4.
+bool atob_takes(std::string_view s) {
+  auto space = [](char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
+  };
+  size_t length = 0, padding = 0;
+  for (char c : s) {
+    if (space(c)) continue;
+    ++length;
+    padding = c == '=' ? padding + 1 : 0;
+  }
+  if (length % 4 != 0 || padding > 2) padding = 0;
+  length -= padding;
+  if (length % 4 == 1) return false;
+  size_t k = 0;
+  for (char c : s) {
+    if (space(c) || k++ >= length) continue;
+    const bool alphabet = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                          (c >= '0' && c <= '9') || c == '+' || c == '/';
+    if (!alphabet) return false;
+  }
+  return true;
+}
+
 // Who takes a tool's result (Takers), by its content: the TypeScript SDK's
 // CallToolResultSchema (content defaults to []) and the Python SDK's
 // CallToolResult (content required) both want an array of content blocks,
-// each of a known type with the members that type requires.
+// each of a known type with the members that type requires; zod's also
+// wants image and audio data, and a resource's blob, that atob takes
+// (pydantic takes any string).
 uint8_t tool_result_takers(const JsonTree& tree, const Node* result) {
   const Node* content = tree.member(result, "content");
   if (!content) return kTakenByTypescript;
@@ -173,19 +203,29 @@ uint8_t tool_result_takers(const JsonTree& tree, const Node* result) {
       if (!JsonTree::is(tree.member(n, name), Kind::kString)) return false;
     return true;
   };
+  auto base64 = [&tree](const Node* n, const char* name) -> uint8_t {
+    return atob_takes(JsonTree::string(tree.member(n, name))) ? kTakenByBoth : kTakenByPython;
+  };
+  uint8_t out = kTakenByBoth;
   for (const Node* item = tree.first(content); item; item = tree.next(item)) {
     const std::string_view type = JsonTree::string(tree.member(item, "type"));
     const Node* resource = tree.member(item, "resource");
-    const bool taken =
-        type == "text"                             ? strings(item, {"text"})
-        : type == "image" || type == "audio"       ? strings(item, {"data", "mimeType"})
-        : type == "resource_link"                  ? strings(item, {"uri", "name"})
-        : type == "resource" ? strings(resource, {"uri"}) &&
-                                   (strings(resource, {"text"}) || strings(resource, {"blob"}))
-                             : false;
-    if (!taken) return kTakenByNone;
+    if (type == "text") {
+      out &= strings(item, {"text"}) ? kTakenByBoth : kTakenByNone;
+    } else if (type == "image" || type == "audio") {
+      out &= strings(item, {"data", "mimeType"}) ? base64(item, "data") : kTakenByNone;
+    } else if (type == "resource_link") {
+      out &= strings(item, {"uri", "name"}) ? kTakenByBoth : kTakenByNone;
+    } else if (type == "resource" && strings(resource, {"uri"})) {
+      // zod's union: a text resource, else a blob one.
+      out &= strings(resource, {"text"})   ? kTakenByBoth
+             : strings(resource, {"blob"}) ? base64(resource, "blob")
+                                           : kTakenByNone;
+    } else {
+      out = kTakenByNone;
+    }
   }
-  return kTakenByBoth;
+  return out;
 }
 
 // The first text item of a tool result.
@@ -406,12 +446,14 @@ std::string InteractionTracker::result_payload(const Interaction& i, const Messa
   const Node* is_error = t.member(result, "isError");
   const bool tool_error = JsonTree::is(is_error, Kind::kBool) && is_error->text == "true";
   const char* refused_by = m.refused_by;
-  // A tool's result one SDK's client refuses (no content: Python's) is
-  // marked so; one both refuse (a content block without its text) is
-  // answered, but the call failed for its client whatever the tool did.
+  // A tool's result one SDK's client refuses (no content: Python's; data
+  // that is no base64: TypeScript's) is marked so; one both refuse (a
+  // content block without its text) is answered, but the call failed for
+  // its client whatever the tool did.
   const uint8_t takers =
       i.method == "tools/call" && !m.partial ? tool_result_takers(t, result) : uint8_t{kTakenByBoth};
   if (takers == kTakenByTypescript && !refused_by) refused_by = "python";
+  if (takers == kTakenByPython && !refused_by) refused_by = "typescript";
   Payload p;
   *action = tool_error ? Action::kError : Action::kComplete;
   if (tool_error) {

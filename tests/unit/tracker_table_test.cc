@@ -427,6 +427,24 @@ TEST(TrackerTableTest, WhatOneSdkRefusesIsMarked) {
         R"(c id2 {"success": null, "content_count": 0})",
         R"(c id3 {"success": null, "content_count": 0, "refused_by": "python"})",
         R"(c id4 {"success": true, "content_count": 4})"}},
+      {"image or audio data, or a resource's blob, that atob refuses: zod's Base64Schema "
+       "refuses the result, pydantic takes any string; atob leaves out whitespace and takes "
+       "one or two '=' at a multiple of 4",
+       {{kUp, call("1")}, {kUp, call("2")}, {kUp, call("3")}, {kUp, call("4")}, {kUp, call("5")},
+        {kDown, result("1", R"({"content":[{"type":"image","data":"not base64!","mimeType":"image/png"}]})")},
+        {kDown, result("2", R"({"content":[{"type":"audio","data":"QUJDRA=","mimeType":"a"}]})")},
+        {kDown, result("3", R"({"content":[{"type":"resource","resource":{"uri":"u","blob":"QUJDR"}}]})")},
+        {kDown, result("4", R"({"content":[{"type":"resource","resource":{"uri":"u","blob":"%","text":"t"}}]})")},
+        {kDown, result("5", R"({"content":[{"type":"image","data":" QU JD\nRA== ","mimeType":"i"},)"
+                            R"({"type":"audio","data":"QUJDRA","mimeType":"a"},)"
+                            R"({"type":"resource","resource":{"uri":"u","blob":"QUI="}}]})")}},
+       {"s id1 tools/call 1", "s id2 tools/call 2", "s id3 tools/call 3", "s id4 tools/call 4",
+        "s id5 tools/call 5",
+        R"(c id1 {"success": null, "content_count": 1, "refused_by": "typescript"})",
+        R"(c id2 {"success": null, "content_count": 1, "refused_by": "typescript"})",
+        R"(c id3 {"success": null, "content_count": 1, "refused_by": "typescript"})",
+        R"(c id4 {"success": true, "content_count": 1})",
+        R"(c id5 {"success": true, "content_count": 3})"}},
       {"progress neither client takes (no progress, null, a message no string) is none; one only "
        "pydantic reads (lax: \"50\", total null) keeps its value (review proxy-stdio-r3 F3)",
        {{kUp, call("1", R"(,"_meta":{"progressToken":1})")},
