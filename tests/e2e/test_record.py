@@ -222,7 +222,8 @@ class RecordTest(Case):
             self.assertRegex(n, r"^\d{16}-[0-9a-f]{12}\.p\.job$")
 
     def test_concurrent_writers_never_collide(self):
-        n_procs, per_proc = 4, 500
+        # 500 events each (MCPR_CONCURRENT_WRITES: 100 under the sanitizers).
+        n_procs, per_proc = 4, int(os.environ.get("MCPR_CONCURRENT_WRITES", "500"))
         script = ("for i in $(seq %d); do \"$BIN\" progress \"w$W\" i:=$i || exit 1; done"
                   % per_proc)
         procs = [subprocess.Popen(["bash", "-c", script], env=dict(self.env, BIN=BIN, W=str(w)),
