@@ -13,9 +13,11 @@ namespace mcpr {
 namespace {
 
 // Deeper nesting than any MCP message means: it bounds the reader's
-// recursion. A container this deep is read without recursion, kept whole
-// (kDeep).
-constexpr int kMaxDepth = 1000;
+// recursion, and what a captured value (write_python) nests in the spooled
+// body, so that a reader of it with a recursion limit (Python's json: 1,000
+// frames, the caller's own among them) takes it. A container this deep is
+// read without recursion and kept whole (kDeep).
+constexpr int kMaxDepth = 500;
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }

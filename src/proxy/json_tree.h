@@ -28,7 +28,7 @@ class JsonTree {
     kArray,
     kObject,
     kCut,   // a value the end of a cut text left out (parse_prefix)
-    kDeep,  // an array or object nested 1000 deep, read whole without its
+    kDeep,  // an array or object nested 500 deep, read whole without its
             // children: text as written
   };
   struct Node {

@@ -282,6 +282,26 @@ class ProxyStreamTest(ProxyCase):
             self.assertIn(b"forwarding without recording", p.stderr)
         self.assertEqual(self.files(), [])
 
+    def test_a_value_thousands_deep_is_recorded_and_the_body_stays_readable(self):
+        # JSON.parse takes any depth, so a JavaScript server serves such a
+        # call; Python's json (a coordinator's reader) stops at about 1,000.
+        deep = b"[" * 5000 + b'"x"' + b"]" * 5000
+        msg = (b'{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo",'
+               b'"arguments":{"v":' + deep + b"}}}\n")
+        p = self.proxy(options=("--capture", "arguments"), input=lines(INITIALIZE) + msg)
+        # The fake server, Python, dies of it (RecursionError); its status
+        # passes through.
+        self.assertEqual(p.returncode, 1, p.stderr[-300:])
+        [events] = self.events()  # read with Python's json
+        start = events[0]["request_data"]
+        self.assertEqual((start["gen_ai.tool.name"], start["refused_by"], start["escaped"]),
+                         ("echo", "python", True))
+        value, depth = start["parameters"]["v"], 0
+        while isinstance(value, list):
+            [value], depth = value, depth + 1
+        self.assertLess(depth, 500)
+        self.assertEqual(value, (deep[depth:-depth]).decode())  # the rest, as its text
+
     def test_methods_and_capture(self):
         big = "z" * 3000
         msgs = lines(INITIALIZE, request(1, "tools/list"),

@@ -569,7 +569,7 @@ TEST(TrackerTableTest, LinesAStrictParserRefuses) {
        {"s id1 tools/call 1", "s id2 tools/call 2",
         R"(c id1 {"success": true, "content_count": 0})",
         R"(c id2 {"success": null, "content_count": 0, "refused_by": "python"})"}},
-      {"values 1000 deep and more (JSON.parse takes any depth): read without recursion, "
+      {"values 500 deep and more (JSON.parse takes any depth): read without recursion, "
        "recorded (review F15)",
        {{kUp, call("1", R"(,"arguments":{"v":)" + inside_arrays(5000) + "}")}, {kUp, call("2")},
         {kDown, result("1", R"({"content":[{"type":"text","text":"ok"}],"v":)" + inside_arrays(100000) + "}")},
@@ -625,20 +625,20 @@ TEST(TrackerTableTest, AnEscapedEventTellsItsEscapesFromItsText) {
 TEST(TrackerTableTest, CapturedArgumentsDeeperThanTheReaderGoesAreKeptAsText) {
   TrackerOptions options;
   options.capture_arguments = true;
-  check({{"a value 1000 deep in the arguments: JSON readers need not take it, so it is "
-          "kept as its text, escaped",
-          {{kUp, tool_call("1", "a", R"({"v":)" + inside_arrays(1001, "\"x\"") + "}")},
+  check({{"a value 500 deep in the arguments: so that a reader of the spool with a "
+          "recursion limit takes it, it is kept as its text, escaped",
+          {{kUp, tool_call("1", "a", R"({"v":)" + inside_arrays(501, "\"x\"") + "}")},
            {kDown, result("1", kText)}},
           {"s id1 tools/call 1 refused_by=\"python\"", kDone}}},
         options);
   std::vector<std::string> payloads;
   InteractionTracker tracker(options, [&](ProxyEvent e) { payloads.push_back(e.payload); });
-  tracker.on_line(kUp, tool_call("1", "a", R"({"v":)" + inside_arrays(1001, "\"x\"") + "}"), {});
+  tracker.on_line(kUp, tool_call("1", "a", R"({"v":)" + inside_arrays(501, "\"x\"") + "}"), {});
   ASSERT_EQ(payloads.size(), 1u);
-  // The arrays from depth 3 (params 1, arguments 2) to 999 are read; the
-  // four from 1000 are one text.
-  const std::string want = "\"parameters\": {\"v\": " + std::string(997, '[') +
-                           "\"[[[[\\\"x\\\"]]]]\"" + std::string(997, ']') + "}";
+  // The arrays from depth 3 (params 1, arguments 2) to 499 are read; the
+  // four from 500 are one text.
+  const std::string want = "\"parameters\": {\"v\": " + std::string(497, '[') +
+                           "\"[[[[\\\"x\\\"]]]]\"" + std::string(497, ']') + "}";
   EXPECT_NE(payloads[0].find(want), std::string::npos) << payloads[0];
   EXPECT_NE(payloads[0].find("\"escaped\": true"), std::string::npos);
 }
