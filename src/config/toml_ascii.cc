@@ -79,10 +79,29 @@ class Converter {
       out_.text += '"';
       ++i_;
       return;
+    } else if (c == '[' && last_ == '\n' && open_ == 0 && !table_name_starts_a_key()) {
+      return fail("a table's name must start with a letter, a digit, '_', '-' or a quote");
     } else if (c == '\n' || (c != ' ' && c != '\t' && c != '\r')) {
       last_ = c;
     }
+    if (c == '[' || c == '{') ++open_;
+    if ((c == ']' || c == '}') && open_ > 0) --open_;
     copy(1);
+  }
+
+  // At a line's '[' (or "[["): whether the table's name that follows starts
+  // as a key does, or is absent (toml++ says so itself). toml++ asserts
+  // that it does (built with clang and NDEBUG: assumes it, undefined
+  // behaviour when it does not; found by fuzz_config with assertions on).
+  bool table_name_starts_a_key() const {
+    size_t j = i_ + 1;
+    if (j < in_.size() && in_[j] == '[') ++j;
+    while (j < in_.size() && (in_[j] == ' ' || in_[j] == '\t')) ++j;
+    if (j >= in_.size()) return true;
+    const char k = in_[j];
+    return (k >= 'a' && k <= 'z') || (k >= 'A' && k <= 'Z') || (k >= '0' && k <= '9') ||
+           k == '_' || k == '-' || k == '"' || k == '\'' || k == ']' ||
+           static_cast<unsigned char>(k) >= 0x80;  // refused as outside ASCII, next
   }
 
   // Up to two quotes before a multi-line string's closing three are its own.
@@ -160,6 +179,7 @@ class Converter {
   size_t i_ = 0, line_ = 1, line_start_ = 0;
   Where where_ = Where::kPlain;
   char last_ = '\n';
+  size_t open_ = 0;  // brackets and braces open: a line's '[' inside an array is a value's
 };
 
 }  // namespace

@@ -28,6 +28,8 @@ TEST(TomlAsciiTest, WritesCharactersOutsideAsciiInAscii) {
       {"a = \"\"\"\\\n é\"\"\"\n", "a = \"\"\"\\\n \\u00E9\"\"\"\n"},
       {"# 配置 é\n[mcp] # x\n", "# ?????? ??\n[mcp] # x\n"},
       {"[\"é\".'ü']\n", "[\"\\u00E9\".\"\\u00FC\"]\n"},
+      // A line's '[' inside an array is a value's, not a table's.
+      {"x = [\n[{a = 1}],\n  [[2]]]\n[ t ]\n", "x = [\n[{a = 1}],\n  [[2]]]\n[ t ]\n"},
       {"x = [\n  'é', # c\n  {k = 'ß'}]\n", "x = [\n  \"\\u00E9\", # c\n  {k = \"\\u00DF\"}]\n"},
       {"\xef\xbb\xbf" "a = 1\n", "\xef\xbb\xbf" "a = 1\n"},
   };
@@ -45,6 +47,7 @@ TEST(TomlAsciiTest, RefusesThemWhereTomlHasNoRoomForThem) {
     const char* error;
   };
   const char* outside = "a character outside ASCII may only stand in a string or a comment";
+  const char* kTableName = "a table's name must start with a letter, a digit, '_', '-' or a quote";
   const Row rows[] = {
       {"[mcp]\nmcp_id = é\n", 2, 10, outside},
       {"\xef\xbb\xbd[mcp]\n", 1, 1, outside},
@@ -54,6 +57,12 @@ TEST(TomlAsciiTest, RefusesThemWhereTomlHasNoRoomForThem) {
       {"x = 1'\xc3\xa9'\n", 1, 7, outside},
       {"a = \"\\\xc3\xa9\"\n", 1, 7, "an escape of a character outside ASCII"},
       {"a = \"\xff\"\n", 1, 6, "not valid UTF-8"},
+      // A table's name that starts as no key: toml++ asserts it cannot
+      // (found by fuzz_config with assertions on); an empty one toml++
+      // refuses itself.
+      {"[|", 1, 1, kTableName},
+      {"[mcp]\n[[ \t=a]]\n", 2, 1, kTableName},
+      {"[\n", 1, 1, kTableName},
   };
   for (const Row& r : rows) {
     AsciiToml got = ascii_toml(r.in);
