@@ -889,7 +889,10 @@ class RetryTest(OtlpCase):
         batch that hangs the Collector) is a failed attempt of that batch,
         backed off and counted, not an outage that would hold the whole
         backlog until max_age_days."""
-        cfg = self.write_config("[interaction_logging]\nsync = false\ntimeout = 0.5\n"
+        # 1.5 s: the request must be sent before the time is up, for its
+        # silence to count as an attempt (a process starved under load for
+        # 0.5 s had not connected yet: unreachable, no attempt).
+        cfg = self.write_config("[interaction_logging]\nsync = false\ntimeout = 1.5\n"
                                 "retry_delay = 0.01\nmax_backoff = 0.05\n", name="hang.toml")
         rx = self.receiver()
         rx.control(script=["hang"])
