@@ -27,8 +27,13 @@ budget=(-max_total_time="$seconds")
 [ -n "$runs" ] && budget=(-runs="$runs")
 ./scripts/install-deps.sh clang libclang-rt-14-dev
 build=${FUZZ_BUILD_DIR:-build-fuzz}
-CC=clang CXX=clang++ cmake -S . -B "$build" -DMCPR_FUZZ=ON -DBUILD_TESTING=OFF \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+# A build folder configured with MCPR_FUZZ already (scripts/test.sh gives
+# its sanitizer build, which carries the fuzzer's instrumentation) is used
+# as it is; any other is configured for fuzzing alone.
+if ! grep -qx 'MCPR_FUZZ:BOOL=ON' "$build/CMakeCache.txt" 2>/dev/null; then
+  CC=clang CXX=clang++ cmake -S . -B "$build" -DMCPR_FUZZ=ON -DBUILD_TESTING=OFF \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+fi
 targets=${FUZZ_TARGETS:-fields config retry_after event_name event tracker http_message}
 cmake --build "$build" -j "$(nproc)" --target $(printf 'fuzz_%s ' $targets) >/dev/null
 work=$(mktemp -d)
