@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "src/proxy/json_tree.h"
+#include "src/util/utf8.h"
 
 namespace mcpr {
 
@@ -53,20 +54,63 @@ inline std::string id_key(const JsonTree::Node* n) {
 // requests and look an answer's id up as a number: the TypeScript SDK with
 // Number(response.id) (and Number(progressToken)), the Python SDK with
 // int(response.id) (_normalize_request_id; it looks a progress token up as
-// it came). Number() trims white space, reads "" as 0, decimals ("1.0",
-// "1e0") and 0x/0o/0b; int() trims white space and reads an integer with
-// "_" between digits. (Both also trim and read what is not ASCII; that is
-// left out.)
+// it came). Number() trims JavaScript's white space (Unicode's spaces, the
+// line terminators and U+FEFF included), reads "" as 0, decimals ("1.0",
+// "1e0") and 0x/0o/0b; int() trims what Python's str.isspace() calls
+// white space (\x1c-\x1f and U+0085 included, U+FEFF not) and reads an
+// integer of decimal digits of any script (Unicode's Nd: "\uff11" is 1)
+// with "_" between them.
 struct NumberKeys {
   std::string typescript;
   std::string python;
 };
 namespace message_keys_detail {
-inline std::string_view trimmed(std::string_view s) {
-  const char* ws = " \t\n\v\f\r";
-  const size_t b = s.find_first_not_of(ws);
-  if (b == std::string_view::npos) return {};
-  return s.substr(b, s.find_last_not_of(ws) - b + 1);
+// JavaScript's StrWhiteSpaceChar.
+inline bool js_space(uint32_t c) {
+  return c == 0x09 || c == 0x0A || c == 0x0B || c == 0x0C || c == 0x0D || c == 0x20 ||
+         c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 ||
+         c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000 || c == 0xFEFF;
+}
+// Python's str.isspace() (Unicode 14, Python 3.11).
+inline bool py_space(uint32_t c) {
+  return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 ||
+         c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 ||
+         c == 0x202F || c == 0x205F || c == 0x3000;
+}
+// Unicode's White_Space property, which Rust's str::trim() (pydantic-core's
+// lax number from a string) leaves out.
+inline bool unicode_space(uint32_t c) {
+  return py_space(c) && !(c >= 0x1C && c <= 0x1F);
+}
+// `s` without the characters `space` takes at either end (as UTF-8).
+template <typename Space>
+std::string_view trimmed(std::string_view s, Space space) {
+  size_t b = 0, e = s.size();
+  uint32_t c = 0;
+  for (size_t n; b < e && (n = decode_utf8(s, b, &c)) > 0 && space(c);) b += n;
+  while (e > b) {
+    size_t k = e - 1;
+    while (k > b && (static_cast<unsigned char>(s[k]) & 0xC0) == 0x80) --k;
+    const size_t n = decode_utf8(s, k, &c);
+    if (n == 0 || k + n != e || !space(c)) break;
+    e = k;
+  }
+  return s.substr(b, e - b);
+}
+// The value of a decimal digit of any script (Unicode's Nd, as Python's
+// int() reads them; each script's ten digits are consecutive), or -1.
+inline int unicode_digit(uint32_t c) {
+  static constexpr uint32_t kZeros[] = {
+      0x30, 0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66,
+      0xCE6, 0xD66, 0xDE6, 0xE50, 0xED0, 0xF20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946,
+      0x19D0, 0x1A80, 0x1A90, 0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0,
+      0xA9F0, 0xAA50, 0xABF0, 0xFF10, 0x104A0, 0x10D30, 0x11066, 0x110F0, 0x11136, 0x111D0,
+      0x112F0, 0x11450, 0x114D0, 0x11650, 0x116C0, 0x11730, 0x118E0, 0x11950, 0x11C50,
+      0x11D50, 0x11DA0, 0x16A60, 0x16AC0, 0x16B50, 0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7EC,
+      0x1D7F6, 0x1E140, 0x1E2F0, 0x1E950, 0x1FBF0};  // Unicode 14
+  for (uint32_t zero : kZeros)
+    if (c >= zero && c < zero + 10) return static_cast<int>(c - zero);
+  return -1;
 }
 inline bool digits(std::string_view s, int base) {
   if (s.empty()) return false;
@@ -81,7 +125,7 @@ inline bool digits(std::string_view s, int base) {
 }
 // JavaScript's Number(s), as a key.
 inline std::string js_number_key(std::string_view text) {
-  std::string_view s = trimmed(text);
+  std::string_view s = trimmed(text, js_space);
   if (s.empty()) return number_key(0);
   if (s.size() > 2 && s[0] == '0') {
     const char p = static_cast<char>(s[1] | 0x20);
@@ -114,15 +158,22 @@ inline std::string js_number_key(std::string_view text) {
 }
 // Python's int(s), as a key.
 inline std::string py_int_key(std::string_view text) {
-  std::string_view s = trimmed(text);
+  std::string_view s = trimmed(text, py_space);
   const bool negative = !s.empty() && s[0] == '-';
   if (!s.empty() && (s[0] == '+' || s[0] == '-')) s.remove_prefix(1);
   if (s.empty() || s.front() == '_' || s.back() == '_') return "";
   std::string digits;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '_' && s[i + 1] != '_') continue;
-    if (s[i] < '0' || s[i] > '9') return "";
-    digits += s[i];
+  for (size_t i = 0; i < s.size();) {
+    if (s[i] == '_' && s[i + 1] != '_') {
+      ++i;
+      continue;
+    }
+    uint32_t c = 0;
+    const size_t n = decode_utf8(s, i, &c);
+    const int d = n == 0 ? -1 : unicode_digit(c);
+    if (d < 0) return "";
+    digits += static_cast<char>('0' + d);
+    i += n;
   }
   return integer_key(negative, digits);  // int() is exact
 }
@@ -193,7 +244,7 @@ inline uint8_t code_takers(const JsonTree::Node* n) {
 }
 
 // The number pydantic's lax float reads in a value that is no JSON number: a
-// boolean, or a string float() reads (white space trimmed, "_" between
+// boolean, or a string float() reads (Unicode's white space trimmed, "_" between
 // digits, inf and nan; not hex). false for anything else.
 inline bool python_float(const JsonTree::Node* n, double* value) {
   if (JsonTree::is(n, JsonTree::Kind::kBool)) {
@@ -201,7 +252,7 @@ inline bool python_float(const JsonTree::Node* n, double* value) {
     return true;
   }
   if (!JsonTree::is(n, JsonTree::Kind::kString)) return false;
-  std::string_view s = message_keys_detail::trimmed(n->text);
+  std::string_view s = message_keys_detail::trimmed(n->text, message_keys_detail::unicode_space);
   std::string plain;
   for (size_t i = 0; i < s.size(); ++i) {
     const bool between = i > 0 && i + 1 < s.size() && std::isdigit(static_cast<unsigned char>(s[i - 1])) &&
