@@ -188,41 +188,63 @@ bool atob_takes(std::string_view s) {
   return true;
 }
 
-// Who takes a tool's result (Takers), by its content: the TypeScript SDK's
-// CallToolResultSchema (content defaults to []) and the Python SDK's
-// CallToolResult (content required) both want an array of content blocks,
-// each of a known type with the members that type requires; zod's also
-// wants image and audio data, and a resource's blob, that atob takes
-// (pydantic takes any string).
-uint8_t tool_result_takers(const JsonTree& tree, const Node* result) {
-  const Node* content = tree.member(result, "content");
-  if (!content) return kTakenByTypescript;
-  if (!JsonTree::is(content, Kind::kArray)) return kTakenByNone;
+// kTakenByBoth when atob takes the string member `name` of `n`, else only
+// pydantic does.
+uint8_t base64_takers(const JsonTree& tree, const Node* n, const char* name) {
+  return atob_takes(JsonTree::string(tree.member(n, name))) ? kTakenByBoth : kTakenByPython;
+}
+
+// Who takes a resource's contents (Takers): a uri and a text, else a blob
+// (zod's union: a text resource, else a blob one, whose blob atob takes).
+uint8_t resource_contents_takers(const JsonTree& tree, const Node* contents) {
+  if (!JsonTree::is(tree.member(contents, "uri"), Kind::kString)) return kTakenByNone;
+  if (JsonTree::is(tree.member(contents, "text"), Kind::kString)) return kTakenByBoth;
+  if (JsonTree::is(tree.member(contents, "blob"), Kind::kString))
+    return base64_takers(tree, contents, "blob");
+  return kTakenByNone;
+}
+
+// Who takes a content block (Takers): both SDKs want a known type with the
+// members that type requires; zod's also wants image and audio data, and a
+// resource's blob, that atob takes (pydantic takes any string).
+uint8_t content_block_takers(const JsonTree& tree, const Node* item) {
   auto strings = [&tree](const Node* n, std::initializer_list<const char*> names) {
     for (const char* name : names)
       if (!JsonTree::is(tree.member(n, name), Kind::kString)) return false;
     return true;
   };
-  auto base64 = [&tree](const Node* n, const char* name) -> uint8_t {
-    return atob_takes(JsonTree::string(tree.member(n, name))) ? kTakenByBoth : kTakenByPython;
-  };
+  const std::string_view type = JsonTree::string(tree.member(item, "type"));
+  if (type == "text") return strings(item, {"text"}) ? kTakenByBoth : kTakenByNone;
+  if (type == "image" || type == "audio")
+    return strings(item, {"data", "mimeType"}) ? base64_takers(tree, item, "data") : kTakenByNone;
+  if (type == "resource_link") return strings(item, {"uri", "name"}) ? kTakenByBoth : kTakenByNone;
+  if (type == "resource") return resource_contents_takers(tree, tree.member(item, "resource"));
+  return kTakenByNone;
+}
+
+// Who takes a result by what its method's schema asks of it (Takers):
+// a tool's content blocks (the TypeScript SDK's CallToolResultSchema makes
+// a missing content [], the Python SDK's CallToolResult requires it), a
+// resource's contents, a prompt's messages (a role of "user" or
+// "assistant", and a content block). Other methods' results are taken.
+uint8_t result_takers(std::string_view method, const JsonTree& tree, const Node* result) {
+  const bool tool = method == "tools/call", resource = method == "resources/read",
+             prompt = method == "prompts/get";
+  if (!tool && !resource && !prompt) return kTakenByBoth;
+  const Node* items = tree.member(result, tool ? "content" : resource ? "contents" : "messages");
+  if (!items && tool) return kTakenByTypescript;
+  if (!JsonTree::is(items, Kind::kArray)) return kTakenByNone;
   uint8_t out = kTakenByBoth;
-  for (const Node* item = tree.first(content); item; item = tree.next(item)) {
-    const std::string_view type = JsonTree::string(tree.member(item, "type"));
-    const Node* resource = tree.member(item, "resource");
-    if (type == "text") {
-      out &= strings(item, {"text"}) ? kTakenByBoth : kTakenByNone;
-    } else if (type == "image" || type == "audio") {
-      out &= strings(item, {"data", "mimeType"}) ? base64(item, "data") : kTakenByNone;
-    } else if (type == "resource_link") {
-      out &= strings(item, {"uri", "name"}) ? kTakenByBoth : kTakenByNone;
-    } else if (type == "resource" && strings(resource, {"uri"})) {
-      // zod's union: a text resource, else a blob one.
-      out &= strings(resource, {"text"})   ? kTakenByBoth
-             : strings(resource, {"blob"}) ? base64(resource, "blob")
-                                           : kTakenByNone;
+  for (const Node* item = tree.first(items); item; item = tree.next(item)) {
+    if (tool) {
+      out &= content_block_takers(tree, item);
+    } else if (resource) {
+      out &= resource_contents_takers(tree, item);
     } else {
-      out = kTakenByNone;
+      const std::string_view role = JsonTree::string(tree.member(item, "role"));
+      out &= role == "user" || role == "assistant"
+                 ? content_block_takers(tree, tree.member(item, "content"))
+                 : kTakenByNone;
     }
   }
   return out;
@@ -446,12 +468,12 @@ std::string InteractionTracker::result_payload(const Interaction& i, const Messa
   const Node* is_error = t.member(result, "isError");
   const bool tool_error = JsonTree::is(is_error, Kind::kBool) && is_error->text == "true";
   const char* refused_by = m.refused_by;
-  // A tool's result one SDK's client refuses (no content: Python's; data
-  // that is no base64: TypeScript's) is marked so; one both refuse (a
-  // content block without its text) is answered, but the call failed for
-  // its client whatever the tool did.
-  const uint8_t takers =
-      i.method == "tools/call" && !m.partial ? tool_result_takers(t, result) : uint8_t{kTakenByBoth};
+  // A result one SDK's client refuses (a tool's without content: Python's;
+  // data or a blob that is no base64: TypeScript's) is marked so; one both
+  // refuse (a content block without its text, a prompt message's role that
+  // is neither "user" nor "assistant") is answered, but the call failed for
+  // its client whatever the server did.
+  const uint8_t takers = m.partial ? uint8_t{kTakenByBoth} : result_takers(i.method, t, result);
   if (takers == kTakenByTypescript && !refused_by) refused_by = "python";
   if (takers == kTakenByPython && !refused_by) refused_by = "typescript";
   Payload p;
