@@ -182,6 +182,14 @@ uint8_t InteractionTracker::takers(const Message& m) const {
   // pydantic an object or None (null).
   if (m.params && !m.method.empty() && !JsonTree::is(m.params, Kind::kObject))
     out &= JsonTree::is(m.params, Kind::kNull) ? kTakenByPython : kTakenByNone;
+  // Its _meta likewise (pydantic: None or an object), and _meta's
+  // progressToken an id's kind (a string or a safe integer for zod; any
+  // integer, or None, for pydantic).
+  const Node* meta = m.method.empty() ? nullptr : m.tree->member(m.params, "_meta");
+  if (meta && !JsonTree::is(meta, Kind::kObject))
+    out &= JsonTree::is(meta, Kind::kNull) ? kTakenByPython : kTakenByNone;
+  if (const Node* token = m.tree->member(meta, "progressToken"))
+    out &= JsonTree::is(token, Kind::kNull) ? kTakenByPython : id_takers(token);
   if (m.id) out &= id_takers(m.id);
   if (m.error && m.method.empty() && JsonTree::is(m.error, Kind::kObject)) {
     const JsonTree& t = *m.tree;

@@ -279,6 +279,13 @@ inline uint8_t progress_takers(const JsonTree& tree, const JsonTree::Node* param
     const JsonTree::Node* v = tree.member(params, name);
     const bool text = name[0] == 'm';
     if (!v && name[0] != 'p') continue;
+    // A number beyond a double is Infinity to JSON.parse, which zod's
+    // number() refuses; pydantic's float takes inf.
+    if (!text && JsonTree::is(v, Kind::kNumber) &&
+        !std::isfinite(message_keys_detail::number_of(v->text).value)) {
+      out &= kTakenByPython;
+      continue;
+    }
     if (JsonTree::is(v, text ? Kind::kString : Kind::kNumber)) continue;
     if ((name[0] != 'p' && JsonTree::is(v, Kind::kNull)) || (!text && python_float(v, &ignored)))
       out &= kTakenByPython;

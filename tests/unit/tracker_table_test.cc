@@ -458,6 +458,21 @@ TEST(TrackerTableTest, WhatOneSdkRefusesIsMarked) {
         R"(c id3 {"success": null, "content_count": 1, "refused_by": "typescript"})",
         R"(c id4 {"success": true, "content_count": 1})",
         R"(c id5 {"success": true, "content_count": 3})"}},
+      {"_meta null, a progressToken null or beyond 2^53: zod refuses, pydantic takes; progress "
+       "beyond a double is Infinity, which zod's number() refuses (review proxy-newcomer-r4 5)",
+       {{kUp, call("1", R"(,"_meta":null)")},
+        {kUp, call("2", R"(,"_meta":{"progressToken":null})")},
+        {kUp, call("3", R"(,"_meta":{"progressToken":9007199254740993})")},
+        {kUp, call("4", R"(,"_meta":"m")")},
+        {kUp, call("5", R"(,"_meta":{"progressToken":5})")},
+        {kDown, notification("notifications/progress", R"({"progressToken":5,"progress":1e400})")},
+        {kDown, notification("notifications/progress", R"({"progressToken":5,"progress":1,"_meta":null})")},
+        {kDown, result("5", kText)}},
+       {"s id1 tools/call 1 refused_by=\"typescript\"", "s id2 tools/call 2 refused_by=\"typescript\"",
+        "s id3 tools/call 3 refused_by=\"typescript\"", "s id4 tools/call 5",
+        R"(p id4 {"progress": Infinity, "refused_by": "typescript"})",
+        R"(p id4 {"progress": 1, "refused_by": "typescript"})",
+        R"(c id4 {"success": true, "content_count": 1})"}},
       {"a resource's contents and a prompt's messages as their clients' schemas read them: a "
        "blob atob refuses, contents without text or blob, no contents, a role neither "
        "\"user\" nor \"assistant\" (review proxy-newcomer-r4 3)",
