@@ -99,18 +99,38 @@ InteractionTracker::InteractionTracker(TrackerOptions options, Sink sink, IdMake
 }
 
 void InteractionTracker::on_line(Direction direction, std::string_view line, SeenAt at) {
-  JsonTree tree;
-  if (!tree.parse(line)) {
-    if (line.find_first_not_of(" \t\r") != std::string_view::npos) ++unreadable_lines_;
-    return;
-  }
+  // The Python SDK's server reads its stdin with universal newlines: a CR
+  // before a client's line ends, which JSON.parse reads as white space,
+  // ends a line there for it.
   const size_t cr = line.find('\r');
   const bool split_by_python = options_.stdio_lines && direction == Direction::kClientToServer &&
                                cr != std::string_view::npos && cr + 1 < line.size();
+  JsonTree tree;
+  if (tree.parse(line)) return on_value(direction, tree, line.size(), split_by_python, false, at);
+  if (split_by_python) {
+    // JSON.parse refuses the line whole; Python reads each piece as a line
+    // of its own: the messages among them are Python's alone.
+    for (size_t start = 0; start <= line.size();) {
+      const size_t end = std::min(line.find('\r', start), line.size());
+      const std::string_view piece = line.substr(start, end - start);
+      start = end + 1;
+      if (piece.find_first_not_of(" \t") == std::string_view::npos) continue;
+      JsonTree piece_tree;
+      if (piece_tree.parse(piece)) on_value(direction, piece_tree, piece.size(), false, true, at);
+      else ++unreadable_lines_;
+    }
+    return;
+  }
+  if (line.find_first_not_of(" \t\r") != std::string_view::npos) ++unreadable_lines_;
+}
+
+void InteractionTracker::on_value(Direction direction, const JsonTree& tree, size_t size,
+                                  bool split_by_python, bool split_piece, SeenAt at) {
   if (!JsonTree::is(tree.root(), Kind::kArray)) {
     Message m;
     m.split_by_python = split_by_python;
-    if (read_message(tree, tree.root(), line.size(), false, &m)) on_message(direction, m, at);
+    m.split_piece = split_piece;
+    if (read_message(tree, tree.root(), size, false, &m)) on_message(direction, m, at);
     return;
   }
   // A batch: 2025-03-26 has them ("MUST support receiving JSON-RPC
@@ -120,6 +140,7 @@ void InteractionTracker::on_line(Direction direction, std::string_view line, See
   for (const Node* n = tree.first(tree.root()); n; n = tree.next(n)) {
     Message m;
     m.split_by_python = split_by_python;
+    m.split_piece = split_piece;
     if (read_message(tree, n, n->text.size(), false, &m)) on_message(direction, m, at);
   }
 }
@@ -169,7 +190,8 @@ void InteractionTracker::on_last_client_line(std::string_view head, std::string_
 // SDK refuses a line of 10 MiB or more, or without its newline.
 uint8_t InteractionTracker::takers(const Message& m) const {
   uint8_t out = kTakenByBoth;
-  if (m.tree->non_finite() || unterminated_ || (m.partial && options_.stdio_lines) || m.both)
+  if (m.tree->non_finite() || unterminated_ || (m.partial && options_.stdio_lines) || m.both ||
+      m.split_piece)
     out &= ~kTakenByTypescript;
   for (const Node* n = m.tree->first(m.object); n && (out & kTakenByTypescript); n = m.tree->next(n))
     if (!zod_member(n->key, !m.method.empty())) out &= ~kTakenByTypescript;

@@ -199,6 +199,8 @@ class InteractionTracker {
     // A stdio line from the client with a CR before its end, which the
     // Python SDK's server reads as two lines (JSON.parse: whitespace).
     bool split_by_python = false;
+    // A piece of such a line, which JSON.parse refuses whole: Python's alone.
+    bool split_piece = false;
     // The one SDK whose reader refuses it ("typescript", "python"), nullptr
     // when both take it (man page PROXY, Faithful).
     const char* refused_by = nullptr;
@@ -269,6 +271,9 @@ class InteractionTracker {
   static bool read_message(const JsonTree& tree, const Node* n, size_t size, bool partial,
                            Message* m);
   uint8_t takers(const Message& m) const;
+  // A line's value (a message, or a batch of them) read whole.
+  void on_value(Direction direction, const JsonTree& tree, size_t size, bool split_by_python,
+                bool split_piece, SeenAt at);
   void on_message(Direction direction, const Message& in, SeenAt at);
   void note_session(const Message& m);
   struct Session {

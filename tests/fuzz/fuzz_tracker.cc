@@ -34,6 +34,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.capture_arguments = size % 2 == 0;
   options.capture_results = size % 3 == 0;
   options.max_payload_bytes = size % 5 == 0 ? 300 : 0;
+  options.stdio_lines = size % 7 < 4;  // the long-line and CR rules of stdio's readers
   int made = 0;
   InteractionTracker tracker(
       options,

@@ -576,7 +576,18 @@ TEST(TrackerTableTest, WhatOneSdkRefusesIsMarked) {
       {"a CR inside the server's line", {{kUp, call("1")}, {kDown, cr_answer}},
        {"s id1 tools/call 1", kDone}},
   };
-  check({rows[0], rows[1], rows[2]}, stdio);
+  // Two messages a CR parts: JSON.parse refuses the line, Python serves
+  // both (review proxy-newcomer-r4 2); a piece that is no message is
+  // counted as not looked at.
+  const std::string two = call("1") + "\r" + call("2") + "\r \r" + "garbage";
+  check({rows[0], rows[1], rows[2],
+         {"two calls a CR parts: Python's alone",
+          {{kUp, two}, {kDown, result("1", kText)}, {kDown, result("2", kText)}},
+          {"s id1 tools/call 1 refused_by=\"typescript\"", "s id2 tools/call 2 refused_by=\"typescript\"",
+           kDone, R"(c id2 {"success": true, "content_count": 1})"},
+          std::nullopt,
+          1}},
+        stdio);
   check({{"over HTTP, a CR splits no line", {{kUp, cr_inside}, {kDown, result("1", kText)}},
           {"s id1 tools/call 1", kDone}}});
 }
