@@ -65,7 +65,8 @@ bool InteractionTracker::read_message(const JsonTree& tree, const Node* n, size_
   // Both a result and an error ("both members MUST NOT be included"): the
   // Python SDK's JSONRPCMessage (a smart union of models that take extra
   // members) reads an error it takes, else the result; zod reads neither.
-  if (!partial && !method && m->result && m->error) {
+  // Of a long line, an error it takes shows whole at one end.
+  if (!method && m->result && m->error) {
     m->both = true;
     const Node* code = tree.member(m->error, "code");
     const bool python_error = JsonTree::is(m->error, Kind::kObject) &&

@@ -707,6 +707,16 @@ TEST(TrackerTableTest, CapturedArgumentsDeeperThanTheReaderGoesAreKeptAsText) {
 
 TEST(TrackerTableTest, LongLines) {
   check({
+      {"a long answer with both a result and an error: the error Python takes, whole at either "
+       "end, ends the call (review proxy-newcomer-r4 4)",
+       {{kUp, call("2")}, {kUp, call("3")},
+        {kDown, R"({"jsonrpc":"2.0","id":2,"result":{"content":[{"type":"text","text":"xx)",
+         R"(xx"}]},"error":{"code":-1,"message":"m"}})"},
+        {kDown, R"({"jsonrpc":"2.0","id":3,"error":{"code":-1,"message":"m"},"result":{"content":[{"text":"xx)",
+         R"(xx"}]}})"}},
+       {"s id1 tools/call 2", "s id2 tools/call 3",
+        R"(e id1 {"error_type": "JsonRpcError", "error_code": -1, "error_message": "m", "parsed": false, "refused_by": "typescript"})",
+        R"(e id2 {"error_type": "JsonRpcError", "error_code": -1, "error_message": "m", "parsed": false, "refused_by": "typescript"})"}},
       {"a server request in the SDK's key order never completes the client's call of its id",
        {{kUp, call("3")},
         {kDown, R"({"method":"sampling/createMessage","params":{"messages":[{"x":"yy)",
