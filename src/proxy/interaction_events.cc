@@ -517,9 +517,17 @@ std::string InteractionTracker::error_payload(const Interaction& i, const Messag
     // Both SDKs read a whole code written -32601.0 or 1e2 as the integer.
     const auto n = JsonTree::is(code, Kind::kNumber) ? message_keys_detail::number_of(code->text)
                                                      : message_keys_detail::Number{};
-    if (!JsonTree::is(code, Kind::kNumber)) p.raw("error_code", "null");
-    else if (!n.plain && n.safe) p.raw("error_code", std::to_string(static_cast<int64_t>(n.value)));
-    else p.value("error_code", t, code);
+    if (!JsonTree::is(code, Kind::kNumber)) {
+      p.raw("error_code", "null");
+    } else if (!n.plain && n.safe) {
+      p.raw("error_code", std::to_string(static_cast<int64_t>(n.value)));
+    } else if (!n.plain && n.whole) {  // 1e20: Python's lax int reads it exactly
+      char digits[400];
+      std::snprintf(digits, sizeof digits, "%.0f", n.value);
+      p.raw("error_code", digits);
+    } else {
+      p.value("error_code", t, code);
+    }
     p.text("error_message", JsonTree::string(t.member(m.error, "message")), kMaxMessageChars);
     if (type == "JsonRpcError") p.raw("output_size", std::to_string(m.size));
   } else {
