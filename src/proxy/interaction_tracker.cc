@@ -102,13 +102,14 @@ InteractionTracker::InteractionTracker(TrackerOptions options, Sink sink, IdMake
 void InteractionTracker::on_line(Direction direction, std::string_view line, SeenAt at) {
   // The Python SDK's server reads its stdin with universal newlines: a CR
   // before a client's line ends, which JSON.parse reads as white space,
-  // ends a line there for it.
-  const size_t cr = line.find('\r');
-  const bool split_by_python = options_.stdio_lines && direction == Direction::kClientToServer &&
-                               cr != std::string_view::npos && cr + 1 < line.size();
+  // ends a line there for it (only a client's stdio line is looked at).
+  const bool python_splits = options_.stdio_lines && direction == Direction::kClientToServer &&
+                             line.find('\r') < line.size() - 1;
   JsonTree tree;
-  if (tree.parse(line)) return on_value(direction, tree, line.size(), split_by_python, false, at);
-  if (split_by_python) {
+  if (tree.parse(line))
+    return on_value(direction, tree, line.size(),
+                    python_splits ? CrSplit::kSplitByPython : CrSplit::kNone, at);
+  if (python_splits) {
     // JSON.parse refuses the line whole; Python reads each piece as a line
     // of its own: the messages among them are Python's alone.
     for (size_t start = 0; start <= line.size();) {
@@ -117,7 +118,7 @@ void InteractionTracker::on_line(Direction direction, std::string_view line, See
       start = end + 1;
       if (piece.find_first_not_of(" \t") == std::string_view::npos) continue;
       JsonTree piece_tree;
-      if (piece_tree.parse(piece)) on_value(direction, piece_tree, piece.size(), false, true, at);
+      if (piece_tree.parse(piece)) on_value(direction, piece_tree, piece.size(), CrSplit::kPiece, at);
       else ++unreadable_lines_;
     }
     return;
@@ -126,11 +127,10 @@ void InteractionTracker::on_line(Direction direction, std::string_view line, See
 }
 
 void InteractionTracker::on_value(Direction direction, const JsonTree& tree, size_t size,
-                                  bool split_by_python, bool split_piece, SeenAt at) {
+                                  CrSplit cr_split, SeenAt at) {
+  Message m;
+  m.cr_split = cr_split;
   if (!JsonTree::is(tree.root(), Kind::kArray)) {
-    Message m;
-    m.split_by_python = split_by_python;
-    m.split_piece = split_piece;
     if (read_message(tree, tree.root(), size, false, &m)) on_message(direction, m, at);
     return;
   }
@@ -139,10 +139,8 @@ void InteractionTracker::on_value(Direction direction, const JsonTree& tree, siz
   // batches", and 2025-06-18 removed them, so their peers refuse one.
   if (!protocol_version_.empty() && protocol_version_ != "2025-03-26") return;
   for (const Node* n = tree.first(tree.root()); n; n = tree.next(n)) {
-    Message m;
-    m.split_by_python = split_by_python;
-    m.split_piece = split_piece;
-    if (read_message(tree, n, n->text.size(), false, &m)) on_message(direction, m, at);
+    Message one = m;
+    if (read_message(tree, n, n->text.size(), false, &one)) on_message(direction, one, at);
   }
 }
 
@@ -184,22 +182,22 @@ void InteractionTracker::on_last_client_line(std::string_view head, std::string_
 
 // Which SDKs' readers take message `m` (Takers): JSON.parse refuses NaN and
 // Infinity, pydantic-core a lone surrogate and deep nesting, the Python
-// server's stdin a line a CR splits; zod's message schemas are strict (no member beside a message's
-// own, not both result and error), pydantic's models take any member; zod
-// and pydantic each want an id of their kind of integer, and
-// an error's integer code and string message; over stdio the TypeScript
-// SDK refuses a line of 10 MiB or more, or without its newline.
+// server's stdin a line a CR splits; zod's message schemas are strict (no
+// member beside a message's own, not both result and error), pydantic's
+// models take any member; zod and pydantic each want an id of their kind of
+// integer, and an error's integer code and string message; over stdio the
+// TypeScript SDK refuses a line of 10 MiB or more, or without its newline.
 uint8_t InteractionTracker::takers(const Message& m) const {
   uint8_t out = kTakenByBoth;
   if (m.tree->non_finite() || unterminated_ || (m.partial && options_.stdio_lines) || m.both ||
-      m.split_piece)
+      m.cr_split == CrSplit::kPiece)
     out &= ~kTakenByTypescript;
   for (const Node* n = m.tree->first(m.object); n && (out & kTakenByTypescript); n = m.tree->next(n))
     if (!zod_member(n->key, !m.method.empty())) out &= ~kTakenByTypescript;
   // The Python SDK reads a line with pydantic-core (model_validate_json, its
   // client's and its server's), whose parser refuses a lone surrogate and a
   // value inside more than 200 containers.
-  if (m.tree->lone_surrogate() || m.tree->depth() > 200 || m.split_by_python)
+  if (m.tree->lone_surrogate() || m.tree->depth() > 200 || m.cr_split == CrSplit::kSplitByPython)
     out &= ~kTakenByPython;
   // A request's or notification's params: zod wants an object or none,
   // pydantic an object or None (null).

@@ -183,6 +183,14 @@ class InteractionTracker {
   std::string transport_traceparent_, transport_tracestate_;
   using Node = JsonTree::Node;
   // One JSON-RPC message of a line (a batch holds several).
+  // How a CR inside a client's stdio line bears on a message read from it:
+  // the Python SDK's server splits the line there (JSON.parse reads the CR
+  // as white space).
+  enum class CrSplit : uint8_t {
+    kNone,
+    kSplitByPython,  // the line is one message to JSON.parse, pieces to Python
+    kPiece,          // a piece of a line JSON.parse refuses whole: Python's alone
+  };
   struct Message {
     const JsonTree* tree = nullptr;
     const Node* id = nullptr;
@@ -196,11 +204,8 @@ class InteractionTracker {
     // It had both a result and an error: the one pydantic reads is kept
     // (read_message); zod takes neither.
     bool both = false;
-    // A stdio line from the client with a CR before its end, which the
-    // Python SDK's server reads as two lines (JSON.parse: whitespace).
-    bool split_by_python = false;
-    // A piece of such a line, which JSON.parse refuses whole: Python's alone.
-    bool split_piece = false;
+    // Read from a client's stdio line with a CR before its end.
+    CrSplit cr_split = CrSplit::kNone;
     // The one SDK whose reader refuses it ("typescript", "python"), nullptr
     // when both take it (man page PROXY, Faithful).
     const char* refused_by = nullptr;
@@ -272,8 +277,8 @@ class InteractionTracker {
                            Message* m);
   uint8_t takers(const Message& m) const;
   // A line's value (a message, or a batch of them) read whole.
-  void on_value(Direction direction, const JsonTree& tree, size_t size, bool split_by_python,
-                bool split_piece, SeenAt at);
+  void on_value(Direction direction, const JsonTree& tree, size_t size, CrSplit cr_split,
+                SeenAt at);
   void on_message(Direction direction, const Message& in, SeenAt at);
   void note_session(const Message& m);
   struct Session {
