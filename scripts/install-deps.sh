@@ -9,6 +9,7 @@ packages=(
   libmicrohttpd-dev
   python3 mandoc sqlite3 curl nodejs
   libfuse3-dev fuse3  # crashfs, the power-loss tests' file system (tests/crashfs)
+  python3-jsonschema  # the Python SDK's checker of a tool's output (tests/e2e/test_output_schema.py)
 )
 [ "$#" -gt 0 ] && packages+=("$@")
 

@@ -473,7 +473,13 @@ std::string InteractionTracker::result_payload(const Interaction& i, const Messa
   // refuse (a content block without its text, a prompt message's role that
   // is neither "user" nor "assistant") is answered, but the call failed for
   // its client whatever the server did.
-  const uint8_t takers = m.partial ? uint8_t{kTakenByBoth} : result_takers(i.method, t, result);
+  uint8_t takers = m.partial ? uint8_t{kTakenByBoth} : result_takers(i.method, t, result);
+  // A tool's structuredContent, by the schema it listed (the Python SDK's
+  // client checks the result of a task's call not at all).
+  if (!m.partial && i.method == "tools/call") {
+    const uint8_t structured = output_schemas_.result_takers(i.target, t, result);
+    takers &= i.task_id.empty() ? structured : structured | kTakenByPython;
+  }
   if (takers == kTakenByTypescript && !refused_by) refused_by = "python";
   if (takers == kTakenByPython && !refused_by) refused_by = "typescript";
   Payload p;

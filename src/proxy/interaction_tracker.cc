@@ -294,6 +294,7 @@ void InteractionTracker::on_client_request(const Message& m, SeenAt at, std::str
   using Role = Request::Role;
   Request request;
   request.role = m.method == "initialize"     ? Role::kInitialize
+                 : m.method == "tools/list"   ? Role::kToolsList
                  : m.method == "tasks/get"    ? Role::kTaskGet
                  : m.method == "tasks/result" ? Role::kTaskResult
                  : m.method == "tasks/cancel" ? Role::kTaskCancel
@@ -301,6 +302,8 @@ void InteractionTracker::on_client_request(const Message& m, SeenAt at, std::str
                                               : Role::kPlain;
   request.task_id = std::string(JsonTree::string(t.member(m.params, "taskId")));
   request.task_augmented = JsonTree::is(t.member(m.params, "task"), Kind::kObject);
+  const Node* cursor = t.member(m.params, "cursor");
+  request.paged = cursor && !JsonTree::is(cursor, Kind::kNull);
   if (options_.methods.matches(m.method)) {
     request.interaction = retried(m);
     if (request.interaction) {
@@ -457,6 +460,8 @@ void InteractionTracker::on_server_response(const Message& in, SeenAt at) {
     std::string_view version = JsonTree::string(m.tree->member(m.result, "protocolVersion"));
     if (!version.empty()) protocol_version_ = std::string(version);
   }
+  if (request.role == Role::kToolsList && m.result && !m.error)
+    output_schemas_.on_listing(*m.tree, m.result, takers_of(m), request.paged, m.partial);
   if (!request.task_id.empty()) on_task_answer(request, m, at);
   auto it = interactions_.find(request.interaction);
   if (it != interactions_.end() && it->second.request == key) {

@@ -30,6 +30,7 @@
 
 #include "src/event/event.h"
 #include "src/proxy/json_tree.h"
+#include "src/proxy/output_schemas.h"
 
 namespace mcpr {
 
@@ -250,13 +251,16 @@ class InteractionTracker {
   // A client request waiting for its answer, kept when the answer matters:
   // it belongs to an interaction, or it is about the session or a task.
   struct Request {
-    enum class Role : uint8_t { kPlain, kInitialize, kTaskGet, kTaskResult, kTaskCancel, kTaskUpdate };
+    enum class Role : uint8_t {
+      kPlain, kInitialize, kToolsList, kTaskGet, kTaskResult, kTaskCancel, kTaskUpdate
+    };
     uint64_t interaction = 0;  // the interaction it starts or continues, 0 for none
     Role role = Role::kPlain;
     std::string task_id;          // of the task it is about
     bool task_augmented = false;  // it asked for a task (2025-11-25 params.task)
     std::vector<std::string> input_keys;  // tasks/update: the inputs it gives
     bool left = false;  // its client closed its stream (leave_requests)
+    bool paged = false;  // tools/list: it named a cursor
   };
   using Interactions = std::map<uint64_t, Interaction>;
   using Requests = std::map<std::string, Request>;
@@ -354,6 +358,7 @@ class InteractionTracker {
   uint64_t unreadable_lines_ = 0;
   bool unterminated_ = false;  // on_last_client_line's: the line has no newline
   bool client_string_ids_ = false;  // the client has sent a request with a string id
+  ToolOutputSchemas output_schemas_;  // from the tools/list results the client read
 };
 
 }  // namespace mcpr

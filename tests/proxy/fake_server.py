@@ -16,9 +16,12 @@ client request by the tool name it calls:
                   at once, then the result
   nan             a result whose structuredContent holds NaN, as Python's json
                   writes it by default (JavaScript's JSON.parse refuses it)
+any other tool    a result whose text is its arguments; with arguments.structured,
+                  that value as its structuredContent (and arguments.isError as isError)
 initialize gets a result with the client's protocolVersion (so that an SDK
 client connects);
-other methods (tools/list, ...) get an empty result. With
+other methods (tools/list, ...) get an empty result; with --tools FILE,
+tools/list gets the tools the JSON file lists. With
 --exit-status N the server exits N when stdin ends; --log FILE appends every
 line it reads (to compare byte for byte); --stderr-at-exit says goodbye on
 stderr when stdin ends, and dies of SIGPIPE if no one reads it any more;
@@ -48,6 +51,7 @@ def send(obj):
 
 def main():
     exit_status = 0
+    tools = None
     log = None
     goodbye = False
     stubborn = False
@@ -58,6 +62,9 @@ def main():
             exit_status = int(args.pop(0))
         elif a == "--log":
             log = open(args.pop(0), "ab")
+        elif a == "--tools":
+            with open(args.pop(0)) as f:
+                tools = json.load(f)
         elif a == "--stderr-at-exit":
             goodbye = True
         elif a == "--stubborn":
@@ -131,8 +138,14 @@ def main():
                 separators=(",", ":")).encode() + b"\n" for i in range(1, n + 1)))
             send({"jsonrpc": "2.0", "id": rid, "result": {"content": [{"type": "text", "text": "flooded"}]}})
         elif name is not None:
-            send({"jsonrpc": "2.0", "id": rid, "result": {
-                "content": [{"type": "text", "text": json.dumps(params.get("arguments"))}]}})
+            arguments = params.get("arguments") or {}
+            result = {"content": [{"type": "text", "text": json.dumps(arguments)}]}
+            for key in ("structured", "isError"):
+                if isinstance(arguments, dict) and key in arguments:
+                    result["structuredContent" if key == "structured" else key] = arguments[key]
+            send({"jsonrpc": "2.0", "id": rid, "result": result})
+        elif msg["method"] == "tools/list" and tools is not None:
+            send({"jsonrpc": "2.0", "id": rid, "result": {"tools": tools}})
         else:
             send({"jsonrpc": "2.0", "id": rid, "result": {}})
     if stubborn:

@@ -5,6 +5,10 @@
 //   node sdk_client.mjs bench N CMD [ARG...]   calls echo N times, prints round trips (µs)
 //   node sdk_client.mjs refused CMD [ARG...]   fake_server.py's answers this client refuses
 //   node sdk_client.mjs progress CMD [ARG...]  fake_server.py's progress tool, twice
+//   node sdk_client.mjs schema CMD [ARG...]    lists tools, then calls "count" (which
+//                                              fake_server.py --tools lists with an
+//                                              outputSchema) with structuredContent that
+//                                              matches it, does not, and none
 // MCP_NPM names the folder the SDK was installed into (npm --prefix).
 import { sdk, outcome, toolCalls, taskCalls, elicitationAnswer } from "./sdk_common.mjs";
 
@@ -71,8 +75,17 @@ if (mode === "scenario") {
     out.push({ ...got, progress });
   }
   console.log(JSON.stringify(out));
+} else if (mode === "schema") {
+  await client.listTools();
+  const out = {};
+  const call = (args) => outcome(client.callTool({ name: "count", arguments: args }));
+  out.matches = await call({ structured: { n: 3 } });
+  out.fails = await call({ structured: { n: -1 } });
+  out.none = await call({});
+  out.toolError = await call({ isError: true });
+  console.log(JSON.stringify(out));
 } else {
-  console.error("sdk_client.mjs: mode is scenario, tasks, bench, refused or progress");
+  console.error("sdk_client.mjs: mode is scenario, tasks, bench, refused, progress or schema");
   process.exitCode = 2;
 }
 await client.close();

@@ -1396,5 +1396,82 @@ TEST(TrackerTableTest, SubscriptionsListen) {
   }, all);
 }
 
+// A tool's structuredContent against the outputSchema it listed, as each
+// SDK's client keeps the listings it read (src/proxy/output_schemas.h).
+std::string listing(const std::string& tools, const std::string& next = "") {
+  return R"({"tools":[)" + tools + "]" + (next.empty() ? "" : R"(,"nextCursor":")" + next + "\"") +
+         "}";
+}
+std::string tool(const std::string& name, const std::string& output_schema = "") {
+  return R"({"name":")" + name + R"(","inputSchema":{"type":"object"})" +
+         (output_schema.empty() ? "" : R"(,"outputSchema":)" + output_schema) + "}";
+}
+std::string structured(const std::string& content, const std::string& extra = "") {
+  return R"({"content":[{"type":"text","text":"ok"}],"structuredContent":)" + content + extra + "}";
+}
+const std::string kCountSchema =
+    R"({"type":"object","properties":{"n":{"type":"integer","minimum":0}},"required":["n"]})";
+
+TEST(TrackerTableTest, OutputSchemas) {
+  check({
+      {"a result whose structuredContent is missing or fails the schema its tool listed: both "
+       "clients fail the call; a tool's error is checked by the TypeScript SDK's alone, and "
+       "only when it carries structuredContent; a format is ajv's alone; null is pydantic's",
+       {{kUp, request("1", "tools/list", "{}")},
+        {kDown, result("1", listing(tool("a", kCountSchema) + "," + tool("b") + "," +
+                                    tool("f", R"({"type":"object","properties":{"u":{"type":"string","format":"uri"}}})")))},
+        {kUp, tool_call("2", "a", "{}")}, {kDown, result("2", structured(R"({"n":3})"))},
+        {kUp, tool_call("3", "a", "{}")}, {kDown, result("3", structured(R"({"n":-1})"))},
+        {kUp, tool_call("4", "a", "{}")}, {kDown, result("4", kText)},
+        {kUp, tool_call("5", "a", "{}")},
+        {kDown, result("5", R"({"content":[{"type":"text","text":"no"}],"isError":true})")},
+        {kUp, tool_call("6", "a", "{}")},
+        {kDown, result("6", structured(R"({"n":"x"})", R"(,"isError":true)"))},
+        {kUp, tool_call("7", "b", "{}")}, {kDown, result("7", structured(R"({"n":"x"})"))},
+        {kUp, tool_call("8", "f", "{}")}, {kDown, result("8", structured(R"({"u":"no uri"})"))},
+        {kUp, tool_call("9", "a", "{}")}, {kDown, result("9", structured("null"))},
+        {kUp, tool_call("10", "b", "{}")}, {kDown, result("10", structured("null"))},
+        {kUp, tool_call("11", "b", "{}")}, {kDown, result("11", structured("[]"))}},
+       {"s id1 tools/call 2", R"(c id1 {"success": true, "content_count": 1})",
+        "s id2 tools/call 3", R"(c id2 {"success": null, "content_count": 1})",
+        "s id3 tools/call 4", R"(c id3 {"success": null, "content_count": 1})",
+        "s id4 tools/call 5", R"(e id4 {"error_type": "ToolError", "error_message": "no", "content_count": 1})",
+        "s id5 tools/call 6", R"(e id5 {"error_type": "ToolError", "error_message": "ok", "content_count": 1, "refused_by": "typescript"})",
+        "s id6 tools/call 7", R"(c id6 {"success": true, "content_count": 1})",
+        "s id7 tools/call 8", R"(c id7 {"success": true, "content_count": 1})",
+        "s id8 tools/call 9", R"(c id8 {"success": null, "content_count": 1})",
+        "s id9 tools/call 10", R"(c id9 {"success": null, "content_count": 1, "refused_by": "typescript"})",
+        "s id10 tools/call 11", R"(c id10 {"success": null, "content_count": 1})"}},
+      {"which listings a client keeps: none before a listing (the Python SDK's lists by "
+       "itself, too late for the proxy); the TypeScript SDK's the last page alone, the Python "
+       "SDK's every page, until a complete listing drops the tools it does not list",
+       {{kUp, tool_call("1", "a", "{}")}, {kDown, result("1", structured(R"({"n":-1})"))},
+        {kUp, request("2", "tools/list", "{}")},
+        {kDown, result("2", listing(tool("a", kCountSchema), "p2"))},
+        {kUp, request("3", "tools/list", R"({"cursor":"p2"})")},
+        {kDown, result("3", listing(tool("b")))},
+        {kUp, tool_call("4", "a", "{}")}, {kDown, result("4", structured(R"({"n":-1})"))},
+        {kUp, request("5", "tools/list", "{}")}, {kDown, result("5", listing(tool("b")))},
+        {kUp, tool_call("6", "a", "{}")}, {kDown, result("6", structured(R"({"n":-1})"))}},
+       {"s id1 tools/call 1", R"(c id1 {"success": true, "content_count": 1})",
+        "s id2 tools/call 4",
+        R"(c id2 {"success": null, "content_count": 1, "refused_by": "python"})",
+        "s id3 tools/call 6", R"(c id3 {"success": true, "content_count": 1})"}},
+      {"a listing one client refuses leaves that client's schemas as they were: zod wants an "
+       "outputSchema of type \"object\", pydantic takes any object",
+       {{kUp, request("1", "tools/list", "{}")},
+        {kDown, result("1", listing(tool("a", kCountSchema)))},
+        {kUp, request("2", "tools/list", "{}")},
+        {kDown, result("2", listing(tool("a", R"({"type":"object","required":["m"]})") + "," +
+                                    tool("z", R"({"type":"array"})")))},
+        {kUp, tool_call("3", "a", "{}")}, {kDown, result("3", structured(R"({"n":3})"))},
+        {kUp, tool_call("4", "a", "{}")}, {kDown, result("4", structured(R"({"m":-1})"))}},
+       {"s id1 tools/call 3",
+        R"(c id1 {"success": null, "content_count": 1, "refused_by": "python"})",
+        "s id2 tools/call 4",
+        R"(c id2 {"success": null, "content_count": 1, "refused_by": "typescript"})"}},
+  });
+}
+
 }  // namespace
 }  // namespace mcpr

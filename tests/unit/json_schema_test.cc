@@ -1,0 +1,123 @@
+// check_json_schema, row by row: what both libraries agree on is judged;
+// what the proxy does not read is kUnknown, never a guess. (Its agreement
+// with ajv and jsonschema themselves over generated schemas is
+// tests/e2e/test_output_schema.py's.)
+#include "src/proxy/json_schema.h"
+
+#include <gtest/gtest.h>
+
+namespace mcpr {
+namespace {
+
+constexpr auto M = SchemaVerdict::kMatches;
+constexpr auto F = SchemaVerdict::kFails;
+constexpr auto U = SchemaVerdict::kUnknown;
+
+struct SchemaRow {
+  const char* schema;
+  const char* value;
+  SchemaVerdict ajv;
+  SchemaVerdict jsonschema;
+};
+
+TEST(JsonSchemaTest, Verdicts) {
+  const SchemaRow rows[] = {
+      // Types; 1.0 and 1e2 are integers to both, true is no number.
+      {R"({"type":"integer"})", "1.0", M, M},
+      {R"({"type":"integer"})", "1e2", M, M},
+      {R"({"type":"integer"})", "1.5", F, F},
+      {R"({"type":"number"})", "true", F, F},
+      {R"({"type":["string","null"]})", "null", M, M},
+      {R"({"type":"object"})", "[]", F, F},
+      {R"({"type":"whatever"})", "1", U, U},
+      // Equality: 1 and 1.0 are equal, true and 1 are not; members in any order.
+      {R"({"enum":[1,"a"]})", "1.0", M, M},
+      {R"({"enum":[1]})", "true", F, F},
+      {R"({"const":{"a":1,"b":[1,2]}})", R"({"b":[1.0,2],"a":1})", M, M},
+      {R"({"const":{"a":1}})", R"({"a":1,"b":2})", F, F},
+      {R"({"uniqueItems":true})", R"([1,1.0])", F, F},
+      {R"({"uniqueItems":true})", R"([1,true,"1"])", M, M},
+      // A repeated member: the last counts, as JSON.parse and Python read it.
+      {R"({"required":["a"],"properties":{"a":{"type":"string"}}})", R"({"a":"x","a":1})", F, F},
+      {R"({"maxProperties":1})", R"({"a":1,"a":2})", M, M},
+      // Characters, not bytes nor UTF-16 units.
+      {R"({"maxLength":1})", R"("😀")", M, M},
+      {R"({"minLength":2})", R"("é")", F, F},
+      // Bounds and multiples.
+      {R"({"exclusiveMinimum":0})", "0", F, F},
+      {R"({"maximum":2.5})", "2.5", M, M},
+      {R"({"multipleOf":3})", "9.0", M, M},
+      {R"({"multipleOf":3})", "1.5", F, F},
+      {R"({"multipleOf":0.1})", "0.3", U, U},
+      {R"({"exclusiveMinimum":true,"minimum":0})", "0", U, U},
+      // Beyond 2^53, Python's integers are exact and JavaScript's are not.
+      {R"({"maximum":9007199254740992})", "9007199254740993", U, U},
+      // Combinations in three-valued logic: an unknown branch settles nothing
+      // unless the others do.
+      {R"({"anyOf":[{"pattern":"^a"},{"type":"string"}]})", R"("b")", M, M},
+      {R"({"anyOf":[{"pattern":"^a"},{"type":"number"}]})", R"("b")", U, U},
+      {R"({"allOf":[{"pattern":"^a"},{"type":"number"}]})", R"("b")", F, F},
+      {R"({"oneOf":[{"type":"string"},{"minLength":0}]})", R"("b")", F, F},
+      {R"({"oneOf":[{"type":"string"},{"pattern":"x"}]})", R"("b")", U, U},
+      {R"({"not":{"type":"string"}})", "1", M, M},
+      // Properties: additionalProperties sees the members properties does not name.
+      {R"({"properties":{"a":{}},"additionalProperties":false})", R"({"a":1})", M, M},
+      {R"({"properties":{"a":{}},"additionalProperties":false})", R"({"a":1,"b":2})", F, F},
+      {R"({"additionalProperties":{"type":"string"},"patternProperties":{"^x":{}}})", R"({"x":1})", U, U},
+      {R"({"items":{"type":"integer"},"maxItems":2})", R"([1,2])", M, M},
+      {R"({"items":[{"type":"integer"}]})", R"([1])", U, U},  // draft-07 tuples, an error to 2020-12
+      // $ref: a JSON pointer, escaped; the root; a remote one; siblings.
+      {R"({"$defs":{"a/b":{"type":"string"}},"properties":{"x":{"$ref":"#/$defs/a~1b"}}})", R"({"x":1})", F, F},
+      {R"({"definitions":{"n":{"minimum":1}},"items":{"$ref":"#/definitions/n"}})", R"([0])", F, F},
+      {R"({"properties":{"self":{"$ref":"#"}},"required":["a"]})", R"({"a":1,"self":{}})", F, F},
+      {R"({"$ref":"https://example.com/s.json"})", "1", U, U},
+      {R"({"$ref":"#/$defs/missing"})", "1", U, U},
+      {R"({"$defs":{"s":{"type":"string"}},"properties":{"x":{"$ref":"#/$defs/s","minLength":2}}})", R"({"x":"a"})", U, U},
+      {R"({"$ref":"#"})", "1", U, U},  // refers to itself: the depth bound
+      // What one library reads and the other does not: a format is ajv's.
+      {R"({"type":"string","format":"email"})", R"("no")", U, M},
+      {R"({"$schema":"https://json-schema.org/draft/2020-12/schema","type":"string"})", "1", U, F},
+      {R"({"$schema":"http://json-schema.org/draft-07/schema#","type":"string"})", "1", F, F},
+      {R"({"$schema":"http://json-schema.org/draft-04/schema#","type":"string"})", "1", U, U},
+      {R"({"$id":"https://example.com/t","type":"string"})", "1", U, F},
+      // An $id below the root is a base URI of its own for the $refs under it.
+      {R"({"properties":{"x":{"$id":"x","type":"string"}}})", R"({"x":1})", F, F},
+      {R"({"$defs":{"s":{"type":"string"}},"properties":{"x":{"$id":"http://e/x","$ref":"#/$defs/s"}}})",
+       R"({"x":1})", U, U},
+      // Neither reads an unknown keyword nor an annotation.
+      {R"({"x-vendor":{"type":"string"},"title":"t","default":3})", "1", M, M},
+      {R"({"pattern":"^a"})", R"("b")", U, U},
+      {R"({"if":{"type":"string"},"then":{"minLength":3}})", R"("b")", U, U},
+      {"true", "1", M, M},
+      {"false", "1", F, F},
+  };
+  for (const SchemaRow& row : rows) {
+    JsonTree schema, value;
+    ASSERT_TRUE(schema.parse(row.schema)) << row.schema;
+    ASSERT_TRUE(value.parse(row.value)) << row.value;
+    EXPECT_EQ(check_json_schema(SchemaReader::kAjv, schema, value, value.root()), row.ajv)
+        << "ajv: " << row.schema << " against " << row.value;
+    EXPECT_EQ(check_json_schema(SchemaReader::kJsonschema, schema, value, value.root()),
+              row.jsonschema)
+        << "jsonschema: " << row.schema << " against " << row.value;
+  }
+}
+
+// A schema that branches at every level cannot hold the tracker's thread.
+TEST(JsonSchemaTest, ManyBranchesEndUnknown) {
+  // d29 tries d28 twice, which tries d27 twice, ...: 2^30 checks of d0.
+  std::string schema = R"({"$defs":{"d0":{"type":"integer"})";
+  for (int i = 1; i < 30; ++i) {
+    const std::string ref = R"({"$ref":"#/$defs/d)" + std::to_string(i - 1) + "\"}";
+    schema += ",\"d" + std::to_string(i) + R"(":{"anyOf":[)" + ref + "," + ref + "]}";
+  }
+  schema += R"(},"$ref":"#/$defs/d29"})";
+  JsonTree tree, value;
+  ASSERT_TRUE(tree.parse(schema));
+  ASSERT_TRUE(value.parse(R"("x")"));
+  EXPECT_EQ(check_json_schema(SchemaReader::kJsonschema, tree, value, value.root()),
+            SchemaVerdict::kUnknown);
+}
+
+}  // namespace
+}  // namespace mcpr
