@@ -216,7 +216,8 @@ uint8_t content_block_takers(const JsonTree& tree, const Node* item) {
   const std::string_view type = JsonTree::string(tree.member(item, "type"));
   if (type == "text") return strings(item, {"text"}) ? kTakenByBoth : kTakenByNone;
   if (type == "image" || type == "audio")
-    return strings(item, {"data", "mimeType"}) ? base64_takers(tree, item, "data") : kTakenByNone;
+    return strings(item, {"data", "mimeType"}) ? base64_takers(tree, item, "data")
+                                                : uint8_t{kTakenByNone};
   if (type == "resource_link") return strings(item, {"uri", "name"}) ? kTakenByBoth : kTakenByNone;
   if (type == "resource") return resource_contents_takers(tree, tree.member(item, "resource"));
   return kTakenByNone;
@@ -244,7 +245,7 @@ uint8_t result_takers(std::string_view method, const JsonTree& tree, const Node*
       const std::string_view role = JsonTree::string(tree.member(item, "role"));
       out &= role == "user" || role == "assistant"
                  ? content_block_takers(tree, tree.member(item, "content"))
-                 : kTakenByNone;
+                 : uint8_t{kTakenByNone};
     }
   }
   return out;

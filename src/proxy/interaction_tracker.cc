@@ -210,7 +210,7 @@ uint8_t InteractionTracker::takers(const Message& m) const {
   if (meta && !JsonTree::is(meta, Kind::kObject))
     out &= JsonTree::is(meta, Kind::kNull) ? kTakenByPython : kTakenByNone;
   if (const Node* token = m.tree->member(meta, "progressToken"))
-    out &= JsonTree::is(token, Kind::kNull) ? kTakenByPython : id_takers(token);
+    out &= JsonTree::is(token, Kind::kNull) ? uint8_t{kTakenByPython} : id_takers(token);
   if (m.id) out &= id_takers(m.id);
   if (m.error && m.method.empty() && JsonTree::is(m.error, Kind::kObject)) {
     const JsonTree& t = *m.tree;
