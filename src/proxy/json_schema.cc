@@ -3,6 +3,7 @@
 #include <cmath>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "src/proxy/message_keys.h"
@@ -111,7 +112,7 @@ class Checker {
     if (JsonTree::is(v, Kind::kCut) || JsonTree::is(v, Kind::kDeep)) return V::kUnknown;
     if (JsonTree::is(s, Kind::kBool)) return verdict(s->text == "true");
     if (!JsonTree::is(s, Kind::kObject)) return V::kUnknown;  // no schema
-    if (const Node* ref = schema_.member(s, "$ref")) {
+    if (const Node* ref = member(schema_, s, "$ref")) {
       // Beside a $ref, draft-07 ignores the other keywords and 2020-12
       // applies them: only annotations may stand there.
       for (const Node* k = schema_.first(s); k; k = schema_.next(k))
@@ -122,7 +123,7 @@ class Checker {
     }
     V out = V::kMatches;
     for (const Node* k = schema_.first(s); k && out != V::kFails; k = schema_.next(k)) {
-      if (schema_.member(s, k->key) != k) continue;  // a repeated key: the last counts
+      if (!counts(schema_, s, k)) continue;  // a repeated key: the last counts
       if (root && root_keyword(k->key)) continue;
       out = all_of(out, keyword(s, k->key, k, v, depth));
     }
@@ -170,8 +171,9 @@ class Checker {
   }
 
   // Equal as both libraries compare JSON: numbers by value (1 and 1.0),
-  // objects by their members in any order, true never 1.
-  V equal(const Node* a, const Node* b) {
+  // objects by their members in any order, true never 1. `a` is of tree
+  // `ta`, `b` of `tb`.
+  V equal(const JsonTree& ta, const Node* a, const JsonTree& tb, const Node* b) {
     if (++steps_ > kMaxSteps) return V::kUnknown;
     const auto unknowable = [](const Node* n) {
       return n->kind == Kind::kCut || n->kind == Kind::kDeep;
@@ -192,18 +194,19 @@ class Checker {
       case Kind::kArray: {
         if (a->size != b->size) return V::kFails;
         V out = V::kMatches;
-        for (const Node *x = schema_.first(a), *y = values_.first(b); x && y && out != V::kFails;
-             x = schema_.next(x), y = values_.next(y))
-          out = all_of(out, equal(x, y));
+        for (const Node *x = ta.first(a), *y = tb.first(b); x && y && out != V::kFails;
+             x = ta.next(x), y = tb.next(y))
+          out = all_of(out, equal(ta, x, tb, y));
         return out;
       }
       case Kind::kObject: {
-        if (members(schema_, a) != members(values_, b)) return V::kFails;
+        const Members& xs = members_of(ta, a);
+        const Members& ys = members_of(tb, b);
+        if (xs.size() != ys.size()) return V::kFails;
         V out = V::kMatches;
-        for (const Node* x = schema_.first(a); x && out != V::kFails; x = schema_.next(x)) {
-          if (schema_.member(a, x->key) != x) continue;
-          const Node* y = values_.member(b, x->key);
-          out = y ? all_of(out, equal(x, y)) : V::kFails;
+        for (auto x = xs.begin(); x != xs.end() && out != V::kFails; ++x) {
+          auto y = ys.find(x->first);
+          out = y == ys.end() ? V::kFails : all_of(out, equal(ta, x->second, tb, y->second));
         }
         return out;
       }
@@ -211,25 +214,30 @@ class Checker {
         return verdict(a->text == b->text);
     }
   }
-  // Equality of two values of the checked value (uniqueItems): the same
-  // comparison within one tree.
-  V same(const Node* a, const Node* b) {
-    Checker within(reader_, values_, values_);
-    within.steps_ = steps_;
-    const V out = within.equal(a, b);
-    steps_ = within.steps_;
-    return out;
-  }
 
-  // The members of an object, a repeated key once (JSON.parse and Python
-  // keep the last).
-  size_t members(const JsonTree& tree, const Node* object) {
-    size_t count = 0;
-    for (const Node* n = tree.first(object); n; n = tree.next(n)) {
-      ++steps_;
-      if (tree.member(object, n->key) == n) ++count;
+  // The members of an object by name, a repeated name once, its last
+  // value (as JSON.parse and Python keep it): made once per object, each
+  // member a step.
+  using Members = std::unordered_map<std::string_view, const Node*>;
+  const Members& members_of(const JsonTree& tree, const Node* object) {
+    auto [it, made] = members_.try_emplace(object);
+    if (made) {
+      for (const Node* n = tree.first(object); n; n = tree.next(n)) {
+        ++steps_;
+        it->second[n->key] = n;
+      }
     }
-    return count;
+    return it->second;
+  }
+  const Node* member(const JsonTree& tree, const Node* object, std::string_view key) {
+    if (!JsonTree::is(object, Kind::kObject)) return nullptr;
+    const Members& members = members_of(tree, object);
+    auto it = members.find(key);
+    return it == members.end() ? nullptr : it->second;
+  }
+  // Whether member `n` of `object` is the one that counts (the last of its name).
+  bool counts(const JsonTree& tree, const Node* object, const Node* n) {
+    return member(tree, object, n->key) == n;
   }
 
   // The schema a "#..." $ref points at (a JSON pointer in a URI fragment),
@@ -266,7 +274,7 @@ class Checker {
         }
       }
       if (JsonTree::is(at, Kind::kObject)) {
-        at = schema_.member(at, token);
+        at = member(schema_, at, token);
       } else if (JsonTree::is(at, Kind::kArray) && !token.empty() && token.size() < 9 &&
                  token.find_first_not_of("0123456789") == std::string::npos &&
                  (token == "0" || token[0] != '0')) {
@@ -302,18 +310,17 @@ class Checker {
       if (!JsonTree::is(k, Kind::kArray) || k->size == 0) return V::kUnknown;
       V out = V::kFails;
       for (const Node* e = schema_.first(k); e && out != V::kMatches; e = schema_.next(e))
-        out = any_of(out, equal(e, v));
+        out = any_of(out, equal(schema_, e, values_, v));
       return out;
     }
-    if (key == "const") return equal(k, v);
+    if (key == "const") return equal(schema_, k, values_, v);
     if (key == "properties") {
       if (!JsonTree::is(k, Kind::kObject)) return V::kUnknown;
       if (!object) return V::kMatches;
       V out = V::kMatches;
       for (const Node* p = schema_.first(k); p && out != V::kFails; p = schema_.next(p)) {
-        if (schema_.member(k, p->key) != p) continue;
-        if (const Node* member = values_.member(v, p->key))
-          out = all_of(out, check(p, member, depth + 1));
+        if (!counts(schema_, k, p)) continue;
+        if (const Node* m = member(values_, v, p->key)) out = all_of(out, check(p, m, depth + 1));
       }
       return out;
     }
@@ -322,22 +329,22 @@ class Checker {
       bool all = true;
       for (const Node* name = schema_.first(k); name; name = schema_.next(name)) {
         if (!JsonTree::is(name, Kind::kString)) return V::kUnknown;
-        all = all && (!object || values_.member(v, name->text));
+        all = all && (!object || member(values_, v, name->text));
       }
       return verdict(all);
     }
     if (key == "additionalProperties") {
       // (Beside patternProperties, which is not read, the members it
       // applies to are not known.)
-      const Node* properties = schema_.member(s, "properties");
+      const Node* properties = member(schema_, s, "properties");
       if ((properties && !JsonTree::is(properties, Kind::kObject)) ||
-          schema_.member(s, "patternProperties") ||
+          member(schema_, s, "patternProperties") ||
           !(JsonTree::is(k, Kind::kObject) || JsonTree::is(k, Kind::kBool)))
         return V::kUnknown;
       if (!object) return V::kMatches;
       V out = V::kMatches;
       for (const Node* m = values_.first(v); m && out != V::kFails; m = values_.next(m)) {
-        if (values_.member(v, m->key) != m || schema_.member(properties, m->key)) continue;
+        if (!counts(values_, v, m) || member(schema_, properties, m->key)) continue;
         out = all_of(out, check(k, m, depth + 1));
       }
       return out;
@@ -362,7 +369,7 @@ class Checker {
         if (!characters(v->text, &size)) return V::kUnknown;
       } else {
         if (!object) return V::kMatches;
-        size = static_cast<double>(members(values_, v));
+        size = static_cast<double>(members_of(values_, v).size());
       }
       return verdict(key.substr(0, 3) == "min" ? size >= bound : size <= bound);
     }
@@ -392,7 +399,7 @@ class Checker {
       V out = V::kMatches;
       for (const Node* a = values_.first(v); a && out != V::kFails; a = values_.next(a))
         for (const Node* b = values_.next(a); b && out != V::kFails; b = values_.next(b))
-          out = all_of(out, negated(same(a, b)));
+          out = all_of(out, negated(equal(values_, a, values_, b)));
       return out;
     }
     if (key == "allOf" || key == "anyOf" || key == "oneOf") {
@@ -427,6 +434,7 @@ class Checker {
   const JsonTree& values_;
   uint64_t steps_ = 0;
   int nested_id_ = -1;  // not looked for yet
+  std::unordered_map<const Node*, Members> members_;  // of the objects looked into
 };
 
 }  // namespace

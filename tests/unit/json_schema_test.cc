@@ -119,5 +119,22 @@ TEST(JsonSchemaTest, ManyBranchesEndUnknown) {
             SchemaVerdict::kUnknown);
 }
 
+// A wide object is looked into once per object, not once per member: 50,000
+// members, each checked by additionalProperties and counted, are judged
+// within the step bound (a lookup per member would be 2.5e9 steps).
+TEST(JsonSchemaTest, WideObjectsAreJudged) {
+  std::string value = "{";
+  for (int i = 0; i < 50000; ++i) value += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":1";
+  value += ",\"k7\":\"last\"}";
+  JsonTree schema, tree;
+  ASSERT_TRUE(tree.parse(value));
+  ASSERT_TRUE(schema.parse(R"({"additionalProperties":{"type":"integer"},"maxProperties":50000})"));
+  EXPECT_EQ(check_json_schema(SchemaReader::kJsonschema, schema, tree, tree.root()),
+            SchemaVerdict::kFails);  // "k7" is last a string
+  ASSERT_TRUE(schema.parse(R"({"additionalProperties":{"type":["integer","string"]},"maxProperties":50000})"));
+  EXPECT_EQ(check_json_schema(SchemaReader::kJsonschema, schema, tree, tree.root()),
+            SchemaVerdict::kMatches);
+}
+
 }  // namespace
 }  // namespace mcpr
