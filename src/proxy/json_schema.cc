@@ -1,6 +1,7 @@
 #include "src/proxy/json_schema.h"
 
 #include <cmath>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -18,8 +19,8 @@ using V = SchemaVerdict;
 
 // A schema that refers to itself ({"$ref": "#"}) or a value of many nested
 // combinations must not take the tracker's thread for long: past these the
-// verdict is kUnknown.
-constexpr int kMaxDepth = 64;
+// verdict is kUnknown. (A value nests at most 500 deep in a JsonTree.)
+constexpr int kMaxDepth = 512;
 constexpr uint64_t kMaxSteps = 200000;
 
 // Three-valued logic: a verdict not known stays unknown unless the other
@@ -37,13 +38,15 @@ V negated(V a) {
 }
 V verdict(bool matches) { return matches ? V::kMatches : V::kFails; }
 
-// A number both readers hold as the same value: finite, and within 2^53
-// when written as an integer (Python's int is exact beyond it, a
-// JavaScript number is not).
+// A number both readers hold as the same value: within 2^53 when written
+// as an integer (Python's int is exact beyond it, a JavaScript number is
+// not); a number written with a fraction or an exponent beyond a double is
+// Infinity to both. Not NaN.
 bool exact_number(const Node* n, double* out) {
   if (!JsonTree::is(n, Kind::kNumber)) return false;
   const auto v = message_keys_detail::number_of(n->text);
-  if (!std::isfinite(v.value) || (v.plain && std::fabs(v.value) > 9007199254740991.0))
+  if (std::isnan(v.value) || n->text.find_first_of("IN") != std::string_view::npos ||
+      (v.plain && std::fabs(v.value) > 9007199254740991.0))
     return false;
   *out = v.value;
   return true;
@@ -51,25 +54,21 @@ bool exact_number(const Node* n, double* out) {
 
 // A count a keyword takes (minLength, maxItems, ...): a whole number >= 0.
 bool count_of(const Node* n, double* out) {
-  return exact_number(n, out) && *out >= 0 && *out == std::trunc(*out);
+  return exact_number(n, out) && std::isfinite(*out) && *out >= 0 && *out == std::trunc(*out);
 }
 
 // The characters of a string as both count them (JavaScript's ajv counts a
-// surrogate pair as one, Python counts code points): false when it holds a
-// byte that is not UTF-8 (a lone surrogate, as JsonTree keeps it, is one).
+// surrogate pair as one, Python counts code points): false when it is not
+// UTF-8. Node reads each bad sequence as one or more U+FFFD, and a lone
+// surrogate as JsonTree keeps it (ED A0 80) may have come as its escape
+// (one character) or as those three bytes (three): neither is counted.
 bool characters(std::string_view s, double* out) {
   size_t count = 0;
   for (size_t i = 0; i < s.size(); ++count) {
     uint32_t c = 0;
-    if (size_t n = decode_utf8(s, i, &c); n > 0) {
-      i += n;
-    } else if (i + 2 < s.size() && static_cast<unsigned char>(s[i]) == 0xed &&
-               (static_cast<unsigned char>(s[i + 1]) & 0xe0) == 0xa0 &&
-               (static_cast<unsigned char>(s[i + 2]) & 0xc0) == 0x80) {
-      i += 3;  // a lone surrogate
-    } else {
-      return false;
-    }
+    const size_t n = decode_utf8(s, i, &c);
+    if (n == 0) return false;
+    i += n;
   }
   *out = static_cast<double>(count);
   return true;
@@ -104,27 +103,44 @@ bool not_read_here(std::string_view key) {
 
 class Checker {
  public:
-  Checker(SchemaReader reader, const JsonTree& schema, const JsonTree& values)
-      : reader_(reader), schema_(schema), values_(values) {}
+  // `draft7`: the schema's $schema names draft-07.
+  Checker(SchemaReader reader, const JsonTree& schema, const JsonTree& values, bool draft7 = false)
+      : reader_(reader), schema_(schema), values_(values), draft7_(draft7) {}
+
+  // Whether every $ref string of the schema resolves here, no $id standing
+  // below its root.
+  bool all_refs_resolve() {
+    if (nested_id()) return false;
+    std::vector<const Node*> todo{schema_.root()};
+    while (!todo.empty()) {
+      const Node* n = todo.back();
+      todo.pop_back();
+      for (const Node* c = schema_.first(n); c; c = schema_.next(c)) {
+        if (JsonTree::is(n, Kind::kObject) && c->key == "$ref" && JsonTree::is(c, Kind::kString) &&
+            !resolve(c))
+          return false;
+        todo.push_back(c);
+      }
+    }
+    return true;
+  }
 
   V check(const Node* s, const Node* v, int depth, bool root = false) {
     if (++steps_ > kMaxSteps || depth > kMaxDepth) return V::kUnknown;
     if (JsonTree::is(v, Kind::kCut) || JsonTree::is(v, Kind::kDeep)) return V::kUnknown;
     if (JsonTree::is(s, Kind::kBool)) return verdict(s->text == "true");
     if (!JsonTree::is(s, Kind::kObject)) return V::kUnknown;  // no schema
-    if (const Node* ref = member(schema_, s, "$ref")) {
-      // Beside a $ref, draft-07 ignores the other keywords and 2020-12
-      // applies them: only annotations may stand there.
-      for (const Node* k = schema_.first(s); k; k = schema_.next(k))
-        if (k->key != "$ref" && !annotation(k->key) && !(root && root_keyword(k->key)))
-          return V::kUnknown;
-      const Node* target = nested_id() ? nullptr : resolve(ref);
-      return target ? check(target, v, depth + 1) : V::kUnknown;
-    }
     V out = V::kMatches;
+    if (const Node* ref = member(schema_, s, "$ref")) {
+      const Node* target = nested_id() ? nullptr : resolve(ref);
+      out = target ? check(target, v, depth + 1) : V::kUnknown;
+      // Beside a $ref, ajv (v8) and jsonschema's 2020-12 apply the other
+      // keywords too; jsonschema's draft-07 ignores them.
+      if (reader_ == SchemaReader::kJsonschema && draft7_) return out;
+    }
     for (const Node* k = schema_.first(s); k && out != V::kFails; k = schema_.next(k)) {
       if (!counts(schema_, s, k)) continue;  // a repeated key: the last counts
-      if (root && root_keyword(k->key)) continue;
+      if ((root && root_keyword(k->key)) || k->key == "$ref") continue;
       out = all_of(out, keyword(s, k->key, k, v, depth));
     }
     return out;
@@ -132,6 +148,8 @@ class Checker {
 
  private:
   static bool root_keyword(std::string_view key) { return key == "$schema" || key == "$id"; }
+  // Past the step bound every verdict is kUnknown: loops end there.
+  bool spent() const { return steps_ > kMaxSteps; }
 
   // Whether an $id stands below the root: it makes a base URI of its own
   // for the $refs under it, so then no $ref is resolved here.
@@ -164,6 +182,8 @@ class Checker {
         if (name != "integer") return V::kFails;
         double x = 0;
         if (!exact_number(v, &x)) return V::kUnknown;
+        // ajv's test (!(x % 1)) takes Infinity; Python's is_integer() not.
+        if (std::isinf(x)) return verdict(reader_ == SchemaReader::kAjv);
         return verdict(x == std::trunc(x));
       }
       default: return V::kUnknown;
@@ -241,38 +261,34 @@ class Checker {
   }
 
   // The schema a "#..." $ref points at (a JSON pointer in a URI fragment),
-  // or nullptr for any other reference.
+  // or nullptr for any other reference. As both libraries read it: split at
+  // each "/", then each part percent-decoded, then ~1 read as "/" and ~0
+  // as "~" (anything else after a "~" is kept as it is).
   const Node* resolve(const Node* ref) {
     std::string_view r = JsonTree::string(ref);
     if (r.empty() || r[0] != '#') return nullptr;
-    std::string pointer;
-    for (size_t i = 1; i < r.size(); ++i) {
-      if (r[i] != '%') {
-        pointer += r[i];
-        continue;
-      }
-      if (i + 2 >= r.size() || !std::isxdigit(static_cast<unsigned char>(r[i + 1])) ||
-          !std::isxdigit(static_cast<unsigned char>(r[i + 2])))
-        return nullptr;
-      pointer += static_cast<char>(std::stoi(std::string(r.substr(i + 1, 2)), nullptr, 16));
-      i += 2;
-    }
     const Node* at = schema_.root();
-    if (pointer.empty()) return at;
-    if (pointer[0] != '/') return nullptr;  // an anchor
-    size_t start = 1;
-    for (;;) {
-      const size_t end = std::min(pointer.find('/', start), pointer.size());
+    r.remove_prefix(1);
+    if (r.empty()) return at;
+    if (r[0] != '/') return nullptr;  // an anchor
+    while (!r.empty()) {
+      r.remove_prefix(1);  // the "/"
+      const std::string_view part = r.substr(0, r.find('/'));
+      r.remove_prefix(part.size());
       std::string token;
-      for (size_t i = start; i < end; ++i) {
-        if (pointer[i] != '~') {
-          token += pointer[i];
-        } else if (i + 1 < end && (pointer[i + 1] == '0' || pointer[i + 1] == '1')) {
-          token += pointer[++i] == '0' ? '~' : '/';
-        } else {
-          return nullptr;
+      for (size_t i = 0; i < part.size(); ++i) {
+        if (part[i] != '%') {
+          token += part[i];
+          continue;
         }
+        if (i + 2 >= part.size() || !std::isxdigit(static_cast<unsigned char>(part[i + 1])) ||
+            !std::isxdigit(static_cast<unsigned char>(part[i + 2])))
+          return nullptr;  // not a URI: ajv refuses the schema
+        token += static_cast<char>(std::stoi(std::string(part.substr(i + 1, 2)), nullptr, 16));
+        i += 2;
       }
+      for (size_t i = 0; (i = token.find("~1", i)) != std::string::npos;) token.replace(i, 2, "/"), ++i;
+      for (size_t i = 0; (i = token.find("~0", i)) != std::string::npos;) token.replace(i, 2, "~"), ++i;
       if (JsonTree::is(at, Kind::kObject)) {
         at = member(schema_, at, token);
       } else if (JsonTree::is(at, Kind::kArray) && !token.empty() && token.size() < 9 &&
@@ -285,9 +301,8 @@ class Checker {
         return nullptr;
       }
       if (!at) return nullptr;
-      if (end == pointer.size()) return at;
-      start = end + 1;
     }
+    return at;
   }
 
   // What one keyword `key` (value `k`) of schema `s` says of `v`.
@@ -389,6 +404,7 @@ class Checker {
       if (!count_of(k, &divisor) || divisor == 0) return V::kUnknown;
       if (!number) return V::kMatches;
       if (!exact_number(v, &x)) return V::kUnknown;
+      if (std::isinf(x)) return V::kFails;  // Infinity / d and Infinity % d are no whole numbers
       if (x != std::trunc(x)) return std::fabs(x) < 1e9 ? V::kFails : V::kUnknown;
       if (std::fabs(x) > 9007199254740991.0) return V::kUnknown;
       return verdict(std::fmod(x, divisor) == 0);
@@ -398,8 +414,10 @@ class Checker {
       if (k->text != "true" || !array) return V::kMatches;
       V out = V::kMatches;
       for (const Node* a = values_.first(v); a && out != V::kFails; a = values_.next(a))
-        for (const Node* b = values_.next(a); b && out != V::kFails; b = values_.next(b))
+        for (const Node* b = values_.next(a); b && out != V::kFails; b = values_.next(b)) {
+          if (spent()) return V::kUnknown;
           out = all_of(out, negated(equal(values_, a, values_, b)));
+        }
       return out;
     }
     if (key == "allOf" || key == "anyOf" || key == "oneOf") {
@@ -432,9 +450,135 @@ class Checker {
   SchemaReader reader_;
   const JsonTree& schema_;
   const JsonTree& values_;
+  bool draft7_;
   uint64_t steps_ = 0;
   int nested_id_ = -1;  // not looked for yet
   std::unordered_map<const Node*, Members> members_;  // of the objects looked into
+};
+
+}  // namespace
+
+namespace {
+
+// Names every JavaScript object has (Object.prototype's): ajv tests a
+// member with data[name] !== undefined, so to it they are members of every
+// object; and the TypeScript SDK's zod drops a member named "__proto__".
+bool prototype_name(std::string_view name) {
+  return among(name, {"__proto__", "constructor", "toString", "toLocaleString", "valueOf",
+                      "hasOwnProperty", "isPrototypeOf", "propertyIsEnumerable",
+                      "__defineGetter__", "__defineSetter__", "__lookupGetter__",
+                      "__lookupSetter__"});
+}
+
+// Whether any member name (and, with `strings`, any string) of `tree` is
+// one of those.
+bool names_a_prototype_member(const JsonTree& tree, bool strings) {
+  std::vector<const Node*> todo{tree.root()};
+  while (!todo.empty()) {
+    const Node* n = todo.back();
+    todo.pop_back();
+    if (strings && JsonTree::is(n, Kind::kString) && prototype_name(n->text)) return true;
+    for (const Node* c = tree.first(n); c; c = tree.next(c)) {
+      if (JsonTree::is(n, Kind::kObject) && prototype_name(c->key)) return true;
+      todo.push_back(c);
+    }
+  }
+  return false;
+}
+
+// Whether a schema is one its readers take at all: jsonschema checks it
+// against its draft's metaschema first (the Python SDK's client then fails
+// every call: "Invalid schema for tool"), ajv compiles it (a throw leaves
+// the TypeScript SDK's client without the checks of that listing's later
+// tools). kMalformed: surely invalid to both drafts (a minLength of -1, a
+// required that is no list of distinct strings, an unknown type, ...);
+// kUnknown: it holds what is not vetted here (a keyword not read, a
+// draft-07 array of items, a $ref that does not resolve, an $id).
+enum class SchemaForm : uint8_t { kWellFormed, kMalformed, kUnknown };
+
+class FormChecker {
+ public:
+  explicit FormChecker(const JsonTree& schema) : schema_(schema) {}
+
+  SchemaForm form() {
+    visit(schema_.root(), true);
+    return form_;
+  }
+
+ private:
+  void malformed() { form_ = SchemaForm::kMalformed; }
+  void unknown() {
+    if (form_ == SchemaForm::kWellFormed) form_ = SchemaForm::kUnknown;
+  }
+
+  void visit(const Node* s, bool root = false) {
+    if (++steps_ > kMaxSteps) return unknown();
+    if (JsonTree::is(s, Kind::kBool)) return;
+    if (!JsonTree::is(s, Kind::kObject)) return malformed();
+    for (const Node* k = schema_.first(s); k; k = schema_.next(k)) keyword(k->key, k, root);
+  }
+  void schemas(const Node* list, bool non_empty) {  // allOf, anyOf, oneOf
+    if (!JsonTree::is(list, Kind::kArray) || (non_empty && list->size == 0)) return malformed();
+    for (const Node* s = schema_.first(list); s; s = schema_.next(s)) visit(s);
+  }
+  void schema_map(const Node* map, bool or_unknown) {  // properties, $defs, definitions
+    if (!JsonTree::is(map, Kind::kObject)) return or_unknown ? unknown() : malformed();
+    for (const Node* s = schema_.first(map); s; s = schema_.next(s)) visit(s);
+  }
+  static bool is_string(const Node* n) { return JsonTree::is(n, Kind::kString); }
+
+  void keyword(std::string_view key, const Node* k, bool root) {
+    using message_keys_detail::number_of;
+    const bool number = JsonTree::is(k, Kind::kNumber);
+    const auto n = number ? number_of(k->text) : message_keys_detail::Number{0, false, false, false};
+    if (root && (key == "$schema" || key == "$id")) return is_string(k) ? void() : malformed();
+    if (key == "type") {
+      const auto known = [](std::string_view t) {
+        return among(t, {"null", "boolean", "object", "array", "number", "integer", "string"});
+      };
+      if (is_string(k)) return known(k->text) ? void() : malformed();
+      if (!JsonTree::is(k, Kind::kArray) || k->size == 0) return malformed();
+      for (const Node* t = schema_.first(k); t; t = schema_.next(t))
+        for (const Node* u = schema_.next(t); u && is_string(t); u = schema_.next(u))
+          if (is_string(u) && t->text == u->text) return malformed();
+      for (const Node* t = schema_.first(k); t; t = schema_.next(t))
+        if (!is_string(t) || !known(t->text)) return malformed();
+      return;
+    }
+    if (key == "enum" || key == "examples") return JsonTree::is(k, Kind::kArray) ? void() : malformed();
+    if (key == "const" || key == "default") return;
+    if (key == "properties") return schema_map(k, false);
+    if (key == "$defs" || key == "definitions") return schema_map(k, true);
+    if (key == "required") {
+      if (!JsonTree::is(k, Kind::kArray)) return malformed();
+      std::set<std::string_view> names;
+      for (const Node* r = schema_.first(k); r; r = schema_.next(r))
+        if (!is_string(r) || !names.insert(r->text).second) return malformed();
+      return;
+    }
+    if (key == "additionalProperties" || key == "not") return visit(k);
+    if (key == "items") return JsonTree::is(k, Kind::kArray) ? unknown() : visit(k);
+    if (among(key, {"allOf", "anyOf", "oneOf"})) return schemas(k, true);
+    if (among(key, {"minItems", "maxItems", "minLength", "maxLength", "minProperties",
+                    "maxProperties"})) {
+      if (number && n.plain && !n.safe && n.whole) return unknown();  // Python's exact int
+      return number && n.whole && n.value >= 0 ? void() : malformed();
+    }
+    if (among(key, {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}))
+      return number && !std::isnan(n.value) ? void() : malformed();
+    if (key == "multipleOf") return number && n.value > 0 ? void() : malformed();
+    if (key == "uniqueItems" || key == "readOnly" || key == "writeOnly")
+      return JsonTree::is(k, Kind::kBool) ? void() : malformed();
+    if (key == "deprecated") return JsonTree::is(k, Kind::kBool) ? void() : unknown();
+    if (among(key, {"$ref", "format", "title", "description", "$comment", "contentMediaType",
+                    "contentEncoding"}))
+      return is_string(k) ? void() : malformed();
+    if (not_read_here(key)) return unknown();
+  }
+
+  const JsonTree& schema_;
+  SchemaForm form_ = SchemaForm::kWellFormed;
+  uint64_t steps_ = 0;
 };
 
 }  // namespace
@@ -443,19 +587,40 @@ SchemaVerdict check_json_schema(SchemaReader reader, const JsonTree& schema,
                                 const JsonTree& values, const JsonTree::Node* value) {
   const Node* root = schema.root();
   if (!root || !value) return V::kUnknown;
-  // The draft: ajv (the Ajv class, draft-07) knows draft-07's $schema alone,
-  // and caches a schema by its $id (two tools naming one $id share the first
-  // one's); jsonschema reads draft-07's and 2020-12's alike here, and a
-  // schema without $schema as 2020-12.
-  if (const Node* draft = schema.member(root, "$schema")) {
-    std::string_view name = JsonTree::string(draft);
-    if (!name.empty() && name.back() == '#') name.remove_suffix(1);
-    const bool draft7 = name == "http://json-schema.org/draft-07/schema";
-    const bool draft2020 = name == "https://json-schema.org/draft/2020-12/schema";
-    if (reader == SchemaReader::kAjv ? !draft7 : !(draft7 || draft2020)) return V::kUnknown;
+  const SchemaForm form = FormChecker(schema).form();
+  bool draft7 = false;
+  if (reader == SchemaReader::kAjv) {
+    // What ajv compiles without throwing, reading every member as its own.
+    // ajv caches a schema by its $id, across listings: which one it checks
+    // with is not known.
+    if (form != SchemaForm::kWellFormed || schema.member(root, "$id") ||
+        names_a_prototype_member(schema, true) || names_a_prototype_member(values, false))
+      return V::kUnknown;
+  } else {
+    // The Python SDK's client checks the schema before the value.
+    if (form == SchemaForm::kMalformed) return V::kFails;
+    if (form == SchemaForm::kUnknown) return V::kUnknown;
+    // The draft: jsonschema reads draft-07's and 2020-12's alike here, and a
+    // schema without $schema as 2020-12; ajv (validateSchema off) reads any
+    // as draft-07.
+    if (const Node* draft = schema.member(root, "$schema")) {
+      std::string_view name = JsonTree::string(draft);
+      if (!name.empty() && name.back() == '#') name.remove_suffix(1);
+      draft7 = name == "http://json-schema.org/draft-07/schema";
+      if (!draft7 && name != "https://json-schema.org/draft/2020-12/schema") return V::kUnknown;
+    }
   }
-  if (reader == SchemaReader::kAjv && schema.member(root, "$id")) return V::kUnknown;
-  return Checker(reader, schema, values).check(root, value, 0, true);
+  return Checker(reader, schema, values, draft7).check(root, value, 0, true);
+}
+
+bool ajv_compiles(const JsonTree& schema) {
+  if (FormChecker(schema).form() != SchemaForm::kWellFormed ||
+      schema.member(schema.root(), "$id"))
+    return false;
+  // Every $ref resolves (else ajv throws: "can't resolve reference").
+  JsonTree none;
+  Checker refs(SchemaReader::kAjv, schema, none);
+  return refs.all_refs_resolve();
 }
 
 }  // namespace mcpr

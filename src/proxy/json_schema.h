@@ -31,4 +31,9 @@ enum class SchemaVerdict : uint8_t { kMatches, kFails, kUnknown };
 SchemaVerdict check_json_schema(SchemaReader reader, const JsonTree& schema,
                                 const JsonTree& values, const JsonTree::Node* value);
 
+// Whether ajv (as the TypeScript SDK's client calls it) surely compiles the
+// schema that is the root of `schema`: a compile that throws ends the
+// client's caching of a listing's schemas there.
+bool ajv_compiles(const JsonTree& schema);
+
 }  // namespace mcpr

@@ -19,37 +19,88 @@ bool of_type_object(const JsonTree& tree, const Node* schema) {
   return JsonTree::string(tree.member(schema, "type")) == "object";
 }
 
-// Whether the TypeScript SDK's ListToolsResultSchema takes `tool` as far as
-// the cache goes: a name, an inputSchema and any outputSchema of type
-// "object", the latter's properties (when given) objects and its required
-// (when given) strings.
-bool typescript_takes_tool(const JsonTree& tree, const Node* tool) {
-  if (!JsonTree::is(tree.member(tool, "name"), Kind::kString)) return false;
-  const Node* input = tree.member(tool, "inputSchema");
-  if (!JsonTree::is(input, Kind::kObject) || !of_type_object(tree, input)) return false;
-  const Node* output = tree.member(tool, "outputSchema");
-  if (!output) return true;
-  if (!JsonTree::is(output, Kind::kObject) || !of_type_object(tree, output)) return false;
-  if (const Node* properties = tree.member(output, "properties")) {
-    if (!JsonTree::is(properties, Kind::kObject)) return false;
-    for (const Node* p = tree.first(properties); p; p = tree.next(p))
-      if (!JsonTree::is(p, Kind::kObject) && !JsonTree::is(p, Kind::kArray)) return false;
+// Whether a client's schema takes a listing: surely, surely not, or not
+// known (it holds what is not mirrored here: the listing then leaves what
+// that client holds unknown).
+enum class Reading : uint8_t { kTakes, kRefuses, kUnknown };
+
+// One member, optional, by a rule: absent is taken.
+Reading optional(const Node* n, bool (*takes)(const Node*)) {
+  return !n || takes(n) ? Reading::kTakes : Reading::kRefuses;
+}
+Reading worst(Reading a, Reading b) {
+  if (a == Reading::kRefuses || b == Reading::kRefuses) return Reading::kRefuses;
+  return a == Reading::kUnknown || b == Reading::kUnknown ? Reading::kUnknown : Reading::kTakes;
+}
+bool is_string(const Node* n) { return JsonTree::is(n, Kind::kString); }
+bool is_object(const Node* n) { return JsonTree::is(n, Kind::kObject); }
+bool is_null(const Node* n) { return JsonTree::is(n, Kind::kNull); }
+
+// The TypeScript SDK's ToolSchema (zod, members optional but never null):
+// a name; a title, a description; an inputSchema and any outputSchema of
+// type "object", their properties (when given) objects and their required
+// (when given) strings; annotations, their title a string and their hints
+// booleans; execution's taskSupport one of three; _meta an object; icons
+// a list (its icons not mirrored).
+Reading typescript_reads_tool(const JsonTree& tree, const Node* tool) {
+  if (!is_object(tool) || !is_string(tree.member(tool, "name"))) return Reading::kRefuses;
+  Reading out = Reading::kTakes;
+  for (const char* name : {"title", "description"})
+    out = worst(out, optional(tree.member(tool, name), is_string));
+  out = worst(out, optional(tree.member(tool, "_meta"), is_object));
+  for (const char* name : {"inputSchema", "outputSchema"}) {
+    const Node* schema = tree.member(tool, name);
+    if (!schema && name[0] == 'o') continue;
+    if (!is_object(schema) || !of_type_object(tree, schema)) return Reading::kRefuses;
+    if (const Node* properties = tree.member(schema, "properties")) {
+      if (!is_object(properties)) return Reading::kRefuses;
+      for (const Node* p = tree.first(properties); p; p = tree.next(p))
+        if (!is_object(p) && !JsonTree::is(p, Kind::kArray)) return Reading::kRefuses;
+    }
+    if (const Node* required = tree.member(schema, "required")) {
+      if (!JsonTree::is(required, Kind::kArray)) return Reading::kRefuses;
+      for (const Node* r = tree.first(required); r; r = tree.next(r))
+        if (!is_string(r)) return Reading::kRefuses;
+    }
   }
-  if (const Node* required = tree.member(output, "required")) {
-    if (!JsonTree::is(required, Kind::kArray)) return false;
-    for (const Node* r = tree.first(required); r; r = tree.next(r))
-      if (!JsonTree::is(r, Kind::kString)) return false;
+  if (const Node* annotations = tree.member(tool, "annotations")) {
+    if (!is_object(annotations)) return Reading::kRefuses;
+    out = worst(out, optional(tree.member(annotations, "title"), is_string));
+    for (const char* hint : {"readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"})
+      out = worst(out, optional(tree.member(annotations, hint),
+                                [](const Node* n) { return JsonTree::is(n, Kind::kBool); }));
   }
-  return true;
+  if (const Node* execution = tree.member(tool, "execution")) {
+    if (!is_object(execution)) return Reading::kRefuses;
+    out = worst(out, optional(tree.member(execution, "taskSupport"), [](const Node* n) {
+      const std::string_view v = JsonTree::string(n);
+      return v == "required" || v == "optional" || v == "forbidden";
+    }));
+  }
+  if (const Node* icons = tree.member(tool, "icons")) {
+    if (!JsonTree::is(icons, Kind::kArray)) return Reading::kRefuses;
+    if (icons->size > 0) out = worst(out, Reading::kUnknown);  // each Icon: not mirrored
+  }
+  return out;
 }
 
-// The same for the Python SDK's Tool model: a name, an inputSchema object,
-// an outputSchema object or null.
-bool python_takes_tool(const JsonTree& tree, const Node* tool) {
-  const Node* output = tree.member(tool, "outputSchema");
-  return JsonTree::is(tree.member(tool, "name"), Kind::kString) &&
-         JsonTree::is(tree.member(tool, "inputSchema"), Kind::kObject) &&
-         (!output || JsonTree::is(output, Kind::kNull) || JsonTree::is(output, Kind::kObject));
+// The Python SDK's Tool model (pydantic, members optional or null): a name,
+// an inputSchema object, an outputSchema object or null; a title, a
+// description, strings or null; _meta an object or null; annotations,
+// icons and execution when given not mirrored (pydantic's lax booleans).
+Reading python_reads_tool(const JsonTree& tree, const Node* tool) {
+  if (!is_object(tool) || !is_string(tree.member(tool, "name")) ||
+      !is_object(tree.member(tool, "inputSchema")))
+    return Reading::kRefuses;
+  auto or_null = [&tree, tool](const char* name, bool (*takes)(const Node*)) {
+    const Node* n = tree.member(tool, name);
+    return !n || is_null(n) || takes(n) ? Reading::kTakes : Reading::kRefuses;
+  };
+  Reading out = worst(or_null("outputSchema", is_object), or_null("_meta", is_object));
+  out = worst(out, worst(or_null("title", is_string), or_null("description", is_string)));
+  for (const char* name : {"annotations", "icons", "execution"})
+    if (const Node* n = tree.member(tool, name); n && !is_null(n)) out = worst(out, Reading::kUnknown);
+  return out;
 }
 
 }  // namespace
@@ -73,37 +124,40 @@ std::shared_ptr<const ToolOutputSchemas::Schema> ToolOutputSchemas::schema_of(co
 void ToolOutputSchemas::on_listing(const JsonTree& tree, const Node* result, uint8_t takers,
                                    bool paged, bool partial) {
   const bool typescript = takers & kTakenByTypescript, python = takers & kTakenByPython;
-  if (partial) {
-    // A listing read by its ends: what either client now holds is not known.
-    typescript_known_ = typescript_known_ && !typescript;
-    python_known_ = python_known_ && !python;
-    return;
-  }
   const Node* tools = tree.member(result, "tools");
-  if (!JsonTree::is(tools, Kind::kArray)) return;  // refused by both: nothing changes
-  bool typescript_takes = typescript, python_takes = python;
-  for (const Node* tool = tree.first(tools); tool; tool = tree.next(tool)) {
-    typescript_takes = typescript_takes && typescript_takes_tool(tree, tool);
-    python_takes = python_takes && python_takes_tool(tree, tool);
+  // How each client's schema reads the listing (a line read by its ends:
+  // not known).
+  Reading typescript_reads = typescript ? Reading::kTakes : Reading::kRefuses;
+  Reading python_reads = python ? Reading::kTakes : Reading::kRefuses;
+  if (partial) {
+    typescript_reads = worst(typescript_reads, Reading::kUnknown);
+    python_reads = worst(python_reads, Reading::kUnknown);
+  } else if (!JsonTree::is(tools, Kind::kArray)) {
+    return;  // refused by both: nothing changes
+  } else {
+    const Node* next = tree.member(result, "nextCursor");
+    if (next && !is_string(next)) typescript_reads = Reading::kRefuses;
+    if (next && !is_string(next) && !is_null(next)) python_reads = Reading::kRefuses;
+    for (const Node* tool = tree.first(tools); tool; tool = tree.next(tool)) {
+      typescript_reads = worst(typescript_reads, typescript_reads_tool(tree, tool));
+      python_reads = worst(python_reads, python_reads_tool(tree, tool));
+    }
   }
-  if (typescript_takes) {
+  if (typescript_reads == Reading::kUnknown) typescript_known_ = false;
+  if (typescript_reads == Reading::kTakes) {
     typescript_.clear();
     typescript_known_ = true;
     for (const Node* tool = tree.first(tools); tool; tool = tree.next(tool)) {
-      // Ajv caches a schema by its $id and knows no draft but 07: a
-      // compile that fails ends the listing with the cache half made.
-      const Node* output = tree.member(tool, "outputSchema");
-      if (tree.member(output, "$id") || tree.member(output, "$schema")) {
-        std::string_view draft = JsonTree::string(tree.member(output, "$schema"));
-        if (!draft.empty() && draft.back() == '#') draft.remove_suffix(1);
-        if (tree.member(output, "$id") || draft != "http://json-schema.org/draft-07/schema")
-          typescript_known_ = false;
-      }
-      if (auto schema = schema_of(tree, tool))
-        typescript_[std::string(JsonTree::string(tree.member(tool, "name")))] = std::move(schema);
+      auto schema = schema_of(tree, tool);
+      if (!schema) continue;
+      // cacheToolMetadata empties the cache, then compiles each schema in
+      // turn: one that throws leaves the later tools without a check.
+      if (!schema->tree || !ajv_compiles(*schema->tree)) typescript_known_ = false;
+      typescript_[std::string(JsonTree::string(tree.member(tool, "name")))] = std::move(schema);
     }
   }
-  if (python_takes) {
+  if (python_reads == Reading::kUnknown) python_known_ = false;
+  if (python_reads == Reading::kTakes) {
     const Node* next = tree.member(result, "nextCursor");
     const bool complete = !paged && (!next || JsonTree::is(next, Kind::kNull));
     std::set<std::string, std::less<>> listed;
@@ -137,32 +191,47 @@ void ToolOutputSchemas::on_listing(const JsonTree& tree, const Node* result, uin
 
 uint8_t ToolOutputSchemas::result_takers(std::string_view name, const JsonTree& tree,
                                          const Node* result) const {
-  uint8_t out = kTakenByBoth;
   const Node* content = tree.member(result, "structuredContent");
   // zod wants an object or none, pydantic an object or null.
-  if (JsonTree::is(content, Kind::kNull)) out = kTakenByPython;
-  else if (content && !JsonTree::is(content, Kind::kObject)) return kTakenByNone;
-  const bool structured = JsonTree::is(content, Kind::kObject);
+  if (content && !is_object(content) && !is_null(content)) return kTakenByNone;
+  const bool structured = is_object(content);
   const Node* is_error = tree.member(result, "isError");
   const bool tool_error = JsonTree::is(is_error, Kind::kBool) && is_error->text == "true";
-  // The client fails the call when the tool has a schema and the result no
-  // structuredContent (but for a tool's error), or one that fails it.
-  auto refuses = [&](const Schema* schema, SchemaReader reader) {
-    if (!structured) return true;
-    return schema->tree &&
-           check_json_schema(reader, *schema->tree, tree, content) == SchemaVerdict::kFails;
+  // Each client's check: it fails the call when the tool has a schema and
+  // the result no structuredContent (but for a tool's error), or one that
+  // fails it.
+  auto check = [&](const Schema* schema, SchemaReader reader) {
+    if (!structured) return SchemaVerdict::kFails;
+    if (!schema->tree) return SchemaVerdict::kUnknown;
+    return check_json_schema(reader, *schema->tree, tree, content);
   };
+  SchemaVerdict typescript = SchemaVerdict::kUnknown, python = SchemaVerdict::kUnknown;
   if (typescript_known_) {
     auto it = typescript_.find(name);
-    if (it != typescript_.end() && (structured || !tool_error) &&
-        refuses(it->second.get(), SchemaReader::kAjv))
-      out = static_cast<uint8_t>(out & ~kTakenByTypescript);
+    typescript = it == typescript_.end() || (!structured && tool_error)
+                     ? SchemaVerdict::kMatches
+                     : check(it->second.get(), SchemaReader::kAjv);
   }
-  if (python_known_ && !tool_error) {
+  if (tool_error) {
+    python = SchemaVerdict::kMatches;
+  } else if (python_known_) {
     auto it = python_.find(name);
-    if (it != python_.end() && it->second && refuses(it->second.get(), SchemaReader::kJsonschema))
-      out = static_cast<uint8_t>(out & ~kTakenByPython);
+    // A tool it has not seen listed, it lists after the answer: not known.
+    if (it != python_.end())
+      python = it->second ? check(it->second.get(), SchemaReader::kJsonschema)
+                          : SchemaVerdict::kMatches;
   }
+  uint8_t out = kTakenByBoth;
+  if (JsonTree::is(content, Kind::kNull)) out = kTakenByPython;
+  const bool typescript_fails = typescript == SchemaVerdict::kFails,
+             python_fails = python == SchemaVerdict::kFails;
+  // One client's check failed and the other's is not known: the call is
+  // not known to have succeeded, and no SDK can be named as the one alone
+  // that refused it.
+  if (typescript_fails && python == SchemaVerdict::kUnknown) return kTakenByNone;
+  if (python_fails && typescript == SchemaVerdict::kUnknown) return kTakenByNone;
+  if (typescript_fails) out = static_cast<uint8_t>(out & ~kTakenByTypescript);
+  if (python_fails) out = static_cast<uint8_t>(out & ~kTakenByPython);
   return out;
 }
 

@@ -77,8 +77,8 @@ def schema(r, depth=0):
         elif kind == 11 and depth < 3:
             s["not"] = schema(r, depth + 1)
         elif kind == 12:
-            s = {"$ref": "#/$defs/" + r.choice(["small", "text"])}
-            break
+            # Beside other keywords: ajv and 2020-12 apply them, draft-07 not.
+            s["$ref"] = "#/$defs/" + r.choice(["small", "text"])
         elif kind == 13:
             s["description"] = "said, not checked"
     return s
@@ -96,6 +96,8 @@ def cases(seed, count):
         # type "object"); what is generated is checked as its member "v".
         s = schema(r)
         wrapped = {"type": "object", "properties": {"v": s}, "required": ["v"], "$defs": DEFS}
+        if r.random() < 0.2:
+            wrapped["$schema"] = "http://json-schema.org/draft-07/schema#"
         out.append((wrapped, {"v": value(r)}))
     return out
 

@@ -48,7 +48,9 @@ TEST(OutputSchemasTest, PagesAreKeptByPythonAloneWithinABound) {
   list(&large, listing_of("a", 9 << 20, "p2"));
   list(&large, listing_of("b", 9 << 20), true);
   EXPECT_EQ(takers_of(large, "a"), kTakenByBoth);
-  EXPECT_EQ(takers_of(large, "b"), kTakenByPython);
+  // (The TypeScript SDK's client fails "b" and the Python SDK's is not
+  // known: not known to have succeeded, no SDK named alone.)
+  EXPECT_EQ(takers_of(large, "b"), kTakenByNone);
   list(&large, listing_of("a"));
   EXPECT_EQ(takers_of(large, "a"), kTakenByNone);
 }

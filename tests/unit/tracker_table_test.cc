@@ -1470,6 +1470,38 @@ TEST(TrackerTableTest, OutputSchemas) {
         R"(c id1 {"success": null, "content_count": 1, "refused_by": "python"})",
         "s id2 tools/call 4",
         R"(c id2 {"success": null, "content_count": 1, "refused_by": "typescript"})"}},
+      {"a listing zod refuses for a member that is null (pydantic takes None): the "
+       "TypeScript SDK's client keeps the schema it had (review proxy-newcomer-r5 F1)",
+       {{kUp, request("1", "tools/list", "{}")},
+        {kDown, result("1", listing(tool("a", R"({"type":"object","required":["n"]})")))},
+        {kUp, request("2", "tools/list", "{}")},
+        {kDown, result("2", R"({"tools":[{"name":"a","title":null,"inputSchema":{"type":"object"},)"
+                            R"("outputSchema":{"type":"object"}}]})")},
+        {kUp, tool_call("3", "a", "{}")}, {kDown, result("3", structured("{}"))},
+        {kUp, request("4", "tools/list", "{}")},
+        {kDown, result("4", R"({"tools":[{"name":"a","icons":null,"inputSchema":{"type":"object"},)"
+                            R"("outputSchema":{"type":"object"}}]})")},
+        {kUp, tool_call("5", "a", "{}")}, {kDown, result("5", structured("{}"))}},
+       {"s id1 tools/call 3",
+        R"(c id1 {"success": null, "content_count": 1, "refused_by": "typescript"})",
+        "s id2 tools/call 5",
+        R"(c id2 {"success": null, "content_count": 1, "refused_by": "typescript"})"}},
+      {"a listing with a schema ajv may not compile (a $ref to nothing): what the "
+       "TypeScript SDK's client then checks is not known; the Python SDK's client fails "
+       "the call, so it is not known to have succeeded (review proxy-newcomer-r5 F2)",
+       {{kUp, request("1", "tools/list", "{}")},
+        {kDown, result("1", listing(tool("u", R"({"type":"object","properties":{"x":{"$ref":"#/$defs/none"}}})") +
+                                    "," + tool("a", R"({"type":"object","required":["n"]})")))},
+        {kUp, tool_call("2", "a", "{}")}, {kDown, result("2", structured("{}"))},
+        {kUp, tool_call("3", "a", "{}")}, {kDown, result("3", structured(R"({"n":1})"))}},
+       {"s id1 tools/call 2", R"(c id1 {"success": null, "content_count": 1})",
+        "s id2 tools/call 3", R"(c id2 {"success": true, "content_count": 1})"}},
+      {"a schema its metaschema refuses: the Python SDK's client fails every call of the "
+       "tool, ajv compiles it (review proxy-newcomer-r5 F5)",
+       {{kUp, request("1", "tools/list", "{}")},
+        {kDown, result("1", listing(tool("a", R"({"type":"object","required":["n","n"]})")))},
+        {kUp, tool_call("2", "a", "{}")}, {kDown, result("2", structured(R"({"n":1})"))}},
+       {"s id1 tools/call 2", R"(c id1 {"success": null, "content_count": 1})"}},
   });
 }
 
