@@ -468,21 +468,23 @@ std::string InteractionTracker::result_payload(const Interaction& i, const Messa
   const JsonTree& t = *m.tree;
   const Node* is_error = t.member(result, "isError");
   const bool tool_error = JsonTree::is(is_error, Kind::kBool) && is_error->text == "true";
-  const char* refused_by = m.refused_by;
-  // A result one SDK's client refuses (a tool's without content: Python's;
-  // data or a blob that is no base64: TypeScript's) is marked so; one both
-  // refuse (a content block without its text, a prompt message's role that
-  // is neither "user" nor "assistant") is answered, but the call failed for
-  // its client whatever the server did.
-  uint8_t takers = m.partial ? uint8_t{kTakenByBoth} : result_takers(i.method, t, result);
+  // A result one SDK's client refuses (its reader: the message's takers; a
+  // tool's without content: Python's; data or a blob that is no base64:
+  // TypeScript's) is marked so; one both refuse (a content block without
+  // its text, a prompt message's role that is neither "user" nor
+  // "assistant", one SDK's reader and the other's schema check) is
+  // answered, but the call failed for its client whatever the server did.
+  uint8_t takers = takers_of(m);
+  if (!m.partial) takers &= result_takers(i.method, t, result);
   // A tool's structuredContent, by the schema it listed (the Python SDK's
   // client checks the result of a task's call not at all).
   if (!m.partial && i.method == "tools/call") {
     const uint8_t structured = output_schemas_.result_takers(i.target, t, result);
     takers &= i.task_id.empty() ? structured : structured | kTakenByPython;
   }
-  if (takers == kTakenByTypescript && !refused_by) refused_by = "python";
-  if (takers == kTakenByPython && !refused_by) refused_by = "typescript";
+  const char* refused_by = takers == kTakenByTypescript ? "python"
+                           : takers == kTakenByPython   ? "typescript"
+                                                        : nullptr;
   Payload p;
   *action = tool_error ? Action::kError : Action::kComplete;
   if (tool_error) {

@@ -211,6 +211,16 @@ uint8_t InteractionTracker::takers(const Message& m) const {
     out &= JsonTree::is(meta, Kind::kNull) ? kTakenByPython : kTakenByNone;
   if (const Node* token = m.tree->member(meta, "progressToken"))
     out &= JsonTree::is(token, Kind::kNull) ? uint8_t{kTakenByPython} : id_takers(token);
+  // A result's _meta: zod's ResultSchema wants an object (pydantic None or
+  // an object), its progressToken a string or an integer and its
+  // related-task an object with a taskId; pydantic's dict takes any.
+  const Node* result_meta = m.method.empty() ? m.tree->member(m.result, "_meta") : nullptr;
+  if (result_meta && !JsonTree::is(result_meta, Kind::kObject))
+    out &= JsonTree::is(result_meta, Kind::kNull) ? kTakenByPython : kTakenByNone;
+  if (const Node* token = m.tree->member(result_meta, "progressToken"))
+    if (!(id_takers(token) & kTakenByTypescript)) out &= ~kTakenByTypescript;
+  if (const Node* task = m.tree->member(result_meta, "io.modelcontextprotocol/related-task"))
+    if (!JsonTree::is(m.tree->member(task, "taskId"), Kind::kString)) out &= ~kTakenByTypescript;
   if (m.id) out &= id_takers(m.id);
   if (m.error && m.method.empty() && JsonTree::is(m.error, Kind::kObject)) {
     const JsonTree& t = *m.tree;

@@ -41,7 +41,7 @@ bool is_null(const Node* n) { return JsonTree::is(n, Kind::kNull); }
 // type "object", their properties (when given) objects and their required
 // (when given) strings; annotations, their title a string and their hints
 // booleans; execution's taskSupport one of three; _meta an object; icons
-// a list (its icons not mirrored).
+// a list of Icons.
 Reading typescript_reads_tool(const JsonTree& tree, const Node* tool) {
   if (!is_object(tool) || !is_string(tree.member(tool, "name"))) return Reading::kRefuses;
   Reading out = Reading::kTakes;
@@ -78,8 +78,21 @@ Reading typescript_reads_tool(const JsonTree& tree, const Node* tool) {
     }));
   }
   if (const Node* icons = tree.member(tool, "icons")) {
+    // Each an Icon: a src, and a mimeType, sizes (strings) and a theme
+    // ("light" or "dark") when given.
     if (!JsonTree::is(icons, Kind::kArray)) return Reading::kRefuses;
-    if (icons->size > 0) out = worst(out, Reading::kUnknown);  // each Icon: not mirrored
+    for (const Node* icon = tree.first(icons); icon; icon = tree.next(icon)) {
+      if (!is_object(icon) || !is_string(tree.member(icon, "src"))) return Reading::kRefuses;
+      out = worst(out, optional(tree.member(icon, "mimeType"), is_string));
+      out = worst(out, optional(tree.member(icon, "theme"), [](const Node* n) {
+        return JsonTree::string(n) == "light" || JsonTree::string(n) == "dark";
+      }));
+      if (const Node* sizes = tree.member(icon, "sizes")) {
+        if (!JsonTree::is(sizes, Kind::kArray)) return Reading::kRefuses;
+        for (const Node* size = tree.first(sizes); size; size = tree.next(size))
+          if (!is_string(size)) return Reading::kRefuses;
+      }
+    }
   }
   return out;
 }
