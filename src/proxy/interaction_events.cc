@@ -482,6 +482,12 @@ std::string InteractionTracker::result_payload(const Interaction& i, const Messa
     const uint8_t structured = output_schemas_.result_takers(i.target, t, result);
     takers &= i.task_id.empty() ? structured : structured | kTakenByPython;
   }
+  // Of a long line only the ends are read: a client that checks a schema
+  // for the tool has a verdict not known, and if the other's reader
+  // refused the answer, the call is not known to have succeeded.
+  if (m.partial && i.method == "tools/call" && takers != kTakenByBoth &&
+      (output_schemas_.checking(i.target) & takers))
+    takers = kTakenByNone;
   const char* refused_by = takers == kTakenByTypescript ? "python"
                            : takers == kTakenByPython   ? "typescript"
                                                         : nullptr;

@@ -202,6 +202,14 @@ void ToolOutputSchemas::on_listing(const JsonTree& tree, const Node* result, uin
   }
 }
 
+uint8_t ToolOutputSchemas::checking(std::string_view name) const {
+  uint8_t out = 0;
+  if (!typescript_known_ || typescript_.count(name)) out |= kTakenByTypescript;
+  auto it = python_.find(name);
+  if (!python_known_ || (it != python_.end() && it->second)) out |= kTakenByPython;
+  return out;
+}
+
 uint8_t ToolOutputSchemas::result_takers(std::string_view name, const JsonTree& tree,
                                          const Node* result) const {
   const Node* content = tree.member(result, "structuredContent");

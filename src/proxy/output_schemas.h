@@ -33,6 +33,10 @@ class ToolOutputSchemas {
   // structuredContent: the SDKs whose check of it would not fail the call.
   uint8_t result_takers(std::string_view name, const JsonTree& tree,
                         const JsonTree::Node* result) const;
+  // The clients (Takers bits) that check a schema for tool `name`, or whose
+  // schemas are not known: their verdict on a result read only by a long
+  // line's ends is not known.
+  uint8_t checking(std::string_view name) const;
 
  private:
   // A tool's outputSchema, read into a tree of its own (its text kept for

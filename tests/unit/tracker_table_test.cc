@@ -1544,5 +1544,26 @@ TEST(TrackerTableTest, OutputSchemas) {
   });
 }
 
+TEST(TrackerTableTest, OutputSchemasOfLongAnswers) {
+  TrackerOptions stdio;
+  stdio.stdio_lines = true;
+  check({
+      {"an answer of 10 MiB or more, read by its ends: the TypeScript SDK's reader refuses "
+       "it, the Python SDK's client checks a schema that cannot be read there: not known to "
+       "have succeeded, no SDK named (review proxy-newcomer-r6 2); without a schema, Python's "
+       "alone",
+       {{kUp, request("1", "tools/list", "{}")},
+        {kDown, result("1", listing(tool("a", kCountSchema) + "," + tool("b")))},
+        {kUp, tool_call("2", "a", "{}")},
+        {kDown, R"({"jsonrpc":"2.0","id":2,"result":{"content":[{"type":"text","text":"xxxx)",
+                R"(xxxx"}],"structuredContent":{"b":1}}})"},
+        {kUp, tool_call("3", "b", "{}")},
+        {kDown, R"({"jsonrpc":"2.0","id":3,"result":{"content":[{"type":"text","text":"xxxx)",
+                R"(xxxx"}],"structuredContent":{"b":1}}})"}},
+       {"s id1 tools/call 2", R"(c id1 {"success": null, "parsed": false})",
+        "s id2 tools/call 3", R"(c id2 {"success": null, "parsed": false, "refused_by": "typescript"})"}},
+  }, stdio);
+}
+
 }  // namespace
 }  // namespace mcpr
