@@ -469,10 +469,10 @@ bool prototype_name(std::string_view name) {
                       "__lookupSetter__"});
 }
 
-// Whether any member name (and, with `strings`, any string) of `tree` is
-// one of those.
-bool names_a_prototype_member(const JsonTree& tree, bool strings) {
-  std::vector<const Node*> todo{tree.root()};
+// Whether any member name (and, with `strings`, any string) of `from` and
+// what it holds is one of those.
+bool names_a_prototype_member(const JsonTree& tree, const Node* from, bool strings) {
+  std::vector<const Node*> todo{from};
   while (!todo.empty()) {
     const Node* n = todo.back();
     todo.pop_back();
@@ -604,7 +604,8 @@ SchemaVerdict check_json_schema(SchemaReader reader, const JsonTree& schema,
     // ajv caches a schema by its $id, across listings: which one it checks
     // with is not known.
     if (form != SchemaForm::kWellFormed || schema.member(root, "$id") ||
-        names_a_prototype_member(schema, true) || names_a_prototype_member(values, false))
+        names_a_prototype_member(schema, root, true) ||
+        names_a_prototype_member(values, value, false))
       return V::kUnknown;
   } else {
     // The Python SDK's client checks the schema before the value.

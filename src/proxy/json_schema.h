@@ -11,10 +11,12 @@
 // a whole multipleOf, uniqueItems, allOf, anyOf, oneOf, not, and a $ref to
 // a JSON pointer in the same schema. Keywords neither library knows are
 // ignored, as both ignore them, and so are annotations (title,
-// description, default, ...). Where the verdict would take what is not
-// read (a pattern, a format to ajv, if/then/else, a remote $ref, a number
-// beyond what a double holds exactly, a malformed keyword), it is kUnknown:
-// never a guess.
+// description, default, ...). A schema its metaschema refuses fails every
+// value to jsonschema (the Python SDK's client checks the schema first).
+// Where the verdict would take what is not read (a pattern, a format to
+// ajv, if/then/else, a remote $ref, a number beyond what a double holds
+// exactly, a member named as a JavaScript object's own to ajv), it is
+// kUnknown: never a guess.
 #pragma once
 
 #include <cstdint>

@@ -36,6 +36,24 @@ bool is_string(const Node* n) { return JsonTree::is(n, Kind::kString); }
 bool is_object(const Node* n) { return JsonTree::is(n, Kind::kObject); }
 bool is_null(const Node* n) { return JsonTree::is(n, Kind::kNull); }
 
+// zod's inputSchema and outputSchema of a tool: an object of type
+// "object", its properties (when given) objects, its required (when given)
+// strings.
+bool typescript_takes_schema(const JsonTree& tree, const Node* schema) {
+  if (!is_object(schema) || !of_type_object(tree, schema)) return false;
+  if (const Node* properties = tree.member(schema, "properties")) {
+    if (!is_object(properties)) return false;
+    for (const Node* p = tree.first(properties); p; p = tree.next(p))
+      if (!is_object(p) && !JsonTree::is(p, Kind::kArray)) return false;
+  }
+  if (const Node* required = tree.member(schema, "required")) {
+    if (!JsonTree::is(required, Kind::kArray)) return false;
+    for (const Node* r = tree.first(required); r; r = tree.next(r))
+      if (!is_string(r)) return false;
+  }
+  return true;
+}
+
 // The TypeScript SDK's ToolSchema (zod, members optional but never null):
 // a name; a title, a description; an inputSchema and any outputSchema of
 // type "object", their properties (when given) objects and their required
@@ -48,21 +66,10 @@ Reading typescript_reads_tool(const JsonTree& tree, const Node* tool) {
   for (const char* name : {"title", "description"})
     out = worst(out, optional(tree.member(tool, name), is_string));
   out = worst(out, optional(tree.member(tool, "_meta"), is_object));
-  for (const char* name : {"inputSchema", "outputSchema"}) {
-    const Node* schema = tree.member(tool, name);
-    if (!schema && name[0] == 'o') continue;
-    if (!is_object(schema) || !of_type_object(tree, schema)) return Reading::kRefuses;
-    if (const Node* properties = tree.member(schema, "properties")) {
-      if (!is_object(properties)) return Reading::kRefuses;
-      for (const Node* p = tree.first(properties); p; p = tree.next(p))
-        if (!is_object(p) && !JsonTree::is(p, Kind::kArray)) return Reading::kRefuses;
-    }
-    if (const Node* required = tree.member(schema, "required")) {
-      if (!JsonTree::is(required, Kind::kArray)) return Reading::kRefuses;
-      for (const Node* r = tree.first(required); r; r = tree.next(r))
-        if (!is_string(r)) return Reading::kRefuses;
-    }
-  }
+  const Node* output = tree.member(tool, "outputSchema");
+  if (!typescript_takes_schema(tree, tree.member(tool, "inputSchema")) ||
+      (output && !typescript_takes_schema(tree, output)))
+    return Reading::kRefuses;
   if (const Node* annotations = tree.member(tool, "annotations")) {
     if (!is_object(annotations)) return Reading::kRefuses;
     out = worst(out, optional(tree.member(annotations, "title"), is_string));
