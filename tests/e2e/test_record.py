@@ -222,8 +222,11 @@ class RecordTest(Case):
             self.assertRegex(n, r"^\d{16}-[0-9a-f]{12}\.p\.job$")
 
     def test_concurrent_writers_never_collide(self):
-        # 500 events each (MCPR_CONCURRENT_WRITES: 100 under the sanitizers).
-        n_procs, per_proc = 4, int(os.environ.get("MCPR_CONCURRENT_WRITES", "500"))
+        # 100 events each (MCPR_CONCURRENT_WRITES; MCP_REPORT_LONG=1: 500):
+        # 400 recordings racing for names, in a file test_hermetic runs again.
+        long_run = os.environ.get("MCP_REPORT_LONG") == "1"
+        per_proc = int(os.environ.get("MCPR_CONCURRENT_WRITES", "500" if long_run else "100"))
+        n_procs = 4
         script = ("for i in $(seq %d); do \"$BIN\" progress \"w$W\" i:=$i || exit 1; done"
                   % per_proc)
         procs = [subprocess.Popen(["bash", "-c", script], env=dict(self.env, BIN=BIN, W=str(w)),
