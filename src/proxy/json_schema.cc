@@ -102,9 +102,12 @@ bool not_read_here(std::string_view key) {
 
 class Checker {
  public:
-  // `draft7`: the schema's $schema names draft-07.
-  Checker(SchemaReader reader, const JsonTree& schema, const JsonTree& values, bool draft7 = false)
-      : reader_(reader), schema_(schema), values_(values), draft7_(draft7) {}
+  // `draft7`: the schema's $schema names draft-07. `nested_id`: whether an
+  // $id stands below the schema's root, if already known (-1: not yet).
+  Checker(SchemaReader reader, const JsonTree& schema, const JsonTree& values, bool draft7 = false,
+          int nested_id = -1)
+      : reader_(reader), schema_(schema), values_(values), draft7_(draft7),
+        nested_id_(nested_id) {}
 
   // Whether every $ref string of the schema resolves here, no $id standing
   // below its root.
@@ -152,6 +155,7 @@ class Checker {
 
   // Whether an $id stands below the root: it makes a base URI of its own
   // for the $refs under it, so then no $ref is resolved here.
+ public:
   bool nested_id() {
     if (nested_id_ >= 0) return nested_id_;
     nested_id_ = 0;
@@ -167,6 +171,8 @@ class Checker {
     }
     return nested_id_;
   }
+
+ private:
 
   // Whether `v` is of the JSON Schema type `name`.
   V type_is(std::string_view name, const Node* v) {
@@ -451,7 +457,7 @@ class Checker {
   const JsonTree& values_;
   bool draft7_;
   uint64_t steps_ = 0;
-  int nested_id_ = -1;  // not looked for yet
+  int nested_id_;  // -1: not looked for yet
   std::unordered_map<const Node*, Members> members_;  // of the objects looked into
 };
 
@@ -485,15 +491,7 @@ bool names_a_prototype_member(const JsonTree& tree, const Node* from, bool strin
   return false;
 }
 
-// Whether a schema is one its readers take at all: jsonschema checks it
-// against its draft's metaschema first (the Python SDK's client then fails
-// every call: "Invalid schema for tool"), ajv compiles it (a throw leaves
-// the TypeScript SDK's client without the checks of that listing's later
-// tools). kMalformed: surely invalid to both drafts (a minLength of -1, a
-// required that is no list of distinct strings, an unknown type, ...);
-// kUnknown: it holds what is not vetted here (a keyword not read, a
-// draft-07 array of items, a $ref that does not resolve, an $id).
-enum class SchemaForm : uint8_t { kWellFormed, kMalformed, kUnknown };
+// A schema's form (json_schema.h), vetted keyword by keyword.
 
 class FormChecker {
  public:
@@ -593,45 +591,50 @@ class FormChecker {
 
 }  // namespace
 
-SchemaVerdict check_json_schema(SchemaReader reader, const JsonTree& schema,
-                                const JsonTree& values, const JsonTree::Node* value) {
+JsonSchema::JsonSchema(const JsonTree& schema)
+    : schema_(schema), form_(FormChecker(schema).form()) {
   const Node* root = schema.root();
-  if (!root || !value) return V::kUnknown;
-  const SchemaForm form = FormChecker(schema).form();
-  bool draft7 = false;
-  if (reader == SchemaReader::kAjv) {
-    // What ajv compiles without throwing, reading every member as its own.
-    // ajv caches a schema by its $id, across listings: which one it checks
-    // with is not known.
-    if (form != SchemaForm::kWellFormed || schema.member(root, "$id") ||
-        names_a_prototype_member(schema, root, true) ||
-        names_a_prototype_member(values, value, false))
-      return V::kUnknown;
-  } else {
-    // The Python SDK's client checks the schema before the value.
-    if (form == SchemaForm::kMalformed) return V::kFails;
-    if (form == SchemaForm::kUnknown) return V::kUnknown;
-    // The draft: jsonschema reads draft-07's and 2020-12's alike here, and a
-    // schema without $schema as 2020-12; ajv (validateSchema off) reads any
-    // as draft-07.
-    if (const Node* draft = schema.member(root, "$schema")) {
-      std::string_view name = JsonTree::string(draft);
-      if (!name.empty() && name.back() == '#') name.remove_suffix(1);
-      draft7 = name == "http://json-schema.org/draft-07/schema";
-      if (!draft7 && name != "https://json-schema.org/draft/2020-12/schema") return V::kUnknown;
-    }
+  if (!root) return;
+  // ajv reads every member as its own, and caches a schema by its $id
+  // across listings: which one it checks with is not known.
+  const bool id = schema.member(root, "$id") != nullptr;
+  ajv_reads_ = form_ == SchemaForm::kWellFormed && !id && !names_a_prototype_member(schema, root, true);
+  // The draft: jsonschema reads draft-07's and 2020-12's alike here, and a
+  // schema without $schema as 2020-12; ajv (validateSchema off) reads any
+  // as draft-07.
+  if (const Node* draft = schema.member(root, "$schema")) {
+    std::string_view name = JsonTree::string(draft);
+    if (!name.empty() && name.back() == '#') name.remove_suffix(1);
+    draft_ = name == "http://json-schema.org/draft-07/schema"          ? Draft::k07
+             : name == "https://json-schema.org/draft/2020-12/schema" ? Draft::k202012
+                                                                       : Draft::kOther;
   }
-  return Checker(reader, schema, values, draft7).check(root, value, 0, true);
-}
-
-bool ajv_compiles(const JsonTree& schema) {
-  if (FormChecker(schema).form() != SchemaForm::kWellFormed ||
-      schema.member(schema.root(), "$id"))
-    return false;
-  // Every $ref resolves (else ajv throws: "can't resolve reference").
   JsonTree none;
   Checker refs(SchemaReader::kAjv, schema, none);
-  return refs.all_refs_resolve();
+  nested_id_ = refs.nested_id();
+  // ajv throws on a $ref it cannot resolve ("can't resolve reference").
+  ajv_compiles_ = form_ == SchemaForm::kWellFormed && !id && refs.all_refs_resolve();
+}
+
+SchemaVerdict JsonSchema::check(SchemaReader reader, const JsonTree& values,
+                                const Node* value) const {
+  const Node* root = schema_.root();
+  if (!root || !value) return V::kUnknown;
+  if (reader == SchemaReader::kAjv) {
+    if (!ajv_reads_ || names_a_prototype_member(values, value, false)) return V::kUnknown;
+  } else {
+    // The Python SDK's client checks the schema before the value.
+    if (form_ == SchemaForm::kMalformed) return V::kFails;
+    if (form_ == SchemaForm::kUnknown || draft_ == Draft::kOther) return V::kUnknown;
+  }
+  return Checker(reader, schema_, values, reader == SchemaReader::kJsonschema && draft_ == Draft::k07,
+                 nested_id_)
+      .check(root, value, 0, true);
+}
+
+SchemaVerdict check_json_schema(SchemaReader reader, const JsonTree& schema,
+                                const JsonTree& values, const Node* value) {
+  return JsonSchema(schema).check(reader, values, value);
 }
 
 }  // namespace mcpr

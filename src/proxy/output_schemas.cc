@@ -136,7 +136,10 @@ std::shared_ptr<const ToolOutputSchemas::Schema> ToolOutputSchemas::schema_of(co
   // kept without a tree: it is checked against by neither SDK's rules here.
   if (!escaped) {
     auto parsed = std::make_unique<JsonTree>();
-    if (parsed->parse(schema->text)) schema->tree = std::move(parsed);
+    if (parsed->parse(schema->text)) {
+      schema->tree = std::move(parsed);
+      schema->read = std::make_unique<JsonSchema>(*schema->tree);
+    }
   }
   return schema;
 }
@@ -172,7 +175,7 @@ void ToolOutputSchemas::on_listing(const JsonTree& tree, const Node* result, uin
       if (!schema) continue;
       // cacheToolMetadata empties the cache, then compiles each schema in
       // turn: one that throws leaves the later tools without a check.
-      if (!schema->tree || !ajv_compiles(*schema->tree)) typescript_known_ = false;
+      if (!schema->read || !schema->read->ajv_compiles()) typescript_known_ = false;
       typescript_[std::string(JsonTree::string(tree.member(tool, "name")))] = std::move(schema);
     }
   }
@@ -230,8 +233,8 @@ uint8_t ToolOutputSchemas::result_takers(std::string_view name, const JsonTree& 
   // fails it.
   auto check = [&](const Schema* schema, SchemaReader reader) {
     if (!structured) return SchemaVerdict::kFails;
-    if (!schema->tree) return SchemaVerdict::kUnknown;
-    return check_json_schema(reader, *schema->tree, tree, content);
+    if (!schema->read) return SchemaVerdict::kUnknown;
+    return schema->read->check(reader, tree, content);
   };
   SchemaVerdict typescript = SchemaVerdict::kUnknown, python = SchemaVerdict::kUnknown;
   if (typescript_known_) {

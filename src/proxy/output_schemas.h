@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 
+#include "src/proxy/json_schema.h"
 #include "src/proxy/json_tree.h"
 
 namespace mcpr {
@@ -44,6 +45,7 @@ class ToolOutputSchemas {
   struct Schema {
     std::string text;
     std::unique_ptr<JsonTree> tree;
+    std::unique_ptr<JsonSchema> read;  // the tree, read once at the listing (both or neither)
   };
   using Schemas = std::map<std::string, std::shared_ptr<const Schema>, std::less<>>;
   // The schema of a listed tool: nullptr for a tool listed without one.
