@@ -1,5 +1,6 @@
 // flush, health, validate-key: the commands that use the network.
 #include <signal.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -37,15 +38,25 @@ struct FlushArgs {
 };
 
 volatile sig_atomic_t g_stop = 0;
-void on_stop_signal(int) { g_stop = 1; }
+int g_stop_fd = -1;  // an eventfd, readable once a stop is asked
+void on_stop_signal(int) {
+  g_stop = 1;
+  const int saved = errno;
+  const uint64_t one = 1;
+  (void)!::write(g_stop_fd, &one, sizeof one);
+  errno = saved;
+}
 
-// SIGINT/SIGTERM end the run after the requests in flight.
-void stop_on_signals() {
+// SIGINT/SIGTERM end the run after the requests in flight. Returns the
+// descriptor readable once one came (FlushOptions::stop_fd), or -1.
+int stop_on_signals() {
+  if (g_stop_fd < 0) g_stop_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   struct sigaction action = {};
   action.sa_handler = on_stop_signal;
   sigemptyset(&action.sa_mask);
   ::sigaction(SIGINT, &action, nullptr);
   ::sigaction(SIGTERM, &action, nullptr);
+  return g_stop_fd;
 }
 
 // The report's messages, or under -q only the outage warning once it is due.
@@ -99,7 +110,7 @@ int flush(const Globals& globals, const FlushArgs& args, CreateTransport create_
   options.dry_run = args.dry_run;
   options.wait_for_lock = args.wait;
   options.follow = args.follow;
-  stop_on_signals();
+  options.stop_fd = stop_on_signals();
   options.should_stop = [] { return g_stop != 0; };
   options.on_pass = [&globals, &args, &config](const FlushReport& report) {
     // -q keeps a follower as quiet through an outage as a cron run.

@@ -23,11 +23,12 @@ UniqueFd lock_root_file(const Spool& spool, const char* name, bool wait,
     int err = errno;
     throw SpoolError(SpoolError::Kind::kIo, spool.root() + "/" + name, std::strerror(err), err);
   }
-  while (::flock(fd.get(), wait ? LOCK_EX : LOCK_EX | LOCK_NB) != 0) {
-    if (errno == EINTR) {
-      if (stop && stop()) return UniqueFd();
-      continue;
-    }
+  for (;;) {
+    // A stop asked before the wait began (its signal then interrupts no
+    // flock) is seen here, not after the other holder lets go.
+    if (wait && stop && stop()) return UniqueFd();
+    if (::flock(fd.get(), wait ? LOCK_EX : LOCK_EX | LOCK_NB) == 0) break;
+    if (errno == EINTR) continue;
     int err = errno;
     if (err == EWOULDBLOCK) return UniqueFd();
     throw SpoolError(SpoolError::Kind::kIo, spool.root() + "/" + name, std::strerror(err), err);

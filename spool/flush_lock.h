@@ -29,8 +29,8 @@ class FlushLock {
 
 // An exclusive flock(2) on the root-folder file `name` (made 0600 when
 // missing), as FlushLock::acquire takes it: an empty fd when `wait` is false
-// and another process holds it, or when a wait was interrupted and `stop`
-// says true. Throws SpoolError when the file cannot be opened or locked.
+// and another process holds it, or when `stop` says true before the wait
+// or once a signal interrupts it. Throws SpoolError when the file cannot be opened or locked.
 UniqueFd lock_root_file(const Spool& spool, const char* name, bool wait,
                         const std::function<bool()>& stop = nullptr);
 

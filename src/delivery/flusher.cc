@@ -70,7 +70,7 @@ FlushReport flush_spool(const Config& config, const FlushOptions& options,
                        Throttle(config.rate_limit, config.rate_period),
                        nullptr};
   std::unique_ptr<WorkWaiter> waiter =
-      options.follow ? watch_queue(spool, session.clock) : nullptr;
+      options.follow ? watch_queue(spool, session.clock, options.stop_fd) : nullptr;
   return run_passes(session, waiter.get());
 }
 

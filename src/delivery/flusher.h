@@ -37,6 +37,10 @@ struct FlushOptions {
   // they fall due, until should_stop() says so.
   bool follow = false;
   std::function<bool()> should_stop;                     // checked often; true after SIGINT/SIGTERM
+  // Readable once should_stop() is true (-1: none): a follower's wait for
+  // work polls it too, so that a stop asked just before the wait began
+  // ends the wait at once rather than after it (up to a minute).
+  int stop_fd = -1;
   std::function<void(const DryRunEvent&)> on_dry_run;    // each event that would go
   std::function<void(const FlushSummary&)> on_progress;  // about twice a second
   std::function<void(const FlushReport&)> on_pass;       // after each pass of --follow

@@ -19,11 +19,16 @@ namespace {
 
 class InotifyWaiter : public WorkWaiter {
  public:
-  InotifyWaiter(UniqueFd fd, Clock& clock) : fd_(std::move(fd)), clock_(clock) {}
+  InotifyWaiter(UniqueFd fd, Clock& clock, int stop_fd)
+      : fd_(std::move(fd)), clock_(clock), stop_fd_(stop_fd) {}
 
   void wait(double seconds) override {
-    struct pollfd pfd = {fd_.get(), POLLIN, 0};
-    if (::poll(&pfd, 1, static_cast<int>(std::max(seconds, 0.0) * 1000)) <= 0) return;
+    // The stop descriptor stays readable once a stop is asked (never read
+    // here): every later wait ends at once too.
+    struct pollfd pfd[2] = {{fd_.get(), POLLIN, 0}, {stop_fd_, POLLIN, 0}};
+    const nfds_t n = stop_fd_ >= 0 ? 2 : 1;
+    if (::poll(pfd, n, static_cast<int>(std::max(seconds, 0.0) * 1000)) <= 0) return;
+    if (n == 2 && pfd[1].revents) return;
     char buf[4096];
     while (::read(fd_.get(), buf, sizeof buf) > 0) {
     }
@@ -34,15 +39,16 @@ class InotifyWaiter : public WorkWaiter {
  private:
   UniqueFd fd_;
   Clock& clock_;
+  int stop_fd_;
 };
 
 }  // namespace
 
-std::unique_ptr<WorkWaiter> watch_queue(const Spool& spool, Clock& clock) {
+std::unique_ptr<WorkWaiter> watch_queue(const Spool& spool, Clock& clock, int stop_fd) {
   UniqueFd fd(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
   if (!fd || ::inotify_add_watch(fd.get(), (spool.root() + "/queue").c_str(), IN_MOVED_TO) < 0)
     throw Failure(kExitCantCreate, spool.root() + "/queue", "cannot watch for new events");
-  return std::make_unique<InotifyWaiter>(std::move(fd), clock);
+  return std::make_unique<InotifyWaiter>(std::move(fd), clock, stop_fd);
 }
 
 FollowWait follow_wait(int64_t next_due_ms, bool outage, int64_t hold_until, double now,

@@ -19,14 +19,16 @@ class WorkWaiter {
  public:
   virtual ~WorkWaiter() = default;
   // Returns once new work may have landed in queue/, `seconds` have passed,
-  // or a signal arrived (the caller then asks should_stop).
+  // a stop was asked, or a signal arrived (the caller then asks should_stop).
   virtual void wait(double seconds) = 0;
 };
 
 // Watches <spool>/queue with inotify for files renamed into it; after one
-// lands it lets the burst that usually follows land too (on `clock`).
+// lands it lets the burst that usually follows land too (on `clock`). A
+// wait also ends, at once, when `stop_fd` (if not -1) is or becomes
+// readable: a stop asked before the wait began is not slept through.
 // Throws Failure (73) when the queue cannot be watched.
-std::unique_ptr<WorkWaiter> watch_queue(const Spool& spool, Clock& clock);
+std::unique_ptr<WorkWaiter> watch_queue(const Spool& spool, Clock& clock, int stop_fd = -1);
 
 // How long a follower waits after a pass, and the outage backoff after it.
 struct FollowWait {

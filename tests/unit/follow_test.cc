@@ -7,9 +7,13 @@
 
 #include <gtest/gtest.h>
 #include <fcntl.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <fstream>
+#include <future>
 #include <map>
 
 #include "fake_delivery.h"
@@ -18,6 +22,7 @@
 #include "src/state/root_state.h"
 #include "src/delivery/sink.h"
 #include "src/util/failure.h"
+#include "src/util/unique_fd.h"
 #include "temp_dir.h"
 
 namespace mcpr {
@@ -246,6 +251,33 @@ TEST_F(FollowTest, WithoutFollowOnePassAndItsExitStatus) {
 }
 
 // flush --splay N sleeps its draw times N on the clock, after saying so.
+// The real waiter (inotify) with the stop descriptor: a stop asked before a
+// wait began ends it at once, and every wait after it. A SIGTERM caught
+// between the follower's last look at the flag and its poll was slept
+// through, for up to a minute (a power-loss test's follower outlived its
+// 60 s bound so).
+TEST_F(FollowTest, AStopAskedBeforeTheWaitEndsItAtOnce) {
+  UniqueFd stop(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  ASSERT_TRUE(stop);
+  auto waiter = watch_queue(*spool_, clock_, stop.get());
+  const uint64_t one = 1;
+  ASSERT_EQ(::write(stop.get(), &one, sizeof one), static_cast<ssize_t>(sizeof one));
+  for (int i = 0; i < 2; ++i) {
+    auto waited = std::async(std::launch::async, [&waiter] { waiter->wait(120); });
+    EXPECT_EQ(waited.wait_for(std::chrono::seconds(60)), std::future_status::ready)
+        << "wait " << i << " slept through the stop";
+  }
+}
+
+// Without a stop, the same waiter ends its wait when an event lands.
+TEST_F(FollowTest, TheWaiterWakesWhenAnEventLands) {
+  UniqueFd stop(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  auto waiter = watch_queue(*spool_, clock_, stop.get());
+  auto waited = std::async(std::launch::async, [&waiter] { waiter->wait(120); });
+  record('s', "landed");
+  EXPECT_EQ(waited.wait_for(std::chrono::seconds(60)), std::future_status::ready);
+}
+
 TEST(SplayTest, SleepsTheDrawTimesNOnTheClock) {
   struct Row {
     double max_seconds, unit, slept;

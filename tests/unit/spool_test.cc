@@ -6,9 +6,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <set>
 
 #include "spool/admin.h"
@@ -425,6 +427,22 @@ TEST_F(SpoolTest, OneFlushLockAtATime) {
   int status = 0;
   ::waitpid(child, &status, 0);
   EXPECT_EQ(WEXITSTATUS(status), 0) << "a second process took the lock";
+}
+
+// A stop asked before the wait for the lock began (SIGTERM to a second
+// `flush --wait` or follower between its handler's set-up and its flock)
+// ends the wait at once; it was slept through until the holder let go.
+TEST_F(SpoolTest, AStopAskedBeforeTheLockWaitEndsIt) {
+  Spool spool = Spool::open(path("s"), true);
+  auto first = FlushLock::acquire(spool, false);
+  ASSERT_TRUE(first);
+  auto waiting = std::async(std::launch::async, [this] {
+    return FlushLock::acquire(Spool::open(path("s"), true), true, [] { return true; });
+  });
+  const bool ended = waiting.wait_for(std::chrono::seconds(60)) == std::future_status::ready;
+  first.reset();  // else a wait that never saw the stop would never end
+  EXPECT_TRUE(ended) << "the wait slept through a stop asked before it";
+  EXPECT_FALSE(waiting.get()) << "a stopped wait took the lock";
 }
 
 TEST_F(SpoolTest, ReadFileRefusesSymlinks) {
