@@ -45,6 +45,13 @@ void restore_signals() {
   for (size_t i = 0; i < kForwardedCount; ++i) ::sigaction(kForwarded[i], &g_saved[i], nullptr);
 }
 
+sigset_t forwarded_set() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int sig : kForwarded) sigaddset(&set, sig);
+  return set;
+}
+
 }  // namespace
 
 void tell_signals_to(int fd) { g_told_fd = fd; }
@@ -71,10 +78,18 @@ Spawned spawn(const std::vector<std::string>& argv, const EnvVars& env, int in, 
     result.exec_errno = errno;
     return result;
   }
+  // The forwarded signals wait, blocked, from before their handlers are set
+  // until the child's pid is known: one caught in between found no child
+  // to pass it to and was lost (the command ran on). They are unblocked
+  // then, in the child (its handlers reset first) and here.
+  const sigset_t forwarded = forwarded_set();
+  sigset_t caller_mask;
+  ::pthread_sigmask(SIG_BLOCK, &forwarded, &caller_mask);
   install_forwarding();
   pid_t pid = ::fork();
   if (pid == 0) {
     restore_signals();
+    ::pthread_sigmask(SIG_SETMASK, &caller_mask, nullptr);
     ::signal(SIGPIPE, SIG_DFL);  // the proxy ignores it; its server must not
     exec_read.reset();
     if (in >= 0) ::dup2(in, 0);
@@ -95,9 +110,11 @@ Spawned spawn(const std::vector<std::string>& argv, const EnvVars& env, int in, 
   if (pid < 0) {
     result.exec_errno = fork_errno;
     restore_signals();
+    ::pthread_sigmask(SIG_SETMASK, &caller_mask, nullptr);
     return result;
   }
   g_child = pid;
+  ::pthread_sigmask(SIG_SETMASK, &caller_mask, nullptr);  // what came meanwhile goes on now
   result.pid = pid;
   int err = 0;
   ssize_t n;
