@@ -12,12 +12,14 @@ namespace mcpr {
 
 class FlushLock {
  public:
-  // Takes the lock; with `wait`, blocks until it is free, otherwise returns
-  // nullopt at once when another process holds it. A wait interrupted by a
-  // signal after which `stop` says true (SIGTERM to a waiting flusher) also
-  // returns nullopt.
+  // Takes the lock; with `wait`, waits until it is free, otherwise returns
+  // nullopt at once when another process holds it. A wait ends with
+  // nullopt too once `stop` says true (SIGTERM to a waiting flusher),
+  // whenever that came: `stop_fd` (-1: none), readable once it does, wakes
+  // the wait at once, else it looks four times a second.
   static std::optional<FlushLock> acquire(const Spool& spool, bool wait,
-                                          const std::function<bool()>& stop = nullptr);
+                                          const std::function<bool()>& stop = nullptr,
+                                          int stop_fd = -1);
 
   FlushLock(FlushLock&& other) noexcept = default;
   FlushLock& operator=(FlushLock&&) = delete;
@@ -29,9 +31,9 @@ class FlushLock {
 
 // An exclusive flock(2) on the root-folder file `name` (made 0600 when
 // missing), as FlushLock::acquire takes it: an empty fd when `wait` is false
-// and another process holds it, or when `stop` says true before the wait
-// or once a signal interrupts it. Throws SpoolError when the file cannot be opened or locked.
+// and another process holds it, or when `stop` says true during the wait.
+// Throws SpoolError when the file cannot be opened or locked.
 UniqueFd lock_root_file(const Spool& spool, const char* name, bool wait,
-                        const std::function<bool()>& stop = nullptr);
+                        const std::function<bool()>& stop = nullptr, int stop_fd = -1);
 
 }  // namespace mcpr

@@ -54,7 +54,8 @@ FlushReport flush_spool(const Config& config, const FlushOptions& options,
                                    : make_coordinator_sink(config.coordinator_url());
   Spool spool = Spool::open(config.spool_path(), true);
   std::optional<FlushLock> lock =
-      FlushLock::acquire(spool, options.wait_for_lock || options.follow, options.should_stop);
+      FlushLock::acquire(spool, options.wait_for_lock || options.follow, options.should_stop,
+                         options.stop_fd);
   if (!lock) {
     report.locked_out = true;
     report.exit_status = run_exit_status(kExitOk, options.follow, true);

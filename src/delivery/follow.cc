@@ -28,7 +28,7 @@ class InotifyWaiter : public WorkWaiter {
     struct pollfd pfd[2] = {{fd_.get(), POLLIN, 0}, {stop_fd_, POLLIN, 0}};
     const nfds_t n = stop_fd_ >= 0 ? 2 : 1;
     if (::poll(pfd, n, static_cast<int>(std::max(seconds, 0.0) * 1000)) <= 0) return;
-    if (n == 2 && pfd[1].revents) return;
+    if (n == 2 && (pfd[1].revents & POLLIN)) return;
     char buf[4096];
     while (::read(fd_.get(), buf, sizeof buf) > 0) {
     }

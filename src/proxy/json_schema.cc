@@ -109,6 +109,24 @@ class Checker {
       : reader_(reader), schema_(schema), values_(values), draft7_(draft7),
         nested_id_(nested_id) {}
 
+  // Whether an $id stands below the root: it makes a base URI of its own
+  // for the $refs under it, so then no $ref is resolved here.
+  bool nested_id() {
+    if (nested_id_ >= 0) return nested_id_;
+    nested_id_ = 0;
+    std::vector<const Node*> todo;
+    for (const Node* n = schema_.first(schema_.root()); n; n = schema_.next(n)) todo.push_back(n);
+    while (!todo.empty() && !nested_id_) {
+      const Node* n = todo.back();
+      todo.pop_back();
+      for (const Node* c = schema_.first(n); c; c = schema_.next(c)) {
+        if (JsonTree::is(n, Kind::kObject) && c->key == "$id") nested_id_ = 1;
+        todo.push_back(c);
+      }
+    }
+    return nested_id_;
+  }
+
   // Whether every $ref string of the schema resolves here, no $id standing
   // below its root.
   bool all_refs_resolve() {
@@ -152,27 +170,6 @@ class Checker {
   static bool root_keyword(std::string_view key) { return key == "$schema" || key == "$id"; }
   // Past the step bound every verdict is kUnknown: loops end there.
   bool spent() const { return steps_ > kMaxSteps; }
-
-  // Whether an $id stands below the root: it makes a base URI of its own
-  // for the $refs under it, so then no $ref is resolved here.
- public:
-  bool nested_id() {
-    if (nested_id_ >= 0) return nested_id_;
-    nested_id_ = 0;
-    std::vector<const Node*> todo;
-    for (const Node* n = schema_.first(schema_.root()); n; n = schema_.next(n)) todo.push_back(n);
-    while (!todo.empty() && !nested_id_) {
-      const Node* n = todo.back();
-      todo.pop_back();
-      for (const Node* c = schema_.first(n); c; c = schema_.next(c)) {
-        if (JsonTree::is(n, Kind::kObject) && c->key == "$id") nested_id_ = 1;
-        todo.push_back(c);
-      }
-    }
-    return nested_id_;
-  }
-
- private:
 
   // Whether `v` is of the JSON Schema type `name`.
   V type_is(std::string_view name, const Node* v) {

@@ -46,6 +46,7 @@ class JsonSchema {
  public:
   // `schema`, whose root is the schema, must outlive this.
   explicit JsonSchema(const JsonTree& schema);
+  explicit JsonSchema(JsonTree&&) = delete;  // a temporary would not outlive it
 
   // `value` (of `values`) against the schema (a "#" $ref names its root).
   SchemaVerdict check(SchemaReader reader, const JsonTree& values,

@@ -12,12 +12,20 @@ import time
 from harness import BIN, KEY, Case, wait_until, wait_until_it_catches
 
 
-def blocked_on_a_lock(pid):
-    """Whether process `pid` waits for a file lock (a "->" line of
-    /proc/locks names it)."""
-    with open("/proc/locks") as f:
-        return any(line.split()[1] == "->" and line.split()[5] == str(pid)
-                   for line in f if len(line.split()) > 5)
+def has_open(pid, name):
+    """Whether process `pid` has a file named `name` open."""
+    folder = "/proc/%d/fd" % pid
+    try:
+        fds = os.listdir(folder)
+    except FileNotFoundError:
+        return False
+    for fd in fds:
+        try:
+            if os.readlink(os.path.join(folder, fd)).endswith("/" + name):
+                return True
+        except FileNotFoundError:
+            pass
+    return False
 
 
 def free_port():
@@ -545,9 +553,10 @@ class FlushTest(Case):
             wait_until(lambda: c.stats()["requests"] >= 1, "the first flush's POST")
             self.ok("start", "--id", "late")
             waiter = subprocess.Popen([BIN, "flush", "--wait", "-v"], env=self.env, cwd=self.cwd)
-            # Blocked on the lock the first holds: the kernel lists a waiter
-            # of a lock with "->" in /proc/locks.
-            wait_until(lambda: blocked_on_a_lock(waiter.pid), "the second flush to wait")
+            # At the lock the first holds: it has opened flush.lock (it
+            # tries the lock four times a second, so that a stop asked at
+            # any moment ends its wait).
+            wait_until(lambda: has_open(waiter.pid, "flush.lock"), "the second flush to wait")
         finally:
             c.control(hold=False)
         self.assertEqual(waiter.wait(30), 0)

@@ -250,7 +250,6 @@ TEST_F(FollowTest, WithoutFollowOnePassAndItsExitStatus) {
   EXPECT_EQ(read_root_state(*spool_).last_flush->result, "outage");
 }
 
-// flush --splay N sleeps its draw times N on the clock, after saying so.
 // The real waiter (inotify) with the stop descriptor: a stop asked before a
 // wait began ends it at once, and every wait after it. A SIGTERM caught
 // between the follower's last look at the flag and its poll was slept
@@ -278,6 +277,7 @@ TEST_F(FollowTest, TheWaiterWakesWhenAnEventLands) {
   EXPECT_EQ(waited.wait_for(std::chrono::seconds(60)), std::future_status::ready);
 }
 
+// flush --splay N sleeps its draw times N on the clock, after saying so.
 TEST(SplayTest, SleepsTheDrawTimesNOnTheClock) {
   struct Row {
     double max_seconds, unit, slept;

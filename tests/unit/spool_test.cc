@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
@@ -443,6 +444,47 @@ TEST_F(SpoolTest, AStopAskedBeforeTheLockWaitEndsIt) {
   first.reset();  // else a wait that never saw the stop would never end
   EXPECT_TRUE(ended) << "the wait slept through a stop asked before it";
   EXPECT_FALSE(waiting.get()) << "a stopped wait took the lock";
+}
+
+// A stop asked just after the wait's look at it, as a SIGTERM caught
+// between that look and a blocking flock would be: the wait sees it at its
+// next look, not once the holder lets go.
+TEST_F(SpoolTest, AStopAskedDuringTheLockWaitEndsIt) {
+  Spool spool = Spool::open(path("s"), true);
+  auto first = FlushLock::acquire(spool, false);
+  ASSERT_TRUE(first);
+  std::atomic<int> looks{0};
+  auto waiting = std::async(std::launch::async, [this, &looks] {
+    // The first look says no, and the stop comes right after it.
+    return FlushLock::acquire(Spool::open(path("s"), true), true,
+                              [&looks] { return looks++ > 0; });
+  });
+  const bool ended = waiting.wait_for(std::chrono::seconds(60)) == std::future_status::ready;
+  first.reset();
+  EXPECT_TRUE(ended) << "the wait slept through a stop asked after its first look";
+  EXPECT_FALSE(waiting.get()) << "a stopped wait took the lock";
+}
+
+// The descriptor that says a stop was asked wakes the wait at once.
+TEST_F(SpoolTest, TheStopDescriptorWakesTheLockWait) {
+  Spool spool = Spool::open(path("s"), true);
+  auto first = FlushLock::acquire(spool, false);
+  ASSERT_TRUE(first);
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  std::atomic<bool> asked{false};
+  auto waiting = std::async(std::launch::async, [this, &asked, &fds] {
+    return FlushLock::acquire(Spool::open(path("s"), true), true,
+                              [&asked] { return asked.load(); }, fds[0]);
+  });
+  asked = true;
+  ASSERT_EQ(::write(fds[1], "x", 1), 1);
+  const bool ended = waiting.wait_for(std::chrono::seconds(60)) == std::future_status::ready;
+  first.reset();
+  EXPECT_TRUE(ended);
+  EXPECT_FALSE(waiting.get());
+  ::close(fds[0]);
+  ::close(fds[1]);
 }
 
 TEST_F(SpoolTest, ReadFileRefusesSymlinks) {
