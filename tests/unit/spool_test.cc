@@ -11,6 +11,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <future>
 #include <set>
 
@@ -430,59 +431,53 @@ TEST_F(SpoolTest, OneFlushLockAtATime) {
   EXPECT_EQ(WEXITSTATUS(status), 0) << "a second process took the lock";
 }
 
+// Whether a wait for the flush lock, held meanwhile by this process, that
+// `stop` (and `stop_fd`) may end ends within a minute, without the lock;
+// `meanwhile` runs once the wait has started. The lock is let go after
+// the minute either way, so a wait that never saw its stop ends too.
+::testing::AssertionResult a_stopped_lock_wait_ends(const std::string& spool_path,
+                                                    std::function<bool()> stop, int stop_fd = -1,
+                                                    const std::function<void()>& meanwhile = {}) {
+  Spool spool = Spool::open(spool_path, true);
+  auto first = FlushLock::acquire(spool, false);
+  if (!first) return ::testing::AssertionFailure() << "the first lock was not taken";
+  auto waiting = std::async(std::launch::async, [&] {
+    return FlushLock::acquire(Spool::open(spool_path, true), true, stop, stop_fd);
+  });
+  if (meanwhile) meanwhile();
+  const bool ended = waiting.wait_for(std::chrono::seconds(60)) == std::future_status::ready;
+  first.reset();
+  if (!ended) return ::testing::AssertionFailure() << "the wait slept through its stop";
+  if (waiting.get()) return ::testing::AssertionFailure() << "a stopped wait took the lock";
+  return ::testing::AssertionSuccess();
+}
+
 // A stop asked before the wait for the lock began (SIGTERM to a second
 // `flush --wait` or follower between its handler's set-up and its flock)
 // ends the wait at once; it was slept through until the holder let go.
 TEST_F(SpoolTest, AStopAskedBeforeTheLockWaitEndsIt) {
-  Spool spool = Spool::open(path("s"), true);
-  auto first = FlushLock::acquire(spool, false);
-  ASSERT_TRUE(first);
-  auto waiting = std::async(std::launch::async, [this] {
-    return FlushLock::acquire(Spool::open(path("s"), true), true, [] { return true; });
-  });
-  const bool ended = waiting.wait_for(std::chrono::seconds(60)) == std::future_status::ready;
-  first.reset();  // else a wait that never saw the stop would never end
-  EXPECT_TRUE(ended) << "the wait slept through a stop asked before it";
-  EXPECT_FALSE(waiting.get()) << "a stopped wait took the lock";
+  EXPECT_TRUE(a_stopped_lock_wait_ends(path("s"), [] { return true; }));
 }
 
 // A stop asked just after the wait's look at it, as a SIGTERM caught
 // between that look and a blocking flock would be: the wait sees it at its
 // next look, not once the holder lets go.
 TEST_F(SpoolTest, AStopAskedDuringTheLockWaitEndsIt) {
-  Spool spool = Spool::open(path("s"), true);
-  auto first = FlushLock::acquire(spool, false);
-  ASSERT_TRUE(first);
   std::atomic<int> looks{0};
-  auto waiting = std::async(std::launch::async, [this, &looks] {
-    // The first look says no, and the stop comes right after it.
-    return FlushLock::acquire(Spool::open(path("s"), true), true,
-                              [&looks] { return looks++ > 0; });
-  });
-  const bool ended = waiting.wait_for(std::chrono::seconds(60)) == std::future_status::ready;
-  first.reset();
-  EXPECT_TRUE(ended) << "the wait slept through a stop asked after its first look";
-  EXPECT_FALSE(waiting.get()) << "a stopped wait took the lock";
+  // The first look says no, and the stop comes right after it.
+  EXPECT_TRUE(a_stopped_lock_wait_ends(path("s"), [&looks] { return looks++ > 0; }));
 }
 
 // The descriptor that says a stop was asked wakes the wait at once.
 TEST_F(SpoolTest, TheStopDescriptorWakesTheLockWait) {
-  Spool spool = Spool::open(path("s"), true);
-  auto first = FlushLock::acquire(spool, false);
-  ASSERT_TRUE(first);
   int fds[2];
   ASSERT_EQ(::pipe(fds), 0);
   std::atomic<bool> asked{false};
-  auto waiting = std::async(std::launch::async, [this, &asked, &fds] {
-    return FlushLock::acquire(Spool::open(path("s"), true), true,
-                              [&asked] { return asked.load(); }, fds[0]);
-  });
-  asked = true;
-  ASSERT_EQ(::write(fds[1], "x", 1), 1);
-  const bool ended = waiting.wait_for(std::chrono::seconds(60)) == std::future_status::ready;
-  first.reset();
-  EXPECT_TRUE(ended);
-  EXPECT_FALSE(waiting.get());
+  EXPECT_TRUE(a_stopped_lock_wait_ends(path("s"), [&asked] { return asked.load(); }, fds[0],
+                                       [&] {
+                                         asked = true;
+                                         (void)!::write(fds[1], "x", 1);
+                                       }));
   ::close(fds[0]);
   ::close(fds[1]);
 }
