@@ -1,6 +1,7 @@
 #include "src/proxy/output_schemas.h"
 
 #include <set>
+#include <unordered_map>
 
 #include "src/proxy/json_schema.h"
 #include "src/proxy/message_keys.h"
@@ -166,12 +167,19 @@ void ToolOutputSchemas::on_listing(const JsonTree& tree, const Node* result, uin
       python_reads = worst(python_reads, python_reads_tool(tree, tool));
     }
   }
+  // Each tool's schema is read once, for both clients' caches.
+  std::unordered_map<const Node*, std::shared_ptr<const Schema>> read;
+  auto schema_for = [&](const Node* tool) {
+    auto [it, fresh] = read.try_emplace(tool);
+    if (fresh) it->second = schema_of(tree, tool);
+    return it->second;
+  };
   if (typescript_reads == Reading::kUnknown) typescript_known_ = false;
   if (typescript_reads == Reading::kTakes) {
     typescript_.clear();
     typescript_known_ = true;
     for (const Node* tool = tree.first(tools); tool; tool = tree.next(tool)) {
-      auto schema = schema_of(tree, tool);
+      auto schema = schema_for(tool);
       if (!schema) continue;
       // cacheToolMetadata empties the cache, then compiles each schema in
       // turn: one that throws leaves the later tools without a check.
@@ -186,7 +194,7 @@ void ToolOutputSchemas::on_listing(const JsonTree& tree, const Node* result, uin
     std::set<std::string, std::less<>> listed;
     for (const Node* tool = tree.first(tools); tool; tool = tree.next(tool)) {
       std::string name(JsonTree::string(tree.member(tool, "name")));
-      auto schema = schema_of(tree, tool);
+      auto schema = schema_for(tool);
       auto& held = python_[name];
       if (held) python_bytes_ -= held->text.size();
       if (schema) python_bytes_ += schema->text.size();
