@@ -148,7 +148,9 @@ int flush(const Globals& globals, const FlushArgs& args, CreateTransport create_
   if (progress_shown) std::cerr << "\r\033[K" << std::flush;
   const int exit_code = report.exit_status;
   if (report.locked_out) {
-    globals.note("flush: another flush is running on " + config.spool_path() + "; leaving it be");
+    globals.note(g_stop ? "flush: stopped while another flush held the lock on " + config.spool_path()
+                        : "flush: another flush is running on " + config.spool_path() +
+                              "; leaving it be");
     return exit_code;
   }
   if (args.follow) return exit_code;  // each pass was reported

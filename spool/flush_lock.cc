@@ -38,7 +38,7 @@ UniqueFd lock_root_file(const Spool& spool, const char* name, bool wait,
       throw SpoolError(SpoolError::Kind::kIo, spool.root() + "/" + name, std::strerror(err), err);
     if (!stoppable) return UniqueFd();
     struct pollfd asked = {stop_fd, POLLIN, 0};  // a negative fd: a nap alone
-    ::poll(&asked, 1, 250);
+    if (::poll(&asked, 1, 250) > 0 && (asked.revents & POLLNVAL)) stop_fd = -1;  // no spin
   }
   return fd;
 }

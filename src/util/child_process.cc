@@ -5,13 +5,22 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 
 namespace mcpr {
 namespace {
 
-volatile sig_atomic_t g_child = 0;
+constexpr int kForwarded[] = {SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+constexpr size_t kForwardedCount = sizeof kForwarded / sizeof kForwarded[0];
+struct sigaction g_saved[kForwardedCount];
+
+// Read and written by the handlers, on whichever thread takes a signal.
+static_assert(std::atomic<pid_t>::is_always_lock_free && std::atomic<unsigned>::is_always_lock_free);
+std::atomic<pid_t> g_child{0};
+// Signals caught before spawn() knew the child's pid (bit N: signal N), for it.
+std::atomic<unsigned> g_unforwarded{0};
 volatile sig_atomic_t g_told_fd = -1;
 
 void tell(int sig) {
@@ -22,16 +31,28 @@ void tell(int sig) {
   errno = saved;
 }
 
+void pass_on_unforwarded(pid_t child) {
+  const unsigned missed = g_unforwarded.exchange(0);
+  for (int sig : kForwarded)
+    if (missed & (1u << sig)) ::kill(child, sig);
+}
+
 void forward(int sig, siginfo_t* info, void*) {
   tell(sig);
   // Keyboard signals reach the child from the terminal already.
   if ((sig == SIGINT || sig == SIGQUIT) && info && info->si_code == SI_KERNEL) return;
-  if (g_child > 0) ::kill(g_child, sig);
+  pid_t child = g_child.load();
+  if (child > 0) {
+    ::kill(child, sig);
+    return;
+  }
+  // No child yet (spawn() is between setting these handlers and learning
+  // its pid, and another thread took the signal): kept for it, or passed
+  // on here if the pid came meanwhile.
+  g_unforwarded.fetch_or(1u << sig);
+  child = g_child.load();
+  if (child > 0) pass_on_unforwarded(child);
 }
-
-constexpr int kForwarded[] = {SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
-constexpr size_t kForwardedCount = sizeof kForwarded / sizeof kForwarded[0];
-struct sigaction g_saved[kForwardedCount];
 
 void install_forwarding() {
   struct sigaction action = {};
@@ -78,17 +99,30 @@ Spawned spawn(const std::vector<std::string>& argv, const EnvVars& env, int in, 
     result.exec_errno = errno;
     return result;
   }
-  // The forwarded signals wait, blocked, from before their handlers are set
-  // until the child's pid is known: one caught in between found no child
-  // to pass it to and was lost (the command ran on). They are unblocked
-  // then, in the child (its handlers reset first) and here.
+  // A signal caught between setting the handlers and learning the child's
+  // pid found no child to pass it to and was lost (the command ran on).
+  // Now this thread holds the forwarded signals blocked until the pid is
+  // known, and one another thread takes meanwhile is kept for the child
+  // (g_unforwarded).
   const sigset_t forwarded = forwarded_set();
   sigset_t caller_mask;
   ::pthread_sigmask(SIG_BLOCK, &forwarded, &caller_mask);
+  g_unforwarded = 0;
   install_forwarding();
   pid_t pid = ::fork();
   if (pid == 0) {
-    restore_signals();
+    // The command gets the default actions (what exec gives a caught
+    // signal), an ignored signal staying ignored, before the signals are
+    // unblocked: one passed on before its exec is its, not a handler's of
+    // ours or of our caller's.
+    for (size_t i = 0; i < kForwardedCount; ++i) {
+      struct sigaction action = {};
+      action.sa_handler = (g_saved[i].sa_flags & SA_SIGINFO) == 0 &&
+                                  g_saved[i].sa_handler == SIG_IGN
+                              ? SIG_IGN
+                              : SIG_DFL;
+      ::sigaction(kForwarded[i], &action, nullptr);
+    }
     ::pthread_sigmask(SIG_SETMASK, &caller_mask, nullptr);
     ::signal(SIGPIPE, SIG_DFL);  // the proxy ignores it; its server must not
     exec_read.reset();
@@ -114,6 +148,7 @@ Spawned spawn(const std::vector<std::string>& argv, const EnvVars& env, int in, 
     return result;
   }
   g_child = pid;
+  pass_on_unforwarded(pid);
   ::pthread_sigmask(SIG_SETMASK, &caller_mask, nullptr);  // what came meanwhile goes on now
   result.pid = pid;
   int err = 0;
@@ -129,8 +164,14 @@ void reap(pid_t pid, ChildResult* result) {
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
+  // From here the caller's handlers take the signals; one this thread is
+  // given meanwhile waits for them.
+  const sigset_t forwarded = forwarded_set();
+  sigset_t caller_mask;
+  ::pthread_sigmask(SIG_BLOCK, &forwarded, &caller_mask);
   g_child = 0;
   restore_signals();
+  ::pthread_sigmask(SIG_SETMASK, &caller_mask, nullptr);
   if (result->exec_errno != 0) return;
   result->started = true;
   result->signaled = WIFSIGNALED(status);

@@ -572,8 +572,9 @@ class FlushTest(Case):
         self.ok("start", "--id", "w")
         with open(os.path.join(self.spool, "flush.lock"), "a") as held:
             fcntl.flock(held, fcntl.LOCK_EX)
-            waiter = subprocess.Popen([BIN, "flush", "--wait"], env=self.env, cwd=self.cwd,
-                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            waiter = subprocess.Popen([BIN, "flush", "--wait", "-v"], env=self.env,
+                                      cwd=self.cwd, stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, text=True)
             wait_until_it_catches(waiter, signal.SIGTERM)
             time.sleep(0.5)
             self.assertIsNone(waiter.poll())  # it does wait
@@ -582,8 +583,9 @@ class FlushTest(Case):
                 code = waiter.wait(10)
             finally:
                 waiter.kill()
-                waiter.communicate()
+                _, err = waiter.communicate()
         self.assertEqual(code, 0)
+        self.assertIn("flush: stopped while another flush held the lock", err)
         self.assertEqual(c.received(), [])
         self.assertEqual(len(self.files()), 1)
 

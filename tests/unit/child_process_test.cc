@@ -3,31 +3,93 @@
 #include "src/util/child_process.h"
 
 #include <gtest/gtest.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
+
+#include <future>
+#include <thread>
 
 namespace mcpr {
 namespace {
 
 // fork() runs this in the parent just before it forks: a signal raised here
-// comes after run_child set its handlers and before it knows the child's pid.
+// comes after run_child set its handlers and before it knows the child's
+// pid. To this thread (raise), or to another one, whose handler has run
+// before the fork goes on (it tells `g_told` it has).
 volatile sig_atomic_t g_raise_at_fork = 0;
+pthread_t g_other_thread;
+bool g_to_the_other_thread = false;
+int g_told = -1;
 void raise_at_fork() {
   if (!g_raise_at_fork) return;
   g_raise_at_fork = 0;
-  ::raise(SIGTERM);
+  if (!g_to_the_other_thread) {
+    ::raise(SIGTERM);
+    return;
+  }
+  ::pthread_kill(g_other_thread, SIGTERM);
+  pollfd told = {g_told, POLLIN, 0};
+  ::poll(&told, 1, 10000);
+}
+
+void raise_while_starting(bool to_the_other_thread) {
+  static const int registered = ::pthread_atfork(raise_at_fork, nullptr, nullptr);
+  ASSERT_EQ(registered, 0);
+  g_to_the_other_thread = to_the_other_thread;
+  g_raise_at_fork = 1;
 }
 
 // A SIGTERM caught while the command starts reaches it (it found no child
 // to pass it to and was lost: the command ran on).
 TEST(ChildProcessTest, ASignalCaughtWhileTheCommandStartsReachesIt) {
-  static const int registered = ::pthread_atfork(raise_at_fork, nullptr, nullptr);
-  ASSERT_EQ(registered, 0);
-  g_raise_at_fork = 1;
+  raise_while_starting(false);
   const ChildResult r = run_child({"sleep", "10"}, EnvVars{});
   EXPECT_TRUE(r.started);
   EXPECT_TRUE(r.signaled) << "the command ran on and exited " << r.code;
   EXPECT_EQ(r.code, SIGTERM);
+}
+
+// The same when another thread takes it (the proxy's recording threads).
+TEST(ChildProcessTest, ASignalAnotherThreadTakesWhileTheCommandStartsReachesIt) {
+  int told[2];
+  ASSERT_EQ(::pipe2(told, O_CLOEXEC | O_NONBLOCK), 0);
+  g_told = told[0];
+  tell_signals_to(told[1]);
+  std::promise<void> done;
+  std::thread other([ended = done.get_future()] { ended.wait(); });
+  g_other_thread = other.native_handle();
+  raise_while_starting(true);
+  const ChildResult r = run_child({"sleep", "10"}, EnvVars{});
+  done.set_value();
+  other.join();
+  tell_signals_to(-1);
+  ::close(told[0]);
+  ::close(told[1]);
+  EXPECT_TRUE(r.started);
+  EXPECT_TRUE(r.signaled) << "the command ran on and exited " << r.code;
+  EXPECT_EQ(r.code, SIGTERM);
+}
+
+// A signal passed on before the command's exec is the command's, not taken
+// by a handler of its caller's (the proxy's own, inherited by the fork).
+volatile sig_atomic_t g_callers_handler_ran = 0;
+void callers_handler(int) { g_callers_handler_ran = 1; }
+
+TEST(ChildProcessTest, TheCommandStartsWithTheDefaultActionsNotItsCallersHandlers) {
+  struct sigaction mine = {}, before;
+  mine.sa_handler = callers_handler;
+  sigemptyset(&mine.sa_mask);
+  ::sigaction(SIGTERM, &mine, &before);
+  for (int i = 0; i < 5; ++i) {
+    raise_while_starting(false);  // passed on as soon as the child's pid is known
+    const ChildResult r = run_child({"sleep", "10"}, EnvVars{});
+    EXPECT_TRUE(r.signaled) << "the command ran on and exited " << r.code;
+    if (!r.signaled) break;
+  }
+  ::sigaction(SIGTERM, &before, nullptr);
 }
 
 // And one that comes while it runs, as always.

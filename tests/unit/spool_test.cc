@@ -432,19 +432,16 @@ TEST_F(SpoolTest, OneFlushLockAtATime) {
 }
 
 // Whether a wait for the flush lock, held meanwhile by this process, that
-// `stop` (and `stop_fd`) may end ends within a minute, without the lock;
-// `meanwhile` runs once the wait has started. The lock is let go after
-// the minute either way, so a wait that never saw its stop ends too.
+// `stop` may end ends within a minute, without the lock. The lock is let go
+// after the minute either way, so a wait that never saw its stop ends too.
 ::testing::AssertionResult a_stopped_lock_wait_ends(const std::string& spool_path,
-                                                    std::function<bool()> stop, int stop_fd = -1,
-                                                    const std::function<void()>& meanwhile = {}) {
+                                                    std::function<bool()> stop) {
   Spool spool = Spool::open(spool_path, true);
   auto first = FlushLock::acquire(spool, false);
   if (!first) return ::testing::AssertionFailure() << "the first lock was not taken";
   auto waiting = std::async(std::launch::async, [&] {
-    return FlushLock::acquire(Spool::open(spool_path, true), true, stop, stop_fd);
+    return FlushLock::acquire(Spool::open(spool_path, true), true, stop);
   });
-  if (meanwhile) meanwhile();
   const bool ended = waiting.wait_for(std::chrono::seconds(60)) == std::future_status::ready;
   first.reset();
   if (!ended) return ::testing::AssertionFailure() << "the wait slept through its stop";
@@ -466,20 +463,6 @@ TEST_F(SpoolTest, AStopAskedDuringTheLockWaitEndsIt) {
   std::atomic<int> looks{0};
   // The first look says no, and the stop comes right after it.
   EXPECT_TRUE(a_stopped_lock_wait_ends(path("s"), [&looks] { return looks++ > 0; }));
-}
-
-// The descriptor that says a stop was asked wakes the wait at once.
-TEST_F(SpoolTest, TheStopDescriptorWakesTheLockWait) {
-  int fds[2];
-  ASSERT_EQ(::pipe(fds), 0);
-  std::atomic<bool> asked{false};
-  EXPECT_TRUE(a_stopped_lock_wait_ends(path("s"), [&asked] { return asked.load(); }, fds[0],
-                                       [&] {
-                                         asked = true;
-                                         (void)!::write(fds[1], "x", 1);
-                                       }));
-  ::close(fds[0]);
-  ::close(fds[1]);
 }
 
 TEST_F(SpoolTest, ReadFileRefusesSymlinks) {
