@@ -66,6 +66,13 @@ void restore_signals() {
   for (size_t i = 0; i < kForwardedCount; ++i) ::sigaction(kForwarded[i], &g_saved[i], nullptr);
 }
 
+// The forwarding handlers give way to the caller's, with the signals
+// blocked in this thread meanwhile (one it is given then waits for the
+// caller's handlers). A signal kept for a child that never came (fork
+// failed) is dropped, as one another thread takes after the child ended:
+// each was told (tell_signals_to) already.
+void stop_forwarding();
+
 sigset_t forwarded_set() {
   sigset_t set;
   sigemptyset(&set);
@@ -117,10 +124,7 @@ Spawned spawn(const std::vector<std::string>& argv, const EnvVars& env, int in, 
     // ours or of our caller's.
     for (size_t i = 0; i < kForwardedCount; ++i) {
       struct sigaction action = {};
-      action.sa_handler = (g_saved[i].sa_flags & SA_SIGINFO) == 0 &&
-                                  g_saved[i].sa_handler == SIG_IGN
-                              ? SIG_IGN
-                              : SIG_DFL;
+      action.sa_handler = g_saved[i].sa_handler == SIG_IGN ? SIG_IGN : SIG_DFL;
       ::sigaction(kForwarded[i], &action, nullptr);
     }
     ::pthread_sigmask(SIG_SETMASK, &caller_mask, nullptr);
@@ -143,8 +147,8 @@ Spawned spawn(const std::vector<std::string>& argv, const EnvVars& env, int in, 
   exec_write.reset();
   if (pid < 0) {
     result.exec_errno = fork_errno;
-    restore_signals();
     ::pthread_sigmask(SIG_SETMASK, &caller_mask, nullptr);
+    stop_forwarding();
     return result;
   }
   g_child = pid;
@@ -159,19 +163,27 @@ Spawned spawn(const std::vector<std::string>& argv, const EnvVars& env, int in, 
   return result;
 }
 
-// Reaps `pid` and stops forwarding signals.
-void reap(pid_t pid, ChildResult* result) {
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  // From here the caller's handlers take the signals; one this thread is
-  // given meanwhile waits for them.
+void stop_forwarding() {
   const sigset_t forwarded = forwarded_set();
   sigset_t caller_mask;
   ::pthread_sigmask(SIG_BLOCK, &forwarded, &caller_mask);
   g_child = 0;
   restore_signals();
+  g_unforwarded = 0;
   ::pthread_sigmask(SIG_SETMASK, &caller_mask, nullptr);
+}
+
+// Waits for `pid` to end, stops forwarding signals, then reaps it: until
+// it is reaped its pid is not another process's, so a signal passed on
+// meanwhile reaches no one else.
+void reap(pid_t pid, ChildResult* result) {
+  siginfo_t ended;
+  while (::waitid(P_PID, static_cast<id_t>(pid), &ended, WEXITED | WNOWAIT) < 0 && errno == EINTR) {
+  }
+  stop_forwarding();
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
   if (result->exec_errno != 0) return;
   result->started = true;
   result->signaled = WIFSIGNALED(status);

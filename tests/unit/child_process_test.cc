@@ -18,7 +18,7 @@ namespace {
 // fork() runs this in the parent just before it forks: a signal raised here
 // comes after run_child set its handlers and before it knows the child's
 // pid. To this thread (raise), or to another one, whose handler has run
-// before the fork goes on (it tells `g_told` it has).
+// before the fork goes on (`g_told` says so).
 volatile sig_atomic_t g_raise_at_fork = 0;
 pthread_t g_other_thread;
 bool g_to_the_other_thread = false;
@@ -53,24 +53,44 @@ TEST(ChildProcessTest, ASignalCaughtWhileTheCommandStartsReachesIt) {
 }
 
 // The same when another thread takes it (the proxy's recording threads).
+// That thread waits in poll(), which returns (EINTR) once the handler has
+// run: it says so on `handled`, which raise_at_fork waits for.
 TEST(ChildProcessTest, ASignalAnotherThreadTakesWhileTheCommandStartsReachesIt) {
-  int told[2];
-  ASSERT_EQ(::pipe2(told, O_CLOEXEC | O_NONBLOCK), 0);
-  g_told = told[0];
-  tell_signals_to(told[1]);
-  std::promise<void> done;
-  std::thread other([ended = done.get_future()] { ended.wait(); });
+  int handled[2], quit[2];
+  ASSERT_EQ(::pipe2(handled, O_CLOEXEC), 0);
+  ASSERT_EQ(::pipe2(quit, O_CLOEXEC), 0);
+  g_told = handled[0];
+  std::thread other([&handled, &quit] {
+    for (;;) {
+      pollfd q = {quit[0], POLLIN, 0};
+      if (::poll(&q, 1, -1) > 0) return;
+      if (errno == EINTR) (void)!::write(handled[1], "x", 1);  // its handler has returned
+    }
+  });
   g_other_thread = other.native_handle();
   raise_while_starting(true);
   const ChildResult r = run_child({"sleep", "10"}, EnvVars{});
-  done.set_value();
+  (void)!::write(quit[1], "x", 1);
   other.join();
-  tell_signals_to(-1);
-  ::close(told[0]);
-  ::close(told[1]);
+  g_told = -1;
+  for (int fd : {handled[0], handled[1], quit[0], quit[1]}) ::close(fd);
   EXPECT_TRUE(r.started);
   EXPECT_TRUE(r.signaled) << "the command ran on and exited " << r.code;
   EXPECT_EQ(r.code, SIGTERM);
+}
+
+// An ignored signal stays ignored in the command (nohup), however the
+// caller's action was written.
+TEST(ChildProcessTest, AnIgnoredSignalStaysIgnoredInTheCommand) {
+  struct sigaction ignore = {}, before;
+  ignore.sa_handler = SIG_IGN;
+  ignore.sa_flags = SA_SIGINFO;
+  sigemptyset(&ignore.sa_mask);
+  ::sigaction(SIGHUP, &ignore, &before);
+  const ChildResult r = run_child({"sh", "-c", "kill -HUP $$; exit 3"}, EnvVars{});
+  ::sigaction(SIGHUP, &before, nullptr);
+  EXPECT_FALSE(r.signaled) << "killed by signal " << r.code;
+  EXPECT_EQ(r.code, 3);
 }
 
 // A signal passed on before the command's exec is the command's, not taken
