@@ -110,6 +110,7 @@ TEST(ChildProcessTest, TheCommandStartsWithTheDefaultActionsNotItsCallersHandler
     if (!r.signaled) break;
   }
   ::sigaction(SIGTERM, &before, nullptr);
+  EXPECT_EQ(g_callers_handler_ran, 0) << "the caller's handler took a signal meant for the command";
 }
 
 // And one that comes while it runs, as always.
